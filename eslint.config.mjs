@@ -44,5 +44,4 @@ export default [
       'no-restricted-globals': ['error', { name: 'process', message: 'Pure libs read no environment.' }],
     },
   },
-  { files: ['**/*.json'], languageOptions: { parser: (await import('jsonc-eslint-parser')).default }, rules: {} },
 ];

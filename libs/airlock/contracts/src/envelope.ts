@@ -1,12 +1,9 @@
 // CloudEvents 1.0-style envelope shared by every service and topic (DESIGN.md, "Events").
 // The attributes are plain JSON so any consumer (a SIEM, kcat, another language) can read them.
 
-export type ActorRole = 'researcher' | 'output_checker' | 'administrator' | 'auditor' | 'system';
+import type { Actor } from '@airlock/domain';
 
-export type Actor = {
-  userId: string;
-  roles: readonly ActorRole[];
-};
+export type { Actor, ActorRole } from '@airlock/domain';
 
 export type EventEnvelope<TData = unknown> = {
   specversion: '1.0';
@@ -29,5 +26,3 @@ export type EventEnvelope<TData = unknown> = {
   causationId?: string;
   data: TData;
 };
-
-export const SYSTEM_ACTOR: Actor = { userId: 'system', roles: ['system'] };

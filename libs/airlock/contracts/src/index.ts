@@ -1,0 +1,4 @@
+export * from './envelope';
+export * from './envelope.parse';
+export * from './topics';
+export * from './request-events.contract';

@@ -1,0 +1,30 @@
+// Refusals the domain can give. One filter in the HTTP layer maps each code to a status,
+// so adding a code without a mapping fails the build (exhaustive switch).
+export type RequestErrorCode =
+  | 'REQUEST_NOT_FOUND'
+  | 'REQUEST_ALREADY_EXISTS'
+  | 'ROLE_REQUIRED'
+  | 'NOT_AUTHOR'
+  | 'WRONG_STATE'
+  | 'NO_FILES'
+  | 'EMPTY_FILE'
+  | 'FILE_NAME_TAKEN'
+  | 'UNKNOWN_FILE'
+  | 'HASH_MISMATCH'
+  | 'SELF_REVIEW'
+  | 'DUPLICATE_VOTE'
+  | 'OVERRIDE_REQUIRED'
+  | 'FILE_NOT_SCANNED'
+  | 'FILE_NOT_RELEASED'
+  | 'INVALID_COMMAND';
+
+export class RequestError extends Error {
+  constructor(
+    readonly code: RequestErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'RequestError';
+  }
+}
