@@ -1,0 +1,30 @@
+import { ConfigError, loadConfig } from './airlock-config';
+
+describe('configuration', () => {
+  it('falls back to embedded defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.database.url).toBeUndefined();
+    expect(config.kafka.brokers).toBeUndefined();
+    expect(config.s3).toBeUndefined();
+    expect(config.policy).toEqual({ requiredApprovals: 2, minCellCount: 10 });
+  });
+  it('reads the real servers from the environment', () => {
+    const config = loadConfig({
+      AIRLOCK_DATABASE_URL: 'postgres://a@127.0.0.1:55432/airlock',
+      AIRLOCK_KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9094',
+      AIRLOCK_S3_ENDPOINT: 'http://127.0.0.1:9000',
+      AIRLOCK_S3_ACCESS_KEY: 'k',
+      AIRLOCK_S3_SECRET_KEY: 's',
+    });
+    expect(config.kafka.brokers).toEqual(['127.0.0.1:9092', '127.0.0.1:9094']);
+    expect(config.s3).toMatchObject({ endpoint: 'http://127.0.0.1:9000', forcePathStyle: true });
+  });
+  it.each([
+    [{ AIRLOCK_REQUIRED_APPROVALS: '0' }],
+    [{ AIRLOCK_S3_ENDPOINT: 'http://127.0.0.1:9000' }],
+    [{ AIRLOCK_INGRESS_PORT: 'eighty' }],
+    [{ AIRLOCK_OIDC_ISSUER: 'https://idp' }],
+  ])('refuses to boot on invalid settings %j', (env) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+  });
+});
