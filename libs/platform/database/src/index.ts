@@ -1,0 +1,12 @@
+export { Db, createDb, type DbOptions, type DbResult, type DbTx, type Queryable } from './db';
+export { runMigrations, type Migration } from './migrations';
+export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
+export {
+  DatabaseError,
+  DatabaseUnavailableError,
+  MigrationChangedError,
+  isConnectionFailure,
+  type DatabaseErrorCode,
+} from './database.errors';
+export { AIRLOCK_LOCK_NAMESPACE, SystemLocks } from './advisory-locks';
+export { silentLogger, type Logger, type LogFn } from './logger';

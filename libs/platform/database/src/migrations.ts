@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import { AIRLOCK_LOCK_NAMESPACE, SystemLocks } from './advisory-locks';
+import { MigrationChangedError } from './database.errors';
+import type { Db, DbTx } from './db';
+
+/** A forward-only schema change. `id` is recorded once applied; never edit an applied migration. */
+export type Migration = { id: string; sql: string };
+
+const CREATE_MIGRATIONS_TABLE = `
+  CREATE TABLE IF NOT EXISTS airlock_migrations (
+    id text PRIMARY KEY,
+    checksum text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+  )`;
+
+/**
+ * Applies the migrations not yet recorded, in order, in one transaction. Several services boot at
+ * once against one database, so a transaction-scoped advisory lock serialises them: the second
+ * waits, then finds everything applied. Returns the ids applied by this call.
+ */
+export async function runMigrations(db: Db, migrations: readonly Migration[]): Promise<string[]> {
+  return db.withTransaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [AIRLOCK_LOCK_NAMESPACE, SystemLocks.migrations]);
+    await tx.query(CREATE_MIGRATIONS_TABLE);
+    const applied = await appliedChecksums(tx);
+    const appliedNow: string[] = [];
+    for (const migration of migrations) {
+      const checksum = sha256(migration.sql);
+      const known = applied.get(migration.id);
+      if (known !== undefined) {
+        if (known !== checksum) throw new MigrationChangedError(migration.id);
+        continue;
+      }
+      await tx.query(migration.sql);
+      await tx.query('INSERT INTO airlock_migrations (id, checksum) VALUES ($1, $2)', [migration.id, checksum]);
+      appliedNow.push(migration.id);
+    }
+    return appliedNow;
+  });
+}
+
+async function appliedChecksums(tx: DbTx): Promise<Map<string, string>> {
+  const { rows } = await tx.query<{ id: string; checksum: string }>('SELECT id, checksum FROM airlock_migrations');
+  return new Map(rows.map((row) => [row.id, row.checksum]));
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
