@@ -1,0 +1,13 @@
+export type { CellRef, DetectedType, FileCheckResult, Finding, RuleName, Verdict } from './disclosure.types';
+export { DEFAULT_POLICY, type DisclosurePolicy } from './disclosure.policy';
+export { RULES_VERSION } from './rules.version';
+export { combineVerdicts } from './verdict.combine';
+export { detectFileType } from './file-type/file-type.detector';
+export { checkFile } from './file.checker';
+export { readCsvRows, type CsvReaderOptions } from './readers/csv.reader';
+export { TableReadError, type TableReadErrorCode } from './readers/table-read.error';
+export { DEFAULT_READER_LIMITS, type ReaderLimits } from './readers/delimited.tokenizer';
+export { thresholdRule } from './rules/threshold.rule';
+export { readFrequencyTable, type TableReading } from './tables/frequency-table.reader';
+export type { FrequencyTable } from './tables/frequency-table';
+export type { BodyCell } from './tables/body-cell.parser';

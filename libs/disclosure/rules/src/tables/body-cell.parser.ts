@@ -1,0 +1,33 @@
+export type SuppressedCell = { kind: 'suppressed'; empty: boolean };
+export type TextCell = { kind: 'text'; formula: boolean };
+/** A body cell: a number, a suppression mark, or text that is neither. Text content is not kept. */
+export type BodyCell = number | SuppressedCell | TextCell;
+
+const EMPTY: SuppressedCell = Object.freeze({ kind: 'suppressed', empty: true });
+const MARK: SuppressedCell = Object.freeze({ kind: 'suppressed', empty: false });
+const TEXT: TextCell = Object.freeze({ kind: 'text', formula: false });
+const FORMULA: TextCell = Object.freeze({ kind: 'text', formula: true });
+
+const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+const GROUPED_NUMBER = /^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$/;
+
+// Marks that statistical offices and ACRO use for suppressed or unavailable cells
+// (ONS/GSS: [c] confidential, [x] not available, [z] not applicable; ACRO writes NaN or blank).
+const MARKS = new Set(['*', '**', '***', 'x', 'c', '[c]', '[x]', '[z]', '[u]', '[low]', '..', '.', '-', '–', '—', ':', '~', 'n/a', 'na', 'nan', 'suppressed', 'supp', 'redacted']);
+const BELOW_MARK = /^(<|<=|≤)\s*\d+(\.\d+)?$/;
+
+// OWASP CSV injection: a spreadsheet evaluates cells that start with these characters.
+const FORMULA_START = /^[=+\-@]/;
+
+export const parseBodyCell = (raw: string): BodyCell => {
+  const text = raw.trim();
+  if (text === '') return EMPTY;
+  if (PLAIN_NUMBER.test(text)) return Number(text);
+  if (GROUPED_NUMBER.test(text)) return Number(text.replace(/,/g, ''));
+  const lower = text.toLowerCase();
+  if (MARKS.has(lower) || BELOW_MARK.test(lower)) return MARK;
+  if (FORMULA_START.test(text) || FORMULA_START.test(raw)) return FORMULA;
+  return TEXT;
+};
+
+export const isCount = (cell: BodyCell): cell is number => typeof cell === 'number';
