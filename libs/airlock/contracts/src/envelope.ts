@@ -4,6 +4,7 @@
 import type { Actor } from '@airlock/domain';
 
 export type { Actor, ActorRole } from '@airlock/domain';
+export { SYSTEM_ACTOR } from '@airlock/domain';
 
 export type EventEnvelope<TData = unknown> = {
   specversion: '1.0';

@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { runServiceProcess } from '@airlock/runtime';
+import { startAudit } from './audit.app';
+
+runServiceProcess('audit', startAudit);

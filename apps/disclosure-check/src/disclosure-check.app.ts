@@ -1,0 +1,43 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { Topics } from '@airlock/contracts';
+import type { AirlockConfig } from '@airlock/config';
+import { DEFAULT_POLICY } from '@airlock/disclosure-rules';
+import { METRICS, ObservabilityController, READINESS_CHECKS, createMetrics, startHttpService, type ReadinessCheck, type ServiceMetrics } from '@airlock/http';
+import { IdempotentConsumer } from '@airlock/messaging';
+import { RequestCommandHandler, type Infra } from '@airlock/runtime';
+import type { Logger } from 'pino';
+import { DisclosureCheckWorker } from './disclosure-check.worker';
+
+export const DISCLOSURE_CHECK_SOURCE = '/airlock/disclosure-check';
+export const DISCLOSURE_CHECK_GROUP = 'airlock.disclosure-check';
+
+@Module({})
+class DisclosureCheckModule {
+  static forRoot(metrics: ServiceMetrics, readiness: ReadinessCheck[]): DynamicModule {
+    return {
+      module: DisclosureCheckModule,
+      controllers: [ObservabilityController],
+      providers: [{ provide: METRICS, useValue: metrics }, { provide: READINESS_CHECKS, useValue: readiness }],
+    };
+  }
+}
+
+/** A consumer group member: scales out by starting more processes. Serves health and metrics only. */
+export async function startDisclosureCheck(infra: Infra, config: AirlockConfig, logger: Logger) {
+  const requests = new RequestCommandHandler(infra.eventStore, DISCLOSURE_CHECK_SOURCE);
+  const policy = { ...DEFAULT_POLICY, threshold: config.policy.minCellCount };
+  const consumer = new IdempotentConsumer(infra.db, DISCLOSURE_CHECK_GROUP);
+  const worker = new DisclosureCheckWorker(requests, infra.store, infra.scanner, policy, consumer, logger);
+  const subscription = await infra.bus.subscribe({
+    groupId: DISCLOSURE_CHECK_GROUP, topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => worker.onMessage(m),
+  });
+  const metrics = createMetrics('disclosure-check');
+  const http = await startHttpService({
+    module: DisclosureCheckModule.forRoot(metrics, [
+      { name: 'database', check: async () => (await infra.db.query('select 1')).rowCount === 1 },
+      { name: 'scanner', check: () => infra.scanner.ping() },
+    ]),
+    host: config.http.host, port: config.http.ports.disclosureCheck, logger, metrics,
+  });
+  return { url: http.url, async close() { await subscription.stop(); await http.close(); } };
+}

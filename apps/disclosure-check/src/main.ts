@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { runServiceProcess } from '@airlock/runtime';
+import { startDisclosureCheck } from './disclosure-check.app';
+
+runServiceProcess('disclosure-check', startDisclosureCheck);

@@ -1,0 +1,52 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { TokenVerifier } from '@airlock/auth';
+import type { AirlockConfig } from '@airlock/config';
+import { Topics } from '@airlock/contracts';
+import { runMigrations } from '@airlock/database';
+import { AuthGuard, METRICS, ObservabilityController, READINESS_CHECKS, TOKEN_VERIFIER, createMetrics, startHttpService, type ReadinessCheck, type ServiceMetrics } from '@airlock/http';
+import { IdempotentConsumer } from '@airlock/messaging';
+import { RequestCommandHandler, type Infra } from '@airlock/runtime';
+import type { Logger } from 'pino';
+import { ReleaseWorker } from './release.worker';
+import { ReviewReadModel, reviewReadModelMigrations } from './review-read-model';
+import { REVIEW_DEPS, ReviewsController, type ReviewDeps } from './reviews.controller';
+
+export const EGRESS_REVIEW_SOURCE = '/airlock/egress-review';
+
+@Module({})
+class EgressReviewModule {
+  static forRoot(deps: ReviewDeps, tokens: TokenVerifier, metrics: ServiceMetrics, readiness: ReadinessCheck[]): DynamicModule {
+    return {
+      module: EgressReviewModule,
+      controllers: [ReviewsController, ObservabilityController],
+      providers: [
+        { provide: REVIEW_DEPS, useValue: deps },
+        { provide: TOKEN_VERIFIER, useValue: tokens },
+        { provide: METRICS, useValue: metrics },
+        { provide: READINESS_CHECKS, useValue: readiness },
+        AuthGuard,
+      ],
+    };
+  }
+}
+
+export async function startEgressReview(infra: Infra, config: AirlockConfig, logger: Logger) {
+  await runMigrations(infra.db, reviewReadModelMigrations);
+  const requests = new RequestCommandHandler(infra.eventStore, EGRESS_REVIEW_SOURCE);
+  const readModel = new ReviewReadModel(infra.db, requests);
+  const release = new ReleaseWorker(requests, infra.store, new IdempotentConsumer(infra.db, 'airlock.egress-review.release'), logger);
+  const subscriptions = [
+    await infra.bus.subscribe({ groupId: 'airlock.egress-review.read-model', topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => readModel.onMessage(m) }),
+    await infra.bus.subscribe({ groupId: 'airlock.egress-review.release', topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => release.onMessage(m) }),
+  ];
+  const metrics = createMetrics('egress-review');
+  const deps: ReviewDeps = { requests, readModel, policy: { requiredApprovals: config.policy.requiredApprovals } };
+  const http = await startHttpService({
+    module: EgressReviewModule.forRoot(deps, infra.tokens, metrics, [
+      { name: 'database', check: async () => (await infra.db.query('select 1')).rowCount === 1 },
+      { name: 'object-store', check: () => infra.store.ping() },
+    ]),
+    host: config.http.host, port: config.http.ports.egressReview, logger, metrics,
+  });
+  return { url: http.url, async close() { for (const s of subscriptions) await s.stop(); await http.close(); } };
+}

@@ -1,0 +1,1 @@
+export const INGRESS_DEPS = Symbol('INGRESS_DEPS');

@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { runServiceProcess } from '@airlock/runtime';
+import { startIngress } from './ingress.app';
+
+runServiceProcess('ingress', startIngress);

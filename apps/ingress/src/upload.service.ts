@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { decide, type Actor, type ExistingRequest, type FileKind, type RequestState } from '@airlock/domain';
+import { HttpProblem } from '@airlock/http';
+import type { RequestCommandHandler } from '@airlock/runtime';
+import type { ObjectStore } from '@airlock/storage';
+import type { Logger } from 'pino';
+
+export type UploadLimits = { maxUploadBytes: number };
+
+const FILE_KINDS: readonly FileKind[] = ['output', 'supporting', 'code'];
+// Names become download names and object-key parts: no paths, no control characters.
+const SAFE_NAME = /^(?!\.{1,2}$)[^/\\\u0000-\u001f\u007f]{1,255}$/;
+
+export function parseKind(value: string | undefined): FileKind {
+  const kind = (value ?? 'output') as FileKind;
+  if (!FILE_KINDS.includes(kind)) throw new HttpProblem(400, 'INVALID_FILE_KIND', `kind must be one of ${FILE_KINDS.join(', ')}`);
+  return kind;
+}
+
+export function parseFileName(value: string): string {
+  if (!SAFE_NAME.test(value)) throw new HttpProblem(400, 'INVALID_FILE_NAME', 'File names are 1-255 characters with no slashes or control characters');
+  return value;
+}
+
+/** Streams a researcher's upload into the draft bucket, hashing on the way; never holds it in memory. */
+export class UploadService {
+  constructor(
+    private readonly requests: RequestCommandHandler,
+    private readonly store: ObjectStore,
+    private readonly limits: UploadLimits,
+    private readonly logger: Logger,
+  ) {}
+
+  async upload(requestId: string, actor: Actor, name: string, kind: FileKind, body: Readable, declaredLength?: number) {
+    const fileId = randomUUID();
+    const { state } = await this.requests.load(requestId);
+    // Refuse before reading a byte if the upload could never be accepted.
+    this.precheck(state, actor, { fileId, name, kind });
+    if (declaredLength !== undefined && declaredLength > this.limits.maxUploadBytes) {
+      throw new HttpProblem(413, 'UPLOAD_TOO_LARGE', `Uploads are limited to ${this.limits.maxUploadBytes} bytes`);
+    }
+    if (declaredLength === 0) throw new HttpProblem(400, 'EMPTY_FILE', 'An empty file cannot be submitted');
+    const draftKey = `requests/${requestId}/draft/${fileId}`;
+    const stored = await this.store.putStream('draft', draftKey, body, { maxBytes: this.limits.maxUploadBytes }).catch((error: unknown) => {
+      if ((error as { code?: string }).code === 'OBJECT_TOO_LARGE') {
+        throw new HttpProblem(413, 'UPLOAD_TOO_LARGE', `Uploads are limited to ${this.limits.maxUploadBytes} bytes`);
+      }
+      throw error;
+    });
+    try {
+      if (stored.size === 0) throw new HttpProblem(400, 'EMPTY_FILE', 'An empty file cannot be submitted');
+      const result = await this.requests.execute(requestId, (_s, at) => ({
+        type: 'AddFile', actor, at, data: { fileId, name, kind, sha256: stored.sha256, size: stored.size, draftKey },
+      }));
+      this.logger.info({ requestId, fileId, size: stored.size, sha256: stored.sha256 }, 'file uploaded');
+      return { result, fileId };
+    } catch (error) {
+      await this.store.delete('draft', draftKey).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private precheck(state: RequestState, actor: Actor, file: { fileId: string; name: string; kind: FileKind }): void {
+    decide({ type: 'AddFile', actor, at: '', data: { ...file, sha256: '', size: 1, draftKey: '' } }, state);
+  }
+}
+
+/** Freezes every draft file into quarantine, keyed by request, turn and hash, then submits. */
+export async function freezeAndSubmit(requests: RequestCommandHandler, store: ObjectStore, requestId: string, actor: Actor) {
+  const { state } = await requests.load(requestId);
+  decide({ type: 'Submit', actor, at: '', data: { quarantineKeys: Object.fromEntries(('files' in state ? state.files : []).map((f) => [f.fileId, 'x'])) } }, state);
+  const request = state as ExistingRequest;
+  const turn = request.turn + 1;
+  const quarantineKeys: Record<string, string> = {};
+  for (const file of request.files) {
+    const key = `requests/${requestId}/turn-${turn}/${file.fileId}-${file.sha256}`;
+    // Invariant 2: the copy is verified against the hash recorded at upload.
+    await store.copy({ stage: 'draft', key: file.draftKey }, { stage: 'quarantine', key }, file.sha256);
+    quarantineKeys[file.fileId] = key;
+  }
+  const result = await requests.execute(requestId, (_s, at) => ({ type: 'Submit', actor, at, data: { quarantineKeys } }));
+  await Promise.all(request.files.map((f) => store.delete('draft', f.draftKey).catch(() => undefined)));
+  return result;
+}

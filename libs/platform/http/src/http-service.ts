@@ -1,0 +1,48 @@
+import { type DynamicModule, type INestApplication, type LoggerService, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { json } from 'express';
+import type { ServiceMetrics } from './observability';
+import { ProblemFilter } from './problem.filter';
+
+class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+  log(message: unknown, context?: string) { this.logger.debug({ context }, String(message)); }
+  error(message: unknown, trace?: string, context?: string) { this.logger.error({ context, trace }, String(message)); }
+  warn(message: unknown, context?: string) { this.logger.warn({ context }, String(message)); }
+  debug(message: unknown, context?: string) { this.logger.debug({ context }, String(message)); }
+  verbose(message: unknown, context?: string) { this.logger.trace({ context }, String(message)); }
+}
+
+export type HttpServiceOptions = {
+  module: DynamicModule | Type<unknown>;
+  host: string;
+  port: number;
+  logger: Logger;
+  metrics: ServiceMetrics;
+};
+
+export type RunningHttpService = { app: INestApplication; url: string; close(): Promise<void> };
+
+export async function startHttpService(options: HttpServiceOptions): Promise<RunningHttpService> {
+  const { logger, metrics } = options;
+  // Our own JSON parser with a small limit: uploads are raw streams and never go through it.
+  const app = await NestFactory.create(options.module, { logger: new PinoNestLogger(logger), bodyParser: false });
+  app.use(json({ limit: '256kb', type: ['application/json', 'application/*+json'] }));
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    const end = metrics.httpDuration.startTimer({ method: request.method });
+    response.on('finish', () => {
+      const route = (request.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      end({ route });
+      metrics.httpRequests.inc({ method: request.method, route, status: String(response.statusCode) });
+      logger.info({ method: request.method, route, status: response.statusCode, actor: (request as Request & { actor?: { userId: string } }).actor?.userId }, 'http');
+    });
+    next();
+  });
+  app.useGlobalFilters(new ProblemFilter(logger));
+  app.enableShutdownHooks();
+  await app.listen(options.port, options.host);
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return { app, url, close: () => app.close() };
+}

@@ -1,0 +1,5 @@
+export * from './problem';
+export * from './problem.filter';
+export * from './auth.guard';
+export * from './observability';
+export * from './http-service';

@@ -1,0 +1,66 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
+import { RequestError } from '@airlock/domain';
+import type { Response } from 'express';
+import type { Logger } from 'pino';
+import { HttpProblem, problem, statusForRequestError, type Problem } from './problem';
+
+// Codes raised by adapters (auth, storage, event store, scanner). Unavailable dependencies map
+// to 503: the caller retries later, nothing passes a gate by default (fail closed).
+const ADAPTER_CODES: Record<string, number> = {
+  TOKEN_MISSING: 401,
+  TOKEN_INVALID: 401,
+  TOKEN_EXPIRED: 401,
+  ISSUER_UNAVAILABLE: 503,
+  STREAM_VERSION_CONFLICT: 409,
+  OBJECT_TOO_LARGE: 413,
+  OBJECT_NOT_FOUND: 404,
+  INVALID_KEY: 400,
+  HASH_MISMATCH: 422,
+  STORAGE_UNAVAILABLE: 503,
+  SCANNER_UNAVAILABLE: 503,
+  DATABASE_UNAVAILABLE: 503,
+  BUS_UNAVAILABLE: 503,
+};
+
+const codeOf = (error: unknown): string | undefined =>
+  typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
+    ? (error as { code: string }).code
+    : undefined;
+
+export function toProblem(error: unknown): Problem {
+  if (error instanceof RequestError) {
+    return problem(statusForRequestError(error.code), error.code, error.message, error.details);
+  }
+  if (error instanceof HttpProblem) return problem(error.status, error.code, error.message, error.extensions);
+  const code = codeOf(error);
+  if (code && ADAPTER_CODES[code]) return problem(ADAPTER_CODES[code], code, (error as Error).message);
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const name = status === 404 ? 'ROUTE_NOT_FOUND' : status === 413 ? 'PAYLOAD_TOO_LARGE' : 'HTTP_ERROR';
+    return problem(status, name, error.message);
+  }
+  // body-parser's errors carry a status and a type such as 'entity.parse.failed'.
+  const status = (error as { status?: unknown })?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const type = String((error as { type?: unknown }).type ?? 'bad.request');
+    return problem(status, type === 'entity.parse.failed' ? 'MALFORMED_JSON' : type.toUpperCase().replace(/\./g, '_'), (error as Error).message);
+  }
+  return problem(500, 'INTERNAL_ERROR', 'An unexpected error occurred; it has been logged');
+}
+
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const body = toProblem(error);
+    if (body.status >= 500) this.logger.error({ err: error, code: body.code }, 'request failed');
+    else this.logger.info({ code: body.code, status: body.status }, 'request refused');
+    if (response.headersSent) {
+      response.destroy();
+      return;
+    }
+    response.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+  }
+}

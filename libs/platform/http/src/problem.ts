@@ -1,0 +1,75 @@
+import type { RequestErrorCode } from '@airlock/domain';
+
+// RFC 9457 problem details with a stable machine-readable `code`. One mapping for the whole
+// system; the switch is exhaustive so a new domain code cannot ship without an HTTP status.
+export type Problem = {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail?: string;
+  [extension: string]: unknown;
+};
+
+export function statusForRequestError(code: RequestErrorCode): number {
+  switch (code) {
+    case 'REQUEST_NOT_FOUND':
+    case 'UNKNOWN_FILE':
+      return 404;
+    case 'ROLE_REQUIRED':
+    case 'NOT_AUTHOR':
+    case 'SELF_REVIEW':
+      return 403;
+    case 'REQUEST_ALREADY_EXISTS':
+    case 'WRONG_STATE':
+    case 'FILE_NAME_TAKEN':
+    case 'DUPLICATE_VOTE':
+    case 'FILE_NOT_RELEASED':
+      return 409;
+    case 'EMPTY_FILE':
+    case 'NO_FILES':
+    case 'INVALID_COMMAND':
+      return 400;
+    case 'OVERRIDE_REQUIRED':
+    case 'FILE_NOT_SCANNED':
+    case 'HASH_MISMATCH':
+      return 422;
+  }
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function problem(status: number, code: string, detail?: string, extensions: Record<string, unknown> = {}): Problem {
+  return {
+    type: `https://airlock.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    code,
+    ...(detail ? { detail } : {}),
+    ...extensions,
+  };
+}
+
+/** A refusal raised by the HTTP layer itself (validation, limits), mapped like any other. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'HttpProblem';
+  }
+}

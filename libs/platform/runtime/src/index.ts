@@ -1,0 +1,4 @@
+export * from './infra';
+export * from './request-command.handler';
+export * from './request.view';
+export * from './service-process';

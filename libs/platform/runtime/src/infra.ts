@@ -1,0 +1,92 @@
+import net from 'node:net';
+import path from 'node:path';
+import { DevIdentityProvider, JwtTokenVerifier, type TokenVerifier } from '@airlock/auth';
+import type { AirlockConfig } from '@airlock/config';
+import { createDb, runMigrations, startEmbeddedPostgres, type Db } from '@airlock/database';
+import { OutboxRelay, PostgresEventStore, eventStoreMigrations, type EventStore } from '@airlock/event-store';
+import { InProcessMessageBus, KafkaMessageBus, idempotentConsumerMigrations, type MessageBus } from '@airlock/messaging';
+import { ClamdScanner, UnavailableScanner, type MalwareScanner } from '@airlock/scanning';
+import { LocalDiskObjectStore, S3ObjectStore, type ObjectStore, type Stage } from '@airlock/storage';
+import type { Logger } from 'pino';
+
+// The parts every service runs on. With the real servers configured they are PostgreSQL, Kafka,
+// S3 and clamd; with nothing configured, the embedded defaults behind the same ports.
+export type Infra = {
+  mode: 'real' | 'embedded';
+  db: Db;
+  eventStore: EventStore;
+  bus: MessageBus;
+  store: ObjectStore;
+  scanner: MalwareScanner;
+  tokens: TokenVerifier;
+  devIdentity?: DevIdentityProvider;
+  close(): Promise<void>;
+};
+
+export const DEV_ISSUER = 'airlock-dev';
+const STAGES: Stage[] = ['draft', 'quarantine', 'released', 'rejected', 'blocked'];
+
+export async function clamdAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('zPING\0'));
+    socket.on('data', (chunk) => done(chunk.toString().startsWith('PONG')));
+  });
+}
+
+function objectStore(config: AirlockConfig): ObjectStore {
+  if (!config.s3) return new LocalDiskObjectStore(path.resolve(config.dataDir, 'objects'));
+  const { bucketPrefix, ...s3 } = config.s3;
+  const buckets = Object.fromEntries(STAGES.map((stage) => [stage, `${bucketPrefix}${stage}`])) as Record<Stage, string>;
+  return new S3ObjectStore({ ...s3, buckets });
+}
+
+async function scanner(config: AirlockConfig, logger: Logger): Promise<MalwareScanner> {
+  if (config.clamd) return new ClamdScanner({ ...config.clamd, timeoutMs: 60_000 });
+  // Embedded default: use a local clamd if one answers; otherwise files are "not scanned" and can never be released.
+  if (await clamdAnswers('127.0.0.1', 3310)) return new ClamdScanner({ host: '127.0.0.1', port: 3310, timeoutMs: 60_000 });
+  logger.warn('no clamd reachable: files will be marked not scanned and cannot be released');
+  return new UnavailableScanner();
+}
+
+export type InfraOptions = { service: string; logger: Logger; shared?: Partial<Pick<Infra, 'bus' | 'db' | 'devIdentity'>> };
+
+/** Builds the infrastructure for one service process from validated configuration. */
+export async function buildInfra(config: AirlockConfig, { service, logger, shared = {} }: InfraOptions): Promise<Infra> {
+  const closers: (() => Promise<void>)[] = [];
+  let db = shared.db;
+  if (!db) {
+    let url = config.database.url;
+    if (!url) {
+      const embedded = await startEmbeddedPostgres({ dataDir: path.resolve(config.dataDir, 'pgdata') });
+      closers.push(() => embedded.stop());
+      url = embedded.url;
+    }
+    const created = createDb({ url, max: config.database.url ? 10 : 1, applicationName: `airlock-${service}` });
+    closers.push(() => created.close());
+    db = created;
+  }
+  await runMigrations(db, [...eventStoreMigrations, ...idempotentConsumerMigrations]);
+  const bus = shared.bus ?? (config.kafka.brokers ? new KafkaMessageBus({ brokers: config.kafka.brokers, clientId: `airlock-${service}` }) : new InProcessMessageBus());
+  if (!shared.bus) closers.push(() => bus.close());
+  const store = objectStore(config);
+  await store.ensureBuckets();
+  // Without an OIDC provider, ingress serves a development issuer's JWKS and every service verifies against it.
+  const devIdentity = config.oidc ? undefined : (shared.devIdentity ?? (await DevIdentityProvider.start({ issuer: DEV_ISSUER, audience: config.oidcAudience })));
+  const devJwksUrl = `http://${config.http.host}:${config.http.ports.ingress}/dev/jwks`;
+  const tokens: TokenVerifier = new JwtTokenVerifier(config.oidc ?? { issuer: DEV_ISSUER, audience: config.oidcAudience, jwksUrl: devJwksUrl });
+  const eventStore = new PostgresEventStore(db);
+  const relay = new OutboxRelay(db, bus, { batchSize: 200, pollIntervalMs: 100 });
+  relay.start();
+  closers.unshift(() => relay.stop());
+  return {
+    mode: config.database.url || config.kafka.brokers || config.s3 ? 'real' : 'embedded',
+    db, eventStore, bus, store, scanner: await scanner(config, logger), tokens, devIdentity,
+    async close() {
+      for (const close of closers) await close().catch((err) => logger.warn({ err }, 'close failed'));
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import { Topics, requestEnvelope, requestStreamId, toDomainEvent, type EventEnvelope } from '@airlock/contracts';
+import { decide, evolve, fold, type Actor, type RequestCommand, type RequestEvent, type RequestState } from '@airlock/domain';
+import type { EventStore } from '@airlock/event-store';
+
+export type CommandContext = { correlationId?: string; causationId?: string };
+export type CommandResult = { state: RequestState; events: RequestEvent[]; version: number };
+
+const isConflict = (error: unknown) => (error as { code?: string })?.code === 'STREAM_VERSION_CONFLICT';
+
+/**
+ * The one way a request changes (STYLE.md): read the stream, fold, decide, append with the
+ * expected version; on a concurrent append, retry from a fresh read a bounded number of times.
+ */
+export class RequestCommandHandler {
+  constructor(
+    private readonly store: EventStore,
+    private readonly source: string,
+    private readonly clock: () => Date = () => new Date(),
+    private readonly maxAttempts = 5,
+  ) {}
+
+  async load(requestId: string): Promise<{ state: RequestState; version: number; envelopes: EventEnvelope[] }> {
+    const { version, events } = await this.store.readStream(requestStreamId(requestId));
+    return { state: fold(events.map(toDomainEvent)), version, envelopes: events };
+  }
+
+  async execute(
+    requestId: string,
+    build: (state: RequestState, at: string) => RequestCommand,
+    context: CommandContext = {},
+  ): Promise<CommandResult> {
+    for (let attempt = 1; ; attempt += 1) {
+      const { state, version } = await this.load(requestId);
+      const at = this.clock().toISOString();
+      const command = build(state, at);
+      const events = decide(command, state);
+      if (events.length === 0) return { state, events, version };
+      try {
+        const appended = await this.append(requestId, version, events, command.actor, at, context);
+        return { state: events.reduce(evolve, state), events, version: appended };
+      } catch (error) {
+        if (!isConflict(error) || attempt >= this.maxAttempts) throw error;
+      }
+    }
+  }
+
+  private async append(requestId: string, expectedVersion: number, events: RequestEvent[], actor: Actor, at: string, context: CommandContext) {
+    const correlationId = context.correlationId ?? randomUUID();
+    const pending = events.map((event) =>
+      requestEnvelope(event, requestId, { id: randomUUID(), source: this.source, time: at, actor, correlationId, causationId: context.causationId }),
+    );
+    const result = await this.store.appendToStream(requestStreamId(requestId), expectedVersion, pending, {
+      topic: Topics.requestEvents,
+      key: requestId,
+    });
+    return result.version;
+  }
+}

@@ -1,0 +1,29 @@
+import { loadConfig, type AirlockConfig } from '@airlock/config';
+import { createLogger } from '@airlock/http';
+import type { Logger } from 'pino';
+import { buildInfra, type Infra } from './infra';
+
+export type RunningService = { url: string; close(): Promise<void> };
+export type ServiceStarter = (infra: Infra, config: AirlockConfig, logger: Logger) => Promise<RunningService>;
+
+/** The `main` of every service process: validated config, infrastructure, graceful shutdown. */
+export function runServiceProcess(name: string, start: ServiceStarter): void {
+  const run = async () => {
+    const config = loadConfig();
+    const logger = createLogger(name, config.logLevel);
+    const infra = await buildInfra(config, { service: name, logger });
+    const service = await start(infra, config, logger);
+    logger.info({ url: service.url, mode: infra.mode, scanner: infra.scanner.describe() }, `${name} started`);
+    const stop = async () => {
+      await service.close().catch((err) => logger.warn({ err }, 'service close failed'));
+      await infra.close();
+      process.exit(0);
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  };
+  run().catch((error: unknown) => {
+    process.stderr.write(`${JSON.stringify({ level: 'fatal', service: name, msg: 'failed to start', err: String((error as Error)?.stack ?? error) })}\n`);
+    process.exit(1);
+  });
+}
