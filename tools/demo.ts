@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { AirlockClient, ApiError, devToken, expectEventually, type RequestView } from '@airlock/testing';
+
+// `npm run demo`: one request through the public HTTP APIs of a running airlock (`npm start`),
+// printing each step. Needs the development issuer, i.e. no OIDC provider configured.
+const urls = {
+  ingress: process.env.AIRLOCK_INGRESS_URL ?? 'http://127.0.0.1:3000',
+  egressReview: process.env.AIRLOCK_EGRESS_REVIEW_URL ?? 'http://127.0.0.1:3001',
+  audit: process.env.AIRLOCK_AUDIT_URL ?? 'http://127.0.0.1:3002',
+};
+
+const step = (n: number, text: string) => process.stdout.write(`\n[${n}] ${text}\n`);
+const info = (text: string) => process.stdout.write(`    ${text}\n`);
+
+const TABLE = 'region,cases_2024,cases_2025\nNorth,120,134\nSouth,98,101\nEast,57,66\nWest,210,188\n';
+
+async function main() {
+  const anon = new AirlockClient(urls, undefined);
+  try {
+    await fetch(`${urls.ingress}/health/ready`);
+  } catch {
+    throw new Error(`No airlock answers at ${urls.ingress}: start it first with \`npm start\``);
+  }
+  const researcher = anon.as(await devToken(urls.ingress, 'alice', ['researcher']));
+  const checker1 = anon.as(await devToken(urls.ingress, 'chris', ['output_checker']));
+  const checker2 = anon.as(await devToken(urls.ingress, 'dana', ['output_checker']));
+  const auditor = anon.as(await devToken(urls.ingress, 'sam', ['auditor']));
+
+  step(1, 'Researcher alice creates an egress request');
+  const created = await researcher.createRequest('demo-project', 'Cases by region, 2024-2025');
+  const id = created.requestId;
+  info(`request ${id}: ${created.status}`);
+
+  step(2, 'She uploads a frequency table (streamed, hashed on the way in)');
+  const { file } = await researcher.upload(id, 'cases-by-region.csv', TABLE);
+  info(`${file.name}: ${file.size} bytes, sha256 ${file.sha256}`);
+
+  step(3, 'She submits: the file is frozen into quarantine');
+  info(`status: ${(await researcher.submit(id)).status}`);
+
+  step(4, 'disclosure-check scans it with clamd and applies the minimum cell count rule');
+  const reviewed = await expectEventually(async () => {
+    const r = await researcher.getRequest(id);
+    if (!['awaiting_review', 'blocked', 'failed'].includes(r.status)) throw new Error(`still ${r.status}`);
+    return r;
+  }, { timeoutMs: 60_000, intervalMs: 250 });
+  const f = reviewed.files[0];
+  info(`status: ${reviewed.status}; scan: ${JSON.stringify(f.scan)}; verdict: ${f.check?.verdict} (${f.check?.findings.length ?? 0} findings)`);
+
+  step(5, 'Checkers chris and dana review it in egress-review');
+  const queue = await checker1.listReviews('awaiting_review');
+  info(`chris sees ${queue.items.length} request(s) awaiting review`);
+  try {
+    await checker1.vote(id, f.fileId, 'approve', { comment: 'Counts all at or above 10' });
+    info('chris approved');
+    await checker2.vote(id, f.fileId, 'approve');
+    info('dana approved');
+  } catch (error) {
+    if (error instanceof ApiError && error.body.code === 'FILE_NOT_SCANNED') {
+      info('approval refused: the file was NOT SCANNED (no clamd reachable), so it can never be released.');
+      info('The request is held in review. Start clamd (deploy/local/stack.sh up) and run the demo again to see a release.');
+      await printAudit(auditor, id);
+      return;
+    }
+    throw error;
+  }
+
+  step(6, 'egress-review copies the file to the released bucket after verifying its hash');
+  const released: RequestView = await expectEventually(async () => {
+    const r = await researcher.getRequest(id);
+    if (r.status !== 'released') throw new Error(`still ${r.status}`);
+    return r;
+  }, { timeoutMs: 30_000, intervalMs: 250 });
+  info(`status: ${released.status}`);
+
+  step(7, 'Alice downloads the released file');
+  const body = Buffer.from(await (await researcher.download(id, f.fileId)).arrayBuffer());
+  const sha = createHash('sha256').update(body).digest('hex');
+  info(`${body.length} bytes, sha256 ${sha} ${sha === f.sha256 ? '(identical to the upload)' : '(DIFFERENT!)'}`);
+  await printAudit(auditor, id);
+}
+
+async function printAudit(auditor: AirlockClient, id: string) {
+  process.stdout.write('\n[audit] The security team\'s view of this request\n');
+  const records = await expectEventually(async () => {
+    const r = await auditor.auditRecords({ subject: id });
+    if (r.items.length === 0) throw new Error('no audit records yet');
+    return r;
+  }, { timeoutMs: 15_000 });
+  for (const r of records.items) info(`#${r.position} ${r.envelope.type}`);
+  const verdict = await auditor.verifyAudit();
+  info(`chain of ${verdict.count} records: ${verdict.valid ? 'verifies' : `BROKEN at ${verdict.firstInvalidPosition}`}`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,70 @@
+import 'reflect-metadata';
+import path from 'node:path';
+import { DevIdentityProvider } from '@airlock/auth';
+import { loadConfig } from '@airlock/config';
+import { createDb, startEmbeddedPostgres } from '@airlock/database';
+import { createLogger } from '@airlock/http';
+import { InProcessMessageBus } from '@airlock/messaging';
+import { DEV_ISSUER, buildInfra, type Infra, type RunningService, type ServiceStarter } from '@airlock/runtime';
+import { startAudit } from '../apps/audit/src/audit.app';
+import { startDisclosureCheck } from '../apps/disclosure-check/src/disclosure-check.app';
+import { startEgressReview } from '../apps/egress-review/src/egress-review.app';
+import { startIngress } from '../apps/ingress/src/ingress.app';
+
+// `npm start`: the whole airlock in one process. Servers that are configured (AIRLOCK_* variables)
+// are used; everything else runs embedded: PGlite, the in-process bus, local disk, a dev issuer.
+const SERVICES: [string, ServiceStarter][] = [
+  ['ingress', startIngress],
+  ['disclosure-check', startDisclosureCheck],
+  ['egress-review', startEgressReview],
+  ['audit', startAudit],
+];
+
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger('airlock', config.logLevel);
+  const closers: (() => Promise<void>)[] = [];
+  let dbUrl = config.database.url;
+  if (!dbUrl) {
+    const embedded = await startEmbeddedPostgres({ dataDir: path.resolve(config.dataDir, 'pgdata') });
+    closers.push(() => embedded.stop());
+    dbUrl = embedded.url;
+  }
+  const db = createDb({ url: dbUrl, max: config.database.url ? 10 : 1, applicationName: 'airlock-all-in-one' });
+  const bus = config.kafka.brokers ? undefined : new InProcessMessageBus();
+  const devIdentity = config.oidc ? undefined : await DevIdentityProvider.start({ issuer: DEV_ISSUER, audience: config.oidcAudience });
+  const running: { infra: Infra; service: RunningService }[] = [];
+  for (const [name, start] of SERVICES) {
+    const serviceLogger = logger.child({ service: name });
+    const infra = await buildInfra(config, { service: name, logger: serviceLogger, shared: { db, ...(bus ? { bus } : {}), devIdentity } });
+    running.push({ infra, service: await start(infra, config, serviceLogger) });
+  }
+  const [first] = running;
+  logger.info(
+    { mode: first.infra.mode, scanner: first.infra.scanner.describe(), urls: Object.fromEntries(running.map((r, i) => [SERVICES[i][0], r.service.url])) },
+    'airlock is running',
+  );
+  process.stdout.write(
+    `\nAirlock is running (${first.infra.mode} mode, scanner: ${first.infra.scanner.describe()})\n` +
+      running.map((r, i) => `  ${SERVICES[i][0].padEnd(17)} ${r.service.url}`).join('\n') +
+      `\n${devIdentity ? `  dev tokens:       POST ${running[0].service.url}/dev/token {"userId":"alice","roles":["researcher"]}\n` : ''}` +
+      `  try:              npm run demo\n\n`,
+  );
+  const stop = async () => {
+    for (const { service, infra } of running.reverse()) {
+      await service.close().catch(() => undefined);
+      await infra.close();
+    }
+    await bus?.close();
+    await db.close();
+    for (const close of closers) await close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`airlock failed to start: ${String((error as Error)?.stack ?? error)}\n`);
+  process.exit(1);
+});
