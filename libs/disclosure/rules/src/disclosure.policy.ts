@@ -5,11 +5,30 @@ export type DisclosurePolicy = {
   zerosAreDisclosive: boolean;
   /** Tables with more body cells than this are not checked automatically; this bounds memory. */
   maxTableCells: number;
+  /** p% rule: the others must hide at least this fraction of the largest contribution (ACRO: 0.10). */
+  p: number;
+  /** nk-dominance: how many of the largest contributions are summed (ACRO: n = 2). */
+  nkN: number;
+  /** nk-dominance: the share of the cell total those n may not exceed (ACRO: k = 0.90). */
+  nkK: number;
+  /** Send cells with missing contributions to review (ACRO check_missing_values, default false). */
+  checkMissingValues: boolean;
+  /** Class disclosure: a cell may hold at most this share of its row or column total. */
+  classDisclosureShare: number;
+  /** Models need at least this many residual degrees of freedom (ACRO safe_dof_threshold: 10). */
+  minResidualDof: number;
 };
 
-// ACRO's defaults (acro/default.yaml: safe_threshold 10, zeros_are_disclosive true).
+// ACRO's defaults (acro/default.yaml: safe_threshold 10, safe_pratio_p 0.1, safe_nk_n 2,
+// safe_nk_k 0.9, zeros_are_disclosive true, check_missing_values false, safe_dof_threshold 10).
 export const DEFAULT_POLICY: DisclosurePolicy = Object.freeze({
   threshold: 10,
   zerosAreDisclosive: true,
   maxTableCells: 1_000_000,
+  p: 0.1,
+  nkN: 2,
+  nkK: 0.9,
+  checkMissingValues: false,
+  classDisclosureShare: 0.9,
+  minResidualDof: 10,
 });

@@ -11,3 +11,16 @@ export { thresholdRule } from './rules/threshold.rule';
 export { readFrequencyTable, type TableReading } from './tables/frequency-table.reader';
 export type { FrequencyTable } from './tables/frequency-table';
 export type { BodyCell } from './tables/body-cell.parser';
+export {
+  summarizeContributions,
+  type CellStats,
+  type MagnitudeCell,
+  type MagnitudeStatistic,
+} from './magnitude/cell-stats';
+export { checkMagnitudeCells } from './magnitude/magnitude-table.check';
+export { pRatioRule, violatesPRatio } from './magnitude/p-ratio.rule';
+export { nkDominanceRule, nkVerdict } from './magnitude/nk-dominance.rule';
+export { negativeRule } from './magnitude/negative.rule';
+export { missingRule } from './magnitude/missing.rule';
+export { allSameRule } from './magnitude/all-same.rule';
+export { magnitudeThresholdRule } from './magnitude/magnitude-threshold.rule';
