@@ -1,0 +1,69 @@
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  AirlockClient, realStack, startServiceProcess, startTestIdentityProvider, uniqueId,
+  type ServiceName, type ServiceProcess, type TestTokenOptions,
+} from '@airlock/testing';
+
+// The four services as separate processes on the real stack, with a local OIDC issuer.
+export type AirlockUnderTest = {
+  client: AirlockClient;
+  token(userId: string, roles: string[], opts?: TestTokenOptions): Promise<string>;
+  services: Record<ServiceName, ServiceProcess>;
+  restart(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
+  stopService(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
+  startService(name: ServiceName): Promise<void>;
+  keysIn(stage: string, prefix: string): Promise<string[]>;
+  s3: S3Client;
+  bucketPrefix: string;
+  stop(): Promise<void>;
+};
+
+const PORTS: Record<ServiceName, string> = {
+  ingress: 'AIRLOCK_INGRESS_PORT', 'egress-review': 'AIRLOCK_EGRESS_REVIEW_PORT', 'disclosure-check': 'AIRLOCK_DISCLOSURE_CHECK_PORT', audit: 'AIRLOCK_AUDIT_PORT',
+};
+
+export async function startAirlock(basePort: number): Promise<AirlockUnderTest> {
+  const idp = await startTestIdentityProvider({ issuer: 'https://idp.e2e.test', audience: 'airlock' });
+  const stack = realStack();
+  const bucketPrefix = 'airlock-';
+  const ports: Record<ServiceName, number> = { ingress: basePort, 'egress-review': basePort + 1, audit: basePort + 2, 'disclosure-check': basePort + 3 };
+  const env: Record<string, string> = {
+    AIRLOCK_DATABASE_URL: stack.databaseUrl,
+    AIRLOCK_KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+    AIRLOCK_S3_ENDPOINT: stack.s3.endpoint,
+    AIRLOCK_S3_ACCESS_KEY: stack.s3.accessKeyId,
+    AIRLOCK_S3_SECRET_KEY: stack.s3.secretAccessKey,
+    AIRLOCK_S3_REGION: stack.s3.region,
+    AIRLOCK_S3_BUCKET_PREFIX: bucketPrefix,
+    AIRLOCK_CLAMD_HOST: stack.clamd.host,
+    AIRLOCK_CLAMD_PORT: String(stack.clamd.port),
+    AIRLOCK_OIDC_ISSUER: idp.issuer,
+    AIRLOCK_OIDC_AUDIENCE: idp.audience,
+    AIRLOCK_OIDC_JWKS_URL: idp.jwksUrl,
+    AIRLOCK_LOG_LEVEL: process.env.AIRLOCK_E2E_LOG_LEVEL ?? 'warn',
+    ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [PORTS[name as ServiceName], String(port)])),
+  };
+  const services = {} as Record<ServiceName, ServiceProcess>;
+  const startService = async (name: ServiceName) => { services[name] = await startServiceProcess(name, ports[name], env); };
+  await Promise.all((Object.keys(ports) as ServiceName[]).map(startService));
+  const s3 = new S3Client({ endpoint: stack.s3.endpoint, region: stack.s3.region, forcePathStyle: true, credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey } });
+  const client = new AirlockClient({ ingress: services.ingress.url, egressReview: services['egress-review'].url, audit: services.audit.url }, undefined);
+  return {
+    client, services, s3, bucketPrefix,
+    token: (userId, roles, opts) => idp.token(userId, roles, opts),
+    startService,
+    async stopService(name, signal = 'SIGTERM') { await services[name].kill(signal); },
+    async restart(name, signal = 'SIGTERM') { await services[name].kill(signal); await startService(name); },
+    async keysIn(stage, prefix) {
+      const out = await s3.send(new ListObjectsV2Command({ Bucket: `${bucketPrefix}${stage}`, Prefix: prefix }));
+      return (out.Contents ?? []).map((o) => o.Key as string);
+    },
+    async stop() {
+      await Promise.all(Object.values(services).map((s) => s.kill('SIGTERM')));
+      s3.destroy();
+      await idp.stop();
+    },
+  };
+}
+
+export const newProject = () => uniqueId('project');
