@@ -6,7 +6,7 @@ import { ContentSourceError, peekHead } from './readers/byte-stream.head';
 import { readCsvRows } from './readers/csv.reader';
 import { TableReadError } from './readers/table-read.error';
 import { RULES_VERSION } from './rules.version';
-import { thresholdRule } from './rules/threshold.rule';
+import { checkFrequencyTable } from './rules/frequency-table.check';
 import { readFrequencyTable } from './tables/frequency-table.reader';
 import { combineVerdicts } from './verdict.combine';
 
@@ -75,7 +75,7 @@ const checkDelimitedTable = async (
   const rows = readCsvRows(body, { encoding, preferredDelimiter: kind === 'tsv' ? '\t' : ',' });
   const reading = await readFrequencyTable(rows, policy);
   if (reading.kind === 'unreadable') return [reading.finding];
-  return thresholdRule(reading.table, policy);
+  return checkFrequencyTable(reading.table, policy);
 };
 
 const review = (message: string): Finding => ({ rule: 'file-type', verdict: 'review', cells: [], message });
