@@ -6,6 +6,7 @@ import { ContentSourceError, peekHead } from './readers/byte-stream.head';
 import { readCsvRows } from './readers/csv.reader';
 import { TableReadError } from './readers/table-read.error';
 import { RULES_VERSION } from './rules.version';
+import { dofRule, findResidualDof } from './rules/dof.rule';
 import { checkFrequencyTable } from './rules/frequency-table.check';
 import { readFrequencyTable } from './tables/frequency-table.reader';
 import { combineVerdicts } from './verdict.combine';
@@ -51,7 +52,7 @@ const findingsFor = async (
       // Nothing in it can disclose, but an empty output is almost always a mistake: a person confirms.
       return [review('The file is empty; a checker should confirm it is meant to leave.')];
     case 'text':
-      return [review('Free text cannot be checked automatically; a checker must read it.')];
+      return [...modelFindings(head, policy), review('Free text cannot be checked automatically; a checker must read it.')];
     case 'pdf':
       return [review('PDF documents cannot be checked automatically; a checker must read the tables and figures in it.')];
     case 'image':
@@ -76,6 +77,12 @@ const checkDelimitedTable = async (
   const reading = await readFrequencyTable(rows, policy);
   if (reading.kind === 'unreadable') return [reading.finding];
   return checkFrequencyTable(reading.table, policy);
+};
+
+// Model summaries state their residual DoF near the top, so the head is enough (and bounded).
+const modelFindings = (head: Uint8Array, policy: DisclosurePolicy): Finding[] => {
+  const encoding = detectTextEncoding(head)?.encoding ?? 'utf-8';
+  return dofRule(findResidualDof(new TextDecoder(encoding).decode(head)), policy);
 };
 
 const review = (message: string): Finding => ({ rule: 'file-type', verdict: 'review', cells: [], message });

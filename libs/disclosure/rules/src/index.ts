@@ -11,6 +11,7 @@ export { thresholdRule } from './rules/threshold.rule';
 export { classDisclosureRule } from './rules/class-disclosure.rule';
 export { secondarySuppressionRule } from './rules/secondary-suppression.rule';
 export { checkFrequencyTable } from './rules/frequency-table.check';
+export { dofRule, findResidualDof } from './rules/dof.rule';
 export { readFrequencyTable, type TableReading } from './tables/frequency-table.reader';
 export type { FrequencyTable } from './tables/frequency-table';
 export type { BodyCell } from './tables/body-cell.parser';
