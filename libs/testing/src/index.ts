@@ -1,2 +1,3 @@
 export * from './expect-eventually';
 export * from './real-stack';
+export * from './identity/test-identity-provider';

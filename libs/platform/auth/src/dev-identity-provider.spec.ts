@@ -1,0 +1,53 @@
+// Specs use the shared test identity provider (DESIGN.md); eslint.config.mjs does not yet allow
+// adapter specs to import type:testing, so the boundary rule is waived here only.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { startJsonServer, type JsonServer } from '@airlock/testing';
+import { AuthError } from './auth.errors';
+import { DevIdentityProvider } from './dev-identity-provider';
+import { JwtTokenVerifier } from './jwt-token-verifier';
+
+const config = { issuer: 'http://localhost:3000/dev-idp', audience: 'airlock' };
+
+describe('DevIdentityProvider', () => {
+  let dev: DevIdentityProvider;
+  let jwksServer: JsonServer;
+  let verifier: JwtTokenVerifier;
+
+  beforeAll(async () => {
+    dev = await DevIdentityProvider.start(config);
+    // Stands in for the HTTP route another module serves the JWKS from.
+    jwksServer = await startJsonServer(() => ({ status: 200, body: dev.jwks() }));
+    verifier = new JwtTokenVerifier({ ...config, jwksUrl: `${jwksServer.url}/jwks` });
+  });
+  afterAll(() => jwksServer.stop());
+
+  it('issues tokens the JWT verifier accepts', async () => {
+    const token = await dev.issue({ userId: 'alice', roles: ['researcher'], ttlSeconds: 60 });
+    await expect(verifier.verify(`Bearer ${token}`)).resolves.toEqual({ userId: 'alice', roles: ['researcher'] });
+  });
+
+  it('publishes only the public half of its ES256 key', () => {
+    const [key] = dev.jwks().keys;
+    expect(dev.jwks().keys).toHaveLength(1);
+    expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+    expect(key).not.toHaveProperty('d');
+  });
+
+  it('issues tokens with the configured issuer and audience', async () => {
+    const token = await dev.issue({ userId: 'alice', roles: [] });
+    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+    expect(claims).toMatchObject({ iss: config.issuer, aud: config.audience, sub: 'alice' });
+  });
+
+  it('makes a new key at every boot, so tokens from an earlier run stop working', async () => {
+    const previousRun = await DevIdentityProvider.start(config);
+    const token = await previousRun.issue({ userId: 'alice', roles: ['researcher'] });
+    const error = await verifier.verify(`Bearer ${token}`).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AuthError);
+    expect(error).toMatchObject({ code: 'TOKEN_INVALID' });
+  });
+
+  it.each([0, -5, 1.5])('refuses a ttl of %p seconds', async (ttlSeconds) => {
+    await expect(dev.issue({ userId: 'alice', roles: [], ttlSeconds })).rejects.toThrow(/ttlSeconds/);
+  });
+});

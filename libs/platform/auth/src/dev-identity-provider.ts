@@ -1,0 +1,65 @@
+import type { ActorRole } from '@airlock/domain';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JSONWebKeySet, type KeyLike } from 'jose';
+import { randomUUID } from 'node:crypto';
+import type { AuthConfig } from './auth.config';
+
+export type DevIdentityProviderConfig = Pick<AuthConfig, 'issuer' | 'audience'>;
+
+export type DevTokenRequest = {
+  userId: string;
+  roles: readonly ActorRole[];
+  ttlSeconds?: number;
+};
+
+const DEFAULT_TTL_SECONDS = 15 * 60;
+const ALGORITHM = 'ES256';
+
+/**
+ * The embedded identity provider for `npm start` with nothing configured. The key pair lives
+ * only in memory, so every restart invalidates all tokens it issued; never use it in production.
+ */
+export class DevIdentityProvider {
+  private constructor(
+    private readonly config: DevIdentityProviderConfig,
+    private readonly privateKey: KeyLike,
+    private readonly publicJwks: JSONWebKeySet,
+    private readonly kid: string,
+  ) {}
+
+  static async start(config: DevIdentityProviderConfig): Promise<DevIdentityProvider> {
+    const { privateKey, publicKey } = await generateKeyPair(ALGORITHM);
+    const publicJwk = await exportJWK(publicKey);
+    const kid = await calculateJwkThumbprint(publicJwk);
+    const jwks: JSONWebKeySet = { keys: [{ ...publicJwk, kid, alg: ALGORITHM, use: 'sig' }] };
+    return new DevIdentityProvider({ issuer: config.issuer, audience: config.audience }, privateKey, jwks, kid);
+  }
+
+  get issuer(): string {
+    return this.config.issuer;
+  }
+
+  get audience(): string {
+    return this.config.audience;
+  }
+
+  /** The public JWKS, to be served at the jwksUrl the verifier is configured with. */
+  jwks(): JSONWebKeySet {
+    return { keys: this.publicJwks.keys.map((key) => ({ ...key })) };
+  }
+
+  async issue(request: DevTokenRequest): Promise<string> {
+    const ttlSeconds = request.ttlSeconds ?? DEFAULT_TTL_SECONDS;
+    if (!request.userId) throw new Error('userId is required');
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new Error('ttlSeconds must be a positive integer');
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ roles: [...request.roles] })
+      .setProtectedHeader({ alg: ALGORITHM, kid: this.kid, typ: 'JWT' })
+      .setIssuer(this.config.issuer)
+      .setAudience(this.config.audience)
+      .setSubject(request.userId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + ttlSeconds)
+      .setJti(randomUUID())
+      .sign(this.privateKey);
+  }
+}

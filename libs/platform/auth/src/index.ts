@@ -1,0 +1,6 @@
+export * from './auth.config';
+export * from './auth.errors';
+export * from './authorization-header.parser';
+export * from './dev-identity-provider';
+export * from './jwt-token-verifier';
+export * from './token-claims.mapper';
