@@ -1,3 +1,5 @@
 export * from './expect-eventually';
 export * from './real-stack';
 export * from './identity/test-identity-provider';
+export * from './airlock-client';
+export * from './service-processes';
