@@ -8,6 +8,7 @@ import { TableReadError } from './readers/table-read.error';
 import { RULES_VERSION } from './rules.version';
 import { dofRule, findResidualDof } from './rules/dof.rule';
 import { checkFrequencyTable } from './rules/frequency-table.check';
+import { RowLevelDetector } from './rules/row-level.rule';
 import { readFrequencyTable } from './tables/frequency-table.reader';
 import { combineVerdicts } from './verdict.combine';
 
@@ -73,11 +74,19 @@ const checkDelimitedTable = async (
   policy: DisclosurePolicy,
 ): Promise<Finding[]> => {
   const encoding = detectTextEncoding(head)?.encoding ?? 'utf-8';
-  const rows = readCsvRows(body, { encoding, preferredDelimiter: kind === 'tsv' ? '\t' : ',' });
+  const rowLevel = new RowLevelDetector();
+  const rows = observed(readCsvRows(body, { encoding, preferredDelimiter: kind === 'tsv' ? '\t' : ',' }), rowLevel);
   const reading = await readFrequencyTable(rows, policy);
-  if (reading.kind === 'unreadable') return [reading.finding];
-  return checkFrequencyTable(reading.table, policy);
+  const tableFindings = reading.kind === 'unreadable' ? [reading.finding] : checkFrequencyTable(reading.table, policy);
+  return [...rowLevel.findings(), ...tableFindings];
 };
+
+async function* observed(rows: AsyncIterable<string[]>, detector: RowLevelDetector): AsyncGenerator<string[]> {
+  for await (const row of rows) {
+    detector.observe(row);
+    yield row;
+  }
+}
 
 // Model summaries state their residual DoF near the top, so the head is enough (and bounded).
 const modelFindings = (head: Uint8Array, policy: DisclosurePolicy): Finding[] => {

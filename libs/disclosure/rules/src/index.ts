@@ -12,6 +12,7 @@ export { classDisclosureRule } from './rules/class-disclosure.rule';
 export { secondarySuppressionRule } from './rules/secondary-suppression.rule';
 export { checkFrequencyTable } from './rules/frequency-table.check';
 export { dofRule, findResidualDof } from './rules/dof.rule';
+export { isValidNhsNumber, RowLevelDetector } from './rules/row-level.rule';
 export { readFrequencyTable, type TableReading } from './tables/frequency-table.reader';
 export type { FrequencyTable } from './tables/frequency-table';
 export type { BodyCell } from './tables/body-cell.parser';

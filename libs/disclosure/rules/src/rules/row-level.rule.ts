@@ -1,0 +1,79 @@
+import type { CellRef, Finding } from '../disclosure.types';
+
+type Signal = 'e-mail addresses' | 'UK postcodes' | 'NHS numbers with a valid checksum' | 'dates of birth' | 'unique identifiers';
+
+type ColumnState = { label: string; values: number; matches: Record<'email' | 'postcode' | 'nhs' | 'date', number>; distinct: Set<string>; firstRow: number | null };
+
+const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[a-z]{2,}$/i;
+const UK_POSTCODE = /^(GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})$/i;
+const DATE = /^(\d{4}-\d{2}-\d{2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4})$/;
+const BIRTH_HEADER = /(^|[^a-z])(dob|birth|born)/i;
+const ID_HEADER = /(^|[_\s])(id|identifier|nhs|chi|mrn)($|[_\s])|^(patient|person|subject|participant|pupil)/i;
+const MIN_VALUES = 5;
+const SHARE = 0.8;
+const MIN_ID_ROWS = 20;
+const DISTINCT_CAP = 10_000; // bounded memory: enough to tell "one value per row" from a category
+
+/** NHS numbers: 10 digits, the last a modulus-11 check digit (NHS Data Dictionary). */
+export const isValidNhsNumber = (raw: string): boolean => {
+  const digits = raw.replace(/[\s-]/g, '');
+  if (!/^\d{10}$/.test(digits)) return false;
+  const sum = [...digits.slice(0, 9)].reduce((acc, d, i) => acc + Number(d) * (10 - i), 0);
+  const check = 11 - (sum % 11);
+  return check !== 10 && (check === 11 ? 0 : check) === Number(digits[9]);
+};
+
+/**
+ * Row-level data. SDC handbook: microdata never leaves a TRE as an output. Watches the rows of a
+ * delimited file (streaming, bounded memory) for columns of direct identifiers: e-mail addresses,
+ * postcodes, valid NHS numbers, dates of birth, or an identifier-named column with one value per row.
+ */
+export class RowLevelDetector {
+  private columns: ColumnState[] = [];
+  private rows = 0;
+
+  observe(row: readonly string[]): void {
+    if (this.columns.length === 0 && this.rows === 0) {
+      this.columns = row.map((label) => ({ label: label.trim(), values: 0, matches: { email: 0, postcode: 0, nhs: 0, date: 0 }, distinct: new Set(), firstRow: null }));
+      this.rows++;
+      return;
+    }
+    const body = this.rows++ - 1;
+    row.forEach((raw, i) => {
+      const column = this.columns[i];
+      const value = raw.trim();
+      if (column === undefined || value === '') return;
+      column.values++;
+      column.firstRow ??= body;
+      if (EMAIL.test(value)) column.matches.email++;
+      if (UK_POSTCODE.test(value)) column.matches.postcode++;
+      if (isValidNhsNumber(value)) column.matches.nhs++;
+      if (DATE.test(value)) column.matches.date++;
+      if (column.distinct.size < DISTINCT_CAP) column.distinct.add(value);
+    });
+  }
+
+  findings(): Finding[] {
+    const flagged = this.columns.flatMap((column, index) => {
+      const signal = this.signalOf(column);
+      return signal === null ? [] : [{ column, index, signal }];
+    });
+    if (flagged.length === 0) return [];
+    // Cells point at the first value of each identifying column; row 0 is the first row under the header.
+    const cells: CellRef[] = flagged.map(({ column, index }) => ({ row: column.firstRow ?? 0, column: index, columnLabel: column.label }));
+    const reasons = flagged.map(({ column, signal }) => `column "${column.label}" holds ${signal}`).join('; ');
+    return [{ rule: 'row-level', verdict: 'fail', cells, message: `The file looks like row-level data: ${reasons}` }];
+  }
+
+  private signalOf(column: ColumnState): Signal | null {
+    const mostly = (n: number): boolean => column.values >= MIN_VALUES && n / column.values >= SHARE;
+    if (mostly(column.matches.email)) return 'e-mail addresses';
+    if (mostly(column.matches.nhs)) return 'NHS numbers with a valid checksum';
+    if (mostly(column.matches.postcode)) return 'UK postcodes';
+    if (mostly(column.matches.date) && BIRTH_HEADER.test(column.label)) return 'dates of birth';
+    const bodyRows = this.rows - 1;
+    const oneValuePerRow = column.values >= MIN_ID_ROWS && column.distinct.size >= Math.min(DISTINCT_CAP, column.values) * 0.95;
+    if (ID_HEADER.test(column.label) && oneValuePerRow && bodyRows >= MIN_ID_ROWS) return 'unique identifiers';
+    return null;
+  }
+}
