@@ -36,6 +36,20 @@ export default [
     },
   },
   {
+    // Tests of adapters and apps may use the shared test kit (identity provider, real-stack helpers).
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': ['error', {
+        enforceBuildableLibDependency: false,
+        depConstraints: [
+          { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'], bannedExternalImports: frameworkAndIo },
+          { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'] },
+          { sourceTag: '*', onlyDependOnLibsWithTags: ['*'] },
+        ],
+      }],
+    },
+  },
+  {
     // The domain takes time, ids and the actor from the command: no clocks, no env, no Node I/O.
     files: ['libs/airlock/domain/**/*.ts', 'libs/disclosure/rules/**/*.ts', 'libs/airlock/contracts/**/*.ts'],
     ignores: ['**/*.spec.ts'],

@@ -38,9 +38,9 @@ export class AirlockClient {
     return send(`${this.urls.ingress}/requests/${requestId}`, { headers: this.headers() });
   }
 
-  upload(requestId: string, name: string, body: BodyInit | AsyncIterable<Uint8Array>, kind = 'output', length?: number): Promise<{ file: FileView; request: RequestView }> {
+  upload(requestId: string, name: string, body: string | Uint8Array | AsyncIterable<Uint8Array> | ReadableStream, kind = 'output', length?: number): Promise<{ file: FileView; request: RequestView }> {
     const headers = this.headers({ 'content-type': 'application/octet-stream', ...(length !== undefined ? { 'content-length': String(length) } : {}) });
-    return send(`${this.urls.ingress}/requests/${requestId}/files/${encodeURIComponent(name)}?kind=${kind}`, { method: 'PUT', headers, body: body as BodyInit, duplex: 'half' });
+    return send(`${this.urls.ingress}/requests/${requestId}/files/${encodeURIComponent(name)}?kind=${kind}`, { method: 'PUT', headers, body: body as RequestInit['body'], duplex: 'half' });
   }
 
   submit(requestId: string): Promise<RequestView> {
@@ -49,7 +49,7 @@ export class AirlockClient {
 
   async download(requestId: string, fileId: string): Promise<Response> {
     const response = await fetch(`${this.urls.ingress}/requests/${requestId}/files/${fileId}/content`, { headers: this.headers() });
-    if (!response.ok) throw new ApiError(response.status, await response.json());
+    if (!response.ok) throw new ApiError(response.status, (await response.json()) as ApiError['body']);
     return response;
   }
 
