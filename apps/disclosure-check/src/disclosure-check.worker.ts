@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import { createHash, type Hash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { MalformedEnvelopeError, parseEnvelope, wireType, type EventEnvelope } from '@airlock/contracts';
 import { checkFile, type DisclosurePolicy } from '@airlock/disclosure-rules';
 import { SYSTEM_ACTOR, type RequestSubmitted, type SubmittedFile } from '@airlock/domain';
@@ -11,10 +11,22 @@ import type { Logger } from 'pino';
 
 const SUBMITTED = wireType('RequestSubmitted');
 
-function hashing(): { stream: Transform; digest: () => string } {
-  const hash = createHash('sha256');
-  const stream = new Transform({ transform(chunk: Buffer, _enc, done) { hash.update(chunk); done(null, chunk); } });
-  return { stream, digest: () => hash.digest('hex') };
+/**
+ * Hands the rules every chunk while hashing it. The rules may stop early (an image needs only its
+ * magic bytes); the hash must still cover every byte, so the rest is drained when they do.
+ */
+async function* hashedChunks(source: Readable, hash: Hash): AsyncGenerator<Uint8Array> {
+  const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let finished = false;
+  try {
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+      hash.update(next.value);
+      yield next.value;
+    }
+    finished = true;
+  } finally {
+    if (!finished) for (let next = await chunks.next(); !next.done; next = await chunks.next()) hash.update(next.value);
+  }
 }
 
 /**
@@ -76,12 +88,11 @@ export class DisclosureCheckWorker {
   }
 
   private async check(requestId: string, turn: number, file: SubmittedFile, context: CommandContext): Promise<void> {
-    const source: Readable = await this.store.getStream('quarantine', file.quarantineKey);
-    const { stream, digest } = hashing();
-    source.on('error', (error) => stream.destroy(error));
-    const result = await checkFile(file.name, source.pipe(stream), this.policy);
+    const hash = createHash('sha256');
+    const source = await this.store.getStream('quarantine', file.quarantineKey);
+    const result = await checkFile(file.name, hashedChunks(source, hash), this.policy);
     // Invariant 2: the bytes judged must be the bytes frozen at submission.
-    const actual = digest();
+    const actual = hash.digest('hex');
     if (actual !== file.sha256) {
       this.logger.error({ requestId, fileId: file.fileId }, 'frozen file changed in quarantine');
       const reason = `file ${file.fileId} in quarantine no longer matches its submitted SHA-256`;
