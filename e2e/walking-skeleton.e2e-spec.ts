@@ -7,9 +7,9 @@ import { newProject, startAirlock, type AirlockUnderTest } from './airlock-stack
 // The walking skeleton, end to end: four service processes on real PostgreSQL, Kafka, S3 and clamd.
 jest.setTimeout(180_000);
 
-const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!H+H*';
+const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
 const SAFE_TABLE = 'ward,admissions_2024,admissions_2025\nA,120,134\nB,98,101\nC,57,66\n';
-const RISKY_TABLE = 'ward,admissions_2024,admissions_2025\nA,120,3\nB,98,101\n';
+const RISKY_TABLE = 'ward,y2023,y2024,y2025\nA,40,3,35\nB,45,50,52\nC,38,41,44\n';
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
 let airlock: AirlockUnderTest;
@@ -162,7 +162,7 @@ describe('a table with a small cell', () => {
       expect.objectContaining({ rule: 'threshold', cells: [expect.objectContaining({ row: 0, column: 1 })] }),
     ]);
     // Never a failing cell's value in the findings.
-    expect(JSON.stringify(file.check?.findings)).not.toMatch(/\b3\b.*contributors|value/);
+    expect(JSON.stringify(file.check?.findings)).not.toMatch(/"value"|\b3\b/);
     await expectProblem(checker1.vote(request.requestId, file.fileId, 'approve'), 422, 'OVERRIDE_REQUIRED');
     const after = await checker1.vote(request.requestId, file.fileId, 'reject', { comment: 'Cell below threshold' });
     expect(after.status).toBe('rejected');

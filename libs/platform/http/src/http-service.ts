@@ -4,7 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { json } from 'express';
 import type { ServiceMetrics } from './observability';
-import { ProblemFilter } from './problem.filter';
+import { ProblemFilter, toProblem } from './problem.filter';
 
 class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
@@ -30,6 +30,12 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Run
   // Our own JSON parser with a small limit: uploads are raw streams and never go through it.
   const app = await NestFactory.create(options.module, { logger: new PinoNestLogger(logger), bodyParser: false });
   app.use(json({ limit: '256kb', type: ['application/json', 'application/*+json'] }));
+  // Body-parser failures (malformed JSON, too large) answer here, before any route runs.
+  app.use((error: unknown, _request: Request, response: Response, next: NextFunction) => {
+    if (!error) return next();
+    const body = toProblem(error);
+    response.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+  });
   app.use((request: Request, response: Response, next: NextFunction) => {
     const end = metrics.httpDuration.startTimer({ method: request.method });
     response.on('finish', () => {

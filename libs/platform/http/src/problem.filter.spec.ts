@@ -18,6 +18,9 @@ describe('problem mapping', () => {
   ])('maps %s to %i %s', (error, status, code) => {
     expect(toProblem(error)).toMatchObject({ status, code });
   });
+  it('keeps the standard members when details carry the same names', () => {
+    expect(toProblem(new RequestError('WRONG_STATE', 'x', { status: 'submitted' }))).toMatchObject({ status: 409 });
+  });
   it('never leaks an internal error message', () => {
     expect(toProblem(new Error('password=hunter2')).detail).not.toContain('hunter2');
   });

@@ -51,13 +51,14 @@ const TITLES: Record<number, string> = {
 };
 
 export function problem(status: number, code: string, detail?: string, extensions: Record<string, unknown> = {}): Problem {
+  // Extensions first: they may never override the standard members.
   return {
+    ...extensions,
     type: `https://airlock.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`,
     title: TITLES[status] ?? 'Error',
     status,
     code,
     ...(detail ? { detail } : {}),
-    ...extensions,
   };
 }
 

@@ -32,8 +32,8 @@ function existing(state: RequestState): ExistingRequest {
 function requireStatus(state: ExistingRequest, allowed: readonly RequestStatus[], action: string): void {
   if (!allowed.includes(state.status)) {
     throw new RequestError('WRONG_STATE', `Cannot ${action} a request that is ${state.status}`, {
-      status: state.status,
-      allowed,
+      currentStatus: state.status,
+      allowedStatuses: allowed,
     });
   }
 }
