@@ -1,0 +1,13 @@
+export { STAGES, type ObjectRef, type ObjectStore, type PutOptions, type Stage, type StoredObject } from './object-store.port';
+export {
+  HashMismatchError,
+  InvalidKeyError,
+  ObjectNotFoundError,
+  ObjectTooLargeError,
+  StorageError,
+  StorageUnavailableError,
+  type StorageErrorCode,
+} from './storage.errors';
+export { assertValidKey } from './object-key';
+export { DEFAULT_BUCKETS, S3ObjectStore, type S3ObjectStoreConfig } from './s3-object-store';
+export { LocalDiskObjectStore } from './local-disk-object-store';

@@ -1,0 +1,36 @@
+import type { Readable } from 'node:stream';
+
+// One bucket (or directory) per stage of a file's life: DESIGN.md "Buckets (stages)".
+export const STAGES = ['draft', 'quarantine', 'released', 'rejected', 'blocked'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export type StoredObject = { key: string; sha256: string; size: number; versionId?: string };
+
+export type ObjectRef = { stage: Stage; key: string };
+
+export type PutOptions = { maxBytes: number; contentType?: string; metadata?: Record<string, string> };
+
+/**
+ * The object store port. Both adapters (S3, local disk) honour the same contract,
+ * proven by one shared test suite (object-store.contract.ts).
+ */
+export type ObjectStore = {
+  /** Creates the stage buckets/directories that are missing. Idempotent. */
+  ensureBuckets(): Promise<void>;
+  /** Streams `body` in, hashing as it goes; throws ObjectTooLargeError past `maxBytes` and leaves nothing behind. */
+  putStream(stage: Stage, key: string, body: Readable, opts: PutOptions): Promise<StoredObject>;
+  /** Throws ObjectNotFoundError when missing. */
+  getStream(stage: Stage, key: string): Promise<Readable>;
+  /** The recorded sha256 and size; undefined when missing. */
+  head(stage: Stage, key: string): Promise<StoredObject | undefined>;
+  /** Copies, then re-hashes the destination; on mismatch removes it and throws HashMismatchError. */
+  copy(from: ObjectRef, to: ObjectRef, expectedSha256: string): Promise<StoredObject>;
+  /** Re-reads the bytes and hashes them (does not trust recorded metadata). */
+  hash(stage: Stage, key: string): Promise<{ sha256: string; size: number }>;
+  /** Idempotent: deleting a missing object succeeds. */
+  delete(stage: Stage, key: string): Promise<void>;
+  /** A time-limited download URL, or undefined where the store cannot presign (local disk). */
+  presignGet(stage: Stage, key: string, ttlSeconds: number, downloadName?: string): Promise<string | undefined>;
+  /** True when the store answers and every stage bucket is usable. Never throws. */
+  ping(): Promise<boolean>;
+};

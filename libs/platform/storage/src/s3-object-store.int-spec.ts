@@ -1,0 +1,170 @@
+import { createServer } from 'node:net';
+import {
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { realStack, uniqueId } from '@airlock/testing';
+import { bodyOf, describeObjectStoreContract, randomBody, sha256Of } from './object-store.contract';
+import { type Stage, STAGES } from './object-store.port';
+import { S3ObjectStore, type S3ObjectStoreConfig } from './s3-object-store';
+import { HashMismatchError, StorageUnavailableError } from './storage.errors';
+
+const MiB = 1024 * 1024;
+const s3 = realStack().s3;
+// Buckets of our own per run: leftovers checks then see only this suite's objects and uploads.
+const runId = uniqueId('alt');
+const buckets = Object.fromEntries(STAGES.map((stage) => [stage, `${runId}-${stage}`])) as Record<Stage, string>;
+const config: S3ObjectStoreConfig = { ...s3, buckets };
+const raw = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: s3 });
+
+let store: S3ObjectStore;
+
+async function objectKeys(bucket: string, prefix?: string): Promise<string[]> {
+  const listed = await raw.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  return (listed.Contents ?? []).map((o) => o.Key ?? '');
+}
+
+/** Staging objects and open multipart uploads: what an aborted or failed upload must not leave. */
+async function leftovers(): Promise<string[]> {
+  const found: string[] = [];
+  for (const bucket of Object.values(buckets)) {
+    found.push(...(await objectKeys(bucket, '.airlock-')).map((k) => `${bucket}/${k}`));
+    const uploads = await raw.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    found.push(...(uploads.Uploads ?? []).map((u) => `${bucket}/${u.Key} (upload ${u.UploadId})`));
+  }
+  return found;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  return address.port;
+}
+
+beforeAll(() => {
+  store = new S3ObjectStore(config);
+});
+
+afterAll(async () => {
+  for (const bucket of Object.values(buckets)) {
+    for (const key of await objectKeys(bucket).catch(() => [])) await raw.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    await raw.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
+  }
+  store.close();
+  raw.destroy();
+});
+
+describe('S3ObjectStore against the real S3 server', () => {
+  describeObjectStoreContract(() => ({ store, leftovers }));
+
+  it('records the sha256 as object metadata, visible to any S3 client', async () => {
+    const { body, expected } = randomBody(9 * MiB); // over one part: the staged multipart path
+    await store.putStream('draft', 'meta/large.bin', body, { maxBytes: 10 * MiB, metadata: { 'request-id': 'r-1' } });
+    const head = await raw.send(new HeadObjectCommand({ Bucket: buckets.draft, Key: 'meta/large.bin' }));
+    expect(head.Metadata).toEqual({ sha256: expected().sha256, 'request-id': 'r-1' });
+    expect(head.ContentLength).toBe(9 * MiB);
+  });
+
+  it('serves a presigned GET with the exact bytes and the download name', async () => {
+    const { body, expected } = randomBody(2 * MiB);
+    await store.putStream('released', 'out/results table.csv', body, { maxBytes: 3 * MiB });
+    const url = await store.presignGet('released', 'out/results table.csv', 60, 'résultats "final".csv');
+    if (url === undefined) throw new Error('S3 must presign');
+
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    const bytes = Buffer.from(await response.arrayBuffer());
+    expect({ sha256: sha256Of(bytes), size: bytes.length }).toEqual(expected());
+    expect(response.headers.get('content-disposition')).toBe(
+      `attachment; filename="r_sultats _final_.csv"; filename*=UTF-8''r%C3%A9sultats%20%22final%22.csv`,
+    );
+  });
+
+  it('refuses a presigned URL once tampered with', async () => {
+    await store.putStream('released', 'out/signed.txt', bodyOf('signed'), { maxBytes: 100 });
+    const url = new URL(String(await store.presignGet('released', 'out/signed.txt', 60)));
+    url.pathname = url.pathname.replace('signed.txt', 'other.txt');
+    expect((await fetch(url)).status).toBe(403);
+  });
+
+  it('copies objects over the multipart threshold with UploadPartCopy and verifies them', async () => {
+    const small = new S3ObjectStore({ ...config, multipartCopyThresholdBytes: 5 * MiB, copyPartSizeBytes: 5 * MiB });
+    try {
+      const { body, expected } = randomBody(12 * MiB + 123);
+      await small.putStream('quarantine', 'mp/big.bin', body, { maxBytes: 13 * MiB });
+      const copied = await small.copy({ stage: 'quarantine', key: 'mp/big.bin' }, { stage: 'released', key: 'mp/big.bin' }, expected().sha256);
+      expect(copied).toMatchObject(expected());
+      expect(await small.head('released', 'mp/big.bin')).toMatchObject(expected());
+      expect(await small.hash('released', 'mp/big.bin')).toEqual(expected());
+    } finally {
+      small.close();
+    }
+  });
+
+  it('detects a copy whose bytes do not match the recorded hash, and removes the destination', async () => {
+    // Written around the store with a lying sha256: only re-hashing the copy can catch it.
+    const claimed = sha256Of('what was submitted');
+    await raw.send(new PutObjectCommand({ Bucket: buckets.quarantine, Key: 'lie/file.csv', Body: 'what is stored', Metadata: { sha256: claimed } }));
+
+    const failure = store.copy({ stage: 'quarantine', key: 'lie/file.csv' }, { stage: 'released', key: 'lie/file.csv' }, claimed);
+
+    await expect(failure).rejects.toBeInstanceOf(HashMismatchError);
+    await expect(failure).rejects.toMatchObject({ expected: claimed, actual: sha256Of('what is stored'), stage: 'released' });
+    expect(await store.head('released', 'lie/file.csv')).toBeUndefined();
+  });
+
+  it('computes the hash of an object written without one', async () => {
+    await raw.send(new PutObjectCommand({ Bucket: buckets.draft, Key: 'foreign/file.txt', Body: 'foreign' }));
+    expect(await store.head('draft', 'foreign/file.txt')).toMatchObject({ sha256: sha256Of('foreign'), size: 7 });
+  });
+
+  it('creates missing buckets, idempotently and concurrently', async () => {
+    const fresh = Object.fromEntries(STAGES.map((stage) => [stage, `${uniqueId('alt-new')}-${stage}`])) as Record<Stage, string>;
+    const other = new S3ObjectStore({ ...config, buckets: fresh });
+    try {
+      expect(await other.ping()).toBe(false);
+      await Promise.all([other.ensureBuckets(), other.ensureBuckets()]);
+      await other.ensureBuckets();
+      expect(await other.ping()).toBe(true);
+    } finally {
+      for (const bucket of Object.values(fresh)) await raw.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
+      other.close();
+    }
+  });
+
+  describe('with nothing listening', () => {
+    let dead: S3ObjectStore;
+
+    beforeAll(async () => {
+      dead = new S3ObjectStore({ ...config, endpoint: `http://127.0.0.1:${await freePort()}`, maxAttempts: 1, connectTimeoutMs: 500, socketTimeoutMs: 1000 });
+    });
+
+    afterAll(() => dead.close());
+
+    it.each([
+      ['putStream', () => dead.putStream('draft', 'k', bodyOf('x'), { maxBytes: 10 })],
+      ['getStream', () => dead.getStream('draft', 'k')],
+      ['head', () => dead.head('draft', 'k')],
+      ['copy', () => dead.copy({ stage: 'draft', key: 'k' }, { stage: 'quarantine', key: 'k' }, sha256Of('x'))],
+      ['delete', () => dead.delete('draft', 'k')],
+      ['ensureBuckets', () => dead.ensureBuckets()],
+    ])('fails %s quickly with StorageUnavailableError (callers retry, fail closed)', async (_name, call) => {
+      const started = Date.now();
+      await expect(call()).rejects.toBeInstanceOf(StorageUnavailableError);
+      await expect(call()).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    });
+
+    it('answers ping with false', async () => {
+      expect(await dead.ping()).toBe(false);
+    });
+  });
+});
