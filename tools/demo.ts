@@ -38,7 +38,7 @@ async function main() {
   step(3, 'She submits: the file is frozen into quarantine');
   info(`status: ${(await researcher.submit(id)).status}`);
 
-  step(4, 'disclosure-check scans it with clamd and applies the minimum cell count rule');
+  step(4, 'disclosure-check scans it for malware (clamd) and applies the disclosure rules');
   const reviewed = await expectEventually(async () => {
     const r = await researcher.getRequest(id);
     if (!['awaiting_review', 'blocked', 'failed'].includes(r.status)) throw new Error(`still ${r.status}`);
@@ -59,7 +59,7 @@ async function main() {
     if (error instanceof ApiError && error.body.code === 'FILE_NOT_SCANNED') {
       info('approval refused: the file was NOT SCANNED (no clamd reachable), so it can never be released.');
       info('The request is held in review. Start clamd (deploy/local/stack.sh up) and run the demo again to see a release.');
-      await printAudit(auditor, id);
+      await printAudit(auditor, id, 'airlock.request.review-opened.v1');
       return;
     }
     throw error;
@@ -77,14 +77,14 @@ async function main() {
   const body = Buffer.from(await (await researcher.download(id, f.fileId)).arrayBuffer());
   const sha = createHash('sha256').update(body).digest('hex');
   info(`${body.length} bytes, sha256 ${sha} ${sha === f.sha256 ? '(identical to the upload)' : '(DIFFERENT!)'}`);
-  await printAudit(auditor, id);
+  await printAudit(auditor, id, 'airlock.request.file-downloaded.v1');
 }
 
-async function printAudit(auditor: AirlockClient, id: string) {
+async function printAudit(auditor: AirlockClient, id: string, lastType: string) {
   process.stdout.write('\n[audit] The security team\'s view of this request\n');
   const records = await expectEventually(async () => {
     const r = await auditor.auditRecords({ subject: id });
-    if (r.items.length === 0) throw new Error('no audit records yet');
+    if (!r.items.some((i) => i.envelope.type === lastType)) throw new Error('audit records still arriving');
     return r;
   }, { timeoutMs: 15_000 });
   for (const r of records.items) info(`#${r.position} ${r.envelope.type}`);

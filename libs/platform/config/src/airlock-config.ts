@@ -39,6 +39,8 @@ export type AirlockConfig = {
   kafka: { brokers?: string[] };
   s3?: { endpoint: string; accessKeyId: string; secretAccessKey: string; region: string; forcePathStyle: boolean; bucketPrefix: string };
   clamd?: { host: string; port: number };
+  /** Where the embedded default looks for a local clamd when AIRLOCK_CLAMD_HOST is not set. */
+  clamdProbe: { host: string; port: number };
   oidc?: { issuer: string; audience: string; jwksUrl: string };
   oidcAudience: string;
   limits: { maxUploadBytes: number };
@@ -79,6 +81,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         }
       : undefined,
     clamd: e.AIRLOCK_CLAMD_HOST ? { host: e.AIRLOCK_CLAMD_HOST, port: e.AIRLOCK_CLAMD_PORT } : undefined,
+    clamdProbe: { host: '127.0.0.1', port: e.AIRLOCK_CLAMD_PORT },
     oidc: e.AIRLOCK_OIDC_ISSUER
       ? { issuer: e.AIRLOCK_OIDC_ISSUER, audience: e.AIRLOCK_OIDC_AUDIENCE, jwksUrl: e.AIRLOCK_OIDC_JWKS_URL as string }
       : undefined,
