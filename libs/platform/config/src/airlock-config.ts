@@ -19,6 +19,8 @@ const EnvSchema = z.object({
   AIRLOCK_S3_BUCKET_PREFIX: z.string().default('airlock-'),
   AIRLOCK_CLAMD_HOST: z.string().optional(),
   AIRLOCK_CLAMD_PORT: port.default(3310),
+  // Must match clamd's StreamMaxLength: longer streams are "not scanned", never clean.
+  AIRLOCK_CLAMD_STREAM_MAX_BYTES: z.coerce.number().int().positive().default(2100 * 1024 ** 2),
   AIRLOCK_OIDC_ISSUER: z.string().optional(),
   AIRLOCK_OIDC_AUDIENCE: z.string().default('airlock'),
   AIRLOCK_OIDC_JWKS_URL: z.string().url().optional(),
@@ -38,9 +40,9 @@ export type AirlockConfig = {
   dataDir: string;
   kafka: { brokers?: string[] };
   s3?: { endpoint: string; accessKeyId: string; secretAccessKey: string; region: string; forcePathStyle: boolean; bucketPrefix: string };
-  clamd?: { host: string; port: number };
+  clamd?: { host: string; port: number; streamMaxLength: number };
   /** Where the embedded default looks for a local clamd when AIRLOCK_CLAMD_HOST is not set. */
-  clamdProbe: { host: string; port: number };
+  clamdProbe: { host: string; port: number; streamMaxLength: number };
   oidc?: { issuer: string; audience: string; jwksUrl: string };
   oidcAudience: string;
   limits: { maxUploadBytes: number };
@@ -80,8 +82,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           bucketPrefix: e.AIRLOCK_S3_BUCKET_PREFIX,
         }
       : undefined,
-    clamd: e.AIRLOCK_CLAMD_HOST ? { host: e.AIRLOCK_CLAMD_HOST, port: e.AIRLOCK_CLAMD_PORT } : undefined,
-    clamdProbe: { host: '127.0.0.1', port: e.AIRLOCK_CLAMD_PORT },
+    clamd: e.AIRLOCK_CLAMD_HOST
+      ? { host: e.AIRLOCK_CLAMD_HOST, port: e.AIRLOCK_CLAMD_PORT, streamMaxLength: e.AIRLOCK_CLAMD_STREAM_MAX_BYTES }
+      : undefined,
+    clamdProbe: { host: '127.0.0.1', port: e.AIRLOCK_CLAMD_PORT, streamMaxLength: e.AIRLOCK_CLAMD_STREAM_MAX_BYTES },
     oidc: e.AIRLOCK_OIDC_ISSUER
       ? { issuer: e.AIRLOCK_OIDC_ISSUER, audience: e.AIRLOCK_OIDC_AUDIENCE, jwksUrl: e.AIRLOCK_OIDC_JWKS_URL as string }
       : undefined,
