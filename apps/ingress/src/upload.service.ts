@@ -10,7 +10,9 @@ export type UploadLimits = { maxUploadBytes: number };
 
 const FILE_KINDS: readonly FileKind[] = ['output', 'supporting', 'code'];
 // Names become download names and object-key parts: no paths, no control characters.
-const SAFE_NAME = /^(?!\.{1,2}$)[^/\\\u0000-\u001f\u007f]{1,255}$/;
+const hasControlCharacter = (value: string) => [...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+const isSafeName = (value: string) =>
+  value.length >= 1 && value.length <= 255 && value !== '.' && value !== '..' && !/[/\\]/.test(value) && !hasControlCharacter(value);
 
 export function parseKind(value: string | undefined): FileKind {
   const kind = (value ?? 'output') as FileKind;
@@ -19,7 +21,7 @@ export function parseKind(value: string | undefined): FileKind {
 }
 
 export function parseFileName(value: string): string {
-  if (!SAFE_NAME.test(value)) throw new HttpProblem(400, 'INVALID_FILE_NAME', 'File names are 1-255 characters with no slashes or control characters');
+  if (!isSafeName(value)) throw new HttpProblem(400, 'INVALID_FILE_NAME', 'File names are 1-255 characters with no slashes or control characters');
   return value;
 }
 

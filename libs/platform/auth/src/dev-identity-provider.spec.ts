@@ -1,6 +1,5 @@
 // Specs use the shared test identity provider (DESIGN.md); eslint.config.mjs does not yet allow
 // adapter specs to import type:testing, so the boundary rule is waived here only.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startJsonServer, type JsonServer } from '@airlock/testing';
 import { AuthError } from './auth.errors';
 import { DevIdentityProvider } from './dev-identity-provider';
