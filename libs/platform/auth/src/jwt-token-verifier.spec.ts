@@ -1,5 +1,4 @@
-// Specs use the shared test identity provider (DESIGN.md); eslint.config.mjs does not yet allow
-// adapter specs to import type:testing, so the boundary rule is waived here only.
+// Specs use the shared test identity provider (DESIGN.md).
 import { startJsonServer, startTestIdentityProvider, type TestIdentityProvider } from '@airlock/testing';
 import { SignJWT } from 'jose';
 import { AuthError, type AuthErrorCode } from './auth.errors';
