@@ -17,6 +17,8 @@ export type DbOptions = {
   max?: number;
   applicationName?: string;
   connectionTimeoutMillis?: number;
+  /** Tables resolve in this schema (its `search_path`), e.g. one per service or per test suite. */
+  schema?: string;
   logger?: Logger;
 };
 
@@ -71,8 +73,10 @@ export class Db implements Queryable {
   }
 }
 
-export function createDb({ url, max = 10, applicationName = 'airlock', connectionTimeoutMillis = 5_000, logger }: DbOptions): Db {
-  const pool = new Pool({ connectionString: url, max, application_name: applicationName, connectionTimeoutMillis });
+export function createDb({ url, max = 10, applicationName = 'airlock', connectionTimeoutMillis = 5_000, schema, logger }: DbOptions): Db {
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name: ${schema}`);
+  const options = schema ? `-c search_path=${schema}` : undefined;
+  const pool = new Pool({ connectionString: url, max, application_name: applicationName, connectionTimeoutMillis, options });
   return new Db(pool, logger);
 }
 

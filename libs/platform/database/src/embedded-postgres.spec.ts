@@ -10,7 +10,7 @@ describe('embedded postgres (PGlite over the wire protocol)', () => {
   beforeAll(async () => {
     embedded = await startEmbeddedPostgres();
     db = createDb({ url: embedded.url, max: 1 });
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await db.close();
@@ -87,5 +87,5 @@ describe('a database that cannot be reached', () => {
     } finally {
       await db.close();
     }
-  });
+  }, 60_000);
 });

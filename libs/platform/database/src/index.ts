@@ -8,5 +8,5 @@ export {
   isConnectionFailure,
   type DatabaseErrorCode,
 } from './database.errors';
-export { AIRLOCK_LOCK_NAMESPACE, SystemLocks } from './advisory-locks';
+export { AdvisoryLockClass, SCHEMA_LOCK_KEY } from './advisory-locks';
 export { silentLogger, type Logger, type LogFn } from './logger';

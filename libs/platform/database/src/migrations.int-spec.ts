@@ -1,5 +1,3 @@
-// The workspace lint rule has no exception for tests of adapters; the helpers are test-only.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { realStack, uniqueId } from '@airlock/testing';
 import { createDb } from './db';
 import { runMigrations } from './migrations';
@@ -20,6 +18,24 @@ describe('migrations on real PostgreSQL', () => {
       expect(rows).toEqual([{ id: 'seed' }]);
     } finally {
       await Promise.all(services.map((db) => db.close()));
+    }
+  });
+});
+
+describe('a Db bound to a schema', () => {
+  it('creates and finds its tables there', async () => {
+    const schema = uniqueId('schema').replace(/-/g, '_');
+    const admin = createDb({ url: realStack().databaseUrl, max: 1 });
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    const db = createDb({ url: realStack().databaseUrl, max: 2, schema });
+    try {
+      await runMigrations(db, [{ id: 'schema-001', sql: 'CREATE TABLE things (id text)' }]);
+      const { rows } = await admin.query('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1', [schema]);
+      expect(rows).toEqual([{ table_name: 'airlock_migrations' }, { table_name: 'things' }]);
+    } finally {
+      await db.close();
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.close();
     }
   });
 });

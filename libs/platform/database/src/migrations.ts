@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AIRLOCK_LOCK_NAMESPACE, SystemLocks } from './advisory-locks';
+import { AdvisoryLockClass, SCHEMA_LOCK_KEY } from './advisory-locks';
 import { MigrationChangedError } from './database.errors';
 import type { Db, DbTx } from './db';
 
@@ -20,7 +20,7 @@ const CREATE_MIGRATIONS_TABLE = `
  */
 export async function runMigrations(db: Db, migrations: readonly Migration[]): Promise<string[]> {
   return db.withTransaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [AIRLOCK_LOCK_NAMESPACE, SystemLocks.migrations]);
+    await tx.query(`SELECT pg_advisory_xact_lock($1, ${SCHEMA_LOCK_KEY})`, [AdvisoryLockClass.migrations]);
     await tx.query(CREATE_MIGRATIONS_TABLE);
     const applied = await appliedChecksums(tx);
     const appliedNow: string[] = [];

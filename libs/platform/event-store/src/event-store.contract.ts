@@ -1,0 +1,76 @@
+import type { EventStore } from './event-store';
+import { DuplicateEventIdError, StreamVersionConflictError } from './event-store.errors';
+import { aPendingEvent, pendingEvents, uniqueStreamId } from './event-store.test-kit';
+
+const options = { topic: 'airlock.test-events.v1' };
+
+/** Behaviour every EventStore must share; run against each implementation. */
+export function describeEventStoreContract(name: string, storeFor: () => EventStore): void {
+  describe(`${name}: the EventStore contract`, () => {
+    it('reads a stream that does not exist as version 0 with no events', async () => {
+      expect(await storeFor().readStream(uniqueStreamId())).toEqual({ version: 0, events: [] });
+    });
+
+    it('reads back appended events in order, numbered from 1', async () => {
+      const store = storeFor();
+      const streamId = uniqueStreamId();
+      const first = pendingEvents(2);
+      const second = pendingEvents(1);
+      expect((await store.appendToStream(streamId, 0, first, options)).version).toBe(2);
+      const appended = await store.appendToStream(streamId, 2, second, options);
+      expect(appended.version).toBe(3);
+      expect(appended.events).toEqual([{ ...second[0], streamId, streamVersion: 3 }]);
+      const read = await store.readStream(streamId);
+      expect(read.version).toBe(3);
+      expect(read.events).toEqual([...first, ...second].map((event, i) => ({ ...event, streamId, streamVersion: i + 1 })));
+    });
+
+    it('refuses an append with a stale expected version and stores nothing of it', async () => {
+      const store = storeFor();
+      const streamId = uniqueStreamId();
+      await store.appendToStream(streamId, 0, pendingEvents(2), options);
+      const stale = store.appendToStream(streamId, 1, pendingEvents(1), options);
+      await expect(stale).rejects.toBeInstanceOf(StreamVersionConflictError);
+      await expect(stale).rejects.toMatchObject({ code: 'STREAM_VERSION_CONFLICT', streamId, expected: 1, actual: 2 });
+      expect((await store.readStream(streamId)).version).toBe(2);
+    });
+
+    it('refuses to create a stream that already exists', async () => {
+      const store = storeFor();
+      const streamId = uniqueStreamId();
+      await store.appendToStream(streamId, 0, pendingEvents(1), options);
+      await expect(store.appendToStream(streamId, 0, pendingEvents(1), options)).rejects.toMatchObject({ expected: 0, actual: 1 });
+    });
+
+    it('treats appending no events as a no-op', async () => {
+      const store = storeFor();
+      const streamId = uniqueStreamId();
+      expect(await store.appendToStream(streamId, 0, [], options)).toEqual({ version: 0, events: [] });
+      expect(await store.readStream(streamId)).toEqual({ version: 0, events: [] });
+    });
+
+    it('refuses an event id that was already stored, in any stream', async () => {
+      const store = storeFor();
+      const event = aPendingEvent();
+      await store.appendToStream(uniqueStreamId(), 0, [event], options);
+      const otherStream = uniqueStreamId();
+      await expect(store.appendToStream(otherStream, 0, [event], options)).rejects.toBeInstanceOf(DuplicateEventIdError);
+      expect((await store.readStream(otherStream)).version).toBe(0);
+    });
+
+    it.each([-1, 1.5, Number.NaN])('refuses the expected version %p', async (expectedVersion) => {
+      await expect(storeFor().appendToStream(uniqueStreamId(), expectedVersion, pendingEvents(1), options)).rejects.toMatchObject({
+        code: 'INVALID_EXPECTED_VERSION',
+      });
+    });
+
+    it('keeps streams independent', async () => {
+      const store = storeFor();
+      const [a, b] = [uniqueStreamId(), uniqueStreamId()];
+      await store.appendToStream(a, 0, pendingEvents(3), options);
+      await store.appendToStream(b, 0, pendingEvents(1), options);
+      expect((await store.readStream(a)).version).toBe(3);
+      expect((await store.readStream(b)).version).toBe(1);
+    });
+  });
+}

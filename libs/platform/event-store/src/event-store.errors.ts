@@ -1,0 +1,39 @@
+export type EventStoreErrorCode = 'STREAM_VERSION_CONFLICT' | 'DUPLICATE_EVENT_ID' | 'INVALID_EXPECTED_VERSION';
+
+export class EventStoreError extends Error {
+  constructor(
+    readonly code: EventStoreErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Someone appended to the stream since it was read: re-read, decide again, retry (bounded). */
+export class StreamVersionConflictError extends EventStoreError {
+  constructor(
+    readonly streamId: string,
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super('STREAM_VERSION_CONFLICT', `stream ${streamId} is at version ${actual}, expected ${expected}`);
+  }
+}
+
+/** An event id was appended before: ids are global and consumers deduplicate on them. */
+export class DuplicateEventIdError extends EventStoreError {
+  constructor(readonly streamId: string) {
+    super('DUPLICATE_EVENT_ID', `an event appended to ${streamId} reuses an existing event id`);
+  }
+}
+
+export function isStreamVersionConflict(error: unknown): error is StreamVersionConflictError {
+  return error instanceof StreamVersionConflictError;
+}
+
+export function assertExpectedVersion(expectedVersion: number): void {
+  if (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0) {
+    throw new EventStoreError('INVALID_EXPECTED_VERSION', `expected version must be a whole number >= 0, got ${expectedVersion}`);
+  }
+}

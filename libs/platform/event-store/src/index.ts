@@ -1,0 +1,12 @@
+export type { AppendOptions, EventStore, PendingEvent, StreamSlice } from './event-store';
+export {
+  EventStoreError,
+  StreamVersionConflictError,
+  DuplicateEventIdError,
+  isStreamVersionConflict,
+  type EventStoreErrorCode,
+} from './event-store.errors';
+export { eventStoreMigrations } from './event-store.migrations';
+export { PostgresEventStore } from './postgres-event-store';
+export { InMemoryEventStore, type RecordedOutboxMessage } from './in-memory-event-store';
+export { OutboxRelay, type OutboxMessage, type OutboxPublisher, type OutboxRelayOptions } from './outbox-relay';

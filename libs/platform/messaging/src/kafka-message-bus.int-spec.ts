@@ -1,0 +1,44 @@
+// Proves kafkajs 2.2.4 works with the Kafka we run (consumer groups, rebalances, manual commits).
+import { realStack, uniqueId } from '@airlock/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import { KafkaMessageBus } from './kafka-message-bus';
+import { describeMessageBusContract } from './message-bus.contract';
+
+describe('KafkaMessageBus on real Kafka', () => {
+  let bus: KafkaMessageBus;
+  beforeAll(() => {
+    bus = new KafkaMessageBus({ brokers: realStack().kafkaBrokers, clientId: uniqueId('messaging-int'), retry: { initialMs: 100, maxMs: 1_000 } });
+  });
+  afterAll(() => bus.close());
+
+  describeMessageBusContract('KafkaMessageBus', () => bus, { testTimeoutMs: 60_000, waitMs: 30_000 });
+});
+
+describe('KafkaMessageBus topics and logs', () => {
+  it('creates its topics with three partitions and routes kafkajs logs into our logger', async () => {
+    const entries: { fields: Record<string, unknown>; message?: string }[] = [];
+    const record = (fields: Record<string, unknown>, message?: string) => void entries.push({ fields, message });
+    const bus = new KafkaMessageBus({
+      brokers: realStack().kafkaBrokers,
+      clientId: uniqueId('messaging-int'),
+      logger: { debug: record, info: record, warn: record, error: record },
+    });
+    const topic = uniqueId('topic');
+    try {
+      await bus.publish([{ topic, key: 'k', value: 'v' }]);
+      const subscription = await bus.subscribe({ groupId: uniqueId('group'), topics: [topic], handler: async () => undefined });
+      await subscription.stop();
+    } finally {
+      await bus.close();
+    }
+    const admin = new Kafka({ clientId: uniqueId('admin'), brokers: realStack().kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      expect(topics[0].partitions).toHaveLength(3);
+    } finally {
+      await admin.disconnect();
+    }
+    expect(entries.some(({ fields }) => fields.component === 'kafkajs')).toBe(true);
+  }, 30_000);
+});

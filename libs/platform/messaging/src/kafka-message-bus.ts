@@ -1,0 +1,120 @@
+import { Topics } from '@airlock/contracts';
+import { silentLogger, type Logger } from '@airlock/database';
+import { Kafka, Partitioners, logLevel, type Admin, type Message, type Producer } from 'kafkajs';
+import { pinNewGroupToEnd } from './kafka-group-start';
+import { kafkaLogCreator } from './kafka-log';
+import { KafkaSubscription, type KafkaConsumerTuning } from './kafka-subscription';
+import type { BusMessage, MessageBus, SubscribeOptions, Subscription } from './message-bus';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy';
+
+export type KafkaMessageBusOptions = {
+  brokers: string[];
+  clientId: string;
+  logger?: Logger;
+  /** Back-off between redeliveries of a message whose handler failed. */
+  retry?: RetryPolicy;
+  /** Used when this bus creates a topic. */
+  topicPartitions?: number;
+  replicationFactor?: number;
+  consumer?: Partial<KafkaConsumerTuning>;
+};
+
+const DEFAULT_TUNING: KafkaConsumerTuning = { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, maxWaitTimeMs: 1_000, concurrentPartitions: 3 };
+
+/**
+ * MessageBus on Kafka. Producer: idempotent, one request in flight, acks from all in-sync replicas,
+ * so an acknowledged batch is durable and in order. Consumers commit a message's offset only after
+ * its handler resolved (at-least-once).
+ */
+export class KafkaMessageBus implements MessageBus {
+  private readonly kafka: Kafka;
+  private readonly logger: Logger;
+  private readonly retry: RetryPolicy;
+  private readonly tuning: KafkaConsumerTuning;
+  private readonly knownTopics = new Set<string>();
+  private readonly subscriptions = new Set<KafkaSubscription>();
+  private producer: Promise<Producer> | undefined;
+  private admin: Promise<Admin> | undefined;
+
+  constructor(private readonly options: KafkaMessageBusOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.tuning = { ...DEFAULT_TUNING, ...options.consumer };
+    this.kafka = new Kafka({ clientId: options.clientId, brokers: options.brokers, logLevel: logLevel.INFO, logCreator: kafkaLogCreator(this.logger) });
+  }
+
+  async publish(messages: BusMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.ensureTopics(messages.map((message) => message.topic));
+    const producer = await this.producerClient();
+    await producer.sendBatch({ acks: -1, topicMessages: byTopic(messages) });
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    await this.ensureTopics([...options.topics, Topics.deadLetters]);
+    if (!options.fromBeginning) await pinNewGroupToEnd(this.kafka, await this.adminClient(), options.groupId, options.topics, this.logger);
+    const subscription = new KafkaSubscription(this.kafka, options, {
+      retry: this.retry,
+      tuning: this.tuning,
+      logger: this.logger,
+      publish: (messages) => this.publish(messages),
+      onStopped: (stopped) => this.subscriptions.delete(stopped),
+    });
+    this.subscriptions.add(subscription);
+    try {
+      await subscription.start();
+    } catch (error) {
+      await subscription.stop();
+      throw error;
+    }
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    const [producer, admin] = [this.producer, this.admin];
+    this.producer = this.admin = undefined;
+    await Promise.all([producer?.then((p) => p.disconnect()), admin?.then((a) => a.disconnect())].map((closing) => closing?.catch(() => undefined)));
+  }
+
+  /** Topics are created up front (the broker's auto-creation would pick its own partition count). */
+  private async ensureTopics(topics: string[]): Promise<void> {
+    const missing = [...new Set(topics)].filter((topic) => !this.knownTopics.has(topic));
+    if (missing.length === 0) return;
+    const admin = await this.adminClient();
+    const { topicPartitions = 3, replicationFactor = 1 } = this.options;
+    // Resolves false, not an error, when they already exist: safe for services booting at once.
+    await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: topicPartitions, replicationFactor })) });
+    missing.forEach((topic) => this.knownTopics.add(topic));
+  }
+
+  private producerClient(): Promise<Producer> {
+    this.producer ??= connectOrForget(
+      this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner }),
+      () => (this.producer = undefined),
+    );
+    return this.producer;
+  }
+
+  private adminClient(): Promise<Admin> {
+    this.admin ??= connectOrForget(this.kafka.admin(), () => (this.admin = undefined));
+    return this.admin;
+  }
+}
+
+/** A failed connect is not cached: the next call tries again (its caller backs off). */
+function connectOrForget<T extends { connect(): Promise<void> }>(client: T, forget: () => void): Promise<T> {
+  const connecting = client.connect().then(() => client);
+  connecting.catch(forget);
+  return connecting;
+}
+
+function byTopic(messages: BusMessage[]): { topic: string; messages: Message[] }[] {
+  const grouped = new Map<string, Message[]>();
+  for (const { topic, key, value, headers } of messages) {
+    const list = grouped.get(topic) ?? [];
+    list.push({ key, value, headers });
+    grouped.set(topic, list);
+  }
+  return [...grouped].map(([topic, list]) => ({ topic, messages: list }));
+}

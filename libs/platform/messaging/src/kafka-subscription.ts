@@ -1,0 +1,168 @@
+import type { Logger } from '@airlock/database';
+import type { Consumer, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import { deadLetterFor } from './dead-letter';
+import type { BusMessage, ReceivedMessage, SubscribeOptions, Subscription } from './message-bus';
+import { isPermanentMessageError } from './messaging.errors';
+import { backoffDelay, type RetryPolicy } from './retry-policy';
+
+export type KafkaConsumerTuning = {
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  /** Longest fetch long-poll; also bounds how long `stop()` waits for an idle fetch. */
+  maxWaitTimeMs: number;
+  concurrentPartitions: number;
+};
+
+export type KafkaSubscriptionDeps = {
+  retry: RetryPolicy;
+  tuning: KafkaConsumerTuning;
+  logger: Logger;
+  publish(messages: BusMessage[]): Promise<void>;
+  onStopped(subscription: KafkaSubscription): void;
+};
+
+type Outcome = { done: true } | { done: false; error: unknown };
+
+/**
+ * One group member. A failed message pauses its partition and is fetched again after a back-off
+ * (the partition waits; nothing behind it is skipped), while heartbeats and other partitions go on.
+ */
+export class KafkaSubscription implements Subscription {
+  private consumer: Consumer | undefined;
+  private stopping = false;
+  private crashes = 0;
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: SubscribeOptions,
+    private readonly deps: KafkaSubscriptionDeps,
+  ) {}
+
+  /** Resolves once the consumer has joined its group and received its assignment. */
+  async start(): Promise<void> {
+    const { sessionTimeoutMs, heartbeatIntervalMs, maxWaitTimeMs, concurrentPartitions } = this.deps.tuning;
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: sessionTimeoutMs,
+      heartbeatInterval: heartbeatIntervalMs,
+      maxWaitTimeInMs: maxWaitTimeMs,
+    });
+    this.consumer = consumer;
+    const joined = joinedGroup(consumer);
+    consumer.on(consumer.events.GROUP_JOIN, () => (this.crashes = 0));
+    consumer.on(consumer.events.CRASH, ({ payload }) => this.onCrash(payload.error, payload.restart));
+    await consumer.connect();
+    // Where the group has committed nothing, start at the oldest message (see pinNewGroupToEnd).
+    await consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
+    await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: concurrentPartitions, eachMessage: (payload) => this.onMessage(consumer, payload) });
+    await joined;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.timers.forEach(clearTimeout);
+    this.timers.clear();
+    // Waits for a handler in flight; its offset is committed only if it completed.
+    await this.consumer?.disconnect();
+    this.deps.onStopped(this);
+  }
+
+  private async onMessage(consumer: Consumer, { topic, partition, message, pause }: EachMessagePayload): Promise<void> {
+    const received = toReceived(topic, partition, message);
+    const outcome = await this.handle(received);
+    if (!outcome.done) return this.redeliverLater(consumer, received, outcome.error, pause);
+    // Kafka's committed offset is the next message to read.
+    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+    this.failures.delete(failureKey(received));
+  }
+
+  private async handle(message: ReceivedMessage): Promise<Outcome> {
+    try {
+      await this.options.handler(message);
+      return { done: true };
+    } catch (error) {
+      if (isPermanentMessageError(error)) return this.deadLetter(message, error);
+      return { done: false, error };
+    }
+  }
+
+  private async deadLetter(message: ReceivedMessage, error: unknown): Promise<Outcome> {
+    try {
+      await this.deps.publish([deadLetterFor(message, error, this.options.groupId, new Date())]);
+      this.deps.logger.warn({ groupId: this.options.groupId, topic: message.topic, partition: message.partition, offset: message.offset, err: error }, 'message dead-lettered');
+      return { done: true };
+    } catch (publishError) {
+      return { done: false, error: publishError };
+    }
+  }
+
+  private redeliverLater(consumer: Consumer, message: ReceivedMessage, error: unknown, pause: () => () => void): void {
+    const key = failureKey(message);
+    const failures = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, failures);
+    const retryInMs = backoffDelay(failures, this.deps.retry);
+    const { groupId } = this.options;
+    this.deps.logger.warn({ err: error, groupId, topic: message.topic, partition: message.partition, offset: message.offset, failures, retryInMs }, 'message handler failed; will redeliver');
+    const resume = pause();
+    consumer.seek({ topic: message.topic, partition: message.partition, offset: message.offset });
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.stopping) resume();
+    }, retryInMs);
+    this.timers.add(timer);
+  }
+
+  // kafkajs restarts itself after retriable crashes; after any other we start a fresh consumer.
+  private onCrash(error: unknown, kafkajsRestarts: boolean): void {
+    if (this.stopping || kafkajsRestarts) return;
+    this.crashes += 1;
+    const retryInMs = backoffDelay(this.crashes, this.deps.retry);
+    this.deps.logger.error({ err: error, groupId: this.options.groupId, retryInMs }, 'consumer crashed; restarting it');
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.stopping) this.start().catch((restartError) => this.onCrash(restartError, false));
+    }, retryInMs);
+    this.timers.add(timer);
+  }
+}
+
+function joinedGroup(consumer: Consumer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const removers = [
+      consumer.on(consumer.events.GROUP_JOIN, () => settle(resolve)),
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (!payload.restart) settle(() => reject(payload.error));
+      }),
+    ];
+    function settle(done: () => void) {
+      removers.forEach((remove) => remove());
+      done();
+    }
+  });
+}
+
+function toReceived(topic: string, partition: number, message: KafkaMessage): ReceivedMessage {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key?.toString('utf8') ?? '',
+    value: message.value?.toString('utf8') ?? '',
+    headers: headersOf(message.headers),
+  };
+}
+
+function headersOf(headers: IHeaders = {}): Record<string, string> {
+  const entries = Object.entries(headers).flatMap(([name, value]) =>
+    value === undefined ? [] : [[name, Array.isArray(value) ? value.map(String).join(',') : value.toString()] as const],
+  );
+  return Object.fromEntries(entries);
+}
+
+function failureKey({ topic, partition, offset }: ReceivedMessage): string {
+  return `${topic}/${partition}/${offset}`;
+}

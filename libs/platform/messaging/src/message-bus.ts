@@ -1,0 +1,28 @@
+export type BusMessage = { topic: string; key: string; value: string; headers?: Record<string, string> };
+
+export type ReceivedMessage = BusMessage & { partition: number; offset: string };
+
+/** Resolve to acknowledge; throw to have the message redelivered (or PermanentMessageError to dead-letter it). */
+export type MessageHandler = (message: ReceivedMessage) => Promise<void>;
+
+export type Subscription = { stop(): Promise<void> };
+
+export type SubscribeOptions = {
+  groupId: string;
+  topics: string[];
+  /** A new group starts at the oldest message instead of the next one published. */
+  fromBeginning?: boolean;
+  handler: MessageHandler;
+};
+
+/**
+ * At-least-once delivery in per-key order. Members of one group share the topics' partitions; a
+ * partition whose handler fails waits and retries (fail closed), nothing behind it is skipped.
+ */
+export type MessageBus = {
+  /** Resolves once the broker has acknowledged every message. */
+  publish(messages: BusMessage[]): Promise<void>;
+  /** Resolves once the consumer has joined its group and been assigned partitions. */
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  close(): Promise<void>;
+};
