@@ -13,6 +13,7 @@ const RISKY_TABLE = 'ward,y2023,y2024,y2025\nA,40,3,35\nB,45,50,52\nC,38,41,44\n
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
 let airlock: AirlockUnderTest;
+let project: string;
 let researcher: AirlockClient;
 let checker1: AirlockClient;
 let checker2: AirlockClient;
@@ -26,8 +27,13 @@ async function untilStatus(client: AirlockClient, id: string, statuses: string[]
   }, { timeoutMs: 60_000, intervalMs: 100 });
 }
 
+async function drafted(as = researcher): Promise<RequestView> {
+  const request = await as.createRequest(project, 'e2e request');
+  return as.defineGroup(request.requestId, 'outputs', 'Admissions by ward, 2023-2025', 'Counts below 10 suppressed');
+}
+
 async function submitted(files: Record<string, string | Buffer>, as = researcher): Promise<RequestView> {
-  const request = await as.createRequest(newProject(), 'e2e request');
+  const request = await drafted(as);
   for (const [name, body] of Object.entries(files)) await as.upload(request.requestId, name, body);
   return as.submit(request.requestId);
 }
@@ -44,6 +50,9 @@ beforeAll(async () => {
   checker1 = airlock.client.as(await airlock.token('chris', ['output_checker']));
   checker2 = airlock.client.as(await airlock.token('dana', ['output_checker']));
   auditor = airlock.client.as(await airlock.token('sam', ['auditor']));
+  const admin = airlock.client.as(await airlock.token('root', ['administrator']));
+  project = newProject();
+  await admin.setUpProject(project, { researchers: ['alice', 'olga'], checkers: ['chris', 'dana'] });
 });
 
 afterAll(async () => {
@@ -89,11 +98,11 @@ describe('a safe table, from upload to release', () => {
 
   it('leaves a complete, ordered, verifiable audit trail, also on the audit topic', async () => {
     const expected = [
-      'airlock.request.created.v1', 'airlock.request.file-uploaded.v1', 'airlock.request.submitted.v1',
+      'airlock.request.created.v1', 'airlock.request.group-defined.v1', 'airlock.request.file-uploaded.v1', 'airlock.request.submitted.v1',
       'airlock.request.checks-started.v1', 'airlock.request.file-scanned.v1', 'airlock.request.file-checked.v1',
       'airlock.request.review-opened.v1', 'airlock.request.vote-cast.v1', 'airlock.request.vote-cast.v1',
       'airlock.request.approved.v1', 'airlock.request.file-released.v1', 'airlock.request.released.v1',
-      'airlock.request.file-downloaded.v1',
+      'airlock.request.download-link-issued.v1', 'airlock.request.file-downloaded.v1',
     ];
     const records = await expectEventually(async () => {
       const { items } = await auditor.auditRecords({ subject: request.requestId });
@@ -164,8 +173,14 @@ describe('a table with a small cell', () => {
     // Never a failing cell's value in the findings.
     expect(JSON.stringify(file.check?.findings)).not.toMatch(/"value"|\b3\b/);
     await expectProblem(checker1.vote(request.requestId, file.fileId, 'approve'), 422, 'OVERRIDE_REQUIRED');
-    const after = await checker1.vote(request.requestId, file.fileId, 'reject', { comment: 'Cell below threshold' });
-    expect(after.status).toBe('rejected');
+    const afterOne = await checker1.vote(request.requestId, file.fileId, 'reject', { comment: 'Cell below threshold' });
+    expect(afterOne.status).toBe('awaiting_review');
+    const afterTwo = await checker2.vote(request.requestId, file.fileId, 'request_changes', { comment: 'Suppress it', visibility: 'public' });
+    expect(afterTwo.status).toBe('rejected');
+    const seenByResearcher = await researcher.getRequest(request.requestId);
+    // The researcher sees the public comment, not the private one, and not who voted what.
+    expect(seenByResearcher.files[0]).toMatchObject({ feedback: [{ text: 'Suppress it', turn: 1 }] });
+    expect(JSON.stringify(seenByResearcher)).not.toMatch(/Cell below threshold|chris|dana/);
   });
 });
 
@@ -180,13 +195,13 @@ describe('bad input gets a clear JSON error, never a 500', () => {
     await expectProblem(researcher.upload(request.requestId, 'late.csv', SAFE_TABLE), 409, 'WRONG_STATE');
   });
   it('401 without a token, with a forged token, with an expired token', async () => {
-    await expectProblem(airlock.client.createRequest('p', 't'), 401, 'TOKEN_MISSING');
+    await expectProblem(airlock.client.createRequest(project, 't'), 401, 'TOKEN_MISSING');
     const forged = airlock.client.as(await airlock.token('alice', ['researcher'], { signWithForeignKey: true }));
-    await expectProblem(forged.createRequest('p', 't'), 401, 'TOKEN_INVALID');
+    await expectProblem(forged.createRequest(project, 't'), 401, 'TOKEN_INVALID');
     const expired = airlock.client.as(await airlock.token('alice', ['researcher'], { expiresInSeconds: -3600 }));
     await expectProblem(expired.listReviews(), 401, 'TOKEN_EXPIRED');
     const otherIssuer = airlock.client.as(await airlock.token('alice', ['researcher'], { issuer: 'https://evil.example' }));
-    await expectProblem(otherIssuer.createRequest('p', 't'), 401, 'TOKEN_INVALID');
+    await expectProblem(otherIssuer.createRequest(project, 't'), 401, 'TOKEN_INVALID');
   });
   it('403 for the author approving their own request', async () => {
     const both = airlock.client.as(await airlock.token('olga', ['researcher', 'output_checker']));
@@ -199,7 +214,7 @@ describe('bad input gets a clear JSON error, never a 500', () => {
     await expectProblem(researcher.listReviews(), 403, 'ROLE_REQUIRED');
   });
   it('400 for an empty upload, a bad file name, malformed JSON', async () => {
-    const request = await researcher.createRequest(newProject(), 'bad input');
+    const request = await drafted();
     await expectProblem(researcher.upload(request.requestId, 'empty.csv', ''), 400, 'EMPTY_FILE');
     await expectProblem(researcher.upload(request.requestId, 'a/b.csv', 'x'), 400, 'INVALID_FILE_NAME');
     const response = await fetch(`${airlock.client.urls.ingress}/requests`, {
@@ -208,13 +223,14 @@ describe('bad input gets a clear JSON error, never a 500', () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ code: 'MALFORMED_JSON' });
     await expectProblem(researcher.submit(request.requestId), 400, 'NO_FILES');
+    await expectProblem(researcher.upload(request.requestId, 'x.csv', 'a,b', { group: 'undefined-group' }), 422, 'UNKNOWN_GROUP');
   });
 });
 
 describe('disclosure-check killed mid-flow', () => {
   it('completes the request once after a restart, with no duplicate verdicts', async () => {
     const big = Buffer.alloc(64 * 1024 * 1024, 'a');
-    const request = await researcher.createRequest(newProject(), 'restart');
+    const request = await drafted();
     for (const name of ['one.bin', 'two.bin', 'three.bin']) await researcher.upload(request.requestId, name, big);
     await researcher.submit(request.requestId);
     // Kill it while it is working on this request: after its first recorded step, before the last.

@@ -25,10 +25,17 @@ async function main() {
   const checker1 = anon.as(await devToken(urls.ingress, 'chris', ['output_checker']));
   const checker2 = anon.as(await devToken(urls.ingress, 'dana', ['output_checker']));
   const auditor = anon.as(await devToken(urls.ingress, 'sam', ['auditor']));
+  const admin = anon.as(await devToken(urls.ingress, 'root', ['administrator']));
 
-  step(1, 'Researcher alice creates an egress request');
-  const created = await researcher.createRequest('demo-project', 'Cases by region, 2024-2025');
+  step(0, 'The TRE administrator sets up a project: alice researches, chris and dana check; all accredited');
+  const project = `demo-${Date.now().toString(36)}`;
+  await admin.setUpProject(project, { researchers: ['alice'], checkers: ['chris', 'dana'] });
+  info(`project ${project}: approval policy = 2 independent checkers`);
+
+  step(1, 'Researcher alice creates an egress request and describes its outputs');
+  const created = await researcher.createRequest(project, 'Cases by region, 2024-2025');
   const id = created.requestId;
+  await researcher.defineGroup(id, 'outputs', 'Case counts by region from the 2024-2025 registry extract', 'Counts under 10 would be suppressed; none are');
   info(`request ${id}: ${created.status}`);
 
   step(2, 'She uploads a frequency table (streamed, hashed on the way in)');
@@ -73,7 +80,7 @@ async function main() {
   }, { timeoutMs: 30_000, intervalMs: 250 });
   info(`status: ${released.status}`);
 
-  step(7, 'Alice downloads the released file');
+  step(7, 'Alice downloads the released file through a single-use link');
   const body = Buffer.from(await (await researcher.download(id, f.fileId)).arrayBuffer());
   const sha = createHash('sha256').update(body).digest('hex');
   info(`${body.length} bytes, sha256 ${sha} ${sha === f.sha256 ? '(identical to the upload)' : '(DIFFERENT!)'}`);

@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { MalformedEnvelopeError, parseEnvelope, wireType, type EventEnvelope } from '@airlock/contracts';
 import { checkFile, type DisclosurePolicy } from '@airlock/disclosure-rules';
-import { SYSTEM_ACTOR, type RequestSubmitted, type SubmittedFile } from '@airlock/domain';
+import { SYSTEM_ACTOR, type DisclosureThresholds, type RequestSubmitted, type SubmittedFile } from '@airlock/domain';
 import { PermanentMessageError, type IdempotentConsumer, type ReceivedMessage } from '@airlock/messaging';
 import type { CommandContext, RequestCommandHandler } from '@airlock/runtime';
 import type { MalwareScanner } from '@airlock/scanning';
@@ -57,7 +57,8 @@ export class DisclosureCheckWorker {
   }
 
   private async checkSubmission(envelope: EventEnvelope<RequestSubmitted['data']>): Promise<void> {
-    const { requestId, turn, files } = envelope.data;
+    const { requestId, turn, files, disclosure } = envelope.data;
+    const policy = this.policyFor(disclosure ?? {});
     const context: CommandContext = { correlationId: envelope.correlationId, causationId: envelope.id };
     await this.requests.execute(requestId, (_s, at) => ({ type: 'StartChecks', actor: SYSTEM_ACTOR, at, data: { turn } }), context);
     for (const file of files) {
@@ -69,7 +70,7 @@ export class DisclosureCheckWorker {
         const infected = await this.scan(requestId, turn, file, context);
         if (infected) return;
       }
-      if (!current?.check) await this.check(requestId, turn, file, context);
+      if (!current?.check) await this.check(requestId, turn, file, context, policy);
     }
   }
 
@@ -87,10 +88,17 @@ export class DisclosureCheckWorker {
     return result.status === 'infected';
   }
 
-  private async check(requestId: string, turn: number, file: SubmittedFile, context: CommandContext): Promise<void> {
+  /** The project's thresholds, recorded with the submission, over the airlock's defaults. */
+  private policyFor(thresholds: DisclosureThresholds): DisclosurePolicy {
+    const { minCellCount, ...rest } = thresholds;
+    const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+    return { ...this.policy, ...defined, ...(minCellCount !== undefined ? { threshold: minCellCount } : {}) };
+  }
+
+  private async check(requestId: string, turn: number, file: SubmittedFile, context: CommandContext, policy: DisclosurePolicy): Promise<void> {
     const hash = createHash('sha256');
     const source = await this.store.getStream('quarantine', file.quarantineKey);
-    const result = await checkFile(file.name, hashedChunks(source, hash), this.policy);
+    const result = await checkFile(file.name, hashedChunks(source, hash), policy);
     // Invariant 2: the bytes judged must be the bytes frozen at submission.
     const actual = hash.digest('hex');
     if (actual !== file.sha256) {

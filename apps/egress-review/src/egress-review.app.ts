@@ -5,7 +5,9 @@ import { Topics } from '@airlock/contracts';
 import { runMigrations } from '@airlock/database';
 import { AuthGuard, METRICS, ObservabilityController, READINESS_CHECKS, TOKEN_VERIFIER, createMetrics, startHttpService, type ReadinessCheck, type ServiceMetrics } from '@airlock/http';
 import { IdempotentConsumer } from '@airlock/messaging';
-import { RequestCommandHandler, type Infra } from '@airlock/runtime';
+import { RegistryHandler, RequestCommandHandler, type Infra } from '@airlock/runtime';
+import { ADMIN_DEPS, AdminController, type AdminDeps } from './admin.controller';
+import { RevocationWorker } from './revocation.worker';
 import type { Logger } from 'pino';
 import { ReleaseWorker } from './release.worker';
 import { ReviewReadModel, reviewReadModelMigrations } from './review-read-model';
@@ -15,12 +17,13 @@ export const EGRESS_REVIEW_SOURCE = '/airlock/egress-review';
 
 @Module({})
 class EgressReviewModule {
-  static forRoot(deps: ReviewDeps, tokens: TokenVerifier, metrics: ServiceMetrics, readiness: ReadinessCheck[]): DynamicModule {
+  static forRoot(deps: ReviewDeps, admin: AdminDeps, tokens: TokenVerifier, metrics: ServiceMetrics, readiness: ReadinessCheck[]): DynamicModule {
     return {
       module: EgressReviewModule,
-      controllers: [ReviewsController, ObservabilityController],
+      controllers: [ReviewsController, AdminController, ObservabilityController],
       providers: [
         { provide: REVIEW_DEPS, useValue: deps },
+        { provide: ADMIN_DEPS, useValue: admin },
         { provide: TOKEN_VERIFIER, useValue: tokens },
         { provide: METRICS, useValue: metrics },
         { provide: READINESS_CHECKS, useValue: readiness },
@@ -33,16 +36,19 @@ class EgressReviewModule {
 export async function startEgressReview(infra: Infra, config: AirlockConfig, logger: Logger) {
   await runMigrations(infra.db, reviewReadModelMigrations);
   const requests = new RequestCommandHandler(infra.eventStore, EGRESS_REVIEW_SOURCE);
+  const registry = new RegistryHandler(infra.eventStore, EGRESS_REVIEW_SOURCE);
+  const revocation = new RevocationWorker(requests, infra.store, new IdempotentConsumer(infra.db, 'airlock.egress-review.revocation'), logger);
   const readModel = new ReviewReadModel(infra.db, requests);
   const release = new ReleaseWorker(requests, infra.store, new IdempotentConsumer(infra.db, 'airlock.egress-review.release'), logger);
   const subscriptions = [
     await infra.bus.subscribe({ groupId: 'airlock.egress-review.read-model', topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => readModel.onMessage(m) }),
     await infra.bus.subscribe({ groupId: 'airlock.egress-review.release', topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => release.onMessage(m) }),
+    await infra.bus.subscribe({ groupId: 'airlock.egress-review.revocation', topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => revocation.onMessage(m) }),
   ];
   const metrics = createMetrics('egress-review');
-  const deps: ReviewDeps = { requests, readModel, policy: { requiredApprovals: config.policy.requiredApprovals } };
+  const deps: ReviewDeps = { requests, registry, readModel, clock: () => new Date() };
   const http = await startHttpService({
-    module: EgressReviewModule.forRoot(deps, infra.tokens, metrics, [
+    module: EgressReviewModule.forRoot(deps, { registry, requests }, infra.tokens, metrics, [
       { name: 'database', check: async () => (await infra.db.query('select 1')).rowCount === 1 },
       { name: 'object-store', check: () => infra.store.ping() },
     ]),

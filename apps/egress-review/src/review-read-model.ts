@@ -51,10 +51,10 @@ export class ReviewReadModel {
     );
   }
 
-  async list(status: string | undefined, limit: number): Promise<ReviewSummary[]> {
+  async list(status: string | undefined, limit: number, projectIds: readonly string[]): Promise<ReviewSummary[]> {
     const { rows } = await this.db.query<Record<string, unknown>>(
-      `SELECT * FROM review_requests WHERE ($1::text IS NULL OR status = $1) ORDER BY updated_at ASC LIMIT $2`,
-      [status ?? null, limit],
+      `SELECT * FROM review_requests WHERE ($1::text IS NULL OR status = $1) AND project_id = ANY($3::text[]) ORDER BY updated_at ASC LIMIT $2`,
+      [status ?? null, limit, [...projectIds]],
     );
     return rows.map((r) => ({
       requestId: String(r['request_id']), projectId: String(r['project_id']), authorId: String(r['author_id']), title: String(r['title']),

@@ -1,6 +1,6 @@
 import type { AirlockConfig } from '@airlock/config';
 import { createMetrics, startHttpService, type RunningHttpService } from '@airlock/http';
-import { RequestCommandHandler, type Infra } from '@airlock/runtime';
+import { RegistryHandler, RequestCommandHandler, type Infra } from '@airlock/runtime';
 import type { Logger } from 'pino';
 import { IngressModule } from './ingress.module';
 import { UploadService } from './upload.service';
@@ -9,10 +9,12 @@ export const INGRESS_SOURCE = '/airlock/ingress';
 
 export async function startIngress(infra: Infra, config: AirlockConfig, logger: Logger): Promise<RunningHttpService> {
   const requests = new RequestCommandHandler(infra.eventStore, INGRESS_SOURCE);
+  const registry = new RegistryHandler(infra.eventStore, INGRESS_SOURCE);
   const uploads = new UploadService(requests, infra.store, config.limits, logger);
+  const publicUrl = config.http.publicUrls.ingress ?? `http://${config.http.host}:${config.http.ports.ingress}`;
   const metrics = createMetrics('ingress');
   const module = IngressModule.forRoot({
-    deps: { requests, store: infra.store, uploads },
+    deps: { requests, registry, store: infra.store, uploads, links: { ttlSeconds: config.limits.downloadLinkSeconds, publicUrl }, clock: () => new Date() },
     tokens: infra.tokens,
     metrics,
     devIdentity: infra.devIdentity,

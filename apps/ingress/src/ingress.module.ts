@@ -3,6 +3,7 @@ import type { DevIdentityProvider, TokenVerifier } from '@airlock/auth';
 import { AuthGuard, METRICS, ObservabilityController, READINESS_CHECKS, TOKEN_VERIFIER, type ReadinessCheck, type ServiceMetrics } from '@airlock/http';
 import { DEV_IDENTITY, DevIdentityController } from './dev-identity.controller';
 import { INGRESS_DEPS } from './ingress.tokens';
+import { DownloadsController } from './downloads.controller';
 import { RequestsController, type IngressDeps } from './requests.controller';
 
 export type IngressModuleOptions = {
@@ -23,7 +24,7 @@ export class IngressModule {
       { provide: READINESS_CHECKS, useValue: options.readiness },
       AuthGuard,
     ];
-    const controllers: DynamicModule['controllers'] = [RequestsController, ObservabilityController];
+    const controllers: DynamicModule['controllers'] = [RequestsController, DownloadsController, ObservabilityController];
     if (options.devIdentity) {
       providers.push({ provide: DEV_IDENTITY, useValue: options.devIdentity });
       controllers.push(DevIdentityController);

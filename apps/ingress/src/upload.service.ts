@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { decide, type Actor, type ExistingRequest, type FileKind, type RequestState } from '@airlock/domain';
 import { HttpProblem } from '@airlock/http';
-import type { RequestCommandHandler } from '@airlock/runtime';
+import type { RegistryHandler, RequestCommandHandler } from '@airlock/runtime';
 import type { ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
 
@@ -34,11 +34,12 @@ export class UploadService {
     private readonly logger: Logger,
   ) {}
 
-  async upload(requestId: string, actor: Actor, name: string, kind: FileKind, body: Readable, declaredLength?: number) {
+  async upload(requestId: string, actor: Actor, file: { name: string; group: string; kind: FileKind }, body: Readable, declaredLength?: number) {
     const fileId = randomUUID();
+    const { name, group, kind } = file;
     const { state } = await this.requests.load(requestId);
     // Refuse before reading a byte if the upload could never be accepted.
-    this.precheck(state, actor, { fileId, name, kind });
+    this.precheck(state, actor, { fileId, name, group, kind });
     if (declaredLength !== undefined && declaredLength > this.limits.maxUploadBytes) {
       throw new HttpProblem(413, 'UPLOAD_TOO_LARGE', `Uploads are limited to ${this.limits.maxUploadBytes} bytes`);
     }
@@ -53,7 +54,7 @@ export class UploadService {
     try {
       if (stored.size === 0) throw new HttpProblem(400, 'EMPTY_FILE', 'An empty file cannot be submitted');
       const result = await this.requests.execute(requestId, (_s, at) => ({
-        type: 'AddFile', actor, at, data: { fileId, name, kind, sha256: stored.sha256, size: stored.size, draftKey },
+        type: 'AddFile', actor, at, data: { fileId, name, group, kind, sha256: stored.sha256, size: stored.size, draftKey },
       }));
       this.logger.info({ requestId, fileId, size: stored.size, sha256: stored.sha256 }, 'file uploaded');
       return { result, fileId };
@@ -63,25 +64,31 @@ export class UploadService {
     }
   }
 
-  private precheck(state: RequestState, actor: Actor, file: { fileId: string; name: string; kind: FileKind }): void {
-    decide({ type: 'AddFile', actor, at: '', data: { ...file, sha256: '', size: 1, draftKey: '' } }, state);
+  private precheck(state: RequestState, actor: Actor, file: { fileId: string; name: string; group: string; kind: FileKind }): void {
+    decide({ type: 'AddFile', actor, at: new Date().toISOString(), data: { ...file, sha256: '', size: 1, draftKey: '' } }, state);
   }
 }
 
-/** Freezes every draft file into quarantine, keyed by request, turn and hash, then submits. */
-export async function freezeAndSubmit(requests: RequestCommandHandler, store: ObjectStore, requestId: string, actor: Actor) {
+/** Freezes every draft file into quarantine, keyed by request, turn and hash, then submits under the project's policy. */
+export async function freezeAndSubmit(requests: RequestCommandHandler, registry: RegistryHandler, store: ObjectStore, requestId: string, actor: Actor) {
   const { state } = await requests.load(requestId);
-  decide({ type: 'Submit', actor, at: '', data: { quarantineKeys: Object.fromEntries(('files' in state ? state.files : []).map((f) => [f.fileId, 'x'])) } }, state);
+  const files = state.status === 'none' ? [] : state.files;
+  const { approval, disclosure } = await registry.policyFor(state.status === 'none' ? '' : state.projectId);
+  const placeholders = Object.fromEntries(files.map((f) => [f.fileId, 'pending']));
+  decide({ type: 'Submit', actor, at: new Date().toISOString(), data: { quarantineKeys: placeholders, policy: approval, disclosure } }, state);
   const request = state as ExistingRequest;
   const turn = request.turn + 1;
   const quarantineKeys: Record<string, string> = {};
   for (const file of request.files) {
     const key = `requests/${requestId}/turn-${turn}/${file.fileId}-${file.sha256}`;
     // Invariant 2: the copy is verified against the hash recorded at upload.
-    await store.copy({ stage: 'draft', key: file.draftKey }, { stage: 'quarantine', key }, file.sha256);
+    // A file kept unchanged from an earlier turn is already frozen: copy it from there.
+    const source = file.quarantineKey ? { stage: 'quarantine' as const, key: file.quarantineKey } : { stage: 'draft' as const, key: file.draftKey };
+    await store.copy(source, { stage: 'quarantine', key }, file.sha256);
     quarantineKeys[file.fileId] = key;
   }
-  const result = await requests.execute(requestId, (_s, at) => ({ type: 'Submit', actor, at, data: { quarantineKeys } }));
-  await Promise.all(request.files.map((f) => store.delete('draft', f.draftKey).catch(() => undefined)));
+  const result = await requests.execute(requestId, (_s, at) => ({ type: 'Submit', actor, at, data: { quarantineKeys, policy: approval, disclosure } }));
+  // Drafts of this turn are no longer needed; files kept from an earlier turn have no draft left.
+  await Promise.all(request.files.filter((f) => !f.quarantineKey).map((f) => store.delete('draft', f.draftKey).catch(() => undefined)));
   return result;
 }

@@ -8,8 +8,14 @@ export class ApiError extends Error {
 }
 
 type Json = Record<string, unknown>;
-export type FileView = { fileId: string; name: string; kind: string; sha256: string; size: number; scan?: Json; check?: { verdict: string; findings: Json[] } & Json; approvals: number; released: boolean; blocked: boolean };
-export type RequestView = { requestId: string; status: string; turn: number; authorId: string; reason?: string; version: number; files: FileView[]; actions: string[] };
+export type FileView = {
+  fileId: string; name: string; group: string; kind: string; sha256: string; size: number; scan?: Json;
+  check?: { verdict: string; findings: Json[] } & Json; approvals: number; votes?: Json[]; feedback?: Json[]; exceptions: Json[]; released: boolean; blocked: boolean;
+};
+export type RequestView = {
+  requestId: string; projectId: string; status: string; turn: number; authorId: string; reason?: string; version: number;
+  files: FileView[]; actions: string[]; comments: Json[]; history: Json[]; groups: Json[]; policy?: Json;
+};
 
 async function send<T>(url: string, init: RequestInit & { duplex?: 'half' }): Promise<T> {
   const response = await fetch(url, init);
@@ -38,19 +44,75 @@ export class AirlockClient {
     return send(`${this.urls.ingress}/requests/${requestId}`, { headers: this.headers() });
   }
 
-  upload(requestId: string, name: string, body: string | Uint8Array | AsyncIterable<Uint8Array> | ReadableStream, kind = 'output', length?: number): Promise<{ file: FileView; request: RequestView }> {
+  private json(method: string, url: string, payload: unknown = {}): Promise<RequestView> {
+    return send(url, { method, headers: this.headers({ 'content-type': 'application/json' }), body: JSON.stringify(payload) });
+  }
+
+  defineGroup(requestId: string, group: string, context: string, controls: string): Promise<RequestView> {
+    return this.json('PUT', `${this.urls.ingress}/requests/${requestId}/groups/${encodeURIComponent(group)}`, { context, controls });
+  }
+
+  upload(
+    requestId: string, name: string, body: string | Uint8Array | AsyncIterable<Uint8Array> | ReadableStream,
+    options: { kind?: string; group?: string; length?: number } = {},
+  ): Promise<{ file: FileView; request: RequestView }> {
+    const { kind = 'output', group = 'outputs', length } = options;
     const headers = this.headers({ 'content-type': 'application/octet-stream', ...(length !== undefined ? { 'content-length': String(length) } : {}) });
-    return send(`${this.urls.ingress}/requests/${requestId}/files/${encodeURIComponent(name)}?kind=${kind}`, { method: 'PUT', headers, body: body as RequestInit['body'], duplex: 'half' });
+    const query = new URLSearchParams({ kind, group });
+    return send(`${this.urls.ingress}/requests/${requestId}/files/${encodeURIComponent(name)}?${query}`, { method: 'PUT', headers, body: body as RequestInit['body'], duplex: 'half' });
+  }
+
+  removeFile(requestId: string, fileId: string): Promise<RequestView> {
+    return send(`${this.urls.ingress}/requests/${requestId}/files/${fileId}`, { method: 'DELETE', headers: this.headers() });
+  }
+
+  withdraw(requestId: string): Promise<RequestView> {
+    return this.json('POST', `${this.urls.ingress}/requests/${requestId}/withdraw`);
+  }
+
+  requestException(requestId: string, fileId: string, rule: string, justification: string): Promise<RequestView> {
+    return this.json('POST', `${this.urls.ingress}/requests/${requestId}/files/${fileId}/exceptions`, { rule, justification });
+  }
+
+  researcherComment(requestId: string, text: string, fileId?: string): Promise<RequestView> {
+    return this.json('POST', `${this.urls.ingress}/requests/${requestId}/comments`, { text, ...(fileId ? { fileId } : {}) });
+  }
+
+  downloadLink(requestId: string, fileId: string): Promise<{ url: string; path: string; expiresAt: string }> {
+    return send(`${this.urls.ingress}/requests/${requestId}/files/${fileId}/download-links`, { method: 'POST', headers: this.headers() });
+  }
+
+  checkerComment(requestId: string, text: string, visibility: 'private' | 'public', fileId?: string): Promise<RequestView> {
+    return this.json('POST', `${this.urls.egressReview}/reviews/${requestId}/comments`, { text, visibility, ...(fileId ? { fileId } : {}) });
+  }
+
+  admin<T = Json>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, payload?: unknown): Promise<T> {
+    const init: RequestInit = payload === undefined ? { method, headers: this.headers() } : { method, headers: this.headers({ 'content-type': 'application/json' }), body: JSON.stringify(payload) };
+    return send(`${this.urls.egressReview}/admin${path}`, init);
+  }
+
+  /** A project with its members, its checkers and everyone accredited for a year. */
+  async setUpProject(projectId: string, people: { researchers: string[]; checkers: string[] }, policy?: Json): Promise<void> {
+    await this.admin('POST', '/projects', { projectId, name: `Project ${projectId}`, ...(policy ? { policy } : {}) });
+    const expiresAt = new Date(Date.now() + 365 * 24 * 3600 * 1000).toISOString();
+    for (const userId of people.researchers) {
+      await this.admin('PUT', `/projects/${projectId}/members/${userId}`);
+      await this.admin('PUT', `/accreditations/${userId}`, { expiresAt });
+    }
+    for (const userId of people.checkers) {
+      await this.admin('PUT', `/projects/${projectId}/checkers/${userId}`);
+      await this.admin('PUT', `/accreditations/${userId}`, { expiresAt });
+    }
   }
 
   submit(requestId: string): Promise<RequestView> {
     return send(`${this.urls.ingress}/requests/${requestId}/submit`, { method: 'POST', headers: this.headers() });
   }
 
+  /** Asks for a single-use link, then follows it (as a browser would, without the token). */
   async download(requestId: string, fileId: string): Promise<Response> {
-    const response = await fetch(`${this.urls.ingress}/requests/${requestId}/files/${fileId}/content`, { headers: this.headers() });
-    if (!response.ok) throw new ApiError(response.status, (await response.json()) as ApiError['body']);
-    return response;
+    const link = await this.downloadLink(requestId, fileId);
+    return fetchLink(link.url);
   }
 
   listReviews(status?: string): Promise<{ items: { requestId: string; status: string }[] }> {
@@ -61,7 +123,7 @@ export class AirlockClient {
     return send(`${this.urls.egressReview}/reviews/${requestId}`, { headers: this.headers() });
   }
 
-  vote(requestId: string, fileId: string, decision: 'approve' | 'reject', extra: Json = {}): Promise<RequestView> {
+  vote(requestId: string, fileId: string, decision: 'approve' | 'request_changes' | 'reject', extra: Json = {}): Promise<RequestView> {
     return send(`${this.urls.egressReview}/reviews/${requestId}/files/${fileId}/votes`, {
       method: 'POST', headers: this.headers({ 'content-type': 'application/json' }), body: JSON.stringify({ decision, ...extra }),
     });
@@ -74,6 +136,12 @@ export class AirlockClient {
   verifyAudit(): Promise<{ valid: boolean; count: number; firstInvalidPosition?: number }> {
     return send(`${this.urls.audit}/audit/verify`, { headers: this.headers() });
   }
+}
+
+export async function fetchLink(url: string): Promise<Response> {
+  const response = await fetch(url);
+  if (!response.ok) throw new ApiError(response.status, (await response.json()) as ApiError['body']);
+  return response;
 }
 
 /** Tokens from the development issuer that `npm start` serves when no OIDC provider is set. */

@@ -25,6 +25,8 @@ const EnvSchema = z.object({
   AIRLOCK_OIDC_AUDIENCE: z.string().default('airlock'),
   AIRLOCK_OIDC_JWKS_URL: z.string().url().optional(),
   AIRLOCK_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(10 * 1024 ** 3),
+  AIRLOCK_DOWNLOAD_LINK_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
+  AIRLOCK_PUBLIC_INGRESS_URL: z.string().url().optional(),
   AIRLOCK_REQUIRED_APPROVALS: z.coerce.number().int().min(1).max(10).default(2),
   AIRLOCK_MIN_CELL_COUNT: z.coerce.number().int().min(1).default(10),
   AIRLOCK_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -45,10 +47,10 @@ export type AirlockConfig = {
   clamdProbe: { host: string; port: number; streamMaxLength: number };
   oidc?: { issuer: string; audience: string; jwksUrl: string };
   oidcAudience: string;
-  limits: { maxUploadBytes: number };
+  limits: { maxUploadBytes: number; downloadLinkSeconds: number };
   policy: { requiredApprovals: number; minCellCount: number };
   logLevel: z.infer<typeof EnvSchema>['AIRLOCK_LOG_LEVEL'];
-  http: { host: string; ports: { ingress: number; egressReview: number; audit: number; disclosureCheck: number } };
+  http: { host: string; ports: { ingress: number; egressReview: number; audit: number; disclosureCheck: number }; publicUrls: { ingress?: string } };
 };
 
 export class ConfigError extends Error {
@@ -90,7 +92,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ? { issuer: e.AIRLOCK_OIDC_ISSUER, audience: e.AIRLOCK_OIDC_AUDIENCE, jwksUrl: e.AIRLOCK_OIDC_JWKS_URL as string }
       : undefined,
     oidcAudience: e.AIRLOCK_OIDC_AUDIENCE,
-    limits: { maxUploadBytes: e.AIRLOCK_MAX_UPLOAD_BYTES },
+    limits: { maxUploadBytes: e.AIRLOCK_MAX_UPLOAD_BYTES, downloadLinkSeconds: e.AIRLOCK_DOWNLOAD_LINK_SECONDS },
     policy: { requiredApprovals: e.AIRLOCK_REQUIRED_APPROVALS, minCellCount: e.AIRLOCK_MIN_CELL_COUNT },
     logLevel: e.AIRLOCK_LOG_LEVEL,
     http: {
@@ -101,6 +103,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         audit: e.AIRLOCK_AUDIT_PORT,
         disclosureCheck: e.AIRLOCK_DISCLOSURE_CHECK_PORT,
       },
+      publicUrls: { ingress: e.AIRLOCK_PUBLIC_INGRESS_URL?.replace(/\/$/, '') },
     },
   };
 }

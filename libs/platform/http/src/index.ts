@@ -3,3 +3,4 @@ export * from './problem.filter';
 export * from './auth.guard';
 export * from './observability';
 export * from './http-service';
+export * from './request-input';

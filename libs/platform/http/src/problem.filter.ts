@@ -1,8 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
-import { RequestError } from '@airlock/domain';
+import { RegistryError, RequestError } from '@airlock/domain';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
-import { HttpProblem, problem, statusForRequestError, type Problem } from './problem';
+import { HttpProblem, problem, statusForRegistryError, statusForRequestError, type Problem } from './problem';
 
 // Codes raised by adapters (auth, storage, event store, scanner). Unavailable dependencies map
 // to 503: the caller retries later, nothing passes a gate by default (fail closed).
@@ -30,6 +30,9 @@ const codeOf = (error: unknown): string | undefined =>
 export function toProblem(error: unknown): Problem {
   if (error instanceof RequestError) {
     return problem(statusForRequestError(error.code), error.code, error.message, error.details);
+  }
+  if (error instanceof RegistryError) {
+    return problem(statusForRegistryError(error.code), error.code, error.message, error.details);
   }
   if (error instanceof HttpProblem) return problem(error.status, error.code, error.message, error.extensions);
   const code = codeOf(error);

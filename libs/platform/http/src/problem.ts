@@ -1,4 +1,4 @@
-import type { RequestErrorCode } from '@airlock/domain';
+import type { RegistryErrorCode, RequestErrorCode } from '@airlock/domain';
 
 // RFC 9457 problem details with a stable machine-readable `code`. One mapping for the whole
 // system; the switch is exhaustive so a new domain code cannot ship without an HTTP status.
@@ -15,11 +15,20 @@ export function statusForRequestError(code: RequestErrorCode): number {
   switch (code) {
     case 'REQUEST_NOT_FOUND':
     case 'UNKNOWN_FILE':
+    case 'UNKNOWN_LINK':
       return 404;
     case 'ROLE_REQUIRED':
     case 'NOT_AUTHOR':
     case 'SELF_REVIEW':
+    case 'NOT_ACCREDITED':
+    case 'NOT_PROJECT_MEMBER':
+    case 'PROJECT_MEMBER_REVIEW':
+    case 'NOT_ASSIGNED_CHECKER':
       return 403;
+    case 'LINK_EXPIRED':
+    case 'LINK_USED':
+    case 'RELEASE_REVOKED':
+      return 410;
     case 'REQUEST_ALREADY_EXISTS':
     case 'WRONG_STATE':
     case 'FILE_NAME_TAKEN':
@@ -33,7 +42,28 @@ export function statusForRequestError(code: RequestErrorCode): number {
     case 'OVERRIDE_REQUIRED':
     case 'FILE_NOT_SCANNED':
     case 'HASH_MISMATCH':
+    case 'UNKNOWN_GROUP':
+    case 'MISSING_CONTEXT':
+    case 'UNKNOWN_FINDING':
       return 422;
+  }
+}
+
+export function statusForRegistryError(code: RegistryErrorCode): number {
+  switch (code) {
+    case 'ROLE_REQUIRED':
+      return 403;
+    case 'UNKNOWN_PROJECT':
+    case 'NOT_MEMBER':
+    case 'NOT_ASSIGNED':
+    case 'NOT_ACCREDITED':
+      return 404;
+    case 'PROJECT_EXISTS':
+    case 'ALREADY_MEMBER':
+      return 409;
+    case 'INVALID_POLICY':
+    case 'INVALID_ACCREDITATION':
+      return 400;
   }
 }
 
@@ -43,6 +73,7 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
+  410: 'Gone',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',

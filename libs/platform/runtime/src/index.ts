@@ -2,3 +2,4 @@ export * from './infra';
 export * from './request-command.handler';
 export * from './request.view';
 export * from './service-process';
+export * from './registry.handler';

@@ -1,36 +1,39 @@
-import { availableActions, type Actor, type ExistingRequest, type RequestAction } from '@airlock/domain';
+import { availableActions, votesVisibleTo, type Actor, type ExistingRequest, type RequestAction, type RequestFile } from '@airlock/domain';
 
-// The JSON shape both HTTP APIs return for a request. Checkers' identities and comments are not
-// shown to researchers; every response says what the caller may do next.
-export type RequestView = {
-  requestId: string;
-  projectId: string;
-  title: string;
-  authorId: string;
-  status: ExistingRequest['status'];
-  turn: number;
-  createdAt: string;
-  reason?: string;
-  version: number;
-  files: FileView[];
-  actions: RequestAction[];
-};
+// The JSON both HTTP APIs return for a request. Researchers see public comments and the
+// automated findings, never who voted what; checkers see each other's votes only once the
+// review is decided (blinded review). Every response says what the caller may do next.
+export type Audience = 'researcher' | 'checker';
 
-export type FileView = {
-  fileId: string;
-  name: string;
-  kind: string;
-  sha256: string;
-  size: number;
-  scan?: ExistingRequest['files'][number]['scan'];
-  check?: { verdict: string; fileType: string; findings: unknown[]; rulesVersion: string; policy: Record<string, unknown> };
-  approvals: number;
-  votes?: { checkerId: string; decision: string; comment?: string; overrideJustification?: string; castAt: string }[];
-  released: boolean;
-  blocked: boolean;
-};
+/** Checkers' public comments reach the researcher once the review is decided, without who wrote them. */
+function publicFeedback(state: ExistingRequest, f: RequestFile): { text: string; turn: number }[] {
+  if (state.status === 'awaiting_review') return [];
+  return f.votes.filter((v) => v.comment?.visibility === 'public').map((v) => ({ text: v.comment?.text ?? '', turn: v.turn }));
+}
 
-export function requestView(state: ExistingRequest, version: number, actor: Actor, audience: 'researcher' | 'checker'): RequestView {
+function fileView(state: ExistingRequest, f: RequestFile, actor: Actor, audience: Audience) {
+  const approvals = f.votes.filter((v) => v.decision === 'approve' && v.sha256 === f.sha256).length;
+  return {
+    fileId: f.fileId,
+    name: f.name,
+    group: f.group,
+    kind: f.kind,
+    sha256: f.sha256,
+    size: f.size,
+    ...(f.scan ? { scan: f.scan } : {}),
+    ...(f.check ? { check: f.check } : {}),
+    exceptions: f.exceptions,
+    approvals,
+    ...(audience === 'checker' ? { votes: votesVisibleTo(state, actor.userId, f) } : { feedback: publicFeedback(state, f) }),
+    released: Boolean(f.releasedKey) && !f.withdrawnFromRelease,
+    blocked: Boolean(f.blockedKey),
+  };
+}
+
+export type FileView = ReturnType<typeof fileView>;
+
+export function requestView(state: ExistingRequest, version: number, actor: Actor, audience: Audience, at: string) {
+  const comments = state.comments.filter((c) => audience === 'checker' || c.comment.visibility === 'public');
   return {
     requestId: state.requestId,
     projectId: state.projectId,
@@ -41,19 +44,13 @@ export function requestView(state: ExistingRequest, version: number, actor: Acto
     createdAt: state.createdAt,
     ...(state.reason ? { reason: state.reason } : {}),
     version,
-    files: state.files.map((f) => ({
-      fileId: f.fileId,
-      name: f.name,
-      kind: f.kind,
-      sha256: f.sha256,
-      size: f.size,
-      ...(f.scan ? { scan: f.scan } : {}),
-      ...(f.check ? { check: f.check } : {}),
-      approvals: f.votes.filter((v) => v.decision === 'approve').length,
-      ...(audience === 'checker' ? { votes: f.votes } : {}),
-      released: Boolean(f.releasedKey),
-      blocked: Boolean(f.blockedKey),
-    })),
-    actions: availableActions(state, actor),
+    groups: state.groups,
+    files: state.files.map((f) => fileView(state, f, actor, audience)),
+    comments,
+    ...(state.policy ? { policy: state.policy } : {}),
+    history: state.history.map((t) => ({ turn: t.turn, outcome: t.outcome, files: t.files.map((f) => ({ fileId: f.fileId, name: f.name, sha256: f.sha256 })) })),
+    actions: availableActions(state, actor, at) as RequestAction[],
   };
 }
+
+export type RequestView = ReturnType<typeof requestView>;

@@ -1,18 +1,42 @@
-import { hasRole, type Actor } from '../identity/actor';
-import type { RequestState } from './request.state';
+import { checksProject, hasRole, isMemberOf, type Actor } from '../identity/actor';
+import { WITHDRAWABLE, type RequestState } from './request.state';
 
-// What the caller may do now, so that clients never have to re-implement the lifecycle rules.
-export type RequestAction = 'upload_file' | 'submit' | 'review' | 'download' | 'view';
+// What the caller may do now, so that clients never re-implement the lifecycle rules.
+export type RequestAction =
+  | 'view'
+  | 'define_group'
+  | 'upload_file'
+  | 'remove_file'
+  | 'submit'
+  | 'withdraw'
+  | 'request_exception'
+  | 'comment'
+  | 'review'
+  | 'download'
+  | 'revoke';
 
-export function availableActions(state: RequestState, actor: Actor): RequestAction[] {
+export function availableActions(state: RequestState, actor: Actor, at: string): RequestAction[] {
   if (state.status === 'none') return [];
-  const isAuthor = state.authorId === actor.userId;
+  const accredited = actor.accreditedUntil !== undefined && actor.accreditedUntil > at;
+  const isAuthor = state.authorId === actor.userId && accredited;
+  const independentChecker =
+    hasRole(actor, 'output_checker') && accredited && state.authorId !== actor.userId && !isMemberOf(actor, state.projectId) && checksProject(actor, state.projectId);
+  const editable = state.status === 'draft' || state.status === 'changes_requested';
   const actions: RequestAction[] = [];
-  if (isAuthor || hasRole(actor, 'output_checker')) actions.push('view');
-  if (isAuthor && state.status === 'draft') actions.push('upload_file');
-  if (isAuthor && state.status === 'draft' && state.files.length > 0) actions.push('submit');
+  if (isAuthor || independentChecker || hasRole(actor, 'administrator')) actions.push('view');
+  if (isAuthor && editable) actions.push('define_group', 'upload_file');
+  if (isAuthor && editable && state.files.length > 0) actions.push('remove_file', 'submit');
+  if (isAuthor && WITHDRAWABLE.includes(state.status)) actions.push('withdraw');
+  if (isAuthor && (state.status === 'awaiting_review' || state.status === 'changes_requested') && state.files.some((f) => f.check?.findings.length)) {
+    actions.push('request_exception');
+  }
+  if ((isAuthor || independentChecker) && state.status !== 'draft' && !['rejected', 'withdrawn', 'blocked', 'failed', 'revoked'].includes(state.status)) {
+    actions.push('comment');
+  }
+  if (independentChecker && state.status === 'awaiting_review' && state.files.some((f) => !f.votes.some((v) => v.checkerId === actor.userId))) {
+    actions.push('review');
+  }
   if (isAuthor && state.status === 'released') actions.push('download');
-  const canReview = hasRole(actor, 'output_checker') && !isAuthor && state.status === 'awaiting_review';
-  if (canReview && state.files.some((f) => !f.votes.some((v) => v.checkerId === actor.userId))) actions.push('review');
+  if (hasRole(actor, 'administrator') && (state.status === 'released' || state.status === 'approved')) actions.push('revoke');
   return actions;
 }

@@ -1,22 +1,23 @@
 import type { Actor } from '../identity/actor';
-import type { ApprovalPolicy, CheckFinding, CheckVerdict, FileKind, ScanOutcome, VoteDecision } from './request.events';
+import type { ApprovalPolicy, DisclosureThresholds } from './approval-policy';
+import type { CheckFinding, CheckVerdict, Comment, FileKind, ScanOutcome, VoteDecision } from './request.events';
 
 // Every command carries who acts and when; the domain never reads a clock or the environment.
 type Command<TType extends string, TData> = { type: TType; actor: Actor; at: string; data: TData };
 
 export type CreateRequest = Command<'CreateRequest', { requestId: string; projectId: string; title: string }>;
+export type DefineGroup = Command<'DefineGroup', { group: string; context: string; controls: string }>;
 export type AddFile = Command<
   'AddFile',
-  { fileId: string; name: string; kind: FileKind; sha256: string; size: number; draftKey: string }
+  { fileId: string; name: string; group: string; kind: FileKind; sha256: string; size: number; draftKey: string }
 >;
-/** The handler freezes each file into quarantine first and passes the keys it wrote. */
-export type Submit = Command<'Submit', { quarantineKeys: Record<string, string> }>;
+export type RemoveFile = Command<'RemoveFile', { fileId: string }>;
+/** The handler freezes each file into quarantine first and passes the keys it wrote, and the project's policy. */
+export type Submit = Command<'Submit', { quarantineKeys: Record<string, string>; policy: ApprovalPolicy; disclosure: DisclosureThresholds }>;
+export type Withdraw = Command<'Withdraw', Record<string, never>>;
 export type StartChecks = Command<'StartChecks', { turn: number }>;
 /** An infected file must already have been moved to the blocked bucket: `blockedKey` says where. */
-export type RecordScan = Command<
-  'RecordScan',
-  { turn: number; fileId: string; sha256: string; result: ScanOutcome; blockedKey?: string }
->;
+export type RecordScan = Command<'RecordScan', { turn: number; fileId: string; sha256: string; result: ScanOutcome; blockedKey?: string }>;
 export type RecordCheck = Command<
   'RecordCheck',
   {
@@ -30,29 +31,37 @@ export type RecordCheck = Command<
     policy: Record<string, unknown>;
   }
 >;
+export type RequestException = Command<'RequestException', { fileId: string; rule: string; justification: string }>;
 export type CastVote = Command<
   'CastVote',
-  {
-    fileId: string;
-    decision: VoteDecision;
-    comment?: string;
-    overrideJustification?: string;
-    policy: ApprovalPolicy;
-  }
+  { fileId: string; decision: VoteDecision; comment?: Comment; overrideJustification?: string }
 >;
+export type AddComment = Command<'AddComment', { fileId?: string; comment: Comment }>;
 /** The handler has copied the file to the released bucket and verified its SHA-256. */
 export type ReleaseFile = Command<'ReleaseFile', { fileId: string; verifiedSha256: string; releasedKey: string }>;
+export type IssueDownloadLink = Command<'IssueDownloadLink', { fileId: string; linkId: string; expiresAt: string }>;
+export type RecordDownload = Command<'RecordDownload', { linkId: string }>;
+export type Revoke = Command<'Revoke', { reason: string }>;
+/** The handler has removed the released object. */
+export type WithdrawReleasedFile = Command<'WithdrawReleasedFile', { fileId: string }>;
 export type FailRequest = Command<'FailRequest', { reason: string }>;
-export type RecordDownload = Command<'RecordDownload', { fileId: string }>;
 
 export type RequestCommand =
   | CreateRequest
+  | DefineGroup
   | AddFile
+  | RemoveFile
   | Submit
+  | Withdraw
   | StartChecks
   | RecordScan
   | RecordCheck
+  | RequestException
   | CastVote
+  | AddComment
   | ReleaseFile
-  | FailRequest
-  | RecordDownload;
+  | IssueDownloadLink
+  | RecordDownload
+  | Revoke
+  | WithdrawReleasedFile
+  | FailRequest;

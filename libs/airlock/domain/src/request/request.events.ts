@@ -1,3 +1,5 @@
+import type { ApprovalPolicy, DisclosureThresholds } from './approval-policy';
+
 // Facts about an egress request, in the past tense. Times, ids and actors arrive with the
 // command; the domain never reads a clock (STYLE.md).
 
@@ -17,62 +19,55 @@ export type CheckFinding = {
   message: string;
 };
 
-export type VoteDecision = 'approve' | 'reject';
+export type VoteDecision = 'approve' | 'request_changes' | 'reject';
+export type CommentVisibility = 'private' | 'public';
+export type Comment = { text: string; visibility: CommentVisibility };
 
-export type ApprovalPolicy = {
-  requiredApprovals: number;
+type Fact<TType extends string, TData> = { type: TType; data: { requestId: string } & TData };
+
+export type RequestCreated = Fact<'RequestCreated', { projectId: string; title: string; authorId: string; createdAt: string }>;
+export type GroupDefined = Fact<'GroupDefined', { group: string; context: string; controls: string; definedAt: string }>;
+export type FileUploaded = Fact<
+  'FileUploaded',
+  { fileId: string; name: string; group: string; kind: FileKind; sha256: string; size: number; draftKey: string; uploadedAt: string }
+>;
+export type FileRemoved = Fact<'FileRemoved', { fileId: string; removedAt: string }>;
+
+export type SubmittedFile = {
+  fileId: string;
+  name: string;
+  group: string;
+  kind: FileKind;
+  sha256: string;
+  size: number;
+  quarantineKey: string;
 };
+export type CarriedVote = { fileId: string; sha256: string; checkerId: string; castInTurn: number; overrideJustification?: string };
 
-export type RequestCreated = {
-  type: 'RequestCreated';
-  data: { requestId: string; projectId: string; title: string; authorId: string; createdAt: string };
-};
+export type RequestSubmitted = Fact<
+  'RequestSubmitted',
+  {
+    turn: number;
+    files: SubmittedFile[];
+    groups: { group: string; context: string; controls: string }[];
+    policy: ApprovalPolicy;
+    /** Thresholds the automated disclosure check applies to this turn. */
+    disclosure: DisclosureThresholds;
+    /** Approvals of files whose bytes did not change since the last turn, kept for this turn. */
+    carriedVotes: CarriedVote[];
+    submittedBy: string;
+    submittedAt: string;
+  }
+>;
+export type RequestWithdrawn = Fact<'RequestWithdrawn', { turn: number; withdrawnBy: string; withdrawnAt: string }>;
 
-export type FileUploaded = {
-  type: 'FileUploaded';
-  data: {
-    requestId: string;
-    fileId: string;
-    name: string;
-    kind: FileKind;
-    sha256: string;
-    size: number;
-    draftKey: string;
-    uploadedAt: string;
-  };
-};
-
-export type SubmittedFile = { fileId: string; name: string; kind: FileKind; sha256: string; size: number; quarantineKey: string };
-
-export type RequestSubmitted = {
-  type: 'RequestSubmitted';
-  data: { requestId: string; turn: number; files: SubmittedFile[]; submittedBy: string; submittedAt: string };
-};
-
-export type ChecksStarted = {
-  type: 'ChecksStarted';
-  data: { requestId: string; turn: number; startedAt: string };
-};
-
-export type FileScanned = {
-  type: 'FileScanned';
-  data: { requestId: string; turn: number; fileId: string; sha256: string; result: ScanOutcome; scannedAt: string };
-};
-
-export type FileBlocked = {
-  type: 'FileBlocked';
-  data: { requestId: string; turn: number; fileId: string; sha256: string; blockedKey: string; reason: string; blockedAt: string };
-};
-
-export type RequestBlocked = {
-  type: 'RequestBlocked';
-  data: { requestId: string; turn: number; reason: string; blockedAt: string };
-};
-
-export type FileChecked = {
-  type: 'FileChecked';
-  data: {
-    requestId: string;
+export type ChecksStarted = Fact<'ChecksStarted', { turn: number; startedAt: string }>;
+export type FileScanned = Fact<'FileScanned', { turn: number; fileId: string; sha256: string; result: ScanOutcome; scannedAt: string }>;
+export type FileBlocked = Fact<'FileBlocked', { turn: number; fileId: string; sha256: string; blockedKey: string; reason: string; blockedAt: string }>;
+export type RequestBlocked = Fact<'RequestBlocked', { turn: number; reason: string; blockedAt: string }>;
+export type FileChecked = Fact<
+  'FileChecked',
+  {
     turn: number;
     fileId: string;
     sha256: string;
@@ -82,94 +77,84 @@ export type FileChecked = {
     rulesVersion: string;
     policy: Record<string, unknown>;
     checkedAt: string;
-  };
-};
+  }
+>;
+export type ReviewOpened = Fact<'ReviewOpened', { turn: number; openedAt: string }>;
 
-export type ReviewOpened = {
-  type: 'ReviewOpened';
-  data: { requestId: string; turn: number; openedAt: string };
-};
-
-export type VoteCast = {
-  type: 'VoteCast';
-  data: {
-    requestId: string;
+export type ExceptionRequested = Fact<
+  'ExceptionRequested',
+  { turn: number; fileId: string; rule: string; justification: string; requestedBy: string; requestedAt: string }
+>;
+export type VoteCast = Fact<
+  'VoteCast',
+  {
     turn: number;
     fileId: string;
     sha256: string;
     checkerId: string;
     decision: VoteDecision;
-    comment?: string;
+    comment?: Comment;
     overrideJustification?: string;
     castAt: string;
-  };
-};
+  }
+>;
+export type CommentAdded = Fact<'CommentAdded', { turn: number; fileId?: string; authorId: string; comment: Comment; addedAt: string }>;
 
-export type RequestApproved = {
-  type: 'RequestApproved';
-  data: { requestId: string; turn: number; approvers: string[]; policy: ApprovalPolicy; approvedAt: string };
-};
+type Decision = { turn: number; policy: ApprovalPolicy; decidedAt: string };
+export type RequestApproved = Fact<'RequestApproved', Decision & { approvers: string[] }>;
+export type ChangesRequested = Fact<'ChangesRequested', Decision & { requestedBy: string[] }>;
+export type RequestRejected = Fact<'RequestRejected', Decision & { rejectedBy: string[] }>;
 
-export type RequestRejected = {
-  type: 'RequestRejected';
-  data: { requestId: string; turn: number; rejectedBy: string[]; rejectedAt: string };
-};
-
-export type FileReleased = {
-  type: 'FileReleased';
-  data: { requestId: string; turn: number; fileId: string; sha256: string; releasedKey: string; releasedAt: string };
-};
-
-export type RequestReleased = {
-  type: 'RequestReleased';
-  data: { requestId: string; turn: number; releasedAt: string };
-};
-
-export type RequestFailed = {
-  type: 'RequestFailed';
-  data: { requestId: string; turn: number; reason: string; failedAt: string };
-};
-
-export type FileDownloaded = {
-  type: 'FileDownloaded';
-  data: { requestId: string; fileId: string; sha256: string; downloadedBy: string; downloadedAt: string };
-};
+export type FileReleased = Fact<'FileReleased', { turn: number; fileId: string; sha256: string; releasedKey: string; releasedAt: string }>;
+export type RequestReleased = Fact<'RequestReleased', { turn: number; releasedAt: string }>;
+export type DownloadLinkIssued = Fact<
+  'DownloadLinkIssued',
+  { fileId: string; linkId: string; issuedTo: string; expiresAt: string; issuedAt: string }
+>;
+export type FileDownloaded = Fact<
+  'FileDownloaded',
+  { fileId: string; sha256: string; linkId: string; downloadedBy: string; downloadedAt: string }
+>;
+export type RequestRevoked = Fact<'RequestRevoked', { turn: number; reason: string; revokedBy: string; revokedAt: string }>;
+export type ReleasedFileWithdrawn = Fact<
+  'ReleasedFileWithdrawn',
+  { fileId: string; sha256: string; releasedKey: string; withdrawnAt: string }
+>;
+export type RequestFailed = Fact<'RequestFailed', { turn: number; reason: string; failedAt: string }>;
 
 export type RequestEvent =
   | RequestCreated
+  | GroupDefined
   | FileUploaded
+  | FileRemoved
   | RequestSubmitted
+  | RequestWithdrawn
   | ChecksStarted
   | FileScanned
   | FileBlocked
   | RequestBlocked
   | FileChecked
   | ReviewOpened
+  | ExceptionRequested
   | VoteCast
+  | CommentAdded
   | RequestApproved
+  | ChangesRequested
   | RequestRejected
   | FileReleased
   | RequestReleased
-  | RequestFailed
-  | FileDownloaded;
+  | DownloadLinkIssued
+  | FileDownloaded
+  | RequestRevoked
+  | ReleasedFileWithdrawn
+  | RequestFailed;
 
 export type RequestEventType = RequestEvent['type'];
 
 export const REQUEST_EVENT_TYPES: readonly RequestEventType[] = [
-  'RequestCreated',
-  'FileUploaded',
-  'RequestSubmitted',
-  'ChecksStarted',
-  'FileScanned',
-  'FileBlocked',
-  'RequestBlocked',
-  'FileChecked',
-  'ReviewOpened',
-  'VoteCast',
-  'RequestApproved',
-  'RequestRejected',
-  'FileReleased',
-  'RequestReleased',
-  'RequestFailed',
-  'FileDownloaded',
+  'RequestCreated', 'GroupDefined', 'FileUploaded', 'FileRemoved', 'RequestSubmitted', 'RequestWithdrawn',
+  'ChecksStarted', 'FileScanned', 'FileBlocked', 'RequestBlocked', 'FileChecked', 'ReviewOpened',
+  'ExceptionRequested', 'VoteCast', 'CommentAdded', 'RequestApproved', 'ChangesRequested', 'RequestRejected',
+  'FileReleased', 'RequestReleased', 'DownloadLinkIssued', 'FileDownloaded', 'RequestRevoked',
+  'ReleasedFileWithdrawn', 'RequestFailed',
 ];

@@ -1,36 +1,57 @@
-import type {
-  CheckFinding,
-  CheckVerdict,
-  FileKind,
-  RequestEvent,
-  ScanOutcome,
-  VoteDecision,
-} from './request.events';
+import type { ApprovalPolicy } from './approval-policy';
+import type { CheckFinding, CheckVerdict, Comment, FileKind, RequestEvent, ScanOutcome, VoteDecision } from './request.events';
 
 export type RequestStatus =
   | 'draft'
   | 'submitted'
   | 'checking'
   | 'awaiting_review'
+  | 'changes_requested'
   | 'approved'
   | 'released'
   | 'rejected'
+  | 'withdrawn'
   | 'blocked'
-  | 'failed';
+  | 'failed'
+  | 'revoked';
 
-export const TERMINAL_STATUSES: readonly RequestStatus[] = ['released', 'rejected', 'blocked', 'failed'];
+/** Who may move a request on from each state (DESIGN.md: each state has one owner). */
+export const STATE_OWNER: Record<RequestStatus, 'author' | 'system' | 'checkers' | 'administrator' | 'nobody'> = {
+  draft: 'author',
+  changes_requested: 'author',
+  submitted: 'system',
+  checking: 'system',
+  awaiting_review: 'checkers',
+  approved: 'system',
+  released: 'administrator',
+  rejected: 'nobody',
+  withdrawn: 'nobody',
+  blocked: 'nobody',
+  failed: 'nobody',
+  revoked: 'nobody',
+};
+
+export const TERMINAL_STATUSES: readonly RequestStatus[] = ['rejected', 'withdrawn', 'blocked', 'failed', 'revoked'];
+/** Before a decision the author may still withdraw. */
+export const WITHDRAWABLE: readonly RequestStatus[] = ['draft', 'submitted', 'checking', 'awaiting_review', 'changes_requested'];
 
 export type Vote = {
   checkerId: string;
+  sha256: string;
   decision: VoteDecision;
-  comment?: string;
+  turn: number;
+  comment?: Comment;
   overrideJustification?: string;
+  carried?: boolean;
   castAt: string;
 };
+
+export type ExceptionRequest = { rule: string; justification: string; turn: number; requestedAt: string };
 
 export type RequestFile = {
   fileId: string;
   name: string;
+  group: string;
   kind: FileKind;
   sha256: string;
   size: number;
@@ -38,10 +59,18 @@ export type RequestFile = {
   quarantineKey?: string;
   scan?: ScanOutcome;
   check?: { verdict: CheckVerdict; fileType: string; findings: CheckFinding[]; rulesVersion: string; policy: Record<string, unknown> };
+  /** Votes of the current turn only; earlier turns live in `history`. */
   votes: Vote[];
+  exceptions: ExceptionRequest[];
   blockedKey?: string;
   releasedKey?: string;
+  withdrawnFromRelease?: boolean;
 };
+
+export type Group = { group: string; context: string; controls: string };
+export type DownloadLink = { linkId: string; fileId: string; issuedTo: string; expiresAt: string; used: boolean };
+export type TurnRecord = { turn: number; files: RequestFile[]; outcome?: RequestStatus; comments: CommentRecord[] };
+export type CommentRecord = { fileId?: string; authorId: string; comment: Comment; turn: number; addedAt: string };
 
 export type RequestData = {
   requestId: string;
@@ -49,10 +78,16 @@ export type RequestData = {
   title: string;
   authorId: string;
   createdAt: string;
-  /** 0 while in draft; each submission starts a new turn. */
+  /** 0 while in first draft; each submission starts a new turn. */
   turn: number;
+  groups: Group[];
   files: RequestFile[];
-  approvers: string[];
+  comments: CommentRecord[];
+  /** Policy recorded at submission; decisions of the turn use it. */
+  policy?: ApprovalPolicy;
+  decidedBy: string[];
+  links: DownloadLink[];
+  history: TurnRecord[];
   reason?: string;
 };
 
@@ -60,74 +95,6 @@ export type ExistingRequest = RequestData & { status: RequestStatus };
 export type RequestState = { status: 'none' } | ExistingRequest;
 
 export const initialState: RequestState = { status: 'none' };
-
-function updateFile(state: ExistingRequest, fileId: string, change: (file: RequestFile) => RequestFile): ExistingRequest {
-  return { ...state, files: state.files.map((file) => (file.fileId === fileId ? change(file) : file)) };
-}
-
-function evolveExisting(state: ExistingRequest, event: RequestEvent): ExistingRequest {
-  switch (event.type) {
-    case 'RequestCreated':
-      return state;
-    case 'FileUploaded': {
-      const { requestId: _r, uploadedAt: _u, ...file } = event.data;
-      return { ...state, files: [...state.files, { ...file, votes: [] }] };
-    }
-    case 'RequestSubmitted': {
-      const quarantineKeys = new Map(event.data.files.map((f) => [f.fileId, f.quarantineKey]));
-      const files = state.files
-        .filter((f) => quarantineKeys.has(f.fileId))
-        .map((f) => ({ ...f, quarantineKey: quarantineKeys.get(f.fileId), scan: undefined, check: undefined, votes: [] }));
-      return { ...state, status: 'submitted', turn: event.data.turn, files, approvers: [] };
-    }
-    case 'ChecksStarted':
-      return { ...state, status: 'checking' };
-    case 'FileScanned':
-      return updateFile(state, event.data.fileId, (f) => ({ ...f, scan: event.data.result }));
-    case 'FileBlocked':
-      return updateFile(state, event.data.fileId, (f) => ({ ...f, blockedKey: event.data.blockedKey }));
-    case 'RequestBlocked':
-      return { ...state, status: 'blocked', reason: event.data.reason };
-    case 'FileChecked': {
-      const { verdict, fileType, findings, rulesVersion, policy } = event.data;
-      return updateFile(state, event.data.fileId, (f) => ({ ...f, check: { verdict, fileType, findings, rulesVersion, policy } }));
-    }
-    case 'ReviewOpened':
-      return { ...state, status: 'awaiting_review' };
-    case 'VoteCast': {
-      const { checkerId, decision, comment, overrideJustification, castAt } = event.data;
-      return updateFile(state, event.data.fileId, (f) => ({
-        ...f,
-        votes: [...f.votes, { checkerId, decision, comment, overrideJustification, castAt }],
-      }));
-    }
-    case 'RequestApproved':
-      return { ...state, status: 'approved', approvers: event.data.approvers };
-    case 'RequestRejected':
-      return { ...state, status: 'rejected' };
-    case 'FileReleased':
-      return updateFile(state, event.data.fileId, (f) => ({ ...f, releasedKey: event.data.releasedKey }));
-    case 'RequestReleased':
-      return { ...state, status: 'released' };
-    case 'RequestFailed':
-      return { ...state, status: 'failed', reason: event.data.reason };
-    case 'FileDownloaded':
-      return state;
-  }
-}
-
-export function evolve(state: RequestState, event: RequestEvent): RequestState {
-  if (state.status === 'none') {
-    if (event.type !== 'RequestCreated') return state;
-    const { requestId, projectId, title, authorId, createdAt } = event.data;
-    return { status: 'draft', requestId, projectId, title, authorId, createdAt, turn: 0, files: [], approvers: [] };
-  }
-  return evolveExisting(state, event);
-}
-
-export function fold(events: readonly RequestEvent[]): RequestState {
-  return events.reduce(evolve, initialState);
-}
 
 /** Files that leave the TRE when approved; supporting files never do. */
 export function releasableFiles(state: ExistingRequest): RequestFile[] {

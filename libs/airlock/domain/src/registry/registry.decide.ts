@@ -1,0 +1,89 @@
+import { hasRole, type Actor } from '../identity/actor';
+import type { ProjectPolicy, RegistryEvent } from './registry.events';
+import type { RegistryState } from './registry.state';
+
+export type RegistryErrorCode =
+  | 'ROLE_REQUIRED'
+  | 'PROJECT_EXISTS'
+  | 'UNKNOWN_PROJECT'
+  | 'ALREADY_MEMBER'
+  | 'NOT_MEMBER'
+  | 'NOT_ASSIGNED'
+  | 'INVALID_POLICY'
+  | 'INVALID_ACCREDITATION'
+  | 'NOT_ACCREDITED';
+
+export class RegistryError extends Error {
+  constructor(readonly code: RegistryErrorCode, message: string, readonly details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'RegistryError';
+  }
+}
+
+type AdminCommand<TType extends string, TData> = { type: TType; actor: Actor; at: string; data: TData };
+export type RegistryCommand =
+  | AdminCommand<'CreateProject', { projectId: string; name: string; policy: ProjectPolicy }>
+  | AdminCommand<'ChangeProjectPolicy', { projectId: string; policy: ProjectPolicy }>
+  | AdminCommand<'AddMember', { projectId: string; userId: string }>
+  | AdminCommand<'RemoveMember', { projectId: string; userId: string }>
+  | AdminCommand<'AssignChecker', { projectId: string; userId: string }>
+  | AdminCommand<'UnassignChecker', { projectId: string; userId: string }>
+  | AdminCommand<'GrantAccreditation', { userId: string; expiresAt: string }>
+  | AdminCommand<'RevokeAccreditation', { userId: string; reason: string }>;
+
+function validatePolicy(policy: ProjectPolicy): void {
+  const n = policy.approval.requiredApprovals;
+  // Two-person review is the floor TREs expect; more is a project's choice.
+  if (!Number.isInteger(n) || n < 1 || n > 10) throw new RegistryError('INVALID_POLICY', 'requiredApprovals must be 1-10');
+  const min = policy.disclosure.minCellCount;
+  if (min !== undefined && (!Number.isInteger(min) || min < 1)) throw new RegistryError('INVALID_POLICY', 'minCellCount must be a positive integer');
+}
+
+function project(state: RegistryState, projectId: string) {
+  const found = state.projects[projectId];
+  if (!found) throw new RegistryError('UNKNOWN_PROJECT', 'No such project', { projectId });
+  return found;
+}
+
+export function decideRegistry(command: RegistryCommand, state: RegistryState): RegistryEvent[] {
+  if (!hasRole(command.actor, 'administrator')) {
+    throw new RegistryError('ROLE_REQUIRED', 'This action needs the administrator role', { role: 'administrator' });
+  }
+  const meta = { by: command.actor.userId, at: command.at };
+  switch (command.type) {
+    case 'CreateProject':
+      if (state.projects[command.data.projectId]) throw new RegistryError('PROJECT_EXISTS', 'A project with this id exists');
+      validatePolicy(command.data.policy);
+      return [{ type: 'ProjectCreated', data: { ...command.data, ...meta } }];
+    case 'ChangeProjectPolicy':
+      project(state, command.data.projectId);
+      validatePolicy(command.data.policy);
+      return [{ type: 'ProjectPolicyChanged', data: { ...command.data, ...meta } }];
+    case 'AddMember':
+      if (project(state, command.data.projectId).members.includes(command.data.userId)) return [];
+      return [{ type: 'MemberAdded', data: { ...command.data, ...meta } }];
+    case 'RemoveMember':
+      if (!project(state, command.data.projectId).members.includes(command.data.userId)) {
+        throw new RegistryError('NOT_MEMBER', 'This person is not a member of the project');
+      }
+      return [{ type: 'MemberRemoved', data: { ...command.data, ...meta } }];
+    case 'AssignChecker': {
+      const target = project(state, command.data.projectId);
+      // A member of a project can never be one of its checkers (DESIGN.md invariant 1).
+      if (target.members.includes(command.data.userId)) throw new RegistryError('ALREADY_MEMBER', 'A project member cannot check its requests');
+      if (target.checkers.includes(command.data.userId)) return [];
+      return [{ type: 'CheckerAssigned', data: { ...command.data, ...meta } }];
+    }
+    case 'UnassignChecker':
+      if (!project(state, command.data.projectId).checkers.includes(command.data.userId)) {
+        throw new RegistryError('NOT_ASSIGNED', 'This person does not check this project');
+      }
+      return [{ type: 'CheckerUnassigned', data: { ...command.data, ...meta } }];
+    case 'GrantAccreditation':
+      if (!(command.data.expiresAt > command.at)) throw new RegistryError('INVALID_ACCREDITATION', 'An accreditation must expire in the future');
+      return [{ type: 'AccreditationGranted', data: { ...command.data, ...meta } }];
+    case 'RevokeAccreditation':
+      if (!state.accreditations[command.data.userId]) throw new RegistryError('NOT_ACCREDITED', 'This person holds no accreditation');
+      return [{ type: 'AccreditationRevoked', data: { ...command.data, ...meta } }];
+  }
+}

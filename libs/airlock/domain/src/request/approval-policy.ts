@@ -1,0 +1,32 @@
+import type { FileKind } from './request.events';
+
+// The approval policy of a project, recorded with each submission and on every decision.
+export type ApprovalPolicy = {
+  /** Distinct accredited checkers, none the author or a project member (DESIGN.md invariant 1). */
+  requiredApprovals: number;
+  /** One more approval for files whose automated verdict is `review` (the rules could not judge them). */
+  extraApprovalForReview: boolean;
+  /** One more approval for these kinds (e.g. code, which no rule can judge). */
+  extraApprovalForKinds: FileKind[];
+};
+
+/** Disclosure thresholds a project sets for the automated checks; unset values take the rules' defaults. */
+export type DisclosureThresholds = {
+  minCellCount?: number;
+  p?: number;
+  nkN?: number;
+  nkK?: number;
+  classDisclosureShare?: number;
+  minResidualDof?: number;
+};
+
+export const DEFAULT_APPROVAL_POLICY: ApprovalPolicy = {
+  requiredApprovals: 2,
+  extraApprovalForReview: false,
+  extraApprovalForKinds: [],
+};
+
+export function requiredReviews(policy: ApprovalPolicy, file: { kind: FileKind; verdict?: string }): number {
+  const extra = (policy.extraApprovalForReview && file.verdict === 'review') || policy.extraApprovalForKinds.includes(file.kind);
+  return policy.requiredApprovals + (extra ? 1 : 0);
+}

@@ -1,0 +1,89 @@
+import { isMemberOf } from '../identity/actor';
+import type { AddFile, CreateRequest, DefineGroup, RemoveFile, Submit, Withdraw } from './request.commands';
+import { RequestError } from './request.errors';
+import type { CarriedVote, RequestEvent } from './request.events';
+import { existing, fileOf, requireAccredited, requireAuthor, requireRole, requireStatus } from './request.guards';
+import { WITHDRAWABLE, type ExistingRequest, type RequestState } from './request.state';
+
+const EDITABLE = ['draft', 'changes_requested'] as const;
+
+export function createRequest(command: CreateRequest, state: RequestState): RequestEvent[] {
+  if (state.status !== 'none') throw new RequestError('REQUEST_ALREADY_EXISTS', 'A request with this id exists');
+  const { actor, at } = command;
+  requireRole(actor, 'researcher');
+  requireAccredited(actor, at);
+  const { requestId, projectId, title } = command.data;
+  if (!isMemberOf(actor, projectId)) throw new RequestError('NOT_PROJECT_MEMBER', 'You are not a member of this project', { projectId });
+  return [{ type: 'RequestCreated', data: { requestId, projectId, title, authorId: actor.userId, createdAt: at } }];
+}
+
+export function defineGroup(command: DefineGroup, current: RequestState): RequestEvent[] {
+  const state = existing(current);
+  requireAuthor(state, command.actor, command.at);
+  requireStatus(state, EDITABLE, 'change the groups of');
+  return [{ type: 'GroupDefined', data: { requestId: state.requestId, ...command.data, definedAt: command.at } }];
+}
+
+export function addFile(command: AddFile, current: RequestState): RequestEvent[] {
+  const state = existing(current);
+  requireAuthor(state, command.actor, command.at);
+  requireStatus(state, EDITABLE, 'add files to');
+  if (command.data.size <= 0) throw new RequestError('EMPTY_FILE', 'An empty file cannot be submitted');
+  if (!state.groups.some((g) => g.group === command.data.group)) {
+    throw new RequestError('UNKNOWN_GROUP', 'Define the group with its context and controls before adding files to it', { group: command.data.group });
+  }
+  if (state.files.some((f) => f.name === command.data.name)) {
+    throw new RequestError('FILE_NAME_TAKEN', 'The request already has a file with this name', { name: command.data.name });
+  }
+  return [{ type: 'FileUploaded', data: { requestId: state.requestId, ...command.data, uploadedAt: command.at } }];
+}
+
+export function removeFile(command: RemoveFile, current: RequestState): RequestEvent[] {
+  const state = existing(current);
+  requireAuthor(state, command.actor, command.at);
+  requireStatus(state, EDITABLE, 'remove files from');
+  fileOf(state, command.data.fileId);
+  return [{ type: 'FileRemoved', data: { requestId: state.requestId, fileId: command.data.fileId, removedAt: command.at } }];
+}
+
+/** Approvals survive a resubmission only for files whose bytes did not change. */
+function carriedVotes(state: ExistingRequest): CarriedVote[] {
+  if (state.status !== 'changes_requested') return [];
+  return state.files.flatMap((f) =>
+    f.votes
+      .filter((v) => v.decision === 'approve' && v.sha256 === f.sha256)
+      .map((v) => ({ fileId: f.fileId, sha256: f.sha256, checkerId: v.checkerId, castInTurn: v.turn, ...(v.overrideJustification ? { overrideJustification: v.overrideJustification } : {}) })),
+  );
+}
+
+export function submit(command: Submit, current: RequestState): RequestEvent[] {
+  const state = existing(current);
+  requireAuthor(state, command.actor, command.at);
+  requireStatus(state, EDITABLE, 'submit');
+  if (!state.files.some((f) => f.kind !== 'supporting')) {
+    throw new RequestError('NO_FILES', 'A request needs at least one output or code file to release');
+  }
+  const usedGroups = new Set(state.files.map((f) => f.group));
+  const groups = state.groups.filter((g) => usedGroups.has(g.group));
+  const incomplete = groups.filter((g) => !g.context.trim() || !g.controls.trim()).map((g) => g.group);
+  if (incomplete.length > 0) {
+    throw new RequestError('MISSING_CONTEXT', 'Every group needs its context and its disclosure controls', { groups: incomplete });
+  }
+  const files = state.files.map((f) => {
+    const quarantineKey = command.data.quarantineKeys[f.fileId];
+    if (!quarantineKey) throw new RequestError('INVALID_COMMAND', 'Every file must be frozen before submission', { fileId: f.fileId });
+    return { fileId: f.fileId, name: f.name, group: f.group, kind: f.kind, sha256: f.sha256, size: f.size, quarantineKey };
+  });
+  const data = {
+    requestId: state.requestId, turn: state.turn + 1, files, groups, policy: command.data.policy, disclosure: command.data.disclosure,
+    carriedVotes: carriedVotes(state), submittedBy: command.actor.userId, submittedAt: command.at,
+  };
+  return [{ type: 'RequestSubmitted', data }];
+}
+
+export function withdraw(command: Withdraw, current: RequestState): RequestEvent[] {
+  const state = existing(current);
+  requireAuthor(state, command.actor, command.at);
+  requireStatus(state, WITHDRAWABLE, 'withdraw');
+  return [{ type: 'RequestWithdrawn', data: { requestId: state.requestId, turn: state.turn, withdrawnBy: command.actor.userId, withdrawnAt: command.at } }];
+}

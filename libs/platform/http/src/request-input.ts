@@ -1,0 +1,34 @@
+import { RequestError, type CommentVisibility } from '@airlock/domain';
+import { HttpProblem } from './problem';
+
+// Input checks shared by the HTTP controllers: clear 400s, never a 500.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function requestId(id: string): string {
+  if (!UUID.test(id)) throw new RequestError('REQUEST_NOT_FOUND', 'No such request');
+  return id;
+}
+
+export function body(value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpProblem(400, 'INVALID_BODY', 'A JSON object is expected');
+  return value as Record<string, unknown>;
+}
+
+export function text(input: Record<string, unknown>, field: string, max: number): string {
+  const value = input[field];
+  if (typeof value !== 'string' || value.trim() === '') throw new HttpProblem(400, 'INVALID_BODY', `${field} must be a non-empty string`);
+  if (value.length > max) throw new HttpProblem(400, 'TEXT_TOO_LONG', `${field} is limited to ${max} characters`, { field, max });
+  return value.trim();
+}
+
+export function optionalText(input: Record<string, unknown>, field: string, max: number): string | undefined {
+  return input[field] === undefined || input[field] === null ? undefined : text(input, field, max);
+}
+
+export function visibility(input: Record<string, unknown>, fallback: CommentVisibility): CommentVisibility {
+  const value = input['visibility'] ?? fallback;
+  if (value !== 'private' && value !== 'public') throw new HttpProblem(400, 'INVALID_BODY', 'visibility must be private or public');
+  return value;
+}
+
+export const LIMITS = { title: 500, projectId: 128, group: 100, context: 20_000, comment: 10_000, justification: 10_000, rule: 64 } as const;
