@@ -37,7 +37,7 @@ export async function startDisclosureCheck(infra: Infra, config: AirlockConfig, 
       { name: 'database', check: async () => (await infra.db.query('select 1')).rowCount === 1 },
       { name: 'scanner', check: () => infra.scanner.ping() },
     ]),
-    host: config.http.host, port: config.http.ports.disclosureCheck, logger, metrics,
+    host: config.http.host, port: config.http.ports.disclosureCheck, logger, metrics, accessLog: infra.accessLog,
   });
   return { url: http.url, async close() { await subscription.stop(); await http.close(); } };
 }

@@ -7,6 +7,7 @@ import { AuthGuard, METRICS, ObservabilityController, READINESS_CHECKS, TOKEN_VE
 import { IdempotentConsumer } from '@airlock/messaging';
 import { RegistryHandler, RequestCommandHandler, type Infra } from '@airlock/runtime';
 import { ADMIN_DEPS, AdminController, type AdminDeps } from './admin.controller';
+import { FILE_VIEW_DEPS, FileViewController, type FileViewDeps } from './file-view.controller';
 import { RevocationWorker } from './revocation.worker';
 import type { Logger } from 'pino';
 import { ReleaseWorker } from './release.worker';
@@ -17,12 +18,13 @@ export const EGRESS_REVIEW_SOURCE = '/airlock/egress-review';
 
 @Module({})
 class EgressReviewModule {
-  static forRoot(deps: ReviewDeps, admin: AdminDeps, tokens: TokenVerifier, metrics: ServiceMetrics, readiness: ReadinessCheck[]): DynamicModule {
+  static forRoot(deps: ReviewDeps, admin: AdminDeps, files: FileViewDeps, tokens: TokenVerifier, metrics: ServiceMetrics, readiness: ReadinessCheck[]): DynamicModule {
     return {
       module: EgressReviewModule,
-      controllers: [ReviewsController, AdminController, ObservabilityController],
+      controllers: [ReviewsController, FileViewController, AdminController, ObservabilityController],
       providers: [
         { provide: REVIEW_DEPS, useValue: deps },
+        { provide: FILE_VIEW_DEPS, useValue: files },
         { provide: ADMIN_DEPS, useValue: admin },
         { provide: TOKEN_VERIFIER, useValue: tokens },
         { provide: METRICS, useValue: metrics },
@@ -48,11 +50,11 @@ export async function startEgressReview(infra: Infra, config: AirlockConfig, log
   const metrics = createMetrics('egress-review');
   const deps: ReviewDeps = { requests, registry, readModel, clock: () => new Date() };
   const http = await startHttpService({
-    module: EgressReviewModule.forRoot(deps, { registry, requests }, infra.tokens, metrics, [
+    module: EgressReviewModule.forRoot(deps, { registry, requests }, { registry, requests, store: infra.store, accessLog: infra.accessLog }, infra.tokens, metrics, [
       { name: 'database', check: async () => (await infra.db.query('select 1')).rowCount === 1 },
       { name: 'object-store', check: () => infra.store.ping() },
     ]),
-    host: config.http.host, port: config.http.ports.egressReview, logger, metrics,
+    host: config.http.host, port: config.http.ports.egressReview, logger, metrics, accessLog: infra.accessLog,
   });
   return { url: http.url, async close() { for (const s of subscriptions) await s.stop(); await http.close(); } };
 }

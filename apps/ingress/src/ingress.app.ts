@@ -23,5 +23,5 @@ export async function startIngress(infra: Infra, config: AirlockConfig, logger: 
       { name: 'object-store', check: () => infra.store.ping() },
     ],
   });
-  return startHttpService({ module, host: config.http.host, port: config.http.ports.ingress, logger, metrics });
+  return startHttpService({ module, host: config.http.host, port: config.http.ports.ingress, logger, metrics, accessLog: infra.accessLog });
 }

@@ -1,6 +1,7 @@
 import { type DynamicModule, type INestApplication, type LoggerService, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NextFunction, Request, Response } from 'express';
+import type { AccessRecorder } from '@airlock/access-log';
 import type { Logger } from 'pino';
 import { json } from 'express';
 import type { ServiceMetrics } from './observability';
@@ -21,6 +22,8 @@ export type HttpServiceOptions = {
   port: number;
   logger: Logger;
   metrics: ServiceMetrics;
+  /** Where refused actions are recorded for the audit log. */
+  accessLog?: AccessRecorder;
 };
 
 export type RunningHttpService = { app: INestApplication; url: string; close(): Promise<void> };
@@ -46,7 +49,7 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Run
     });
     next();
   });
-  app.useGlobalFilters(new ProblemFilter(logger));
+  app.useGlobalFilters(new ProblemFilter(logger, options.accessLog));
   app.enableShutdownHooks();
   await app.listen(options.port, options.host);
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');

@@ -1,6 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import { RegistryError, RequestError } from '@airlock/domain';
-import type { Response } from 'express';
+import { refusalAccessEvent, type AccessRecorder } from '@airlock/access-log';
+import type { Actor } from '@airlock/domain';
+import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { HttpProblem, problem, statusForRegistryError, statusForRequestError, type Problem } from './problem';
 
@@ -53,11 +55,25 @@ export function toProblem(error: unknown): Problem {
 
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly accessLog?: AccessRecorder,
+  ) {}
+
+  /** Invariant 5: every refused action (401, 403) reaches the audit log as an access event. */
+  private recordRefusal(request: Request & { actor?: Actor }, status: number, code: string): void {
+    const refusal = refusalAccessEvent({
+      status, code, method: request.method, route: (request.route as { path?: string } | undefined)?.path, path: request.path,
+      actor: request.actor, clientAddress: request.ip, at: new Date().toISOString(),
+    });
+    // Recording must never turn a refusal into a 500: log and go on.
+    if (refusal && this.accessLog) void this.accessLog.record(refusal).catch((err) => this.logger.error({ err }, 'refusal not recorded'));
+  }
 
   catch(error: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const body = toProblem(error);
+    this.recordRefusal(host.switchToHttp().getRequest(), body.status, body.code);
     if (body.status >= 500) this.logger.error({ err: error, code: body.code }, 'request failed');
     else this.logger.info({ code: body.code, status: body.status }, 'request refused');
     if (response.headersSent) {

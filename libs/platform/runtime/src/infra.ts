@@ -1,5 +1,6 @@
 import net from 'node:net';
 import path from 'node:path';
+import { AccessLog } from '@airlock/access-log';
 import { DevIdentityProvider, JwtTokenVerifier, type TokenVerifier } from '@airlock/auth';
 import type { AirlockConfig } from '@airlock/config';
 import { createDb, runMigrations, startEmbeddedPostgres, type Db } from '@airlock/database';
@@ -20,6 +21,8 @@ export type Infra = {
   scanner: MalwareScanner;
   tokens: TokenVerifier;
   devIdentity?: DevIdentityProvider;
+  /** Access events (views, refusals, admin acts) for the audit log, through the outbox. */
+  accessLog: AccessLog;
   close(): Promise<void>;
 };
 
@@ -85,6 +88,7 @@ export async function buildInfra(config: AirlockConfig, { service, logger, share
   return {
     mode: config.database.url || config.kafka.brokers || config.s3 ? 'real' : 'embedded',
     db, eventStore, bus, store, scanner: await scanner(config, logger), tokens, devIdentity,
+    accessLog: new AccessLog(db, { source: `/airlock/${service}` }),
     async close() {
       for (const close of closers) await close().catch((err) => logger.warn({ err }, 'close failed'));
     },
