@@ -1,10 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, UseGuards } from '@nestjs/common';
 import { RegistryError, RequestError, hasRole, type Actor, type ProjectPolicy, type RegistryCommand } from '@airlock/domain';
 import { AuthGuard, CurrentActor, HttpProblem, LIMITS, body, requestId, text } from '@airlock/http';
-import { DEFAULT_PROJECT_POLICY, type RegistryHandler, type RequestCommandHandler } from '@airlock/runtime';
+import type { RegistryHandler, RequestCommandHandler } from '@airlock/runtime';
 
 export const ADMIN_DEPS = Symbol('ADMIN_DEPS');
-export type AdminDeps = { registry: RegistryHandler; requests: RequestCommandHandler };
+/** `defaultApprovals`: what a project gets when its policy does not say (AIRLOCK_REQUIRED_APPROVALS). */
+export type AdminDeps = { registry: RegistryHandler; requests: RequestCommandHandler; defaultApprovals: number };
 
 const ID = /^[\w.@-]{1,128}$/;
 
@@ -18,7 +19,7 @@ function requireAdministrator(actor: Actor): void {
 }
 
 /** Policy from a JSON body; anything unset keeps the airlock's defaults. */
-function policy(raw: unknown): ProjectPolicy {
+function policy(raw: unknown, defaultApprovals: number): ProjectPolicy {
   const input = raw === undefined ? {} : body(raw);
   const approval = body(input['approval'] ?? {});
   const disclosure = body(input['disclosure'] ?? {});
@@ -33,7 +34,7 @@ function policy(raw: unknown): ProjectPolicy {
   }
   return {
     approval: {
-      requiredApprovals: numberOr(approval['requiredApprovals'], 'requiredApprovals', DEFAULT_PROJECT_POLICY.approval.requiredApprovals) as number,
+      requiredApprovals: numberOr(approval['requiredApprovals'], 'requiredApprovals', defaultApprovals) as number,
       extraApprovalForReview: approval['extraApprovalForReview'] === true,
       extraApprovalForKinds: kinds,
     },
@@ -60,7 +61,7 @@ export class AdminController {
   @HttpCode(201)
   async createProject(@CurrentActor() actor: Actor, @Body() raw: unknown) {
     const input = body(raw);
-    const data = { projectId: id(text(input, 'projectId', LIMITS.projectId), 'projectId'), name: text(input, 'name', LIMITS.title), policy: policy(input['policy']) };
+    const data = { projectId: id(text(input, 'projectId', LIMITS.projectId), 'projectId'), name: text(input, 'name', LIMITS.title), policy: policy(input['policy'], this.deps.defaultApprovals) };
     await this.registry(actor, (at) => ({ type: 'CreateProject', actor, at, data }));
     return this.project(actor, data.projectId);
   }
@@ -75,7 +76,7 @@ export class AdminController {
 
   @Put('projects/:projectId/policy')
   async changePolicy(@CurrentActor() actor: Actor, @Param('projectId') projectId: string, @Body() raw: unknown) {
-    await this.registry(actor, (at) => ({ type: 'ChangeProjectPolicy', actor, at, data: { projectId, policy: policy(raw) } }));
+    await this.registry(actor, (at) => ({ type: 'ChangeProjectPolicy', actor, at, data: { projectId, policy: policy(raw, this.deps.defaultApprovals) } }));
     return this.project(actor, projectId);
   }
 

@@ -50,7 +50,7 @@ export async function startEgressReview(infra: Infra, config: AirlockConfig, log
   const metrics = createMetrics('egress-review');
   const deps: ReviewDeps = { requests, registry, readModel, clock: () => new Date() };
   const http = await startHttpService({
-    module: EgressReviewModule.forRoot(deps, { registry, requests }, { registry, requests, store: infra.store, accessLog: infra.accessLog }, infra.tokens, metrics, [
+    module: EgressReviewModule.forRoot(deps, { registry, requests, defaultApprovals: config.policy.requiredApprovals }, { registry, requests, store: infra.store, accessLog: infra.accessLog }, infra.tokens, metrics, [
       { name: 'database', check: async () => (await infra.db.query('select 1')).rowCount === 1 },
       { name: 'object-store', check: () => infra.store.ping() },
     ]),
