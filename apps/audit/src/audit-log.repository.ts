@@ -1,87 +1,197 @@
+import { AUDIT_TABLES, chainHead, nextLink, readChainPages, recordBody, toCheckpoint, type ChainHead, type ChainLink, type Checkpoint } from '@airlock/access-log';
 import type { EventEnvelope } from '@airlock/contracts';
-import type { Db } from '@airlock/database';
-import { GENESIS_HASH, recordHash, type ChainedRecord } from './hash-chain';
+import { SCHEMA_LOCK_KEY, type Db, type DbTx } from '@airlock/database';
+import { auditCheckpointEnvelope, auditRecordEnvelope, toAuditRecord, type AuditRecord } from './audit-record';
+import { filterSql, type AuditFilter, type AuditPageRequest } from './audit-query';
 
-export const auditLogMigrations = [
-  {
-    id: 'audit-001-audit-log',
-    sql: `CREATE TABLE IF NOT EXISTS audit_log (
-      position bigint PRIMARY KEY,
-      event_id text NOT NULL UNIQUE,
-      topic text NOT NULL,
-      subject text NOT NULL,
-      type text NOT NULL,
-      actor_id text NOT NULL,
-      envelope jsonb NOT NULL,
-      recorded_at text NOT NULL,
-      prev_hash text NOT NULL,
-      record_hash text NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS audit_log_subject ON audit_log (subject, position);
-    CREATE TABLE IF NOT EXISTS audit_published (position bigint PRIMARY KEY);`,
-  },
-];
+// One global order: appends hold this lock (two-int key space, per schema), so positions have no
+// gaps and each record links to the one committed just before it, across all audit processes.
+const CHAIN_LOCK_CLASS = 0x41550001;
+const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json; charset=UTF-8';
 
-// One global order: appends take this lock, so positions have no gaps and each record links
-// to the one committed just before it.
-const CHAIN_LOCK = 0x41554454; // 'AUDT'
+export type AppendInput = { topic: string; envelope: EventEnvelope; recordedAt: string };
+export type AppendResult = { record: AuditRecord; duplicate: boolean };
 
-type Row = { position: string; event_id: string; topic: string; envelope: unknown; recorded_at: string; prev_hash: string; record_hash: string };
+export type AuditLogRepositoryOptions = {
+  /** Where each appended record is published (through the outbox, in the append's transaction). */
+  auditTopic: string;
+  /** `SET LOCAL ROLE` for write transactions, when the connection itself is not bound to the writer role (embedded). */
+  actAs?: string;
+  /** Most appends committed in one transaction. */
+  maxBatch?: number;
+};
 
-const toRecord = (row: Row): ChainedRecord => ({
-  position: Number(row.position), eventId: row.event_id, topic: row.topic, envelope: row.envelope,
-  recordedAt: row.recorded_at, prevHash: row.prev_hash, recordHash: row.record_hash,
-});
+type Pending = { input: AppendInput; resolve: (result: AppendResult) => void; reject: (error: unknown) => void };
+type LinkRow = { position: string; prev_hash: string; record_hash: string; body: string };
+const toLink = (row: LinkRow): ChainLink => ({ position: Number(row.position), prevHash: row.prev_hash, recordHash: row.record_hash, body: row.body });
 
-export type AuditQuery = { subject?: string; type?: string; actorId?: string; afterPosition?: number; limit: number };
-
+/**
+ * The audit table as the writer role sees it: append and read, nothing else. Concurrent appends are
+ * group-committed: calls arriving while a transaction runs share the next one.
+ */
 export class AuditLogRepository {
-  constructor(private readonly db: Db) {}
+  private readonly queue: Pending[] = [];
+  private flushing = false;
+  private readonly maxBatch: number;
+
+  constructor(
+    readonly db: Db,
+    private readonly options: AuditLogRepositoryOptions,
+  ) {
+    if (options.actAs !== undefined && !/^[a-z_][a-z0-9_]*$/.test(options.actAs)) throw new Error(`invalid role name ${options.actAs}`);
+    this.maxBatch = options.maxBatch ?? 500;
+  }
 
   /** Appends once per event id; a redelivered event returns the record it already has. */
-  async append(topic: string, envelope: EventEnvelope, recordedAt: string): Promise<{ record: ChainedRecord; duplicate: boolean }> {
-    return this.db.withTransaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
-      const existing = await tx.query<Row>('SELECT * FROM audit_log WHERE event_id = $1', [envelope.id]);
-      if (existing.rows[0]) return { record: toRecord(existing.rows[0]), duplicate: true };
-      const last = await tx.query<Row>('SELECT position, record_hash FROM audit_log ORDER BY position DESC LIMIT 1');
-      const position = last.rows[0] ? Number(last.rows[0].position) + 1 : 1;
-      const base = { position, eventId: envelope.id, topic, envelope, recordedAt, prevHash: last.rows[0]?.record_hash ?? GENESIS_HASH };
-      const record = { ...base, recordHash: recordHash(base) };
-      await tx.query(
-        `INSERT INTO audit_log (position, event_id, topic, subject, type, actor_id, envelope, recorded_at, prev_hash, record_hash)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
-        [position, envelope.id, topic, envelope.subject, envelope.type, envelope.actor.userId, JSON.stringify(envelope), recordedAt, record.prevHash, record.recordHash],
-      );
-      return { record, duplicate: false };
+  append(input: AppendInput): Promise<AppendResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ input, resolve, reject });
+      if (!this.flushing) void this.flush();
     });
   }
 
-  async isPublished(position: number): Promise<boolean> {
-    return (await this.db.query('SELECT 1 FROM audit_published WHERE position = $1', [position])).rowCount > 0;
+  /** Appends in one transaction, in the order given; duplicates (also within the batch) add nothing. */
+  async appendBatch(inputs: readonly AppendInput[]): Promise<AppendResult[]> {
+    if (inputs.length === 0) return [];
+    return this.write(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock($1, ${SCHEMA_LOCK_KEY})`, [CHAIN_LOCK_CLASS]);
+      const ids = inputs.map((i) => i.envelope.id);
+      const { rows: existing } = await tx.query<LinkRow & { event_id: string }>(
+        `SELECT position, prev_hash, record_hash, body, event_id FROM ${AUDIT_TABLES.records} WHERE event_id = ANY($1::text[])`,
+        [ids],
+      );
+      const known = new Map(existing.map((row) => [row.event_id, toAuditRecord(toLink(row))]));
+      let head = await chainHead(tx);
+      const appended: { link: ChainLink; record: AuditRecord }[] = [];
+      const results = inputs.map((input): AppendResult => {
+        const already = known.get(input.envelope.id);
+        if (already) return { record: already, duplicate: true };
+        const link = nextLink(head, recordBody(input));
+        const { topic, recordedAt, envelope } = input;
+        const record: AuditRecord = { position: link.position, eventId: envelope.id, topic, recordedAt, prevHash: link.prevHash, recordHash: link.recordHash, envelope };
+        appended.push({ link, record });
+        known.set(input.envelope.id, record);
+        head = link;
+        return { record, duplicate: false };
+      });
+      await this.insert(tx, appended);
+      return results;
+    });
   }
 
-  async markPublished(position: number): Promise<void> {
-    await this.db.query('INSERT INTO audit_published (position) VALUES ($1) ON CONFLICT DO NOTHING', [position]);
+  async head(): Promise<ChainHead> {
+    return chainHead(this.db);
   }
 
-  async query(q: AuditQuery): Promise<ChainedRecord[]> {
-    const { rows } = await this.db.query<Row>(
-      `SELECT * FROM audit_log WHERE ($1::text IS NULL OR subject = $1) AND ($2::text IS NULL OR type = $2)
-         AND ($3::text IS NULL OR actor_id = $3) AND position > $4 ORDER BY position LIMIT $5`,
-      [q.subject ?? null, q.type ?? null, q.actorId ?? null, q.afterPosition ?? 0, q.limit],
+  /** Keyset page in position order. */
+  async query(filter: AuditFilter, page: AuditPageRequest): Promise<AuditRecord[]> {
+    const { where, params } = filterSql(filter);
+    const { rows } = await this.db.query<LinkRow>(
+      `SELECT position, prev_hash, record_hash, body FROM ${AUDIT_TABLES.records}
+       WHERE ${where} AND position > $${params.length + 1} ORDER BY position LIMIT $${params.length + 2}`,
+      [...params, page.after, page.limit],
     );
-    return rows.map(toRecord);
+    return rows.map((row) => toAuditRecord(toLink(row)));
   }
 
-  /** Streams the whole chain in pages, in position order, for verification. */
-  async *all(pageSize = 5000): AsyncGenerator<ChainedRecord> {
+  /** Streams the matching records page by page, for exports. */
+  async *stream(filter: AuditFilter, pageSize = 1_000): AsyncGenerator<ChainLink[]> {
+    const { where, params } = filterSql(filter);
     let after = 0;
     for (;;) {
-      const { rows } = await this.db.query<Row>('SELECT * FROM audit_log WHERE position > $1 ORDER BY position LIMIT $2', [after, pageSize]);
-      for (const row of rows) yield toRecord(row);
+      const { rows } = await this.db.query<LinkRow>(
+        `SELECT position, prev_hash, record_hash, body FROM ${AUDIT_TABLES.records}
+         WHERE ${where} AND position > $${params.length + 1} ORDER BY position LIMIT $${params.length + 2}`,
+        [...params, after, pageSize],
+      );
+      if (rows.length > 0) yield rows.map(toLink);
       if (rows.length < pageSize) return;
       after = Number(rows[rows.length - 1].position);
     }
+  }
+
+  /** The whole chain or a range, in pages, for verification. */
+  pages(from: number, to?: number): AsyncGenerator<ChainLink[]> {
+    return readChainPages(this.db, { from, to });
+  }
+
+  async latestCheckpoint(keyId: string, atMost = Number.MAX_SAFE_INTEGER): Promise<(Checkpoint & { publicKeyPem: string }) | undefined> {
+    const { rows } = await this.db.query<Parameters<typeof toCheckpoint>[0]>(
+      `SELECT position, head_hash, signed_at, key_id, signature, public_key FROM ${AUDIT_TABLES.checkpoints}
+       WHERE key_id = $1 AND position <= $2 ORDER BY position DESC LIMIT 1`,
+      [keyId, atMost],
+    );
+    return rows[0] ? toCheckpoint(rows[0]) : undefined;
+  }
+
+  async listCheckpoints(limit: number): Promise<(Checkpoint & { publicKeyPem: string })[]> {
+    const { rows } = await this.db.query<Parameters<typeof toCheckpoint>[0]>(
+      `SELECT position, head_hash, signed_at, key_id, signature, public_key FROM ${AUDIT_TABLES.checkpoints} ORDER BY position DESC LIMIT $1`,
+      [limit],
+    );
+    return rows.map(toCheckpoint);
+  }
+
+  /** Stores a signed head and publishes it on the audit topic; a second signer of the same head adds nothing. */
+  async saveCheckpoint(checkpoint: Checkpoint, publicKeyPem: string): Promise<void> {
+    await this.write(async (tx) => {
+      const { rowCount } = await tx.query(
+        `INSERT INTO ${AUDIT_TABLES.checkpoints} (position, head_hash, signed_at, key_id, signature, public_key)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (position, key_id) DO NOTHING`,
+        [checkpoint.position, checkpoint.headHash, checkpoint.signedAt, checkpoint.keyId, checkpoint.signature, publicKeyPem],
+      );
+      if (rowCount === 0) return;
+      const envelope = auditCheckpointEnvelope(checkpoint, publicKeyPem);
+      await tx.query('INSERT INTO outbox (event_id, topic, key, payload, headers) VALUES ($1, $2, $3, $4, $5)', [
+        envelope.id, this.options.auditTopic, envelope.subject, JSON.stringify(envelope),
+        JSON.stringify({ 'content-type': CLOUDEVENTS_CONTENT_TYPE, ce_id: envelope.id, ce_type: envelope.type }),
+      ]);
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        try {
+          const results = await this.appendBatch(batch.map((p) => p.input));
+          batch.forEach((p, i) => p.resolve(results[i]));
+        } catch (error) {
+          batch.forEach((p) => p.reject(error));
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private write<T>(fn: (tx: DbTx) => Promise<T>): Promise<T> {
+    return this.db.withTransaction(async (tx) => {
+      if (this.options.actAs) await tx.query(`SET LOCAL ROLE ${this.options.actAs}`);
+      return fn(tx);
+    });
+  }
+
+  private async insert(tx: DbTx, appended: { link: ChainLink; record: AuditRecord }[]): Promise<void> {
+    if (appended.length === 0) return;
+    const links = appended.map((a) => a.link);
+    await tx.query(
+      `INSERT INTO ${AUDIT_TABLES.records} (position, prev_hash, record_hash, body)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[])`,
+      [links.map((l) => l.position), links.map((l) => l.prevHash), links.map((l) => l.recordHash), links.map((l) => l.body.toString())],
+    );
+    const envelopes = appended.map((a) => auditRecordEnvelope(a.record));
+    await tx.query(
+      `INSERT INTO outbox (event_id, topic, key, payload, headers)
+       SELECT event_id, $2, key, payload, headers FROM unnest($1::text[], $3::text[], $4::jsonb[], $5::jsonb[]) AS t(event_id, key, payload, headers)`,
+      [
+        envelopes.map((e) => e.id),
+        this.options.auditTopic,
+        envelopes.map((e) => e.subject),
+        envelopes.map((e) => JSON.stringify(e)),
+        envelopes.map((e) => JSON.stringify({ 'content-type': CLOUDEVENTS_CONTENT_TYPE, ce_id: e.id, ce_type: e.type })),
+      ],
+    );
   }
 }

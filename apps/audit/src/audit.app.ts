@@ -1,41 +1,89 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { AccessLog } from '@airlock/access-log';
 import type { TokenVerifier } from '@airlock/auth';
 import type { AirlockConfig } from '@airlock/config';
-import { AUDITED_TOPICS } from '@airlock/contracts';
-import { runMigrations } from '@airlock/database';
+import { runMigrations, type Db } from '@airlock/database';
+import { eventStoreMigrations } from '@airlock/event-store';
 import { AuthGuard, METRICS, ObservabilityController, READINESS_CHECKS, TOKEN_VERIFIER, createMetrics, startHttpService, type ReadinessCheck, type ServiceMetrics } from '@airlock/http';
-import type { Infra } from '@airlock/runtime';
+import { RequestCommandHandler, type Infra } from '@airlock/runtime';
 import type { Logger } from 'pino';
-import { AUDIT_LOG, AuditController } from './audit.controller';
-import { AuditLogRepository, auditLogMigrations } from './audit-log.repository';
+import { AUDIT_LOG, AUDITOR_ACCESS, AuditController, AuditPublicKeyController, CHECKPOINTER } from './audit.controller';
+import { loadAuditConfig, type AuditConfig } from './audit.config';
+import { AuditLogRepository } from './audit-log.repository';
+import { auditLogMigrations } from './audit-log.migrations';
 import { AuditWorker } from './audit.worker';
+import { AuditorAccess } from './auditor-access';
+import { assertAppendOnlyWriter, createAuditWriterDb } from './audit-writer-db';
+import { Checkpointer } from './checkpointer';
+import { RetentionSweeper, retentionEnabled } from './retention/retention-sweeper';
+import { loadSigningKey } from './signing-key';
 
 @Module({})
 class AuditModule {
-  static forRoot(log: AuditLogRepository, tokens: TokenVerifier, metrics: ServiceMetrics, readiness: ReadinessCheck[]): DynamicModule {
+  static forRoot(deps: { log: AuditLogRepository; access: AuditorAccess; checkpointer: Checkpointer; tokens: TokenVerifier; metrics: ServiceMetrics; readiness: ReadinessCheck[] }): DynamicModule {
     return {
       module: AuditModule,
-      controllers: [AuditController, ObservabilityController],
+      controllers: [AuditController, AuditPublicKeyController, ObservabilityController],
       providers: [
-        { provide: AUDIT_LOG, useValue: log },
-        { provide: TOKEN_VERIFIER, useValue: tokens },
-        { provide: METRICS, useValue: metrics },
-        { provide: READINESS_CHECKS, useValue: readiness },
+        { provide: AUDIT_LOG, useValue: deps.log },
+        { provide: AUDITOR_ACCESS, useValue: deps.access },
+        { provide: CHECKPOINTER, useValue: deps.checkpointer },
+        { provide: TOKEN_VERIFIER, useValue: deps.tokens },
+        { provide: METRICS, useValue: deps.metrics },
+        { provide: READINESS_CHECKS, useValue: deps.readiness },
         AuthGuard,
       ],
     };
   }
 }
 
+/**
+ * The audit table is written through a connection that acts as the writer role, which may only
+ * SELECT and INSERT it. Embedded PGlite serves one connection, so there the shared one switches role
+ * per write transaction instead.
+ */
+function writerDb(infra: Infra, config: AirlockConfig, audit: AuditConfig, logger: Logger): { db: Db; actAs?: string; owned: boolean } {
+  const url = audit.databaseUrl ?? config.database.url;
+  if (!url) return { db: infra.db, actAs: audit.writerRole, owned: false };
+  return { db: createAuditWriterDb({ url, role: audit.writerRole, logger }), owned: true };
+}
+
 export async function startAudit(infra: Infra, config: AirlockConfig, logger: Logger) {
-  await runMigrations(infra.db, auditLogMigrations);
-  const log = new AuditLogRepository(infra.db);
-  const worker = new AuditWorker(log, infra.bus, logger);
-  const subscription = await infra.bus.subscribe({ groupId: 'airlock.audit', topics: [...AUDITED_TOPICS], fromBeginning: true, handler: (m) => worker.onMessage(m) });
+  const audit = loadAuditConfig();
+  // As the owner: creates the tables, the writer role and its grants (the outbox must exist first).
+  await runMigrations(infra.db, [...eventStoreMigrations, ...auditLogMigrations]);
+  const writer = writerDb(infra, config, audit, logger);
+  if (writer.owned) await assertAppendOnlyWriter(writer.db, audit.writerRole);
+  const log = new AuditLogRepository(writer.db, { auditTopic: audit.auditTopic, actAs: writer.actAs });
+  const checkpointer = new Checkpointer(log, loadSigningKey(audit.signingKey, config.dataDir, logger), { ...audit.checkpoint, logger });
+  const access = new AuditorAccess(new AccessLog(infra.db, { source: '/airlock/audit' }));
+  const worker = new AuditWorker(log, logger, (n) => checkpointer.notifyAppended(n));
+  const subscription = await infra.bus.subscribe({ groupId: audit.consumer.groupId, topics: audit.consumer.topics, fromBeginning: true, handler: (m) => worker.onMessage(m) });
+  checkpointer.start();
+  const sweeper = retentionEnabled(audit.retention.days)
+    ? new RetentionSweeper({
+        db: infra.db, store: infra.store, requests: new RequestCommandHandler(infra.eventStore, '/airlock/audit'),
+        accessLog: new AccessLog(infra.db, { source: '/airlock/audit' }), retention: audit.retention.days, logger,
+      })
+    : undefined;
+  sweeper?.start(audit.retention.sweepIntervalMs);
   const metrics = createMetrics('audit');
+  const readiness: ReadinessCheck[] = [
+    { name: 'database', check: async () => (await infra.db.query('select 1')).rowCount === 1 },
+    { name: 'audit-writer', check: async () => (await writer.db.query('select 1')).rowCount === 1 },
+  ];
   const http = await startHttpService({
-    module: AuditModule.forRoot(log, infra.tokens, metrics, [{ name: 'database', check: async () => (await infra.db.query('select 1')).rowCount === 1 }]),
+    module: AuditModule.forRoot({ log, access, checkpointer, tokens: infra.tokens, metrics, readiness }),
     host: config.http.host, port: config.http.ports.audit, logger, metrics,
   });
-  return { url: http.url, async close() { await subscription.stop(); await http.close(); } };
+  return {
+    url: http.url,
+    async close() {
+      await subscription.stop();
+      await sweeper?.stop();
+      await checkpointer.stop();
+      await http.close();
+      if (writer.owned) await writer.db.close();
+    },
+  };
 }

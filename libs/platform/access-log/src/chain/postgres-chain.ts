@@ -52,7 +52,12 @@ export async function readCheckpoints(db: Queryable, { from = 1, to = Number.MAX
 }
 
 export type CheckpointProblem = { position: number; keyId: string; reason: 'unknown-key' | 'bad-signature' | 'malformed' };
-export type StoredChainVerdict = ChainVerdict & { from: number; to: number | null; checkpoints: { checked: number; problems: CheckpointProblem[] } };
+export type StoredChainVerdict = ChainVerdict & {
+  from: number;
+  to: number | null;
+  /** `unverified`: signed by a key not among the trusted ones, so not relied on (a rotated key, or a forgery). */
+  checkpoints: { checked: number; unverified: CheckpointProblem[] };
+};
 
 /**
  * Verifies `from..to` as stored, streaming page by page (memory does not grow with the chain), and
@@ -62,13 +67,15 @@ export type StoredChainVerdict = ChainVerdict & { from: number; to: number | nul
  */
 export async function verifyStoredChain(db: Queryable, { from = 1, to, pageSize = 5_000, trustedKeys }: ChainRange & { trustedKeys?: KeyObject[] } = {}): Promise<StoredChainVerdict> {
   const checkpoints = await readCheckpoints(db, { from, to });
-  const problems: CheckpointProblem[] = [];
+  const unverified: CheckpointProblem[] = [];
+  const forged: CheckpointProblem[] = [];
   const signedHeads = checkpoints.filter((c) => {
-    const keys = trustedKeys ?? [publicKeyFromPem(c.publicKeyPem)];
-    const checks = keys.map((key) => verifyCheckpoint(key, c));
+    const checks = (trustedKeys ?? [publicKeyFromPem(c.publicKeyPem)]).map((key) => verifyCheckpoint(key, c));
     if (checks.some((check) => check.valid)) return true;
-    const failed = checks.find((check) => !check.valid && check.reason !== 'unknown-key') ?? checks[0];
-    problems.push({ position: c.position, keyId: c.keyId, reason: failed && !failed.valid ? failed.reason : 'unknown-key' });
+    const failed = checks.find((check) => !check.valid && check.reason !== 'unknown-key');
+    // A trusted key's checkpoint whose signature fails was altered; one of an unknown key proves nothing either way.
+    if (failed && !failed.valid) forged.push({ position: c.position, keyId: c.keyId, reason: failed.reason });
+    else unverified.push({ position: c.position, keyId: c.keyId, reason: 'unknown-key' });
     return false;
   });
   const verifier = new ChainVerifier({ from, signedHeads: signedHeads.map((c) => ({ position: c.position, headHash: c.headHash })) });
@@ -78,10 +85,10 @@ export async function verifyStoredChain(db: Queryable, { from = 1, to, pageSize 
     if (verifier.done) break;
   }
   const verdict = verifier.finish();
-  const context = { from, to: to ?? null, checkpoints: { checked: checkpoints.length, problems } };
-  const first = problems[0];
+  const context = { from, to: to ?? null, checkpoints: { checked: checkpoints.length, unverified } };
+  const first = forged[0];
   if (verdict.valid && first) {
-    const detail = `checkpoint ${first.position} does not verify (${first.reason})`;
+    const detail = `checkpoint ${first.position} does not verify with its key (${first.reason}): the checkpoints table was altered`;
     return { valid: false, count: verdict.count, firstInvalidPosition: first.position, kind: 'altered', detail, checkpointsMatched: verdict.checkpointsMatched, ...context };
   }
   return { ...verdict, ...context };

@@ -1,0 +1,104 @@
+import type { Migration } from '@airlock/database';
+
+// The role the audit service writes as: it may read and append, never change or remove (issue 5:
+// "enforced in the database, not only in code"). The service connects with `-c role=...`, or as a
+// login role that is a member of this one (AIRLOCK_AUDIT_DATABASE_URL).
+export const AUDIT_WRITER_ROLE = 'airlock_audit_writer';
+
+/**
+ * Runs after the event store's migrations (the writer also inserts the audit topic's outbox rows).
+ * `audit-001-audit-log` (an earlier, updatable table) is no longer applied; databases that have it
+ * keep it untouched, it is simply not read.
+ */
+export const auditLogMigrations: readonly Migration[] = [
+  {
+    id: 'audit-002-chain',
+    sql: `
+      CREATE TABLE audit_records (
+        position bigint PRIMARY KEY CHECK (position > 0),
+        prev_hash text NOT NULL CHECK (prev_hash ~ '^[0-9a-f]{64}$'),
+        record_hash text NOT NULL CHECK (record_hash ~ '^[0-9a-f]{64}$'),
+        -- The exact bytes hashed (canonical JSON of envelope, recordedAt, topic).
+        body text NOT NULL,
+        -- Query columns are generated from the hashed body: nobody can change one apart from it.
+        event_id text GENERATED ALWAYS AS ((body::jsonb) #>> '{envelope,id}') STORED NOT NULL,
+        topic text GENERATED ALWAYS AS ((body::jsonb) ->> 'topic') STORED,
+        type text GENERATED ALWAYS AS ((body::jsonb) #>> '{envelope,type}') STORED,
+        subject text GENERATED ALWAYS AS ((body::jsonb) #>> '{envelope,subject}') STORED,
+        actor_id text GENERATED ALWAYS AS ((body::jsonb) #>> '{envelope,actor,userId}') STORED,
+        project_id text GENERATED ALWAYS AS ((body::jsonb) #>> '{envelope,data,projectId}') STORED,
+        event_time text GENERATED ALWAYS AS ((body::jsonb) #>> '{envelope,time}') STORED,
+        file_hashes jsonb GENERATED ALWAYS AS (jsonb_path_query_array((body::jsonb) -> 'envelope' -> 'data', 'strict $.**.sha256')) STORED,
+        CONSTRAINT audit_records_event_id_unique UNIQUE (event_id)
+      );
+      CREATE INDEX audit_records_subject ON audit_records (subject, position);
+      CREATE INDEX audit_records_type ON audit_records (type, position);
+      CREATE INDEX audit_records_actor ON audit_records (actor_id, position);
+      CREATE INDEX audit_records_project ON audit_records (project_id, position) WHERE project_id IS NOT NULL;
+      CREATE INDEX audit_records_time ON audit_records (event_time);
+      CREATE INDEX audit_records_file_hashes ON audit_records USING gin (file_hashes jsonb_path_ops);
+
+      CREATE TABLE audit_checkpoints (
+        position bigint NOT NULL CHECK (position > 0),
+        head_hash text NOT NULL,
+        signed_at text NOT NULL,
+        key_id text NOT NULL,
+        signature text NOT NULL,
+        public_key text NOT NULL,
+        PRIMARY KEY (position, key_id)
+      );
+
+      -- Defence in depth: even the owner and superusers cannot UPDATE, DELETE or TRUNCATE without
+      -- first disabling these triggers, itself a visible act (and verification still catches it).
+      CREATE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        RAISE EXCEPTION 'the audit log is append-only: % on % refused', TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+      END
+      $fn$;
+      CREATE TRIGGER audit_records_append_only BEFORE UPDATE OR DELETE ON audit_records FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
+      CREATE TRIGGER audit_records_no_truncate BEFORE TRUNCATE ON audit_records FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+      CREATE TRIGGER audit_checkpoints_append_only BEFORE UPDATE OR DELETE ON audit_checkpoints FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
+      CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+
+      -- Roles are cluster-wide: another schema's migration may have created it already (or a DBA did).
+      DO $do$
+      BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${AUDIT_WRITER_ROLE}') THEN
+          CREATE ROLE ${AUDIT_WRITER_ROLE} NOLOGIN;
+        END IF;
+      EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+      END
+      $do$;
+      DO $do$ BEGIN EXECUTE format('GRANT USAGE ON SCHEMA %I TO ${AUDIT_WRITER_ROLE}', current_schema()); END $do$;
+      REVOKE ALL ON audit_records, audit_checkpoints FROM PUBLIC;
+      REVOKE ALL ON audit_records, audit_checkpoints FROM ${AUDIT_WRITER_ROLE};
+      GRANT SELECT, INSERT ON audit_records, audit_checkpoints TO ${AUDIT_WRITER_ROLE};
+      -- The audit topic's records leave through the outbox, in the same transaction as the append.
+      GRANT INSERT ON outbox TO ${AUDIT_WRITER_ROLE};
+      GRANT USAGE ON SEQUENCE outbox_id_seq TO ${AUDIT_WRITER_ROLE};
+    `,
+  },
+  {
+    id: 'audit-003-retention',
+    sql: `
+      -- Retention sweeps (owner role): intent before the delete, so a crash in between still ends in a record.
+      CREATE TABLE audit_retention_deletions (
+        stage text NOT NULL,
+        object_key text NOT NULL,
+        request_id text NOT NULL,
+        file_id text,
+        sha256 text,
+        version_id text,
+        size bigint,
+        state text NOT NULL CHECK (state IN ('deleting', 'recorded')),
+        started_at timestamptz NOT NULL DEFAULT now(),
+        recorded_at timestamptz,
+        PRIMARY KEY (stage, object_key)
+      );
+      CREATE TABLE audit_retention_swept (
+        request_id text PRIMARY KEY,
+        swept_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
+];
