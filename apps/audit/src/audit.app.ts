@@ -1,5 +1,4 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { AccessLog } from '@airlock/access-log';
 import type { TokenVerifier } from '@airlock/auth';
 import type { AirlockConfig } from '@airlock/config';
 import { runMigrations, type Db } from '@airlock/database';
@@ -56,14 +55,14 @@ export async function startAudit(infra: Infra, config: AirlockConfig, logger: Lo
   if (writer.owned) await assertAppendOnlyWriter(writer.db, audit.writerRole);
   const log = new AuditLogRepository(writer.db, { auditTopic: audit.auditTopic, actAs: writer.actAs });
   const checkpointer = new Checkpointer(log, loadSigningKey(audit.signingKey, config.dataDir, logger), { ...audit.checkpoint, logger });
-  const access = new AuditorAccess(new AccessLog(infra.db, { source: '/airlock/audit' }));
+  const access = new AuditorAccess(infra.accessLog);
   const worker = new AuditWorker(log, logger, (n) => checkpointer.notifyAppended(n));
   const subscription = await infra.bus.subscribe({ groupId: audit.consumer.groupId, topics: audit.consumer.topics, fromBeginning: true, handler: (m) => worker.onMessage(m) });
   checkpointer.start();
   const sweeper = retentionEnabled(audit.retention.days)
     ? new RetentionSweeper({
         db: infra.db, store: infra.store, requests: new RequestCommandHandler(infra.eventStore, '/airlock/audit'),
-        accessLog: new AccessLog(infra.db, { source: '/airlock/audit' }), retention: audit.retention.days, logger,
+        accessLog: infra.accessLog, retention: audit.retention.days, logger,
       })
     : undefined;
   sweeper?.start(audit.retention.sweepIntervalMs);
@@ -74,7 +73,7 @@ export async function startAudit(infra: Infra, config: AirlockConfig, logger: Lo
   ];
   const http = await startHttpService({
     module: AuditModule.forRoot({ log, access, checkpointer, tokens: infra.tokens, metrics, readiness }),
-    host: config.http.host, port: config.http.ports.audit, logger, metrics,
+    host: config.http.host, port: config.http.ports.audit, logger, metrics, accessLog: infra.accessLog,
   });
   return {
     url: http.url,

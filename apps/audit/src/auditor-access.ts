@@ -4,7 +4,8 @@ import type { Request } from 'express';
 
 /**
  * Auditors' queries are themselves audited (issue 5), and recorded before they run: if the record
- * cannot be written the query is refused (fail closed). A caller without the role is recorded as denied.
+ * cannot be written the query is refused (fail closed). A caller without the role gets 403, which the
+ * HTTP problem filter records as a denied access event, as for every other refusal.
  */
 export class AuditorAccess {
   constructor(
@@ -13,16 +14,14 @@ export class AuditorAccess {
   ) {}
 
   async authorise(actor: Actor, request: Request, action: string, details: Record<string, unknown>): Promise<void> {
-    const base = {
+    if (!hasRole(actor, 'auditor')) throw new RequestError('ROLE_REQUIRED', 'This action needs the auditor role', { role: 'auditor' });
+    await this.accessLog.record({
+      kind: 'auditQueried',
       actor: { userId: actor.userId, roles: actor.roles, ...(request.ip ? { clientAddress: request.ip } : {}) },
       action,
+      outcome: 'allowed',
       at: this.clock().toISOString(),
       details: { ...details, path: request.path },
-    };
-    if (!hasRole(actor, 'auditor')) {
-      await this.accessLog.record({ ...base, kind: 'denied', outcome: 'denied', reasonCode: 'ROLE_REQUIRED' });
-      throw new RequestError('ROLE_REQUIRED', 'This action needs the auditor role', { role: 'auditor' });
-    }
-    await this.accessLog.record({ ...base, kind: 'auditQueried', outcome: 'allowed' });
+    });
   }
 }

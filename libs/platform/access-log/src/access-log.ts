@@ -15,7 +15,7 @@ export type AccessLogOptions = {
 };
 
 /** The port services depend on; `AccessLog` is the outbox adapter, `RecordingAccessLog` a test double. */
-export type AccessRecorder = { record(event: AccessEvent, tx?: Queryable): Promise<AccessEnvelope> };
+export type AccessRecorder = { record(event: AccessEvent, tx?: Queryable): Promise<unknown> };
 
 /**
  * Writes access events into the transactional outbox (`outbox` table of @airlock/event-store) with
