@@ -17,7 +17,7 @@ import { REVIEW_DEPS, ReviewsController, type ReviewDeps } from './reviews.contr
 export const EGRESS_REVIEW_SOURCE = '/airlock/egress-review';
 
 @Module({})
-class EgressReviewModule {
+export class EgressReviewModule {
   static forRoot(deps: ReviewDeps, admin: AdminDeps, files: FileViewDeps, tokens: TokenVerifier, metrics: ServiceMetrics, readiness: ReadinessCheck[]): DynamicModule {
     return {
       module: EgressReviewModule,

@@ -1,6 +1,10 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { RequestError, hasRole, type Actor, type RequestCommand, type RequestState, type VoteDecision } from '@airlock/domain';
-import { AuthGuard, CurrentActor, HttpProblem, LIMITS, body, optionalText, requestId, text, visibility } from '@airlock/http';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiPropertyOptional, ApiQuery, ApiSchema, ApiTags } from '@nestjs/swagger';
+import { RequestError, hasRole, type Actor, type CommentVisibility, type RequestCommand, type RequestState, type VoteDecision } from '@airlock/domain';
+import {
+  AUTH_PROBLEMS, ApiDocument, ApiProblems, AuthGuard, COMMENT_VISIBILITIES, CurrentActor, HttpProblem, JSON_BODY_PROBLEMS, LIMITS,
+  REQUEST_STATUSES, RequestViewSchema, STORE_PROBLEMS, VOTE_DECISIONS, body, optionalText, requestId, text, visibility, type ProblemCodes,
+} from '@airlock/http';
 import { requestView, type RegistryHandler, type RequestCommandHandler } from '@airlock/runtime';
 
 import type { ReviewReadModel } from './review-read-model';
@@ -20,7 +24,62 @@ function existing(state: RequestState) {
   return state;
 }
 
+// OpenAPI: request and response schemas, with the limits the handlers enforce (request-input.ts).
+const nonBlank = (maxLength: number, description?: string) => ({ minLength: 1, maxLength, pattern: '\\S', ...(description ? { description } : {}) });
+
+@ApiSchema({ name: 'CastVote' })
+export class VoteBody {
+  @ApiProperty({ enum: VOTE_DECISIONS, enumName: 'VoteDecision' }) decision!: VoteDecision;
+  @ApiPropertyOptional(nonBlank(LIMITS.comment)) comment?: string;
+  @ApiPropertyOptional({ enum: COMMENT_VISIBILITIES, enumName: 'CommentVisibility', default: 'private', description: "The comment's visibility" })
+  visibility?: CommentVisibility;
+  @ApiPropertyOptional(nonBlank(LIMITS.justification, 'Required to approve a file whose automated verdict is fail')) overrideJustification?: string;
+}
+
+@ApiSchema({ name: 'CheckerComment' })
+export class CheckerCommentBody {
+  @ApiProperty(nonBlank(LIMITS.comment)) text!: string;
+  @ApiPropertyOptional({ ...nonBlank(64), description: 'A file of the current turn the comment is about' }) fileId?: string;
+  @ApiPropertyOptional({ enum: COMMENT_VISIBILITIES, enumName: 'CommentVisibility', default: 'private', description: 'Authors may only comment in public' })
+  visibility?: CommentVisibility;
+}
+
+@ApiSchema({ name: 'ReviewSummary' })
+export class ReviewSummarySchema {
+  @ApiProperty({ format: 'uuid' }) requestId!: string;
+  @ApiProperty() projectId!: string;
+  @ApiProperty() authorId!: string;
+  @ApiProperty() title!: string;
+  @ApiProperty({ enum: REQUEST_STATUSES, enumName: 'RequestStatus' }) status!: string;
+  @ApiProperty({ type: 'integer' }) turn!: number;
+  @ApiProperty({ type: 'integer' }) version!: number;
+  @ApiProperty({ type: 'integer' }) fileCount!: number;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'Files per automated verdict', example: { pass: 2, fail: 1 } })
+  verdicts!: Record<string, number>;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+}
+
+@ApiSchema({ name: 'ReviewList' })
+export class ReviewListSchema {
+  @ApiProperty({ type: () => ReviewSummarySchema, isArray: true }) items!: ReviewSummarySchema[];
+}
+
+// An independent checker: the role, not the author, accredited, not a project member, assigned to the project.
+const INDEPENDENT: ProblemCodes = { 403: ['ROLE_REQUIRED', 'SELF_REVIEW', 'NOT_ACCREDITED', 'PROJECT_MEMBER_REVIEW', 'NOT_ASSIGNED_CHECKER'] };
+const REQUEST_ID = ApiParam({ name: 'requestId', format: 'uuid', description: 'A request id; anything else is 404 REQUEST_NOT_FOUND' });
+
 /** The output checkers' API: the queue, a request with its automated findings, per-file votes, comments. */
+@ApiDocument({
+  title: 'Airlock egress-review API',
+  description:
+    'The output checkers\' and TRE administrators\' API of Airlock, egress control for Trusted Research Environments. ' +
+    'Checkers (accredited, assigned to the project, never its author or a member) see the review queue and each request with its ' +
+    'automated findings, vote per file and comment; votes stay blinded until the review is decided. Administrators manage projects, ' +
+    'memberships, checker assignments, accreditation and approval policy, and revoke releases. ' +
+    'Errors are `application/problem+json` with a stable `code`.',
+  version: '1',
+})
+@ApiTags('reviews')
 @Controller('reviews')
 @UseGuards(AuthGuard)
 export class ReviewsController {
@@ -33,6 +92,11 @@ export class ReviewsController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'The review queue', description: 'Requests of the projects the caller checks, never their own nor their projects\'; oldest change first.' })
+  @ApiQuery({ name: 'status', required: false, enum: REQUEST_STATUSES, enumName: 'RequestStatus' })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } })
+  @ApiOkResponse({ type: ReviewListSchema, description: 'The queue' })
+  @ApiProblems(AUTH_PROBLEMS, { 400: ['INVALID_QUERY'], 403: ['ROLE_REQUIRED'], 503: STORE_PROBLEMS[503] })
   async list(@CurrentActor() actor: Actor, @Query('status') status: string | undefined, @Query('limit') limit: string | undefined) {
     requireChecker(actor);
     if (status !== undefined && !STATUSES.includes(status)) throw new HttpProblem(400, 'INVALID_QUERY', `status must be one of ${STATUSES.join(', ')}`);
@@ -45,6 +109,10 @@ export class ReviewsController {
   }
 
   @Get(':requestId')
+  @ApiOperation({ summary: 'A request under review, with scan results, findings and the votes the caller may see' })
+  @REQUEST_ID
+  @ApiOkResponse({ type: RequestViewSchema, description: 'The request, as a checker sees it' })
+  @ApiProblems(AUTH_PROBLEMS, { 403: ['ROLE_REQUIRED', 'SELF_REVIEW', 'NOT_ASSIGNED_CHECKER'], 404: ['REQUEST_NOT_FOUND'], 503: STORE_PROBLEMS[503] })
   async get(@CurrentActor() actor: Actor, @Param('requestId') id: string) {
     requireChecker(actor);
     const person = await this.deps.registry.enrich(actor);
@@ -60,6 +128,17 @@ export class ReviewsController {
 
   @Post(':requestId/files/:fileId/votes')
   @HttpCode(201)
+  @ApiOperation({
+    summary: 'Vote on a file of the current turn',
+    description: 'Once per checker and file in a turn. When the policy\'s number of reviews is in, the request is approved, returned for changes or rejected.',
+  })
+  @REQUEST_ID
+  @ApiParam({ name: 'fileId', description: 'A file of the current turn' })
+  @ApiBody({ type: VoteBody })
+  @ApiCreatedResponse({ type: RequestViewSchema, description: 'The request after the vote' })
+  @ApiProblems(AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, INDEPENDENT, {
+    400: ['TEXT_TOO_LONG'], 404: ['REQUEST_NOT_FOUND', 'UNKNOWN_FILE'], 409: ['WRONG_STATE', 'DUPLICATE_VOTE'], 422: ['FILE_NOT_SCANNED', 'OVERRIDE_REQUIRED'],
+  })
   async vote(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Param('fileId') fileId: string, @Body() raw: unknown) {
     const input = body(raw);
     const decision = input['decision'] as VoteDecision;
@@ -76,6 +155,14 @@ export class ReviewsController {
 
   @Post(':requestId/comments')
   @HttpCode(201)
+  @ApiOperation({ summary: 'Comment on a request or one of its files', description: 'Private comments are seen by checkers only.' })
+  @REQUEST_ID
+  @ApiBody({ type: CheckerCommentBody })
+  @ApiCreatedResponse({ type: RequestViewSchema, description: 'The request with the comment' })
+  @ApiProblems(AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, {
+    400: ['TEXT_TOO_LONG', 'INVALID_COMMAND'], 403: ['NOT_ACCREDITED', 'ROLE_REQUIRED', 'PROJECT_MEMBER_REVIEW', 'NOT_ASSIGNED_CHECKER'],
+    404: ['REQUEST_NOT_FOUND', 'UNKNOWN_FILE'], 409: ['WRONG_STATE'],
+  })
   async comment(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Body() raw: unknown) {
     const input = body(raw);
     const fileId = optionalText(input, 'fileId', 64);

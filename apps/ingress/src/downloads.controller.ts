@@ -1,10 +1,11 @@
 import { pipeline } from 'node:stream/promises';
 import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { RequestError, type Actor } from '@airlock/domain';
 import type { Response } from 'express';
 import { INGRESS_DEPS } from './ingress.tokens';
 import type { IngressDeps } from './requests.controller';
-import { requestId } from '@airlock/http';
+import { ApiProblems, STORE_PROBLEMS, requestId } from '@airlock/http';
 
 const LINK = /^([0-9a-f-]{36})\.([0-9a-f-]{36})$/i;
 
@@ -13,11 +14,30 @@ const LINK = /^([0-9a-f-]{36})\.([0-9a-f-]{36})$/i;
  * the author), so a browser can follow them. The request's state is checked at the moment of
  * use: a revoked release stops every outstanding link at once.
  */
+@ApiTags('downloads')
 @Controller('downloads')
 export class DownloadsController {
   constructor(@Inject(INGRESS_DEPS) private readonly deps: IngressDeps) {}
 
   @Get(':token')
+  @ApiOperation({
+    summary: 'Download a released file through a single-use link',
+    description: 'No token needed: the link is the authority. It works once, until it expires, while the release stands and its holder is accredited.',
+  })
+  @ApiParam({ name: 'token', schema: { type: 'string', pattern: LINK.source }, description: '<requestId>.<linkId>, as issued by POST /requests/{requestId}/files/{fileId}/download-links' })
+  @ApiProduces('application/octet-stream')
+  @ApiOkResponse({
+    description: 'The released bytes',
+    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+    headers: {
+      'X-Content-SHA256': { description: 'SHA-256 of the bytes, as frozen at submission', schema: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+      'Content-Disposition': { description: 'attachment, with the file name', schema: { type: 'string' } },
+    },
+  })
+  @ApiProblems(STORE_PROBLEMS, {
+    403: ['NOT_ACCREDITED'], 404: ['UNKNOWN_LINK', 'REQUEST_NOT_FOUND'], 409: ['FILE_NOT_RELEASED'],
+    410: ['LINK_USED', 'LINK_EXPIRED', 'RELEASE_REVOKED'], 503: ['STORAGE_UNAVAILABLE'],
+  })
   async download(@Param('token') token: string, @Res() response: Response) {
     const match = LINK.exec(token);
     if (!match) throw new RequestError('UNKNOWN_LINK', 'No such download link');

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiPropertyOptional, ApiQuery, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { RequestError, type Actor, type RequestCommand, type RequestState } from '@airlock/domain';
-import { AuthGuard, CurrentActor, LIMITS, body, optionalText, requestId, text } from '@airlock/http';
+import {
+  AUTH_PROBLEMS, ApiDocument, ApiProblems, AuthGuard, CurrentActor, FILE_KINDS, FileViewSchema, JSON_BODY_PROBLEMS, LIMITS,
+  RequestViewSchema, STORE_PROBLEMS, body, optionalText, requestId, text, type ProblemCodes,
+} from '@airlock/http';
 import { requestView, type RegistryHandler, type RequestCommandHandler, type CommandResult } from '@airlock/runtime';
 import type { ObjectStore } from '@airlock/storage';
 import type { Request } from 'express';
@@ -23,7 +27,62 @@ function existing(state: RequestState) {
   return state;
 }
 
+// OpenAPI: request and response schemas, with the limits the handlers enforce (request-input.ts).
+const nonBlank = (maxLength: number, description?: string) => ({ minLength: 1, maxLength, pattern: '\\S', ...(description ? { description } : {}) });
+
+@ApiSchema({ name: 'CreateRequest' })
+export class CreateRequestBody {
+  @ApiProperty(nonBlank(LIMITS.projectId, 'A project you are a member of')) projectId!: string;
+  @ApiProperty(nonBlank(LIMITS.title)) title!: string;
+}
+
+@ApiSchema({ name: 'DefineGroup' })
+export class DefineGroupBody {
+  @ApiProperty(nonBlank(LIMITS.context, 'What the files show and how they were produced')) context!: string;
+  @ApiProperty(nonBlank(LIMITS.context, 'The disclosure controls applied (e.g. counts below 10 suppressed)')) controls!: string;
+}
+
+@ApiSchema({ name: 'RequestException' })
+export class ExceptionBody {
+  @ApiProperty(nonBlank(LIMITS.rule, 'The rule of one of the file\'s findings, e.g. threshold')) rule!: string;
+  @ApiProperty(nonBlank(LIMITS.justification)) justification!: string;
+}
+
+@ApiSchema({ name: 'ResearcherComment', description: "A researcher's comments are always public." })
+export class ResearcherCommentBody {
+  @ApiProperty(nonBlank(LIMITS.comment)) text!: string;
+  @ApiPropertyOptional({ ...nonBlank(64), description: 'A file of the current turn the comment is about' }) fileId?: string;
+}
+
+@ApiSchema({ name: 'UploadedFile' })
+export class UploadResultSchema {
+  @ApiProperty({ type: () => FileViewSchema }) file!: FileViewSchema;
+  @ApiProperty({ type: () => RequestViewSchema }) request!: RequestViewSchema;
+}
+
+@ApiSchema({ name: 'DownloadLink', description: 'A single-use link; follow it without a token.' })
+export class DownloadLinkSchema {
+  @ApiProperty({ format: 'uri' }) url!: string;
+  @ApiProperty({ example: '/downloads/<requestId>.<linkId>' }) path!: string;
+  @ApiProperty({ format: 'date-time' }) expiresAt!: string;
+}
+
+// Who may act on a request they wrote: the author, while accredited (safe people).
+const AUTHOR: ProblemCodes = { 403: ['NOT_AUTHOR', 'NOT_ACCREDITED'], 404: ['REQUEST_NOT_FOUND'] };
+const ON_REQUEST: ProblemCodes[] = [AUTH_PROBLEMS, STORE_PROBLEMS, AUTHOR];
+const REQUEST_ID = ApiParam({ name: 'requestId', format: 'uuid', description: 'A request id; anything else is 404 REQUEST_NOT_FOUND' });
+const FILE_ID = ApiParam({ name: 'fileId', description: 'A file of the current turn' });
+
 /** The researcher's API: requests, groups, streamed files, submit, withdraw, exceptions, comments, download links. */
+@ApiDocument({
+  title: 'Airlock ingress API',
+  description:
+    'The researcher\'s API of Airlock, egress control for Trusted Research Environments: create an egress request, ' +
+    'describe its groups of files, stream files in, submit (the bytes are frozen by SHA-256 and checked), withdraw, ask for ' +
+    'exceptions, comment, and download released files through single-use links. Errors are `application/problem+json` with a stable `code`.',
+  version: '1',
+})
+@ApiTags('requests')
 @Controller('requests')
 @UseGuards(AuthGuard)
 export class RequestsController {
@@ -40,6 +99,10 @@ export class RequestsController {
   }
 
   @Post()
+  @ApiOperation({ summary: 'Create a draft request', description: 'Needs the researcher role, an accreditation in force and membership of the project.' })
+  @ApiBody({ type: CreateRequestBody })
+  @ApiCreatedResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
+  @ApiProblems(AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG'], 403: ['ROLE_REQUIRED', 'NOT_ACCREDITED', 'NOT_PROJECT_MEMBER'] })
   async create(@CurrentActor() actor: Actor, @Body() raw: unknown) {
     const input = body(raw);
     const data = { requestId: randomUUID(), projectId: text(input, 'projectId', LIMITS.projectId), title: text(input, 'title', LIMITS.title) };
@@ -47,6 +110,10 @@ export class RequestsController {
   }
 
   @Get(':requestId')
+  @ApiOperation({ summary: 'A request, as its author sees it', description: 'Public comments only; checkers stay anonymous.' })
+  @REQUEST_ID
+  @ApiOkResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
+  @ApiProblems(AUTH_PROBLEMS, { 403: ['NOT_AUTHOR'], 404: AUTHOR[404], 503: STORE_PROBLEMS[503] })
   async get(@CurrentActor() actor: Actor, @Param('requestId') id: string) {
     const loaded = await this.deps.requests.load(requestId(id));
     if (existing(loaded.state).authorId !== actor.userId) throw new RequestError('NOT_AUTHOR', 'Only the author can see this request here');
@@ -54,6 +121,12 @@ export class RequestsController {
   }
 
   @Put(':requestId/groups/:group')
+  @ApiOperation({ summary: 'Define or redefine a group of files with its context and controls', description: 'In draft or changes_requested.' })
+  @REQUEST_ID
+  @ApiParam({ name: 'group', schema: { type: 'string', ...nonBlank(LIMITS.group) }, example: 'outputs' })
+  @ApiBody({ type: DefineGroupBody })
+  @ApiOkResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
+  @ApiProblems(...ON_REQUEST, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG'], 409: ['WRONG_STATE'] })
   async defineGroup(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Param('group') group: string, @Body() raw: unknown) {
     const input = body(raw);
     const data = { group: text({ group }, 'group', LIMITS.group), context: text(input, 'context', LIMITS.context), controls: text(input, 'controls', LIMITS.context) };
@@ -62,6 +135,26 @@ export class RequestsController {
 
   @Put(':requestId/files/:name')
   @HttpCode(201)
+  @ApiOperation({
+    summary: 'Stream a file into the draft',
+    description:
+      'The raw body is the file, streamed and hashed (SHA-256) on the way, never parsed. The group must be defined first. ' +
+      'Uploads are limited to AIRLOCK_MAX_UPLOAD_BYTES (10 GiB by default); a Content-Length above it is refused before a byte is read.',
+  })
+  @REQUEST_ID
+  @ApiParam({
+    name: 'name', description: "The file's name: no slashes or control characters, not '.' or '..'",
+    schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^/\\\\\\x00-\\x1f\\x7f]+$' },
+  })
+  @ApiQuery({ name: 'kind', required: false, enum: FILE_KINDS, description: 'Default output; supporting files are never released' })
+  @ApiQuery({ name: 'group', required: false, schema: { type: 'string', default: 'outputs' }, description: 'A group defined on the request' })
+  @ApiConsumes('application/octet-stream')
+  @ApiBody({ required: true, schema: { type: 'string', format: 'binary', minLength: 1 } })
+  @ApiCreatedResponse({ type: UploadResultSchema, description: 'The file with its SHA-256, and the request' })
+  @ApiProblems(...ON_REQUEST, {
+    400: ['INVALID_FILE_NAME', 'INVALID_FILE_KIND', 'EMPTY_FILE'], 409: ['WRONG_STATE', 'FILE_NAME_TAKEN'], 413: ['UPLOAD_TOO_LARGE'],
+    422: ['UNKNOWN_GROUP'], 503: ['STORAGE_UNAVAILABLE'],
+  })
   async upload(
     @CurrentActor() actor: Actor, @Param('requestId') id: string, @Param('name') name: string,
     @Query('kind') kind: string | undefined, @Query('group') group: string | undefined, @Req() request: Request,
@@ -75,12 +168,24 @@ export class RequestsController {
   }
 
   @Delete(':requestId/files/:fileId')
+  @ApiOperation({ summary: 'Remove a file from the draft' })
+  @REQUEST_ID
+  @FILE_ID
+  @ApiOkResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
+  @ApiProblems(...ON_REQUEST, { 404: ['UNKNOWN_FILE'], 409: ['WRONG_STATE'] })
   async removeFile(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Param('fileId') fileId: string) {
     return this.run(id, actor, (person, at) => ({ type: 'RemoveFile', actor: person, at, data: { fileId } }));
   }
 
   @Post(':requestId/submit')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Submit: freeze every file into quarantine and start the checks',
+    description: 'Each file is copied to quarantine and verified against the SHA-256 recorded at upload; the project\'s approval policy is recorded.',
+  })
+  @REQUEST_ID
+  @ApiOkResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
+  @ApiProblems(...ON_REQUEST, { 400: ['NO_FILES'], 409: ['WRONG_STATE'], 422: ['MISSING_CONTEXT', 'HASH_MISMATCH'], 503: ['STORAGE_UNAVAILABLE'] })
   async submit(@CurrentActor() actor: Actor, @Param('requestId') id: string) {
     const person = await this.deps.registry.enrich(actor);
     const result = await freezeAndSubmit(this.deps.requests, this.deps.registry, this.deps.store, requestId(id), person);
@@ -89,12 +194,22 @@ export class RequestsController {
 
   @Post(':requestId/withdraw')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Withdraw the request before a decision' })
+  @REQUEST_ID
+  @ApiOkResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
+  @ApiProblems(...ON_REQUEST, { 409: ['WRONG_STATE'] })
   async withdraw(@CurrentActor() actor: Actor, @Param('requestId') id: string) {
     return this.run(id, actor, (person, at) => ({ type: 'Withdraw', actor: person, at, data: {} }));
   }
 
   @Post(':requestId/files/:fileId/exceptions')
   @HttpCode(201)
+  @ApiOperation({ summary: 'Ask the checkers for an exception to a finding', description: 'In awaiting_review or changes_requested.' })
+  @REQUEST_ID
+  @FILE_ID
+  @ApiBody({ type: ExceptionBody })
+  @ApiCreatedResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
+  @ApiProblems(...ON_REQUEST, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG'], 404: ['UNKNOWN_FILE'], 409: ['WRONG_STATE'], 422: ['UNKNOWN_FINDING'] })
   async exception(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Param('fileId') fileId: string, @Body() raw: unknown) {
     const input = body(raw);
     const data = { fileId, rule: text(input, 'rule', LIMITS.rule), justification: text(input, 'justification', LIMITS.justification) };
@@ -103,6 +218,17 @@ export class RequestsController {
 
   @Post(':requestId/comments')
   @HttpCode(201)
+  @ApiOperation({
+    summary: 'Add a public comment',
+    description: 'The author, or an independent checker of the project; once submitted and until a final decision.',
+  })
+  @REQUEST_ID
+  @ApiBody({ type: ResearcherCommentBody })
+  @ApiCreatedResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
+  @ApiProblems(AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, {
+    400: ['TEXT_TOO_LONG'], 403: ['NOT_ACCREDITED', 'ROLE_REQUIRED', 'PROJECT_MEMBER_REVIEW', 'NOT_ASSIGNED_CHECKER'],
+    404: ['REQUEST_NOT_FOUND', 'UNKNOWN_FILE'], 409: ['WRONG_STATE'],
+  })
   async comment(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Body() raw: unknown) {
     const input = body(raw);
     const fileId = optionalText(input, 'fileId', 64);
@@ -113,6 +239,11 @@ export class RequestsController {
   /** A single-use link that expires in minutes; the download itself is recorded when it is used. */
   @Post(':requestId/files/:fileId/download-links')
   @HttpCode(201)
+  @ApiOperation({ summary: 'Issue a single-use, short-lived download link for a released file', description: 'The author only.' })
+  @REQUEST_ID
+  @FILE_ID
+  @ApiCreatedResponse({ type: DownloadLinkSchema, description: 'The link' })
+  @ApiProblems(...ON_REQUEST, { 404: ['UNKNOWN_FILE'], 409: ['FILE_NOT_RELEASED'], 410: ['RELEASE_REVOKED'] })
   async link(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Param('fileId') fileId: string) {
     const linkId = randomUUID();
     const expiresAt = new Date(this.deps.clock().getTime() + this.deps.links.ttlSeconds * 1000).toISOString();
@@ -120,4 +251,5 @@ export class RequestsController {
     const path = `/downloads/${id}.${linkId}`;
     return { url: `${this.deps.links.publicUrl}${path}`, path, expiresAt };
   }
+
 }

@@ -5,6 +5,7 @@ import type { AccessRecorder } from '@airlock/access-log';
 import type { Logger } from 'pino';
 import { json } from 'express';
 import type { ServiceMetrics } from './observability';
+import { mountOpenApi } from './openapi';
 import { ProblemFilter, toProblem } from './problem.filter';
 
 class PinoNestLogger implements LoggerService {
@@ -50,6 +51,7 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Run
     next();
   });
   app.useGlobalFilters(new ProblemFilter(logger, options.accessLog));
+  mountOpenApi(app);
   app.enableShutdownHooks();
   await app.listen(options.port, options.host);
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');

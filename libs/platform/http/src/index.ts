@@ -4,3 +4,5 @@ export * from './auth.guard';
 export * from './observability';
 export * from './http-service';
 export * from './request-input';
+export * from './openapi';
+export * from './openapi-schemas';
