@@ -17,6 +17,14 @@ export type DisclosurePolicy = {
   classDisclosureShare: number;
   /** Models need at least this many residual degrees of freedom (ACRO safe_dof_threshold: 10). */
   minResidualDof: number;
+  /** Archives (zip, xlsx): most members, counted across nested archives. */
+  archiveMaxEntries: number;
+  /** Archives: most bytes all members may expand to, nested archives included. */
+  archiveMaxUncompressedBytes: number;
+  /** Archives: most a member (past 1 MiB) may expand relative to its compressed size. */
+  archiveMaxRatio: number;
+  /** Archives: how deep archives may nest (an xlsx inside a zip is depth 2). */
+  archiveMaxDepth: number;
 };
 
 // ACRO's defaults (acro/default.yaml: safe_threshold 10, safe_pratio_p 0.1, safe_nk_n 2,
@@ -31,4 +39,9 @@ export const DEFAULT_POLICY: DisclosurePolicy = Object.freeze({
   checkMissingValues: false,
   classDisclosureShare: 0.9,
   minResidualDof: 10,
+  // Zip-bomb limits (OWASP file upload guidance): deflate reaches ~1000:1, ordinary outputs stay well below 100:1.
+  archiveMaxEntries: 10_000,
+  archiveMaxUncompressedBytes: 10 * 2 ** 30,
+  archiveMaxRatio: 100,
+  archiveMaxDepth: 3,
 });
