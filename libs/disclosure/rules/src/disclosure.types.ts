@@ -1,3 +1,4 @@
+import type { AcroCarried } from './acro/acro-bundle';
 import type { DisclosurePolicy } from './disclosure.policy';
 
 export type Verdict = 'pass' | 'fail' | 'review';
@@ -32,4 +33,26 @@ export type FileCheckResult = {
   findings: Finding[];
   policy: DisclosurePolicy;
   rulesVersion: string;
+};
+
+/** How a file is meant to leave (the airlock's file kinds); supporting files never leave. */
+export type FileKind = 'output' | 'supporting' | 'code';
+
+/** One file of a set checked together. */
+export type FileInput = {
+  /** Its path within the set, '/'-separated: pairs tables with evidence and finds ACRO folders. */
+  name: string;
+  /** How it is meant to leave; unknown (a researcher's own check) is taken as the usual use. */
+  kind?: FileKind;
+  /** Its bytes; called once. */
+  open: () => AsyncIterable<Uint8Array>;
+};
+
+/** The verdict on one file of a set. */
+export type FileResult = FileCheckResult & {
+  name: string;
+  /** Material for checkers that never leaves: a table's evidence, or ACRO's metadata. */
+  supporting?: 'evidence' | 'acro-metadata';
+  /** What ACRO said about this output, when it came from an ACRO results folder. */
+  acro?: AcroCarried;
 };

@@ -1,9 +1,15 @@
-export type { CellRef, DetectedType, FileCheckResult, Finding, RuleName, Verdict } from './disclosure.types';
+export type { CellRef, DetectedType, FileCheckResult, FileInput, FileKind, FileResult, Finding, RuleName, Verdict } from './disclosure.types';
 export { DEFAULT_POLICY, type DisclosurePolicy } from './disclosure.policy';
+export { parsePolicy, PolicyError } from './policy.parse';
 export { RULES_VERSION } from './rules.version';
 export { combineVerdicts } from './verdict.combine';
 export { detectFileType } from './file-type/file-type.detector';
 export { checkFile } from './file.checker';
+export { checkFiles } from './files.checker';
+export type { AcroCarried } from './acro/acro-bundle';
+export { parseAcroResults, type AcroResults, type AcroOutput } from './acro/acro-results';
+export { EVIDENCE_COLUMNS, OPTIONAL_EVIDENCE_COLUMNS, isEvidenceName } from './evidence/evidence';
+export { ArchiveError, type ArchiveErrorCode } from './archive/archive.error';
 export { readCsvRows, type CsvReaderOptions } from './readers/csv.reader';
 export { TableReadError, type TableReadErrorCode } from './readers/table-read.error';
 export { DEFAULT_READER_LIMITS, type ReaderLimits } from './readers/delimited.tokenizer';
