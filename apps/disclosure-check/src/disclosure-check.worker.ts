@@ -1,7 +1,7 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { MalformedEnvelopeError, parseEnvelope, wireType, type EventEnvelope } from '@airlock/contracts';
-import { checkFile, type DisclosurePolicy } from '@airlock/disclosure-rules';
+import { checkFiles, type DisclosurePolicy, type FileInput, type FileResult } from '@airlock/disclosure-rules';
 import { SYSTEM_ACTOR, type DisclosureThresholds, type RequestSubmitted, type SubmittedFile } from '@airlock/domain';
 import { PermanentMessageError, type IdempotentConsumer, type ReceivedMessage } from '@airlock/messaging';
 import type { CommandContext, RequestCommandHandler } from '@airlock/runtime';
@@ -12,26 +12,33 @@ import type { Logger } from 'pino';
 const SUBMITTED = wireType('RequestSubmitted');
 
 /**
- * Hands the rules every chunk while hashing it. The rules may stop early (an image needs only its
- * magic bytes); the hash must still cover every byte, so the rest is drained when they do.
+ * Hands the rules every chunk of a frozen file while hashing it. The rules may stop early (an image
+ * needs only its magic bytes); the hash must still cover every byte, so the rest is drained when
+ * they do. `digest` is null unless every byte went through the hash.
  */
-async function* hashedChunks(source: Readable, hash: Hash): AsyncGenerator<Uint8Array> {
-  const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  let finished = false;
-  try {
-    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
-      hash.update(next.value);
-      yield next.value;
+const hashedSource = (open: () => Promise<Readable>) => {
+  const hash = createHash('sha256');
+  let complete = false;
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    const iterator = (await open())[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    let finished = false;
+    try {
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+        hash.update(next.value);
+        yield next.value;
+      }
+      finished = true;
+    } finally {
+      if (!finished) for (let next = await iterator.next(); !next.done; next = await iterator.next()) hash.update(next.value);
+      complete = true;
     }
-    finished = true;
-  } finally {
-    if (!finished) for (let next = await chunks.next(); !next.done; next = await chunks.next()) hash.update(next.value);
   }
-}
+  return { chunks: chunks(), digest: (): string | null => (complete ? hash.digest('hex') : null) };
+};
 
 /**
- * For each submitted file: malware scan first, then the disclosure rules, each recorded as an
- * event. Scanner or storage outages throw, so the message is retried and the request waits:
+ * For each submitted file: malware scan first, then the disclosure rules over the turn's files
+ * together, each verdict recorded as an event. Scanner or storage outages throw, so the message is retried and the request waits:
  * nothing is ever recorded clean by default (invariant 6).
  */
 export class DisclosureCheckWorker {
@@ -66,14 +73,39 @@ export class DisclosureCheckWorker {
       // A blocked, failed or resubmitted request needs nothing more from this turn.
       if (state.status !== 'checking' || state.turn !== turn) return;
       const current = state.files.find((f) => f.fileId === file.fileId);
-      if (!current?.scan) {
-        const infected = await this.scan(requestId, turn, file, context);
-        if (infected) return;
-      }
-      if (!current?.check) await this.check(requestId, turn, file, context, policy);
+      if (!current?.scan && (await this.scan(requestId, turn, file, context))) return;
     }
+    await this.checkTurn(requestId, turn, files, context, policy);
   }
 
+  /**
+   * The disclosure rules over every file of the turn together: a table is judged with the evidence
+   * file beside it, an ACRO results folder with its checksums. Each verdict not yet recorded is
+   * recorded, after its bytes are proven to be the frozen ones.
+   */
+  private async checkTurn(requestId: string, turn: number, files: SubmittedFile[], context: CommandContext, policy: DisclosurePolicy): Promise<void> {
+    const { state } = await this.requests.load(requestId);
+    if (state.status !== 'checking' || state.turn !== turn) return;
+    if (files.every((file) => state.files.find((f) => f.fileId === file.fileId)?.check)) return;
+    const sources = new Map<string, ReturnType<typeof hashedSource>>();
+    const inputs: FileInput[] = files.map((file) => ({
+      name: file.name,
+      kind: file.kind,
+      open: () => {
+        const source = hashedSource(() => this.store.getStream('quarantine', file.quarantineKey));
+        sources.set(file.fileId, source);
+        return source.chunks;
+      },
+    }));
+    const results = await checkFiles(inputs, policy);
+    for (const [index, file] of files.entries()) {
+      const { state: now } = await this.requests.load(requestId);
+      if (now.status !== 'checking' || now.turn !== turn) return;
+      if (now.files.find((f) => f.fileId === file.fileId)?.check) continue;
+      const recorded = await this.record(requestId, turn, file, results[index], sources.get(file.fileId)?.digest() ?? null, context);
+      if (!recorded) return;
+    }
+  }
   private async scan(requestId: string, turn: number, file: SubmittedFile, context: CommandContext): Promise<boolean> {
     const result = await this.scanner.scan(await this.store.getStream('quarantine', file.quarantineKey));
     this.logger.info({ requestId, fileId: file.fileId, sha256: file.sha256, scan: result.status }, 'file scanned');
@@ -95,17 +127,21 @@ export class DisclosureCheckWorker {
     return { ...this.policy, ...defined, ...(minCellCount !== undefined ? { threshold: minCellCount } : {}) };
   }
 
-  private async check(requestId: string, turn: number, file: SubmittedFile, context: CommandContext, policy: DisclosurePolicy): Promise<void> {
-    const hash = createHash('sha256');
-    const source = await this.store.getStream('quarantine', file.quarantineKey);
-    const result = await checkFile(file.name, hashedChunks(source, hash), policy);
+  private async record(
+    requestId: string,
+    turn: number,
+    file: SubmittedFile,
+    result: FileResult,
+    digest: string | null,
+    context: CommandContext,
+  ): Promise<boolean> {
     // Invariant 2: the bytes judged must be the bytes frozen at submission.
-    const actual = hash.digest('hex');
+    const actual = digest ?? (await this.store.hash('quarantine', file.quarantineKey)).sha256;
     if (actual !== file.sha256) {
       this.logger.error({ requestId, fileId: file.fileId }, 'frozen file changed in quarantine');
       const reason = `file ${file.fileId} in quarantine no longer matches its submitted SHA-256`;
       await this.requests.execute(requestId, (_s, at) => ({ type: 'FailRequest', actor: SYSTEM_ACTOR, at, data: { reason } }), context);
-      return;
+      return false;
     }
     this.logger.info({ requestId, fileId: file.fileId, verdict: result.verdict, rules: result.findings.map((f) => f.rule) }, 'file checked');
     const data = {
@@ -113,5 +149,6 @@ export class DisclosureCheckWorker {
       findings: result.findings, rulesVersion: result.rulesVersion, policy: { ...result.policy },
     };
     await this.requests.execute(requestId, (_s, at) => ({ type: 'RecordCheck', actor: SYSTEM_ACTOR, at, data }), context);
+    return true;
   }
 }
