@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiPropertyOptional, ApiQuery, ApiSchema, ApiTags } from '@nestjs/swagger';
-import { RequestError, hasRole, type Actor, type CommentVisibility, type RequestCommand, type RequestState, type VoteDecision } from '@airlock/domain';
+import { RequestError, hasRole, isAccredited, type Actor, type CommentVisibility, type RequestCommand, type RequestState, type VoteDecision } from '@airlock/domain';
 import {
   AUTH_PROBLEMS, ApiDocument, ApiProblems, AuthGuard, COMMENT_VISIBILITIES, CurrentActor, HttpProblem, JSON_BODY_PROBLEMS, LIMITS,
   REQUEST_STATUSES, RequestViewSchema, STORE_PROBLEMS, VOTE_DECISIONS, body, optionalText, requestId, text, visibility, type ProblemCodes,
@@ -96,13 +96,15 @@ export class ReviewsController {
   @ApiQuery({ name: 'status', required: false, enum: REQUEST_STATUSES, enumName: 'RequestStatus' })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } })
   @ApiOkResponse({ type: ReviewListSchema, description: 'The queue' })
-  @ApiProblems(AUTH_PROBLEMS, { 400: ['INVALID_QUERY'], 403: ['ROLE_REQUIRED'], 503: STORE_PROBLEMS[503] })
+  @ApiProblems(AUTH_PROBLEMS, { 400: ['INVALID_QUERY'], 403: ['ROLE_REQUIRED', 'NOT_ACCREDITED'], 503: STORE_PROBLEMS[503] })
   async list(@CurrentActor() actor: Actor, @Query('status') status: string | undefined, @Query('limit') limit: string | undefined) {
     requireChecker(actor);
     if (status !== undefined && !STATUSES.includes(status)) throw new HttpProblem(400, 'INVALID_QUERY', `status must be one of ${STATUSES.join(', ')}`);
     const size = limit === undefined ? 100 : Number(limit);
     if (!Number.isInteger(size) || size < 1 || size > 500) throw new HttpProblem(400, 'INVALID_QUERY', 'limit must be 1-500');
     const person = await this.deps.registry.enrich(actor);
+    // Safe people: the queue itself (titles, authors) is closed to a checker whose accreditation lapsed.
+    if (!isAccredited(person, this.deps.clock().toISOString())) throw new RequestError('NOT_ACCREDITED', 'Your accreditation is missing or has expired');
     // A checker sees the requests of the projects they check, never their own or their projects'.
     const items = await this.deps.readModel.list(status, size, person.checksProjectIds ?? []);
     return { items: items.filter((i) => i.authorId !== actor.userId && !(person.projectIds ?? []).includes(i.projectId)) };

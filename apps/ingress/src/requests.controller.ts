@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiPropertyOptional, ApiQuery, ApiSchema, ApiTags } from '@nestjs/swagger';
-import { RequestError, type Actor, type RequestCommand, type RequestState } from '@airlock/domain';
+import { RequestError, isAccredited, type Actor, type RequestCommand, type RequestState } from '@airlock/domain';
 import {
   AUTH_PROBLEMS, ApiDocument, ApiProblems, AuthGuard, CurrentActor, FILE_KINDS, FileViewSchema, JSON_BODY_PROBLEMS, LIMITS,
   RequestViewSchema, STORE_PROBLEMS, body, optionalText, requestId, text, type ProblemCodes,
@@ -113,11 +113,14 @@ export class RequestsController {
   @ApiOperation({ summary: 'A request, as its author sees it', description: 'Public comments only; checkers stay anonymous.' })
   @REQUEST_ID
   @ApiOkResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
-  @ApiProblems(AUTH_PROBLEMS, { 403: ['NOT_AUTHOR'], 404: AUTHOR[404], 503: STORE_PROBLEMS[503] })
+  @ApiProblems(AUTH_PROBLEMS, { 403: AUTHOR[403], 404: AUTHOR[404], 503: STORE_PROBLEMS[503] })
   async get(@CurrentActor() actor: Actor, @Param('requestId') id: string) {
     const loaded = await this.deps.requests.load(requestId(id));
     if (existing(loaded.state).authorId !== actor.userId) throw new RequestError('NOT_AUTHOR', 'Only the author can see this request here');
-    return this.view(loaded, await this.deps.registry.enrich(actor));
+    const person = await this.deps.registry.enrich(actor);
+    // Safe people: a lapsed accreditation closes the request to its author too (no `view` action).
+    if (!isAccredited(person, this.deps.clock().toISOString())) throw new RequestError('NOT_ACCREDITED', 'Your accreditation is missing or has expired');
+    return this.view(loaded, person);
   }
 
   @Put(':requestId/groups/:group')
