@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { MalformedEnvelopeError, parseEnvelope, wireType, type EventEnvelope } from '@airlock/contracts';
+import { wireType, type EventEnvelope } from '@airlock/contracts';
 import { checkFiles, type DisclosurePolicy, type FileInput, type FileResult } from '@airlock/disclosure-rules';
 import { SYSTEM_ACTOR, type DisclosureThresholds, type RequestSubmitted, type SubmittedFile } from '@airlock/domain';
-import { PermanentMessageError, type IdempotentConsumer, type ReceivedMessage } from '@airlock/messaging';
-import type { CommandContext, RequestCommandHandler } from '@airlock/runtime';
+import type { IdempotentConsumer, ReceivedMessage } from '@airlock/messaging';
+import { onceForEvents, type CommandContext, type RequestCommandHandler } from '@airlock/runtime';
 import type { MalwareScanner } from '@airlock/scanning';
 import type { ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
@@ -52,15 +52,7 @@ export class DisclosureCheckWorker {
   ) {}
 
   async onMessage(message: ReceivedMessage): Promise<void> {
-    let envelope: EventEnvelope;
-    try {
-      envelope = parseEnvelope(message.value);
-    } catch (error) {
-      if (error instanceof MalformedEnvelopeError) throw new PermanentMessageError(error.message);
-      throw error;
-    }
-    if (envelope.type !== SUBMITTED) return;
-    await this.consumer.handle(envelope.id, () => this.checkSubmission(envelope as EventEnvelope<RequestSubmitted['data']>));
+    await onceForEvents<RequestSubmitted['data']>([SUBMITTED], this.consumer, (e) => this.checkSubmission(e))(message);
   }
 
   private async checkSubmission(envelope: EventEnvelope<RequestSubmitted['data']>): Promise<void> {

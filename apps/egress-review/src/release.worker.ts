@@ -1,7 +1,7 @@
-import { parseEnvelope, wireType } from '@airlock/contracts';
+import { wireType } from '@airlock/contracts';
 import { SYSTEM_ACTOR, releasableFiles } from '@airlock/domain';
 import type { IdempotentConsumer, ReceivedMessage } from '@airlock/messaging';
-import type { RequestCommandHandler } from '@airlock/runtime';
+import { onceForEvents, type RequestCommandHandler } from '@airlock/runtime';
 import type { ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
 
@@ -20,9 +20,7 @@ export class ReleaseWorker {
   ) {}
 
   async onMessage(message: ReceivedMessage): Promise<void> {
-    const envelope = parseEnvelope(message.value);
-    if (envelope.type !== APPROVED) return;
-    await this.consumer.handle(envelope.id, () => this.release(envelope.subject, { correlationId: envelope.correlationId, causationId: envelope.id }));
+    await onceForEvents([APPROVED], this.consumer, (e) => this.release(e.subject, { correlationId: e.correlationId, causationId: e.id }))(message);
   }
 
   private async release(requestId: string, context: { correlationId: string; causationId: string }): Promise<void> {

@@ -1,7 +1,7 @@
-import { parseEnvelope, wireType } from '@airlock/contracts';
+import { wireType, type EventEnvelope } from '@airlock/contracts';
 import { SYSTEM_ACTOR } from '@airlock/domain';
 import type { IdempotentConsumer, ReceivedMessage } from '@airlock/messaging';
-import type { RequestCommandHandler } from '@airlock/runtime';
+import { onceForEvents, type RequestCommandHandler } from '@airlock/runtime';
 import type { ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
 
@@ -17,18 +17,18 @@ export class RevocationWorker {
   ) {}
 
   async onMessage(message: ReceivedMessage): Promise<void> {
-    const envelope = parseEnvelope(message.value);
-    if (envelope.type !== REVOKED) return;
-    await this.consumer.handle(envelope.id, async () => {
-      const { state } = await this.requests.load(envelope.subject);
-      if (state.status !== 'revoked') return;
-      for (const file of state.files) {
-        if (!file.releasedKey || file.withdrawnFromRelease) continue;
-        await this.store.delete('released', file.releasedKey);
-        const context = { correlationId: envelope.correlationId, causationId: envelope.id };
-        await this.requests.execute(state.requestId, (_s, at) => ({ type: 'WithdrawReleasedFile', actor: SYSTEM_ACTOR, at, data: { fileId: file.fileId } }), context);
-        this.logger.info({ requestId: state.requestId, fileId: file.fileId, sha256: file.sha256 }, 'released file withdrawn after revocation');
-      }
-    });
+    await onceForEvents([REVOKED], this.consumer, (e) => this.withdraw(e))(message);
+  }
+
+  private async withdraw(envelope: EventEnvelope): Promise<void> {
+    const { state } = await this.requests.load(envelope.subject);
+    if (state.status !== 'revoked') return;
+    const context = { correlationId: envelope.correlationId, causationId: envelope.id };
+    for (const file of state.files) {
+      if (!file.releasedKey || file.withdrawnFromRelease) continue;
+      await this.store.delete('released', file.releasedKey);
+      await this.requests.execute(state.requestId, (_s, at) => ({ type: 'WithdrawReleasedFile', actor: SYSTEM_ACTOR, at, data: { fileId: file.fileId } }), context);
+      this.logger.info({ requestId: state.requestId, fileId: file.fileId, sha256: file.sha256 }, 'released file withdrawn after revocation');
+    }
   }
 }
