@@ -1,7 +1,8 @@
 // Proves kafkajs 2.2.4 works with the Kafka we run (consumer groups, rebalances, manual commits).
-import { realStack, uniqueId } from '@airlock/testing';
+import { expectEventually, realStack, uniqueId } from '@airlock/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { KafkaMessageBus } from './kafka-message-bus';
+import type { Subscription } from './message-bus';
 import { describeMessageBusContract } from './message-bus.contract';
 
 describe('KafkaMessageBus on real Kafka', () => {
@@ -41,4 +42,36 @@ describe('KafkaMessageBus topics and logs', () => {
     }
     expect(entries.some(({ fields }) => fields.component === 'kafkajs')).toBe(true);
   }, 30_000);
+});
+
+describe('KafkaMessageBus with a handler slower than the session timeout', () => {
+  it('keeps the member in its group, so the message is not handed to another member meanwhile', async () => {
+    // 6 s is the broker's smallest allowed session timeout (group.min.session.timeout.ms).
+    const bus = new KafkaMessageBus({
+      brokers: realStack().kafkaBrokers,
+      clientId: uniqueId('messaging-int'),
+      consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 },
+    });
+    const topic = uniqueId('topic');
+    const groupId = uniqueId('group');
+    const starts: string[] = [];
+    const finished: string[] = [];
+    // The handler's duration is the subject under test (simulated slow work), not a wait for an outcome.
+    const slowScan = (member: string) => async () => {
+      starts.push(member);
+      await new Promise((resolve) => setTimeout(resolve, 9_000));
+      finished.push(member);
+    };
+    const subscriptions: Subscription[] = [];
+    try {
+      subscriptions.push(await bus.subscribe({ groupId, topics: [topic], handler: slowScan('one') }));
+      subscriptions.push(await bus.subscribe({ groupId, topics: [topic], handler: slowScan('two') }));
+      await bus.publish([{ topic, key: 'request-1', value: 'large file' }]);
+      await expectEventually(() => expect(finished).toHaveLength(1), { timeoutMs: 30_000 });
+      expect(starts).toHaveLength(1);
+    } finally {
+      await Promise.all(subscriptions.map((subscription) => subscription.stop()));
+      await bus.close();
+    }
+  }, 60_000);
 });

@@ -71,13 +71,26 @@ export class KafkaSubscription implements Subscription {
     this.deps.onStopped(this);
   }
 
-  private async onMessage(consumer: Consumer, { topic, partition, message, pause }: EachMessagePayload): Promise<void> {
+  private async onMessage(consumer: Consumer, { topic, partition, message, pause, heartbeat }: EachMessagePayload): Promise<void> {
     const received = toReceived(topic, partition, message);
-    const outcome = await this.handle(received);
+    const outcome = await this.withHeartbeats(heartbeat, () => this.handle(received));
     if (!outcome.done) return this.redeliverLater(consumer, received, outcome.error, pause);
     // Kafka's committed offset is the next message to read.
     await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
     this.failures.delete(failureKey(received));
+  }
+
+  // kafkajs heartbeats only between messages: without this, a handler slower than the session
+  // timeout (a malware scan of a large file) gets its member evicted and the message redelivered.
+  private async withHeartbeats<T>(heartbeat: () => Promise<void>, work: () => Promise<T>): Promise<T> {
+    const timer = setInterval(() => {
+      heartbeat().catch((error) => this.deps.logger.debug({ err: error, groupId: this.options.groupId }, 'heartbeat during a handler failed'));
+    }, this.deps.tuning.heartbeatIntervalMs);
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   private async handle(message: ReceivedMessage): Promise<Outcome> {
