@@ -11,6 +11,8 @@ import { FILE_VIEW_DEPS, FileViewController, type FileViewDeps } from './file-vi
 import { RevocationWorker } from './revocation.worker';
 import type { Logger } from 'pino';
 import { ReleaseWorker } from './release.worker';
+import { ReleaseRecordController } from './release-record.controller';
+import { ReleaseRecordWriter } from './release-record.writer';
 import { ReviewReadModel, reviewReadModelMigrations } from './review-read-model';
 import { REVIEW_DEPS, ReviewsController, type ReviewDeps } from './reviews.controller';
 
@@ -21,7 +23,7 @@ export class EgressReviewModule {
   static forRoot(deps: ReviewDeps, admin: AdminDeps, files: FileViewDeps, tokens: TokenVerifier, metrics: ServiceMetrics, readiness: ReadinessCheck[]): DynamicModule {
     return {
       module: EgressReviewModule,
-      controllers: [ReviewsController, FileViewController, AdminController, ObservabilityController],
+      controllers: [ReviewsController, ReleaseRecordController, FileViewController, AdminController, ObservabilityController],
       providers: [
         { provide: REVIEW_DEPS, useValue: deps },
         { provide: FILE_VIEW_DEPS, useValue: files },
@@ -42,10 +44,12 @@ export async function startEgressReview(infra: Infra, config: AirlockConfig, log
   const revocation = new RevocationWorker(requests, infra.store, new IdempotentConsumer(infra.db, 'airlock.egress-review.revocation'), logger);
   const readModel = new ReviewReadModel(infra.db, requests);
   const release = new ReleaseWorker(requests, infra.store, new IdempotentConsumer(infra.db, 'airlock.egress-review.release'), logger);
+  const releaseRecords = new ReleaseRecordWriter(requests, infra.store, new IdempotentConsumer(infra.db, 'airlock.egress-review.release-record'), logger);
   const subscriptions = [
     await infra.bus.subscribe({ groupId: 'airlock.egress-review.read-model', topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => readModel.onMessage(m) }),
     await infra.bus.subscribe({ groupId: 'airlock.egress-review.release', topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => release.onMessage(m) }),
     await infra.bus.subscribe({ groupId: 'airlock.egress-review.revocation', topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => revocation.onMessage(m) }),
+    await infra.bus.subscribe({ groupId: 'airlock.egress-review.release-record', topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => releaseRecords.onMessage(m) }),
   ];
   const metrics = createMetrics('egress-review');
   const deps: ReviewDeps = { requests, registry, readModel, clock: () => new Date() };

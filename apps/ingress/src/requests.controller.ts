@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiPropertyOptional, ApiQuery, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { RequestError, isAccredited, type Actor, type RequestCommand, type RequestState } from '@airlock/domain';
 import {
-  AUTH_PROBLEMS, ApiDocument, ApiProblems, AuthGuard, CurrentActor, FILE_KINDS, FileViewSchema, JSON_BODY_PROBLEMS, LIMITS,
+  AUTH_PROBLEMS, ApiDocument, ApiProblems, AuthGuard, CurrentActor, HttpProblem, FILE_KINDS, FileViewSchema, JSON_BODY_PROBLEMS, LIMITS,
   RequestViewSchema, STORE_PROBLEMS, body, optionalText, requestId, text, type ProblemCodes,
 } from '@airlock/http';
+import { toDomainEvent } from '@airlock/contracts';
 import { requestView, type RegistryHandler, type RequestCommandHandler, type CommandResult } from '@airlock/runtime';
+import { RELEASE_RECORD_FORMATS, parseRecordFormat, releaseRecordDocument } from '@airlock/release-record';
 import type { ObjectStore } from '@airlock/storage';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { INGRESS_DEPS } from './ingress.tokens';
 
 import { UploadService, freezeAndSubmit, parseFileName, parseKind } from './upload.service';
@@ -255,4 +257,30 @@ export class RequestsController {
     return { url: `${this.deps.links.publicUrl}${path}`, path, expiresAt };
   }
 
+  /**
+   * The author's copy of the release record (JSON, or `?format=ro-crate` for the Five Safes
+   * RO-Crate): hashes, rules and thresholds, findings, decisions and public feedback; checkers
+   * appear as pseudonyms and private comments are left out, as everywhere the researcher looks.
+   */
+  @Get(':requestId/release-record')
+  @ApiOperation({
+    summary: "The author's copy of the release record of a released request",
+    description: 'JSON, or `format=ro-crate` for a Five Safes RO-Crate (https://w3id.org/5s-crate/0.4). Checkers appear as pseudonyms; private comments are left out.',
+  })
+  @REQUEST_ID
+  @ApiQuery({ name: 'format', required: false, enum: RELEASE_RECORD_FORMATS, description: 'json (default) or ro-crate' })
+  @ApiOkResponse({ description: 'The record', content: { 'application/json': { schema: { type: 'object' } }, 'application/ld+json': { schema: { type: 'object' } } } })
+  @ApiProblems(AUTH_PROBLEMS, { 400: ['INVALID_QUERY'], 403: AUTHOR[403], 404: AUTHOR[404], 409: ['WRONG_STATE'], 503: STORE_PROBLEMS[503] })
+  async releaseRecord(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Query('format') format: string | undefined, @Res({ passthrough: true }) response: Response) {
+    const chosen = parseRecordFormat(format);
+    if (!chosen) throw new HttpProblem(400, 'INVALID_QUERY', `format must be one of ${RELEASE_RECORD_FORMATS.join(', ')}`);
+    const { state, envelopes } = await this.deps.requests.load(requestId(id));
+    if (existing(state).authorId !== actor.userId) throw new RequestError('NOT_AUTHOR', 'Only the author can see this request here');
+    const person = await this.deps.registry.enrich(actor);
+    if (!isAccredited(person, this.deps.clock().toISOString())) throw new RequestError('NOT_ACCREDITED', 'Your accreditation is missing or has expired');
+    const events = envelopes.map((e) => ({ id: e.id, time: e.time, streamVersion: e.streamVersion, actor: e.actor, event: toDomainEvent(e) }));
+    const document = releaseRecordDocument(state, events, { audience: 'author', format: chosen });
+    response.set({ 'Content-Type': document.contentType, 'Cache-Control': 'no-store' });
+    return document.body;
+  }
 }
