@@ -98,13 +98,13 @@ describe('the audit service under redelivery and a crash', () => {
     audit = await startServiceProcess('audit', PORT, env());
     await expectEventually(async () => expect(await recorded()).toBe(EVENTS), { timeoutMs: 180_000, intervalMs: 250 });
 
-    const { rows } = await db.query<{ n: string; distinct_ids: string; max_position: string }>('SELECT count(*) AS n, count(DISTINCT event_id) AS distinct_ids, max(position) AS max_position FROM audit_records');
+    const { rows } = await db.query<{ n: string; distinct_ids: string; max_position: string }>(`SELECT count(*) AS n, count(DISTINCT meta->>'eventId') AS distinct_ids, max(position) AS max_position FROM audit_records`);
     expect(rows[0]).toEqual({ n: String(EVENTS), distinct_ids: String(EVENTS), max_position: String(EVENTS) });
-    const ids = (await db.query<{ event_id: string }>('SELECT event_id FROM audit_records')).rows.map((r) => r.event_id);
+    const ids = (await db.query<{ event_id: string }>(`SELECT meta->>'eventId' AS event_id FROM audit_records`)).rows.map((r) => r.event_id);
     expect(new Set(ids)).toEqual(new Set(events.map((e) => e.id)));
     expect(await verifyStoredChain(db)).toMatchObject({ valid: true, count: EVENTS });
     // Per key, the records keep the order of delivery.
-    const order = (await db.query<{ subject: string; event_id: string }>('SELECT subject, event_id FROM audit_records ORDER BY position')).rows;
+    const order = (await db.query<{ subject: string; event_id: string }>(`SELECT meta->>'subject' AS subject, meta->>'eventId' AS event_id FROM audit_records ORDER BY position`)).rows;
     for (const subject of new Set(events.map((e) => e.subject))) {
       expect(order.filter((r) => r.subject === subject).map((r) => r.event_id)).toEqual(events.filter((e) => e.subject === subject).map((e) => e.id));
     }

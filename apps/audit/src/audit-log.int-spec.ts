@@ -1,5 +1,7 @@
 import { Topics } from '@airlock/contracts';
 import { verifyStoredChain } from '@airlock/access-log';
+import pino from 'pino';
+import { AuditPublisher, type AuditMessage } from './audit-publisher';
 import { anEnvelope, freshAuditSchema, type AuditSchema } from './audit.test-kit';
 
 let audit: AuditSchema;
@@ -35,21 +37,39 @@ describe('the audit log on real PostgreSQL, as the writer role', () => {
     expect(again).toEqual({ record: first.record, duplicate: true });
     expect(batch.map((r) => r.duplicate)).toEqual([false, true]);
     expect(batch[1].record.position).toBe(batch[0].record.position);
-    const { rows } = await audit.owner.query<{ n: string }>('SELECT count(*) AS n FROM audit_records WHERE event_id = ANY($1)', [[envelope.id, twiceInOne.id]]);
+    const { rows } = await audit.owner.query<{ n: string }>(`SELECT count(*) AS n FROM audit_records WHERE meta->>'eventId' = ANY($1)`, [[envelope.id, twiceInOne.id]]);
     expect(Number(rows[0].n)).toBe(2);
   });
 
-  it('publishes each record once on the audit topic, keyed by request, in the append\'s transaction', async () => {
+  it('publishes each record once on the audit topic, keyed by request, in position order', async () => {
     const log = audit.repository();
+    const topic = `test.audit.${Date.now()}`;
+    const sent: AuditMessage[] = [];
+    const bus = { publish: async (messages: AuditMessage[]) => void sent.push(...messages) };
+    const publisher = new AuditPublisher(log, bus, { topic, batchSize: 50, logger: pino({ level: 'silent' }) });
     const envelope = anEnvelope();
     const { record } = await log.append({ topic: Topics.requestEvents, envelope, recordedAt: at() });
     await log.append({ topic: Topics.requestEvents, envelope, recordedAt: at() });
-    const { rows } = await audit.owner.query<{ key: string; payload: { id: string; data: { position: number; recordHash: string; event: { id: string } } } }>(
-      'SELECT key, payload FROM outbox WHERE event_id = $1', [`audit-${record.position}`],
-    );
-    expect(rows).toHaveLength(1);
-    expect(rows[0].key).toBe(envelope.subject);
-    expect(rows[0].payload.data).toMatchObject({ position: record.position, recordHash: record.recordHash, event: { id: envelope.id } });
+    while ((await publisher.publishOnce()) > 0);
+    const head = await log.head();
+    expect(sent.map((m) => JSON.parse(m.value).data.position)).toEqual(Array.from({ length: head.position }, (_, i) => i + 1));
+    const mine = sent.filter((m) => JSON.parse(m.value).data.eventId === envelope.id);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ topic, key: envelope.subject, headers: { ce_id: `audit-${record.position}`, ce_type: 'airlock.audit.record.v1' } });
+    expect(JSON.parse(mine[0].value).data).toMatchObject({ position: record.position, recordHash: record.recordHash, event: { id: envelope.id } });
+    expect(await publisher.publishOnce()).toBe(0);
+  });
+
+  it('keeps its place when the broker fails, and publishes the same records on the next try', async () => {
+    const log = audit.repository();
+    const topic = `test.audit.failing.${Date.now()}`;
+    await log.append({ topic: Topics.requestEvents, envelope: anEnvelope(), recordedAt: at() });
+    const failing = new AuditPublisher(log, { publish: async () => { throw new Error('broker down'); } }, { topic, logger: pino({ level: 'silent' }) });
+    await expect(failing.publishOnce()).rejects.toThrow('broker down');
+    const sent: AuditMessage[] = [];
+    const working = new AuditPublisher(log, { publish: async (m) => void sent.push(...m) }, { topic, batchSize: 100_000, logger: pino({ level: 'silent' }) });
+    expect(await working.publishOnce()).toBe((await log.head()).position);
+    expect(JSON.parse(sent[0].value).data.position).toBe(1);
   });
 
   it('finds records by request, user, project, file hash, type and time, a page at a time', async () => {

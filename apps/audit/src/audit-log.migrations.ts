@@ -5,6 +5,17 @@ import type { Migration } from '@airlock/database';
 // login role that is a member of this one (AIRLOCK_AUDIT_DATABASE_URL).
 export const AUDIT_WRITER_ROLE = 'airlock_audit_writer';
 
+/** Query fields of a record, as indexed (migration audit-004): queries must use these exact expressions. */
+export const META = {
+  eventId: "(meta->>'eventId')",
+  subject: "(meta->>'subject')",
+  type: "(meta->>'type')",
+  actorId: "(meta->>'actorId')",
+  projectId: "(meta->>'projectId')",
+  time: "(meta->>'time')",
+  fileHashes: "(meta->'fileHashes')",
+} as const;
+
 /**
  * Runs after the event store's migrations (the writer also inserts the audit topic's outbox rows).
  * `audit-001-audit-log` (an earlier, updatable table) is no longer applied; databases that have it
@@ -99,6 +110,44 @@ export const auditLogMigrations: readonly Migration[] = [
         request_id text PRIMARY KEY,
         swept_at timestamptz NOT NULL DEFAULT now()
       );
+    `,
+  },
+  {
+    id: 'audit-004-query-meta-and-publication',
+    sql: `
+      -- One parse of the body per record instead of one per query column (appends were bound by it).
+      -- Still generated: no query field can be changed apart from the hashed body.
+      CREATE FUNCTION audit_record_meta(body text) RETURNS jsonb LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+      DECLARE
+        doc jsonb := body::jsonb;
+        envelope jsonb := doc -> 'envelope';
+      BEGIN
+        RETURN jsonb_build_object(
+          'eventId', envelope ->> 'id', 'topic', doc ->> 'topic', 'type', envelope ->> 'type', 'subject', envelope ->> 'subject',
+          'actorId', envelope #>> '{actor,userId}', 'projectId', envelope #>> '{data,projectId}', 'time', envelope ->> 'time',
+          'fileHashes', jsonb_path_query_array(envelope -> 'data', 'strict $.**.sha256'));
+      END
+      $fn$;
+      ALTER TABLE audit_records
+        DROP COLUMN event_id, DROP COLUMN topic, DROP COLUMN type, DROP COLUMN subject, DROP COLUMN actor_id,
+        DROP COLUMN project_id, DROP COLUMN event_time, DROP COLUMN file_hashes,
+        ADD COLUMN meta jsonb GENERATED ALWAYS AS (audit_record_meta(body)) STORED,
+        ADD CONSTRAINT audit_records_event_id_present CHECK (${META.eventId} IS NOT NULL);
+      CREATE UNIQUE INDEX audit_records_event_id ON audit_records (${META.eventId});
+      CREATE INDEX audit_records_subject ON audit_records (${META.subject}, position);
+      CREATE INDEX audit_records_type ON audit_records (${META.type}, position);
+      CREATE INDEX audit_records_actor ON audit_records (${META.actorId}, position);
+      CREATE INDEX audit_records_project ON audit_records (${META.projectId}, position) WHERE ${META.projectId} IS NOT NULL;
+      CREATE INDEX audit_records_time ON audit_records (${META.time});
+      CREATE INDEX audit_records_file_hashes ON audit_records USING gin (${META.fileHashes} jsonb_path_ops);
+
+      -- The audit topic is published from the chain itself (the table is its own outbox): a cursor
+      -- per topic, advanced after the broker acknowledged. The writer may move it; it is not the log.
+      CREATE TABLE audit_publication (
+        topic text PRIMARY KEY,
+        position bigint NOT NULL CHECK (position >= 0)
+      );
+      GRANT SELECT, INSERT, UPDATE ON audit_publication TO ${AUDIT_WRITER_ROLE};
     `,
   },
 ];

@@ -1,19 +1,23 @@
-import { AUDIT_TABLES, chainHead, nextLink, readChainPages, recordBody, toCheckpoint, type ChainHead, type ChainLink, type Checkpoint } from '@airlock/access-log';
+import { AUDIT_TABLES, GENESIS, chainHead, nextLink, readChainPages, recordBody, toCheckpoint, type ChainHead, type ChainLink, type Checkpoint } from '@airlock/access-log';
 import type { EventEnvelope } from '@airlock/contracts';
 import { SCHEMA_LOCK_KEY, type Db, type DbTx } from '@airlock/database';
-import { auditCheckpointEnvelope, auditRecordEnvelope, toAuditRecord, type AuditRecord } from './audit-record';
+import { META } from './audit-log.migrations';
+import { auditCheckpointEnvelope, toAuditRecord, type AuditRecord } from './audit-record';
 import { filterSql, type AuditFilter, type AuditPageRequest } from './audit-query';
 
 // One global order: appends hold this lock (two-int key space, per schema), so positions have no
 // gaps and each record links to the one committed just before it, across all audit processes.
 const CHAIN_LOCK_CLASS = 0x41550001;
+const PUBLISH_LOCK_CLASS = 0x41550002;
+// 4 parameters a row, well under PostgreSQL's 65,535 per statement.
+const INSERT_CHUNK = 1_000;
 const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json; charset=UTF-8';
 
 export type AppendInput = { topic: string; envelope: EventEnvelope; recordedAt: string };
 export type AppendResult = { record: AuditRecord; duplicate: boolean };
 
 export type AuditLogRepositoryOptions = {
-  /** Where each appended record is published (through the outbox, in the append's transaction). */
+  /** Where checkpoints are published (through the outbox, with the checkpoint's insert). */
   auditTopic: string;
   /** `SET LOCAL ROLE` for write transactions, when the connection itself is not bound to the writer role (embedded). */
   actAs?: string;
@@ -55,13 +59,15 @@ export class AuditLogRepository {
     if (inputs.length === 0) return [];
     return this.write(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock($1, ${SCHEMA_LOCK_KEY})`, [CHAIN_LOCK_CLASS]);
-      const ids = inputs.map((i) => i.envelope.id);
-      const { rows: existing } = await tx.query<LinkRow & { event_id: string }>(
-        `SELECT position, prev_hash, record_hash, body, event_id FROM ${AUDIT_TABLES.records} WHERE event_id = ANY($1::text[])`,
-        [ids],
+      // Known event ids and the chain head in one round trip.
+      const { rows } = await tx.query<LinkRow & { event_id: string | null }>(
+        `SELECT position, prev_hash, record_hash, body, ${META.eventId} AS event_id FROM ${AUDIT_TABLES.records} WHERE ${META.eventId} = ANY($1::text[])
+         UNION ALL (SELECT position, prev_hash, record_hash, NULL, NULL FROM ${AUDIT_TABLES.records} ORDER BY position DESC LIMIT 1)`,
+        [inputs.map((i) => i.envelope.id)],
       );
-      const known = new Map(existing.map((row) => [row.event_id, toAuditRecord(toLink(row))]));
-      let head = await chainHead(tx);
+      const headRow = rows.find((row) => row.event_id === null);
+      const known = new Map(rows.filter((row) => row.event_id !== null).map((row) => [row.event_id as string, toAuditRecord(toLink(row))]));
+      let head: ChainHead = headRow ? { position: Number(headRow.position), recordHash: headRow.record_hash } : GENESIS;
       const appended: { link: ChainLink; record: AuditRecord }[] = [];
       const results = inputs.map((input): AppendResult => {
         const already = known.get(input.envelope.id);
@@ -74,7 +80,7 @@ export class AuditLogRepository {
         head = link;
         return { record, duplicate: false };
       });
-      await this.insert(tx, appended);
+      await this.insert(tx, appended.map((a) => a.link));
       return results;
     });
   }
@@ -149,6 +155,28 @@ export class AuditLogRepository {
     });
   }
 
+  /**
+   * Hands the records after this topic's cursor to `publish` and advances the cursor once it
+   * resolved (the broker acknowledged). One publisher at a time across processes, so records leave
+   * in position order; a crash before the cursor moves publishes them again (consumers dedupe on id).
+   */
+  async publishNext(topic: string, limit: number, publish: (records: AuditRecord[]) => Promise<void>): Promise<number> {
+    return this.write(async (tx) => {
+      const { rows: lock } = await tx.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock($1, ${SCHEMA_LOCK_KEY}) AS locked`, [PUBLISH_LOCK_CLASS]);
+      if (!lock[0].locked) return 0;
+      await tx.query('INSERT INTO audit_publication (topic, position) VALUES ($1, 0) ON CONFLICT (topic) DO NOTHING', [topic]);
+      const { rows: cursor } = await tx.query<{ position: string }>('SELECT position FROM audit_publication WHERE topic = $1', [topic]);
+      const { rows } = await tx.query<LinkRow>(
+        `SELECT position, prev_hash, record_hash, body FROM ${AUDIT_TABLES.records} WHERE position > $1 ORDER BY position LIMIT $2`,
+        [Number(cursor[0].position), limit],
+      );
+      if (rows.length === 0) return 0;
+      await publish(rows.map((row) => toAuditRecord(toLink(row))));
+      await tx.query('UPDATE audit_publication SET position = $2 WHERE topic = $1', [topic, Number(rows[rows.length - 1].position)]);
+      return rows.length;
+    });
+  }
+
   private async flush(): Promise<void> {
     this.flushing = true;
     try {
@@ -173,25 +201,17 @@ export class AuditLogRepository {
     });
   }
 
-  private async insert(tx: DbTx, appended: { link: ChainLink; record: AuditRecord }[]): Promise<void> {
-    if (appended.length === 0) return;
-    const links = appended.map((a) => a.link);
-    await tx.query(
-      `INSERT INTO ${AUDIT_TABLES.records} (position, prev_hash, record_hash, body)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[])`,
-      [links.map((l) => l.position), links.map((l) => l.prevHash), links.map((l) => l.recordHash), links.map((l) => l.body.toString())],
-    );
-    const envelopes = appended.map((a) => auditRecordEnvelope(a.record));
-    await tx.query(
-      `INSERT INTO outbox (event_id, topic, key, payload, headers)
-       SELECT event_id, $2, key, payload, headers FROM unnest($1::text[], $3::text[], $4::jsonb[], $5::jsonb[]) AS t(event_id, key, payload, headers)`,
-      [
-        envelopes.map((e) => e.id),
-        this.options.auditTopic,
-        envelopes.map((e) => e.subject),
-        envelopes.map((e) => JSON.stringify(e)),
-        envelopes.map((e) => JSON.stringify({ 'content-type': CLOUDEVENTS_CONTENT_TYPE, ce_id: e.id, ce_type: e.type })),
-      ],
-    );
+  private async insert(tx: DbTx, links: ChainLink[]): Promise<void> {
+    if (links.length === 0) return;
+    // The audit topic is fed from this table by AuditPublisher: no second copy in the outbox.
+    // Plain parameters, not arrays: pg escapes every quote of a JSON body inside an array literal.
+    for (let i = 0; i < links.length; i += INSERT_CHUNK) {
+      const chunk = links.slice(i, i + INSERT_CHUNK);
+      const values = chunk.map((_, j) => `($${j * 4 + 1}::bigint, $${j * 4 + 2}, $${j * 4 + 3}, $${j * 4 + 4})`).join(', ');
+      await tx.query(
+        `INSERT INTO ${AUDIT_TABLES.records} (position, prev_hash, record_hash, body) VALUES ${values}`,
+        chunk.flatMap((l) => [l.position, l.prevHash, l.recordHash, l.body.toString()]),
+      );
+    }
   }
 }

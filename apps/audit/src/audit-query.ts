@@ -1,3 +1,5 @@
+import { META } from './audit-log.migrations';
+
 // Auditors' filters (issue 5: by request, user, project, file hash, event type, time range) and
 // their SQL. Parsed once at the edge; the SQL only ever sees bound parameters.
 export type AuditFilter = {
@@ -89,7 +91,7 @@ export function filterAsStrings(filter: AuditFilter): Record<string, string> {
   return Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, String(v)]));
 }
 
-/** WHERE clause over `audit_records` for a filter; parameters numbered from `$1`. */
+/** WHERE clause over `audit_records` for a filter, on the indexed expressions; parameters numbered from `$1`. */
 export function filterSql(filter: AuditFilter): { where: string; params: unknown[] } {
   const params: unknown[] = [];
   const conditions: string[] = [];
@@ -97,17 +99,17 @@ export function filterSql(filter: AuditFilter): { where: string; params: unknown
     params.push(value);
     return `$${params.length}`;
   };
-  if (filter.requestId !== undefined) conditions.push(`subject = ${bind(filter.requestId)}`);
-  if (filter.userId !== undefined) conditions.push(`actor_id = ${bind(filter.userId)}`);
+  if (filter.requestId !== undefined) conditions.push(`${META.subject} = ${bind(filter.requestId)}`);
+  if (filter.userId !== undefined) conditions.push(`${META.actorId} = ${bind(filter.userId)}`);
   if (filter.projectId !== undefined) {
     // Only some events name the project (request created, access events): the rest follow their request.
     const p = bind(filter.projectId);
-    conditions.push(`(project_id = ${p} OR subject IN (SELECT subject FROM audit_records WHERE project_id = ${p} AND type LIKE 'airlock.request.%'))`);
+    conditions.push(`(${META.projectId} = ${p} OR ${META.subject} IN (SELECT ${META.subject} FROM audit_records WHERE ${META.projectId} = ${p} AND ${META.type} LIKE 'airlock.request.%'))`);
   }
-  if (filter.fileHash !== undefined) conditions.push(`file_hashes @> jsonb_build_array(${bind(filter.fileHash)}::text)`);
-  if (filter.type !== undefined) conditions.push(`type = ${bind(filter.type)}`);
-  if (filter.since !== undefined) conditions.push(`event_time >= ${bind(filter.since)}`);
-  if (filter.until !== undefined) conditions.push(`event_time < ${bind(filter.until)}`);
+  if (filter.fileHash !== undefined) conditions.push(`${META.fileHashes} @> jsonb_build_array(${bind(filter.fileHash)}::text)`);
+  if (filter.type !== undefined) conditions.push(`${META.type} = ${bind(filter.type)}`);
+  if (filter.since !== undefined) conditions.push(`${META.time} >= ${bind(filter.since)}`);
+  if (filter.until !== undefined) conditions.push(`${META.time} < ${bind(filter.until)}`);
   if (filter.fromPosition !== undefined) conditions.push(`position >= ${bind(filter.fromPosition)}`);
   if (filter.toPosition !== undefined) conditions.push(`position <= ${bind(filter.toPosition)}`);
   return { where: conditions.length ? conditions.join(' AND ') : 'TRUE', params };

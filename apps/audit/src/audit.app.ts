@@ -12,6 +12,7 @@ import { AuditLogRepository } from './audit-log.repository';
 import { auditLogMigrations } from './audit-log.migrations';
 import { AuditWorker } from './audit.worker';
 import { AuditorAccess } from './auditor-access';
+import { AuditPublisher } from './audit-publisher';
 import { assertAppendOnlyWriter, createAuditWriterDb } from './audit-writer-db';
 import { Checkpointer } from './checkpointer';
 import { RetentionSweeper, retentionEnabled } from './retention/retention-sweeper';
@@ -56,7 +57,12 @@ export async function startAudit(infra: Infra, config: AirlockConfig, logger: Lo
   const log = new AuditLogRepository(writer.db, { auditTopic: audit.auditTopic, actAs: writer.actAs });
   const checkpointer = new Checkpointer(log, loadSigningKey(audit.signingKey, config.dataDir, logger), { ...audit.checkpoint, logger });
   const access = new AuditorAccess(infra.accessLog);
-  const worker = new AuditWorker(log, logger, (n) => checkpointer.notifyAppended(n));
+  const publisher = new AuditPublisher(log, infra.bus, { topic: audit.auditTopic, logger });
+  const worker = new AuditWorker(log, logger, (n) => {
+    checkpointer.notifyAppended(n);
+    publisher.notify();
+  });
+  publisher.start();
   const subscription = await infra.bus.subscribe({ groupId: audit.consumer.groupId, topics: audit.consumer.topics, fromBeginning: true, handler: (m) => worker.onMessage(m) });
   checkpointer.start();
   const sweeper = retentionEnabled(audit.retention.days)
@@ -79,6 +85,7 @@ export async function startAudit(infra: Infra, config: AirlockConfig, logger: Lo
     url: http.url,
     async close() {
       await subscription.stop();
+      await publisher.stop();
       await sweeper?.stop();
       await checkpointer.stop();
       await http.close();

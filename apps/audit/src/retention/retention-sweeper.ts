@@ -5,6 +5,7 @@ import type { RequestCommandHandler } from '@airlock/runtime';
 import type { ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
 import type { RetentionDays } from '../audit.config';
+import { META } from '../audit-log.migrations';
 import { RETAINED_STATUSES, retentionDecision, terminalEventType, type ExpiringObject } from './retention.policy';
 
 export { retentionEnabled } from './retention.policy';
@@ -90,12 +91,12 @@ export class RetentionSweeper {
     const conditions = RETAINED_STATUSES.flatMap((status) => {
       const days = this.deps.retention[status];
       if (days === undefined) return [];
-      return [`(r.type LIKE ${bind(`${terminalEventType(status)}%`)} AND r.event_time <= ${bind(new Date(now.getTime() - days * DAY_MS).toISOString())})`];
+      return [`(${META.type} LIKE ${bind(`${terminalEventType(status)}%`)} AND ${META.time} <= ${bind(new Date(now.getTime() - days * DAY_MS).toISOString())})`];
     });
     if (conditions.length === 0) return [];
     const { rows } = await this.deps.db.query<{ subject: string }>(
-      `SELECT DISTINCT r.subject FROM audit_records r
-       WHERE (${conditions.join(' OR ')}) AND NOT EXISTS (SELECT 1 FROM audit_retention_swept s WHERE s.request_id = r.subject)
+      `SELECT DISTINCT ${META.subject} AS subject FROM audit_records
+       WHERE (${conditions.join(' OR ')}) AND NOT EXISTS (SELECT 1 FROM audit_retention_swept s WHERE s.request_id = ${META.subject})
        LIMIT ${bind(this.deps.batchSize ?? 200)}`,
       params,
     );
