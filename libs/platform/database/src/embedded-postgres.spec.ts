@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createDb, type Db } from './db';
 import { DatabaseUnavailableError, MigrationChangedError } from './database.errors';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
@@ -74,6 +77,27 @@ describe('embedded postgres (PGlite over the wire protocol)', () => {
       expect(rows).toEqual([{ gadgets: null }]);
     });
   });
+});
+
+describe('embedded postgres with a data directory', () => {
+  it('keeps its data across a restart', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'airlock-pglite-'));
+    try {
+      for (const step of ['write', 'read'] as const) {
+        const embedded = await startEmbeddedPostgres({ dataDir });
+        const db = createDb({ url: embedded.url, max: 1 });
+        try {
+          if (step === 'write') await runMigrations(db, [{ id: 'spec-kept', sql: "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')" }]);
+          else expect((await db.query('SELECT v FROM kept')).rows).toEqual([{ v: 'still here' }]);
+        } finally {
+          await db.close();
+          await embedded.stop();
+        }
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('a database that cannot be reached', () => {
