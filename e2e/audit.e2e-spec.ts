@@ -46,7 +46,7 @@ async function auditGet(pathAndQuery: string, token = auditorToken): Promise<Res
 async function auditJson<T>(pathAndQuery: string): Promise<T> {
   const response = await auditGet(pathAndQuery);
   const body = await response.json();
-  if (!response.ok) throw new ApiError(response.status, body);
+  if (!response.ok) throw new ApiError(response.status, body as ApiError["body"]);
   return body as T;
 }
 
