@@ -1,0 +1,16 @@
+import type { FileResult } from '@airlock/disclosure-rules';
+
+/**
+ * One line of --json output: {"file","verdict","findings":[{"rule","cells","message"}]}, each
+ * finding also with its own verdict; the file's detected type, its supporting role and what
+ * ACRO said about it when known. Cells carry positions and labels, never values.
+ */
+export const jsonLine = (result: FileResult): string =>
+  JSON.stringify({
+    file: result.name,
+    verdict: result.verdict,
+    findings: result.findings.map((f) => ({ rule: f.rule, verdict: f.verdict, cells: f.cells, message: f.message })),
+    type: result.fileType.kind,
+    ...(result.supporting ? { supporting: result.supporting } : {}),
+    ...(result.acro ? { acro: { outputId: result.acro.outputId, status: result.acro.status, type: result.acro.type, comments: result.acro.comments, exception: result.acro.exception } } : {}),
+  });
