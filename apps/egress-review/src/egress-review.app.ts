@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { ReleaseWorker } from './release.worker';
 import { ReleaseRecordController } from './release-record.controller';
 import { ReleaseRecordWriter } from './release-record.writer';
+import { startWebhookNotifications } from './notifications/webhook-notifications';
 import { ReviewReadModel, reviewReadModelMigrations } from './review-read-model';
 import { REVIEW_DEPS, ReviewsController, type ReviewDeps } from './reviews.controller';
 
@@ -51,6 +52,8 @@ export async function startEgressReview(infra: Infra, config: AirlockConfig, log
     await infra.bus.subscribe({ groupId: 'airlock.egress-review.revocation', topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => revocation.onMessage(m) }),
     await infra.bus.subscribe({ groupId: 'airlock.egress-review.release-record', topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => releaseRecords.onMessage(m) }),
   ];
+  const webhooks = await startWebhookNotifications(infra, config, requests, logger);
+  if (webhooks) subscriptions.push(webhooks);
   const metrics = createMetrics('egress-review');
   const deps: ReviewDeps = { requests, registry, readModel, clock: () => new Date() };
   const http = await startHttpService({

@@ -1,14 +1,14 @@
 import { Readable } from 'node:stream';
-import { MalformedEnvelopeError, parseEnvelope, toDomainEvent, wireType, type EventEnvelope } from '@airlock/contracts';
+import { toDomainEvent, wireType, type EventEnvelope } from '@airlock/contracts';
 import { PermanentMessageError, type IdempotentConsumer, type ReceivedMessage } from '@airlock/messaging';
 import { recordedEvents, releaseRecordDocument, releaseRecordKeys, type RecordedEvent, type ReleaseRecordFormat } from '@airlock/release-record';
-import type { RequestCommandHandler } from '@airlock/runtime';
+import { onceForEvents, type RequestCommandHandler } from '@airlock/runtime';
 import type { ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
 
 // The facts that change a release record: the release itself, then a revocation and each object
 // it withdraws, so the stored copy always tells what became of the release.
-const TRIGGERS = new Set([wireType('RequestReleased'), wireType('RequestRevoked'), wireType('ReleasedFileWithdrawn')]);
+const TRIGGERS = [wireType('RequestReleased'), wireType('RequestRevoked'), wireType('ReleasedFileWithdrawn')];
 const MAX_RECORD_BYTES = 64 * 1024 ** 2;
 
 /** Stored envelopes as the release record reads them. */
@@ -38,15 +38,7 @@ export class ReleaseRecordWriter {
   ) {}
 
   async onMessage(message: ReceivedMessage): Promise<void> {
-    let envelope: EventEnvelope;
-    try {
-      envelope = parseEnvelope(message.value);
-    } catch (error) {
-      if (error instanceof MalformedEnvelopeError) throw new PermanentMessageError(error.message, { cause: error });
-      throw error;
-    }
-    if (!TRIGGERS.has(envelope.type)) return;
-    await this.consumer.handle(envelope.id, () => this.write(envelope.subject));
+    await onceForEvents(TRIGGERS, this.consumer, (e) => this.write(e.subject))(message);
   }
 
   async write(requestId: string): Promise<void> {

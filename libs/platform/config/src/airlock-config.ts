@@ -29,6 +29,13 @@ const EnvSchema = z.object({
   AIRLOCK_PUBLIC_INGRESS_URL: z.string().url().optional(),
   AIRLOCK_REQUIRED_APPROVALS: z.coerce.number().int().min(1).max(10).default(2),
   AIRLOCK_MIN_CELL_COUNT: z.coerce.number().int().min(1).default(10),
+  // Webhooks (egress-review): where notable request events are POSTed, signed with the secret.
+  AIRLOCK_WEBHOOK_URLS: z.string().optional(),
+  AIRLOCK_WEBHOOK_SECRET: z.string().min(16).optional(),
+  AIRLOCK_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  AIRLOCK_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  AIRLOCK_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(1).max(60_000).default(1000),
+  AIRLOCK_WEBHOOK_MAX_BACKOFF_MS: z.coerce.number().int().min(1).max(600_000).default(30_000),
   AIRLOCK_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AIRLOCK_HOST: z.string().default('127.0.0.1'),
   AIRLOCK_INGRESS_PORT: port.default(3000),
@@ -50,6 +57,8 @@ export type AirlockConfig = {
   limits: { maxUploadBytes: number; downloadLinkSeconds: number };
   policy: { requiredApprovals: number; minCellCount: number };
   logLevel: z.infer<typeof EnvSchema>['AIRLOCK_LOG_LEVEL'];
+  /** Empty `urls`: no webhooks. Each delivery is tried `maxAttempts` times with capped exponential back-off. */
+  webhooks: { urls: string[]; secret?: string; maxAttempts: number; timeoutMs: number; backoff: { initialMs: number; maxMs: number } };
   http: { host: string; ports: { ingress: number; egressReview: number; audit: number; disclosureCheck: number }; publicUrls: { ingress?: string } };
 };
 
@@ -70,6 +79,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.AIRLOCK_OIDC_ISSUER && !e.AIRLOCK_OIDC_JWKS_URL) {
     throw new ConfigError('Invalid configuration: AIRLOCK_OIDC_ISSUER needs AIRLOCK_OIDC_JWKS_URL');
   }
+  const webhookUrls = (e.AIRLOCK_WEBHOOK_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  const notHttp = webhookUrls.find((u) => !URL.canParse(u) || !['http:', 'https:'].includes(new URL(u).protocol));
+  if (notHttp) throw new ConfigError(`Invalid configuration: AIRLOCK_WEBHOOK_URLS: ${JSON.stringify(notHttp)} is not an http(s) URL`);
+  // Unsigned notifications could be forged by anyone who can reach the receiver.
+  if (webhookUrls.length > 0 && !e.AIRLOCK_WEBHOOK_SECRET) throw new ConfigError('Invalid configuration: AIRLOCK_WEBHOOK_URLS needs AIRLOCK_WEBHOOK_SECRET');
   return {
     database: { url: e.AIRLOCK_DATABASE_URL },
     dataDir: e.AIRLOCK_DATA_DIR,
@@ -95,6 +109,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     limits: { maxUploadBytes: e.AIRLOCK_MAX_UPLOAD_BYTES, downloadLinkSeconds: e.AIRLOCK_DOWNLOAD_LINK_SECONDS },
     policy: { requiredApprovals: e.AIRLOCK_REQUIRED_APPROVALS, minCellCount: e.AIRLOCK_MIN_CELL_COUNT },
     logLevel: e.AIRLOCK_LOG_LEVEL,
+    webhooks: {
+      urls: webhookUrls,
+      secret: e.AIRLOCK_WEBHOOK_SECRET,
+      maxAttempts: e.AIRLOCK_WEBHOOK_MAX_ATTEMPTS,
+      timeoutMs: e.AIRLOCK_WEBHOOK_TIMEOUT_MS,
+      backoff: { initialMs: e.AIRLOCK_WEBHOOK_BACKOFF_MS, maxMs: Math.max(e.AIRLOCK_WEBHOOK_BACKOFF_MS, e.AIRLOCK_WEBHOOK_MAX_BACKOFF_MS) },
+    },
     http: {
       host: e.AIRLOCK_HOST,
       ports: {
