@@ -1,0 +1,78 @@
+import os from 'node:os';
+import path from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { realStack } from '@airlock/testing';
+import { buildReport, formatReport, writeReport } from './lib/report';
+import { deletePrefix, STORE_UPLOAD, storeClientConfig } from './lib/s3';
+import { ensureTestFile } from './lib/test-file';
+import { GiB } from './lib/units';
+import { DirectUploadBench } from './upload/direct-upload.bench';
+import { IngressUploadBench } from './upload/ingress-upload.bench';
+import type { UploadMeasurement } from './upload/upload-measurement';
+
+// `npm run bench` (via bench/run.sh, which starts the real stack first): a file uploaded through
+// ingress into the S3 server, against the same file uploaded straight to that server with
+// lib-storage, alternating sides. Prints a table and writes bench/out/upload.json.
+//
+//   AIRLOCK_BENCH_BYTES   file size in bytes (default 1 GiB; e.g. 67108864 for a quick run)
+//   AIRLOCK_BENCH_RUNS    uploads per side (default 3, at least 2)
+
+const OUT_DIR = path.join(__dirname, 'out');
+
+function positiveInt(name: string, fallback: number, min = 1): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < min) throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
+  return value;
+}
+
+async function main(): Promise<void> {
+  const bytes = positiveInt('AIRLOCK_BENCH_BYTES', GiB);
+  const runsPerSide = positiveInt('AIRLOCK_BENCH_RUNS', 3, 2);
+  const stack = realStack();
+  const bucketPrefix = process.env.AIRLOCK_S3_BUCKET_PREFIX || 'airlock-';
+  const bucket = `${bucketPrefix}draft`;
+  const directKeys = 'bench/direct-upload/';
+
+  const file = ensureTestFile(OUT_DIR, bytes);
+  const loadAtStart = os.loadavg()[0];
+  const clientConfig = storeClientConfig(stack);
+  const s3 = new S3Client(clientConfig);
+  // Ingress first: it creates the buckets if this S3 server has none yet.
+  const ingress = await IngressUploadBench.start({ stack, s3, bucketPrefix, logLevel: process.env.AIRLOCK_LOG_LEVEL || 'warn' });
+  const measurements: UploadMeasurement[] = [];
+  try {
+    const direct = new DirectUploadBench({ outDir: OUT_DIR, client: clientConfig, s3, bucket, keyPrefix: directKeys, ...STORE_UPLOAD });
+    const sides = [(run: number) => direct.upload(file, run), (run: number) => ingress.upload(file, run)];
+    process.stderr.write(`ingress pid ${ingress.pid}; ${runsPerSide} uploads per side\n`);
+    for (let run = 1; run <= runsPerSide; run++) {
+      // direct, ingress | ingress, direct | ...: neither side always gets the warmer cache.
+      for (const upload of run % 2 ? sides : [...sides].reverse()) measurements.push(await upload(run));
+    }
+  } finally {
+    await ingress.stop();
+    await deletePrefix(s3, bucket, directKeys); // whatever a failed run left behind
+    s3.destroy();
+  }
+
+  const report = buildReport(
+    {
+      machine: { cpus: os.availableParallelism(), loadAverage1m: { start: loadAtStart, end: os.loadavg()[0] } },
+      file: { path: path.relative(process.cwd(), file.path), bytes: file.bytes, sha256: file.sha256 },
+      s3: { endpoint: stack.s3.endpoint, bucket, partSizeBytes: STORE_UPLOAD.partSize, queueSize: STORE_UPLOAD.queueSize },
+      runsPerSide,
+      ingressPeakResetPerRun: ingress.peakResets,
+    },
+    measurements,
+  );
+  process.stdout.write(formatReport(report));
+  const json = path.join(OUT_DIR, 'upload.json');
+  writeReport(json, report);
+  process.stdout.write(`written to ${path.relative(process.cwd(), json)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
