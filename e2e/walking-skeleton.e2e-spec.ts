@@ -93,7 +93,9 @@ describe('a safe table, from upload to release', () => {
     const bytes = Buffer.from(await download.arrayBuffer());
     expect(bytes.equals(Buffer.from(SAFE_TABLE))).toBe(true);
     expect(download.headers.get('x-content-sha256')).toBe(sha256(SAFE_TABLE));
-    expect(await airlock.keysIn('released', `requests/${request.requestId}/`)).toHaveLength(1);
+    // The released file; the release record and its RO-Crate are written next to it.
+    const outputs = (await airlock.keysIn('released', `requests/${request.requestId}/`)).filter((k) => !/\/(release-record|ro-crate-metadata)\.json$/.test(k));
+    expect(outputs).toHaveLength(1);
   });
 
   it('leaves a complete, ordered, verifiable audit trail, also on the audit topic', async () => {
