@@ -91,7 +91,9 @@ const outputFindings = (output: AcroOutput, file: AcroOutput['files'][number], t
   const findings: Finding[] = [];
   if (checksum === null) {
     findings.push(finding('archive', 'review', `ACRO's checksum for this file is missing, so it cannot be shown to be the file ACRO checked (${output.uid}).`));
-  } else if (target.sha256 !== null && target.sha256 !== checksum) {
+  } else if (target.sha256 === null) {
+    findings.push(finding('archive', 'review', `The file is too large to verify against ACRO's checksum here, so it cannot be shown to be the file ACRO checked (${output.uid}).`));
+  } else if (target.sha256 !== checksum) {
     findings.push(finding('archive', 'fail', `The file does not match ACRO's checksum: it changed after ACRO checked it, so ACRO's results for ${output.uid} do not apply.`));
   }
   return [...findings, ...dropCovered(carriedFindings(output, file), target.findings)];

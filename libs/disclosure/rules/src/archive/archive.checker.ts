@@ -25,6 +25,9 @@ export type ArchiveContext = MemberContext & {
 };
 
 const CHECKSUM_CAPTURE_BYTES = 1024;
+// ACRO outputs are tables and figures; members past this size are not hashed (SHA-256 in
+// JavaScript would cost more than every rule), so ACRO cannot vouch for them inside an archive.
+const MEMBER_HASH_BYTES = 64 << 20;
 
 /**
  * A zip archive or an xlsx workbook, streamed once: every member is checked like a file (nested
@@ -71,9 +74,9 @@ const checkMember = async (
   context: ArchiveContext,
   budget: ArchiveBudget,
 ): Promise<TrackedFile> => {
-  // Every member is hashed: an ACRO results folder inside the archive names its checksums only at the end.
+  // Members are hashed: an ACRO results folder inside the archive may name them only later.
   const captureUpTo = /(^|\/)results\.json$/i.test(name) ? ACRO_RESULTS_CAPTURE_BYTES : /(^|\/)checksums\/[^/]+\.txt$/i.test(name) ? CHECKSUM_CAPTURE_BYTES : 0;
-  const tracked = trackStream(content, { hash: true, captureUpTo });
+  const tracked = trackStream(content, { hash: true, captureUpTo, hashUpTo: MEMBER_HASH_BYTES });
   const check = await context.checkMember(name, tracked.stream, policy, { depth: context.depth + 1, budget, evidence: null });
   const seen = await tracked.finish();
   return { name, findings: check.findings, ...seen };

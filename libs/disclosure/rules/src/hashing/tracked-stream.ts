@@ -1,8 +1,13 @@
 import { Sha256 } from './sha256';
 
-export type TrackOptions = { hash: boolean; captureUpTo: number };
+export type TrackOptions = {
+  hash: boolean;
+  captureUpTo: number;
+  /** Stop hashing past this many bytes (the digest is then null): hashing costs more than checking. */
+  hashUpTo?: number;
+};
 
-/** What was seen of a stream: its SHA-256 and, for small files, the bytes themselves. */
+/** What was seen of a stream: its SHA-256 (null when not hashed) and, for small files, the bytes themselves. */
 export type TrackedBytes = { sha256: string | null; captured: Uint8Array | null };
 
 /**
@@ -10,13 +15,16 @@ export type TrackedBytes = { sha256: string | null; captured: Uint8Array | null 
  * consumer left unread, so the hash covers every byte (ACRO checksums are over whole files).
  */
 export const trackStream = (source: AsyncIterable<Uint8Array>, options: TrackOptions) => {
-  const hash = options.hash ? new Sha256() : null;
+  let hash = options.hash ? new Sha256() : null;
+  let seenBytes = 0;
   const captured: Uint8Array[] = [];
   let capturedBytes = 0;
   let overflow = false;
   const iterator = source[Symbol.asyncIterator]();
   let done = false;
   const see = (chunk: Uint8Array): void => {
+    seenBytes += chunk.length;
+    if (options.hashUpTo !== undefined && seenBytes > options.hashUpTo) hash = null;
     hash?.update(chunk);
     if (overflow || options.captureUpTo === 0) return;
     if (capturedBytes + chunk.length > options.captureUpTo) {

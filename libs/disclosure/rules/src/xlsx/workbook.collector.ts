@@ -1,10 +1,19 @@
 import type { DisclosurePolicy } from '../disclosure.policy';
-import { XmlTokenizer, type XmlEvent } from './xml.tokenizer';
+import { XmlReadError, XmlTokenizer, type XmlEvent } from './xml.tokenizer';
 
 /** A cell as stored: its text, or the index of a shared string (resolved when all parts are read). */
 type RawCell = string | number;
-type RawRow = { index: number; cells: RawCell[] };
-type SheetData = { rows: RawRow[]; cells: number; tooLarge: boolean; formulas: string[]; formulaCount: number };
+/**
+ * A sheet's cells until the shared strings are known. Each row is one string of cells
+ * `<column>\u0001<s|t><index or text>\u0002` (characters XML 1.0 cannot carry), three times
+ * smaller than arrays of cells: a sheet of maxTableCells must fit in memory many times over.
+ */
+type SheetData = { rowIndex: number[]; rowText: string[]; width: number; cells: number; tooLarge: boolean; formulas: string[]; formulaCount: number };
+
+const CELL = '\u0001';
+const END = '\u0002';
+// Excel's last column is XFD: a reference beyond it is not a cell (and would size a row at will).
+const MAX_COLUMNS = 16_384;
 
 export type WorkbookSheet = {
   name: string;
@@ -76,11 +85,11 @@ export class WorkbookCollector {
   }
 
   async readWorksheet(path: string, content: AsyncIterable<Uint8Array>): Promise<void> {
-    const sheet: SheetData = { rows: [], cells: 0, tooLarge: false, formulas: [], formulaCount: 0 };
+    const sheet: SheetData = { rowIndex: [], rowText: [], width: 0, cells: 0, tooLarge: false, formulas: [], formulaCount: 0 };
     this.sheetsByPath.set(path, sheet);
     const limit = this.policy.maxTableCells + extraCells(this.policy);
     const cell = { column: 0, type: '', value: '', formula: null as string | null, inline: '' };
-    let row: RawRow | null = null;
+    let row: number | null = null; // position of the current row in rowIndex / rowText
     let nextRow = 0;
     let nextColumn = 0;
     let field: 'v' | 'f' | 't' | null = null;
@@ -89,12 +98,15 @@ export class WorkbookCollector {
       if (event.kind === 'open') {
         if (event.name === 'row') {
           const index = event.attributes.r ? Number(event.attributes.r) - 1 : nextRow;
-          row = { index, cells: [] };
+          if (!Number.isInteger(index) || index < 0) throw new XmlReadError('A row of the sheet has an invalid number.');
+          row = sheet.rowIndex.length;
+          sheet.rowIndex.push(index);
+          sheet.rowText.push('');
           nextRow = index + 1;
           nextColumn = 0;
-          sheet.rows.push(row);
         } else if (event.name === 'c') {
           cell.column = event.attributes.r ? columnIndex(event.attributes.r) : nextColumn;
+          if (cell.column < 0 || cell.column >= MAX_COLUMNS) throw new XmlReadError("A cell lies beyond Excel's last column.");
           cell.type = event.attributes.t ?? 'n';
           cell.value = '';
           cell.formula = null;
@@ -107,11 +119,14 @@ export class WorkbookCollector {
         }
       } else if (event.kind === 'close') {
         if (event.name === 'c' && row !== null) {
-          row.cells[cell.column] = cellValue(cell);
-          if (cell.formula !== null && sheet.formulaCount++ < LISTED_FORMULAS) sheet.formulas.push(a1(row.index, cell.column));
+          const value = cellValue(cell);
+          sheet.rowText[row] += `${cell.column}${CELL}${typeof value === 'number' ? `s${value}` : `t${value.split(CELL).join('\uFFFD').split(END).join('\uFFFD')}`}${END}`;
+          sheet.width = Math.max(sheet.width, cell.column + 1);
+          if (cell.formula !== null && sheet.formulaCount++ < LISTED_FORMULAS) sheet.formulas.push(a1(sheet.rowIndex[row], cell.column));
           if (++sheet.cells > limit) {
             sheet.tooLarge = true;
-            sheet.rows = [];
+            sheet.rowIndex = [];
+            sheet.rowText = [];
           }
         } else if (event.name === 'v' || event.name === 'f' || event.name === 't') field = null;
       } else if (field === 'v') cell.value += event.text;
@@ -133,12 +148,15 @@ export class WorkbookCollector {
   }
 
   private *textRows(data: SheetData): Generator<string[]> {
-    const rows = [...data.rows].sort((a, b) => a.index - b.index);
-    for (const row of rows) {
-      const out = new Array<string>(row.cells.length);
-      for (let i = 0; i < row.cells.length; i++) {
-        const raw = row.cells[i];
-        out[i] = raw === undefined ? '' : typeof raw === 'number' ? this.strings[raw] ?? '[unread text]' : raw;
+    const order = data.rowIndex.map((index, at) => [index, at]).sort((a, b) => a[0] - b[0]);
+    for (const [, at] of order) {
+      // A sheet stores no empty trailing cells: every row is as wide as the widest, like a CSV export.
+      const out = new Array<string>(data.width).fill('');
+      for (const entry of data.rowText[at].split(END)) {
+        const sep = entry.indexOf(CELL);
+        if (sep < 0) continue;
+        const value = entry.slice(sep + 2);
+        out[Number(entry.slice(0, sep))] = entry[sep + 1] === 's' ? this.strings[Number(value)] ?? '[unread text]' : value;
       }
       yield out;
     }
@@ -201,9 +219,16 @@ const resolveTarget = (target: string): string => {
 };
 
 async function* xmlEvents(content: AsyncIterable<Uint8Array>): AsyncGenerator<XmlEvent> {
-  const decoder = new TextDecoder('utf-8');
+  const decoder = new TextDecoder('utf-8', { fatal: true });
   const tokenizer = new XmlTokenizer();
-  for await (const chunk of content) yield* tokenizer.push(decoder.decode(chunk, { stream: true }));
-  yield* tokenizer.push(decoder.decode());
+  const decode = (chunk?: Uint8Array): string => {
+    try {
+      return chunk === undefined ? decoder.decode() : decoder.decode(chunk, { stream: true });
+    } catch {
+      throw new XmlReadError('The part is not UTF-8 text.');
+    }
+  };
+  for await (const chunk of content) yield* tokenizer.push(decode(chunk));
+  yield* tokenizer.push(decode());
   yield* tokenizer.end();
 }

@@ -5,6 +5,7 @@ import { DEFAULT_POLICY } from '../disclosure.policy';
 import type { FileCheckResult } from '../disclosure.types';
 import { checkFile } from '../file.checker';
 import { chunked, utf8 } from '../testing/byte-source.fixture';
+import { buildWorkbook, type SheetCell, type SheetSpec } from '../testing/workbook.builder';
 import { buildZip } from '../testing/zip.builder';
 import { XmlTokenizer, type XmlEvent } from './xml.tokenizer';
 
@@ -12,45 +13,9 @@ const deflate = (data: Uint8Array): Uint8Array => deflateRawSync(data);
 const summary = (result: FileCheckResult): string[] => result.findings.map((f) => `${f.rule} ${f.verdict}: ${f.message}`);
 
 const NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"';
-const REL_NS = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"';
 
-type Cell = string | number;
-/** A sheet as Excel writes it: strings as shared-string indexes. */
-const sheetXml = (rows: Cell[][], strings: string[]): string => {
-  const cols = 'ABCDEFGHIJ';
-  const cell = (value: Cell, r: number, c: number): string => {
-    const ref = `${cols[c]}${r + 1}`;
-    if (typeof value === 'number') return `<c r="${ref}"><v>${value}</v></c>`;
-    if (value.startsWith('=')) return `<c r="${ref}"><f>${value.slice(1)}</f><v>12</v></c>`;
-    if (!strings.includes(value)) strings.push(value);
-    return `<c r="${ref}" t="s"><v>${strings.indexOf(value)}</v></c>`;
-  };
-  return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet ${NS}><sheetData>${rows
-    .map((row, r) => `<row r="${r + 1}">${row.map((v, c) => cell(v, r, c)).join('')}</row>`)
-    .join('')}</sheetData></worksheet>`;
-};
-
-/** An Excel-like workbook: sheets first, shared strings after them (Excel's zip order). */
-const workbook = (sheets: { name: string; rows: Cell[][]; state?: string }[], extra: Record<string, string> = {}): Uint8Array => {
-  const strings: string[] = [];
-  const sheetParts = sheets.map((s, i) => ({ name: `xl/worksheets/sheet${i + 1}.xml`, data: sheetXml(s.rows, strings) }));
-  const sst = `<sst ${NS} count="${strings.length}" uniqueCount="${strings.length}">${strings.map((s) => `<si><t>${s.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</t></si>`).join('')}</sst>`;
-  const parts: Record<string, string> = {
-    '[Content_Types].xml': '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
-    '_rels/.rels': '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"/>',
-    'xl/workbook.xml': `<workbook ${NS} ${REL_NS}><sheets>${sheets
-      .map((s, i) => `<sheet name="${s.name}" sheetId="${i + 1}"${s.state ? ` state="${s.state}"` : ''} r:id="rId${i + 1}"/>`)
-      .join('')}</sheets></workbook>`,
-    'xl/_rels/workbook.xml.rels': `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${sheets
-      .map((_, i) => `<Relationship Id="rId${i + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet${i + 1}.xml"/>`)
-      .join('')}</Relationships>`,
-    ...Object.fromEntries(sheetParts.map((p) => [p.name, p.data])),
-    'xl/sharedStrings.xml': sst,
-    'xl/styles.xml': `<styleSheet ${NS}/>`,
-    ...extra,
-  };
-  return buildZip(Object.entries(parts).map(([name, data]) => ({ name, data: utf8(data), method: 'deflate' })), { deflate });
-};
+type Cell = SheetCell;
+const workbook = (sheets: SheetSpec[], extra: Record<string, string> = {}): Uint8Array => buildWorkbook(sheets, { deflate, extra });
 
 const check = (bytes: Uint8Array, name = 'tables.xlsx', policy = DEFAULT_POLICY): Promise<FileCheckResult> => checkFile(name, chunked(bytes, 333), policy);
 
@@ -95,7 +60,7 @@ describe('xlsx: each sheet is a table', () => {
   });
 
   it('judges a formula by the value Excel cached for it, and has a checker confirm the formula', async () => {
-    const rows: Cell[][] = [['age', 'A', 'Total'], ['18-40', 25, '=B2'], ['41+', 40, 35]];
+    const rows: Cell[][] = [['age', 'A', 'Total'], ['18-40', 25, { formula: 'B2', cached: '25' }], ['41+', 40, 35]];
     expect(summary(await check(workbook([{ name: 'T', rows }])))).toEqual([
       'file-type review: sheet "T": 1 cell holds a formula (C2); formulas can link outside the workbook or refer to hidden cells, so a checker confirms them.',
     ]);
@@ -133,6 +98,8 @@ describe('xlsx: malformed workbooks go to review', () => {
   it.each([
     ['a sheet that is not XML', '<worksheet><sheetData><row><c r="A1"'],
     ['a document type declaration (entity expansion)', '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]><worksheet/>'],
+    ['a cell beyond the last column (a row sized at will)', `<worksheet ${NS}><sheetData><row r="1"><c r="ZZZZZZZ1"><v>1</v></c></row></sheetData></worksheet>`],
+    ['two root elements', `<worksheet ${NS}/><worksheet ${NS}/>`],
   ])('%s', async (_name, xml) => {
     const bytes = buildZip(
       [

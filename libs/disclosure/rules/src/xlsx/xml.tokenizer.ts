@@ -36,6 +36,8 @@ export const decodeEntities = (text: string): string =>
  */
 export class XmlTokenizer {
   private pending = '';
+  private depth = 0;
+  private rootSeen = false;
 
   push(text: string): XmlEvent[] {
     const events: XmlEvent[] = [];
@@ -44,7 +46,7 @@ export class XmlTokenizer {
     while (at < buffer.length) {
       const lt = buffer.indexOf('<', at);
       if (lt < 0) break;
-      if (lt > at) events.push({ kind: 'text', text: decodeEntities(buffer.slice(at, lt)) });
+      if (lt > at) this.text(buffer.slice(at, lt), events);
       at = lt;
       const end = this.tokenEnd(buffer, lt);
       if (end < 0) break;
@@ -56,7 +58,7 @@ export class XmlTokenizer {
       // Text with no tag after it yet: emit what cannot be part of an entity.
       const amp = buffer.lastIndexOf('&');
       const keepFrom = amp >= at && buffer.indexOf(';', amp) < 0 ? amp : buffer.length;
-      if (keepFrom > at) events.push({ kind: 'text', text: decodeEntities(buffer.slice(at, keepFrom)) });
+      if (keepFrom > at) this.text(buffer.slice(at, keepFrom), events);
       at = keepFrom;
     }
     this.pending = buffer.slice(at);
@@ -66,7 +68,18 @@ export class XmlTokenizer {
 
   end(): XmlEvent[] {
     if (this.pending.trim() !== '') throw new XmlReadError('The XML ends inside a tag.');
+    if (!this.rootSeen) throw new XmlReadError('The part holds no XML element.');
+    if (this.depth !== 0) throw new XmlReadError('The XML ends before its elements are closed.');
     return [];
+  }
+
+  // Text outside the root element is not XML: junk must not read as an empty sheet.
+  private text(raw: string, events: XmlEvent[]): void {
+    if (this.depth === 0) {
+      if (raw.trim() !== '' && raw.trim() !== '\uFEFF') throw new XmlReadError('The part holds text outside its XML elements.');
+      return;
+    }
+    events.push({ kind: 'text', text: decodeEntities(raw) });
   }
 
   /** Index of the '>' closing the markup at `lt`, or -1 when more text is needed. */
@@ -90,10 +103,12 @@ export class XmlTokenizer {
   private token(markup: string, events: XmlEvent[]): void {
     if (markup.startsWith('<!--') || markup.startsWith('<?')) return;
     if (markup.startsWith('<![CDATA[')) {
+      if (this.depth === 0) throw new XmlReadError('The part holds text outside its XML elements.');
       events.push({ kind: 'text', text: markup.slice(9, -3) });
       return;
     }
     if (markup[1] === '/') {
+      if (--this.depth < 0) throw new XmlReadError('The XML closes an element it never opened.');
       events.push({ kind: 'close', name: localName(markup.slice(2, -1).trim()) });
       return;
     }
@@ -104,8 +119,11 @@ export class XmlTokenizer {
     for (const match of body.slice(nameEnd).matchAll(ATTRIBUTE)) {
       attributes[localName(match[1])] = decodeEntities(match[2] ?? match[3] ?? '');
     }
+    if (this.depth === 0 && this.rootSeen) throw new XmlReadError('The part holds more than one root element.');
+    this.rootSeen = true;
     events.push({ kind: 'open', name: localName(body.slice(0, nameEnd)), attributes, selfClosing });
     if (selfClosing) events.push({ kind: 'close', name: localName(body.slice(0, nameEnd)) });
+    else this.depth++;
   }
 }
 
