@@ -7,6 +7,7 @@ import { chainedBytes, ExportVerifier, readChainPages, recordLine, signCheckpoin
 import { SYSTEM_ACTOR, Topics, type EventEnvelope } from '@airlock/contracts';
 import { createDb, runMigrations, type Db } from '@airlock/database';
 import { eventStoreMigrations } from '@airlock/event-store';
+import { realStack } from '@airlock/testing';
 import { AUDIT_WRITER_ROLE, auditLogMigrations } from '../../apps/audit/src/audit-log.migrations';
 import { AuditLogRepository, type AppendInput } from '../../apps/audit/src/audit-log.repository';
 import { createAuditWriterDb } from '../../apps/audit/src/audit-writer-db';
@@ -19,13 +20,15 @@ import { fileLines } from '../../apps/airlock-audit/src/line-reader';
 //    file, beside `sha256sum` over the same bytes in the same run (target <= 3x).
 
 export type AuditBenchOptions = {
-  databaseUrl: string;
+  /** Default: the real stack's PostgreSQL (AIRLOCK_DATABASE_URL). */
+  databaseUrl?: string;
   /** Chain length to verify (default 1,000,000). */
   records?: number;
   /** Appends measured one by one and concurrently (default 20,000 each way, 2,000 one at a time). */
   appends?: number;
   concurrency?: number;
-  outDir: string;
+  /** Where the scratch files go (deleted afterwards). Default: bench/out. */
+  outDir?: string;
   log?: (line: string) => void;
 };
 
@@ -52,7 +55,7 @@ export type AuditBenchResult = {
     ratioPostgres: number;
     ratioExport: number;
     /** `airlock-audit verify` as its own process: wall time (with its start-up) and peak RSS. */
-    cli: { seconds: number; maxRssMiB: number };
+    cli: { seconds: number; maxRssMiB: number; heapCapMiB: number };
   };
   targets: {
     appendsPerSecond: { min: number; actual: number; verdict: Verdict };
@@ -79,16 +82,19 @@ function anEvent(n: number): EventEnvelope {
 
 const inputs = (count: number, offset: number): AppendInput[] => Array.from({ length: count }, (_, i) => ({ topic: Topics.requestEvents, envelope: anEvent(offset + i), recordedAt: new Date().toISOString() }));
 
-/** The CLI in a process of its own, so its peak RSS shows what streaming verification needs. */
-function cliVerify(databaseUrl: string, schema: string): { seconds: number; maxRssMiB: number } {
+// The CLI's V8 heap is capped: a verifier that held the chain in memory would die, not just swell.
+const CLI_HEAP_MIB = 96;
+
+/** The CLI in a process of its own, heap capped, so its peak RSS shows what streaming verification needs. */
+function cliVerify(databaseUrl: string, schema: string): { seconds: number; maxRssMiB: number; heapCapMiB: number } {
   const root = path.resolve(__dirname, '..', '..');
-  const result = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, '-r', '@swc-node/register', 'apps/airlock-audit/src/main.ts', 'verify', '--schema', schema, '--database-url', databaseUrl, '--page-size', '10000'], {
+  const result = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, `--max-old-space-size=${CLI_HEAP_MIB}`, '-r', '@swc-node/register', 'apps/airlock-audit/src/main.ts', 'verify', '--schema', schema, '--database-url', databaseUrl, '--page-size', '10000'], {
     cwd: root, encoding: 'utf8', env: { ...process.env, SWC_NODE_PROJECT: path.join(root, 'tsconfig.json') }, maxBuffer: 1 << 24,
   });
   const verdict = JSON.parse(result.stdout) as { valid: boolean };
   const timing = /TIME ([\d.]+) (\d+)/.exec(result.stderr);
   if (!verdict.valid || !timing) throw new Error(`airlock-audit verify failed: ${result.stderr}`);
-  return { seconds: Number(timing[1]), maxRssMiB: Number(timing[2]) / 1024 };
+  return { seconds: Number(timing[1]), maxRssMiB: Number(timing[2]) / 1024, heapCapMiB: CLI_HEAP_MIB };
 }
 
 function sha256sum(file: string): number {
@@ -105,8 +111,9 @@ async function writeLines(file: string, lines: AsyncIterable<string | Buffer>): 
   return statSync(file).size;
 }
 
-export async function runAuditBench(options: AuditBenchOptions): Promise<AuditBenchResult> {
-  const { databaseUrl, records = 1_000_000, appends = 20_000, concurrency = 64, outDir } = options;
+/** `npm run bench` calls this (bench/run.ts); `bench/audit/run.ts` runs it alone. Needs the real stack up. */
+export async function runAuditBench(options: AuditBenchOptions = {}): Promise<AuditBenchResult> {
+  const { databaseUrl = realStack().databaseUrl, records = 1_000_000, appends = 20_000, concurrency = 64, outDir = path.resolve(__dirname, '..', 'out') } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const schema = `bench_audit_${Date.now().toString(36)}`;
   const admin = createDb({ url: databaseUrl, max: 1 });
@@ -231,7 +238,7 @@ export function formatAuditReport(r: AuditBenchResult): string {
     `audit: verify a chain of ${r.verify.records} records (${mb(r.verify.hashedBytes)} hashed)`,
     `  from PostgreSQL (streamed)  ${f(r.verify.fromPostgresSeconds)} s   = ${f(r.verify.ratioPostgres)} x sha256sum of the same bytes (${f(r.verify.sha256sumSeconds)} s)`,
     `  export file, offline        ${f(r.verify.fromExportSeconds)} s   = ${f(r.verify.ratioExport)} x sha256sum of the file (${mb(r.verify.exportFileBytes)}, ${f(r.verify.sha256sumExportSeconds)} s)`,
-    `  airlock-audit verify (CLI)  ${f(r.verify.cli.seconds)} s with start-up, peak RSS ${f(r.verify.cli.maxRssMiB, 0)} MiB`,
+    `  airlock-audit verify (CLI)  ${f(r.verify.cli.seconds)} s with start-up, V8 heap capped at ${r.verify.cli.heapCapMiB} MiB, peak RSS ${f(r.verify.cli.maxRssMiB, 0)} MiB`,
     `targets: appends >= ${r.targets.appendsPerSecond.min}/s: ${r.targets.appendsPerSecond.verdict} (${r.targets.appendsPerSecond.actual}); verify <= ${r.targets.verifyRatio.max} x sha256sum: ${r.targets.verifyRatio.verdict} (${f(r.targets.verifyRatio.actual)})`,
     '',
   ].join('\n');

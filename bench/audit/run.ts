@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { realStack } from '@airlock/testing';
 import { formatAuditReport, runAuditBench } from './audit.bench';
 
 // Runnable alone: `node -r @swc-node/register bench/audit/run.ts` (the real stack must be up).
@@ -18,7 +17,6 @@ function positiveInt(name: string, fallback: number): number {
 
 async function main(): Promise<void> {
   const result = await runAuditBench({
-    databaseUrl: realStack().databaseUrl,
     records: positiveInt('AIRLOCK_BENCH_AUDIT_RECORDS', 1_000_000),
     appends: positiveInt('AIRLOCK_BENCH_AUDIT_APPENDS', 20_000),
     outDir: OUT_DIR,
