@@ -98,6 +98,7 @@ export class DisclosureCheckWorker {
       if (!recorded) return;
     }
   }
+
   private async scan(requestId: string, turn: number, file: SubmittedFile, context: CommandContext): Promise<boolean> {
     const result = await this.scanner.scan(await this.store.getStream('quarantine', file.quarantineKey));
     this.logger.info({ requestId, fileId: file.fileId, sha256: file.sha256, scan: result.status }, 'file scanned');

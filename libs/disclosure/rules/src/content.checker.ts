@@ -68,38 +68,28 @@ const judge = async (
   policy: DisclosurePolicy,
   context: ContentContext,
 ): Promise<Judged> => {
-  if (fileType.kind === 'csv' || fileType.kind === 'tsv') return checkDelimitedTable(name, fileType.kind, head, body, policy, context);
-  return { findings: await findingsFor(name, fileType, head, body, policy, context) };
-};
-
-const findingsFor = async (
-  name: string,
-  fileType: DetectedType,
-  head: Uint8Array,
-  body: AsyncIterable<Uint8Array>,
-  policy: DisclosurePolicy,
-  context: ContentContext,
-): Promise<Finding[]> => {
   switch (fileType.kind) {
     case 'csv':
     case 'tsv':
-      return (await checkDelimitedTable(name, fileType.kind, head, body, policy, context)).findings;
+      return checkDelimitedTable(name, fileType.kind, head, body, policy, context);
     case 'empty':
       // Nothing in it can disclose, but an empty output is almost always a mistake: a person confirms.
-      return [review('The file is empty; a checker should confirm it is meant to leave.')];
+      return only(review('The file is empty; a checker should confirm it is meant to leave.'));
     case 'text':
-      return [...modelFindings(head, policy), review('Free text cannot be checked automatically; a checker must read it.')];
+      return { findings: [...modelFindings(head, policy), review('Free text cannot be checked automatically; a checker must read it.')] };
     case 'pdf':
-      return [review('PDF documents cannot be checked automatically; a checker must read the tables and figures in it.')];
+      return only(review('PDF documents cannot be checked automatically; a checker must read the tables and figures in it.'));
     case 'image':
-      return [review(`Images (${fileType.mediaType}) cannot be checked automatically; a checker must look at it.`)];
+      return only(review(`Images (${fileType.mediaType}) cannot be checked automatically; a checker must look at it.`));
     case 'xlsx':
     case 'zip':
-      return checkArchive(fileType.kind, body, policy, { ...context, checkMember: checkContent });
+      return { findings: await checkArchive(fileType.kind, body, policy, { ...context, checkMember: checkContent }) };
     case 'binary':
-      return [review(`Binary content (${fileType.mediaType}) cannot be checked automatically.`)];
+      return only(review(`Binary content (${fileType.mediaType}) cannot be checked automatically.`));
   }
 };
+
+const only = (finding: Finding): Judged => ({ findings: [finding] });
 
 const checkDelimitedTable = async (
   name: string,
