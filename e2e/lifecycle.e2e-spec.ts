@@ -51,7 +51,7 @@ const reviewRecord = (who: string, id: string, query = '') => releaseRecord(who,
 const authorRecord = (who: string, id: string, query = '') => releaseRecord(who, `${airlock.client.urls.ingress}/requests/${id}/release-record${query}`);
 
 async function storedObject(key: string): Promise<string> {
-  const out = await airlock.s3.send(new GetObjectCommand({ Bucket: `${airlock.bucketPrefix}released`, Key: key }));
+  const out = await airlock.s3.send(new GetObjectCommand({ Bucket: `${airlock.bucketPrefix}quarantine`, Key: key }));
   return (await out.Body?.transformToString('utf8')) ?? '';
 }
 
@@ -157,10 +157,12 @@ describe('a request returned for changes, resubmitted, approved, released, downl
     expect(record.turns[0].comments).toEqual([expect.objectContaining({ author: 'carl', visibility: 'private', text: PRIVATE_NOTE })]);
     expect(record.release).toMatchObject({ turn: 2, approvers: ['carl', 'cora'], releasedAt: expect.any(String) });
 
-    // The TRE's copy sits in the released bucket next to the files: the same bytes as served.
-    const keys = { record: `requests/${id}/release-record.json`, crate: `requests/${id}/ro-crate-metadata.json` };
-    await expectEventually(async () => expect(await airlock.keysIn('released', `requests/${id}/`)).toEqual(expect.arrayContaining([keys.record, keys.crate])), { timeoutMs: 30_000 });
+    // The TRE's copy is kept inside the TRE (quarantine store), never in the released bucket that
+    // leaves it: it holds private comments. The same bytes as served.
+    const keys = { record: `records/${id}/release-record.json`, crate: `records/${id}/ro-crate-metadata.json` };
+    await expectEventually(async () => expect(await airlock.keysIn('quarantine', `records/${id}/`)).toEqual(expect.arrayContaining([keys.record, keys.crate])), { timeoutMs: 30_000 });
     expect(await storedObject(keys.record)).toBe(text);
+    expect((await airlock.keysIn('released', `requests/${id}/`)).filter((k) => k.endsWith('.json'))).toEqual([]);
   });
 
   it('exports the record as a Five Safes RO-Crate, and gives the author a copy without private comments or names', async () => {
@@ -200,15 +202,15 @@ describe('a request returned for changes, resubmitted, approved, released, downl
       expect(keys.filter((k) => k.startsWith(`requests/${id}/turn-`))).toEqual([]);
       return keys;
     }, { timeoutMs: 30_000 });
-    // Only the record of what was released, and of its revocation, stays.
-    expect(released.sort()).toEqual([`requests/${id}/release-record.json`, `requests/${id}/ro-crate-metadata.json`]);
+    // Nothing of the request stays in the released bucket; its record stays inside the TRE.
+    expect(released).toEqual([]);
     const record = await expectEventually(async () => {
       const { json } = await reviewRecord('root', id);
       expect(json.revocation?.withdrawn).toHaveLength(2);
       return json;
     }, { timeoutMs: 30_000 });
     expect(record).toMatchObject({ request: { status: 'revoked' }, revocation: { revokedBy: 'root', reason: 'Disclosive in combination with an earlier release' } });
-    await expectEventually(async () => expect(JSON.parse(await storedObject(`requests/${id}/release-record.json`)).revocation.withdrawn).toHaveLength(2), { timeoutMs: 30_000 });
+    await expectEventually(async () => expect(JSON.parse(await storedObject(`records/${id}/release-record.json`)).revocation.withdrawn).toHaveLength(2), { timeoutMs: 30_000 });
 
     const types = await expectEventually(async () => {
       const { items } = await auditor.auditRecords({ subject: id });

@@ -26,7 +26,7 @@ async function append(recorded: ReturnType<ReturnType<typeof releasedStream>['bu
 
 async function read(key: string): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
-  for await (const chunk of await store.getStream('released', key)) chunks.push(Buffer.from(chunk));
+  for await (const chunk of await store.getStream('quarantine', key)) chunks.push(Buffer.from(chunk));
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
 
@@ -70,7 +70,7 @@ describe('release record writer', () => {
   it('writes nothing for a request that was never released', async () => {
     await append(releasedStream().build().filter((e) => !['FileReleased', 'RequestReleased'].includes(e.event.type)));
     await writer.write(REQUEST_ID);
-    expect(await store.head('released', releaseRecordKeys(REQUEST_ID).record)).toBeUndefined();
+    expect(await store.head('quarantine', releaseRecordKeys(REQUEST_ID).record)).toBeUndefined();
   });
 
   it('dead-letters a stream it can never read, instead of blocking the partition', async () => {

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { toDomainEvent, wireType, type EventEnvelope } from '@airlock/contracts';
 import { PermanentMessageError, type IdempotentConsumer, type ReceivedMessage } from '@airlock/messaging';
-import { recordedEvents, releaseRecordDocument, releaseRecordKeys, type RecordedEvent, type ReleaseRecordFormat } from '@airlock/release-record';
+import { RELEASE_RECORD_STAGE, recordedEvents, releaseRecordDocument, releaseRecordKeys, type RecordedEvent, type ReleaseRecordFormat } from '@airlock/release-record';
 import { onceForEvents, type RequestCommandHandler } from '@airlock/runtime';
 import type { ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
@@ -57,7 +57,7 @@ export class ReleaseRecordWriter {
     }
     for (const { key, body, contentType } of documents) {
       // A failing store is retried (the message is redelivered); the record is never skipped for it.
-      const stored = await this.store.putStream('released', key, Readable.from([Buffer.from(body, 'utf8')]), { maxBytes: MAX_RECORD_BYTES, contentType });
+      const stored = await this.store.putStream(RELEASE_RECORD_STAGE, key, Readable.from([Buffer.from(body, 'utf8')]), { maxBytes: MAX_RECORD_BYTES, contentType });
       this.logger.info({ requestId, key, sha256: stored.sha256, status: state.status }, 'release record written');
     }
   }

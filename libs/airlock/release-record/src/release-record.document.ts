@@ -21,8 +21,14 @@ export function parseRecordFormat(value: string | undefined): ReleaseRecordForma
 }
 
 /** Where the TRE's copy lives in the released bucket: next to the files, the crate root. */
+/**
+ * Where the TRE keeps a request's record. It holds private comments and override reasoning, so it
+ * lives in the internal quarantine store, never in the released bucket that leaves the TRE.
+ */
+export const RELEASE_RECORD_STAGE = 'quarantine';
+
 export function releaseRecordKeys(requestId: string): { record: string; crate: string } {
-  return { record: `requests/${requestId}/release-record.json`, crate: `requests/${requestId}/ro-crate-metadata.json` };
+  return { record: `records/${requestId}/release-record.json`, crate: `records/${requestId}/ro-crate-metadata.json` };
 }
 
 export type ReleaseRecordDocument = { format: ReleaseRecordFormat; contentType: string; body: string };
