@@ -50,7 +50,11 @@ export const checkFiles = async (files: readonly FileInput[], policy: Disclosure
   for (const file of files.filter((f) => !checked.has(f))) checked.set(file, await check(file, evidenceByBase.get(tableBase(file.name)) ?? null));
 
   const acro = annotateAcroBundles([...checked.values()].map((c) => c.tracked));
-  const tables = files.filter((f) => evidenceByBase.has(tableBase(f.name)) && !isEvidenceName(f.name)).map((f) => f.name);
+  // Evidence is read with delimited tables only (a workbook's sheets have no evidence file).
+  const tables = files
+    .filter((f) => !isEvidenceName(f.name) && evidenceByBase.has(tableBase(f.name)))
+    .filter((f) => ['csv', 'tsv'].includes((checked.get(f) as Checked).check.fileType.kind))
+    .map((f) => f.name);
   return files.map((file) => {
     const { check: result } = checked.get(file) as Checked;
     if (result.evidence) {
@@ -78,7 +82,7 @@ const evidenceFindings = (kind: FileKind | undefined, tables: string[], base: st
     return [{ rule: 'file-type', verdict: 'fail', cells: [], message: `An evidence file holds ${what} and must never leave: submit it as a supporting file, not an output.` }];
   }
   if (tables.length === 0) {
-    return [{ rule: 'file-type', verdict: 'review', cells: [], message: `Evidence (${what}) with no table named ${base}.* beside it: supporting material for output checkers, never released.` }];
+    return [{ rule: 'file-type', verdict: 'review', cells: [], message: `Evidence (${what}) with no CSV or TSV table named ${base}.* beside it: supporting material for output checkers, never released.` }];
   }
   return [{ rule: 'file-type', verdict: 'pass', cells: [], message: `Evidence for ${tables.join(', ')} (${what}): supporting material for output checkers, never released.` }];
 };

@@ -116,7 +116,14 @@ describe('the evidence file itself', () => {
   it('goes to review when no table is beside it', async () => {
     const [evidence] = await check({ 'income.evidence.csv': oneCell('10,1000,150,140')['income.evidence.csv'] });
     expect(evidence.verdict).toBe('review');
-    expect(evidence.findings[0].message).toContain('no table named income.* beside it');
+    expect(evidence.findings[0].message).toContain('no CSV or TSV table named income.* beside it');
+  });
+
+  it('is not paired with a file that is not a delimited table', async () => {
+    const files = fileSet({ 'income.evidence.csv': oneCell('10,1000,150,140')['income.evidence.csv'], 'income.png': new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) });
+    const [evidence] = await checkFiles(files);
+    expect(evidence.verdict).toBe('review');
+    expect(evidence.findings[0].message).toContain('no CSV or TSV table named income.* beside it');
   });
 
   it('is an ordinary table when its header is not evidence', async () => {
