@@ -9,7 +9,7 @@ eval "$(bash deploy/local/stack.sh env)"
 echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit
 echo "== lint (module boundaries need the Nx project graph first)"
-NX_DAEMON=false npx nx show projects >/dev/null
+NX_DAEMON=false npx nx show projects | tr "\n" " "; echo
 npx eslint .
 echo "== unit tests"
 npx jest --ci --selectProjects unit
