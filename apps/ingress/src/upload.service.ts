@@ -45,7 +45,9 @@ export class UploadService {
     }
     if (declaredLength === 0) throw new HttpProblem(400, 'EMPTY_FILE', 'An empty file cannot be submitted');
     const draftKey = `requests/${requestId}/draft/${fileId}`;
-    const stored = await this.store.putStream('draft', draftKey, body, { maxBytes: this.limits.maxUploadBytes }).catch((error: unknown) => {
+    // The hash goes into the FileUploaded event and is re-verified on every copy, so the draft
+    // object need not carry it (which spares a server-side copy of every large upload).
+    const stored = await this.store.putStream('draft', draftKey, body, { maxBytes: this.limits.maxUploadBytes, hashInMetadata: false }).catch((error: unknown) => {
       if ((error as { code?: string }).code === 'OBJECT_TOO_LARGE') {
         throw new HttpProblem(413, 'UPLOAD_TOO_LARGE', `Uploads are limited to ${this.limits.maxUploadBytes} bytes`);
       }

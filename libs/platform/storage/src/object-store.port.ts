@@ -8,7 +8,17 @@ export type StoredObject = { key: string; sha256: string; size: number; versionI
 
 export type ObjectRef = { stage: Stage; key: string };
 
-export type PutOptions = { maxBytes: number; contentType?: string; metadata?: Record<string, string> };
+export type PutOptions = {
+  maxBytes: number;
+  contentType?: string;
+  metadata?: Record<string, string>;
+  /**
+   * Keep the SHA-256 in the object's metadata (default true). A caller that records the hash
+   * itself (ingress records it in the FileUploaded event and re-verifies on every copy) may skip
+   * it: large S3 bodies then go straight to their key instead of a staging key plus a copy.
+   */
+  hashInMetadata?: boolean;
+};
 
 /**
  * The object store port. Both adapters (S3, local disk) honour the same contract,

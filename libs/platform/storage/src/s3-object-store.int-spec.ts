@@ -121,6 +121,18 @@ describe('S3ObjectStore against the real S3 server', () => {
     expect(await store.head('released', 'lie/file.csv')).toBeUndefined();
   });
 
+  it('uploads a large body straight to its key when the caller keeps the hash itself', async () => {
+    const { body, expected } = randomBody(9 * MiB);
+    const stored = await store.putStream('draft', 'direct/large.bin', body, { maxBytes: 10 * MiB, hashInMetadata: false });
+    expect(stored).toMatchObject({ key: 'direct/large.bin', sha256: expected().sha256, size: 9 * MiB });
+    const head = await raw.send(new HeadObjectCommand({ Bucket: buckets.draft, Key: 'direct/large.bin' }));
+    expect(head.Metadata?.sha256).toBeUndefined();
+    // The hash is still known to the store (computed) and copies still verify it.
+    expect(await store.head('draft', 'direct/large.bin')).toMatchObject({ sha256: expected().sha256 });
+    await store.copy({ stage: 'draft', key: 'direct/large.bin' }, { stage: 'quarantine', key: 'direct/large.bin' }, expected().sha256);
+    expect(await leftovers()).toEqual([]);
+  });
+
   it('computes the hash of an object written without one', async () => {
     await raw.send(new PutObjectCommand({ Bucket: buckets.draft, Key: 'foreign/file.txt', Body: 'foreign' }));
     expect(await store.head('draft', 'foreign/file.txt')).toMatchObject({ sha256: sha256Of('foreign'), size: 7 });

@@ -136,6 +136,7 @@ export class S3ObjectStore implements ObjectStore {
         );
         return { key, sha256, size: head.bytes, ...(result.VersionId && { versionId: result.VersionId }) };
       }
+      if (opts.hashInMetadata === false) return await this.putLargeDirect({ bucket, key }, head.buffers, chunks, meter, opts);
       return await this.putLarge({ bucket, key }, head.buffers, chunks, meter, headers, opts.contentType);
     } catch (error) {
       if (meter.exceeded) throw new ObjectTooLargeError(opts.maxBytes);
@@ -287,6 +288,20 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  /** A multipart upload straight onto its key; the caller keeps the hash (see PutOptions.hashInMetadata). */
+  private async putLargeDirect(target: BucketRef, head: Buffer[], rest: AsyncIterator<Buffer>, meter: HashingMeter, opts: PutOptions): Promise<StoredObject> {
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: target.bucket, Key: target.key, Body: Readable.from(replay(head, rest), { objectMode: false }), ContentType: opts.contentType, Metadata: opts.metadata },
+      partSize: this.partSize,
+      queueSize: this.queueSize,
+      leavePartsOnError: false,
+    });
+    const result = await upload.done();
+    const versionId = 'VersionId' in result ? result.VersionId : undefined;
+    return { key: target.key, sha256: meter.sha256(), size: meter.bytes, ...(versionId && { versionId }) };
+  }
+
   /**
    * A multipart upload's metadata is fixed when it starts, before the hash is known. So a
    * large body goes to a staging key first and is then copied server-side onto the real
@@ -301,15 +316,11 @@ export class S3ObjectStore implements ObjectStore {
     contentType: string | undefined,
   ): Promise<StoredObject> {
     const staging = { bucket: target.bucket, key: `${RESERVED_KEY_PREFIX}staging/${randomUUID()}` };
-    async function* replay(): AsyncGenerator<Buffer> {
-      yield* head.splice(0);
-      for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
-    }
     // leavePartsOnError: false makes lib-storage abort the multipart upload on any failure
     // (including our meter cutting the body off), so no parts are left behind.
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: staging.bucket, Key: staging.key, Body: Readable.from(replay(), { objectMode: false }), ContentType: contentType },
+      params: { Bucket: staging.bucket, Key: staging.key, Body: Readable.from(replay(head, rest), { objectMode: false }), ContentType: contentType },
       partSize: this.partSize,
       queueSize: this.queueSize,
       leavePartsOnError: false,
@@ -404,4 +415,10 @@ async function mapWithConcurrency<T, R>(items: T[], limit: number, work: (item: 
   const rejection = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (rejection) throw rejection.reason;
   return results;
+}
+
+/** The first part already read, then the rest of the body. */
+async function* replay(head: Buffer[], rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  yield* head.splice(0);
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
