@@ -12,6 +12,12 @@ module.exports = {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'] },
     { ...base, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'], setupFiles: ['<rootDir>/libs/testing/src/jest-real-stack.setup.ts'] },
-    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/e2e/**/*.e2e-spec.ts'], setupFiles: ['<rootDir>/libs/testing/src/jest-real-stack.setup.ts'] },
+    {
+      ...base,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/e2e/**/*.e2e-spec.ts'],
+      setupFiles: ['<rootDir>/libs/testing/src/jest-real-stack.setup.ts'],
+      globalSetup: '<rootDir>/libs/testing/src/jest-e2e.global-setup.ts',
+    },
   ],
 };

@@ -28,6 +28,7 @@ describe('docker-compose.yml', () => {
 
   it('runs each service from the image its Dockerfile builds', () => {
     const dockerfile = readFileSync(path.join(__dirname, '..', 'deploy', 'docker', 'Dockerfile'), 'utf8');
-    expect(dockerfile).toContain('apps/${SERVICE}/src/main.ts');
+    expect(dockerfile).toContain('dist/apps/${SERVICE}/src/main.js');
+    expect(dockerfile).toContain('RUN node tools/build.js');
   });
 });

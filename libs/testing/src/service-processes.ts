@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { expectEventually } from './expect-eventually';
 
@@ -15,10 +16,18 @@ export type ServiceProcess = {
 
 const ROOT = path.resolve(__dirname, '../../..');
 
+/** Compiles apps and libs to dist/ (tools/build.js), as production does; e2e runs call it once. */
+export function buildServices(): void {
+  execFileSync(process.execPath, [path.join(ROOT, 'tools', 'build.js')], { cwd: ROOT, stdio: 'ignore' });
+}
+
 export async function startServiceProcess(name: ServiceName, port: number, env: Record<string, string>): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join('apps', name, 'src', 'main.ts')], {
+  // Compiled JavaScript, as in production: no TypeScript compiler in the service's memory.
+  const main = path.join(ROOT, 'dist', 'apps', name, 'src', 'main.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
+  const child = spawn(process.execPath, ['-r', path.join(ROOT, 'dist', 'register-aliases.js'), main], {
     cwd: ROOT,
-    env: { ...process.env, ...env, SWC_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

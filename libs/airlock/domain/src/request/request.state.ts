@@ -1,5 +1,5 @@
 import type { ApprovalPolicy } from './approval-policy';
-import type { CheckFinding, CheckVerdict, Comment, FileKind, RequestEvent, ScanOutcome, VoteDecision } from './request.events';
+import type { CheckFinding, CheckVerdict, Comment, FileKind, ScanOutcome, VoteDecision } from './request.events';
 
 export type RequestStatus =
   | 'draft'
