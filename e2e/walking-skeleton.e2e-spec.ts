@@ -179,6 +179,11 @@ describe('a table with a small cell', () => {
     expect(afterOne.status).toBe('awaiting_review');
     const afterTwo = await checker2.vote(request.requestId, file.fileId, 'request_changes', { comment: 'Suppress it', visibility: 'public' });
     expect(afterTwo.status).toBe('rejected');
+    // The rejected file moves from quarantine to the rejected bucket (kept for the retention period).
+    await expectEventually(async () => {
+      expect(await airlock.keysIn('rejected', `requests/${request.requestId}/`)).toHaveLength(1);
+      expect(await airlock.keysIn('quarantine', `requests/${request.requestId}/`)).toEqual([]);
+    });
     const seenByResearcher = await researcher.getRequest(request.requestId);
     // The researcher sees the public comment, not the private one, and not who voted what.
     expect(seenByResearcher.files[0]).toMatchObject({ feedback: [{ text: 'Suppress it', turn: 1 }] });

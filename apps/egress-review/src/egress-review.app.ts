@@ -8,6 +8,7 @@ import { IdempotentConsumer } from '@airlock/messaging';
 import { RegistryHandler, RequestCommandHandler, type Infra } from '@airlock/runtime';
 import { ADMIN_DEPS, AdminController, type AdminDeps } from './admin.controller';
 import { FILE_VIEW_DEPS, FileViewController, type FileViewDeps } from './file-view.controller';
+import { RejectionWorker } from './rejection.worker';
 import { RevocationWorker } from './revocation.worker';
 import type { Logger } from 'pino';
 import { ReleaseWorker } from './release.worker';
@@ -42,6 +43,7 @@ export async function startEgressReview(infra: Infra, config: AirlockConfig, log
   await runMigrations(infra.db, reviewReadModelMigrations);
   const requests = new RequestCommandHandler(infra.eventStore, EGRESS_REVIEW_SOURCE);
   const registry = new RegistryHandler(infra.eventStore, EGRESS_REVIEW_SOURCE);
+  const rejection = new RejectionWorker(requests, infra.store, new IdempotentConsumer(infra.db, 'airlock.egress-review.rejection'), logger);
   const revocation = new RevocationWorker(requests, infra.store, new IdempotentConsumer(infra.db, 'airlock.egress-review.revocation'), logger);
   const readModel = new ReviewReadModel(infra.db, requests);
   const release = new ReleaseWorker(requests, infra.store, new IdempotentConsumer(infra.db, 'airlock.egress-review.release'), logger);
@@ -49,6 +51,7 @@ export async function startEgressReview(infra: Infra, config: AirlockConfig, log
   const subscriptions = [
     await infra.bus.subscribe({ groupId: 'airlock.egress-review.read-model', topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => readModel.onMessage(m) }),
     await infra.bus.subscribe({ groupId: 'airlock.egress-review.release', topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => release.onMessage(m) }),
+    await infra.bus.subscribe({ groupId: 'airlock.egress-review.rejection', topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => rejection.onMessage(m) }),
     await infra.bus.subscribe({ groupId: 'airlock.egress-review.revocation', topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => revocation.onMessage(m) }),
     await infra.bus.subscribe({ groupId: 'airlock.egress-review.release-record', topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => releaseRecords.onMessage(m) }),
   ];

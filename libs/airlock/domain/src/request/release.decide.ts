@@ -1,4 +1,4 @@
-import type { FailRequest, IssueDownloadLink, RecordDownload, ReleaseFile, Revoke, WithdrawReleasedFile } from './request.commands';
+import type { FailRequest, IssueDownloadLink, MoveRejectedFile, RecordDownload, ReleaseFile, Revoke, WithdrawReleasedFile } from './request.commands';
 import { RequestError } from './request.errors';
 import type { RequestEvent } from './request.events';
 import { evolve } from './request.evolve';
@@ -66,6 +66,15 @@ export function withdrawReleasedFile(command: WithdrawReleasedFile, current: Req
   if (state.status !== 'revoked' || !file.releasedKey || file.withdrawnFromRelease) return [];
   const data = { requestId: state.requestId, fileId: file.fileId, sha256: file.sha256, releasedKey: file.releasedKey, withdrawnAt: command.at };
   return [{ type: 'ReleasedFileWithdrawn', data }];
+}
+
+export function moveRejectedFile(command: MoveRejectedFile, current: RequestState): RequestEvent[] {
+  const state = existing(current);
+  requireRole(command.actor, 'system');
+  const file = fileOf(state, command.data.fileId);
+  if (state.status !== 'rejected' || file.rejectedKey) return [];
+  const data = { requestId: state.requestId, fileId: file.fileId, sha256: file.sha256, rejectedKey: command.data.rejectedKey, movedAt: command.at };
+  return [{ type: 'RejectedFileMoved', data }];
 }
 
 export function failRequest(command: FailRequest, current: RequestState): RequestEvent[] {

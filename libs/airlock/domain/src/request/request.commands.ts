@@ -44,6 +44,8 @@ export type RecordDownload = Command<'RecordDownload', { linkId: string }>;
 export type Revoke = Command<'Revoke', { reason: string }>;
 /** The handler has removed the released object. */
 export type WithdrawReleasedFile = Command<'WithdrawReleasedFile', { fileId: string }>;
+/** The handler has copied the file to the rejected bucket (hash verified) and removed it from quarantine. */
+export type MoveRejectedFile = Command<'MoveRejectedFile', { fileId: string; rejectedKey: string }>;
 export type FailRequest = Command<'FailRequest', { reason: string }>;
 
 export type RequestCommand =
@@ -64,4 +66,5 @@ export type RequestCommand =
   | RecordDownload
   | Revoke
   | WithdrawReleasedFile
+  | MoveRejectedFile
   | FailRequest;

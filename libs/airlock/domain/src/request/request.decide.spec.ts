@@ -4,7 +4,7 @@ import { evolve, fold } from './request.evolve';
 import { initialState, type ExistingRequest } from './request.state';
 import { availableActions } from './request.actions';
 import {
-  ADMIN, AT, AUTHOR, CHECKER_1, CHECKER_2, CHECKER_3, CLEAN, GROUP, LATER, aRequest, command, sha, submitData, system,
+  ADMIN, AT, AUTHOR, CHECKER_1, CHECKER_2, CHECKER_3, CLEAN, GROUP, LATER, TWO_APPROVALS, aRequest, command, sha, submitData, system,
 } from './request.builders';
 
 const spec = deciderSpec({ decide, evolve, initialState });
@@ -269,6 +269,18 @@ describe('release', () => {
     spec.given(released().revoked().build()).when(command('WithdrawReleasedFile', system, { fileId: 'f1' })).thenProduces(types(['ReleasedFileWithdrawn']));
     spec.given(released().build()).when(command('WithdrawReleasedFile', system, { fileId: 'f1' })).thenNothingHappens();
     spec.given(aRequest().withFiles(1).build()).when(command('Revoke', ADMIN, { reason: 'x' })).thenRefuses('WRONG_STATE');
+  });
+});
+
+describe('rejection', () => {
+  it('records each rejected file moved to the rejected bucket, once, and only for a rejected request', () => {
+    const rejected = [...aRequest().withFiles(1).submitted().awaitingReview().votedBy(CHECKER_1, 'reject').build(),
+      { type: 'RequestRejected' as const, data: { requestId: 'req-1', turn: 1, policy: TWO_APPROVALS, rejectedBy: ['chris'], decidedAt: AT } }];
+    spec.given(rejected).when(command('MoveRejectedFile', system, { fileId: 'f1', rejectedKey: 'rej/f1' })).thenProduces(types(['RejectedFileMoved']));
+    spec.given([...rejected, { type: 'RejectedFileMoved', data: { requestId: 'req-1', fileId: 'f1', sha256: sha('f1'), rejectedKey: 'rej/f1', movedAt: AT } }])
+      .when(command('MoveRejectedFile', system, { fileId: 'f1', rejectedKey: 'rej/f1' })).thenNothingHappens();
+    spec.given(aRequest().withFiles(1).submitted().awaitingReview().build()).when(command('MoveRejectedFile', system, { fileId: 'f1', rejectedKey: 'r' })).thenNothingHappens();
+    spec.given(rejected).when(command('MoveRejectedFile', AUTHOR, { fileId: 'f1', rejectedKey: 'r' })).thenRefuses('ROLE_REQUIRED');
   });
 });
 

@@ -4,7 +4,7 @@ import type { RequestState } from './request.state';
 import { addFile, createRequest, defineGroup, removeFile, submit, withdraw } from './draft.decide';
 import { recordCheck, recordScan, startChecks } from './checks.decide';
 import { addComment, castVote, requestException } from './review.decide';
-import { failRequest, issueDownloadLink, recordDownload, releaseFile, revoke, withdrawReleasedFile } from './release.decide';
+import { failRequest, issueDownloadLink, moveRejectedFile, recordDownload, releaseFile, revoke, withdrawReleasedFile } from './release.decide';
 
 /** Exhaustive: a new command does not compile until it has a decider. */
 export function decide(command: RequestCommand, state: RequestState): RequestEvent[] {
@@ -43,6 +43,8 @@ export function decide(command: RequestCommand, state: RequestState): RequestEve
       return revoke(command, state);
     case 'WithdrawReleasedFile':
       return withdrawReleasedFile(command, state);
+    case 'MoveRejectedFile':
+      return moveRejectedFile(command, state);
     case 'FailRequest':
       return failRequest(command, state);
   }

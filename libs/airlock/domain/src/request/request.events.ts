@@ -120,6 +120,8 @@ export type ReleasedFileWithdrawn = Fact<
   'ReleasedFileWithdrawn',
   { fileId: string; sha256: string; releasedKey: string; withdrawnAt: string }
 >;
+/** Files of a rejected request are kept for the retention period in the rejected bucket. */
+export type RejectedFileMoved = Fact<'RejectedFileMoved', { fileId: string; sha256: string; rejectedKey: string; movedAt: string }>;
 export type RequestFailed = Fact<'RequestFailed', { turn: number; reason: string; failedAt: string }>;
 
 export type RequestEvent =
@@ -147,6 +149,7 @@ export type RequestEvent =
   | FileDownloaded
   | RequestRevoked
   | ReleasedFileWithdrawn
+  | RejectedFileMoved
   | RequestFailed;
 
 export type RequestEventType = RequestEvent['type'];
@@ -156,5 +159,5 @@ export const REQUEST_EVENT_TYPES: readonly RequestEventType[] = [
   'ChecksStarted', 'FileScanned', 'FileBlocked', 'RequestBlocked', 'FileChecked', 'ReviewOpened',
   'ExceptionRequested', 'VoteCast', 'CommentAdded', 'RequestApproved', 'ChangesRequested', 'RequestRejected',
   'FileReleased', 'RequestReleased', 'DownloadLinkIssued', 'FileDownloaded', 'RequestRevoked',
-  'ReleasedFileWithdrawn', 'RequestFailed',
+  'ReleasedFileWithdrawn', 'RejectedFileMoved', 'RequestFailed',
 ];

@@ -85,6 +85,8 @@ function evolveExisting(state: ExistingRequest, event: RequestEvent): ExistingRe
       return { ...state, status: 'revoked', reason: event.data.reason };
     case 'ReleasedFileWithdrawn':
       return updateFile(state, event.data.fileId, (f) => ({ ...f, withdrawnFromRelease: true }));
+    case 'RejectedFileMoved':
+      return updateFile(state, event.data.fileId, (f) => ({ ...f, rejectedKey: event.data.rejectedKey }));
     case 'RequestFailed':
       return { ...state, status: 'failed', reason: event.data.reason };
   }

@@ -65,6 +65,7 @@ export type RequestFile = {
   blockedKey?: string;
   releasedKey?: string;
   withdrawnFromRelease?: boolean;
+  rejectedKey?: string;
 };
 
 export type Group = { group: string; context: string; controls: string };
