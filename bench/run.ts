@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { realStack } from '@airlock/testing';
+import { formatDisclosureReport, runDisclosureBench, writeDisclosureReport } from './disclosure/disclosure.bench';
 import { buildReport, formatReport, writeReport } from './lib/report';
 import { deletePrefix, STORE_UPLOAD, storeClientConfig } from './lib/s3';
 import { ensureTestFile } from './lib/test-file';
@@ -70,6 +71,11 @@ async function main(): Promise<void> {
   const json = path.join(OUT_DIR, 'upload.json');
   writeReport(json, report);
   process.stdout.write(`written to ${path.relative(process.cwd(), json)}\n`);
+
+  // Disclosure check beside ACRO (bench/disclosure; AIRLOCK_BENCH_QUICK=1 for small tables).
+  const disclosure = runDisclosureBench(OUT_DIR);
+  process.stdout.write(formatDisclosureReport(disclosure));
+  process.stdout.write(`written to ${path.relative(process.cwd(), writeDisclosureReport(OUT_DIR, disclosure))}\n`);
 }
 
 main().catch((error: unknown) => {

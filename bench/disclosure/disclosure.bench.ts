@@ -1,0 +1,114 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ensureTable, type TableFile } from './table-file';
+
+// `npm run bench` part 3 (issue 4): the disclosure check beside ACRO, in the same run.
+//  (a) cells checked per second on a 1000 x 1000 frequency table (checkFile, its own process);
+//  (b) a 1 GiB CSV table checked in a child process: peak RSS (VmHWM) beside the file size.
+// ACRO (PyPI acro, pinned in tools/acro-crosscheck/run.sh) checks the same tables via acro_check.py,
+// each under a time cap (AIRLOCK_BENCH_ACRO_TIMEOUT_S, default 900 s); a run past it is reported
+// as not finished. AIRLOCK_BENCH_QUICK=1 shrinks both tables (200 x 200; 1 MiB).
+
+const REPO = path.resolve(__dirname, '..', '..');
+const ACRO_VERSION = '1.0.2';
+const MiB = 2 ** 20;
+
+type OurRun = { verdict: string; findings: { rule: string; verdict: string; cells: number; message?: string }[]; ms: number; rssBeforeBytes: number; peakRssBytes: number; maxTableCells: number };
+type AcroRun = { finished: true; cells: number; status: string; flagged: Record<string, number>; loadMs: number; checkMs: number; peakRssBytes: number } | { finished: false; reason: string };
+
+export type DisclosureReport = {
+  benchmark: 'disclosure';
+  at: string;
+  node: string;
+  acro: string;
+  quick: boolean;
+  machine: { cpus: number; loadAverage1m: number };
+  table: { file: string; bytes: number; cells: number; ours: OurRun & { cellsPerSecond: number }; acro: AcroRun; ratios: { speed: number | null } };
+  large: { file: string; bytes: number; cells: number; ours: OurRun & { bytesPerSecond: number }; acro: AcroRun; ratios: { peakRss: number | null; time: number | null } };
+};
+
+function ours(file: string, maxTableCells?: number): OurRun {
+  const args = ['-r', '@swc-node/register', path.join(__dirname, 'check.child.ts'), file, ...(maxTableCells ? [String(maxTableCells)] : [])];
+  const run = spawnSync(process.execPath, args, { cwd: REPO, encoding: 'utf8', maxBuffer: 16 * MiB });
+  if (run.status !== 0) throw new Error(`check.child failed (${run.status}): ${run.stderr}`);
+  return JSON.parse(run.stdout.trim().split('\n').pop() ?? '') as OurRun;
+}
+
+function acro(file: string, timeoutS: number): AcroRun {
+  const venv = process.env.AIRLOCK_ACRO_VENV || path.join(process.env.AIRLOCK_CACHE || path.join(os.homedir(), '.cache', 'airlock'), 'acro-venv');
+  const ensure = spawnSync('bash', [path.join(REPO, 'tools/acro-crosscheck/ensure-venv.sh'), venv, ACRO_VERSION], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (ensure.status !== 0) return { finished: false, reason: 'could not make the acro venv' };
+  const run = spawnSync(path.join(venv, 'bin/python'), [path.join(__dirname, 'acro_check.py'), file], { cwd: REPO, encoding: 'utf8', timeout: timeoutS * 1000, killSignal: 'SIGKILL', maxBuffer: 16 * MiB });
+  if (run.error || run.signal) return { finished: false, reason: run.signal === 'SIGKILL' ? `did not finish within ${timeoutS} s (AIRLOCK_BENCH_ACRO_TIMEOUT_S)` : String(run.error ?? run.signal) };
+  if (run.status !== 0) return { finished: false, reason: `exited ${run.status}: ${run.stderr.trim().split('\n').pop()}` };
+  return { finished: true, ...JSON.parse(run.stdout.trim().split('\n').pop() ?? '') };
+}
+
+export function runDisclosureBench(outDir: string): DisclosureReport {
+  const quick = process.env.AIRLOCK_BENCH_QUICK === '1';
+  const timeoutS = Number(process.env.AIRLOCK_BENCH_ACRO_TIMEOUT_S || 900);
+  mkdirSync(outDir, { recursive: true });
+  const side = quick ? 200 : 1000;
+  const table: TableFile = ensureTable(outDir, `disclosure-${side}x${side}.csv`, side, { rows: side });
+  const largeBytes = quick ? MiB : 1024 * MiB;
+  const large: TableFile = ensureTable(outDir, `disclosure-${largeBytes}.csv`, 1000, { minBytes: largeBytes });
+
+  process.stderr.write(`disclosure: checking ${table.cells} cells (ours, then ACRO)\n`);
+  const tableOurs = ours(table.path);
+  const tableAcro = acro(table.path, timeoutS);
+  process.stderr.write(`disclosure: checking ${large.bytes} bytes (ours, then ACRO)\n`);
+  const largeOurs = ours(large.path);
+  const largeAcro = acro(large.path, timeoutS);
+
+  const cellsPerSecond = table.cells / (tableOurs.ms / 1000);
+  return {
+    benchmark: 'disclosure',
+    at: new Date().toISOString(),
+    node: process.version,
+    acro: ACRO_VERSION,
+    quick,
+    machine: { cpus: os.availableParallelism(), loadAverage1m: os.loadavg()[0] },
+    table: {
+      file: path.relative(REPO, table.path), bytes: table.bytes, cells: table.cells,
+      ours: { ...tableOurs, cellsPerSecond }, acro: tableAcro,
+      ratios: { speed: tableAcro.finished ? tableAcro.checkMs / tableOurs.ms : null },
+    },
+    large: {
+      file: path.relative(REPO, large.path), bytes: large.bytes, cells: large.cells,
+      ours: { ...largeOurs, bytesPerSecond: large.bytes / (largeOurs.ms / 1000) }, acro: largeAcro,
+      ratios: {
+        peakRss: largeAcro.finished ? largeOurs.peakRssBytes / largeAcro.peakRssBytes : null,
+        time: largeAcro.finished ? largeAcro.checkMs / largeOurs.ms : null,
+      },
+    },
+  };
+}
+
+const mib = (b: number): string => `${(b / MiB).toFixed(1)} MiB`;
+const acroText = (a: AcroRun): string => (a.finished ? `${(a.checkMs / 1000).toFixed(2)} s check (+${(a.loadMs / 1000).toFixed(2)} s load), peak RSS ${mib(a.peakRssBytes)}, status ${a.status}` : `not finished: ${a.reason}`);
+
+export function formatDisclosureReport(r: DisclosureReport): string {
+  const t = r.table;
+  const l = r.large;
+  const ourFindings = (o: OurRun): string => o.findings.map((f) => `${f.rule} ${f.verdict}${f.cells ? ` (${f.cells} cells)` : ''}${f.message ? `: ${f.message}` : ''}`).join('; ');
+  return [
+    `disclosure check vs ACRO ${r.acro}${r.quick ? ' (QUICK)' : ''}`,
+    `(a) ${t.file}: ${t.cells} cells, ${mib(t.bytes)}`,
+    `    ours: ${(t.ours.ms / 1000).toFixed(2)} s = ${Math.round(t.ours.cellsPerSecond).toLocaleString('en')} cells/s, peak RSS ${mib(t.ours.peakRssBytes)} (${mib(t.ours.rssBeforeBytes)} before the check); ${t.ours.verdict}: ${ourFindings(t.ours)}`,
+    `    ACRO: ${acroText(t.acro)}`,
+    `    ratio ACRO check time / ours: ${t.ratios.speed === null ? 'n/a' : `${t.ratios.speed.toFixed(1)}x`}`,
+    `(b) ${l.file}: ${mib(l.bytes)}, ${l.cells} cells`,
+    `    ours: ${(l.ours.ms / 1000).toFixed(2)} s, peak RSS ${mib(l.ours.peakRssBytes)} (${mib(l.ours.rssBeforeBytes)} before the check) for ${mib(l.bytes)} of input; ${l.ours.verdict}: ${ourFindings(l.ours)}`,
+    `    ACRO: ${acroText(l.acro)}`,
+    `    ratios: peak RSS ours / ACRO ${l.ratios.peakRss === null ? 'n/a' : l.ratios.peakRss.toFixed(3)}, time ACRO / ours ${l.ratios.time === null ? 'n/a' : `${l.ratios.time.toFixed(1)}x`}`,
+    '',
+  ].join('\n');
+}
+
+export function writeDisclosureReport(outDir: string, report: DisclosureReport): string {
+  const json = path.join(outDir, 'disclosure.json');
+  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+  return json;
+}
