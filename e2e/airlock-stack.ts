@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
   AirlockClient, realStack, startServiceProcess, startTestIdentityProvider, uniqueId,
@@ -60,6 +62,9 @@ export async function startAirlock(basePort: number): Promise<AirlockUnderTest> 
     },
     async stop() {
       await Promise.all(Object.values(services).map((s) => s.kill('SIGTERM')));
+      // AIRLOCK_E2E_DUMP_DIR keeps each service's log for a look after a failure.
+      const dumpDir = process.env.AIRLOCK_E2E_DUMP_DIR;
+      if (dumpDir) for (const s of Object.values(services)) writeFileSync(path.join(dumpDir, `${basePort}-${s.name}.log`), s.output());
       s3.destroy();
       await idp.stop();
     },

@@ -183,7 +183,7 @@ describe('a table with a small cell', () => {
     await expectEventually(async () => {
       expect(await airlock.keysIn('rejected', `requests/${request.requestId}/`)).toHaveLength(1);
       expect(await airlock.keysIn('quarantine', `requests/${request.requestId}/`)).toEqual([]);
-    });
+    }, { timeoutMs: 60_000 });
     const seenByResearcher = await researcher.getRequest(request.requestId);
     // The researcher sees the public comment, not the private one, and not who voted what.
     expect(seenByResearcher.files[0]).toMatchObject({ feedback: [{ text: 'Suppress it', turn: 1 }] });
@@ -217,6 +217,26 @@ describe('bad input gets a clear JSON error, never a 500', () => {
     await expectProblem(both.vote(request.requestId, request.files[0].fileId, 'approve'), 403, 'SELF_REVIEW');
     await expectProblem(both.getReview(request.requestId), 403, 'SELF_REVIEW');
   });
+  it('412 for a change made against a stale version (ETag / If-Match)', async () => {
+    const request = await drafted();
+    const token = await airlock.token('alice', ['researcher']);
+    const url = `${airlock.client.urls.ingress}/requests/${request.requestId}`;
+    const read = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    const etag = read.headers.get('etag');
+    expect(etag).toBe(`"${request.version}"`);
+    const change = (ifMatch: string) => fetch(`${url}/groups/tables`, {
+      method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'if-match': ifMatch },
+      body: JSON.stringify({ context: 'c', controls: 'k' }),
+    });
+    const stale = await change(`"${request.version - 1}"`);
+    expect(stale.status).toBe(412);
+    expect(await stale.json()).toMatchObject({ code: 'STALE_VERSION' });
+    const fresh = await change(etag as string);
+    expect(fresh.status).toBe(200);
+    expect(fresh.headers.get('etag')).toBe(`"${request.version + 1}"`);
+    expect((await change('"nonsense"')).status).toBe(400);
+  });
+
   it('403 for a researcher on the checkers\' API', async () => {
     await expectProblem(researcher.listReviews(), 403, 'ROLE_REQUIRED');
   });

@@ -32,8 +32,13 @@ export class ReleaseWorker {
       try {
         await this.store.copy({ stage: 'quarantine', key: file.quarantineKey }, { stage: 'released', key: releasedKey }, file.sha256);
       } catch (error) {
-        if ((error as { code?: string }).code !== 'HASH_MISMATCH') throw error;
-        const reason = `file ${file.fileId} failed hash verification at release`;
+        const code = (error as { code?: string }).code;
+        // Invariant 2: changed or vanished frozen bytes fail the request for good (a retry cannot
+        // bring them back); any other error (S3 down) is retried and the release waits.
+        if (code !== 'HASH_MISMATCH' && code !== 'OBJECT_NOT_FOUND') throw error;
+        const reason = code === 'HASH_MISMATCH'
+          ? `file ${file.fileId} failed hash verification at release`
+          : `file ${file.fileId} is missing from quarantine at release`;
         await this.requests.execute(requestId, (_s, at) => ({ type: 'FailRequest', actor: SYSTEM_ACTOR, at, data: { reason } }), context);
         return;
       }

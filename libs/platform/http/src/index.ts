@@ -6,3 +6,4 @@ export * from './http-service';
 export * from './request-input';
 export * from './openapi';
 export * from './openapi-schemas';
+export * from './request-context';

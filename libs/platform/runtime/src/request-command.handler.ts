@@ -2,8 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { Topics, requestEnvelope, requestStreamId, toDomainEvent, type EventEnvelope } from '@airlock/contracts';
 import { decide, evolve, fold, type Actor, type RequestCommand, type RequestEvent, type RequestState } from '@airlock/domain';
 import type { EventStore } from '@airlock/event-store';
+import { expectedVersionOfCurrentRequest } from '@airlock/http';
 
-export type CommandContext = { correlationId?: string; causationId?: string };
+/** `expectedVersion`: apply only to this version of the stream (HTTP If-Match); defaults to the current HTTP request's. */
+export type CommandContext = { correlationId?: string; causationId?: string; expectedVersion?: number };
+
+export class StaleVersionError extends Error {
+  readonly code = 'STALE_VERSION';
+  constructor(readonly expected: number, readonly actual: number) {
+    super(`The request is at version ${actual}, not ${expected}: reload it and try again`);
+  }
+}
 export type CommandResult = { state: RequestState; events: RequestEvent[]; version: number };
 
 const isConflict = (error: unknown) => (error as { code?: string })?.code === 'STREAM_VERSION_CONFLICT';
@@ -30,8 +39,10 @@ export class RequestCommandHandler {
     build: (state: RequestState, at: string) => RequestCommand,
     context: CommandContext = {},
   ): Promise<CommandResult> {
+    const expected = context.expectedVersion ?? expectedVersionOfCurrentRequest();
     for (let attempt = 1; ; attempt += 1) {
       const { state, version } = await this.load(requestId);
+      if (expected !== undefined && version !== expected) throw new StaleVersionError(expected, version);
       const at = this.clock().toISOString();
       const command = build(state, at);
       const events = decide(command, state);
