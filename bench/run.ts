@@ -1,5 +1,7 @@
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { formatAuditReport, runAuditBench } from './audit/audit.bench';
 import { S3Client } from '@aws-sdk/client-s3';
 import { realStack } from '@airlock/testing';
 import { formatDisclosureReport, runDisclosureBench, writeDisclosureReport } from './disclosure/disclosure.bench';
@@ -28,7 +30,26 @@ function positiveInt(name: string, fallback: number, min = 1): number {
   return value;
 }
 
+// AIRLOCK_BENCH_ONLY=upload,disclosure,audit picks sections (default: all three).
+const ONLY = new Set((process.env.AIRLOCK_BENCH_ONLY || 'upload,disclosure,audit').split(',').map((s) => s.trim()));
+
 async function main(): Promise<void> {
+  if (ONLY.has('upload')) await uploadBench();
+  if (ONLY.has('disclosure')) {
+    // Disclosure check beside ACRO (bench/disclosure; AIRLOCK_BENCH_QUICK=1 for small tables).
+    const disclosure = runDisclosureBench(OUT_DIR);
+    process.stdout.write(formatDisclosureReport(disclosure));
+    process.stdout.write(`written to ${path.relative(process.cwd(), writeDisclosureReport(OUT_DIR, disclosure))}\n`);
+  }
+  if (ONLY.has('audit')) {
+    // Audit appends per second, and verifying a chain of 1,000,000 records beside sha256sum.
+    const audit = await runAuditBench({ records: positiveInt('AIRLOCK_BENCH_AUDIT_RECORDS', 1_000_000), appends: positiveInt('AIRLOCK_BENCH_AUDIT_APPENDS', 20_000), outDir: OUT_DIR });
+    process.stdout.write(formatAuditReport(audit));
+    writeFileSync(path.join(OUT_DIR, 'audit.json'), `${JSON.stringify(audit, null, 2)}\n`);
+  }
+}
+
+async function uploadBench(): Promise<void> {
   const bytes = positiveInt('AIRLOCK_BENCH_BYTES', GiB);
   const runsPerSide = positiveInt('AIRLOCK_BENCH_RUNS', 3, 2);
   const stack = realStack();
@@ -71,11 +92,6 @@ async function main(): Promise<void> {
   const json = path.join(OUT_DIR, 'upload.json');
   writeReport(json, report);
   process.stdout.write(`written to ${path.relative(process.cwd(), json)}\n`);
-
-  // Disclosure check beside ACRO (bench/disclosure; AIRLOCK_BENCH_QUICK=1 for small tables).
-  const disclosure = runDisclosureBench(OUT_DIR);
-  process.stdout.write(formatDisclosureReport(disclosure));
-  process.stdout.write(`written to ${path.relative(process.cwd(), writeDisclosureReport(OUT_DIR, disclosure))}\n`);
 }
 
 main().catch((error: unknown) => {
