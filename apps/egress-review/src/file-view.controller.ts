@@ -1,8 +1,7 @@
-import { pipeline } from 'node:stream/promises';
 import { Controller, Get, Inject, Param, Req, Res, UseGuards } from '@nestjs/common';
 import type { AccessRecorder } from '@airlock/access-log';
 import { RequestError, type Actor } from '@airlock/domain';
-import { AuthGuard, CurrentActor, requestId } from '@airlock/http';
+import { AuthGuard, CurrentActor, requestId, sendFile } from '@airlock/http';
 import { requestView, type RegistryHandler, type RequestCommandHandler } from '@airlock/runtime';
 import type { ObjectStore } from '@airlock/storage';
 import type { Request, Response } from 'express';
@@ -42,13 +41,6 @@ export class FileViewController {
       at: new Date().toISOString(),
     });
     const bytes = await this.deps.store.getStream('quarantine', file.quarantineKey);
-    response.status(200).set({
-      'Content-Type': 'application/octet-stream',
-      'Content-Length': String(file.size),
-      'Content-Disposition': `inline; filename*=UTF-8''${encodeURIComponent(file.name)}`,
-      'X-Content-SHA256': file.sha256,
-      'Cache-Control': 'no-store',
-    });
-    await pipeline(bytes, response);
+    await sendFile(response, bytes, file, 'inline');
   }
 }

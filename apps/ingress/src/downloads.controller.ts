@@ -1,11 +1,10 @@
-import { pipeline } from 'node:stream/promises';
 import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { RequestError, type Actor } from '@airlock/domain';
 import type { Response } from 'express';
 import { INGRESS_DEPS } from './ingress.tokens';
 import type { IngressDeps } from './requests.controller';
-import { ApiProblems, STORE_PROBLEMS, requestId } from '@airlock/http';
+import { ApiProblems, STORE_PROBLEMS, requestId, sendFile } from '@airlock/http';
 
 const LINK = /^([0-9a-f-]{36})\.([0-9a-f-]{36})$/i;
 
@@ -50,13 +49,6 @@ export class DownloadsController {
     const file = result.state.status === 'none' ? undefined : result.state.files.find((f) => f.fileId === link.fileId);
     if (!file?.releasedKey) throw new RequestError('FILE_NOT_RELEASED', 'Only released files can be downloaded');
     const bytes = await this.deps.store.getStream('released', file.releasedKey);
-    response.status(200).set({
-      'Content-Type': 'application/octet-stream',
-      'Content-Length': String(file.size),
-      'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`,
-      'X-Content-SHA256': file.sha256,
-      'Cache-Control': 'no-store',
-    });
-    await pipeline(bytes, response);
+    await sendFile(response, bytes, file, 'attachment');
   }
 }

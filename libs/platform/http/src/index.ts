@@ -7,3 +7,4 @@ export * from './request-input';
 export * from './openapi';
 export * from './openapi-schemas';
 export * from './request-context';
+export * from './send-file';
