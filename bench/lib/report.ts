@@ -15,7 +15,7 @@ export type UploadReport = {
   benchmark: 'upload';
   at: string;
   node: string;
-  /** Other work on the machine skews throughput (and GC timing): the 1-minute load around the run. */
+  /** Other work on the machine skews throughput (and GC timing): the 1-minute load before and after. */
   machine: { cpus: number; loadAverage1m: { start: number; end: number } };
   file: { path: string; bytes: number; sha256: string };
   s3: { endpoint: string; bucket: string; partSizeBytes: number; queueSize: number };
@@ -94,8 +94,9 @@ export function formatReport(report: UploadReport): string {
 }
 
 function machineLine({ cpus, loadAverage1m: { start, end } }: UploadReport['machine']): string {
-  const line = `load average (1 min) ${num(start, 2)} at start, ${num(end, 2)} at end, on ${cpus} CPUs`;
-  return Math.max(start, end) > cpus ? `${line}: the machine was busy with other work, so throughput especially is noisy` : line;
+  // The end figure includes this run's own work (ingress, the S3 server, the client); the start does not.
+  const line = `load average (1 min) ${num(start, 2)} before the run, ${num(end, 2)} after it (with its own work), on ${cpus} CPUs`;
+  return start >= cpus ? `${line}: the machine was busy before the run, so throughput especially is noisy` : line;
 }
 
 export function writeReport(file: string, report: UploadReport): void {
