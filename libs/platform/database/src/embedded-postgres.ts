@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 export type EmbeddedPostgres = {
@@ -35,6 +36,8 @@ const { PGLiteSocketServer } = require(workerData.socketPath);
  * `dataDir` undefined keeps the database in memory.
  */
 export async function startEmbeddedPostgres({ dataDir }: { dataDir?: string } = {}): Promise<EmbeddedPostgres> {
+  // PGlite creates only the last directory; on a fresh clone `.airlock/` does not exist yet.
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
     workerData: {
