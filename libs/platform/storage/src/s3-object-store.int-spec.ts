@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import { Readable } from 'node:stream';
 import {
   DeleteBucketCommand,
   DeleteObjectCommand,
@@ -131,6 +133,94 @@ describe('S3ObjectStore against the real S3 server', () => {
     expect(await store.head('draft', 'direct/large.bin')).toMatchObject({ sha256: expected().sha256 });
     await store.copy({ stage: 'draft', key: 'direct/large.bin' }, { stage: 'quarantine', key: 'direct/large.bin' }, expected().sha256);
     expect(await leftovers()).toEqual([]);
+  });
+
+  describe('multipart uploads of our own (5 MiB parts)', () => {
+    // Part buffers of 5 MiB, S3's minimum, so a few parts take little time to send.
+    const stores = new Map<number, S3ObjectStore>();
+    const storeWith = (queueSize: number): S3ObjectStore => {
+      const existing = stores.get(queueSize);
+      if (existing) return existing;
+      const created = new S3ObjectStore({ ...config, partSizeBytes: 5 * MiB, queueSize });
+      stores.set(queueSize, created);
+      return created;
+    };
+    afterAll(() => stores.forEach((s) => s.close()));
+
+    /** The bytes in uneven chunks, so parts never line up with chunk boundaries. */
+    function chunked(bytes: Buffer): Readable {
+      let offset = 0;
+      return new Readable({
+        read() {
+          if (offset >= bytes.length) return void this.push(null);
+          const length = 1 + Math.floor(Math.random() * 200 * 1024);
+          this.push(bytes.subarray(offset, offset + length));
+          offset += length;
+        },
+      });
+    }
+
+    /** A body that sends `failAfter` bytes, then fails as a client going away does. */
+    function failingBody(failAfter: number): Readable {
+      let produced = 0;
+      return new Readable({
+        read() {
+          if (produced >= failAfter) return void this.destroy(new Error('client went away'));
+          produced += 64 * 1024;
+          this.push(randomBytes(64 * 1024));
+        },
+      });
+    }
+
+    async function pendingUploads(bucket: string, key: string): Promise<string[]> {
+      const listed = await raw.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
+      return (listed.Uploads ?? []).map((u) => `${u.Key} (upload ${u.UploadId})`);
+    }
+
+    it.each([
+      ['one part buffer, an uneven last part', 1, 23 * MiB + 17, 5],
+      ['two part buffers, an uneven last part', 2, 23 * MiB + 17, 5],
+      ['one part buffer, a body ending on a part boundary', 1, 15 * MiB, 3],
+    ])('round-trips a multipart body byte for byte with its sha256 (%s)', async (_name, queueSize, size, partCount) => {
+      const bytes = randomBytes(size);
+      const key = `mp-direct/${uniqueId('rt')}.bin`;
+      const stored = await storeWith(queueSize).putStream('draft', key, chunked(bytes), { maxBytes: 100 * MiB, hashInMetadata: false, contentType: 'text/csv' });
+
+      expect(stored).toMatchObject({ key, sha256: sha256Of(bytes), size });
+      const head = await raw.send(new HeadObjectCommand({ Bucket: buckets.draft, Key: key }));
+      // A multipart ETag ends in the number of parts.
+      expect(head.ETag).toMatch(new RegExp(`-${partCount}"?$`));
+      expect(head.ContentType).toBe('text/csv');
+      const read: Buffer[] = [];
+      for await (const chunk of await store.getStream('draft', key)) read.push(chunk as Buffer);
+      expect(Buffer.concat(read).equals(bytes)).toBe(true);
+      expect(await pendingUploads(buckets.draft, key)).toEqual([]);
+    });
+
+    it.each([
+      ['straight to its key, one part buffer', 1, false],
+      ['straight to its key, two part buffers', 2, false],
+      ['through a staging key', 1, true],
+    ])('leaves no object and no pending upload when the body fails after a few parts (%s)', async (_name, queueSize, hashInMetadata) => {
+      const key = `mp-broken/${uniqueId('fail')}.bin`;
+      const failure = storeWith(queueSize).putStream('draft', key, failingBody(17 * MiB), { maxBytes: 100 * MiB, hashInMetadata });
+
+      await expect(failure).rejects.toThrow('client went away');
+      expect(await objectKeys(buckets.draft, key)).toEqual([]);
+      expect(await pendingUploads(buckets.draft, key)).toEqual([]);
+      expect(await leftovers()).toEqual([]);
+    });
+
+    it('keeps the previous object whole when a multipart overwrite fails midway', async () => {
+      const key = `mp-broken/${uniqueId('kept')}.bin`;
+      await store.putStream('draft', key, bodyOf('original'), { maxBytes: 100 });
+
+      const failure = storeWith(1).putStream('draft', key, failingBody(12 * MiB), { maxBytes: 100 * MiB, hashInMetadata: false });
+
+      await expect(failure).rejects.toThrow('client went away');
+      expect(await store.hash('draft', key)).toEqual({ sha256: sha256Of('original'), size: 8 });
+      expect(await pendingUploads(buckets.draft, key)).toEqual([]);
+    });
   });
 
   it('computes the hash of an object written without one', async () => {

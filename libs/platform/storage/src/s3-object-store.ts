@@ -15,21 +15,19 @@ import {
   S3Client,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { attachmentDisposition } from './content-disposition';
 import { HashingMeter, hashStream } from './hashing-meter';
 import { assertMaxBytes, assertValidKey, normaliseSha256, RESERVED_KEY_PREFIX } from './object-key';
 import { type ObjectRef, type ObjectStore, type PutOptions, type Stage, STAGES, type StoredObject } from './object-store.port';
 import { isS3NotFound, toStorageError } from './s3-errors';
+import { MAX_PARTS, MIN_PART_BYTES, multipartUpload, partSizeFor } from './s3-multipart-upload';
 import { HashMismatchError, ObjectNotFoundError, ObjectTooLargeError } from './storage.errors';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
-// S3 limits: CopyObject handles at most 5 GiB; a multipart upload has at most 10,000 parts.
+// S3 limit: CopyObject handles at most 5 GiB.
 const MAX_SINGLE_COPY_BYTES = 5 * GiB;
-const MAX_PARTS = 10_000;
-const MIN_PART_BYTES = 5 * MiB;
 // SigV4 presigned URLs live at most 7 days.
 const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 
@@ -50,12 +48,15 @@ export type S3ObjectStoreConfig = {
   buckets?: Record<Stage, string>;
   /** Address written into presigned URLs when users reach S3 by another name than the services do. */
   presignEndpoint?: string;
-  /** Multipart part size. Default 8 MiB (the S3 minimum is 5 MiB). */
+  /**
+   * Multipart part size. Default 8 MiB (the S3 minimum is 5 MiB); raised for an upload whose
+   * `maxBytes` would otherwise need more than 10,000 parts.
+   */
   partSizeBytes?: number;
   /**
-   * Parts in flight per upload. Default 1: measured on loopback, a 1 GiB upload ran as fast
-   * as with 2 and peaked ~20 MiB lower in RSS. Raise it for a distant S3 where each part's
-   * round trip dominates; each extra part costs about 2 x partSize of memory.
+   * Part buffers per upload, so also parts in flight. Default 1: each part is read, then sent;
+   * on loopback that keeps up with a direct SDK upload. With 2 the next part is read while one
+   * is sent (for a distant S3 where each part's round trip dominates); each costs partSize of memory.
    */
   queueSize?: number;
   /** Objects larger than this are copied with UploadPartCopy. Default (and maximum) 5 GiB. */
@@ -136,8 +137,10 @@ export class S3ObjectStore implements ObjectStore {
         );
         return { key, sha256, size: head.bytes, ...(result.VersionId && { versionId: result.VersionId }) };
       }
-      if (opts.hashInMetadata === false) return await this.putLargeDirect({ bucket, key }, head.buffers, chunks, meter, opts);
-      return await this.putLarge({ bucket, key }, head.buffers, chunks, meter, headers, opts.contentType);
+      const whole = replay(head.buffers, chunks);
+      const partSize = partSizeFor(this.partSize, opts.maxBytes);
+      if (opts.hashInMetadata === false) return await this.putLargeDirect({ bucket, key }, whole, partSize, meter, opts);
+      return await this.putLarge({ bucket, key }, whole, partSize, meter, headers, opts.contentType);
     } catch (error) {
       if (meter.exceeded) throw new ObjectTooLargeError(opts.maxBytes);
       // The caller's stream failed (e.g. the client went away): not S3's fault, pass it on as is.
@@ -289,16 +292,11 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /** A multipart upload straight onto its key; the caller keeps the hash (see PutOptions.hashInMetadata). */
-  private async putLargeDirect(target: BucketRef, head: Buffer[], rest: AsyncIterator<Buffer>, meter: HashingMeter, opts: PutOptions): Promise<StoredObject> {
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: target.bucket, Key: target.key, Body: Readable.from(replay(head, rest), { objectMode: false }), ContentType: opts.contentType, Metadata: opts.metadata },
-      partSize: this.partSize,
-      queueSize: this.queueSize,
-      leavePartsOnError: false,
+  private async putLargeDirect(target: BucketRef, body: AsyncIterator<Buffer>, partSize: number, meter: HashingMeter, opts: PutOptions): Promise<StoredObject> {
+    const { versionId } = await multipartUpload(this.client, { ...target, contentType: opts.contentType, metadata: opts.metadata }, body, {
+      partSize,
+      buffers: this.queueSize,
     });
-    const result = await upload.done();
-    const versionId = 'VersionId' in result ? result.VersionId : undefined;
     return { key: target.key, sha256: meter.sha256(), size: meter.bytes, ...(versionId && { versionId }) };
   }
 
@@ -309,23 +307,15 @@ export class S3ObjectStore implements ObjectStore {
    */
   private async putLarge(
     target: BucketRef,
-    head: Buffer[],
-    rest: AsyncIterator<Buffer>,
+    body: AsyncIterator<Buffer>,
+    partSize: number,
     meter: HashingMeter,
     headers: (sha256: string) => ReplaceHeaders,
     contentType: string | undefined,
   ): Promise<StoredObject> {
     const staging = { bucket: target.bucket, key: `${RESERVED_KEY_PREFIX}staging/${randomUUID()}` };
-    // leavePartsOnError: false makes lib-storage abort the multipart upload on any failure
-    // (including our meter cutting the body off), so no parts are left behind.
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: staging.bucket, Key: staging.key, Body: Readable.from(replay(head, rest), { objectMode: false }), ContentType: contentType },
-      partSize: this.partSize,
-      queueSize: this.queueSize,
-      leavePartsOnError: false,
-    });
-    await upload.done();
+    // Aborted on any failure (including our meter cutting the body off): no parts are left behind.
+    await multipartUpload(this.client, { ...staging, contentType }, body, { partSize, buffers: this.queueSize });
     const sha256 = meter.sha256();
     const size = meter.bytes;
     try {
