@@ -20,8 +20,11 @@ export type RuleName =
 /** A cell of the table body: 0-based, row labels and column labels excluded. */
 export type CellRef = { row: number; column: number; rowLabel?: string; columnLabel?: string };
 
-/** One finding per rule and verdict. The message never contains a cell's value. */
-export type Finding = { rule: RuleName; verdict: Verdict; cells: CellRef[]; message: string };
+/**
+ * One finding per rule and verdict. The message never contains a cell's value. `cells` lists at
+ * most MAX_LISTED_CELLS cells in row-major order; `cellCount` is present when more were affected.
+ */
+export type Finding = { rule: RuleName; verdict: Verdict; cells: CellRef[]; cellCount?: number; message: string };
 
 export type DetectedKind = 'csv' | 'tsv' | 'xlsx' | 'zip' | 'pdf' | 'image' | 'text' | 'binary' | 'empty';
 

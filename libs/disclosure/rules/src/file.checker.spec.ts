@@ -146,11 +146,11 @@ describe('checkFile: tables that cannot be read as counts', () => {
     expect(result.findings[0].message).toMatch(message);
   });
 
-  it('stops reading a table larger than maxTableCells', async () => {
-    const text = table(['', 'a', 'b'], ...Array.from({ length: 10 }, (_, i) => [`r${i}`, 20, 30]));
+  it('judges a frequency table larger than maxTableCells whole: it is read row by row, never held', async () => {
+    const text = table(['', 'a', 'b'], ...Array.from({ length: 10 }, (_, i) => [`r${i}`, 20, i === 9 ? 3 : 30]));
     const result = await check('t.csv', text, { ...DEFAULT_POLICY, maxTableCells: 10 });
-    expect(result.verdict).toBe('review');
-    expect(result.findings[0].message).toContain('more than 10 cells');
+    expect(result.verdict).toBe('fail');
+    expect(result.findings.map((f) => [f.rule, f.cells])).toEqual([['threshold', [{ row: 9, column: 1, rowLabel: 'r9', columnLabel: 'b' }]]]);
   });
 });
 

@@ -14,13 +14,12 @@ export { ArchiveError, type ArchiveErrorCode } from './archive/archive.error';
 export { readCsvRows, type CsvReaderOptions } from './readers/csv.reader';
 export { TableReadError, type TableReadErrorCode } from './readers/table-read.error';
 export { DEFAULT_READER_LIMITS, type ReaderLimits } from './readers/delimited.tokenizer';
-export { thresholdRule } from './rules/threshold.rule';
-export { classDisclosureRule } from './rules/class-disclosure.rule';
-export { secondarySuppressionRule } from './rules/secondary-suppression.rule';
-export { checkFrequencyTable } from './rules/frequency-table.check';
+export { checkFrequencyTable, FrequencyTableScan, secondarySuppressionRule } from './rules/frequency-table.scan';
+export { MAX_LISTED_CELLS } from './tables/cell-list';
 export { dofRule, findResidualDof } from './rules/dof.rule';
 export { isValidNhsNumber, RowLevelDetector } from './rules/row-level.rule';
 export { readFrequencyTable, type TableReading } from './tables/frequency-table.reader';
+export { readTable, type TableHeader, type TableRow, type TableSink } from './tables/table.reader';
 export type { FrequencyTable } from './tables/frequency-table';
 export type { BodyCell } from './tables/body-cell.parser';
 export {

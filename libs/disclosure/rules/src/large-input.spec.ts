@@ -87,7 +87,15 @@ const centralRecord = (name: Uint8Array, flags: number, method: number, crc: num
 ];
 
 const CSV_HEADER = utf8('region,c1,c2,c3,c4,c5,c6,c7,c8,c9\n');
-const CSV_BLOCK = rowsBlock(64_000, (i) => `r${i},${[1, 2, 3, 4, 5, 6, 7, 8, 9].map((c) => 10 + ((i * c) % 90)).join(',')}\n`);
+// One cell in 500 rows is under the threshold, so the count of failing cells tells whether every row was judged.
+const csvRow = (i: number): string => `r${i},${[1, 2, 3, 4, 5, 6, 7, 8, 9].map((c) => (i % 500 === 0 && c === 4 ? 3 : 10 + ((i * c) % 90))).join(',')}\n`;
+const CSV_BLOCK = rowsBlock(64_000, csvRow);
+const FAILING_PER_BLOCK = utf8ToString(CSV_BLOCK).split('\n').filter((line) => line.split(',')[4] === '3').length;
+const TEXT_BLOCK = rowsBlock(64_000, (i) => `Line ${i} of the notes about the analysis.\n`);
+
+function utf8ToString(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes);
+}
 
 const measure = async (run: (meter: Meter) => Promise<FileCheckResult>): Promise<{ result: FileCheckResult; meter: Meter; before: number }> => {
   const before = process.memoryUsage().rss;
@@ -98,26 +106,26 @@ const measure = async (run: (meter: Meter) => Promise<FileCheckResult>): Promise
 };
 
 describe('2 GiB inputs, generated lazily: verdicts with flat memory', () => {
-  it('CSV: a 2 GiB table stops at maxTableCells, goes to review and releases its source', async () => {
+  it('CSV: every cell of a 2 GiB table is judged, with flat memory', async () => {
     const { result, meter, before } = await measure((m) => checkFile('big.csv', repeated(CSV_HEADER, CSV_BLOCK, TWO_GIB, m)));
-    expect(result.verdict).toBe('review');
-    expect(result.findings.map((f) => f.message)).toEqual(['The table has more than 1000000 cells (policy maxTableCells), too many to check automatically.']);
+    const blocks = Math.floor((TWO_GIB - CSV_HEADER.length) / CSV_BLOCK.length);
+    expect(result.verdict).toBe('fail');
+    expect(result.findings).toHaveLength(1);
+    expect(result.findings[0]).toMatchObject({ rule: 'threshold', cellCount: blocks * FAILING_PER_BLOCK, message: `${blocks * FAILING_PER_BLOCK} cells have fewer than 10 contributors` });
+    expect(result.findings[0].cells).toHaveLength(200);
     expect(meter.closed).toBe(true);
-    expect(meter.bytes).toBeLessThan(GIB / 8); // stopped reading: the service drains the rest only to hash it
+    expect(meter.bytes).toBeGreaterThan(TWO_GIB - CSV_BLOCK.length);
     expect(meter.peak - before).toBeLessThan(FLAT);
   });
 
   it('zip: a 2 GiB member is read to its last byte (CRC, central directory) with flat memory', async () => {
-    const member = repeated(CSV_HEADER, CSV_BLOCK, TWO_GIB, { bytes: 0, peak: 0, closed: false });
+    const member = repeated(utf8('Notes\n'), TEXT_BLOCK, TWO_GIB, { bytes: 0, peak: 0, closed: false });
     const { result, meter, before } = await measure(async (m) => {
-      const zip = lazyZip([{ name: 'notes.txt', data: utf8('about the table\n') }], 'big.csv', member, m);
+      const zip = lazyZip([{ name: 'table.csv', data: utf8('group,n\na,12\nb,15\n') }], 'notes.txt', member, m);
       return checkFile('outputs.zip', counted(zip, m));
     });
     expect(result.verdict).toBe('review');
-    expect(result.findings.map((f) => f.message)).toEqual([
-      'notes.txt: Free text cannot be checked automatically; a checker must read it.',
-      'big.csv: The table has more than 1000000 cells (policy maxTableCells), too many to check automatically.',
-    ]);
+    expect(result.findings.map((f) => f.message)).toEqual(['notes.txt: Free text cannot be checked automatically; a checker must read it.']);
     expect(meter.bytes).toBeGreaterThan(TWO_GIB - 2 ** 20);
     expect(meter.closed).toBe(true);
     expect(meter.peak - before).toBeLessThan(FLAT);

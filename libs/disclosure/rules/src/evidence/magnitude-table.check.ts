@@ -3,7 +3,7 @@ import type { CellRef, Finding } from '../disclosure.types';
 import { cellCount, findingFor } from '../finding.text';
 import type { MagnitudeCell } from '../magnitude/cell-stats';
 import { checkMagnitudeCells } from '../magnitude/magnitude-table.check';
-import { secondarySuppressionRule } from '../rules/secondary-suppression.rule';
+import { secondarySuppressionRule } from '../rules/frequency-table.scan';
 import { isCount } from '../tables/body-cell.parser';
 import { bodyCells, cellRef, type FrequencyTable } from '../tables/frequency-table';
 import type { Evidence, EvidenceRow } from './evidence';

@@ -3,7 +3,7 @@ import type { Finding, RuleName } from '../disclosure.types';
 import { textSource } from '../testing/byte-source.fixture';
 import { readCsvRows } from '../readers/csv.reader';
 import { readFrequencyTable } from '../tables/frequency-table.reader';
-import { checkFrequencyTable } from './frequency-table.check';
+import { checkFrequencyTable } from './frequency-table.scan';
 
 const tableOf = async (...rows: (string | number)[][]) => {
   const reading = await readFrequencyTable(readCsvRows(textSource(rows.map((r) => r.join(',')).join('\n'))), DEFAULT_POLICY);

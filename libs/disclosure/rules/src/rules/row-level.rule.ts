@@ -2,7 +2,14 @@ import type { CellRef, Finding } from '../disclosure.types';
 
 type Signal = 'e-mail addresses' | 'UK postcodes' | 'NHS numbers with a valid checksum' | 'dates of birth' | 'unique identifiers';
 
-type ColumnState = { label: string; values: number; matches: Record<'email' | 'postcode' | 'nhs' | 'date', number>; distinct: Set<string>; firstRow: number | null };
+type ColumnState = {
+  label: string;
+  values: number;
+  matches: Record<'email' | 'postcode' | 'nhs' | 'date', number>;
+  /** Only for identifier-named columns, the only ones where one value per row is a signal. */
+  distinct: Set<string> | null;
+  firstRow: number | null;
+};
 
 const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[a-z]{2,}$/i;
 const UK_POSTCODE = /^(GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})$/i;
@@ -13,6 +20,12 @@ const MIN_VALUES = 5;
 const SHARE = 0.8;
 const MIN_ID_ROWS = 20;
 const DISTINCT_CAP = 10_000; // bounded memory: enough to tell "one value per row" from a category
+const A = 0x41;
+const Z = 0x5a;
+const LOWER_A = 0x61;
+const LOWER_Z = 0x7a;
+const ZERO = 0x30;
+const NINE = 0x39;
 
 /** NHS numbers: 10 digits, the last a modulus-11 check digit (NHS Data Dictionary). */
 export const isValidNhsNumber = (raw: string): boolean => {
@@ -21,6 +34,22 @@ export const isValidNhsNumber = (raw: string): boolean => {
   const sum = [...digits.slice(0, 9)].reduce((acc, d, i) => acc + Number(d) * (10 - i), 0);
   const check = 11 - (sum % 11);
   return check !== 10 && (check === 11 ? 0 : check) === Number(digits[9]);
+};
+
+/**
+ * The patterns a value could match, tried only when its length and first character allow: a
+ * table of counts has hundreds of millions of cells and none of them is an e-mail address.
+ */
+const observeValue = (value: string, column: ColumnState): void => {
+  const n = value.length;
+  const first = value.charCodeAt(0);
+  const digitFirst = first >= ZERO && first <= NINE;
+  const letterFirst = (first >= A && first <= Z) || (first >= LOWER_A && first <= LOWER_Z);
+  if (n >= 6 && value.includes('@') && EMAIL.test(value)) column.matches.email++;
+  if (letterFirst && n >= 5 && n <= 8 && UK_POSTCODE.test(value)) column.matches.postcode++;
+  if (digitFirst && n >= 10 && n <= 14 && isValidNhsNumber(value)) column.matches.nhs++;
+  if (digitFirst && n >= 8 && n <= 10 && DATE.test(value)) column.matches.date++;
+  if (column.distinct !== null && column.distinct.size < DISTINCT_CAP) column.distinct.add(value);
 };
 
 /**
@@ -34,23 +63,23 @@ export class RowLevelDetector {
 
   observe(row: readonly string[]): void {
     if (this.columns.length === 0 && this.rows === 0) {
-      this.columns = row.map((label) => ({ label: label.trim(), values: 0, matches: { email: 0, postcode: 0, nhs: 0, date: 0 }, distinct: new Set(), firstRow: null }));
+      this.columns = row.map((raw) => {
+        const label = raw.trim();
+        return { label, values: 0, matches: { email: 0, postcode: 0, nhs: 0, date: 0 }, distinct: ID_HEADER.test(label) ? new Set() : null, firstRow: null };
+      });
       this.rows++;
       return;
     }
     const body = this.rows++ - 1;
-    row.forEach((raw, i) => {
+    const width = Math.min(row.length, this.columns.length);
+    for (let i = 0; i < width; i++) {
+      const value = row[i].trim();
+      if (value === '') continue;
       const column = this.columns[i];
-      const value = raw.trim();
-      if (column === undefined || value === '') return;
       column.values++;
       column.firstRow ??= body;
-      if (EMAIL.test(value)) column.matches.email++;
-      if (UK_POSTCODE.test(value)) column.matches.postcode++;
-      if (isValidNhsNumber(value)) column.matches.nhs++;
-      if (DATE.test(value)) column.matches.date++;
-      if (column.distinct.size < DISTINCT_CAP) column.distinct.add(value);
-    });
+      observeValue(value, column);
+    }
   }
 
   findings(): Finding[] {
@@ -72,7 +101,8 @@ export class RowLevelDetector {
     if (mostly(column.matches.postcode)) return 'UK postcodes';
     if (mostly(column.matches.date) && BIRTH_HEADER.test(column.label)) return 'dates of birth';
     const bodyRows = this.rows - 1;
-    const oneValuePerRow = column.values >= MIN_ID_ROWS && column.distinct.size >= Math.min(DISTINCT_CAP, column.values) * 0.95;
+    const distinct = column.distinct?.size ?? 0;
+    const oneValuePerRow = column.values >= MIN_ID_ROWS && distinct >= Math.min(DISTINCT_CAP, column.values) * 0.95;
     if (ID_HEADER.test(column.label) && oneValuePerRow && bodyRows >= MIN_ID_ROWS) return 'unique identifiers';
     return null;
   }

@@ -1,85 +1,49 @@
 import type { DisclosurePolicy } from '../disclosure.policy';
 import type { Finding } from '../disclosure.types';
-import { parseBodyCell, type BodyCell } from './body-cell.parser';
-import { isTotalLabel, type FrequencyTable } from './frequency-table';
+import type { BodyCell } from './body-cell.parser';
+import type { FrequencyTable } from './frequency-table';
+import { readTable, unreadable, type TableHeader, type TableRow, type TableSink } from './table.reader';
 
 export type TableReading = { kind: 'table'; table: FrequencyTable } | { kind: 'unreadable'; finding: Finding };
 
-const MAX_LISTED_ROWS = 10;
-
 /**
- * Reads rows into a frequency table: first row column labels, first column row labels. Stops
- * early (bounded memory) when the table exceeds the policy's maxTableCells.
+ * Reads a whole table into memory, for the rules that need it whole (a magnitude table matched
+ * to its evidence). Stops early (bounded memory) past the policy's maxTableCells. Frequency
+ * tables do not need this: FrequencyTableScan judges them row by row at any size.
  */
 export const readFrequencyTable = async (
-  rows: AsyncIterable<string[]>,
+  rows: AsyncIterable<string[]> | Iterable<string[]>,
   policy: Pick<DisclosurePolicy, 'maxTableCells'>,
 ): Promise<TableReading> => {
-  let header: string[] | null = null;
-  const rowLabels: string[] = [];
-  const body: BodyCell[][] = [];
-  const ragged: number[] = [];
-  let raggedCount = 0;
-  let dataRow = 0;
-
-  for await (const raw of rows) {
-    if (raw.every((cell) => cell.trim() === '')) continue; // Excel pads sheets with rows of empty cells
-    if (header === null) {
-      header = trimTrailingEmpty(raw, 0);
-      continue;
-    }
-    const row = trimTrailingEmpty(raw, header.length);
-    const index = dataRow++;
-    if (row.length !== header.length) {
-      raggedCount++;
-      if (ragged.length < MAX_LISTED_ROWS) ragged.push(index);
-      continue;
-    }
-    // pandas writes the index name on its own row under the header ("year,,,,"): not data.
-    if (index === 0 && row.slice(1).every((cell) => cell.trim() === '')) continue;
-    rowLabels.push(row[0].trim());
-    body.push(row.slice(1).map(parseBodyCell));
-    if (body.length * (header.length - 1) > policy.maxTableCells) {
-      return unreadable(`The table has more than ${policy.maxTableCells} cells (policy maxTableCells), too many to check automatically.`);
-    }
-  }
-
-  if (header === null) return unreadable('The file holds no rows, so there is no table to check.');
-  if (raggedCount > 0) {
-    const listed = ragged.join(', ') + (raggedCount > ragged.length ? ', …' : '');
-    const one = raggedCount === 1;
-    return unreadable(
-      `${raggedCount} row${one ? '' : 's'} of the table (body row${one ? '' : 's'} ${listed}, 0-based) ` +
-        `${one ? 'does' : 'do'} not have the ${header.length} cells of the header row, so cells cannot be matched to labels.`,
-    );
-  }
-  if (header.length < 2) return unreadable('The table has a single column: no row labels beside counts.');
-  if (body.length === 0) return unreadable('The table has a header row but no body rows.');
-
-  const columnLabels = header.slice(1).map((l) => l.trim());
-  return {
-    kind: 'table',
-    table: {
-      columnLabels,
-      rowLabels,
-      body,
-      totalRows: indexesWhere(rowLabels, isTotalLabel),
-      totalColumns: indexesWhere(columnLabels, isTotalLabel),
-    },
-  };
+  const collector = new TableCollector(policy.maxTableCells);
+  const problem = await readTable(rows, collector);
+  return problem === null ? { kind: 'table', table: collector.table() } : { kind: 'unreadable', finding: problem };
 };
 
-// Spreadsheets write trailing delimiters inconsistently; empty cells past the header width are padding.
-const trimTrailingEmpty = (row: string[], width: number): string[] => {
-  let end = row.length;
-  while (end > Math.max(width, 1) && row[end - 1].trim() === '') end--;
-  return end === row.length ? row : row.slice(0, end);
-};
+class TableCollector implements TableSink {
+  private shape: TableHeader | null = null;
+  private readonly rowLabels: string[] = [];
+  private readonly body: BodyCell[][] = [];
+  private readonly totalRows = new Set<number>();
 
-const indexesWhere = (labels: string[], test: (label: string) => boolean): ReadonlySet<number> =>
-  new Set(labels.flatMap((label, i) => (test(label) ? [i] : [])));
+  constructor(private readonly maxCells: number) {}
 
-const unreadable = (message: string): TableReading => ({
-  kind: 'unreadable',
-  finding: { rule: 'file-type', verdict: 'review', cells: [], message },
-});
+  header(header: TableHeader): void {
+    this.shape = header;
+  }
+
+  row(row: TableRow): Finding | null {
+    this.rowLabels.push(row.label);
+    this.body.push([...row.cells]);
+    if (row.isTotal) this.totalRows.add(row.index);
+    if (this.body.length * row.cells.length > this.maxCells) {
+      return unreadable(`The table has more than ${this.maxCells} cells (policy maxTableCells), too many to hold in memory and check automatically.`);
+    }
+    return null;
+  }
+
+  table(): FrequencyTable {
+    const shape = this.shape as TableHeader;
+    return { columnLabels: [...shape.columnLabels], rowLabels: this.rowLabels, body: this.body, totalRows: this.totalRows, totalColumns: shape.totalColumns };
+  }
+}

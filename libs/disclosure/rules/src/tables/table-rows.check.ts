@@ -2,13 +2,15 @@ import type { DisclosurePolicy } from '../disclosure.policy';
 import type { Finding } from '../disclosure.types';
 import type { Evidence } from '../evidence/evidence';
 import { checkMagnitudeTable } from '../evidence/magnitude-table.check';
-import { checkFrequencyTable } from '../rules/frequency-table.check';
+import { FrequencyTableScan } from '../rules/frequency-table.scan';
 import { RowLevelDetector } from '../rules/row-level.rule';
 import { readFrequencyTable } from './frequency-table.reader';
+import { readTable } from './table.reader';
 
 /**
  * The rules for a table given as rows of text (CSV, TSV, a sheet): row-level data on every row,
- * then the table as counts, or as magnitudes when its evidence is given.
+ * then the table as counts (judged row by row, at any size), or as magnitudes when its evidence
+ * is given (matched cell by cell in memory, up to maxTableCells).
  */
 export const checkTableRows = async (
   rows: AsyncIterable<string[]> | Iterable<string[]>,
@@ -16,10 +18,15 @@ export const checkTableRows = async (
   evidence: Evidence | null,
 ): Promise<Finding[]> => {
   const rowLevel = new RowLevelDetector();
-  const reading = await readFrequencyTable(observed(rows, rowLevel), policy);
+  const watched = observed(rows, rowLevel);
+  if (evidence === null) {
+    const scan = new FrequencyTableScan(policy);
+    const unreadable = await readTable(watched, scan);
+    return [...rowLevel.findings(), ...(unreadable === null ? scan.findings() : [unreadable])];
+  }
+  const reading = await readFrequencyTable(watched, policy);
   if (reading.kind === 'unreadable') return [...rowLevel.findings(), reading.finding];
-  const tableFindings = evidence === null ? checkFrequencyTable(reading.table, policy) : checkMagnitudeTable(reading.table, evidence, policy);
-  return [...rowLevel.findings(), ...tableFindings];
+  return [...rowLevel.findings(), ...checkMagnitudeTable(reading.table, evidence, policy)];
 };
 
 async function* observed(rows: AsyncIterable<string[]> | Iterable<string[]>, detector: RowLevelDetector): AsyncGenerator<string[]> {

@@ -1,0 +1,151 @@
+import type { DisclosurePolicy } from '../disclosure.policy';
+import type { CellRef, Finding } from '../disclosure.types';
+import { cellsHave } from '../finding.text';
+import { cellAt, CellList, firstCells } from '../tables/cell-list';
+import type { TableHeader, TableRow } from '../tables/table.reader';
+
+/** One of the largest inner cells of a column, kept until the column's total is known. */
+type Candidate = { value: number; row: number; rowLabel: string; failedInRow: boolean };
+
+type ColumnLine = {
+  sum: number;
+  allCounts: boolean;
+  /** The published margin: this column's cell in the first total row, when it is a count. */
+  published: number | null;
+  /** The largest cells, largest first; at most `keep`. */
+  largest: Candidate[];
+  /** The largest value that did not fit among them. */
+  largestDropped: number;
+};
+
+// More candidates than this per column would cost more memory than the rule is worth.
+const MAX_CANDIDATES = 1000;
+
+/**
+ * Class disclosure. SDC handbook: when (nearly) everyone in a row or column category falls in
+ * one cell, the table tells each of them their attribute. A cell holding more than
+ * `classDisclosureShare` (default 0.90) of its row or column total fails; exactly the share passes.
+ * Margins themselves are not judged (a total holds all of its line by definition).
+ *
+ * Rows are judged as they arrive. A column's total is known only at the end, so each column keeps
+ * its largest cells: at most 1/share non-negative cells can each hold more than `share` of a
+ * total, so floor(1/share) + 1 candidates hold every cell that can fail (one is enough at the
+ * default share). Memory grows with the columns, never with the rows.
+ */
+export class ClassDisclosureTally {
+  private readonly rowFailures = new CellList();
+  /** One per inner column, in the order of header.innerColumns. */
+  private readonly lines: ColumnLine[];
+  private readonly keep: number;
+  private innerRows = 0;
+  private totalRowSeen = false;
+
+  constructor(
+    private readonly policy: Pick<DisclosurePolicy, 'classDisclosureShare'>,
+    private readonly header: TableHeader,
+  ) {
+    this.keep = Math.min(MAX_CANDIDATES, Math.floor(1 / policy.classDisclosureShare) + 1);
+    this.lines = header.innerColumns.map(() => ({ sum: 0, allCounts: true, published: null, largest: [], largestDropped: -Infinity }));
+  }
+
+  row(row: TableRow): void {
+    if (row.isTotal) {
+      if (!this.totalRowSeen) this.publishColumnTotals(row);
+      this.totalRowSeen = true;
+      return;
+    }
+    this.innerRows++;
+    const failedHere = this.judgeRow(row);
+    const inner = this.header.innerColumns;
+    for (let i = 0; i < inner.length; i++) {
+      const column = inner[i];
+      const line = this.lines[i];
+      const cell = row.cells[column];
+      if (typeof cell !== 'number') {
+        line.allCounts = false;
+        continue;
+      }
+      line.sum += cell;
+      this.offer(line, { value: cell, row: row.index, rowLabel: row.label, failedInRow: failedHere.length > 0 && failedHere.includes(column) });
+    }
+  }
+
+  findings(): Finding[] {
+    const share = this.policy.classDisclosureShare;
+    const fromColumns: CellRef[] = [];
+    let lowerBound = false;
+    this.lines.forEach((line, i) => {
+      const column = this.header.innerColumns[i];
+      if (this.innerRows < 2) return;
+      const total = line.published ?? (line.allCounts ? line.sum : null);
+      if (total === null || total <= 0) return;
+      for (const c of line.largest) {
+        if (c.value / total > share && !c.failedInRow) fromColumns.push(cellAt(c.row, column, c.rowLabel, this.header.columnLabels[column]));
+      }
+      // Totals smaller than their cells (or negative counts) can make more cells fail than were kept.
+      if (line.largestDropped / total > share) lowerBound = true;
+    });
+    const count = this.rowFailures.count + fromColumns.length;
+    if (count === 0) return [];
+    const cells = firstCells([this.rowFailures.listed, fromColumns]);
+    const atLeast = lowerBound ? ' (at least: a column total is smaller than its largest cells)' : '';
+    return [
+      {
+        rule: 'class-disclosure',
+        verdict: 'fail',
+        cells,
+        ...(count > cells.length ? { cellCount: count } : {}),
+        message: `${cellsHave(count)} more than ${share} of their row or column total, disclosing the attribute of nearly everyone in that category${atLeast}`,
+      },
+    ];
+  }
+
+  /** The row's inner cells against the row total; returns the columns that failed. */
+  private judgeRow({ index, label, cells }: TableRow): number[] {
+    const inner = this.header.innerColumns;
+    if (inner.length < 2) return [];
+    const total = rowTotal(cells, inner, this.header.firstTotalColumn);
+    if (total === null || total <= 0) return [];
+    const failed: number[] = [];
+    for (const column of inner) {
+      const cell = cells[column];
+      if (typeof cell === 'number' && cell / total > this.policy.classDisclosureShare) {
+        failed.push(column);
+        this.rowFailures.add(() => cellAt(index, column, label, this.header.columnLabels[column]));
+      }
+    }
+    return failed;
+  }
+
+  private publishColumnTotals(row: TableRow): void {
+    this.lines.forEach((line, i) => {
+      const cell = row.cells[this.header.innerColumns[i]];
+      line.published = typeof cell === 'number' ? cell : null;
+    });
+  }
+
+  private offer(line: ColumnLine, candidate: Candidate): void {
+    const largest = line.largest;
+    if (largest.length === this.keep && candidate.value <= largest[largest.length - 1].value) {
+      line.largestDropped = Math.max(line.largestDropped, candidate.value);
+      return;
+    }
+    let at = largest.length;
+    while (at > 0 && largest[at - 1].value < candidate.value) at--;
+    largest.splice(at, 0, candidate);
+    if (largest.length > this.keep) line.largestDropped = Math.max(line.largestDropped, (largest.pop() as Candidate).value);
+  }
+}
+
+/** The published margin, or the sum of the inner cells when all of them are counts. */
+const rowTotal = (cells: TableRow['cells'], inner: readonly number[], totalColumn: number | null): number | null => {
+  const published = totalColumn === null ? null : cells[totalColumn];
+  if (typeof published === 'number') return published;
+  let sum = 0;
+  for (const column of inner) {
+    const cell = cells[column];
+    if (typeof cell !== 'number') return null;
+    sum += cell;
+  }
+  return sum;
+};

@@ -1,0 +1,64 @@
+import type { DisclosurePolicy } from '../disclosure.policy';
+import type { Finding } from '../disclosure.types';
+import { cellAt, CellList, listedFinding } from '../tables/cell-list';
+import type { TableHeader, TableRow } from '../tables/table.reader';
+
+/**
+ * Minimum threshold. SDC handbook: a cell with fewer than `threshold` contributors is primary
+ * disclosive (ACRO default 10); a zero cell discloses that nobody has the attribute, so it fails
+ * while zeros are disclosive. Totals are cells too: a margin under the threshold discloses as much.
+ * Empty cells and suppression marks are not counts and are left to the secondary-suppression rule.
+ * Judged cell by cell as rows arrive.
+ */
+export class ThresholdTally {
+  private readonly failing = new CellList();
+  private readonly unreadable = new CellList();
+  private formulas = 0;
+  private fractional = 0;
+
+  constructor(
+    private readonly policy: Pick<DisclosurePolicy, 'threshold' | 'zerosAreDisclosive'>,
+    private readonly header: TableHeader,
+  ) {}
+
+  row({ index, label, cells }: TableRow): void {
+    const { threshold, zerosAreDisclosive } = this.policy;
+    for (let column = 0; column < cells.length; column++) {
+      const cell = cells[column];
+      if (typeof cell === 'number') {
+        if (!Number.isInteger(cell)) {
+          this.fractional++;
+          this.unreadable.add(() => this.ref(index, column, label));
+        } else if (cell === 0 ? zerosAreDisclosive : cell < threshold) {
+          this.failing.add(() => this.ref(index, column, label));
+        }
+      } else if (cell.kind === 'text') {
+        if (cell.formula) this.formulas++;
+        this.unreadable.add(() => this.ref(index, column, label));
+      }
+    }
+  }
+
+  findings(): Finding[] {
+    return [
+      ...listedFinding('threshold', 'fail', this.failing, (n) => `${cells(n)} ${n === 1 ? 'has' : 'have'} fewer than ${this.policy.threshold} contributors`),
+      ...listedFinding('threshold', 'review', this.unreadable, (n) => `The table could not be read as counts: ${unreadableReason(n - this.fractional, this.formulas, this.fractional)}`),
+    ];
+  }
+
+  private ref(row: number, column: number, label: string) {
+    return cellAt(row, column, label, this.header.columnLabels[column]);
+  }
+}
+
+const cells = (n: number): string => `${n} cell${n === 1 ? '' : 's'}`;
+
+const unreadableReason = (text: number, formulas: number, fractional: number): string => {
+  const parts: string[] = [];
+  if (text > 0) {
+    const formulaNote = formulas > 0 ? ` (${formulas} look${formulas === 1 ? 's' : ''} like spreadsheet formulas)` : '';
+    parts.push(`${cells(text)} ${text === 1 ? 'is' : 'are'} neither numbers nor suppression marks${formulaNote}`);
+  }
+  if (fractional > 0) parts.push(`${cells(fractional)} ${fractional === 1 ? 'is' : 'are'} not whole numbers`);
+  return parts.join('; ') + '.';
+};

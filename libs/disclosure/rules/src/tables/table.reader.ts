@@ -1,0 +1,97 @@
+import type { Finding } from '../disclosure.types';
+import { parseBodyCell, type BodyCell } from './body-cell.parser';
+import { isTotalLabel } from './frequency-table';
+
+/** The header of a two-way table: column labels (the row-label column excluded) and its margins. */
+export type TableHeader = {
+  columnLabels: readonly string[];
+  totalColumns: ReadonlySet<number>;
+  /** The margin that the inner columns of each row add up to (the first one labelled Total/All). */
+  firstTotalColumn: number | null;
+  innerColumns: readonly number[];
+};
+
+/** One body row, 0-based among body rows. */
+export type TableRow = { index: number; label: string; isTotal: boolean; cells: readonly BodyCell[] };
+
+/**
+ * Whoever takes the rows of a table as they are read: the streaming rules, or a collector that
+ * keeps the table in memory. A finding returned from `row` stops the reading: the table is not
+ * judged, the finding (a review) says why.
+ */
+export type TableSink = {
+  header(header: TableHeader): void;
+  row(row: TableRow): Finding | null;
+};
+
+const MAX_LISTED_ROWS = 10;
+
+/**
+ * Reads rows of text as a table (first row column labels, first column row labels) and hands
+ * each body row to the sink as soon as it is read, so memory does not grow with the table.
+ * Returns null when every row was handed over, or the finding that makes the table unreadable.
+ */
+export const readTable = async (rows: AsyncIterable<string[]> | Iterable<string[]>, sink: TableSink): Promise<Finding | null> => {
+  let header: string[] | null = null;
+  let bodyRows = 0;
+  const ragged: number[] = [];
+  let raggedCount = 0;
+  let dataRow = 0;
+  let stopped: Finding | null = null;
+
+  for await (const raw of rows) {
+    if (isBlank(raw)) continue; // Excel pads sheets with rows of empty cells
+    if (header === null) {
+      header = trimTrailingEmpty(raw, 0);
+      sink.header(headerOf(header));
+      continue;
+    }
+    const row = trimTrailingEmpty(raw, header.length);
+    const index = dataRow++;
+    if (row.length !== header.length) {
+      raggedCount++;
+      if (ragged.length < MAX_LISTED_ROWS) ragged.push(index);
+      continue;
+    }
+    // pandas writes the index name on its own row under the header ("year,,,,"): not data.
+    if (index === 0 && isBlank(row.slice(1))) continue;
+    // After a ragged row the table cannot be judged; reading goes on only to count them.
+    if (raggedCount > 0 || stopped !== null) continue;
+    const label = row[0].trim();
+    const cells = new Array<BodyCell>(row.length - 1);
+    for (let i = 1; i < row.length; i++) cells[i - 1] = parseBodyCell(row[i]);
+    stopped = sink.row({ index: bodyRows++, label, isTotal: isTotalLabel(label), cells });
+    if (stopped !== null) return stopped;
+  }
+
+  if (header === null) return unreadable('The file holds no rows, so there is no table to check.');
+  if (raggedCount > 0) {
+    const listed = ragged.join(', ') + (raggedCount > ragged.length ? ', …' : '');
+    const one = raggedCount === 1;
+    return unreadable(
+      `${raggedCount} row${one ? '' : 's'} of the table (body row${one ? '' : 's'} ${listed}, 0-based) ` +
+        `${one ? 'does' : 'do'} not have the ${header.length} cells of the header row, so cells cannot be matched to labels.`,
+    );
+  }
+  if (header.length < 2) return unreadable('The table has a single column: no row labels beside counts.');
+  if (bodyRows === 0) return unreadable('The table has a header row but no body rows.');
+  return null;
+};
+
+export const headerOf = (header: readonly string[]): TableHeader => {
+  const columnLabels = header.slice(1).map((l) => l.trim());
+  const totalColumns = new Set(columnLabels.flatMap((label, i) => (isTotalLabel(label) ? [i] : [])));
+  const [firstTotalColumn = null] = totalColumns;
+  return { columnLabels, totalColumns, firstTotalColumn, innerColumns: columnLabels.flatMap((_, i) => (totalColumns.has(i) ? [] : [i])) };
+};
+
+const isBlank = (cells: readonly string[]): boolean => cells.every((cell) => cell.trim() === '');
+
+// Spreadsheets write trailing delimiters inconsistently; empty cells past the header width are padding.
+const trimTrailingEmpty = (row: string[], width: number): string[] => {
+  let end = row.length;
+  while (end > Math.max(width, 1) && row[end - 1].trim() === '') end--;
+  return end === row.length ? row : row.slice(0, end);
+};
+
+export const unreadable = (message: string): Finding => ({ rule: 'file-type', verdict: 'review', cells: [], message });
