@@ -7,9 +7,15 @@ Timed: the crosstab with its checks (checkMs); the CSV load and reshaping apart 
 """
 import json
 import logging
+import os
 import resource
 import sys
 import time
+
+# A cap on ACRO's address space (AIRLOCK_BENCH_ACRO_MEMORY_GIB, default 12), so a table too large
+# for it ends in a MemoryError that the bench reports, not in the machine swapping or the OOM killer.
+_cap = int(float(os.environ.get("AIRLOCK_BENCH_ACRO_MEMORY_GIB", "12")) * 2**30)
+resource.setrlimit(resource.RLIMIT_AS, (_cap, _cap))
 
 import pandas as pd
 

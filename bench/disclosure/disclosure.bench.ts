@@ -6,17 +6,20 @@ import { ensureTable, type TableFile } from './table-file';
 
 // `npm run bench` part 3 (issue 4): the disclosure check beside ACRO, in the same run.
 //  (a) cells checked per second on a 1000 x 1000 frequency table (checkFile, its own process);
-//  (b) a 1 GiB CSV table checked in a child process: peak RSS (VmHWM) beside the file size.
+//  (b) a 1 GiB CSV table, every cell judged, in a child process: peak RSS (VmHWM) beside the file size.
 // ACRO (PyPI acro, pinned in tools/acro-crosscheck/run.sh) checks the same tables via acro_check.py,
-// each under a time cap (AIRLOCK_BENCH_ACRO_TIMEOUT_S, default 900 s); a run past it is reported
-// as not finished. AIRLOCK_BENCH_QUICK=1 shrinks both tables (200 x 200; 1 MiB).
+// each under a time cap (AIRLOCK_BENCH_ACRO_TIMEOUT_S, default 900 s) and a memory cap
+// (AIRLOCK_BENCH_ACRO_MEMORY_GIB, default 12); a run past either is reported as not finished, with
+// how long it ran and its time estimated from its own rate on (a). AIRLOCK_BENCH_QUICK=1 shrinks both tables (200 x 200; 1 MiB).
 
 const REPO = path.resolve(__dirname, '..', '..');
 const ACRO_VERSION = '1.0.2';
 const MiB = 2 ** 20;
 
 type OurRun = { verdict: string; findings: { rule: string; verdict: string; cells: number; message?: string }[]; ms: number; rssBeforeBytes: number; peakRssBytes: number; maxTableCells: number };
-type AcroRun = { finished: true; cells: number; status: string; flagged: Record<string, number>; loadMs: number; checkMs: number; peakRssBytes: number } | { finished: false; reason: string };
+type AcroRun =
+  | { finished: true; cells: number; status: string; flagged: Record<string, number>; loadMs: number; checkMs: number; peakRssBytes: number }
+  | { finished: false; reason: string; ranMs: number };
 
 export type DisclosureReport = {
   benchmark: 'disclosure';
@@ -26,7 +29,16 @@ export type DisclosureReport = {
   quick: boolean;
   machine: { cpus: number; loadAverage1m: number };
   table: { file: string; bytes: number; cells: number; ours: OurRun & { cellsPerSecond: number }; acro: AcroRun; ratios: { speed: number | null } };
-  large: { file: string; bytes: number; cells: number; ours: OurRun & { bytesPerSecond: number }; acro: AcroRun; ratios: { peakRss: number | null; time: number | null } };
+  large: {
+    file: string;
+    bytes: number;
+    cells: number;
+    ours: OurRun & { bytesPerSecond: number; cellsPerSecond: number };
+    acro: AcroRun;
+    /** ACRO's time on this table at its own rate on table (a), when it could not finish here. */
+    acroEstimateMs: number | null;
+    ratios: { peakRss: number | null; time: number | null; timeAtLeast: number | null; timeEstimated: number | null };
+  };
 };
 
 function ours(file: string, maxTableCells?: number): OurRun {
@@ -39,10 +51,12 @@ function ours(file: string, maxTableCells?: number): OurRun {
 function acro(file: string, timeoutS: number): AcroRun {
   const venv = process.env.AIRLOCK_ACRO_VENV || path.join(process.env.AIRLOCK_CACHE || path.join(os.homedir(), '.cache', 'airlock'), 'acro-venv');
   const ensure = spawnSync('bash', [path.join(REPO, 'tools/acro-crosscheck/ensure-venv.sh'), venv, ACRO_VERSION], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (ensure.status !== 0) return { finished: false, reason: 'could not make the acro venv' };
+  if (ensure.status !== 0) return { finished: false, ranMs: 0, reason: 'could not make the acro venv' };
+  const started = Date.now();
   const run = spawnSync(path.join(venv, 'bin/python'), [path.join(__dirname, 'acro_check.py'), file], { cwd: REPO, encoding: 'utf8', timeout: timeoutS * 1000, killSignal: 'SIGKILL', maxBuffer: 16 * MiB });
-  if (run.error || run.signal) return { finished: false, reason: run.signal === 'SIGKILL' ? `did not finish within ${timeoutS} s (AIRLOCK_BENCH_ACRO_TIMEOUT_S)` : String(run.error ?? run.signal) };
-  if (run.status !== 0) return { finished: false, reason: `exited ${run.status}: ${run.stderr.trim().split('\n').pop()}` };
+  const ranMs = Date.now() - started;
+  if (run.error || run.signal) return { finished: false, ranMs, reason: run.signal === 'SIGKILL' ? `did not finish within ${timeoutS} s (AIRLOCK_BENCH_ACRO_TIMEOUT_S)` : String(run.error ?? run.signal) };
+  if (run.status !== 0) return { finished: false, ranMs, reason: `exited ${run.status} after ${(ranMs / 1000).toFixed(0)} s: ${run.stderr.trim().split('\n').pop()}` };
   return { finished: true, ...JSON.parse(run.stdout.trim().split('\n').pop() ?? '') };
 }
 
@@ -63,6 +77,7 @@ export function runDisclosureBench(outDir: string): DisclosureReport {
   const largeAcro = acro(large.path, timeoutS);
 
   const cellsPerSecond = table.cells / (tableOurs.ms / 1000);
+  const acroEstimateMs = !largeAcro.finished && tableAcro.finished ? (tableAcro.checkMs / table.cells) * large.cells : null;
   return {
     benchmark: 'disclosure',
     at: new Date().toISOString(),
@@ -77,17 +92,23 @@ export function runDisclosureBench(outDir: string): DisclosureReport {
     },
     large: {
       file: path.relative(REPO, large.path), bytes: large.bytes, cells: large.cells,
-      ours: { ...largeOurs, bytesPerSecond: large.bytes / (largeOurs.ms / 1000) }, acro: largeAcro,
+      ours: { ...largeOurs, bytesPerSecond: large.bytes / (largeOurs.ms / 1000), cellsPerSecond: large.cells / (largeOurs.ms / 1000) },
+      acro: largeAcro,
+      acroEstimateMs,
       ratios: {
         peakRss: largeAcro.finished ? largeOurs.peakRssBytes / largeAcro.peakRssBytes : null,
         time: largeAcro.finished ? largeAcro.checkMs / largeOurs.ms : null,
+        // Killed or out of memory: it ran at least this long, so the true ratio is at least this.
+        timeAtLeast: largeAcro.finished ? null : largeAcro.ranMs / largeOurs.ms,
+        timeEstimated: acroEstimateMs === null ? null : acroEstimateMs / largeOurs.ms,
       },
     },
   };
 }
 
 const mib = (b: number): string => `${(b / MiB).toFixed(1)} MiB`;
-const acroText = (a: AcroRun): string => (a.finished ? `${(a.checkMs / 1000).toFixed(2)} s check (+${(a.loadMs / 1000).toFixed(2)} s load), peak RSS ${mib(a.peakRssBytes)}, status ${a.status}` : `not finished: ${a.reason}`);
+const acroText = (a: AcroRun): string =>
+  a.finished ? `${(a.checkMs / 1000).toFixed(2)} s check (+${(a.loadMs / 1000).toFixed(2)} s load), peak RSS ${mib(a.peakRssBytes)}, status ${a.status}` : `not finished: ${a.reason}`;
 
 export function formatDisclosureReport(r: DisclosureReport): string {
   const t = r.table;
@@ -100,9 +121,12 @@ export function formatDisclosureReport(r: DisclosureReport): string {
     `    ACRO: ${acroText(t.acro)}`,
     `    ratio ACRO check time / ours: ${t.ratios.speed === null ? 'n/a' : `${t.ratios.speed.toFixed(1)}x`}`,
     `(b) ${l.file}: ${mib(l.bytes)}, ${l.cells} cells`,
-    `    ours: ${(l.ours.ms / 1000).toFixed(2)} s, peak RSS ${mib(l.ours.peakRssBytes)} (${mib(l.ours.rssBeforeBytes)} before the check) for ${mib(l.bytes)} of input; ${l.ours.verdict}: ${ourFindings(l.ours)}`,
-    `    ACRO: ${acroText(l.acro)}`,
-    `    ratios: peak RSS ours / ACRO ${l.ratios.peakRss === null ? 'n/a' : l.ratios.peakRss.toFixed(3)}, time ACRO / ours ${l.ratios.time === null ? 'n/a' : `${l.ratios.time.toFixed(1)}x`}`,
+    `    ours: ${(l.ours.ms / 1000).toFixed(2)} s = ${(l.ours.bytesPerSecond / MiB).toFixed(1)} MiB/s, ${Math.round(l.ours.cellsPerSecond).toLocaleString('en')} cells/s, every cell judged; ` +
+      `peak RSS ${mib(l.ours.peakRssBytes)} (${mib(l.ours.rssBeforeBytes)} before the check) for ${mib(l.bytes)} of input; ${l.ours.verdict}: ${ourFindings(l.ours)}`,
+    `    ACRO: ${acroText(l.acro)}${l.acroEstimateMs === null ? '' : `; at its rate on (a) it would need about ${(l.acroEstimateMs / 3_600_000).toFixed(1)} h`}`,
+    `    ratios: peak RSS ours / ACRO ${l.ratios.peakRss === null ? 'n/a' : l.ratios.peakRss.toFixed(3)}, time ACRO / ours ${
+      l.ratios.time !== null ? `${l.ratios.time.toFixed(1)}x` : `n/a (at least ${l.ratios.timeAtLeast?.toFixed(1)}x measured${l.ratios.timeEstimated === null ? '' : `, about ${l.ratios.timeEstimated.toFixed(0)}x estimated`})`
+    }`,
     '',
   ].join('\n');
 }

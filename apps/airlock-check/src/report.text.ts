@@ -29,7 +29,8 @@ const findingLines = (finding: Finding): string[] => {
   const head = `          ${finding.rule} (${finding.verdict}): ${finding.message}`;
   if (finding.cells.length === 0) return [head];
   const shown = finding.cells.slice(0, LISTED_CELLS).map(cellText).join('; ');
-  const more = finding.cells.length > LISTED_CELLS ? `; and ${finding.cells.length - LISTED_CELLS} more` : '';
+  const total = finding.cellCount ?? finding.cells.length;
+  const more = total > LISTED_CELLS ? `; and ${total - LISTED_CELLS} more` : '';
   return [head, `            cells: ${shown}${more}`];
 };
 

@@ -155,7 +155,8 @@ function scanAction(graph: Graph, file: RecordTurnFile, turn: number, subject: R
   };
 }
 
-const describeFinding = (f: CheckFinding) => `${f.rule} (${f.verdict}): ${f.message}${f.cells.length ? ` [cells ${f.cells.map((c) => `r${c.row}c${c.column}`).join(', ')}]` : ''}`;
+const describeFinding = (f: CheckFinding) =>
+  `${f.rule} (${f.verdict}): ${f.message}${f.cells.length ? ` [cells ${f.cells.map((c) => `r${c.row}c${c.column}`).join(', ')}${(f.cellCount ?? 0) > f.cells.length ? `, … (${f.cellCount} in all)` : ''}]` : ''}`;
 
 /** The automated disclosure check, with the rule parameters it applied as PropertyValues. */
 function automatedCheck(graph: Graph, file: RecordTurnFile, turn: number, subject: Ref): CrateEntity {

@@ -3,7 +3,11 @@ export type DisclosurePolicy = {
   threshold: number;
   /** Whether a zero count is disclosive (ACRO default: true; it reveals that nobody has the attribute). */
   zerosAreDisclosive: boolean;
-  /** Tables with more body cells than this are not checked automatically; this bounds memory. */
+  /**
+   * Tables that must be held in memory to be judged (a magnitude table matched to its evidence, a
+   * spreadsheet sheet, an evidence file) with more body cells than this go to review; this bounds
+   * memory. Frequency tables in CSV or TSV are judged row by row at any size.
+   */
   maxTableCells: number;
   /** p% rule: the others must hide at least this fraction of the largest contribution (ACRO: 0.10). */
   p: number;

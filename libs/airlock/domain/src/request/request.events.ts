@@ -16,6 +16,8 @@ export type CheckFinding = {
   rule: string;
   verdict: CheckVerdict;
   cells: { row: number; column: number; rowLabel?: string; columnLabel?: string }[];
+  /** How many cells the finding covers, when more than the listed ones. */
+  cellCount?: number;
   message: string;
 };
 

@@ -85,7 +85,7 @@ const sdcOf = (file: FileResult): AcroExportFile['sdc'] => {
   const cells: Record<string, [number, number][]> = {};
   for (const finding of file.findings.filter((f) => f.verdict !== 'pass')) {
     const positions = finding.cells.map((c): [number, number] => [c.row, c.column]);
-    summary[finding.rule] = (summary[finding.rule] ?? 0) + Math.max(1, positions.length);
+    summary[finding.rule] = (summary[finding.rule] ?? 0) + Math.max(1, finding.cellCount ?? positions.length);
     // Cells index the file's own table; members of archives and sheets have their own.
     if (file.fileType.kind === 'csv' || file.fileType.kind === 'tsv') cells[finding.rule] = [...(cells[finding.rule] ?? []), ...positions];
   }
@@ -107,6 +107,6 @@ const outcomeOf = (findings: Finding[]): AcroExportOutput['outcome'] => {
 
 const summaryOf = (status: Verdict, findings: Finding[]): string => {
   const counts = new Map<string, number>();
-  for (const f of findings) counts.set(f.rule, (counts.get(f.rule) ?? 0) + Math.max(1, f.cells.length));
+  for (const f of findings) counts.set(f.rule, (counts.get(f.rule) ?? 0) + Math.max(1, f.cellCount ?? f.cells.length));
   return [status, ...[...counts].map(([rule, n]) => `${rule}: ${n} cell${n === 1 ? '' : 's'}`)].join('; ');
 };

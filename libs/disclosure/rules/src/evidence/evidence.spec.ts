@@ -80,6 +80,13 @@ describe('magnitude tables with an evidence file: matching cells', () => {
     }
   });
 
+  it('sends a magnitude table past maxTableCells to review: it is matched to its evidence in memory', async () => {
+    const byLabel = `${HEADER}\nNorth,A,12,1000,200,150\nNorth,B,12,1000,200,150\nSouth,B,12,1000,200,150\n`;
+    const result = await table({ 't.csv': twoByTwo, 't.evidence.csv': byLabel }, { ...DEFAULT_POLICY, maxTableCells: 3 });
+    expect(result.verdict).toBe('review');
+    expect(result.findings.map((f) => f.message)).toEqual(['The table has more than 3 cells (policy maxTableCells), too many to hold in memory and check automatically.']);
+  });
+
   it('sends published cells without evidence, and evidence for cells the table lacks, to review', async () => {
     const evidence = `${HEADER}\nNorth,A,12,1000,200,150\nWest,A,12,1000,200,150\n`;
     const result = await table({ 't.csv': twoByTwo, 't.evidence.csv': evidence });
