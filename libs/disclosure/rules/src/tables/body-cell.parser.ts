@@ -19,7 +19,23 @@ const BELOW_MARK = /^(<|<=|≤)\s*\d+(\.\d+)?$/;
 // OWASP CSV injection: a spreadsheet evaluates cells that start with these characters.
 const FORMULA_START = /^[=+\-@]/;
 
+// A count written as plain digits is most of any table: read it without a regular expression.
+// 15 digits stay exact in a double.
+const plainDigits = (raw: string): number | null => {
+  const n = raw.length;
+  if (n === 0 || n > 15) return null;
+  let value = 0;
+  for (let i = 0; i < n; i++) {
+    const digit = raw.charCodeAt(i) - 0x30;
+    if (digit < 0 || digit > 9) return null;
+    value = value * 10 + digit;
+  }
+  return value;
+};
+
 export const parseBodyCell = (raw: string): BodyCell => {
+  const digits = plainDigits(raw);
+  if (digits !== null) return digits;
   const text = raw.trim();
   if (text === '') return EMPTY;
   if (PLAIN_NUMBER.test(text)) return Number(text);

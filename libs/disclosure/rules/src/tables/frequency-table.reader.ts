@@ -14,9 +14,10 @@ export type TableReading = { kind: 'table'; table: FrequencyTable } | { kind: 'u
 export const readFrequencyTable = async (
   rows: AsyncIterable<string[]> | Iterable<string[]>,
   policy: Pick<DisclosurePolicy, 'maxTableCells'>,
+  watch?: (row: string[]) => void,
 ): Promise<TableReading> => {
   const collector = new TableCollector(policy.maxTableCells);
-  const problem = await readTable(rows, collector);
+  const problem = await readTable(rows, collector, watch);
   return problem === null ? { kind: 'table', table: collector.table() } : { kind: 'unreadable', finding: problem };
 };
 

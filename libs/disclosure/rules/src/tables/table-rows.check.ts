@@ -18,20 +18,13 @@ export const checkTableRows = async (
   evidence: Evidence | null,
 ): Promise<Finding[]> => {
   const rowLevel = new RowLevelDetector();
-  const watched = observed(rows, rowLevel);
+  const watch = (row: string[]): void => rowLevel.observe(row);
   if (evidence === null) {
     const scan = new FrequencyTableScan(policy);
-    const unreadable = await readTable(watched, scan);
+    const unreadable = await readTable(rows, scan, watch);
     return [...rowLevel.findings(), ...(unreadable === null ? scan.findings() : [unreadable])];
   }
-  const reading = await readFrequencyTable(watched, policy);
+  const reading = await readFrequencyTable(rows, policy, watch);
   if (reading.kind === 'unreadable') return [...rowLevel.findings(), reading.finding];
   return [...rowLevel.findings(), ...checkMagnitudeTable(reading.table, evidence, policy)];
 };
-
-async function* observed(rows: AsyncIterable<string[]> | Iterable<string[]>, detector: RowLevelDetector): AsyncGenerator<string[]> {
-  for await (const row of rows) {
-    detector.observe(row);
-    yield row;
-  }
-}

@@ -30,8 +30,9 @@ const MAX_LISTED_ROWS = 10;
  * Reads rows of text as a table (first row column labels, first column row labels) and hands
  * each body row to the sink as soon as it is read, so memory does not grow with the table.
  * Returns null when every row was handed over, or the finding that makes the table unreadable.
+ * `watch` sees every row as read, the header and blank rows included (row-level detection).
  */
-export const readTable = async (rows: AsyncIterable<string[]> | Iterable<string[]>, sink: TableSink): Promise<Finding | null> => {
+export const readTable = async (rows: AsyncIterable<string[]> | Iterable<string[]>, sink: TableSink, watch?: (row: string[]) => void): Promise<Finding | null> => {
   let header: string[] | null = null;
   let bodyRows = 0;
   const ragged: number[] = [];
@@ -40,6 +41,7 @@ export const readTable = async (rows: AsyncIterable<string[]> | Iterable<string[
   let stopped: Finding | null = null;
 
   for await (const raw of rows) {
+    watch?.(raw);
     if (isBlank(raw)) continue; // Excel pads sheets with rows of empty cells
     if (header === null) {
       header = trimTrailingEmpty(raw, 0);
