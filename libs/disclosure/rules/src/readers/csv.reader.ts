@@ -36,16 +36,21 @@ export async function* readCsvRows(
       const firstLine = scanFirstLine(pending);
       if (!firstLine.complete && pending.length <= limits.maxRowChars) continue;
       tokenizer = new DelimitedTokenizer(options.delimiter ?? chooseDelimiter(firstLine.counts, options.preferredDelimiter), limits);
-      yield* tokenizer.push(pending);
+      yield* rowsOf(tokenizer, pending);
       pending = '';
     } else {
-      yield* tokenizer.push(text);
+      yield* rowsOf(tokenizer, text);
     }
   }
   const tail = decode(decoder, new Uint8Array(0), false);
   tokenizer ??= new DelimitedTokenizer(options.delimiter ?? chooseDelimiter(scanFirstLine(pending).counts, options.preferredDelimiter), limits);
-  yield* tokenizer.push(pending + tail);
+  yield* rowsOf(tokenizer, pending + tail);
   yield* tokenizer.end();
+}
+
+// Batch by batch, so the caller is done with one batch's rows before the next is made.
+function* rowsOf(tokenizer: DelimitedTokenizer, text: string): Generator<string[], void, undefined> {
+  for (const rows of tokenizer.pushInBatches(text)) yield* rows;
 }
 
 const decode = (decoder: InstanceType<typeof TextDecoder>, bytes: Uint8Array, stream: boolean): string => {

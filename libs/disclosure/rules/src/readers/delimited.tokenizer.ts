@@ -23,21 +23,30 @@ type State = 'field-start' | 'unquoted' | 'quoted' | 'after-quote';
 const QUOTE = 0x22;
 const CR = 0x0d;
 const LF = 0x0a;
+const SPACE = 0x20;
+const BATCH_CHARS = 4 << 10;
 
 /**
  * An RFC 4180 state machine over decoded text that may be cut anywhere. Lenient where Excel and
  * pandas are (a quote inside an unquoted field is literal; text after a closing quote joins the
  * field); strict where content would be lost (an unterminated quote is an error).
+ *
+ * Speed (100 MB tables): a field is found with one tight scan and sliced once; only a field cut by
+ * a chunk boundary, or a quoted field, is assembled piece by piece in `field`.
  */
 export class DelimitedTokenizer {
   private readonly delimiter: number;
   private state: State = 'field-start';
+  /** The current field's text seen so far, when it does not lie whole in one slice. */
   private field = '';
+  /** The current row, made at the width of the one before; its first `cells` slots are filled. */
   private row: string[] = [];
+  private cells = 0;
   private rowChars = 0;
-  private skipLf = false;
+  private rows: string[][] = [];
   private line = 1;
   private quoteLine = 1;
+  /** The previous chunk ended with CR: an LF at the start of this one completes a CRLF. */
   private previousWasCr = false;
 
   constructor(
@@ -49,79 +58,30 @@ export class DelimitedTokenizer {
 
   /** Feeds the next piece of text; returns the rows it completed. */
   push(text: string): string[][] {
-    const rows: string[][] = [];
-    let start = 0;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (this.skipLf) {
-        this.skipLf = false;
-        if (c === LF) {
-          this.previousWasCr = false;
-          continue;
-        }
-      }
-      if (isBinaryControlCode(c)) {
-        throw new TableReadError('binary-content', `Line ${this.line} contains binary (control) characters.`);
-      }
-      const isLineEnd = c === CR || c === LF;
-      switch (this.state) {
-        case 'field-start':
-          if (c === QUOTE) {
-            this.state = 'quoted';
-            this.quoteLine = this.line;
-            start = i + 1;
-          } else if (c === this.delimiter) {
-            this.endField();
-          } else if (isLineEnd) {
-            // A blank line carries no record; a line ending after a delimiter ends an empty last field.
-            if (this.row.length > 0) {
-              this.endField();
-              rows.push(this.endRow());
-            }
-          } else {
-            this.state = 'unquoted';
-            start = i;
-          }
-          break;
-        case 'unquoted':
-          if (c === this.delimiter || isLineEnd) {
-            this.field += text.slice(start, i);
-            this.endField();
-            if (isLineEnd) rows.push(this.endRow());
-          }
-          break;
-        case 'quoted':
-          if (c === QUOTE) {
-            this.field += text.slice(start, i);
-            this.state = 'after-quote';
-          }
-          break;
-        case 'after-quote':
-          if (c === QUOTE) {
-            // A doubled quote is one literal quote: the slice restarts at this quote.
-            this.state = 'quoted';
-            start = i;
-          } else if (c === this.delimiter || isLineEnd) {
-            this.endField();
-            if (isLineEnd) rows.push(this.endRow());
-          } else {
-            this.state = 'unquoted';
-            start = i;
-          }
-          break;
-      }
-      if (isLineEnd && this.state !== 'quoted') {
-        this.skipLf = c === CR;
-      }
-      if (isLineEnd && !(c === LF && this.previousWasCr)) this.line++;
-      this.previousWasCr = c === CR;
-    }
-    if (this.state === 'unquoted' || this.state === 'quoted') {
-      this.field += text.slice(start);
-      this.checkCell();
-      this.checkRow(this.field.length);
-    }
-    return rows;
+    this.rows = [];
+    this.scan(text, 0, text.length);
+    this.endChunk(text);
+    return this.rows;
+  }
+
+  /**
+   * Feeds the next piece of text like `push`, but hands its rows over in batches as they complete.
+   * A caller that is done with each batch before taking the next keeps few cells alive at once: a
+   * megabyte of short cells is some 200,000 strings, and held together they outlive the young
+   * generation, so the garbage collector then costs more than the tokenizing. Errors are push's;
+   * only the rows of earlier batches may already have left, as if the text had come in smaller chunks.
+   */
+  *pushInBatches(text: string): Generator<string[][], void, undefined> {
+    let from = 0;
+    do {
+      const to = Math.min(from + BATCH_CHARS, text.length);
+      this.rows = [];
+      this.scan(text, from, to);
+      // As in push, the last rows leave only once the chunk has passed its end checks.
+      if (to === text.length) this.endChunk(text);
+      if (this.rows.length > 0) yield this.rows;
+      from = to;
+    } while (from < text.length);
   }
 
   /** Ends the input; returns the last row if the text did not end with a line break. */
@@ -129,18 +89,164 @@ export class DelimitedTokenizer {
     if (this.state === 'quoted') {
       throw new TableReadError('unterminated-quote', `The quote opened on line ${this.quoteLine} is never closed.`);
     }
-    if (this.state === 'field-start' && this.row.length === 0) return [];
-    this.endField();
+    if (this.state === 'field-start' && this.cells === 0) return [];
+    this.endField(this.field);
     return [this.endRow()];
   }
 
-  private endField(): void {
-    this.checkCell();
-    this.row.push(this.field);
-    this.rowChars += this.field.length;
+  private scan(text: string, from: number, to: number): void {
+    let i = from;
+    while (i < to) {
+      switch (this.state) {
+        case 'field-start':
+          i = this.readFields(text, i, to);
+          break;
+        case 'unquoted':
+          i = this.continueUnquoted(text, i, to);
+          break;
+        case 'quoted':
+          i = this.continueQuoted(text, i, to);
+          break;
+        case 'after-quote':
+          i = this.afterQuote(text, i, to);
+          break;
+      }
+    }
+  }
+
+  private endChunk(text: string): void {
+    if (text.length > 0) this.previousWasCr = text.charCodeAt(text.length - 1) === CR;
+    // A field still open at the end of a chunk counts against the limits now, so an unterminated
+    // quote fails within a chunk of the limit instead of buffering the rest of the file.
+    if (this.state === 'unquoted' || this.state === 'quoted') {
+      this.checkCell(this.field);
+      this.checkRow(this.field.length);
+    }
+  }
+
+  /**
+   * From a field start: the common case, unquoted fields that end before `to`, scanned and sliced
+   * in one tight loop. Leaves at an opening quote or at `to`.
+   */
+  private readFields(text: string, from: number, to: number): number {
+    const delimiter = this.delimiter;
+    let start = from;
+    for (let i = from; i < to; i++) {
+      const c = text.charCodeAt(i);
+      if (c === delimiter) {
+        this.addCell(text.slice(start, i));
+        start = i + 1;
+      } else if (c <= QUOTE) {
+        if (c === QUOTE) {
+          // A quote opens a quoted field only at the field's start; elsewhere it is literal.
+          if (i === start) {
+            this.state = 'quoted';
+            this.quoteLine = this.line;
+            return i + 1;
+          }
+        } else if (c === CR || c === LF) {
+          // A blank line carries no record; a line ending after a delimiter ends an empty last field.
+          if (i > start || this.cells > 0) {
+            this.addCell(text.slice(start, i));
+            this.rows.push(this.endRow());
+          }
+          this.countLineBreak(text, i);
+          start = i + 1;
+        } else if (isBinaryControlCode(c)) {
+          throw this.binaryContent();
+        }
+      }
+    }
+    if (start < to) {
+      this.field = text.slice(start, to);
+      this.state = 'unquoted';
+    }
+    return to;
+  }
+
+  /** An unquoted field begun in an earlier chunk, or after a closing quote. */
+  private continueUnquoted(text: string, from: number, to: number): number {
+    const delimiter = this.delimiter;
+    for (let i = from; i < to; i++) {
+      const c = text.charCodeAt(i);
+      if (c === delimiter || c === CR || c === LF) {
+        this.endField(this.field + text.slice(from, i));
+        if (c !== delimiter) {
+          this.rows.push(this.endRow());
+          this.countLineBreak(text, i);
+        }
+        return i + 1;
+      }
+      if (isBinaryControlCode(c)) throw this.binaryContent();
+    }
+    this.field += text.slice(from, to);
+    this.state = 'unquoted';
+    return to;
+  }
+
+  private continueQuoted(text: string, from: number, to: number): number {
+    for (let i = from; i < to; i++) {
+      const c = text.charCodeAt(i);
+      if (c === QUOTE) {
+        this.field += text.slice(from, i);
+        this.state = 'after-quote';
+        return i + 1;
+      }
+      if (c < SPACE) {
+        if (c === CR || c === LF) this.countLineBreak(text, i);
+        else if (isBinaryControlCode(c)) throw this.binaryContent();
+      }
+    }
+    this.field += text.slice(from, to);
+    return to;
+  }
+
+  private afterQuote(text: string, i: number, to: number): number {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      // A doubled quote is one literal quote.
+      this.field += '"';
+      this.state = 'quoted';
+      return i + 1;
+    }
+    if (c === this.delimiter) {
+      this.endField(this.field);
+      return i + 1;
+    }
+    if (c === CR || c === LF) {
+      this.endField(this.field);
+      this.rows.push(this.endRow());
+      this.countLineBreak(text, i);
+      return i + 1;
+    }
+    return this.continueUnquoted(text, i, to);
+  }
+
+  private countLineBreak(text: string, i: number): void {
+    // CR, LF and CRLF each end one line, also when a chunk ends between CR and LF.
+    const previous = i > 0 ? text.charCodeAt(i - 1) : this.previousWasCr ? CR : 0;
+    if (text.charCodeAt(i) === CR || previous !== CR) this.line++;
+  }
+
+  private endField(value: string): void {
     this.field = '';
     this.state = 'field-start';
-    if (this.row.length > this.limits.maxRowCells) {
+    this.addCell(value);
+  }
+
+  private addCell(value: string): void {
+    this.row[this.cells++] = value;
+    this.rowChars += value.length;
+    const limits = this.limits;
+    if (value.length > limits.maxCellChars || this.cells > limits.maxRowCells || this.rowChars > limits.maxRowChars) {
+      this.failOverLimit(value);
+    }
+  }
+
+  /** Throws for the first limit the cell just added breaks: its length, the row's cells, the row's length. */
+  private failOverLimit(value: string): void {
+    this.checkCell(value);
+    if (this.cells > this.limits.maxRowCells) {
       throw new TableReadError('row-too-large', `Line ${this.line} has more than ${this.limits.maxRowCells} cells.`);
     }
     this.checkRow(0);
@@ -148,13 +254,17 @@ export class DelimitedTokenizer {
 
   private endRow(): string[] {
     const row = this.row;
-    this.row = [];
+    if (row.length !== this.cells) row.length = this.cells;
+    // Tables are rectangular: room for as many cells as this row had saves growing the next one
+    // cell by cell (a third of the time on a table 1000 columns wide).
+    this.row = new Array<string>(this.cells);
+    this.cells = 0;
     this.rowChars = 0;
     return row;
   }
 
-  private checkCell(): void {
-    if (this.field.length > this.limits.maxCellChars) {
+  private checkCell(value: string): void {
+    if (value.length > this.limits.maxCellChars) {
       throw new TableReadError(
         'cell-too-large',
         `A cell on line ${this.line} is longer than ${this.limits.maxCellChars} characters.`,
@@ -166,5 +276,9 @@ export class DelimitedTokenizer {
     if (this.rowChars + pending > this.limits.maxRowChars) {
       throw new TableReadError('row-too-large', `Line ${this.line} is longer than ${this.limits.maxRowChars} characters.`);
     }
+  }
+
+  private binaryContent(): TableReadError {
+    return new TableReadError('binary-content', `Line ${this.line} contains binary (control) characters.`);
   }
 }
