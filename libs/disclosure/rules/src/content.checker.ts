@@ -7,10 +7,11 @@ import { readEvidence } from './evidence/evidence.reader';
 import { detectFileType } from './file-type/file-type.detector';
 import { detectTextEncoding } from './file-type/text-encoding.detector';
 import { ContentSourceError, peekHead } from './readers/byte-stream.head';
-import { readCsvRows } from './readers/csv.reader';
+import { readCsvRowBatches } from './readers/csv.reader';
 import { TableReadError } from './readers/table-read.error';
 import { dofRule, findResidualDof } from './rules/dof.rule';
 import { checkTableRows } from './tables/table-rows.check';
+import { batchesOf } from './tables/table.reader';
 import { XmlReadError } from './xlsx/xml.tokenizer';
 
 const HEAD_BYTES = 8192;
@@ -100,12 +101,13 @@ const checkDelimitedTable = async (
   context: ContentContext,
 ): Promise<Judged> => {
   const encoding = detectTextEncoding(head)?.encoding ?? 'utf-8';
-  const rows = readCsvRows(body, { encoding, preferredDelimiter: kind === 'tsv' ? '\t' : ',' });
+  const batches = readCsvRowBatches(body, { encoding, preferredDelimiter: kind === 'tsv' ? '\t' : ',' });
   const evidenceNamed = isEvidenceName(name);
-  if (!(evidenceNamed && (context.asEvidence || context.depth > 0))) return { findings: await checkTableRows(rows, policy, context.evidence) };
+  if (!(evidenceNamed && (context.asEvidence || context.depth > 0))) return { findings: await checkTableRows(batches, policy, context.evidence) };
+  const rows = flat(batches);
   // The header decides: a file named like evidence without evidence columns is an ordinary table.
   const reading = await readEvidence(rows, policy);
-  if (reading.kind === 'not-evidence') return { findings: await checkTableRows(prepend(reading.header, rows), policy, null) };
+  if (reading.kind === 'not-evidence') return { findings: await checkTableRows(batchesOf(prepend(reading.header, rows)), policy, null) };
   if (context.depth === 0) return { findings: [], evidence: reading.evidence };
   // Evidence holds each cell's largest contributions: inside an archive it would leave with it.
   return {
@@ -119,6 +121,10 @@ const checkDelimitedTable = async (
     ],
   };
 };
+
+async function* flat(batches: AsyncIterable<string[][]>): AsyncGenerator<string[]> {
+  for await (const batch of batches) yield* batch;
+}
 
 async function* prepend(first: string[] | null, rest: AsyncIterable<string[]>): AsyncGenerator<string[]> {
   if (first !== null) yield first;

@@ -11,7 +11,7 @@ export { parseAcroResults, type AcroResults, type AcroOutput } from './acro/acro
 export { ACRO_FORMAT_VERSION, toAcroResults, type AcroExport, type AcroExportOutput } from './acro/acro-results.export';
 export { EVIDENCE_COLUMNS, OPTIONAL_EVIDENCE_COLUMNS, isEvidenceName } from './evidence/evidence';
 export { ArchiveError, type ArchiveErrorCode } from './archive/archive.error';
-export { readCsvRows, type CsvReaderOptions } from './readers/csv.reader';
+export { readCsvRowBatches, readCsvRows, type CsvReaderOptions } from './readers/csv.reader';
 export { TableReadError, type TableReadErrorCode } from './readers/table-read.error';
 export { DEFAULT_READER_LIMITS, type ReaderLimits } from './readers/delimited.tokenizer';
 export { checkFrequencyTable, FrequencyTableScan, secondarySuppressionRule } from './rules/frequency-table.scan';

@@ -21,6 +21,18 @@ export async function* readCsvRows(
   source: AsyncIterable<Uint8Array>,
   options: CsvReaderOptions = {},
 ): AsyncGenerator<string[], void, undefined> {
+  for await (const batch of readCsvRowBatches(source, options)) yield* batch;
+}
+
+/**
+ * The rows of a CSV or TSV file in batches of a few kilobytes of text: the same rows as
+ * readCsvRows, with one asynchronous step per batch instead of per row (a narrow table of a
+ * gigabyte has tens of millions of rows). The caller is done with a batch before the next is made.
+ */
+export async function* readCsvRowBatches(
+  source: AsyncIterable<Uint8Array>,
+  options: CsvReaderOptions = {},
+): AsyncGenerator<string[][], void, undefined> {
   const limits = options.limits ?? DEFAULT_READER_LIMITS;
   // TextDecoder drops the BOM of its own encoding (ignoreBOM defaults to false).
   const decoder = new TextDecoder(options.encoding ?? 'utf-8', { fatal: true });
@@ -36,21 +48,20 @@ export async function* readCsvRows(
       const firstLine = scanFirstLine(pending);
       if (!firstLine.complete && pending.length <= limits.maxRowChars) continue;
       tokenizer = new DelimitedTokenizer(options.delimiter ?? chooseDelimiter(firstLine.counts, options.preferredDelimiter), limits);
-      yield* rowsOf(tokenizer, pending);
+      yield* nonEmpty(tokenizer.pushInBatches(pending));
       pending = '';
     } else {
-      yield* rowsOf(tokenizer, text);
+      yield* nonEmpty(tokenizer.pushInBatches(text));
     }
   }
   const tail = decode(decoder, new Uint8Array(0), false);
   tokenizer ??= new DelimitedTokenizer(options.delimiter ?? chooseDelimiter(scanFirstLine(pending).counts, options.preferredDelimiter), limits);
-  yield* rowsOf(tokenizer, pending + tail);
-  yield* tokenizer.end();
+  yield* nonEmpty(tokenizer.pushInBatches(pending + tail));
+  yield* nonEmpty([tokenizer.end()]);
 }
 
-// Batch by batch, so the caller is done with one batch's rows before the next is made.
-function* rowsOf(tokenizer: DelimitedTokenizer, text: string): Generator<string[], void, undefined> {
-  for (const rows of tokenizer.pushInBatches(text)) yield* rows;
+function* nonEmpty(batches: Iterable<string[][]>): Generator<string[][], void, undefined> {
+  for (const rows of batches) if (rows.length > 0) yield rows;
 }
 
 const decode = (decoder: InstanceType<typeof TextDecoder>, bytes: Uint8Array, stream: boolean): string => {

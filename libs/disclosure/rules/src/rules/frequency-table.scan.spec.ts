@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DEFAULT_POLICY, type DisclosurePolicy } from '../disclosure.policy';
 import type { Finding } from '../disclosure.types';
-import { readCsvRows } from '../readers/csv.reader';
+import { readCsvRowBatches } from '../readers/csv.reader';
 import { MAX_LISTED_CELLS } from '../tables/cell-list';
 import { parseBodyCell } from '../tables/body-cell.parser';
 import { isTotalLabel, type FrequencyTable } from '../tables/frequency-table';
@@ -117,7 +117,7 @@ describe('a table streamed from CSV', () => {
     });
     const csv = [header, ...lines].join('\n');
     const policy = { ...DEFAULT_POLICY, maxTableCells: 1000 };
-    const findings = await checkTableRows(readCsvRows(textSource(csv)), policy, null);
+    const findings = await checkTableRows(readCsvRowBatches(textSource(csv)), policy, null);
     const inMemory = referenceFrequencyCheck(
       tableOf(header.split(',').slice(1), lines.map((l) => ({ label: l.split(',')[0], cells: l.split(',').slice(1) }))),
       policy,

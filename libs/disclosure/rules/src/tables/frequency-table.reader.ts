@@ -2,7 +2,7 @@ import type { DisclosurePolicy } from '../disclosure.policy';
 import type { Finding } from '../disclosure.types';
 import type { BodyCell } from './body-cell.parser';
 import type { FrequencyTable } from './frequency-table';
-import { readTable, unreadable, type TableHeader, type TableRow, type TableSink } from './table.reader';
+import { batchesOf, readTable, unreadable, type RowBatches, type TableHeader, type TableRow, type TableSink } from './table.reader';
 
 export type TableReading = { kind: 'table'; table: FrequencyTable } | { kind: 'unreadable'; finding: Finding };
 
@@ -14,10 +14,11 @@ export type TableReading = { kind: 'table'; table: FrequencyTable } | { kind: 'u
 export const readFrequencyTable = async (
   rows: AsyncIterable<string[]> | Iterable<string[]>,
   policy: Pick<DisclosurePolicy, 'maxTableCells'>,
-  watch?: (row: string[]) => void,
-): Promise<TableReading> => {
+): Promise<TableReading> => readTableInMemory(batchesOf(rows), policy);
+
+export const readTableInMemory = async (batches: RowBatches, policy: Pick<DisclosurePolicy, 'maxTableCells'>, watch?: (row: string[]) => void): Promise<TableReading> => {
   const collector = new TableCollector(policy.maxTableCells);
-  const problem = await readTable(rows, collector, watch);
+  const problem = await readTable(batches, collector, watch);
   return problem === null ? { kind: 'table', table: collector.table() } : { kind: 'unreadable', finding: problem };
 };
 

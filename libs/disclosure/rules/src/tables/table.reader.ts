@@ -24,6 +24,14 @@ export type TableSink = {
   row(row: TableRow): Finding | null;
 };
 
+/** Rows of text in batches (readCsvRowBatches), so a table of millions of rows takes few asynchronous steps. */
+export type RowBatches = AsyncIterable<readonly string[][]> | Iterable<readonly string[][]>;
+
+/** Rows one at a time, as batches of one. */
+export async function* batchesOf(rows: AsyncIterable<string[]> | Iterable<string[]>): AsyncGenerator<string[][]> {
+  for await (const row of rows) yield [row];
+}
+
 const MAX_LISTED_ROWS = 10;
 
 /**
@@ -32,7 +40,7 @@ const MAX_LISTED_ROWS = 10;
  * Returns null when every row was handed over, or the finding that makes the table unreadable.
  * `watch` sees every row as read, the header and blank rows included (row-level detection).
  */
-export const readTable = async (rows: AsyncIterable<string[]> | Iterable<string[]>, sink: TableSink, watch?: (row: string[]) => void): Promise<Finding | null> => {
+export const readTable = async (batches: RowBatches, sink: TableSink, watch?: (row: string[]) => void): Promise<Finding | null> => {
   let header: string[] | null = null;
   let bodyRows = 0;
   const ragged: number[] = [];
@@ -40,7 +48,7 @@ export const readTable = async (rows: AsyncIterable<string[]> | Iterable<string[
   let dataRow = 0;
   let stopped: Finding | null = null;
 
-  for await (const raw of rows) {
+  for await (const batch of batches) for (const raw of batch) {
     watch?.(raw);
     if (isBlank(raw)) continue; // Excel pads sheets with rows of empty cells
     if (header === null) {

@@ -18,7 +18,7 @@ export const checkWorkbookSheets = async (workbook: WorkbookCollector, policy: D
     }
     const rows = [...sheet.rows()];
     if (rows.every((row) => row.every((cell) => cell.trim() === ''))) continue; // an empty sheet discloses nothing
-    const sheetFindings = await checkTableRows(rows, policy, null);
+    const sheetFindings = await checkTableRows([rows], policy, null);
     if (sheet.formulaCount > 0) {
       const listed = sheet.formulas.join(', ') + (sheet.formulaCount > sheet.formulas.length ? ', …' : '');
       sheetFindings.push(review(`${sheet.formulaCount} cell${sheet.formulaCount === 1 ? ' holds a formula' : 's hold formulas'} (${listed}); formulas can link outside the workbook or refer to hidden cells, so a checker confirms them.`));
