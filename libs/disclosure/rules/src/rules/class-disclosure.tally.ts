@@ -66,6 +66,12 @@ export class ClassDisclosureTally {
         continue;
       }
       line.sum += cell;
+      const largest = line.largest;
+      if (largest.length === this.keep && cell <= largest[largest.length - 1].value) {
+        // Most cells are not among the largest: no candidate is made for them.
+        if (cell > line.largestDropped) line.largestDropped = cell;
+        continue;
+      }
       this.offer(line, { value: cell, row: row.index, rowLabel: row.label, failedInRow: failedHere.length > 0 && failedHere.includes(column) });
     }
   }
@@ -111,7 +117,7 @@ export class ClassDisclosureTally {
       const cell = cells[column];
       if (typeof cell === 'number' && cell / total > this.policy.classDisclosureShare) {
         failed.push(column);
-        this.rowFailures.add(() => cellAt(index, column, label, this.header.columnLabels[column]));
+        this.rowFailures.add(index, column, label, this.header.columnLabels[column]);
       }
     }
     return failed;

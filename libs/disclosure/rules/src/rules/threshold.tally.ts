@@ -1,6 +1,6 @@
 import type { DisclosurePolicy } from '../disclosure.policy';
 import type { Finding } from '../disclosure.types';
-import { cellAt, CellList, listedFinding } from '../tables/cell-list';
+import { CellList, listedFinding } from '../tables/cell-list';
 import type { TableHeader, TableRow } from '../tables/table.reader';
 
 /**
@@ -26,15 +26,16 @@ export class ThresholdTally {
     for (let column = 0; column < cells.length; column++) {
       const cell = cells[column];
       if (typeof cell === 'number') {
-        if (!Number.isInteger(cell)) {
+        // cell % 1, not Number.isInteger: no global lookup per cell (slow inside a vm context such as jest's).
+        if (cell % 1 !== 0) {
           this.fractional++;
-          this.unreadable.add(() => this.ref(index, column, label));
+          this.unreadable.add(index, column, label, this.header.columnLabels[column]);
         } else if (cell === 0 ? zerosAreDisclosive : cell < threshold) {
-          this.failing.add(() => this.ref(index, column, label));
+          this.failing.add(index, column, label, this.header.columnLabels[column]);
         }
       } else if (cell.kind === 'text') {
         if (cell.formula) this.formulas++;
-        this.unreadable.add(() => this.ref(index, column, label));
+        this.unreadable.add(index, column, label, this.header.columnLabels[column]);
       }
     }
   }
@@ -44,10 +45,6 @@ export class ThresholdTally {
       ...listedFinding('threshold', 'fail', this.failing, (n) => `${cells(n)} ${n === 1 ? 'has' : 'have'} fewer than ${this.policy.threshold} contributors`),
       ...listedFinding('threshold', 'review', this.unreadable, (n) => `The table could not be read as counts: ${unreadableReason(n - this.fractional, this.formulas, this.fractional)}`),
     ];
-  }
-
-  private ref(row: number, column: number, label: string) {
-    return cellAt(row, column, label, this.header.columnLabels[column]);
   }
 }
 

@@ -34,10 +34,10 @@ export class CellList {
     return this.kept;
   }
 
-  /** Adds a cell; the reference is only built while there is room to list it. */
-  add(ref: CellRef | (() => CellRef)): void {
+  /** Adds a cell; its reference is only built while there is room to list it (no closure: this runs per cell). */
+  add(row: number, column: number, rowLabel: string, columnLabel: string): void {
     this.total++;
-    if (this.kept.length < this.limit) this.kept.push(typeof ref === 'function' ? ref() : ref);
+    if (this.kept.length < this.limit) this.kept.push(cellAt(row, column, rowLabel, columnLabel));
   }
 }
 
