@@ -191,6 +191,31 @@ describe('a table with a small cell', () => {
   });
 });
 
+describe('a large table, checked whole', () => {
+  // 1,200 x 1,000 cells: past the 1,000,000 cells the rules once stopped at; one cell in 97 is under 10.
+  const columns = 1000;
+  const rows = 1200;
+  const isSmall = (r: number, c: number): boolean => (r * columns + c) % 97 === 0;
+  const table = [
+    ['ward', ...Array.from({ length: columns }, (_, c) => `c${c}`)].join(','),
+    ...Array.from({ length: rows }, (_, r) => [`w${r}`, ...Array.from({ length: columns }, (_, c) => (isSmall(r, c) ? 3 : 20 + ((r + c) % 50)))].join(',')),
+  ].join('\n');
+  let small = 0;
+  for (let r = 0; r < rows; r++) for (let c = 0; c < columns; c++) if (isSmall(r, c)) small++;
+
+  it('reaches the checker with every failing cell counted and the first 200 named', async () => {
+    const request = await submitted({ 'large.csv': table });
+    await untilStatus(researcher, request.requestId, ['awaiting_review']);
+    const [file] = (await checker1.getReview(request.requestId)).files;
+    expect(file.check?.verdict).toBe('fail');
+    const [threshold] = file.check?.findings ?? [];
+    expect(threshold).toMatchObject({ rule: 'threshold', cellCount: small, message: `${small} cells have fewer than 10 contributors` });
+    const cells = threshold.cells as unknown[];
+    expect(cells).toHaveLength(200);
+    expect(cells[0]).toEqual({ row: 0, column: 0, rowLabel: 'w0', columnLabel: 'c0' });
+  });
+});
+
 describe('bad input gets a clear JSON error, never a 500', () => {
   it('404 for an unknown request', async () => {
     await expectProblem(researcher.getRequest(randomUUID()), 404, 'REQUEST_NOT_FOUND');
