@@ -7,7 +7,7 @@ import { readEvidence } from './evidence/evidence.reader';
 import { detectFileType } from './file-type/file-type.detector';
 import { detectTextEncoding } from './file-type/text-encoding.detector';
 import { ContentSourceError, peekHead } from './readers/byte-stream.head';
-import { readCsvRowBatches } from './readers/csv.reader';
+import { readCsvRowBatches, readCsvRows } from './readers/csv.reader';
 import { TableReadError } from './readers/table-read.error';
 import { dofRule, findResidualDof } from './rules/dof.rule';
 import { checkTableRows } from './tables/table-rows.check';
@@ -101,10 +101,10 @@ const checkDelimitedTable = async (
   context: ContentContext,
 ): Promise<Judged> => {
   const encoding = detectTextEncoding(head)?.encoding ?? 'utf-8';
-  const batches = readCsvRowBatches(body, { encoding, preferredDelimiter: kind === 'tsv' ? '\t' : ',' });
+  const options = { encoding, preferredDelimiter: kind === 'tsv' ? ('\t' as const) : (',' as const) };
   const evidenceNamed = isEvidenceName(name);
-  if (!(evidenceNamed && (context.asEvidence || context.depth > 0))) return { findings: await checkTableRows(batches, policy, context.evidence) };
-  const rows = flat(batches);
+  if (!(evidenceNamed && (context.asEvidence || context.depth > 0))) return { findings: await checkTableRows(readCsvRowBatches(body, options), policy, context.evidence) };
+  const rows = readCsvRows(body, options);
   // The header decides: a file named like evidence without evidence columns is an ordinary table.
   const reading = await readEvidence(rows, policy);
   if (reading.kind === 'not-evidence') return { findings: await checkTableRows(batchesOf(prepend(reading.header, rows)), policy, null) };
@@ -121,10 +121,6 @@ const checkDelimitedTable = async (
     ],
   };
 };
-
-async function* flat(batches: AsyncIterable<string[][]>): AsyncGenerator<string[]> {
-  for await (const batch of batches) yield* batch;
-}
 
 async function* prepend(first: string[] | null, rest: AsyncIterable<string[]>): AsyncGenerator<string[]> {
   if (first !== null) yield first;

@@ -5,6 +5,9 @@ export const cellsHave = (n: number): string => `${n} cell${n === 1 ? ' has' : '
 
 export const cellCount = (n: number): string => `${n} cell${n === 1 ? '' : 's'}`;
 
-/** One finding for the rule, or none when no cell is affected. */
-export const findingFor = (rule: RuleName, verdict: Verdict, cells: CellRef[], message: string): Finding[] =>
-  cells.length === 0 ? [] : [{ rule, verdict, cells, message }];
+/**
+ * One finding for the rule, or none when no cell is affected. `count` is how many cells are
+ * affected when `cells` lists only the first of them (see MAX_LISTED_CELLS).
+ */
+export const findingFor = (rule: RuleName, verdict: Verdict, cells: readonly CellRef[], message: string, count = cells.length): Finding[] =>
+  count === 0 ? [] : [{ rule, verdict, cells: [...cells], ...(count > cells.length ? { cellCount: count } : {}), message }];

@@ -1,6 +1,6 @@
 import type { DisclosurePolicy } from '../disclosure.policy';
 import type { CellRef, Finding } from '../disclosure.types';
-import { cellsHave } from '../finding.text';
+import { cellsHave, findingFor } from '../finding.text';
 import { cellAt, CellList, firstCells } from '../tables/cell-list';
 import type { TableHeader, TableRow } from '../tables/table.reader';
 
@@ -18,8 +18,10 @@ type ColumnLine = {
   largestDropped: number;
 };
 
-// More candidates than this per column would cost more memory than the rule is worth.
+// More candidates than these would cost more memory than the rule is worth (a tiny share on a
+// table 100,000 columns wide); past them a count can only be a lower bound, which the finding says.
 const MAX_CANDIDATES = 1000;
+const MAX_CANDIDATES_IN_ALL = 1_000_000;
 
 /**
  * Class disclosure. SDC handbook: when (nearly) everyone in a row or column category falls in
@@ -44,7 +46,8 @@ export class ClassDisclosureTally {
     private readonly policy: Pick<DisclosurePolicy, 'classDisclosureShare'>,
     private readonly header: TableHeader,
   ) {
-    this.keep = Math.min(MAX_CANDIDATES, Math.floor(1 / policy.classDisclosureShare) + 1);
+    const perColumn = Math.floor(MAX_CANDIDATES_IN_ALL / Math.max(1, header.innerColumns.length));
+    this.keep = Math.max(1, Math.min(MAX_CANDIDATES, perColumn, Math.floor(1 / policy.classDisclosureShare) + 1));
     this.lines = header.innerColumns.map(() => ({ sum: 0, allCounts: true, published: null, largest: [], largestDropped: -Infinity }));
   }
 
@@ -92,18 +95,14 @@ export class ClassDisclosureTally {
       if (line.largestDropped / total > share) lowerBound = true;
     });
     const count = this.rowFailures.count + fromColumns.length;
-    if (count === 0) return [];
-    const cells = firstCells([this.rowFailures.listed, fromColumns]);
     const atLeast = lowerBound ? ' (at least: a column total is smaller than its largest cells)' : '';
-    return [
-      {
-        rule: 'class-disclosure',
-        verdict: 'fail',
-        cells,
-        ...(count > cells.length ? { cellCount: count } : {}),
-        message: `${cellsHave(count)} more than ${share} of their row or column total, disclosing the attribute of nearly everyone in that category${atLeast}`,
-      },
-    ];
+    return findingFor(
+      'class-disclosure',
+      'fail',
+      firstCells([this.rowFailures.listed, fromColumns]),
+      `${cellsHave(count)} more than ${share} of their row or column total, disclosing the attribute of nearly everyone in that category${atLeast}`,
+      count,
+    );
   }
 
   /** The row's inner cells against the row total; returns the columns that failed. */
@@ -130,12 +129,9 @@ export class ClassDisclosureTally {
     });
   }
 
+  /** Inserts a cell larger than the smallest kept (or while there is room), dropping the smallest past `keep`. */
   private offer(line: ColumnLine, candidate: Candidate): void {
     const largest = line.largest;
-    if (largest.length === this.keep && candidate.value <= largest[largest.length - 1].value) {
-      line.largestDropped = Math.max(line.largestDropped, candidate.value);
-      return;
-    }
     let at = largest.length;
     while (at > 0 && largest[at - 1].value < candidate.value) at--;
     largest.splice(at, 0, candidate);

@@ -1,7 +1,7 @@
 import type { DisclosurePolicy } from '../disclosure.policy';
 import type { Finding } from '../disclosure.types';
 import type { FrequencyTable } from '../tables/frequency-table';
-import type { TableHeader, TableRow, TableSink } from '../tables/table.reader';
+import { tableHeader, type TableHeader, type TableRow, type TableSink } from '../tables/table.reader';
 import { ClassDisclosureTally } from './class-disclosure.tally';
 import { SuppressionLedger } from './suppression.ledger';
 import { ThresholdTally } from './threshold.tally';
@@ -55,15 +55,7 @@ export const secondarySuppressionRule = (table: FrequencyTable): Finding[] => {
   return ledger.findings();
 };
 
-const headerOfTable = (table: FrequencyTable): TableHeader => {
-  const [firstTotalColumn = null] = table.totalColumns;
-  return {
-    columnLabels: table.columnLabels,
-    totalColumns: table.totalColumns,
-    firstTotalColumn,
-    innerColumns: table.columnLabels.flatMap((_, i) => (table.totalColumns.has(i) ? [] : [i])),
-  };
-};
+const headerOfTable = (table: FrequencyTable): TableHeader => tableHeader(table.columnLabels, table.totalColumns);
 
 const replay = (table: FrequencyTable, sink: TableSink, header = headerOfTable(table)): void => {
   sink.header(header);

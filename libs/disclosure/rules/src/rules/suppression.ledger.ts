@@ -1,6 +1,6 @@
 import type { Finding } from '../disclosure.types';
-import { cellCount } from '../finding.text';
-import { cellAt, firstCells } from '../tables/cell-list';
+import { cellCount, findingFor } from '../finding.text';
+import { cellAt, MAX_LISTED_CELLS } from '../tables/cell-list';
 import type { TableHeader, TableRow } from '../tables/table.reader';
 
 // Suppressed and unreadable cells are few in a published table; past this many, working out
@@ -72,21 +72,19 @@ export class SuppressionLedger {
       if (marks.length === 1 && !recovered.has(marks[0])) lone.add(marks[0]);
     }
     const count = recovered.size + lone.size;
-    if (count === 0) return [];
-    const cells = firstCells([[...recovered, ...lone].map((p) => this.ref(p))]);
+    // Positions are numbered in row-major order, so the first of them are the first cells.
+    const listed = [...recovered, ...lone].sort((a, b) => a - b).slice(0, MAX_LISTED_CELLS);
     const parts = [
       recovered.size > 0 ? `${recovered.size} can be recomputed from the totals and the other cells` : '',
       lone.size > 0 ? `${lone.size} ${lone.size === 1 ? 'is' : 'are'} the only suppressed cell in a row or column` : '',
     ].filter(Boolean);
-    return [
-      {
-        rule: 'secondary-suppression',
-        verdict: 'fail',
-        cells,
-        ...(count > cells.length ? { cellCount: count } : {}),
-        message: `${cellCount(count)} ${count === 1 ? 'is' : 'are'} suppressed but not protected: ${parts.join('; ')}`,
-      },
-    ];
+    return findingFor(
+      'secondary-suppression',
+      'fail',
+      listed.map((p) => this.ref(p)),
+      `${cellCount(count)} ${count === 1 ? 'is' : 'are'} suppressed but not protected: ${parts.join('; ')}`,
+      count,
+    );
   }
 
   /**

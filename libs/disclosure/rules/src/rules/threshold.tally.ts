@@ -1,6 +1,7 @@
 import type { DisclosurePolicy } from '../disclosure.policy';
 import type { Finding } from '../disclosure.types';
-import { CellList, listedFinding } from '../tables/cell-list';
+import { cellCount, cellsHave, findingFor } from '../finding.text';
+import { CellList } from '../tables/cell-list';
 import type { TableHeader, TableRow } from '../tables/table.reader';
 
 /**
@@ -41,21 +42,20 @@ export class ThresholdTally {
   }
 
   findings(): Finding[] {
+    const { failing, unreadable } = this;
     return [
-      ...listedFinding('threshold', 'fail', this.failing, (n) => `${cells(n)} ${n === 1 ? 'has' : 'have'} fewer than ${this.policy.threshold} contributors`),
-      ...listedFinding('threshold', 'review', this.unreadable, (n) => `The table could not be read as counts: ${unreadableReason(n - this.fractional, this.formulas, this.fractional)}`),
+      ...findingFor('threshold', 'fail', failing.listed, `${cellsHave(failing.count)} fewer than ${this.policy.threshold} contributors`, failing.count),
+      ...findingFor('threshold', 'review', unreadable.listed, `The table could not be read as counts: ${unreadableReason(unreadable.count - this.fractional, this.formulas, this.fractional)}`, unreadable.count),
     ];
   }
 }
 
-const cells = (n: number): string => `${n} cell${n === 1 ? '' : 's'}`;
-
-const unreadableReason = (text: number, formulas: number, fractional: number): string => {
+export const unreadableReason = (text: number, formulas: number, fractional: number): string => {
   const parts: string[] = [];
   if (text > 0) {
     const formulaNote = formulas > 0 ? ` (${formulas} look${formulas === 1 ? 's' : ''} like spreadsheet formulas)` : '';
-    parts.push(`${cells(text)} ${text === 1 ? 'is' : 'are'} neither numbers nor suppression marks${formulaNote}`);
+    parts.push(`${cellCount(text)} ${text === 1 ? 'is' : 'are'} neither numbers nor suppression marks${formulaNote}`);
   }
-  if (fractional > 0) parts.push(`${cells(fractional)} ${fractional === 1 ? 'is' : 'are'} not whole numbers`);
+  if (fractional > 0) parts.push(`${cellCount(fractional)} ${fractional === 1 ? 'is' : 'are'} not whole numbers`);
   return parts.join('; ') + '.';
 };

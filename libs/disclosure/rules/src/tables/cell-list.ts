@@ -1,4 +1,4 @@
-import type { CellRef, Finding, RuleName, Verdict } from '../disclosure.types';
+import type { CellRef } from '../disclosure.types';
 
 /**
  * How many cells a finding names. A 1 GiB table can fail millions of cells; listing them would
@@ -10,7 +10,7 @@ export const MAX_LISTED_CELLS = 200;
 // Labels come from the file and may be long; a cell reference needs only enough to find the cell.
 const MAX_LABEL_CHARS = 120;
 
-export const shortLabel = (label: string): string => (label.length <= MAX_LABEL_CHARS ? label : `${label.slice(0, MAX_LABEL_CHARS - 1)}…`);
+const shortLabel = (label: string): string => (label.length <= MAX_LABEL_CHARS ? label : `${label.slice(0, MAX_LABEL_CHARS - 1)}…`);
 
 export const cellAt = (row: number, column: number, rowLabel: string, columnLabel: string): CellRef => ({
   row,
@@ -40,12 +40,6 @@ export class CellList {
     if (this.kept.length < this.limit) this.kept.push(cellAt(row, column, rowLabel, columnLabel));
   }
 }
-
-/** One finding for the cells, or none when there are none. `message` gets the exact count. */
-export const listedFinding = (rule: RuleName, verdict: Verdict, cells: { count: number; listed: readonly CellRef[] }, message: (count: number) => string): Finding[] =>
-  cells.count === 0 ? [] : [withCount({ rule, verdict, cells: [...cells.listed], message: message(cells.count) }, cells.count)];
-
-const withCount = (finding: Finding, count: number): Finding => (count > finding.cells.length ? { ...finding, cellCount: count } : finding);
 
 /** The first `limit` cells of several row-major lists, merged in row-major order. */
 export const firstCells = (lists: readonly (readonly CellRef[])[], limit = MAX_LISTED_CELLS): CellRef[] =>

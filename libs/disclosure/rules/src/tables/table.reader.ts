@@ -53,7 +53,8 @@ export const readTable = async (batches: RowBatches, sink: TableSink, watch?: (r
     if (isBlank(raw)) continue; // Excel pads sheets with rows of empty cells
     if (header === null) {
       header = trimTrailingEmpty(raw, 0);
-      sink.header(headerOf(header));
+      const columnLabels = header.slice(1).map((l) => l.trim());
+      sink.header(tableHeader(columnLabels, new Set(columnLabels.flatMap((label, i) => (isTotalLabel(label) ? [i] : [])))));
       continue;
     }
     const row = trimTrailingEmpty(raw, header.length);
@@ -88,9 +89,8 @@ export const readTable = async (batches: RowBatches, sink: TableSink, watch?: (r
   return null;
 };
 
-export const headerOf = (header: readonly string[]): TableHeader => {
-  const columnLabels = header.slice(1).map((l) => l.trim());
-  const totalColumns = new Set(columnLabels.flatMap((label, i) => (isTotalLabel(label) ? [i] : [])));
+/** The header of a table whose margins are the columns `totalColumns`. */
+export const tableHeader = (columnLabels: readonly string[], totalColumns: ReadonlySet<number>): TableHeader => {
   const [firstTotalColumn = null] = totalColumns;
   return { columnLabels, totalColumns, firstTotalColumn, innerColumns: columnLabels.flatMap((_, i) => (totalColumns.has(i) ? [] : [i])) };
 };

@@ -1,6 +1,8 @@
 import type { DisclosurePolicy } from '../disclosure.policy';
 import type { CellRef, Finding } from '../disclosure.types';
 import { cellCount, cellsHave, findingFor } from '../finding.text';
+// The wording of messages is shared; the judgement is not.
+import { unreadableReason } from '../rules/threshold.tally';
 import { isCount, type BodyCell } from '../tables/body-cell.parser';
 import { bodyCells, cellRef, type FrequencyTable } from '../tables/frequency-table';
 
@@ -73,7 +75,7 @@ const thresholdRule = (table: FrequencyTable, policy: DisclosurePolicy): Finding
       rule: 'threshold',
       verdict: 'fail',
       cells: failing,
-      message: `${cells(failing.length)} ${failing.length === 1 ? 'has' : 'have'} fewer than ${policy.threshold} contributors`,
+      message: `${cellsHave(failing.length)} fewer than ${policy.threshold} contributors`,
     });
   }
   if (unreadable.length > 0) {
@@ -89,18 +91,6 @@ const thresholdRule = (table: FrequencyTable, policy: DisclosurePolicy): Finding
 
 const isBelowThreshold = (count: number, policy: DisclosurePolicy): boolean =>
   count === 0 ? policy.zerosAreDisclosive : count < policy.threshold;
-
-const cells = (n: number): string => `${n} cell${n === 1 ? '' : 's'}`;
-
-const unreadableReason = (text: number, formulas: number, fractional: number): string => {
-  const parts: string[] = [];
-  if (text > 0) {
-    const formulaNote = formulas > 0 ? ` (${formulas} look${formulas === 1 ? 's' : ''} like spreadsheet formulas)` : '';
-    parts.push(`${cells(text)} ${text === 1 ? 'is' : 'are'} neither numbers nor suppression marks${formulaNote}`);
-  }
-  if (fractional > 0) parts.push(`${cells(fractional)} ${fractional === 1 ? 'is' : 'are'} not whole numbers`);
-  return parts.join('; ') + '.';
-};
 
 /**
  * Class disclosure. SDC handbook: when (nearly) everyone in a row or column category falls in
