@@ -90,6 +90,13 @@ export class WorkbookCollector {
     const limit = this.policy.maxTableCells + extraCells(this.policy);
     const cell = { column: 0, type: '', value: '', formula: null as string | null, inline: '' };
     let row: number | null = null; // position of the current row in rowIndex / rowText
+    // The current row's cells, joined into one flat string when the row ends: appending to the
+    // row's string cell by cell leaves a rope of small pieces, several times its text in memory.
+    let rowCells: string[] = [];
+    const endRow = (): void => {
+      if (row !== null && rowCells.length > 0 && !sheet.tooLarge) sheet.rowText[row] += rowCells.join('');
+      rowCells = [];
+    };
     let nextRow = 0;
     let nextColumn = 0;
     let field: 'v' | 'f' | 't' | null = null;
@@ -97,6 +104,7 @@ export class WorkbookCollector {
       if (sheet.tooLarge) break; // stop reading: the sheet goes to a person as too large
       if (event.kind === 'open') {
         if (event.name === 'row') {
+          endRow();
           const index = event.attributes.r ? Number(event.attributes.r) - 1 : nextRow;
           if (!Number.isInteger(index) || index < 0) throw new XmlReadError('A row of the sheet has an invalid number.');
           row = sheet.rowIndex.length;
@@ -120,7 +128,7 @@ export class WorkbookCollector {
       } else if (event.kind === 'close') {
         if (event.name === 'c' && row !== null) {
           const value = cellValue(cell);
-          sheet.rowText[row] += `${cell.column}${CELL}${typeof value === 'number' ? `s${value}` : `t${value.split(CELL).join('\uFFFD').split(END).join('\uFFFD')}`}${END}`;
+          rowCells.push(`${cell.column}${CELL}${typeof value === 'number' ? `s${value}` : `t${value.split(CELL).join('\uFFFD').split(END).join('\uFFFD')}`}${END}`);
           sheet.width = Math.max(sheet.width, cell.column + 1);
           if (cell.formula !== null && sheet.formulaCount++ < LISTED_FORMULAS) sheet.formulas.push(a1(sheet.rowIndex[row], cell.column));
           if (++sheet.cells > limit) {
@@ -128,11 +136,13 @@ export class WorkbookCollector {
             sheet.rowIndex = [];
             sheet.rowText = [];
           }
-        } else if (event.name === 'v' || event.name === 'f' || event.name === 't') field = null;
+        } else if (event.name === 'row') endRow();
+        else if (event.name === 'v' || event.name === 'f' || event.name === 't') field = null;
       } else if (field === 'v') cell.value += event.text;
       else if (field === 'f') cell.formula = (cell.formula ?? '') + event.text;
       else if (field === 't') cell.inline += event.text;
     }
+    endRow();
   }
 
   /** The sheets in workbook order (with any worksheet the workbook does not list), their cells as text. */
