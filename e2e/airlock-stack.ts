@@ -47,7 +47,14 @@ export async function startAirlock(basePort: number): Promise<AirlockUnderTest> 
   };
   const services = {} as Record<ServiceName, ServiceProcess>;
   const startService = async (name: ServiceName) => { services[name] = await startServiceProcess(name, ports[name], env); };
-  await Promise.all((Object.keys(ports) as ServiceName[]).map(startService));
+  const started = await Promise.allSettled((Object.keys(ports) as ServiceName[]).map(startService));
+  const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed) {
+    // The caller gets no handle to stop what did start, so it is stopped here.
+    await Promise.all(Object.values(services).map((s) => s.kill('SIGTERM')));
+    await idp.stop();
+    throw failed.reason;
+  }
   const s3 = new S3Client({ endpoint: stack.s3.endpoint, region: stack.s3.region, forcePathStyle: true, credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey } });
   const client = new AirlockClient({ ingress: services.ingress.url, egressReview: services['egress-review'].url, audit: services.audit.url }, undefined);
   return {

@@ -13,7 +13,18 @@ NX_DAEMON=false npx nx show projects | tr "\n" " "; echo
 npx eslint .
 echo "== build (the e2e tests run the services compiled, as production does)"
 node tools/build.js
+# A stage that hangs (a handle left open after a failure) is stopped with a clear message instead
+# of holding CI until its own time limit; --forceExit ends the run once its results are known, and
+# the e2e harness kills any service process still running when jest exits.
+stage() {
+  local limit=$1; shift
+  timeout --kill-after=30s "$limit" "$@" || {
+    local code=$?
+    if [ "$code" -eq 124 ] || [ "$code" -eq 137 ]; then echo "== stopped after $limit: $*" >&2; fi
+    return "$code"
+  }
+}
 echo "== unit tests"
-npx jest --ci --selectProjects unit
+stage 30m npx jest --ci --forceExit --selectProjects unit
 echo "== integration and end-to-end tests (real PostgreSQL, Kafka, S3 server, clamd)"
-npx jest --ci --runInBand --selectProjects integration e2e
+stage 40m npx jest --ci --forceExit --runInBand --selectProjects integration e2e

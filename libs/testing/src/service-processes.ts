@@ -1,7 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { expectEventually } from './expect-eventually';
 
 // Starts the airlock's services as separate OS processes, as in production, for e2e tests.
 export type ServiceName = 'ingress' | 'egress-review' | 'disclosure-check' | 'audit';
@@ -15,6 +14,11 @@ export type ServiceProcess = {
 };
 
 const ROOT = path.resolve(__dirname, '../../..');
+
+// Every service process still running. A test run that ends early (a failed beforeAll, a forced
+// exit) must not leave services behind: they hold the runner open and the ports taken.
+const running = new Set<ChildProcess>();
+process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
 
 /**
  * How services are run in production (deploy/docker/Dockerfile and the service:* scripts have the
@@ -38,6 +42,8 @@ export async function startServiceProcess(name: ServiceName, port: number, env: 
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let output = '';
   const keep = (chunk: Buffer) => { output = (output + chunk.toString()).slice(-200_000); };
   child.stdout?.on('data', keep);
@@ -51,13 +57,27 @@ export async function startServiceProcess(name: ServiceName, port: number, env: 
       await exited;
     },
   };
-  await expectEventually(async () => {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output.slice(-4000)}`);
-    const response = await fetch(`${url}/health/ready`);
-    if (!response.ok) throw new Error(`${name} not ready: ${await response.text()}`);
-  }, { timeoutMs: 60_000, intervalMs: 200 }).catch(async (error) => {
+  await untilReady(name, url, () => child.exitCode !== null || child.signalCode !== null).catch(async (error) => {
     await service.kill('SIGKILL');
     throw new Error(`${name} did not become ready: ${(error as Error).message}\n${output.slice(-4000)}`);
   });
   return service;
+}
+
+/** Polls the readiness endpoint for up to a minute; a process that exits meanwhile has failed at once. */
+async function untilReady(name: ServiceName, url: string, hasExited: () => boolean): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (hasExited()) throw new Error(`${name} exited while starting`);
+    try {
+      const response = await fetch(`${url}/health/ready`);
+      if (response.ok) return;
+      last = `not ready: ${await response.text()}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${name} not ready after 60 s (${last})`);
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '@airlock/database';
 import type { Admin, Kafka } from 'kafkajs';
+import { retryTransient } from './retry-policy';
 
 /**
  * Consumers start where their group committed, else at the oldest message, so a partition that
@@ -7,7 +8,9 @@ import type { Admin, Kafka } from 'kafkajs';
  * from the beginning instead gets its start committed at the current end of each topic.
  */
 export async function pinNewGroupToEnd(kafka: Kafka, admin: Admin, groupId: string, topics: string[], logger: Logger): Promise<void> {
-  await retryTransient(() => pinTopics(kafka, admin, groupId, topics, logger));
+  // Right after a topic is created, KRaft may briefly answer NOT_LEADER_FOR_PARTITION to ListOffsets,
+  // which kafkajs's admin does not retry.
+  await retryTransient(() => pinTopics(kafka, admin, groupId, topics, logger), { withinMs: 30_000 });
 }
 
 async function pinTopics(kafka: Kafka, admin: Admin, groupId: string, topics: string[], logger: Logger): Promise<void> {
@@ -42,18 +45,5 @@ async function commitOffsets(kafka: Kafka, groupId: string, topic: string, offse
     await fetched;
   } finally {
     await consumer.disconnect();
-  }
-}
-
-// Right after a topic is created, KRaft may briefly answer NOT_LEADER_FOR_PARTITION to ListOffsets,
-// which kafkajs's admin does not retry. Retriable errors get a few quick retries; others surface.
-async function retryTransient<T>(work: () => Promise<T>, attempts = 8): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await work();
-    } catch (error) {
-      if (attempt >= attempts || (error as { retriable?: boolean }).retriable !== true) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** (attempt - 1))));
-    }
   }
 }

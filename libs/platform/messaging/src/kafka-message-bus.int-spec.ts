@@ -75,3 +75,35 @@ describe('KafkaMessageBus with a handler slower than the session timeout', () =>
     }
   }, 60_000);
 });
+
+describe('KafkaMessageBus when services boot at once on a fresh broker', () => {
+  // CI once saw the audit service exit at boot with UNKNOWN_TOPIC_OR_PARTITION: another service had
+  // just created the topics, so audit's createTopics returned at once, before their leaders were known.
+  it('lets every member subscribe and receive while the topics are created under it', async () => {
+    const rounds = 4;
+    const members = 4;
+    for (let round = 0; round < rounds; round += 1) {
+      const topics = [uniqueId('boot-a'), uniqueId('boot-b'), uniqueId('boot-c')];
+      const buses = Array.from({ length: members }, () => new KafkaMessageBus({ brokers: realStack().kafkaBrokers, clientId: uniqueId('boot') }));
+      const received = buses.map(() => new Set<string>());
+      const admin = new Kafka({ clientId: uniqueId('boot-admin'), brokers: realStack().kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      try {
+        // Another service creates the topics without waiting for their leaders, as the members boot.
+        const creating = admin.createTopics({ waitForLeaders: false, topics: topics.map((topic) => ({ topic, numPartitions: 3 })) });
+        await new Promise((resolve) => setTimeout(resolve, 5 * round));
+        const subscriptions = await Promise.all(buses.map((bus, member) => bus.subscribe({
+          groupId: uniqueId(`boot-group-${member}`), topics, fromBeginning: true,
+          handler: async (message) => void received[member].add(`${message.topic}/${message.key}`),
+        })));
+        await buses[0].publish(topics.map((topic) => ({ topic, key: `round-${round}`, value: 'v' })));
+        await expectEventually(() => received.forEach((seen) => expect(seen.size).toBe(topics.length)), { timeoutMs: 30_000 });
+        await Promise.all(subscriptions.map((subscription) => subscription.stop()));
+        await creating;
+      } finally {
+        await admin.disconnect();
+        await Promise.all(buses.map((bus) => bus.close()));
+      }
+    }
+  }, 240_000);
+});

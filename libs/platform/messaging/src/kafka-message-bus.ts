@@ -5,7 +5,7 @@ import { pinNewGroupToEnd } from './kafka-group-start';
 import { kafkaLogCreator } from './kafka-log';
 import { KafkaSubscription, type KafkaConsumerTuning } from './kafka-subscription';
 import type { BusMessage, MessageBus, SubscribeOptions, Subscription } from './message-bus';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy';
+import { DEFAULT_RETRY_POLICY, retryTransient, type RetryPolicy } from './retry-policy';
 
 export type KafkaMessageBusOptions = {
   brokers: string[];
@@ -16,6 +16,8 @@ export type KafkaMessageBusOptions = {
   /** Used when this bus creates a topic. */
   topicPartitions?: number;
   replicationFactor?: number;
+  /** How long setting up a subscription keeps retrying the broker's transient errors (default 60 s). */
+  startupRetryMs?: number;
   consumer?: Partial<KafkaConsumerTuning>;
 };
 
@@ -50,7 +52,19 @@ export class KafkaMessageBus implements MessageBus {
     await producer.sendBatch({ acks: -1, topicMessages: byTopic(messages) });
   }
 
+  /**
+   * Resolves once the member has joined its group. While topics are still being created (services
+   * booting at once on a fresh broker), the broker answers with retriable errors: those are retried
+   * with a fresh member until `startupRetryMs`; anything else fails the call.
+   */
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    return retryTransient(() => this.subscribeOnce(options), {
+      withinMs: this.options.startupRetryMs ?? 60_000,
+      onRetry: (error, attempt, delayMs) => this.logger.warn({ err: error, groupId: options.groupId, attempt, delayMs }, 'subscription not ready yet: retrying'),
+    });
+  }
+
+  private async subscribeOnce(options: SubscribeOptions): Promise<Subscription> {
     await this.ensureTopics([...options.topics, Topics.deadLetters]);
     if (!options.fromBeginning) await pinNewGroupToEnd(this.kafka, await this.adminClient(), options.groupId, options.topics, this.logger);
     const subscription = new KafkaSubscription(this.kafka, options, {
@@ -77,14 +91,23 @@ export class KafkaMessageBus implements MessageBus {
     await Promise.all([producer?.then((p) => p.disconnect()), admin?.then((a) => a.disconnect())].map((closing) => closing?.catch(() => undefined)));
   }
 
-  /** Topics are created up front (the broker's auto-creation would pick its own partition count). */
+  /**
+   * Topics are created up front (the broker's auto-creation would pick its own partition count), and
+   * are known only once every partition has a leader in the metadata this client sees.
+   */
   private async ensureTopics(topics: string[]): Promise<void> {
     const missing = [...new Set(topics)].filter((topic) => !this.knownTopics.has(topic));
     if (missing.length === 0) return;
     const admin = await this.adminClient();
     const { topicPartitions = 3, replicationFactor = 1 } = this.options;
-    // Resolves false, not an error, when they already exist: safe for services booting at once.
+    // Resolves false, not an error, when they already exist, and then does not wait for their
+    // leaders: another service may have created them a moment ago, hence the check below.
     await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: topicPartitions, replicationFactor })) });
+    await retryTransient(async () => {
+      const { topics: described } = await admin.fetchTopicMetadata({ topics: missing });
+      const leaderless = described.filter(({ partitions }) => partitions.length === 0 || partitions.some((partition) => partition.leader < 0));
+      if (leaderless.length > 0) throw new TopicsNotReady(leaderless.map(({ name }) => name));
+    }, { withinMs: this.options.startupRetryMs ?? 60_000 });
     missing.forEach((topic) => this.knownTopics.add(topic));
   }
 
@@ -99,6 +122,15 @@ export class KafkaMessageBus implements MessageBus {
   private adminClient(): Promise<Admin> {
     this.admin ??= connectOrForget(this.kafka.admin(), () => (this.admin = undefined));
     return this.admin;
+  }
+}
+
+/** Retriable like the broker's own errors: the topics exist but some partition has no leader yet. */
+class TopicsNotReady extends Error {
+  readonly retriable = true;
+  constructor(topics: string[]) {
+    super(`topics without a leader yet: ${topics.join(', ')}`);
+    this.name = 'TopicsNotReady';
   }
 }
 
