@@ -18,7 +18,7 @@ export { checkFrequencyTable, FrequencyTableScan, secondarySuppressionRule } fro
 export { MAX_LISTED_CELLS } from './tables/cell-list';
 export { dofRule, findResidualDof } from './rules/dof.rule';
 export { isValidNhsNumber, RowLevelDetector } from './rules/row-level.rule';
-export { readFrequencyTable, type TableReading } from './tables/frequency-table.reader';
+export { readTableInMemory, type TableReading } from './tables/frequency-table.reader';
 export { readTable, type TableHeader, type TableRow, type TableSink } from './tables/table.reader';
 export type { FrequencyTable } from './tables/frequency-table';
 export type { BodyCell } from './tables/body-cell.parser';

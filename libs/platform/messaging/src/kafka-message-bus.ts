@@ -53,11 +53,12 @@ export class KafkaMessageBus implements MessageBus {
   }
 
   /**
-   * Resolves once the member has joined its group. While topics are still being created (services
-   * booting at once on a fresh broker), the broker answers with retriable errors: those are retried
-   * with a fresh member until `startupRetryMs`; anything else fails the call.
+   * Resolves once the member has joined its group. Its topics are first made to exist with leaders;
+   * while the broker still answers with retriable errors (services booting at once on a fresh
+   * broker), joining is retried with a fresh member until `startupRetryMs`; anything else fails.
    */
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    await this.ensureTopics([...options.topics, Topics.deadLetters]);
     return retryTransient(() => this.subscribeOnce(options), {
       withinMs: this.options.startupRetryMs ?? 60_000,
       onRetry: (error, attempt, delayMs) => this.logger.warn({ err: error, groupId: options.groupId, attempt, delayMs }, 'subscription not ready yet: retrying'),
@@ -65,7 +66,6 @@ export class KafkaMessageBus implements MessageBus {
   }
 
   private async subscribeOnce(options: SubscribeOptions): Promise<Subscription> {
-    await this.ensureTopics([...options.topics, Topics.deadLetters]);
     if (!options.fromBeginning) await pinNewGroupToEnd(this.kafka, await this.adminClient(), options.groupId, options.topics, this.logger);
     const subscription = new KafkaSubscription(this.kafka, options, {
       retry: this.retry,

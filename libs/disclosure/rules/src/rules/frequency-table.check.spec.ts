@@ -1,12 +1,12 @@
 import { DEFAULT_POLICY } from '../disclosure.policy';
 import type { Finding, RuleName } from '../disclosure.types';
 import { textSource } from '../testing/byte-source.fixture';
-import { readCsvRows } from '../readers/csv.reader';
-import { readFrequencyTable } from '../tables/frequency-table.reader';
+import { readCsvRowBatches } from '../readers/csv.reader';
+import { readTableInMemory } from '../tables/frequency-table.reader';
 import { checkFrequencyTable } from './frequency-table.scan';
 
 const tableOf = async (...rows: (string | number)[][]) => {
-  const reading = await readFrequencyTable(readCsvRows(textSource(rows.map((r) => r.join(',')).join('\n'))), DEFAULT_POLICY);
+  const reading = await readTableInMemory(readCsvRowBatches(textSource(rows.map((r) => r.join(',')).join('\n'))), DEFAULT_POLICY);
   if (reading.kind !== 'table') throw new Error(reading.finding.message);
   return reading.table;
 };

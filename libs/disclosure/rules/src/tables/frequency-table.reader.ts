@@ -2,20 +2,16 @@ import type { DisclosurePolicy } from '../disclosure.policy';
 import type { Finding } from '../disclosure.types';
 import type { BodyCell } from './body-cell.parser';
 import type { FrequencyTable } from './frequency-table';
-import { batchesOf, readTable, unreadable, type RowBatches, type TableHeader, type TableRow, type TableSink } from './table.reader';
+import { readTable, unreadable, type RowBatches, type TableHeader, type TableRow, type TableSink } from './table.reader';
 
 export type TableReading = { kind: 'table'; table: FrequencyTable } | { kind: 'unreadable'; finding: Finding };
 
 /**
  * Reads a whole table into memory, for the rules that need it whole (a magnitude table matched
  * to its evidence). Stops early (bounded memory) past the policy's maxTableCells. Frequency
- * tables do not need this: FrequencyTableScan judges them row by row at any size.
+ * tables do not need this: FrequencyTableScan judges them row by row at any size. `watch` sees
+ * every row as read (see readTable).
  */
-export const readFrequencyTable = async (
-  rows: AsyncIterable<string[]> | Iterable<string[]>,
-  policy: Pick<DisclosurePolicy, 'maxTableCells'>,
-): Promise<TableReading> => readTableInMemory(batchesOf(rows), policy);
-
 export const readTableInMemory = async (batches: RowBatches, policy: Pick<DisclosurePolicy, 'maxTableCells'>, watch?: (row: string[]) => void): Promise<TableReading> => {
   const collector = new TableCollector(policy.maxTableCells);
   const problem = await readTable(batches, collector, watch);
