@@ -11,3 +11,4 @@ export {
 export { assertValidKey } from './object-key';
 export { DEFAULT_BUCKETS, S3ObjectStore, type S3ObjectStoreConfig } from './s3-object-store';
 export { LocalDiskObjectStore } from './local-disk-object-store';
+export { FaultInjectingObjectStore, faultPlanFromEnv, InjectedFaultError, type FaultPlan, type StoreStep } from './fault-injecting-object-store';
