@@ -16,6 +16,7 @@ import { EgressReviewModule } from '../apps/egress-review/src/egress-review.app'
 import { ReviewReadModel } from '../apps/egress-review/src/review-read-model';
 import { IngressModule } from '../apps/ingress/src/ingress.module';
 import { UploadService } from '../apps/ingress/src/upload.service';
+import { SubmitService, inProcessFreezeLock } from '../apps/ingress/src/submit.service';
 
 // `npm run openapi`: writes docs/openapi/<service>.json from the services' own Nest modules,
 // wired to in-memory dependencies (nothing is called while the document is built, no server runs).
@@ -36,8 +37,10 @@ async function wiring(service: OpenApiService): Promise<Wiring> {
   const metrics = createMetrics(service);
   const clock = () => new Date();
   if (service === 'ingress') {
-    const uploads = new UploadService(requests, store, { maxUploadBytes: 1 }, createLogger(service, 'silent'));
-    const deps = { requests, registry, store, uploads, links: { ttlSeconds: 300, publicUrl: 'http://localhost' }, clock };
+    const logger = createLogger(service, 'silent');
+    const uploads = new UploadService(requests, store, { maxUploadBytes: 1 }, logger);
+    const submits = new SubmitService(requests, registry, store, inProcessFreezeLock(), logger);
+    const deps = { requests, registry, store, uploads, submits, links: { ttlSeconds: 300, publicUrl: 'http://localhost' }, clock };
     return { module: IngressModule.forRoot({ deps, tokens, metrics, readiness: [] }), close: () => rm(dir, { recursive: true, force: true }) };
   }
   // A pool connects on its first query; the read model is never queried while building the document.

@@ -13,13 +13,15 @@ import type { ObjectStore } from '@airlock/storage';
 import type { Request, Response } from 'express';
 import { INGRESS_DEPS } from './ingress.tokens';
 
-import { UploadService, freezeAndSubmit, parseFileName, parseKind } from './upload.service';
+import type { SubmitService } from './submit.service';
+import { UploadService, parseFileName, parseKind } from './upload.service';
 
 export type IngressDeps = {
   requests: RequestCommandHandler;
   registry: RegistryHandler;
   store: ObjectStore;
   uploads: UploadService;
+  submits: SubmitService;
   links: { ttlSeconds: number; publicUrl: string };
   clock: () => Date;
 };
@@ -144,7 +146,9 @@ export class RequestsController {
     summary: 'Stream a file into the draft',
     description:
       'The raw body is the file, streamed and hashed (SHA-256) on the way, never parsed. The group must be defined first. ' +
-      'Uploads are limited to AIRLOCK_MAX_UPLOAD_BYTES (10 GiB by default); a Content-Length above it is refused before a byte is read.',
+      'Uploads are limited to AIRLOCK_MAX_UPLOAD_BYTES (10 GiB by default); a Content-Length above it is refused before a byte is read. ' +
+      'Any Content-Type is taken as is. The name is stored in Unicode NFC (a name differing only in normalisation is the same name); ' +
+      'names with invisible, bidirectional-control or format characters (U+202E, U+200B, U+FEFF …) are refused.',
   })
   @REQUEST_ID
   @ApiParam({
@@ -157,7 +161,7 @@ export class RequestsController {
   @ApiBody({ required: true, schema: { type: 'string', format: 'binary', minLength: 1 } })
   @ApiCreatedResponse({ type: UploadResultSchema, description: 'The file with its SHA-256, and the request' })
   @ApiProblems(...ON_REQUEST, {
-    400: ['INVALID_FILE_NAME', 'INVALID_FILE_KIND', 'EMPTY_FILE'], 409: ['WRONG_STATE', 'FILE_NAME_TAKEN'], 413: ['UPLOAD_TOO_LARGE'],
+    400: ['INVALID_FILE_NAME', 'FILE_NAME_INVISIBLE_CHARACTER', 'INVALID_FILE_KIND', 'EMPTY_FILE', 'UPLOAD_ABORTED'], 409: ['WRONG_STATE', 'FILE_NAME_TAKEN'], 413: ['UPLOAD_TOO_LARGE'],
     422: ['UNKNOWN_GROUP'], 503: ['STORAGE_UNAVAILABLE'],
   })
   async upload(
@@ -190,10 +194,12 @@ export class RequestsController {
   })
   @REQUEST_ID
   @ApiOkResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
-  @ApiProblems(...ON_REQUEST, { 400: ['NO_FILES'], 409: ['WRONG_STATE'], 422: ['MISSING_CONTEXT', 'HASH_MISMATCH'], 503: ['STORAGE_UNAVAILABLE'] })
+  @ApiProblems(...ON_REQUEST, {
+    400: ['NO_FILES'], 409: ['WRONG_STATE', 'SUBMIT_IN_PROGRESS', 'FILES_CHANGED'], 422: ['MISSING_CONTEXT', 'HASH_MISMATCH'], 503: ['STORAGE_UNAVAILABLE'],
+  })
   async submit(@CurrentActor() actor: Actor, @Param('requestId') id: string) {
     const person = await this.deps.registry.enrich(actor);
-    const result = await freezeAndSubmit(this.deps.requests, this.deps.registry, this.deps.store, requestId(id), person);
+    const result = await this.deps.submits.submit(requestId(id), person);
     return this.view(result, person);
   }
 

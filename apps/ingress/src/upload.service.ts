@@ -1,18 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { decide, type Actor, type ExistingRequest, type FileKind, type RequestState } from '@airlock/domain';
+import { decide, type Actor, type FileKind, type RequestState } from '@airlock/domain';
 import { HttpProblem } from '@airlock/http';
-import type { RegistryHandler, RequestCommandHandler } from '@airlock/runtime';
+import type { RequestCommandHandler } from '@airlock/runtime';
 import type { ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
 
 export type UploadLimits = { maxUploadBytes: number };
 
 const FILE_KINDS: readonly FileKind[] = ['output', 'supporting', 'code'];
-// Names become download names and object-key parts: no paths, no control characters.
-const hasControlCharacter = (value: string) => [...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+// Names become download names and object-key parts: no paths, no control characters (C0 or C1).
+const CONTROL = /\p{Cc}/u;
+// A checker must see the name the researcher chose: no format characters (bidi overrides and
+// isolates such as U+202E, zero-width characters, the BOM) nor anything else Unicode says to draw
+// as nothing, nor line/paragraph separators, nor lone surrogates. "report\u202Ecsv.exe" shows as
+// "reportexe.vsc".
+const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}\p{Cs}]/gu;
 const isSafeName = (value: string) =>
-  value.length >= 1 && value.length <= 255 && value !== '.' && value !== '..' && !/[/\\]/.test(value) && !hasControlCharacter(value);
+  value.length >= 1 && value.length <= 255 && value !== '.' && value !== '..' && !/[/\\]/.test(value) && !CONTROL.test(value);
+
+/** `U+0063 U+0061 …`: how a name is shown to checkers, so look-alike names cannot pass as one another. */
+export const codePointsOf = (value: string) =>
+  [...value].map((c) => `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`).join(' ');
 
 export function parseKind(value: string | undefined): FileKind {
   const kind = (value ?? 'output') as FileKind;
@@ -20,10 +29,24 @@ export function parseKind(value: string | undefined): FileKind {
   return kind;
 }
 
+/**
+ * A file name as stored: in Unicode NFC, so names that differ only in normalisation (NFD "é" and
+ * NFC "é") are one name, and a second upload of it conflicts as FILE_NAME_TAKEN.
+ */
 export function parseFileName(value: string): string {
-  if (!isSafeName(value)) throw new HttpProblem(400, 'INVALID_FILE_NAME', 'File names are 1-255 characters with no slashes or control characters');
-  return value;
+  const hidden = value.match(INVISIBLE);
+  if (hidden) {
+    throw new HttpProblem(400, 'FILE_NAME_INVISIBLE_CHARACTER', 'File names cannot hold invisible, bidirectional-control or format characters', {
+      codePoints: [...new Set(hidden.map(codePointsOf))],
+    });
+  }
+  const name = value.normalize('NFC');
+  if (!isSafeName(name)) throw new HttpProblem(400, 'INVALID_FILE_NAME', 'File names are 1-255 characters with no slashes or control characters');
+  return name;
 }
+
+/** The client went away before the whole body arrived. */
+const wasAborted = (body: Readable) => body.errored !== null || (body.destroyed && !body.readableEnded);
 
 /** Streams a researcher's upload into the draft bucket, hashing on the way; never holds it in memory. */
 export class UploadService {
@@ -51,6 +74,12 @@ export class UploadService {
       if ((error as { code?: string }).code === 'OBJECT_TOO_LARGE') {
         throw new HttpProblem(413, 'UPLOAD_TOO_LARGE', `Uploads are limited to ${this.limits.maxUploadBytes} bytes`);
       }
+      // A client that hangs up mid-body is not our failure: the store keeps nothing (the port's
+      // contract), so log it as what it is and answer (to nobody) with a 400.
+      if (wasAborted(body)) {
+        this.logger.warn({ requestId, fileId, code: 'UPLOAD_ABORTED', err: error }, 'upload aborted by the client');
+        throw new HttpProblem(400, 'UPLOAD_ABORTED', 'The upload ended before the whole body arrived');
+      }
       throw error;
     });
     try {
@@ -69,28 +98,4 @@ export class UploadService {
   private precheck(state: RequestState, actor: Actor, file: { fileId: string; name: string; group: string; kind: FileKind }): void {
     decide({ type: 'AddFile', actor, at: new Date().toISOString(), data: { ...file, sha256: '', size: 1, draftKey: '' } }, state);
   }
-}
-
-/** Freezes every draft file into quarantine, keyed by request, turn and hash, then submits under the project's policy. */
-export async function freezeAndSubmit(requests: RequestCommandHandler, registry: RegistryHandler, store: ObjectStore, requestId: string, actor: Actor) {
-  const { state } = await requests.load(requestId);
-  const files = state.status === 'none' ? [] : state.files;
-  const { approval, disclosure } = await registry.policyFor(state.status === 'none' ? '' : state.projectId);
-  const placeholders = Object.fromEntries(files.map((f) => [f.fileId, 'pending']));
-  decide({ type: 'Submit', actor, at: new Date().toISOString(), data: { quarantineKeys: placeholders, policy: approval, disclosure } }, state);
-  const request = state as ExistingRequest;
-  const turn = request.turn + 1;
-  const quarantineKeys: Record<string, string> = {};
-  for (const file of request.files) {
-    const key = `requests/${requestId}/turn-${turn}/${file.fileId}-${file.sha256}`;
-    // Invariant 2: the copy is verified against the hash recorded at upload.
-    // A file kept unchanged from an earlier turn is already frozen: copy it from there.
-    const source = file.quarantineKey ? { stage: 'quarantine' as const, key: file.quarantineKey } : { stage: 'draft' as const, key: file.draftKey };
-    await store.copy(source, { stage: 'quarantine', key }, file.sha256);
-    quarantineKeys[file.fileId] = key;
-  }
-  const result = await requests.execute(requestId, (_s, at) => ({ type: 'Submit', actor, at, data: { quarantineKeys, policy: approval, disclosure } }));
-  // Drafts of this turn are no longer needed; files kept from an earlier turn have no draft left.
-  await Promise.all(request.files.filter((f) => !f.quarantineKey).map((f) => store.delete('draft', f.draftKey).catch(() => undefined)));
-  return result;
 }

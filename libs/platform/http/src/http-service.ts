@@ -26,6 +26,11 @@ export type HttpServiceOptions = {
   metrics: ServiceMetrics;
   /** Where refused actions are recorded for the audit log. */
   accessLog?: AccessRecorder;
+  /**
+   * Routes whose body is a raw stream (uploads): never parsed, whatever their Content-Type, so a
+   * file sent as `application/json` is stored byte for byte instead of being eaten by the parser.
+   */
+  rawBodyRoutes?: readonly { method: string; path: RegExp }[];
 };
 
 export type RunningHttpService = { app: INestApplication; url: string; close(): Promise<void> };
@@ -34,7 +39,12 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Run
   const { logger, metrics } = options;
   // Our own JSON parser with a small limit: uploads are raw streams and never go through it.
   const app = await NestFactory.create(options.module, { logger: new PinoNestLogger(logger), bodyParser: false });
-  app.use(json({ limit: '256kb', type: ['application/json', 'application/*+json'] }));
+  const parseJson = json({ limit: '256kb', type: ['application/json', 'application/*+json'] });
+  const rawBodyRoutes = options.rawBodyRoutes ?? [];
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    if (rawBodyRoutes.some((route) => route.method === request.method && route.path.test(request.path))) return next();
+    parseJson(request, response, next);
+  });
   // Body-parser failures (malformed JSON, too large) answer here, before any route runs.
   app.use((error: unknown, _request: Request, response: Response, next: NextFunction) => {
     if (!error) return next();

@@ -16,17 +16,40 @@ export class StaleVersionError extends Error {
 export type CommandResult = { state: RequestState; events: RequestEvent[]; version: number };
 
 const isConflict = (error: unknown) => (error as { code?: string })?.code === 'STREAM_VERSION_CONFLICT';
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs work for one key at a time, in arrival order; different keys run in parallel. */
+class KeyedQueue {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const tail = next.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return next;
+  }
+}
 
 /**
  * The one way a request changes (STYLE.md): read the stream, fold, decide, append with the
  * expected version; on a concurrent append, retry from a fresh read a bounded number of times.
+ * Commands on one request from this process run one at a time, so parallel calls (20 uploads of
+ * different files) do not race each other; the bounded retries with a jittered pause absorb races
+ * with other processes. A command that is still legal on the fresh state then succeeds; one that
+ * is not (a second file of the same name) gets the domain's refusal.
  */
 export class RequestCommandHandler {
+  private readonly queue = new KeyedQueue();
+
   constructor(
     private readonly store: EventStore,
     private readonly source: string,
     private readonly clock: () => Date = () => new Date(),
-    private readonly maxAttempts = 5,
+    private readonly maxAttempts = 10,
   ) {}
 
   async load(requestId: string): Promise<{ state: RequestState; version: number; envelopes: EventEnvelope[] }> {
@@ -39,7 +62,17 @@ export class RequestCommandHandler {
     build: (state: RequestState, at: string) => RequestCommand,
     context: CommandContext = {},
   ): Promise<CommandResult> {
+    // Read outside the queued work: the request context (If-Match) lives in async-local storage.
     const expected = context.expectedVersion ?? expectedVersionOfCurrentRequest();
+    return this.queue.run(requestId, () => this.attempt(requestId, build, context, expected));
+  }
+
+  private async attempt(
+    requestId: string,
+    build: (state: RequestState, at: string) => RequestCommand,
+    context: CommandContext,
+    expected: number | undefined,
+  ): Promise<CommandResult> {
     for (let attempt = 1; ; attempt += 1) {
       const { state, version } = await this.load(requestId);
       if (expected !== undefined && version !== expected) throw new StaleVersionError(expected, version);
@@ -52,6 +85,8 @@ export class RequestCommandHandler {
         return { state: events.reduce(evolve, state), events, version: appended };
       } catch (error) {
         if (!isConflict(error) || attempt >= this.maxAttempts) throw error;
+        // Another process appended first: back off a little, at random, before reading again.
+        await pause(Math.random() * 10 * attempt);
       }
     }
   }
