@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { decide, type Actor, type FileKind, type RequestState } from '@airlock/domain';
 import { HttpProblem } from '@airlock/http';
-import type { RequestCommandHandler } from '@airlock/runtime';
+import { codePointsOf, type RequestCommandHandler } from '@airlock/runtime';
 import type { ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
 
@@ -18,10 +18,6 @@ const CONTROL = /\p{Cc}/u;
 const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}\p{Cs}]/gu;
 const isSafeName = (value: string) =>
   value.length >= 1 && value.length <= 255 && value !== '.' && value !== '..' && !/[/\\]/.test(value) && !CONTROL.test(value);
-
-/** `U+0063 U+0061 …`: how a name is shown to checkers, so look-alike names cannot pass as one another. */
-export const codePointsOf = (value: string) =>
-  [...value].map((c) => `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`).join(' ');
 
 export function parseKind(value: string | undefined): FileKind {
   const kind = (value ?? 'output') as FileKind;

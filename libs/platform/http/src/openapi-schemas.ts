@@ -106,7 +106,10 @@ export class FeedbackSchema {
 @ApiSchema({ name: 'FileView' })
 export class FileViewSchema {
   @ApiProperty({ format: 'uuid' }) fileId!: string;
-  @ApiProperty() name!: string;
+  @ApiProperty({ description: 'Unicode NFC' }) name!: string;
+  @ApiPropertyOptional({
+    example: 'U+0064 U+0430 U+0074 U+0061', description: "Checkers only: the name's code points, so look-alike names (Cyrillic а, Latin a) are told apart",
+  }) nameCodePoints?: string;
   @ApiProperty() group!: string;
   @ApiProperty({ enum: FILE_KINDS, enumName: 'FileKind', description: 'supporting files are never released' }) kind!: FileKind;
   @ApiProperty({ ...SHA256, description: 'SHA-256 of the bytes as uploaded; frozen at submission' }) sha256!: string;

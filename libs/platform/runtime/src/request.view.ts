@@ -11,11 +11,16 @@ function publicFeedback(state: ExistingRequest, f: RequestFile): { text: string;
   return f.votes.filter((v) => v.comment?.visibility === 'public').map((v) => ({ text: v.comment?.text ?? '', turn: v.turn }));
 }
 
+/** `U+0064 U+0430 …`: a name as code points, so checkers can tell look-alike names apart (Cyrillic а vs Latin a). */
+export const codePointsOf = (value: string) =>
+  [...value].map((c) => `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`).join(' ');
+
 function fileView(state: ExistingRequest, f: RequestFile, actor: Actor, audience: Audience) {
   const approvals = f.votes.filter((v) => v.decision === 'approve' && v.sha256 === f.sha256).length;
   return {
     fileId: f.fileId,
     name: f.name,
+    ...(audience === 'checker' ? { nameCodePoints: codePointsOf(f.name) } : {}),
     group: f.group,
     kind: f.kind,
     sha256: f.sha256,
