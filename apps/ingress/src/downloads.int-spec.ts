@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import type { JwtTokenVerifier } from '@airlock/auth';
+import { AuthError, type TokenVerifier } from '@airlock/auth';
 import { Topics, requestEnvelope, requestStreamId } from '@airlock/contracts';
 import { createDb, runMigrations, type Db } from '@airlock/database';
 import { DEFAULT_APPROVAL_POLICY, type Actor, type RequestEvent } from '@airlock/domain';
@@ -37,6 +37,9 @@ class FlakyStore extends LocalDiskObjectStore {
     return super.getStream(stage, key);
   }
 }
+
+// Downloads need no token (the link is the authority); no other route is called here.
+const NO_TOKENS: TokenVerifier = { verify: async () => Promise.reject(new AuthError('TOKEN_INVALID', 'no tokens in this test')) };
 
 let admin: Db;
 let db: Db;
@@ -88,11 +91,10 @@ beforeAll(async () => {
   const registry = new RegistryHandler(eventStore, SOURCE);
   const root: Actor = { userId: 'root', roles: ['administrator'] };
   await registry.execute((at) => ({ type: 'GrantAccreditation', actor: root, at, data: { userId: AUTHOR, expiresAt: new Date(Date.now() + 86_400_000).toISOString() } }));
-  const uploads = new UploadService(requests, store, { maxUploadBytes: 1024, downloadLinkSeconds: 600 }, logger);
+  const uploads = new UploadService(requests, store, { maxUploadBytes: 1024 }, logger);
   const module = IngressModule.forRoot({
     deps: { requests, registry, store, uploads, links: { ttlSeconds: 600, publicUrl: 'http://127.0.0.1' }, clock: () => new Date() },
-    // Downloads need no token: the link is the authority.
-    tokens: { verify: async () => { throw new Error('no tokens in this test'); } } as unknown as JwtTokenVerifier,
+    tokens: NO_TOKENS,
     metrics: createMetrics(`ingress_downloads_${randomUUID().slice(0, 8)}`),
     readiness: [],
   });
