@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { RequestError, type Actor } from '@airlock/domain';
+import { RequestError, decide, type Actor, type RecordDownload } from '@airlock/domain';
 import type { Response } from 'express';
 import { INGRESS_DEPS } from './ingress.tokens';
 import type { IngressDeps } from './requests.controller';
@@ -11,7 +11,8 @@ const LINK = /^([0-9a-f-]{36})\.([0-9a-f-]{36})$/i;
 /**
  * Download links carry their own authority (an unguessable, single-use, short-lived id issued to
  * the author), so a browser can follow them. The request's state is checked at the moment of
- * use: a revoked release stops every outstanding link at once.
+ * use: a revoked release stops every outstanding link at once. The link is used up only once the
+ * object's stream has opened, so a storage error leaves it usable (issue 9, finding 10).
  */
 @ApiTags('downloads')
 @Controller('downloads')
@@ -35,7 +36,7 @@ export class DownloadsController {
   })
   @ApiProblems(STORE_PROBLEMS, {
     403: ['NOT_ACCREDITED'], 404: ['UNKNOWN_LINK', 'REQUEST_NOT_FOUND'], 409: ['FILE_NOT_RELEASED'],
-    410: ['LINK_USED', 'LINK_EXPIRED', 'RELEASE_REVOKED'], 503: ['STORAGE_UNAVAILABLE'],
+    410: ['LINK_USED', 'LINK_EXPIRED', 'RELEASE_REVOKED'], 503: ['STORAGE_UNAVAILABLE', 'AUDIT_UNAVAILABLE'],
   })
   async download(@Param('token') token: string, @Res() response: Response) {
     const match = LINK.exec(token);
@@ -45,10 +46,19 @@ export class DownloadsController {
     const link = state.status === 'none' ? undefined : state.links.find((l) => l.linkId === linkId);
     if (!link) throw new RequestError('UNKNOWN_LINK', 'No such download link');
     const holder: Actor = await this.deps.registry.enrich({ userId: link.issuedTo, roles: ['researcher'] });
-    const result = await this.deps.requests.execute(id, (_s, at) => ({ type: 'RecordDownload', actor: holder, at, data: { linkId } }));
-    const file = result.state.status === 'none' ? undefined : result.state.files.find((f) => f.fileId === link.fileId);
+    const use = (at: string): RecordDownload => ({ type: 'RecordDownload', actor: holder, at, data: { linkId } });
+    // The domain's rules first (used, expired, revoked, accreditation), so nothing is fetched for a dead link.
+    decide(use(this.deps.clock().toISOString()), state);
+    const file = state.status === 'none' ? undefined : state.files.find((f) => f.fileId === link.fileId);
     if (!file?.releasedKey) throw new RequestError('FILE_NOT_RELEASED', 'Only released files can be downloaded');
     const bytes = await this.deps.store.getStream('released', file.releasedKey);
+    try {
+      // Atomic with the stream's version: of two racing uses one appends, the other is refused LINK_USED.
+      await this.deps.requests.execute(id, (_s, at) => use(at));
+    } catch (error) {
+      bytes.destroy();
+      throw error;
+    }
     await sendFile(response, bytes, file, 'attachment');
   }
 }

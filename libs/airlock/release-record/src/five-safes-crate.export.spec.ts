@@ -89,6 +89,6 @@ describe('Five Safes RO-Crate export', () => {
     const text = JSON.stringify(crateOf(releasedStream().build(), 'author'));
     expect(text).not.toMatch(/chris|dana|release-record\.json/);
     expect(text).not.toContain(PRIVATE_NOTE);
-    expect(text).toContain('#person-checker-1');
+    expect(text).toContain('#person-Checker%201');
   });
 });

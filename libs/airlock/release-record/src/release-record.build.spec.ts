@@ -1,4 +1,4 @@
-import { fold, type RequestState } from '@airlock/domain';
+import { fold, pseudonymForResearcher, type RequestState } from '@airlock/domain';
 import { buildReleaseRecord } from './release-record.build';
 import { OVERRIDE, PRIVATE_NOTE, REQUEST_ID, SHA, releasedStream, revoked } from './release-record.fixture';
 import type { RecordedEvent } from './release-record.types';
@@ -113,11 +113,19 @@ describe('the author\'s copy', () => {
 
   it('keeps the public feedback, the hashes and stable pseudonyms', () => {
     expect(mine.audience).toBe('author');
-    expect(mine.votes.find((v) => v.decision === 'request_changes')).toMatchObject({ checker: 'checker-2', comment: { text: 'Suppress ward C' } });
-    expect(mine.release.approvers).toEqual(['checker-1', 'checker-2']);
+    expect(mine.votes.find((v) => v.decision === 'request_changes')).toMatchObject({ checker: 'Checker 2', comment: { text: 'Suppress ward C' } });
+    expect(mine.release.approvers).toEqual(['Checker 1', 'Checker 2']);
     expect(mine.files.map((f) => f.sha256)).toEqual([SHA.admissions, SHA.fixed]);
     expect(mine.author.userId).toBe('alice');
     const revokedCopy = recordOf(revoked(releasedStream()).build(), 'author');
-    expect(revokedCopy.revocation?.revokedBy).toBe('administrator-1');
+    expect(revokedCopy.revocation?.revokedBy).toBe('Administrator 1');
+  });
+
+  it('names each checker as the request view does ("Checker N" by first act on the request)', () => {
+    const events = releasedStream().build();
+    const state = stateOf(events);
+    if (state.status === 'none') throw new Error('no request');
+    const full = recordOf(events);
+    expect(mine.votes.map((v) => v.checker)).toEqual(full.votes.map((v) => pseudonymForResearcher(state, v.checker)));
   });
 });

@@ -159,7 +159,7 @@ export function buildReleaseRecord(state: RequestState, events: readonly Recorde
     throw new RequestError('WRONG_STATE', `A request that is ${state.status} has no release record yet`, { currentStatus: state.status, allowedStatuses: ['released', 'revoked'] });
   }
   const audience = options.audience ?? 'tre';
-  const build: Build = { who: peopleFor(audience, state.authorId), audience, turns: [], decisions: [], released: [], timeline: [] };
+  const build: Build = { who: peopleFor(audience, state.authorId, state.checkers), audience, turns: [], decisions: [], released: [], timeline: [] };
   for (const recorded of covered) {
     apply(build, recorded);
     if (TIMELINE.has(recorded.event.type)) build.timeline.push(timelineEntry(build, recorded));

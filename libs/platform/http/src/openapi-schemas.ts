@@ -38,7 +38,8 @@ export class CommentSchema {
 @ApiSchema({ name: 'CommentRecord' })
 export class CommentRecordSchema {
   @ApiPropertyOptional({ description: 'Set when the comment is about one file' }) fileId?: string;
-  @ApiProperty() authorId!: string;
+  @ApiProperty({ description: 'Who wrote it; researchers see checkers only as "Checker 1", "Checker 2", ... (numbered by first act on the request)' })
+  authorId!: string;
   @ApiProperty({ type: () => CommentSchema }) comment!: CommentSchema;
   @ApiProperty({ type: 'integer' }) turn!: number;
   @ApiProperty(TIMESTAMP) addedAt!: string;
@@ -117,7 +118,8 @@ export class FileViewSchema {
   @ApiPropertyOptional({ type: () => ScanOutcomeSchema }) scan?: ScanOutcomeSchema;
   @ApiPropertyOptional({ type: () => DisclosureCheckSchema }) check?: DisclosureCheckSchema;
   @ApiProperty({ type: () => ExceptionRequestSchema, isArray: true }) exceptions!: ExceptionRequestSchema[];
-  @ApiProperty({ type: 'integer', description: 'Approvals of the current bytes' }) approvals!: number;
+  @ApiProperty({ type: 'integer', description: "Approvals of the current bytes; while the turn is open only the caller's own and those carried from an earlier turn" })
+  approvals!: number;
   @ApiPropertyOptional({ type: () => VoteSchema, isArray: true, description: 'Checkers only (egress-review)' }) votes?: VoteSchema[];
   @ApiPropertyOptional({ type: () => FeedbackSchema, isArray: true, description: 'Researchers only (ingress)' }) feedback?: FeedbackSchema[];
   @ApiProperty() released!: boolean;
@@ -159,7 +161,7 @@ export class RequestViewSchema {
   @ApiProperty({ type: 'integer', description: 'Stream version of the request' }) version!: number;
   @ApiProperty({ type: () => GroupSchema, isArray: true }) groups!: GroupSchema[];
   @ApiProperty({ type: () => FileViewSchema, isArray: true }) files!: FileViewSchema[];
-  @ApiProperty({ type: () => CommentRecordSchema, isArray: true, description: 'Researchers see public comments only' }) comments!: CommentRecordSchema[];
+  @ApiProperty({ type: () => CommentRecordSchema, isArray: true, description: "Researchers see public comments only; while the turn is open a checker sees no other checker's comments of it" }) comments!: CommentRecordSchema[];
   @ApiPropertyOptional({ type: () => ApprovalPolicySchema, description: 'The policy recorded at submission' }) policy?: ApprovalPolicySchema;
   @ApiProperty({ type: () => TurnSchema, isArray: true }) history!: TurnSchema[];
   @ApiProperty({ enum: REQUEST_ACTIONS, enumName: 'RequestAction', isArray: true, description: 'What the caller may do now' }) actions!: RequestAction[];

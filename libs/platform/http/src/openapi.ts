@@ -35,8 +35,11 @@ const PROBLEM_REF = '#/components/schemas/Problem';
 
 export type ProblemCodes = Partial<Record<number, readonly string[]>>;
 
-/** Any route behind AuthGuard: the token is checked against the issuer's JWKS before anything else. */
-export const AUTH_PROBLEMS: ProblemCodes = { 401: ['TOKEN_MISSING', 'TOKEN_INVALID', 'TOKEN_EXPIRED'], 503: ['ISSUER_UNAVAILABLE'] };
+/**
+ * Any route behind AuthGuard: the token is checked against the issuer's JWKS before anything else.
+ * A refusal whose audit record cannot be written is answered 503 AUDIT_UNAVAILABLE.
+ */
+export const AUTH_PROBLEMS: ProblemCodes = { 401: ['TOKEN_MISSING', 'TOKEN_INVALID', 'TOKEN_EXPIRED'], 503: ['ISSUER_UNAVAILABLE', 'AUDIT_UNAVAILABLE'] };
 /** Any route with a JSON body (the parser answers before the route runs). */
 export const JSON_BODY_PROBLEMS: ProblemCodes = { 400: ['MALFORMED_JSON', 'INVALID_BODY'], 413: ['ENTITY_TOO_LARGE'] };
 /** Any route reading or appending to the event store. */

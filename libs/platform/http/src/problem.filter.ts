@@ -61,20 +61,40 @@ export class ProblemFilter implements ExceptionFilter {
     private readonly accessLog?: AccessRecorder,
   ) {}
 
-  /** Invariant 5: every refused action (401, 403) reaches the audit log as an access event. */
-  private recordRefusal(request: Request & { actor?: Actor }, status: number, code: string): void {
+  /**
+   * Invariant 5: every refused action (401, 403) reaches the audit log as an access event, written
+   * to the outbox in PostgreSQL (the events' durable path) before the refusal is answered.
+   * Resolves false when it could not be written.
+   */
+  private async recordRefusal(request: Request & { actor?: Actor }, status: number, code: string): Promise<boolean> {
     const refusal = refusalAccessEvent({
       status, code, method: request.method, route: (request.route as { path?: string } | undefined)?.path, path: request.path,
       actor: request.actor, clientAddress: request.ip, at: new Date().toISOString(),
     });
-    // Recording must never turn a refusal into a 500: log and go on.
-    if (refusal && this.accessLog) void this.accessLog.record(refusal).catch((err) => this.logger.error({ err }, 'refusal not recorded'));
+    if (!refusal || !this.accessLog) return true;
+    try {
+      await this.accessLog.record(refusal);
+      return true;
+    } catch (err) {
+      this.logger.error({ err, code }, 'refusal not recorded: answering 503');
+      return false;
+    }
   }
 
-  catch(error: unknown, host: ArgumentsHost): void {
+  catch(error: unknown, host: ArgumentsHost): Promise<void> {
+    return this.answer(error, host).catch((err: unknown) => {
+      this.logger.error({ err }, 'problem response failed');
+      host.switchToHttp().getResponse<Response>().destroy();
+    });
+  }
+
+  private async answer(error: unknown, host: ArgumentsHost): Promise<void> {
     const response = host.switchToHttp().getResponse<Response>();
-    const body = toProblem(error);
-    this.recordRefusal(host.switchToHttp().getRequest(), body.status, body.code);
+    let body = toProblem(error);
+    // Fail closed: a refusal that the audit log would not see is not answered as a refusal.
+    if (!(await this.recordRefusal(host.switchToHttp().getRequest(), body.status, body.code))) {
+      body = problem(503, 'AUDIT_UNAVAILABLE', 'The refusal could not be recorded in the audit log; retry later');
+    }
     if (body.status >= 500) this.logger.error({ err: error, code: body.code }, 'request failed');
     else this.logger.info({ code: body.code, status: body.status }, 'request refused');
     if (response.headersSent) {

@@ -1,8 +1,12 @@
-import { availableActions, votesVisibleTo, type Actor, type ExistingRequest, type RequestAction, type RequestFile } from '@airlock/domain';
+import {
+  approvalsVisibleTo, availableActions, commentsVisibleToChecker, pseudonymForResearcher, votesVisibleTo,
+  type Actor, type CommentRecord, type ExistingRequest, type RequestAction, type RequestFile,
+} from '@airlock/domain';
 
 // The JSON both HTTP APIs return for a request. Researchers see public comments and the
-// automated findings, never who voted what; checkers see each other's votes only once the
-// review is decided (blinded review). Every response says what the caller may do next.
+// automated findings, never who voted what, and checkers only as "Checker 1", "Checker 2";
+// checkers see each other's votes, approvals and comments only once the turn is decided
+// (blinded review). Every response says what the caller may do next.
 export type Audience = 'researcher' | 'checker';
 
 /** Checkers' public comments reach the researcher once the review is decided, without who wrote them. */
@@ -16,7 +20,7 @@ export const codePointsOf = (value: string) =>
   [...value].map((c) => `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`).join(' ');
 
 function fileView(state: ExistingRequest, f: RequestFile, actor: Actor, audience: Audience) {
-  const approvals = f.votes.filter((v) => v.decision === 'approve' && v.sha256 === f.sha256).length;
+  const approvals = approvalsVisibleTo(state, actor.userId, f);
   return {
     fileId: f.fileId,
     name: f.name,
@@ -37,8 +41,13 @@ function fileView(state: ExistingRequest, f: RequestFile, actor: Actor, audience
 
 export type FileView = ReturnType<typeof fileView>;
 
+function commentsFor(state: ExistingRequest, actor: Actor, audience: Audience): CommentRecord[] {
+  if (audience === 'checker') return commentsVisibleToChecker(state, actor.userId);
+  return state.comments.filter((c) => c.comment.visibility === 'public').map((c) => ({ ...c, authorId: pseudonymForResearcher(state, c.authorId) }));
+}
+
 export function requestView(state: ExistingRequest, version: number, actor: Actor, audience: Audience, at: string) {
-  const comments = state.comments.filter((c) => audience === 'checker' || c.comment.visibility === 'public');
+  const comments = commentsFor(state, actor, audience);
   return {
     requestId: state.requestId,
     projectId: state.projectId,

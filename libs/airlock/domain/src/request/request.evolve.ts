@@ -5,6 +5,12 @@ function updateFile(state: ExistingRequest, fileId: string, change: (file: Reque
   return { ...state, files: state.files.map((file) => (file.fileId === fileId ? change(file) : file)) };
 }
 
+/** Adds a checker at their first act, so each keeps one pseudonym for the life of the request. */
+function actedAsChecker(state: ExistingRequest, userId: string): ExistingRequest {
+  if (userId === state.authorId || state.checkers.includes(userId)) return state;
+  return { ...state, checkers: [...state.checkers, userId] };
+}
+
 function submitted(state: ExistingRequest, data: RequestSubmitted['data']): ExistingRequest {
   const history = state.turn > 0 ? [...state.history, { turn: state.turn, files: state.files, outcome: state.status, comments: state.comments.filter((c) => c.turn === state.turn) }] : state.history;
   const previous = new Map(state.files.map((f) => [f.fileId, f]));
@@ -56,14 +62,15 @@ function evolveExisting(state: ExistingRequest, event: RequestEvent): ExistingRe
     }
     case 'VoteCast': {
       const { checkerId, sha256, decision, comment, overrideJustification, castAt, turn } = event.data;
-      return updateFile(state, event.data.fileId, (f) => ({
+      return updateFile(actedAsChecker(state, checkerId), event.data.fileId, (f) => ({
         ...f,
         votes: [...f.votes, { checkerId, sha256, decision, turn, comment, overrideJustification, castAt }],
       }));
     }
     case 'CommentAdded': {
       const { fileId, authorId, comment, turn, addedAt } = event.data;
-      return { ...state, comments: [...state.comments, { fileId, authorId, comment, turn, addedAt }] };
+      const acted = actedAsChecker(state, authorId);
+      return { ...acted, comments: [...acted.comments, { fileId, authorId, comment, turn, addedAt }] };
     }
     case 'RequestApproved':
       return { ...state, status: 'approved', decidedBy: event.data.approvers };
@@ -98,7 +105,7 @@ export function evolve(state: RequestState, event: RequestEvent): RequestState {
     const { requestId, projectId, title, authorId, createdAt } = event.data;
     return {
       status: 'draft', requestId, projectId, title, authorId, createdAt, turn: 0,
-      groups: [], files: [], comments: [], decidedBy: [], links: [], history: [],
+      groups: [], files: [], comments: [], decidedBy: [], checkers: [], links: [], history: [],
     };
   }
   return evolveExisting(state, event);

@@ -87,6 +87,8 @@ export type RequestData = {
   /** Policy recorded at submission; decisions of the turn use it. */
   policy?: ApprovalPolicy;
   decidedBy: string[];
+  /** Checkers in the order of their first vote or comment: the researcher sees them as "Checker 1", "Checker 2", ... */
+  checkers: string[];
   links: DownloadLink[];
   history: TurnRecord[];
   reason?: string;
