@@ -1,4 +1,4 @@
-export { STAGES, type ObjectRef, type ObjectStore, type PutOptions, type Stage, type StoredObject } from './object-store.port';
+export { STAGES, type ListedObject, type ObjectRef, type ObjectStore, type PutOptions, type Stage, type StoredObject } from './object-store.port';
 export {
   HashMismatchError,
   InvalidKeyError,
