@@ -1,3 +1,4 @@
+import { wireType } from '@airlock/contracts';
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_POLICY } from '@airlock/disclosure-rules';
 import { ClamdScanner } from '@airlock/scanning';
@@ -48,9 +49,9 @@ async function expectBlockedOnce(requestId: string, keys: Record<string, string>
   expect((await h.store.hash('blocked', keys.f1)).sha256).toBe(sha256Hex(EICAR));
   expect(await h.store.head('quarantine', keys.f1)).toBeUndefined();
   const count = (type: string) => envelopes.filter((e) => e.type === type).length;
-  expect(count('airlock.request.file-scanned.v1')).toBe(1);
-  expect(count('airlock.request.file-blocked.v1')).toBe(1);
-  expect(count('airlock.request.blocked.v1')).toBe(1);
+  expect(count(wireType('FileScanned'))).toBe(1);
+  expect(count(wireType('FileBlocked'))).toBe(1);
+  expect(count(wireType('RequestBlocked'))).toBe(1);
 }
 
 describe('the block move after a crash', () => {
