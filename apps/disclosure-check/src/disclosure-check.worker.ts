@@ -6,7 +6,7 @@ import { SYSTEM_ACTOR, type DisclosureThresholds, type RequestSubmitted, type Su
 import type { IdempotentConsumer, ReceivedMessage } from '@airlock/messaging';
 import { onceForEvents, type CommandContext, type RequestCommandHandler } from '@airlock/runtime';
 import type { MalwareScanner } from '@airlock/scanning';
-import type { ObjectStore } from '@airlock/storage';
+import { holds, moveVerified, type ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
 
 const SUBMITTED = wireType('RequestSubmitted');
@@ -100,17 +100,38 @@ export class DisclosureCheckWorker {
   }
 
   private async scan(requestId: string, turn: number, file: SubmittedFile, context: CommandContext): Promise<boolean> {
-    const result = await this.scanner.scan(await this.store.getStream('quarantine', file.quarantineKey));
-    this.logger.info({ requestId, fileId: file.fileId, sha256: file.sha256, scan: result.status }, 'file scanned');
+    const key = file.quarantineKey;
+    const stage = await this.whereIs(file);
+    if (!stage) {
+      // Neither frozen nor blocked copy holds the submitted bytes: no retry brings them back.
+      const reason = `file ${file.fileId} is missing from quarantine`;
+      await this.requests.execute(requestId, (_s, at) => ({ type: 'FailRequest', actor: SYSTEM_ACTOR, at, data: { reason } }), context);
+      return true;
+    }
+    // A redelivery after a crash mid-block finds the bytes in `blocked` and scans them there.
+    const result = await this.scanner.scan(await this.store.getStream(stage, key));
+    this.logger.info({ requestId, fileId: file.fileId, sha256: file.sha256, scan: result.status, stage }, 'file scanned');
+    if (stage === 'blocked' && result.status !== 'infected') {
+      // Only this worker writes `blocked`, after an infected verdict: fail closed rather than let it back.
+      const reason = `file ${file.fileId} was blocked before a restart, and its rescan did not confirm it`;
+      await this.requests.execute(requestId, (_s, at) => ({ type: 'FailRequest', actor: SYSTEM_ACTOR, at, data: { reason } }), context);
+      return true;
+    }
     let blockedKey: string | undefined;
     if (result.status === 'infected') {
-      blockedKey = file.quarantineKey;
-      await this.store.copy({ stage: 'quarantine', key: file.quarantineKey }, { stage: 'blocked', key: blockedKey }, file.sha256);
-      await this.store.delete('quarantine', file.quarantineKey);
+      blockedKey = key;
+      // Copy, verify, then delete: restartable after a crash at any step, and the bytes are never lost.
+      await moveVerified(this.store, { stage: 'quarantine', key }, { stage: 'blocked', key: blockedKey }, file.sha256);
     }
     const data = { turn, fileId: file.fileId, sha256: file.sha256, result, ...(blockedKey ? { blockedKey } : {}) };
     await this.requests.execute(requestId, (_s, at) => ({ type: 'RecordScan', actor: SYSTEM_ACTOR, at, data }), context);
     return result.status === 'infected';
+  }
+
+  /** Where the submitted bytes are: quarantine, or `blocked` when a block was cut short by a crash. */
+  private async whereIs(file: SubmittedFile): Promise<'quarantine' | 'blocked' | undefined> {
+    if (await this.store.head('quarantine', file.quarantineKey)) return 'quarantine';
+    return (await holds(this.store, { stage: 'blocked', key: file.quarantineKey }, file.sha256)) ? 'blocked' : undefined;
   }
 
   /** The project's thresholds, recorded with the submission, over the airlock's defaults. */

@@ -8,7 +8,11 @@ import { IdempotentConsumer } from '@airlock/messaging';
 import { RegistryHandler, RequestCommandHandler, type Infra } from '@airlock/runtime';
 import { ADMIN_DEPS, AdminController, type AdminDeps } from './admin.controller';
 import { FILE_VIEW_DEPS, FileViewController, type FileViewDeps } from './file-view.controller';
+import { Gauge } from 'prom-client';
+import { AccessLog } from '@airlock/access-log';
+import { OrphanRemover } from './orphan-remover';
 import { RejectionWorker } from './rejection.worker';
+import { ReleasedReconciler } from './released-reconciler';
 import { RevocationWorker } from './revocation.worker';
 import type { Logger } from 'pino';
 import { ReleaseWorker } from './release.worker';
@@ -44,7 +48,8 @@ export async function startEgressReview(infra: Infra, config: AirlockConfig, log
   const requests = new RequestCommandHandler(infra.eventStore, EGRESS_REVIEW_SOURCE);
   const registry = new RegistryHandler(infra.eventStore, EGRESS_REVIEW_SOURCE);
   const rejection = new RejectionWorker(requests, infra.store, new IdempotentConsumer(infra.db, 'airlock.egress-review.rejection'), logger);
-  const revocation = new RevocationWorker(requests, infra.store, new IdempotentConsumer(infra.db, 'airlock.egress-review.revocation'), logger);
+  const orphans = new OrphanRemover(infra.store, (newId) => new AccessLog(infra.db, { source: EGRESS_REVIEW_SOURCE, newId }), logger);
+  const revocation = new RevocationWorker(requests, infra.store, new IdempotentConsumer(infra.db, 'airlock.egress-review.revocation'), logger, orphans);
   const readModel = new ReviewReadModel(infra.db, requests);
   const release = new ReleaseWorker(requests, infra.store, new IdempotentConsumer(infra.db, 'airlock.egress-review.release'), logger);
   const releaseRecords = new ReleaseRecordWriter(requests, infra.store, new IdempotentConsumer(infra.db, 'airlock.egress-review.release-record'), logger);
@@ -58,6 +63,12 @@ export async function startEgressReview(infra: Infra, config: AirlockConfig, log
   const webhooks = await startWebhookNotifications(infra, config, requests, logger);
   if (webhooks) subscriptions.push(webhooks);
   const metrics = createMetrics('egress-review');
+  const missing = new Gauge({ name: 'airlock_released_files_missing', help: 'Files the event log says are released that the released bucket lacks', registers: [metrics.registry] });
+  // On start and on a schedule: the released bucket holds exactly what the log says is released.
+  const reconciler = new ReleasedReconciler({
+    db: infra.db, store: infra.store, requests, orphans, logger, graceMs: config.reconcile.graceMs, onMissing: (count) => missing.set(count),
+  });
+  reconciler.start(config.reconcile.intervalMs);
   const deps: ReviewDeps = { requests, registry, readModel, clock: () => new Date() };
   const http = await startHttpService({
     module: EgressReviewModule.forRoot(deps, { registry, requests, defaultApprovals: config.policy.requiredApprovals }, { registry, requests, store: infra.store, accessLog: infra.accessLog }, infra.tokens, metrics, [
@@ -66,5 +77,5 @@ export async function startEgressReview(infra: Infra, config: AirlockConfig, log
     ]),
     host: config.http.host, port: config.http.ports.egressReview, logger, metrics, accessLog: infra.accessLog,
   });
-  return { url: http.url, async close() { for (const s of subscriptions) await s.stop(); await http.close(); } };
+  return { url: http.url, async close() { await reconciler.stop(); for (const s of subscriptions) await s.stop(); await http.close(); } };
 }

@@ -3,3 +3,4 @@ export * from './real-stack';
 export * from './identity/test-identity-provider';
 export * from './airlock-client';
 export * from './service-processes';
+export * from './moves.test-kit';

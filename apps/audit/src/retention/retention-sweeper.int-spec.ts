@@ -4,8 +4,8 @@ import { DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Clien
 import { Topics, type EventEnvelope } from '@airlock/contracts';
 import type { RequestState } from '@airlock/domain';
 import type { RequestCommandHandler } from '@airlock/runtime';
-import { S3ObjectStore, STAGES, type Stage } from '@airlock/storage';
-import { realStack } from '@airlock/testing';
+import { S3ObjectStore, STAGES, type ObjectStore, type Stage } from '@airlock/storage';
+import { faultyAfter, realStack } from '@airlock/testing';
 import { AccessLog } from '@airlock/access-log';
 import pino from 'pino';
 import { anEnvelope, freshAuditSchema, type AuditSchema } from '../audit.test-kit';
@@ -62,9 +62,9 @@ async function endedRequest(status: 'released' | 'rejected' | 'blocked', daysAgo
   return requestId;
 }
 
-function sweeper(retention = { released: 30, rejected: 30, blocked: 30 }) {
+function sweeper(retention = { released: 30, rejected: 30, blocked: 30 }, on: ObjectStore = store) {
   return new RetentionSweeper({
-    db: audit.owner, store, requests: loader, accessLog: new AccessLog(audit.owner, { source: '/airlock/audit' }),
+    db: audit.owner, store: on, requests: loader, accessLog: new AccessLog(audit.owner, { source: '/airlock/audit' }),
     retention, logger: pino({ level: 'silent' }), clock: () => now,
   });
 }
@@ -143,5 +143,22 @@ describe('the retention sweep', () => {
     const requestId = await endedRequest('rejected', 60, [{ fileId: 'f1', name: 'gone.csv', sha256: 'f'.repeat(64), quarantineKey: `requests/${randomUUID()}/gone.csv` }]);
     await sweeper().sweep();
     expect(await deletionsOf(requestId)).toEqual([expect.objectContaining({ data: expect.objectContaining({ outcome: 'failed', reasonCode: 'OBJECT_ALREADY_ABSENT', file: expect.objectContaining({ stage: 'quarantine' }) }) })]);
+  });
+
+  it.each(['crash', 'fail'] as const)('finishes after a %s after each delete, with each deletion recorded once', async (outcome) => {
+    for (const step of [0, 1]) {
+      const infected = await put('blocked', `requests/${randomUUID()}/bad.csv`, `bad ${step}`);
+      const sibling = await put('quarantine', `requests/${randomUUID()}/ok.csv`, `ok ${step}`);
+      const requestId = await endedRequest('blocked', 40, [
+        { fileId: 'f1', name: 'bad.csv', sha256: infected.sha256, blockedKey: infected.key, quarantineKey: 'q/ignored' },
+        { fileId: 'f2', name: 'ok.csv', sha256: sibling.sha256, quarantineKey: sibling.key },
+      ]);
+      await expect(sweeper(undefined, faultyAfter(store, step, outcome)).sweep()).rejects.toThrow();
+      await sweeper().sweep();
+      expect(await store.head('blocked', infected.key)).toBeUndefined();
+      expect(await store.head('quarantine', sibling.key)).toBeUndefined();
+      const deletions = await deletionsOf(requestId);
+      expect(deletions.map((d) => [d.data.file.key, d.data.outcome])).toEqual([[infected.key, 'succeeded'], [sibling.key, 'succeeded']]);
+    }
   });
 });

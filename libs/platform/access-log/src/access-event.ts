@@ -11,6 +11,8 @@ export const ACCESS_EVENT_TYPES = {
   policyChanged: 'airlock.access.policy-changed.v1',
   auditQueried: 'airlock.access.audit-queried.v1',
   objectDeleted: 'airlock.access.object-deleted.v1',
+  /** A stored object no event backs, removed by a reconciler or a revocation sweep (DESIGN.md invariant 7). */
+  orphanRemoved: 'airlock.access.orphan-removed.v1',
 } as const;
 
 export type AccessEventKind = keyof typeof ACCESS_EVENT_TYPES;

@@ -27,4 +27,14 @@ describe('configuration', () => {
   ])('refuses to boot on invalid settings %j', (env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
   });
+  it('refuses storage fault injection outside test runs', () => {
+    expect(() => loadConfig({ AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: '1' })).toThrow(/test runs only/);
+    expect(() => loadConfig({ AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: '1', NODE_ENV: 'production' })).toThrow(ConfigError);
+    expect(loadConfig({}).faultInjection).toBeUndefined();
+  });
+  it('takes storage fault injection in a test run', () => {
+    expect(loadConfig({ AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: '2', AIRLOCK_FAULT_OP: 'delete', NODE_ENV: 'test' }).faultInjection).toEqual({ crashAfterStep: 2, op: 'delete' });
+    expect(loadConfig({ AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: '0', AIRLOCK_ALLOW_FAULT_INJECTION: 'true' }).faultInjection).toEqual({ crashAfterStep: 0 });
+    expect(() => loadConfig({ AIRLOCK_FAULT_INJECTION: 'true', NODE_ENV: 'test' })).toThrow(ConfigError);
+  });
 });

@@ -42,6 +42,15 @@ const EnvSchema = z.object({
   AIRLOCK_EGRESS_REVIEW_PORT: port.default(3001),
   AIRLOCK_AUDIT_PORT: port.default(3002),
   AIRLOCK_DISCLOSURE_CHECK_PORT: port.default(3003),
+  // Released-bucket reconciler (egress-review): how often it runs, and how old an unbacked object must be.
+  AIRLOCK_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).default(5 * 60_000),
+  AIRLOCK_RECONCILE_GRACE_MS: z.coerce.number().int().min(0).default(15 * 60_000),
+  // Storage fault injection for crash suites (FaultInjectingObjectStore): tests only, never production.
+  AIRLOCK_FAULT_INJECTION: bool.default('false'),
+  AIRLOCK_FAULT_CRASH_AFTER_STEP: z.coerce.number().int().min(0).optional(),
+  AIRLOCK_FAULT_OP: z.enum(['put', 'copy', 'delete']).optional(),
+  AIRLOCK_ALLOW_FAULT_INJECTION: bool.default('false'),
+  NODE_ENV: z.string().optional(),
 });
 
 export type AirlockConfig = {
@@ -59,6 +68,9 @@ export type AirlockConfig = {
   logLevel: z.infer<typeof EnvSchema>['AIRLOCK_LOG_LEVEL'];
   /** Empty `urls`: no webhooks. Each delivery is tried `maxAttempts` times with capped exponential back-off. */
   webhooks: { urls: string[]; secret?: string; maxAttempts: number; timeoutMs: number; backoff: { initialMs: number; maxMs: number } };
+  reconcile: { intervalMs: number; graceMs: number };
+  /** Set only in test runs (see loadConfig): kill the process after the N-th mutating storage step. */
+  faultInjection?: { crashAfterStep: number; op?: 'put' | 'copy' | 'delete' };
   http: { host: string; ports: { ingress: number; egressReview: number; audit: number; disclosureCheck: number }; publicUrls: { ingress?: string } };
 };
 
@@ -78,6 +90,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (e.AIRLOCK_OIDC_ISSUER && !e.AIRLOCK_OIDC_JWKS_URL) {
     throw new ConfigError('Invalid configuration: AIRLOCK_OIDC_ISSUER needs AIRLOCK_OIDC_JWKS_URL');
+  }
+  // A store that kills its process on purpose must never run where real data flows.
+  if (e.AIRLOCK_FAULT_INJECTION && e.NODE_ENV !== 'test' && !e.AIRLOCK_ALLOW_FAULT_INJECTION) {
+    throw new ConfigError('Invalid configuration: AIRLOCK_FAULT_INJECTION is for test runs only (needs NODE_ENV=test or AIRLOCK_ALLOW_FAULT_INJECTION=true)');
+  }
+  if (e.AIRLOCK_FAULT_INJECTION && e.AIRLOCK_FAULT_CRASH_AFTER_STEP === undefined) {
+    throw new ConfigError('Invalid configuration: AIRLOCK_FAULT_INJECTION needs AIRLOCK_FAULT_CRASH_AFTER_STEP');
   }
   const webhookUrls = (e.AIRLOCK_WEBHOOK_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
   const notHttp = webhookUrls.find((u) => !URL.canParse(u) || !['http:', 'https:'].includes(new URL(u).protocol));
@@ -116,6 +135,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: e.AIRLOCK_WEBHOOK_TIMEOUT_MS,
       backoff: { initialMs: e.AIRLOCK_WEBHOOK_BACKOFF_MS, maxMs: Math.max(e.AIRLOCK_WEBHOOK_BACKOFF_MS, e.AIRLOCK_WEBHOOK_MAX_BACKOFF_MS) },
     },
+    reconcile: { intervalMs: e.AIRLOCK_RECONCILE_INTERVAL_MS, graceMs: e.AIRLOCK_RECONCILE_GRACE_MS },
+    ...(e.AIRLOCK_FAULT_INJECTION && e.AIRLOCK_FAULT_CRASH_AFTER_STEP !== undefined
+      ? { faultInjection: { crashAfterStep: e.AIRLOCK_FAULT_CRASH_AFTER_STEP, ...(e.AIRLOCK_FAULT_OP ? { op: e.AIRLOCK_FAULT_OP } : {}) } }
+      : {}),
     http: {
       host: e.AIRLOCK_HOST,
       ports: {

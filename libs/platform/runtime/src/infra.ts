@@ -7,7 +7,7 @@ import { createDb, runMigrations, startEmbeddedPostgres, type Db } from '@airloc
 import { OutboxRelay, PostgresEventStore, eventStoreMigrations, type EventStore } from '@airlock/event-store';
 import { InProcessMessageBus, KafkaMessageBus, idempotentConsumerMigrations, type MessageBus } from '@airlock/messaging';
 import { ClamdScanner, UnavailableScanner, type MalwareScanner } from '@airlock/scanning';
-import { LocalDiskObjectStore, S3ObjectStore, type ObjectStore, type Stage } from '@airlock/storage';
+import { FaultInjectingObjectStore, faultPlanFromEnv, LocalDiskObjectStore, S3ObjectStore, type ObjectStore, type Stage } from '@airlock/storage';
 import type { Logger } from 'pino';
 
 // The parts every service runs on. With the real servers configured they are PostgreSQL, Kafka,
@@ -40,7 +40,18 @@ export async function clamdAnswers(host: string, port: number, timeoutMs = 1000)
   });
 }
 
-function objectStore(config: AirlockConfig): ObjectStore {
+function objectStore(config: AirlockConfig, logger: Logger): ObjectStore {
+  const store = baseObjectStore(config);
+  if (!config.faultInjection) return store;
+  // Crash suites only (the config refuses it outside test runs): SIGKILL after the chosen storage step.
+  const { crashAfterStep, op } = config.faultInjection;
+  const plan = faultPlanFromEnv({ AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: String(crashAfterStep), AIRLOCK_FAULT_OP: op });
+  if (!plan) return store;
+  logger.warn({ crashAfterStep, op }, 'STORAGE FAULT INJECTION ON: this process kills itself after a storage step (test runs only)');
+  return new FaultInjectingObjectStore(store, plan);
+}
+
+function baseObjectStore(config: AirlockConfig): ObjectStore {
   if (!config.s3) return new LocalDiskObjectStore(path.resolve(config.dataDir, 'objects'));
   const { bucketPrefix, ...s3 } = config.s3;
   const buckets = Object.fromEntries(STAGES.map((stage) => [stage, `${bucketPrefix}${stage}`])) as Record<Stage, string>;
@@ -75,7 +86,7 @@ export async function buildInfra(config: AirlockConfig, { service, logger, share
   await runMigrations(db, [...eventStoreMigrations, ...idempotentConsumerMigrations]);
   const bus = shared.bus ?? (config.kafka.brokers ? new KafkaMessageBus({ brokers: config.kafka.brokers, clientId: `airlock-${service}` }) : new InProcessMessageBus());
   if (!shared.bus) closers.push(() => bus.close());
-  const store = objectStore(config);
+  const store = objectStore(config, logger);
   await store.ensureBuckets();
   // Without an OIDC provider, ingress serves a development issuer's JWKS and every service verifies against it.
   const devIdentity = config.oidc ? undefined : (shared.devIdentity ?? (await DevIdentityProvider.start({ issuer: DEV_ISSUER, audience: config.oidcAudience })));

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ObjectRef, ObjectStore, PutOptions, Stage, StoredObject } from './object-store.port';
+import type { ListedObject, ObjectRef, ObjectStore, PutOptions, Stage, StoredObject } from './object-store.port';
 
 /** A step of a multi-step move, as the store sees it: the operation and the object it touched. */
 export type StoreStep =
@@ -67,6 +67,10 @@ export class FaultInjectingObjectStore implements ObjectStore {
 
   hash(stage: Stage, key: string): Promise<{ sha256: string; size: number }> {
     return this.inner.hash(stage, key);
+  }
+
+  list(stage: Stage, prefix: string): Promise<ListedObject[]> {
+    return this.inner.list(stage, prefix);
   }
 
   async delete(stage: Stage, key: string): Promise<void> {

@@ -1,4 +1,4 @@
-export { STAGES, type ObjectRef, type ObjectStore, type PutOptions, type Stage, type StoredObject } from './object-store.port';
+export { STAGES, type ListedObject, type ObjectRef, type ObjectStore, type PutOptions, type Stage, type StoredObject } from './object-store.port';
 export {
   HashMismatchError,
   InvalidKeyError,
@@ -12,3 +12,4 @@ export { assertValidKey } from './object-key';
 export { DEFAULT_BUCKETS, S3ObjectStore, type S3ObjectStoreConfig } from './s3-object-store';
 export { LocalDiskObjectStore } from './local-disk-object-store';
 export { FaultInjectingObjectStore, faultPlanFromEnv, InjectedFaultError, type FaultPlan, type StoreStep } from './fault-injecting-object-store';
+export { holds, moveVerified, type MoveOutcome } from './verified-move';

@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { access, constants, copyFile, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, constants, copyFile, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { HashingMeter, hashStream } from './hashing-meter';
 import { assertMaxBytes, assertValidKey, normaliseSha256 } from './object-key';
-import { type ObjectRef, type ObjectStore, type PutOptions, type Stage, STAGES, type StoredObject } from './object-store.port';
+import { type ListedObject, type ObjectRef, type ObjectStore, type PutOptions, type Stage, STAGES, type StoredObject } from './object-store.port';
 import { HashMismatchError, ObjectNotFoundError, ObjectTooLargeError, StorageError, StorageUnavailableError } from './storage.errors';
 
 // What the sidecar index file records for one key.
@@ -96,12 +96,13 @@ export class LocalDiskObjectStore implements ObjectStore {
 
     const versionId = randomUUID();
     const tmp = path.join(this.tmpDir(), versionId);
+    let actual: { sha256: string; size: number };
     try {
       // copyFile lets the kernel clone or copy in place: the disk analogue of a server-side copy.
       await copyFile(this.dataPath(from.stage, source.versionId), tmp, constants.COPYFILE_EXCL);
       await fsyncFile(tmp);
       // DESIGN.md invariant 2 (frozen bytes): re-read the copy and hash it before it becomes visible.
-      const actual = await hashFile(tmp);
+      actual = await hashFile(tmp);
       if (actual.sha256 !== expected) throw new HashMismatchError(expected, actual.sha256, to.stage, to.key);
       await rename(tmp, this.dataPath(to.stage, versionId));
     } catch (error) {
@@ -109,7 +110,7 @@ export class LocalDiskObjectStore implements ObjectStore {
       if (errnoCode(error) === 'ENOENT') throw new ObjectNotFoundError(from.stage, from.key);
       throw toStorageError(error, `copying ${from.stage}/${from.key} to ${to.stage}/${to.key}`);
     }
-    const entry: IndexEntry = { ...source, key: to.key, versionId };
+    const entry: IndexEntry = { ...source, key: to.key, versionId, sha256: actual.sha256, size: actual.size };
     await this.commit(to.stage, entry);
     return publicView(entry);
   }
@@ -123,6 +124,24 @@ export class LocalDiskObjectStore implements ObjectStore {
     } finally {
       body.destroy();
     }
+  }
+
+  async list(stage: Stage, prefix: string): Promise<ListedObject[]> {
+    const indexDir = path.join(this.root, stage, 'index');
+    const names = await this.fs(`listing ${stage}`, () => readdir(indexDir));
+    const listed: ListedObject[] = [];
+    for (const name of names) {
+      // Index names are hashes of keys: every entry is read; one deleted meanwhile is skipped.
+      const found = await Promise.all([readFile(path.join(indexDir, name), 'utf8'), stat(path.join(indexDir, name))]).catch((error: unknown) => {
+        if (errnoCode(error) === 'ENOENT') return undefined;
+        throw toStorageError(error, `listing ${stage}`);
+      });
+      if (!found) continue;
+      const entry = JSON.parse(found[0]) as IndexEntry;
+      if (entry.key.startsWith(prefix)) listed.push({ key: entry.key, size: entry.size, lastModified: found[1].mtime });
+    }
+    // S3 lists in UTF-8 binary key order; the disk store does the same.
+    return listed.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
   }
 
   async delete(stage: Stage, key: string): Promise<void> {

@@ -181,6 +181,31 @@ export function describeObjectStoreContract(subject: () => ContractSubject): voi
       await expect(store().hash('released', k)).rejects.toMatchObject({ code: 'OBJECT_NOT_FOUND', stage: 'released', key: k });
     });
 
+    it('lists the objects under a prefix in key order, and nothing of other prefixes or stages', async () => {
+      const base = key('listed');
+      await store().putStream('released', `${base}/b.csv`, bodyOf('bee'), { maxBytes: 100 });
+      await store().putStream('released', `${base}/a/1.csv`, bodyOf('one'), { maxBytes: 100 });
+      await store().putStream('released', `${base}-sibling/x.csv`, bodyOf('x'), { maxBytes: 100 });
+      await store().putStream('rejected', `${base}/c.csv`, bodyOf('c'), { maxBytes: 100 });
+      const before = Date.now() - 60_000;
+      const listed = await store().list('released', `${base}/`);
+      expect(listed.map((o) => [o.key, o.size])).toEqual([[`${base}/a/1.csv`, 3], [`${base}/b.csv`, 3]]);
+      for (const o of listed) expect(o.lastModified.getTime()).toBeGreaterThan(before);
+      await store().delete('released', `${base}/b.csv`);
+      expect((await store().list('released', `${base}/`)).map((o) => o.key)).toEqual([`${base}/a/1.csv`]);
+      expect(await store().list('released', `${base}-none/`)).toEqual([]);
+      expect((await store().list('released', '')).map((o) => o.key)).toEqual(expect.arrayContaining([`${base}/a/1.csv`, `${base}-sibling/x.csv`]));
+    });
+
+    it('lists past one page of results', async () => {
+      const base = key('many');
+      const keys = Array.from({ length: 1005 }, (_, i) => `${base}/${String(i).padStart(4, '0')}`);
+      for (let i = 0; i < keys.length; i += 50) {
+        await Promise.all(keys.slice(i, i + 50).map((k) => store().putStream('blocked', k, bodyOf(''), { maxBytes: 1 })));
+      }
+      expect((await store().list('blocked', `${base}/`)).map((o) => o.key)).toEqual(keys);
+    }, 120_000);
+
     it('deletes idempotently', async () => {
       const k = key('gone.txt');
       await store().putStream('rejected', k, bodyOf('bye'), { maxBytes: 100 });

@@ -8,6 +8,9 @@ export type StoredObject = { key: string; sha256: string; size: number; versionI
 
 export type ObjectRef = { stage: Stage; key: string };
 
+/** One object as a listing shows it: no hash (that needs a head per object), but its age. */
+export type ListedObject = { key: string; size: number; lastModified: Date };
+
 export type PutOptions = {
   maxBytes: number;
   contentType?: string;
@@ -33,10 +36,15 @@ export type ObjectStore = {
   getStream(stage: Stage, key: string): Promise<Readable>;
   /** The recorded sha256 and size; undefined when missing. */
   head(stage: Stage, key: string): Promise<StoredObject | undefined>;
-  /** Copies, then re-hashes the destination; on mismatch removes it and throws HashMismatchError. */
+  /** Copies, then re-hashes the destination; on mismatch removes it and throws HashMismatchError. The result's sha256 is the destination's re-hashed one. */
   copy(from: ObjectRef, to: ObjectRef, expectedSha256: string): Promise<StoredObject>;
   /** Re-reads the bytes and hashes them (does not trust recorded metadata). */
   hash(stage: Stage, key: string): Promise<{ sha256: string; size: number }>;
+  /**
+   * Every object of the stage whose key starts with `prefix` ('' for all), in key order. The
+   * adapters' own staging objects are never listed. Reconcilers compare it with the event log.
+   */
+  list(stage: Stage, prefix: string): Promise<ListedObject[]>;
   /** Idempotent: deleting a missing object succeeds. */
   delete(stage: Stage, key: string): Promise<void>;
   /** A time-limited download URL, or undefined where the store cannot presign (local disk). */

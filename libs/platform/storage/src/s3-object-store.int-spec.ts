@@ -56,13 +56,16 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  for (const bucket of Object.values(buckets)) {
-    for (const key of await objectKeys(bucket).catch(() => [])) await raw.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-    await raw.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
+  for (const stage of STAGES) {
+    const keys = [...(await store.list(stage, '').catch(() => [])).map((o) => o.key), ...(await objectKeys(buckets[stage], '.airlock-').catch(() => []))];
+    for (let i = 0; i < keys.length; i += 50) {
+      await Promise.all(keys.slice(i, i + 50).map((key) => raw.send(new DeleteObjectCommand({ Bucket: buckets[stage], Key: key }))));
+    }
+    await raw.send(new DeleteBucketCommand({ Bucket: buckets[stage] })).catch(() => undefined);
   }
   store.close();
   raw.destroy();
-});
+}, 120_000);
 
 describe('S3ObjectStore against the real S3 server', () => {
   describeObjectStoreContract(() => ({ store, leftovers }));

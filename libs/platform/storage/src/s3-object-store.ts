@@ -11,6 +11,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   UploadPartCopyCommand,
@@ -19,7 +20,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { attachmentDisposition } from './content-disposition';
 import { HashingMeter, hashStream } from './hashing-meter';
 import { assertMaxBytes, assertValidKey, normaliseSha256, RESERVED_KEY_PREFIX } from './object-key';
-import { type ObjectRef, type ObjectStore, type PutOptions, type Stage, STAGES, type StoredObject } from './object-store.port';
+import { type ListedObject, type ObjectRef, type ObjectStore, type PutOptions, type Stage, STAGES, type StoredObject } from './object-store.port';
 import { isS3NotFound, toStorageError } from './s3-errors';
 import { MAX_PARTS, MIN_PART_BYTES, multipartUpload, partSizeFor } from './s3-multipart-upload';
 import { HashMismatchError, ObjectNotFoundError, ObjectTooLargeError } from './storage.errors';
@@ -206,7 +207,7 @@ export class S3ObjectStore implements ObjectStore {
       await this.deleteQuietly(target, versionId);
       throw new HashMismatchError(expected, actual.sha256, to.stage, to.key);
     }
-    return { key: to.key, sha256: expected, size: actual.size, ...(versionId && { versionId }) };
+    return { key: to.key, sha256: actual.sha256, size: actual.size, ...(versionId && { versionId }) };
   }
 
   async hash(stage: Stage, key: string): Promise<{ sha256: string; size: number }> {
@@ -218,6 +219,26 @@ export class S3ObjectStore implements ObjectStore {
     } finally {
       body.destroy();
     }
+  }
+
+  async list(stage: Stage, prefix: string): Promise<ListedObject[]> {
+    const bucket = this.buckets[stage];
+    const listed: ListedObject[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client
+        .send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token }))
+        .catch((error: unknown) => {
+          throw toStorageError(error, `listing ${bucket}/${prefix}`);
+        });
+      for (const o of page.Contents ?? []) {
+        // Staging objects of a large put are ours, not callers' objects.
+        if (!o.Key || o.Key.startsWith(RESERVED_KEY_PREFIX)) continue;
+        listed.push({ key: o.Key, size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return listed;
   }
 
   async delete(stage: Stage, key: string): Promise<void> {

@@ -1,0 +1,101 @@
+import { wireType } from '@airlock/contracts';
+import type { Queryable } from '@airlock/database';
+import type { RequestCommandHandler } from '@airlock/runtime';
+import type { ObjectStore } from '@airlock/storage';
+import type { Logger } from 'pino';
+import type { OrphanRemover } from './orphan-remover';
+
+export type ReconcileSummary = { objects: number; removed: number; missing: string[] };
+
+export type ReleasedReconcilerDeps = {
+  /** Reads the event log (the `events` table of @airlock/event-store). */
+  db: Queryable;
+  store: ObjectStore;
+  requests: Pick<RequestCommandHandler, 'load'>;
+  orphans: OrphanRemover;
+  logger: Logger;
+  /** An object younger than this may be a release between its copy and its event: left for the next run. */
+  graceMs: number;
+  clock?: () => Date;
+  /** Reports the files the log says are released that the bucket lacks (a gauge). */
+  onMissing?: (count: number) => void;
+};
+
+const FILE_RELEASED = wireType('FileReleased');
+const REQUEST_OF_KEY = /^requests\/([^/]+)\//;
+
+/**
+ * DESIGN.md invariant 7: the released bucket is the log. Compares the bucket with the event log;
+ * an object no `FileReleased` event backs (for its key and exact hash, and not revoked) is removed
+ * and the removal audited; a released file the bucket lacks is reported (alert-level log and metric),
+ * never invented.
+ */
+export class ReleasedReconciler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<ReconcileSummary> | undefined;
+  private readonly clock: () => Date;
+
+  constructor(private readonly deps: ReleasedReconcilerDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  /** Runs now and then every `intervalMs`. */
+  start(intervalMs: number): void {
+    const tick = () => void this.reconcile().catch((err) => this.deps.logger.error({ err }, 'released bucket reconciliation failed'));
+    this.timer = setInterval(tick, intervalMs);
+    this.timer.unref();
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  reconcile(): Promise<ReconcileSummary> {
+    this.running ??= this.reconcileOnce().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async reconcileOnce(): Promise<ReconcileSummary> {
+    const { store, orphans, logger, graceMs } = this.deps;
+    const expected = await this.releasedByLog();
+    const listed = await store.list('released', '');
+    const cutoff = this.clock().getTime() - graceMs;
+    let removed = 0;
+    for (const object of listed) {
+      if (object.lastModified.getTime() > cutoff) continue;
+      const sha256 = expected.get(object.key);
+      const requestId = REQUEST_OF_KEY.exec(object.key)?.[1];
+      if (sha256 === undefined) {
+        if (await orphans.remove('released', object.key, 'NO_RELEASE_EVENT', requestId)) removed += 1;
+        continue;
+      }
+      const found = await store.head('released', object.key);
+      if (found && found.sha256 !== sha256 && (await orphans.remove('released', object.key, 'HASH_NOT_RELEASED', requestId))) removed += 1;
+    }
+    const present = new Set(listed.map((o) => o.key));
+    const missing = [...expected.keys()].filter((key) => !present.has(key));
+    this.deps.onMissing?.(missing.length);
+    // Alert: the log says these left the airlock, and the bucket no longer has them.
+    if (missing.length > 0) logger.error({ alert: true, missing: missing.slice(0, 100), count: missing.length }, 'released files missing from the released bucket');
+    const summary = { objects: listed.length, removed, missing };
+    if (removed > 0) logger.warn({ removed, objects: listed.length }, 'released bucket reconciled');
+    return summary;
+  }
+
+  /** key → SHA-256 of every file the log says is in the released bucket now. */
+  private async releasedByLog(): Promise<Map<string, string>> {
+    const { rows } = await this.deps.db.query<{ subject: string }>(`SELECT DISTINCT envelope->>'subject' AS subject FROM events WHERE type = $1`, [FILE_RELEASED]);
+    const expected = new Map<string, string>();
+    for (const { subject } of rows) {
+      const { state } = await this.deps.requests.load(subject);
+      // A revoked request's files are on their way out: none of them is expected.
+      if (state.status === 'none' || state.status === 'revoked') continue;
+      for (const file of state.files) {
+        if (file.releasedKey && !file.withdrawnFromRelease) expected.set(file.releasedKey, file.sha256);
+      }
+    }
+    return expected;
+  }
+}
