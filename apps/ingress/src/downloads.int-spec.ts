@@ -15,6 +15,7 @@ import { realStack, uniqueId } from '@airlock/testing';
 import pino from 'pino';
 import { IngressModule } from './ingress.module';
 import { UploadService } from './upload.service';
+import { SubmitService, inProcessFreezeLock } from './submit.service';
 
 // Issue 9, finding 10b: a single-use download link is used up only once the object's stream
 // has opened, so a storage error leaves it usable; and of two racing uses only one gets the bytes.
@@ -93,7 +94,7 @@ beforeAll(async () => {
   await registry.execute((at) => ({ type: 'GrantAccreditation', actor: root, at, data: { userId: AUTHOR, expiresAt: new Date(Date.now() + 86_400_000).toISOString() } }));
   const uploads = new UploadService(requests, store, { maxUploadBytes: 1024 }, logger);
   const module = IngressModule.forRoot({
-    deps: { requests, registry, store, uploads, links: { ttlSeconds: 600, publicUrl: 'http://127.0.0.1' }, clock: () => new Date() },
+    deps: { requests, registry, store, uploads, submits: new SubmitService(requests, registry, store, inProcessFreezeLock(), logger), links: { ttlSeconds: 600, publicUrl: 'http://127.0.0.1' }, clock: () => new Date() },
     tokens: NO_TOKENS,
     metrics: createMetrics(`ingress_downloads_${randomUUID().slice(0, 8)}`),
     readiness: [],
