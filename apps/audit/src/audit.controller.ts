@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { verifyStoredChain } from '@airlock/access-log';
+import { ChainRangeError, verifyStoredChain } from '@airlock/access-log';
 import type { Actor } from '@airlock/domain';
 import { AuthGuard, CurrentActor, HttpProblem } from '@airlock/http';
 import type { Request, Response } from 'express';
@@ -39,6 +39,12 @@ function drained(response: Response): Promise<void> {
   });
 }
 
+/** A range the chain cannot answer is the caller's mistake, never a tamper verdict (issue 9, finding 9). */
+function rangeProblem(error: unknown): never {
+  if (error instanceof ChainRangeError) throw new HttpProblem(400, error.code, error.message);
+  throw error;
+}
+
 function chainProblem(error: unknown): never {
   if (error instanceof ChainBrokenError) throw new HttpProblem(409, error.code, error.message);
   throw error;
@@ -71,7 +77,7 @@ export class AuditController {
       to: positiveInt(query, 'to', { min: 1, max: Number.MAX_SAFE_INTEGER }),
     }));
     await this.access.authorise(actor, request, 'audit.verify', range);
-    return verifyStoredChain(this.log.db, { ...range, trustedKeys: [this.checkpoints.verificationKey] });
+    return verifyStoredChain(this.log.db, { ...range, trustedKeys: [this.checkpoints.verificationKey] }).catch(rangeProblem);
   }
 
   @Get('export')
