@@ -5,6 +5,7 @@ import type { AccessRecorder } from '@airlock/access-log';
 import type { Logger } from 'pino';
 import { json } from 'express';
 import type { ServiceMetrics } from './observability';
+import { methodNotAllowed } from './method-not-allowed';
 import { mountOpenApi } from './openapi';
 import { ProblemFilter, toProblem } from './problem.filter';
 import { parseIfMatch, runWithRequestContext } from './request-context';
@@ -69,6 +70,7 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Run
     });
     next();
   });
+  app.use(methodNotAllowed(app));
   app.useGlobalFilters(new ProblemFilter(logger, options.accessLog));
   mountOpenApi(app);
   app.enableShutdownHooks();
