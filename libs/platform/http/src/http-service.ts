@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { json } from 'express';
 import type { ServiceMetrics } from './observability';
 import { methodNotAllowed } from './method-not-allowed';
-import { mountOpenApi } from './openapi';
+import { mountOpenApi, type ApiDocumentInfo } from './openapi';
 import { ProblemFilter, toProblem } from './problem.filter';
 import { parseIfMatch, runWithRequestContext } from './request-context';
 
@@ -27,6 +27,8 @@ export type HttpServiceOptions = {
   metrics: ServiceMetrics;
   /** Where refused actions are recorded for the audit log. */
   accessLog?: AccessRecorder;
+  /** Names the OpenAPI document when no controller carries `@ApiDocument`. */
+  document?: ApiDocumentInfo;
 };
 
 export type RunningHttpService = { app: INestApplication; url: string; close(): Promise<void> };
@@ -72,7 +74,7 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Run
   });
   app.use(methodNotAllowed(app));
   app.useGlobalFilters(new ProblemFilter(logger, options.accessLog));
-  mountOpenApi(app);
+  mountOpenApi(app, options.document);
   app.enableShutdownHooks();
   await app.listen(options.port, options.host);
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
