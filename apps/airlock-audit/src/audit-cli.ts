@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ExportVerifier, publicKeyFromPem, verifyStoredChain, type ExportVerdict, type StoredChainVerdict } from '@airlock/access-log';
+import { ChainRangeError, ExportVerifier, publicKeyFromPem, verifyStoredChain, type ExportVerdict, type StoredChainVerdict } from '@airlock/access-log';
 import { createDb } from '@airlock/database';
 import { fileLines } from './line-reader';
 
@@ -52,7 +52,10 @@ async function verify(args: string[], io: CliIo): Promise<number> {
   const trustedKeys = values['public-key'] ? [publicKeyFromPem(readFileSync(values['public-key'], 'utf8'))] : undefined;
   const db = createDb({ url, max: 2, applicationName: 'airlock-audit-cli', schema: values.schema });
   try {
-    const verdict = await verifyStoredChain(db, { from, to, trustedKeys, pageSize: positive(values['page-size'], 'page-size') });
+    const verdict = await verifyStoredChain(db, { from, to, trustedKeys, pageSize: positive(values['page-size'], 'page-size') }).catch((error: unknown) => {
+      // A range the chain cannot answer (a start past its end) is a usage error, not tampering.
+      throw error instanceof ChainRangeError ? new UsageError(error.message) : error;
+    });
     io.out(`${JSON.stringify(verdict)}\n`);
     io.err(`${summary(verdict)}\n`);
     return verdict.valid ? 0 : 1;

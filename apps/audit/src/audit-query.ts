@@ -25,7 +25,11 @@ export class AuditQueryError extends Error {
 type RawQuery = Record<string, string | string[] | undefined>;
 
 const SHA256 = /^[0-9a-f]{64}$/;
-const MAX_ID = 512;
+/** Longest text filter accepted (the OpenAPI document states the same bounds, from these constants). */
+export const MAX_ID = 512;
+/** Pages of records and of checkpoints: default and largest `limit`. */
+export const RECORDS_PAGE = { defaultLimit: 100, maxLimit: 1000 } as const;
+export const CHECKPOINTS_PAGE = { defaultLimit: 20, maxLimit: 1000 } as const;
 
 function text(query: RawQuery, ...names: string[]): string | undefined {
   for (const name of names) {

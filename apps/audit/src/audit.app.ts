@@ -19,7 +19,7 @@ import { RetentionSweeper, retentionEnabled } from './retention/retention-sweepe
 import { loadSigningKey } from './signing-key';
 
 @Module({})
-class AuditModule {
+export class AuditModule {
   static forRoot(deps: { log: AuditLogRepository; access: AuditorAccess; checkpointer: Checkpointer; tokens: TokenVerifier; metrics: ServiceMetrics; readiness: ReadinessCheck[] }): DynamicModule {
     return {
       module: AuditModule,

@@ -1,11 +1,15 @@
 import { Controller, Get, Header, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { verifyStoredChain } from '@airlock/access-log';
+import { ApiTags } from '@nestjs/swagger';
+import { ChainRangeError, verifyStoredChain } from '@airlock/access-log';
 import type { Actor } from '@airlock/domain';
 import { AuthGuard, CurrentActor, HttpProblem } from '@airlock/http';
 import type { Request, Response } from 'express';
 import { exportLines, planExport, type ExportFormat } from './audit-export';
 import type { AuditLogRepository } from './audit-log.repository';
-import { AuditQueryError, parseAuditFilter, parsePage, positiveInt } from './audit-query';
+import { AuditQueryError, CHECKPOINTS_PAGE, RECORDS_PAGE, parseAuditFilter, parsePage, positiveInt } from './audit-query';
+import {
+  AUDIT_API, AuditFilterQuery, CheckpointNowDoc, CheckpointsDoc, CheckpointsPageQuery, ExportDoc, ExportFormatQuery, PublicKeyDoc, RecordsDoc, RecordsPageQuery, VerifyDoc, VerifyRangeQuery,
+} from './audit.openapi';
 import type { AuditorAccess } from './auditor-access';
 import { ChainBrokenError, type Checkpointer } from './checkpointer';
 
@@ -39,12 +43,20 @@ function drained(response: Response): Promise<void> {
   });
 }
 
+/** A range the chain cannot answer is the caller's mistake, never a tamper verdict (issue 9, finding 9). */
+function rangeProblem(error: unknown): never {
+  if (error instanceof ChainRangeError) throw new HttpProblem(400, error.code, error.message);
+  throw error;
+}
+
 function chainProblem(error: unknown): never {
   if (error instanceof ChainBrokenError) throw new HttpProblem(409, error.code, error.message);
   throw error;
 }
 
 /** Auditors query, verify and export the chain; every call is itself recorded as an access event. */
+@AUDIT_API
+@ApiTags('audit')
 @Controller('audit')
 @UseGuards(AuthGuard)
 export class AuditController {
@@ -55,15 +67,20 @@ export class AuditController {
   ) {}
 
   @Get('records')
+  @RecordsDoc()
+  @AuditFilterQuery()
+  @RecordsPageQuery()
   async records(@CurrentActor() actor: Actor, @Req() request: Request) {
     const query = request.query as RawQuery;
-    const { filter, page } = parsed(() => ({ filter: parseAuditFilter(query), page: parsePage(query, { defaultLimit: 100, maxLimit: 1000 }) }));
+    const { filter, page } = parsed(() => ({ filter: parseAuditFilter(query), page: parsePage(query, RECORDS_PAGE) }));
     await this.access.authorise(actor, request, 'audit.records', { filter, page });
     const items = await this.log.query(filter, page);
     return { items, next: items.length === page.limit ? items[items.length - 1].position : null };
   }
 
   @Get('verify')
+  @VerifyDoc()
+  @VerifyRangeQuery()
   async verify(@CurrentActor() actor: Actor, @Req() request: Request) {
     const query = request.query as RawQuery;
     const range = parsed(() => ({
@@ -71,10 +88,13 @@ export class AuditController {
       to: positiveInt(query, 'to', { min: 1, max: Number.MAX_SAFE_INTEGER }),
     }));
     await this.access.authorise(actor, request, 'audit.verify', range);
-    return verifyStoredChain(this.log.db, { ...range, trustedKeys: [this.checkpoints.verificationKey] });
+    return verifyStoredChain(this.log.db, { ...range, trustedKeys: [this.checkpoints.verificationKey] }).catch(rangeProblem);
   }
 
   @Get('export')
+  @ExportDoc()
+  @AuditFilterQuery()
+  @ExportFormatQuery()
   async export(@CurrentActor() actor: Actor, @Req() request: Request, @Res() response: Response): Promise<void> {
     const query = request.query as RawQuery;
     const { filter, format } = parsed(() => {
@@ -95,14 +115,17 @@ export class AuditController {
   }
 
   @Get('checkpoints')
+  @CheckpointsDoc()
+  @CheckpointsPageQuery()
   async listCheckpoints(@CurrentActor() actor: Actor, @Req() request: Request) {
-    const limit = parsed(() => positiveInt(request.query as RawQuery, 'limit', { min: 1, max: 1000, fallback: 20 }) as number);
+    const limit = parsed(() => positiveInt(request.query as RawQuery, 'limit', { min: 1, max: CHECKPOINTS_PAGE.maxLimit, fallback: CHECKPOINTS_PAGE.defaultLimit }) as number);
     await this.access.authorise(actor, request, 'audit.checkpoints', { limit });
     return { items: await this.log.listCheckpoints(limit), keyId: this.checkpoints.keyId };
   }
 
   /** Signs the current head now (after verifying what was appended since the previous checkpoint). */
   @Post('checkpoints')
+  @CheckpointNowDoc()
   async checkpoint(@CurrentActor() actor: Actor, @Req() request: Request) {
     await this.access.authorise(actor, request, 'audit.checkpoint', {});
     const checkpoint = await this.checkpoints.checkpointNow().catch(chainProblem);
@@ -112,11 +135,13 @@ export class AuditController {
 }
 
 /** The checkpoint key is public: anyone verifying an export offline needs it, no token required. */
+@ApiTags('audit')
 @Controller('audit')
 export class AuditPublicKeyController {
   constructor(@Inject(CHECKPOINTER) private readonly checkpoints: Checkpointer) {}
 
   @Get('public-key')
+  @PublicKeyDoc()
   @Header('content-type', 'application/x-pem-file')
   publicKey(@Res({ passthrough: true }) response: Response): string {
     response.setHeader('x-airlock-key-id', this.checkpoints.keyId);

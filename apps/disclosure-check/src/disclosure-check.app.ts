@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { Topics } from '@airlock/contracts';
 import type { AirlockConfig } from '@airlock/config';
 import { DEFAULT_POLICY } from '@airlock/disclosure-rules';
-import { METRICS, ObservabilityController, READINESS_CHECKS, createMetrics, startHttpService, type ReadinessCheck, type ServiceMetrics } from '@airlock/http';
+import { METRICS, ObservabilityController, READINESS_CHECKS, createMetrics, startHttpService, type ApiDocumentInfo, type ReadinessCheck, type ServiceMetrics } from '@airlock/http';
 import { IdempotentConsumer } from '@airlock/messaging';
 import { RequestCommandHandler, type Infra } from '@airlock/runtime';
 import type { Logger } from 'pino';
@@ -11,8 +11,15 @@ import { DisclosureCheckWorker } from './disclosure-check.worker';
 export const DISCLOSURE_CHECK_SOURCE = '/airlock/disclosure-check';
 export const DISCLOSURE_CHECK_GROUP = 'airlock.disclosure-check';
 
+/** Its OpenAPI document: no controller of its own carries `@ApiDocument`. */
+export const DISCLOSURE_CHECK_API: ApiDocumentInfo = {
+  title: 'Airlock disclosure-check API',
+  description: 'Disclosure-check is a Kafka consumer group (virus scan, file type, statistical disclosure rules); its HTTP server serves health and metrics only.',
+  version: '1',
+};
+
 @Module({})
-class DisclosureCheckModule {
+export class DisclosureCheckModule {
   static forRoot(metrics: ServiceMetrics, readiness: ReadinessCheck[]): DynamicModule {
     return {
       module: DisclosureCheckModule,
@@ -37,7 +44,7 @@ export async function startDisclosureCheck(infra: Infra, config: AirlockConfig, 
       { name: 'database', check: async () => (await infra.db.query('select 1')).rowCount === 1 },
       { name: 'scanner', check: () => infra.scanner.ping() },
     ]),
-    host: config.http.host, port: config.http.ports.disclosureCheck, logger, metrics, accessLog: infra.accessLog,
+    host: config.http.host, port: config.http.ports.disclosureCheck, logger, metrics, accessLog: infra.accessLog, document: DISCLOSURE_CHECK_API,
   });
   return { url: http.url, async close() { await subscription.stop(); await http.close(); } };
 }

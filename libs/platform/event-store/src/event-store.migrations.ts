@@ -1,7 +1,14 @@
 import type { Migration } from '@airlock/database';
 
-// Append-only by design (DESIGN.md invariant 3): the code never updates or deletes `events`;
-// database grants will enforce it for the service roles.
+// Append-only by design (DESIGN.md invariant 3): the code never updates or deletes `events`, and
+// since event-store-002 the database enforces it (issue 9, finding 11), as for the audit log.
+
+/**
+ * The role the services' event-store connections act as (a login role that is a member of it, or
+ * `-c role=...`): it may read and append events, and work the outbox, never change or remove an event.
+ */
+export const EVENT_WRITER_ROLE = 'airlock_event_writer';
+
 export const eventStoreMigrations: readonly Migration[] = [
   {
     id: 'event-store-001-events-and-outbox',
@@ -27,6 +34,38 @@ export const eventStoreMigrations: readonly Migration[] = [
         published_at timestamptz
       );
       CREATE INDEX outbox_unpublished ON outbox (id) WHERE published_at IS NULL;
+    `,
+  },
+  {
+    id: 'event-store-002-events-append-only',
+    sql: `
+      -- Defence in depth: even the owner and superusers cannot UPDATE, DELETE or TRUNCATE events
+      -- without first disabling these triggers, itself a visible act.
+      CREATE FUNCTION event_store_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        RAISE EXCEPTION 'the event log is append-only: % on % refused', TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+      END
+      $fn$;
+      CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events FOR EACH ROW EXECUTE FUNCTION event_store_refuse_change();
+      CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events FOR EACH STATEMENT EXECUTE FUNCTION event_store_refuse_change();
+
+      -- Roles are cluster-wide: another schema's migration may have created it already (or a DBA did).
+      DO $do$
+      BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${EVENT_WRITER_ROLE}') THEN
+          CREATE ROLE ${EVENT_WRITER_ROLE} NOLOGIN;
+        END IF;
+      EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+      END
+      $do$;
+      DO $do$ BEGIN EXECUTE format('GRANT USAGE ON SCHEMA %I TO ${EVENT_WRITER_ROLE}', current_schema()); END $do$;
+      REVOKE ALL ON events FROM PUBLIC;
+      REVOKE ALL ON events FROM ${EVENT_WRITER_ROLE};
+      GRANT SELECT, INSERT ON events TO ${EVENT_WRITER_ROLE};
+      GRANT USAGE ON SEQUENCE events_global_position_seq TO ${EVENT_WRITER_ROLE};
+      -- The outbox is a work queue, not the log: the relay marks rows published (and may clear them).
+      GRANT SELECT, INSERT, UPDATE, DELETE ON outbox TO ${EVENT_WRITER_ROLE};
+      GRANT USAGE ON SEQUENCE outbox_id_seq TO ${EVENT_WRITER_ROLE};
     `,
   },
 ];

@@ -6,7 +6,7 @@ export {
   isStreamVersionConflict,
   type EventStoreErrorCode,
 } from './event-store.errors';
-export { eventStoreMigrations } from './event-store.migrations';
+export { EVENT_WRITER_ROLE, eventStoreMigrations } from './event-store.migrations';
 export { PostgresEventStore } from './postgres-event-store';
 export { InMemoryEventStore, type RecordedOutboxMessage } from './in-memory-event-store';
 export { OutboxRelay, type OutboxMessage, type OutboxPublisher, type OutboxRelayOptions } from './outbox-relay';

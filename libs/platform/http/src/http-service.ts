@@ -5,7 +5,8 @@ import type { AccessRecorder } from '@airlock/access-log';
 import type { Logger } from 'pino';
 import { json } from 'express';
 import type { ServiceMetrics } from './observability';
-import { mountOpenApi } from './openapi';
+import { methodNotAllowed } from './method-not-allowed';
+import { mountOpenApi, type ApiDocumentInfo } from './openapi';
 import { ProblemFilter, toProblem } from './problem.filter';
 import { parseIfMatch, runWithRequestContext } from './request-context';
 
@@ -31,6 +32,8 @@ export type HttpServiceOptions = {
    * file sent as `application/json` is stored byte for byte instead of being eaten by the parser.
    */
   rawBodyRoutes?: readonly { method: string; path: RegExp }[];
+  /** Names the OpenAPI document when no controller carries `@ApiDocument`. */
+  document?: ApiDocumentInfo;
 };
 
 export type RunningHttpService = { app: INestApplication; url: string; close(): Promise<void> };
@@ -79,8 +82,9 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Run
     });
     next();
   });
+  app.use(methodNotAllowed(app));
   app.useGlobalFilters(new ProblemFilter(logger, options.accessLog));
-  mountOpenApi(app);
+  mountOpenApi(app, options.document);
   app.enableShutdownHooks();
   await app.listen(options.port, options.host);
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');

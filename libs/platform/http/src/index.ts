@@ -8,3 +8,4 @@ export * from './openapi';
 export * from './openapi-schemas';
 export * from './request-context';
 export * from './send-file';
+export * from './method-not-allowed';

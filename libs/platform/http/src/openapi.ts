@@ -84,10 +84,10 @@ function controllersOf(app: INestApplication): Type<unknown>[] {
   );
 }
 
-function documentInfo(controllers: Type<unknown>[]): ApiDocumentInfo {
+function documentInfo(controllers: Type<unknown>[], fallback: ApiDocumentInfo): ApiDocumentInfo {
   const found = new Set(controllers.flatMap((c) => (Reflect.getMetadata(API_DOCUMENT, c) as ApiDocumentInfo | undefined) ?? []));
   if (found.size > 1) throw new Error('More than one controller names the OpenAPI document of this service');
-  return [...found][0] ?? FALLBACK_INFO;
+  return [...found][0] ?? fallback;
 }
 
 const operationId = (controller: string, method: string) => `${controller}_${method}`;
@@ -113,10 +113,13 @@ function describeAuthentication(operation: OperationObject, guarded: boolean): O
   return { ...operation, security: operation.security ?? [{ [BEARER_SCHEME]: [] }], responses };
 }
 
-/** The OpenAPI 3 document of a Nest application, from its controllers' routes and decorators. */
-export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+/**
+ * The OpenAPI 3 document of a Nest application, from its controllers' routes and decorators.
+ * `info` names a service none of whose controllers carries `@ApiDocument` (one serving health only).
+ */
+export function buildOpenApiDocument(app: INestApplication, fallback: ApiDocumentInfo = FALLBACK_INFO): OpenAPIObject {
   const controllers = controllersOf(app);
-  const info = documentInfo(controllers);
+  const info = documentInfo(controllers, fallback);
   const config = new DocumentBuilder()
     .setOpenAPIVersion('3.0.3')
     .setTitle(info.title)
@@ -170,8 +173,8 @@ const OPERATIONS: Record<string, { summary: string; responses: Record<string, { 
 };
 
 /** Serves the document at GET /openapi.json and Swagger UI at GET /docs. Call before `listen`. */
-export function mountOpenApi(app: INestApplication): OpenAPIObject {
-  const document = buildOpenApiDocument(app);
+export function mountOpenApi(app: INestApplication, info?: ApiDocumentInfo): OpenAPIObject {
+  const document = buildOpenApiDocument(app, info);
   SwaggerModule.setup(OPENAPI_UI_PATH.slice(1), app, document, {
     jsonDocumentUrl: OPENAPI_JSON_PATH.slice(1),
     raw: ['json'],

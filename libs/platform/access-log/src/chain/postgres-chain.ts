@@ -51,6 +51,43 @@ export async function readCheckpoints(db: Queryable, { from = 1, to = Number.MAX
   return rows.map(toCheckpoint);
 }
 
+export type ChainRangeErrorCode = 'AUDIT_RANGE_INVALID' | 'AUDIT_RANGE_REVERSED' | 'AUDIT_RANGE_BEYOND_END';
+
+/** A range the stored chain cannot answer: the caller's mistake (400, or a CLI usage error), never tampering. */
+export class ChainRangeError extends Error {
+  constructor(
+    readonly code: ChainRangeErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ChainRangeError';
+  }
+}
+
+const isPosition = (n: number) => Number.isSafeInteger(n) && n >= 1;
+
+/** Highest signed position, whatever its key: a signature past the last record shows records were cut off. */
+async function highestCheckpoint(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ position: string | null }>(`SELECT max(position) AS position FROM ${AUDIT_TABLES.checkpoints}`);
+  return Number(rows[0]?.position ?? 0);
+}
+
+/**
+ * Refuses a range that is not one before reading it, so that reading nothing is never mistaken for
+ * deleted records. A start past the last record is refused too, unless a checkpoint was signed past
+ * the last record: then the records were cut off the end, and that is reported as tampering.
+ */
+async function checkRange(db: Queryable, from: number, to: number | undefined): Promise<{ truncatedThrough?: number; head: number }> {
+  if (!isPosition(from) || (to !== undefined && !isPosition(to))) throw new ChainRangeError('AUDIT_RANGE_INVALID', 'from and to must be positions: integers from 1');
+  if (to !== undefined && from > to) throw new ChainRangeError('AUDIT_RANGE_REVERSED', `from (${from}) must not be after to (${to})`);
+  if (from === 1) return { head: 0 };
+  const head = (await chainHead(db)).position;
+  if (from <= head) return { head };
+  const signed = await highestCheckpoint(db);
+  if (signed > head) return { truncatedThrough: signed, head };
+  throw new ChainRangeError('AUDIT_RANGE_BEYOND_END', `from (${from}) is beyond the end of the chain (last record ${head})`);
+}
+
 export type CheckpointProblem = { position: number; keyId: string; reason: 'unknown-key' | 'bad-signature' | 'malformed' };
 export type StoredChainVerdict = ChainVerdict & {
   from: number;
@@ -64,8 +101,14 @@ export type StoredChainVerdict = ChainVerdict & {
  * checks every checkpoint in the range: its signature, and that the chain still passes through it.
  * `trustedKeys`: public keys obtained out of band; without them each checkpoint is checked against
  * the key stored beside it, which proves integrity since signing but not who signed.
+ * Throws `ChainRangeError` for a range that is not one (see `checkRange`).
  */
 export async function verifyStoredChain(db: Queryable, { from = 1, to, pageSize = 5_000, trustedKeys }: ChainRange & { trustedKeys?: KeyObject[] } = {}): Promise<StoredChainVerdict> {
+  const { truncatedThrough, head } = await checkRange(db, from, to);
+  if (truncatedThrough !== undefined) {
+    const detail = `records ${head + 1}..${truncatedThrough} are missing although checkpoint ${truncatedThrough} was signed`;
+    return { valid: false, count: 0, firstInvalidPosition: head + 1, kind: 'deleted', detail, checkpointsMatched: 0, from, to: to ?? null, checkpoints: { checked: 0, unverified: [] } };
+  }
   const checkpoints = await readCheckpoints(db, { from, to });
   const unverified: CheckpointProblem[] = [];
   const forged: CheckpointProblem[] = [];
