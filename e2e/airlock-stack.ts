@@ -1,12 +1,14 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
-  AirlockClient, realStack, startServiceProcess, startTestIdentityProvider, uniqueId,
+  AirlockClient, realStack, startServiceProcess, startTestIdentityProvider, uniqueId, writeTestAuditSigningKey,
   type ServiceName, type ServiceProcess, type TestTokenOptions,
 } from '@airlock/testing';
 
-// The four services as separate processes on the real stack, with a local OIDC issuer.
+// The four services as separate processes on the real stack, with a local OIDC issuer, an audit
+// checkpoint key of their own and a data dir outside the repository, as in production.
 export type AirlockUnderTest = {
   client: AirlockClient;
   token(userId: string, roles: string[], opts?: TestTokenOptions): Promise<string>;
@@ -29,6 +31,9 @@ export async function startAirlock(basePort: number): Promise<AirlockUnderTest> 
   const stack = realStack();
   const bucketPrefix = 'airlock-';
   const ports: Record<ServiceName, number> = { ingress: basePort, 'egress-review': basePort + 1, audit: basePort + 2, 'disclosure-check': basePort + 3 };
+  const signingKeyFile = writeTestAuditSigningKey();
+  const dataDir = mkdtempSync(path.join(tmpdir(), `airlock-e2e-${basePort}-`));
+  const removeTempFiles = () => [path.dirname(signingKeyFile), dataDir].forEach((dir) => rmSync(dir, { recursive: true, force: true }));
   const env: Record<string, string> = {
     AIRLOCK_DATABASE_URL: stack.databaseUrl,
     AIRLOCK_KAFKA_BROKERS: stack.kafkaBrokers.join(','),
@@ -42,6 +47,8 @@ export async function startAirlock(basePort: number): Promise<AirlockUnderTest> 
     AIRLOCK_OIDC_ISSUER: idp.issuer,
     AIRLOCK_OIDC_AUDIENCE: idp.audience,
     AIRLOCK_OIDC_JWKS_URL: idp.jwksUrl,
+    AIRLOCK_AUDIT_SIGNING_KEY_FILE: signingKeyFile,
+    AIRLOCK_DATA_DIR: dataDir,
     AIRLOCK_LOG_LEVEL: process.env.AIRLOCK_E2E_LOG_LEVEL ?? 'warn',
     ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [PORTS[name as ServiceName], String(port)])),
   };
@@ -53,6 +60,7 @@ export async function startAirlock(basePort: number): Promise<AirlockUnderTest> 
     // The caller gets no handle to stop what did start, so it is stopped here.
     await Promise.all(Object.values(services).map((s) => s.kill('SIGTERM')));
     await idp.stop();
+    removeTempFiles();
     throw failed.reason;
   }
   const s3 = new S3Client({ endpoint: stack.s3.endpoint, region: stack.s3.region, forcePathStyle: true, credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey } });
@@ -74,6 +82,7 @@ export async function startAirlock(basePort: number): Promise<AirlockUnderTest> 
       if (dumpDir) for (const s of Object.values(services)) writeFileSync(path.join(dumpDir, `${basePort}-${s.name}.log`), s.output());
       s3.destroy();
       await idp.stop();
+      removeTempFiles();
     },
   };
 }

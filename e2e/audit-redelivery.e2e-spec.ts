@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { accessEnvelope, verifyStoredChain, type AccessEnvelope } from '@airlock/access-log';
 import { createDb, type Db } from '@airlock/database';
-import { expectEventually, realStack, startServiceProcess, uniqueId, type ServiceProcess } from '@airlock/testing';
+import { expectEventually, realStack, startServiceProcess, uniqueId, writeTestAuditSigningKey, type ServiceProcess } from '@airlock/testing';
 
 // At-least-once delivery meets a crash: every event delivered twice, the audit service killed
 // (SIGKILL) in the middle of the stream, the events delivered a third time, the service restarted.
@@ -25,6 +25,7 @@ let db: Db;
 let databaseUrl: string;
 let producer: Producer;
 let dataDir: string;
+let signingKeyFile: string;
 let audit: ServiceProcess | undefined;
 const events: AccessEnvelope[] = Array.from({ length: EVENTS }, (_, n) =>
   accessEnvelope(
@@ -39,6 +40,11 @@ function env(): Record<string, string> {
     AIRLOCK_KAFKA_BROKERS: stack.kafkaBrokers.join(','),
     AIRLOCK_S3_ENDPOINT: stack.s3.endpoint, AIRLOCK_S3_ACCESS_KEY: stack.s3.accessKeyId, AIRLOCK_S3_SECRET_KEY: stack.s3.secretAccessKey, AIRLOCK_S3_REGION: stack.s3.region,
     AIRLOCK_DATA_DIR: dataDir,
+    // On real servers the audit service needs a key of its own and an OIDC issuer; no token is
+    // presented in this test, so the issuer is never asked for its keys.
+    AIRLOCK_AUDIT_SIGNING_KEY_FILE: signingKeyFile,
+    AIRLOCK_OIDC_ISSUER: 'https://idp.e2e.test',
+    AIRLOCK_OIDC_JWKS_URL: 'https://idp.e2e.test/.well-known/jwks.json',
     AIRLOCK_AUDIT_PORT: String(PORT),
     AIRLOCK_AUDIT_GROUP_ID: `e2e-audit-${id}`,
     AIRLOCK_AUDIT_TOPICS: inTopic,
@@ -57,6 +63,7 @@ const recorded = async () => Number((await db.query<{ n: string }>('SELECT count
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'airlock-audit-redelivery-'));
+  signingKeyFile = writeTestAuditSigningKey();
   admin = createDb({ url: stack.databaseUrl, max: 1 });
   await admin.query(`CREATE DATABASE ${id}`);
   const url = new URL(stack.databaseUrl);
@@ -82,6 +89,7 @@ afterAll(async () => {
   await kafkaAdmin.deleteTopics({ topics: [inTopic, outTopic] }).catch(() => undefined);
   await kafkaAdmin.disconnect();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (signingKeyFile) rmSync(path.dirname(signingKeyFile), { recursive: true, force: true });
 });
 
 describe('the audit service under redelivery and a crash', () => {

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { AirlockClient, ApiError, devToken, expectEventually, type RequestView } from '@airlock/testing';
 
 // `npm run demo`: one request through the public HTTP APIs of a running airlock (`npm start`),
-// printing each step. Needs the development issuer, i.e. no OIDC provider configured.
+// printing each step. Needs the development issuer, which `npm start` turns on (AIRLOCK_DEV_IDENTITY=true)
+// on embedded defaults only.
 const urls = {
   ingress: process.env.AIRLOCK_INGRESS_URL ?? 'http://127.0.0.1:3000',
   egressReview: process.env.AIRLOCK_EGRESS_REVIEW_URL ?? 'http://127.0.0.1:3001',
@@ -21,7 +22,12 @@ async function main() {
   } catch {
     throw new Error(`No airlock answers at ${urls.ingress}: start it first with \`npm start\``);
   }
-  const researcher = anon.as(await devToken(urls.ingress, 'alice', ['researcher']));
+  const researcher = anon.as(await devToken(urls.ingress, 'alice', ['researcher']).catch((error: unknown) => {
+    if (error instanceof ApiError && error.status === 404) {
+      throw new Error(`${urls.ingress} serves no development issuer: the demo needs \`npm start\` on embedded defaults (AIRLOCK_DEV_IDENTITY=true), not an OIDC provider`);
+    }
+    throw error;
+  }));
   const checker1 = anon.as(await devToken(urls.ingress, 'chris', ['output_checker']));
   const checker2 = anon.as(await devToken(urls.ingress, 'dana', ['output_checker']));
   const auditor = anon.as(await devToken(urls.ingress, 'sam', ['auditor']));

@@ -2,11 +2,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '@airlock/config';
+import { loadAuditConfig } from '../apps/audit/src/audit.config';
 
 // docker-compose.yml cannot run here (no Docker engine); check what can be checked: it parses,
 // merges its anchors, and every service's environment boots our config validation.
-type ComposeService = { image?: string; build?: { args?: { SERVICE?: string } }; environment?: Record<string, string>; depends_on?: Record<string, unknown> };
-const compose = parse(readFileSync(path.join(__dirname, '..', 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
+type ComposeService = { image?: string; build?: { args?: { SERVICE?: string } }; environment?: Record<string, string>; depends_on?: Record<string, unknown>; secrets?: string[] };
+const compose = parse(readFileSync(path.join(__dirname, '..', 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+  secrets?: Record<string, { file?: string }>;
+};
 const AIRLOCK_SERVICES = ['ingress', 'egress-review', 'audit', 'disclosure-check'];
 
 describe('docker-compose.yml', () => {
@@ -23,7 +27,17 @@ describe('docker-compose.yml', () => {
     expect(config.s3?.endpoint).toBe('http://s3:7070');
     expect(config.clamd).toMatchObject({ host: 'clamd', port: 3310 });
     expect(config.oidc?.jwksUrl).toMatch(/^https:\/\//);
+    // Production identity is the OIDC provider's alone: the development issuer is never on.
+    expect(config.devIdentity).toBe(false);
     expect(Object.keys(service.depends_on ?? {})).toEqual(expect.arrayContaining(['postgres', 'kafka', 's3', 'clamd']));
+  });
+
+  it('gives the audit service its checkpoint signing key as a secret file, which it needs on real servers', () => {
+    const audit = compose.services.audit;
+    const file = loadAuditConfig(audit.environment ?? {}).signingKey.file;
+    expect(file).toBe('/run/secrets/audit_signing_key');
+    expect(audit.secrets).toContain('audit_signing_key');
+    expect(compose.secrets?.audit_signing_key?.file).toMatch(/\.pem$/);
   });
 
   it('runs each service from the image its Dockerfile builds', () => {

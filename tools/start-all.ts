@@ -1,18 +1,19 @@
 import 'reflect-metadata';
 import path from 'node:path';
-import { DevIdentityProvider } from '@airlock/auth';
-import { loadConfig } from '@airlock/config';
+import { ConfigError, loadConfig, withDevIdentityOnEmbeddedDefaults } from '@airlock/config';
 import { createDb, startEmbeddedPostgres } from '@airlock/database';
 import { createLogger } from '@airlock/http';
 import { InProcessMessageBus } from '@airlock/messaging';
-import { DEV_ISSUER, buildInfra, type Infra, type RunningService, type ServiceStarter } from '@airlock/runtime';
+import { announceDevIdentity, buildInfra, startDevIdentity, type Infra, type RunningService, type ServiceStarter } from '@airlock/runtime';
 import { startAudit } from '../apps/audit/src/audit.app';
 import { startDisclosureCheck } from '../apps/disclosure-check/src/disclosure-check.app';
 import { startEgressReview } from '../apps/egress-review/src/egress-review.app';
 import { startIngress } from '../apps/ingress/src/ingress.app';
 
 // `npm start`: the whole airlock in one process. Servers that are configured (AIRLOCK_* variables)
-// are used; everything else runs embedded: PGlite, the in-process bus, local disk, a dev issuer.
+// are used; everything else runs embedded: PGlite, the in-process bus, local disk. On embedded
+// defaults with no OIDC issuer it opts into the development issuer (AIRLOCK_DEV_IDENTITY=true),
+// which loadConfig still refuses on a non-loopback AIRLOCK_HOST.
 const SERVICES: [string, ServiceStarter][] = [
   ['ingress', startIngress],
   ['disclosure-check', startDisclosureCheck],
@@ -21,7 +22,7 @@ const SERVICES: [string, ServiceStarter][] = [
 ];
 
 async function main() {
-  const config = loadConfig();
+  const config = loadConfig(withDevIdentityOnEmbeddedDefaults(process.env));
   const logger = createLogger('airlock', config.logLevel);
   const closers: (() => Promise<void>)[] = [];
   let dbUrl = config.database.url;
@@ -32,7 +33,8 @@ async function main() {
   }
   const db = createDb({ url: dbUrl, max: config.database.url ? 10 : 1, applicationName: 'airlock-all-in-one' });
   const bus = config.kafka.brokers ? undefined : new InProcessMessageBus();
-  const devIdentity = config.oidc ? undefined : await DevIdentityProvider.start({ issuer: DEV_ISSUER, audience: config.oidcAudience });
+  const devIdentity = config.devIdentity ? await startDevIdentity(config, logger) : undefined;
+  if (devIdentity) announceDevIdentity(config, logger);
   const running: { infra: Infra; service: RunningService }[] = [];
   for (const [name, start] of SERVICES) {
     const serviceLogger = logger.child({ service: name });
@@ -47,7 +49,7 @@ async function main() {
   process.stdout.write(
     `\nAirlock is running (${first.infra.mode} mode, scanner: ${first.infra.scanner.describe()})\n` +
       running.map((r, i) => `  ${SERVICES[i][0].padEnd(17)} ${r.service.url}`).join('\n') +
-      `\n${devIdentity ? `  dev tokens:       POST ${running[0].service.url}/dev/token {"userId":"alice","roles":["researcher"]}\n` : ''}` +
+      `\n${devIdentity ? `  dev tokens:       POST ${running[0].service.url}/dev/token {"userId":"alice","roles":["researcher"]}\n                    (development issuer: anyone who can reach this port can become administrator)\n` : ''}` +
       `  try:              npm run demo\n\n`,
   );
   const stop = async () => {
@@ -65,6 +67,7 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`airlock failed to start: ${String((error as Error)?.stack ?? error)}\n`);
+  // A refused configuration is a sentence for the operator, not a stack trace.
+  process.stderr.write(`airlock failed to start: ${error instanceof ConfigError ? error.message : String((error as Error)?.stack ?? error)}\n`);
   process.exit(1);
 });

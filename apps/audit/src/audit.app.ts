@@ -50,12 +50,14 @@ function writerDb(infra: Infra, config: AirlockConfig, audit: AuditConfig, logge
 
 export async function startAudit(infra: Infra, config: AirlockConfig, logger: Logger) {
   const audit = loadAuditConfig();
+  // First, before touching the database: without a key of the operator's, refuse to start.
+  const signingKey = loadSigningKey(audit.signingKey, { dataDir: config.dataDir, developmentKey: config.devIdentity }, logger);
   // As the owner: creates the tables, the writer role and its grants (the outbox must exist first).
   await runMigrations(infra.db, [...eventStoreMigrations, ...auditLogMigrations]);
   const writer = writerDb(infra, config, audit, logger);
   if (writer.owned) await assertAppendOnlyWriter(writer.db, audit.writerRole);
   const log = new AuditLogRepository(writer.db, { auditTopic: audit.auditTopic, actAs: writer.actAs });
-  const checkpointer = new Checkpointer(log, loadSigningKey(audit.signingKey, config.dataDir, logger), { ...audit.checkpoint, logger });
+  const checkpointer = new Checkpointer(log, signingKey, { ...audit.checkpoint, logger });
   const access = new AuditorAccess(infra.accessLog);
   const publisher = new AuditPublisher(log, infra.bus, { topic: audit.auditTopic, logger });
   const worker = new AuditWorker(log, logger, (n) => {

@@ -10,7 +10,7 @@ const AuditEnvSchema = z.object({
   /** Connect as a login role that is (a member of) the writer role; defaults to AIRLOCK_DATABASE_URL + `SET ROLE`. */
   AIRLOCK_AUDIT_DATABASE_URL: z.string().url().optional(),
   AIRLOCK_AUDIT_DB_ROLE: z.string().regex(/^[a-z_][a-z0-9_]*$/).default(AUDIT_WRITER_ROLE),
-  /** Ed25519 private key, PKCS#8 PEM, or a file holding it. Without either, a development key is generated in the data dir. */
+  /** Ed25519 private key, PKCS#8 PEM, or a file holding it. Required, except with AIRLOCK_DEV_IDENTITY=true (a development key in the data dir). */
   AIRLOCK_AUDIT_SIGNING_KEY: z.string().optional(),
   AIRLOCK_AUDIT_SIGNING_KEY_FILE: z.string().optional(),
   AIRLOCK_AUDIT_CHECKPOINT_INTERVAL_MS: positive.default(60_000),

@@ -2,21 +2,39 @@ import { randomUUID } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateSigningKey, signingKeyFromPem, type SigningKey } from '@airlock/access-log';
+import { ConfigError } from '@airlock/config';
 import type { Logger } from 'pino';
 
 const DEV_KEY_FILE = 'audit-signing-key.pem';
 
+export type SigningKeySource = { pem?: string; file?: string };
+/** `developmentKey`: only with the development opt-in on embedded defaults (AIRLOCK_DEV_IDENTITY=true). */
+export type SigningKeyPolicy = { dataDir: string; developmentKey: boolean };
+
 /**
- * The checkpoint signing key: from configuration in production; otherwise a development key kept in
- * the data dir, created once: written aside, then linked into place, which fails if another process
- * got there first, so services booting together end up with one complete key.
+ * The checkpoint signing key: from configuration, which is required wherever checkpoints must prove
+ * something. Only with the development opt-in is a development key kept in the data dir, created
+ * once: written aside, then linked into place, which fails if another process got there first, so
+ * services booting together end up with one complete key.
  */
-export function loadSigningKey(source: { pem?: string; file?: string }, dataDir: string, logger: Logger): SigningKey {
+export function loadSigningKey(source: SigningKeySource, policy: SigningKeyPolicy, logger: Logger): SigningKey {
   if (source.pem) return signingKeyFromPem(source.pem);
   if (source.file) return signingKeyFromPem(readFileSync(source.file, 'utf8'));
-  const file = path.resolve(dataDir, DEV_KEY_FILE);
+  if (!policy.developmentKey) {
+    throw new ConfigError(
+      'Invalid configuration: no audit checkpoint signing key: set AIRLOCK_AUDIT_SIGNING_KEY (an Ed25519 private key, PKCS#8 PEM) or AIRLOCK_AUDIT_SIGNING_KEY_FILE; ' +
+        'a development key is generated only with AIRLOCK_DEV_IDENTITY=true on embedded defaults',
+    );
+  }
+  return developmentKey(path.resolve(policy.dataDir, DEV_KEY_FILE), logger);
+}
+
+function developmentKey(file: string, logger: Logger): SigningKey {
+  const warning = 'checkpoints signed with it prove nothing beyond this machine; set AIRLOCK_AUDIT_SIGNING_KEY(_FILE) for anything real';
   try {
-    return signingKeyFromPem(readFileSync(file, 'utf8'));
+    const key = signingKeyFromPem(readFileSync(file, 'utf8'));
+    logger.warn({ file, keyId: key.keyId }, `using the development checkpoint key in the data dir: ${warning}`);
+    return key;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
@@ -26,7 +44,7 @@ export function loadSigningKey(source: { pem?: string; file?: string }, dataDir:
   writeFileSync(aside, privateKeyPem, { flag: 'wx', mode: 0o600 });
   try {
     linkSync(aside, file);
-    logger.warn({ file, keyId: key.keyId }, 'no AIRLOCK_AUDIT_SIGNING_KEY: generated a development checkpoint key');
+    logger.warn({ file, keyId: key.keyId }, `no AIRLOCK_AUDIT_SIGNING_KEY: generated a development checkpoint key in the data dir: ${warning}`);
     return key;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;

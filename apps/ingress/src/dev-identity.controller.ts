@@ -7,8 +7,9 @@ export const DEV_IDENTITY = Symbol('DEV_IDENTITY');
 const PERSON_ROLES: readonly ActorRole[] = ['researcher', 'output_checker', 'administrator', 'auditor'];
 
 /**
- * Only mounted on the embedded default, where no OIDC provider is configured: it hands out
- * short-lived development tokens so `npm start` and `npm run demo` work with nothing installed.
+ * Only mounted with the development opt-in (AIRLOCK_DEV_IDENTITY=true, which @airlock/config refuses
+ * with real servers, a non-loopback address or an OIDC issuer): it hands out short-lived tokens for
+ * any role so `npm start` and `npm run demo` work with nothing installed. Each one is logged.
  */
 @Controller('dev')
 export class DevIdentityController {

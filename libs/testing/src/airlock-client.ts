@@ -144,7 +144,7 @@ export async function fetchLink(url: string): Promise<Response> {
   return response;
 }
 
-/** Tokens from the development issuer that `npm start` serves when no OIDC provider is set. */
+/** Tokens from the development issuer that `npm start` serves on embedded defaults (AIRLOCK_DEV_IDENTITY=true). */
 export async function devToken(ingressUrl: string, userId: string, roles: string[]): Promise<string> {
   const body = await send<{ access_token: string }>(`${ingressUrl}/dev/token`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId, roles }),

@@ -1,5 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 // Starts the airlock's services as separate OS processes, as in production, for e2e tests.
@@ -33,17 +35,51 @@ export function buildServices(): void {
   execFileSync(process.execPath, [path.join(ROOT, 'tools', 'build.js')], { cwd: ROOT, stdio: 'ignore' });
 }
 
-export async function startServiceProcess(name: ServiceName, port: number, env: Record<string, string>): Promise<ServiceProcess> {
+/**
+ * A fresh audit checkpoint key (Ed25519, PKCS#8 PEM) in a temporary directory, for
+ * AIRLOCK_AUDIT_SIGNING_KEY_FILE: with real servers the audit service refuses to start without one.
+ */
+export function writeTestAuditSigningKey(): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'airlock-audit-key-')), 'audit-signing-key.pem');
+  // Made here rather than with @airlock/access-log, whose own tests use this kit.
+  const { privateKey } = generateKeyPairSync('ed25519');
+  writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600 });
+  return file;
+}
+
+function spawnService(name: ServiceName, env: NodeJS.ProcessEnv, cwd: string): ChildProcess {
   // Compiled JavaScript, as in production: no TypeScript compiler in the service's memory.
   const main = path.join(ROOT, 'dist', 'apps', name, 'src', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
   const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '-r', path.join(ROOT, 'dist', 'register-aliases.js'), main], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd, env, stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
   child.once('exit', () => running.delete(child));
+  return child;
+}
+
+export type ServiceExit = { code: number | null; signal: NodeJS.Signals | null; output: string; timedOut: boolean };
+
+/**
+ * Runs a service that is expected to refuse to start, with exactly `env` (plus PATH and HOME: no
+ * AIRLOCK_* leaks in from the test's own environment), and reports how it ended. One still running
+ * after `timeoutMs` has started: it is killed and reported as `timedOut`.
+ */
+export async function runServiceUntilExit(name: ServiceName, env: Record<string, string>, options: { cwd?: string; timeoutMs?: number } = {}): Promise<ServiceExit> {
+  const child = spawnService(name, { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, options.cwd ?? ROOT);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  let timedOut = false;
+  const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, options.timeoutMs ?? 30_000);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
+  clearTimeout(timer);
+  return { code, signal, output, timedOut };
+}
+
+export async function startServiceProcess(name: ServiceName, port: number, env: Record<string, string>): Promise<ServiceProcess> {
+  const child = spawnService(name, { ...process.env, ...env }, ROOT);
   let output = '';
   const keep = (chunk: Buffer) => { output = (output + chunk.toString()).slice(-200_000); };
   child.stdout?.on('data', keep);

@@ -44,10 +44,10 @@ describe('webhook notifications', () => {
 
 describe('webhook configuration', () => {
   it('is off by default, with bounded attempts and capped back-off', () => {
-    expect(loadConfig({}).webhooks).toEqual({ urls: [], secret: undefined, maxAttempts: 6, timeoutMs: 5000, backoff: { initialMs: 1000, maxMs: 30_000 } });
+    expect(loadConfig({ AIRLOCK_DEV_IDENTITY: 'true' }).webhooks).toEqual({ urls: [], secret: undefined, maxAttempts: 6, timeoutMs: 5000, backoff: { initialMs: 1000, maxMs: 30_000 } });
   });
   it('reads comma-separated URLs and the secret', () => {
-    const config = loadConfig({ AIRLOCK_WEBHOOK_URLS: 'https://chat.example/hook/T0K3N, http://127.0.0.1:8080/airlock', AIRLOCK_WEBHOOK_SECRET: 'a-long-enough-secret', AIRLOCK_WEBHOOK_MAX_ATTEMPTS: '3' });
+    const config = loadConfig({ AIRLOCK_DEV_IDENTITY: 'true', AIRLOCK_WEBHOOK_URLS: 'https://chat.example/hook/T0K3N, http://127.0.0.1:8080/airlock', AIRLOCK_WEBHOOK_SECRET: 'a-long-enough-secret', AIRLOCK_WEBHOOK_MAX_ATTEMPTS: '3' });
     expect(config.webhooks).toMatchObject({ urls: ['https://chat.example/hook/T0K3N', 'http://127.0.0.1:8080/airlock'], secret: 'a-long-enough-secret', maxAttempts: 3 });
   });
   it.each([
@@ -57,6 +57,6 @@ describe('webhook configuration', () => {
     [{ AIRLOCK_WEBHOOK_URLS: 'https://chat.example/hook', AIRLOCK_WEBHOOK_SECRET: 'short' }],
     [{ AIRLOCK_WEBHOOK_MAX_ATTEMPTS: '0' }],
   ])('refuses to boot on %j', (env) => {
-    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig({ AIRLOCK_DEV_IDENTITY: 'true', ...env })).toThrow(ConfigError);
   });
 });

@@ -111,10 +111,10 @@ describe('webhook notifier', () => {
     const bus = new InProcessMessageBus();
     const infra = { db, bus, accessLog: new AccessLog(db, { source: '/airlock/egress-review' }) } as unknown as Infra;
     const logger = pino({ level: 'silent' });
-    expect(await startWebhookNotifications(infra, loadConfig({}), requests, logger)).toBeUndefined();
+    expect(await startWebhookNotifications(infra, loadConfig({ AIRLOCK_DEV_IDENTITY: 'true' }), requests, logger)).toBeUndefined();
     const publish = (type: string) => { const m = message(storedOf(type)); return bus.publish([{ topic: m.topic, key: m.key, value: m.value }]); };
     await publish('airlock.request.submitted.v1');
-    const config = loadConfig({ AIRLOCK_WEBHOOK_URLS: hook.url, AIRLOCK_WEBHOOK_SECRET: SECRET, AIRLOCK_WEBHOOK_BACKOFF_MS: '5' });
+    const config = loadConfig({ AIRLOCK_DEV_IDENTITY: 'true', AIRLOCK_WEBHOOK_URLS: hook.url, AIRLOCK_WEBHOOK_SECRET: SECRET, AIRLOCK_WEBHOOK_BACKOFF_MS: '5' });
     const subscription = await startWebhookNotifications(infra, config, requests, logger);
     try {
       await publish('airlock.request.approved.v1');

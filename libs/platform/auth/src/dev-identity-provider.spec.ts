@@ -1,7 +1,7 @@
 // Specs use the shared test identity provider (DESIGN.md).
 import { startJsonServer, type JsonServer } from '@airlock/testing';
 import { AuthError } from './auth.errors';
-import { DevIdentityProvider } from './dev-identity-provider';
+import { DevIdentityProvider, type IssuedDevToken } from './dev-identity-provider';
 import { JwtTokenVerifier } from './jwt-token-verifier';
 
 const config = { issuer: 'http://localhost:3000/dev-idp', audience: 'airlock' };
@@ -43,6 +43,14 @@ describe('DevIdentityProvider', () => {
     const error = await verifier.verify(`Bearer ${token}`).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AuthError);
     expect(error).toMatchObject({ code: 'TOKEN_INVALID' });
+  });
+
+  it('tells its listener about every token it issues: who, which roles, until when', async () => {
+    const issued: IssuedDevToken[] = [];
+    const listened = await DevIdentityProvider.start({ ...config, onIssued: (token) => issued.push(token) });
+    await listened.issue({ userId: 'root', roles: ['administrator', 'auditor'], ttlSeconds: 60 });
+    expect(issued).toEqual([{ userId: 'root', roles: ['administrator', 'auditor'], expiresAt: expect.any(String), tokenId: expect.any(String) }]);
+    expect(Date.parse(issued[0].expiresAt) - Date.now()).toBeGreaterThan(50_000);
   });
 
   it.each([0, -5, 1.5])('refuses a ttl of %p seconds', async (ttlSeconds) => {

@@ -3,7 +3,13 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JSONW
 import { randomUUID } from 'node:crypto';
 import type { AuthConfig } from './auth.config';
 
-export type DevIdentityProviderConfig = Pick<AuthConfig, 'issuer' | 'audience'>;
+/** What is known about a token once issued (never the token itself): for the log. */
+export type IssuedDevToken = { userId: string; roles: readonly ActorRole[]; expiresAt: string; tokenId: string };
+
+export type DevIdentityProviderConfig = Pick<AuthConfig, 'issuer' | 'audience'> & {
+  /** Called for every token issued, so minting an identity is never silent. */
+  onIssued?: (token: IssuedDevToken) => void;
+};
 
 export type DevTokenRequest = {
   userId: string;
@@ -15,8 +21,9 @@ const DEFAULT_TTL_SECONDS = 15 * 60;
 const ALGORITHM = 'ES256';
 
 /**
- * The embedded identity provider for `npm start` with nothing configured. The key pair lives
- * only in memory, so every restart invalidates all tokens it issued; never use it in production.
+ * The development identity provider, for `npm start` on embedded defaults (AIRLOCK_DEV_IDENTITY=true,
+ * which @airlock/config refuses with real servers or a non-loopback address). It signs any identity
+ * asked for; the key pair lives only in memory, so every restart invalidates all tokens it issued.
  */
 export class DevIdentityProvider {
   private constructor(
@@ -31,7 +38,7 @@ export class DevIdentityProvider {
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
     const jwks: JSONWebKeySet = { keys: [{ ...publicJwk, kid, alg: ALGORITHM, use: 'sig' }] };
-    return new DevIdentityProvider({ issuer: config.issuer, audience: config.audience }, privateKey, jwks, kid);
+    return new DevIdentityProvider({ issuer: config.issuer, audience: config.audience, onIssued: config.onIssued }, privateKey, jwks, kid);
   }
 
   get issuer(): string {
@@ -52,14 +59,17 @@ export class DevIdentityProvider {
     if (!request.userId) throw new Error('userId is required');
     if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new Error('ttlSeconds must be a positive integer');
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ roles: [...request.roles] })
+    const tokenId = randomUUID();
+    const token = await new SignJWT({ roles: [...request.roles] })
       .setProtectedHeader({ alg: ALGORITHM, kid: this.kid, typ: 'JWT' })
       .setIssuer(this.config.issuer)
       .setAudience(this.config.audience)
       .setSubject(request.userId)
       .setIssuedAt(now)
       .setExpirationTime(now + ttlSeconds)
-      .setJti(randomUUID())
+      .setJti(tokenId)
       .sign(this.privateKey);
+    this.config.onIssued?.({ userId: request.userId, roles: [...request.roles], expiresAt: new Date((now + ttlSeconds) * 1000).toISOString(), tokenId });
+    return token;
   }
 }

@@ -1,8 +1,18 @@
-import { ConfigError, loadConfig } from './airlock-config';
+import { ConfigError, isLoopbackHost, loadConfig, withDevIdentityOnEmbeddedDefaults } from './airlock-config';
+
+// Embedded defaults need an identity: the development issuer, opted into explicitly.
+const DEV = { AIRLOCK_DEV_IDENTITY: 'true' };
+const OIDC = { AIRLOCK_OIDC_ISSUER: 'https://idp.example/realms/tre', AIRLOCK_OIDC_JWKS_URL: 'https://idp.example/realms/tre/certs' };
+const REAL_SERVERS: [string, Record<string, string>][] = [
+  ['AIRLOCK_DATABASE_URL', { AIRLOCK_DATABASE_URL: 'postgres://a@127.0.0.1:55432/airlock' }],
+  ['AIRLOCK_KAFKA_BROKERS', { AIRLOCK_KAFKA_BROKERS: '127.0.0.1:9092' }],
+  ['AIRLOCK_S3_ENDPOINT', { AIRLOCK_S3_ENDPOINT: 'http://127.0.0.1:9000', AIRLOCK_S3_ACCESS_KEY: 'k', AIRLOCK_S3_SECRET_KEY: 's' }],
+  ['AIRLOCK_CLAMD_HOST', { AIRLOCK_CLAMD_HOST: '127.0.0.1' }],
+];
 
 describe('configuration', () => {
-  it('falls back to embedded defaults when nothing is set', () => {
-    const config = loadConfig({});
+  it('falls back to embedded defaults when nothing but the development issuer is set', () => {
+    const config = loadConfig(DEV);
     expect(config.database.url).toBeUndefined();
     expect(config.kafka.brokers).toBeUndefined();
     expect(config.s3).toBeUndefined();
@@ -10,6 +20,7 @@ describe('configuration', () => {
   });
   it('reads the real servers from the environment', () => {
     const config = loadConfig({
+      ...OIDC,
       AIRLOCK_DATABASE_URL: 'postgres://a@127.0.0.1:55432/airlock',
       AIRLOCK_KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9094',
       AIRLOCK_S3_ENDPOINT: 'http://127.0.0.1:9000',
@@ -20,10 +31,12 @@ describe('configuration', () => {
     expect(config.s3).toMatchObject({ endpoint: 'http://127.0.0.1:9000', forcePathStyle: true });
   });
   it.each([
-    [{ AIRLOCK_REQUIRED_APPROVALS: '0' }],
-    [{ AIRLOCK_S3_ENDPOINT: 'http://127.0.0.1:9000' }],
-    [{ AIRLOCK_INGRESS_PORT: 'eighty' }],
+    [{ ...DEV, AIRLOCK_REQUIRED_APPROVALS: '0' }],
+    [{ ...DEV, AIRLOCK_S3_ENDPOINT: 'http://127.0.0.1:9000' }],
+    [{ ...DEV, AIRLOCK_INGRESS_PORT: 'eighty' }],
     [{ AIRLOCK_OIDC_ISSUER: 'https://idp' }],
+    [{ AIRLOCK_OIDC_JWKS_URL: 'https://idp/certs' }],
+    [{ ...DEV, AIRLOCK_DEV_IDENTITY: 'yes' }],
   ])('refuses to boot on invalid settings %j', (env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
   });
@@ -36,5 +49,65 @@ describe('configuration', () => {
     expect(loadConfig({ AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: '2', AIRLOCK_FAULT_OP: 'delete', NODE_ENV: 'test' }).faultInjection).toEqual({ crashAfterStep: 2, op: 'delete' });
     expect(loadConfig({ AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: '0', AIRLOCK_ALLOW_FAULT_INJECTION: 'true' }).faultInjection).toEqual({ crashAfterStep: 0 });
     expect(() => loadConfig({ AIRLOCK_FAULT_INJECTION: 'true', NODE_ENV: 'test' })).toThrow(ConfigError);
+  });
+});
+
+describe('identity', () => {
+  it('uses the OIDC provider when one is configured, and no development issuer', () => {
+    const config = loadConfig({ ...OIDC, AIRLOCK_HOST: '0.0.0.0' });
+    expect(config.oidc).toEqual({ issuer: OIDC.AIRLOCK_OIDC_ISSUER, audience: 'airlock', jwksUrl: OIDC.AIRLOCK_OIDC_JWKS_URL });
+    expect(config.devIdentity).toBe(false);
+  });
+
+  it('allows the development issuer when opted into on embedded defaults and loopback', () => {
+    for (const host of ['127.0.0.1', '127.8.9.10', '::1', 'localhost']) {
+      const config = loadConfig({ ...DEV, AIRLOCK_HOST: host });
+      expect(config.devIdentity).toBe(true);
+      expect(config.oidc).toBeUndefined();
+    }
+  });
+
+  it('refuses to start with neither an issuer nor the opt-in, naming both ways out', () => {
+    expect(() => loadConfig({})).toThrow(ConfigError);
+    expect(() => loadConfig({})).toThrow(/AIRLOCK_OIDC_ISSUER.*AIRLOCK_OIDC_JWKS_URL.*AIRLOCK_DEV_IDENTITY=true/);
+    expect(() => loadConfig({ ...REAL_SERVERS[0][1], AIRLOCK_DEV_IDENTITY: 'false' })).toThrow(/no identity provider/i);
+  });
+
+  it.each(REAL_SERVERS)('refuses the development issuer when a real server is configured (%s)', (name, env) => {
+    expect(() => loadConfig({ ...DEV, ...env })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...DEV, ...env })).toThrow(new RegExp(`AIRLOCK_DEV_IDENTITY.*${name}`));
+  });
+
+  it.each(['0.0.0.0', '::', '10.0.0.5', '192.168.1.2', 'airlock.example.org', '::ffff:10.0.0.1'])(
+    'refuses the development issuer when listening on a non-loopback address (%s)',
+    (host) => {
+      expect(() => loadConfig({ ...DEV, AIRLOCK_HOST: host })).toThrow(new RegExp(`AIRLOCK_DEV_IDENTITY.*AIRLOCK_HOST=${host.replace(/[.:]/g, '\\$&')}.*loopback`));
+    },
+  );
+
+  it('refuses the development issuer alongside an OIDC issuer', () => {
+    expect(() => loadConfig({ ...DEV, ...OIDC })).toThrow(/AIRLOCK_DEV_IDENTITY.*AIRLOCK_OIDC_ISSUER/);
+  });
+
+  it.each([
+    ['127.0.0.1', true], ['127.255.255.254', true], ['::1', true], ['localhost', true], ['LOCALHOST', true], ['::ffff:127.0.0.1', true],
+    ['0.0.0.0', false], ['::', false], ['128.0.0.1', false], ['10.1.2.3', false], ['localhost.example.org', false], ['', false],
+  ])('knows whether %j is a loopback address (%s)', (host, loopback) => {
+    expect(isLoopbackHost(host)).toBe(loopback);
+  });
+});
+
+describe('npm start on embedded defaults', () => {
+  it('opts into the development issuer when nothing is configured', () => {
+    expect(loadConfig(withDevIdentityOnEmbeddedDefaults({})).devIdentity).toBe(true);
+  });
+  it.each([...REAL_SERVERS, ['AIRLOCK_OIDC_ISSUER', OIDC] as [string, Record<string, string>]])(
+    'does not opt in when %s is configured',
+    (_name, env) => {
+      expect(withDevIdentityOnEmbeddedDefaults(env).AIRLOCK_DEV_IDENTITY).toBeUndefined();
+    },
+  );
+  it('leaves an explicit choice alone', () => {
+    expect(withDevIdentityOnEmbeddedDefaults({ AIRLOCK_DEV_IDENTITY: 'false' }).AIRLOCK_DEV_IDENTITY).toBe('false');
   });
 });

@@ -1,8 +1,10 @@
+import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 
 // Environment parsed and validated once at boot (STYLE.md, immich's config repository).
-// Anything unset falls back to the embedded default: PGlite, the in-process bus, local disk,
-// clamd only if it answers, and a development identity provider.
+// Anything unset falls back to the embedded default: PGlite, the in-process bus, local disk and
+// clamd only if it answers. Identity never falls back: an OIDC issuer, or the development issuer
+// opted into explicitly (AIRLOCK_DEV_IDENTITY=true), on embedded defaults and loopback only.
 
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 const port = z.coerce.number().int().min(0).max(65535);
@@ -24,6 +26,8 @@ const EnvSchema = z.object({
   AIRLOCK_OIDC_ISSUER: z.string().optional(),
   AIRLOCK_OIDC_AUDIENCE: z.string().default('airlock'),
   AIRLOCK_OIDC_JWKS_URL: z.string().url().optional(),
+  // Anyone who reaches ingress can mint any role with it, administrator included.
+  AIRLOCK_DEV_IDENTITY: bool.default('false'),
   AIRLOCK_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(10 * 1024 ** 3),
   AIRLOCK_DOWNLOAD_LINK_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   AIRLOCK_PUBLIC_INGRESS_URL: z.string().url().optional(),
@@ -61,7 +65,10 @@ export type AirlockConfig = {
   clamd?: { host: string; port: number; streamMaxLength: number };
   /** Where the embedded default looks for a local clamd when AIRLOCK_CLAMD_HOST is not set. */
   clamdProbe: { host: string; port: number; streamMaxLength: number };
+  /** Exactly one of `oidc` and `devIdentity` is set: loadConfig refuses anything else. */
   oidc?: { issuer: string; audience: string; jwksUrl: string };
+  /** The development issuer (POST /dev/token on ingress): embedded defaults on loopback only. */
+  devIdentity: boolean;
   oidcAudience: string;
   limits: { maxUploadBytes: number; downloadLinkSeconds: number };
   policy: { requiredApprovals: number; minCellCount: number };
@@ -76,6 +83,55 @@ export type AirlockConfig = {
 
 export class ConfigError extends Error {
   readonly code = 'INVALID_CONFIG';
+}
+
+/** The settings that point a service at a real server; any of them rules out the development issuer. */
+export const REAL_SERVER_SETTINGS = ['AIRLOCK_DATABASE_URL', 'AIRLOCK_KAFKA_BROKERS', 'AIRLOCK_S3_ENDPOINT', 'AIRLOCK_CLAMD_HOST'] as const;
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+LOOPBACK.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
+
+/** 127.0.0.0/8, ::1 (also as [::1] or IPv4-mapped) and `localhost`: reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (bare === 'localhost') return true;
+  const family = isIP(bare);
+  return family !== 0 && LOOPBACK.check(bare, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+const isSet = (env: Record<string, string | undefined>, name: string) => (env[name] ?? '') !== '';
+
+/**
+ * `npm start` with nothing configured opts into the development issuer; with an OIDC issuer or any
+ * real server configured it does not, so loadConfig then names what is missing instead.
+ */
+export function withDevIdentityOnEmbeddedDefaults(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  if (isSet(env, 'AIRLOCK_DEV_IDENTITY') || isSet(env, 'AIRLOCK_OIDC_ISSUER')) return env;
+  if (REAL_SERVER_SETTINGS.some((name) => isSet(env, name))) return env;
+  return { ...env, AIRLOCK_DEV_IDENTITY: 'true' };
+}
+
+const NO_IDENTITY =
+  'no identity provider: set AIRLOCK_OIDC_ISSUER and AIRLOCK_OIDC_JWKS_URL (and AIRLOCK_OIDC_AUDIENCE) to your OIDC provider, e.g. Keycloak; ' +
+  'or, for development on embedded defaults on this machine only, AIRLOCK_DEV_IDENTITY=true (npm start sets it)';
+
+/** Fail closed: the development issuer lets anyone who reaches ingress become administrator. */
+function checkIdentity(e: z.infer<typeof EnvSchema>): void {
+  if (!e.AIRLOCK_DEV_IDENTITY) {
+    if (!e.AIRLOCK_OIDC_ISSUER) throw new ConfigError(`Invalid configuration: ${NO_IDENTITY}`);
+    return;
+  }
+  const refused = 'Invalid configuration: AIRLOCK_DEV_IDENTITY=true (the development issuer: anyone who reaches ingress can become administrator)';
+  if (e.AIRLOCK_OIDC_ISSUER) throw new ConfigError(`${refused} is refused together with AIRLOCK_OIDC_ISSUER: unset AIRLOCK_DEV_IDENTITY to use the OIDC provider`);
+  const real = REAL_SERVER_SETTINGS.filter((name) => e[name] !== undefined);
+  if (real.length > 0) {
+    throw new ConfigError(`${refused} is refused with real servers configured (${real.join(', ')}): set AIRLOCK_OIDC_ISSUER and AIRLOCK_OIDC_JWKS_URL instead`);
+  }
+  if (!isLoopbackHost(e.AIRLOCK_HOST)) {
+    throw new ConfigError(`${refused} is refused with AIRLOCK_HOST=${e.AIRLOCK_HOST}: it may only listen on loopback (127.0.0.0/8, ::1, localhost)`);
+  }
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): AirlockConfig {
@@ -98,6 +154,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.AIRLOCK_FAULT_INJECTION && e.AIRLOCK_FAULT_CRASH_AFTER_STEP === undefined) {
     throw new ConfigError('Invalid configuration: AIRLOCK_FAULT_INJECTION needs AIRLOCK_FAULT_CRASH_AFTER_STEP');
   }
+  // A JWKS URL alone would be ignored: say so rather than boot on something else.
+  if (e.AIRLOCK_OIDC_JWKS_URL && !e.AIRLOCK_OIDC_ISSUER) {
+    throw new ConfigError('Invalid configuration: AIRLOCK_OIDC_JWKS_URL needs AIRLOCK_OIDC_ISSUER');
+  }
+  checkIdentity(e);
   const webhookUrls = (e.AIRLOCK_WEBHOOK_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
   const notHttp = webhookUrls.find((u) => !URL.canParse(u) || !['http:', 'https:'].includes(new URL(u).protocol));
   if (notHttp) throw new ConfigError(`Invalid configuration: AIRLOCK_WEBHOOK_URLS: ${JSON.stringify(notHttp)} is not an http(s) URL`);
@@ -125,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ? { issuer: e.AIRLOCK_OIDC_ISSUER, audience: e.AIRLOCK_OIDC_AUDIENCE, jwksUrl: e.AIRLOCK_OIDC_JWKS_URL as string }
       : undefined,
     oidcAudience: e.AIRLOCK_OIDC_AUDIENCE,
+    devIdentity: e.AIRLOCK_DEV_IDENTITY,
     limits: { maxUploadBytes: e.AIRLOCK_MAX_UPLOAD_BYTES, downloadLinkSeconds: e.AIRLOCK_DOWNLOAD_LINK_SECONDS },
     policy: { requiredApprovals: e.AIRLOCK_REQUIRED_APPROVALS, minCellCount: e.AIRLOCK_MIN_CELL_COUNT },
     logLevel: e.AIRLOCK_LOG_LEVEL,

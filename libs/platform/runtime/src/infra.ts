@@ -2,7 +2,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { AccessLog } from '@airlock/access-log';
 import { DevIdentityProvider, JwtTokenVerifier, type TokenVerifier } from '@airlock/auth';
-import type { AirlockConfig } from '@airlock/config';
+import { ConfigError, type AirlockConfig } from '@airlock/config';
 import { createDb, runMigrations, startEmbeddedPostgres, type Db } from '@airlock/database';
 import { OutboxRelay, PostgresEventStore, eventStoreMigrations, type EventStore } from '@airlock/event-store';
 import { InProcessMessageBus, KafkaMessageBus, idempotentConsumerMigrations, type MessageBus } from '@airlock/messaging';
@@ -66,6 +66,33 @@ async function scanner(config: AirlockConfig, logger: Logger): Promise<MalwareSc
   return new UnavailableScanner();
 }
 
+/** A warn-level line on every start: the development issuer hands out any role to anyone who asks. */
+export function announceDevIdentity(config: AirlockConfig, logger: Logger): void {
+  const port = config.http.ports.ingress;
+  logger.warn(
+    { devIdentity: true, port, tokenUrl: `http://${config.http.host}:${port}/dev/token` },
+    `AIRLOCK_DEV_IDENTITY=true: the development issuer is on; anyone who can reach port ${port} can become administrator (POST /dev/token). Development on this machine only.`,
+  );
+}
+
+/** The development issuer (ingress serves it at /dev/token); every token it issues is logged. */
+export function startDevIdentity(config: AirlockConfig, logger: Logger): Promise<DevIdentityProvider> {
+  return DevIdentityProvider.start({
+    issuer: DEV_ISSUER,
+    audience: config.oidcAudience,
+    onIssued: (token) => logger.warn({ devIdentity: true, ...token }, 'development issuer issued a token'),
+  });
+}
+
+// Verifies against the OIDC provider; with the development issuer, against the JWKS ingress serves.
+function tokenVerifier(config: AirlockConfig): TokenVerifier {
+  if (config.oidc) return new JwtTokenVerifier(config.oidc);
+  // loadConfig refuses this first; kept so that no path ever falls back to the development issuer.
+  if (!config.devIdentity) throw new ConfigError('Invalid configuration: no identity provider (AIRLOCK_OIDC_ISSUER or AIRLOCK_DEV_IDENTITY=true)');
+  const devJwksUrl = `http://${config.http.host}:${config.http.ports.ingress}/dev/jwks`;
+  return new JwtTokenVerifier({ issuer: DEV_ISSUER, audience: config.oidcAudience, jwksUrl: devJwksUrl });
+}
+
 export type InfraOptions = { service: string; logger: Logger; shared?: Partial<Pick<Infra, 'bus' | 'db' | 'devIdentity'>> };
 
 /** Builds the infrastructure for one service process from validated configuration. */
@@ -88,10 +115,10 @@ export async function buildInfra(config: AirlockConfig, { service, logger, share
   if (!shared.bus) closers.push(() => bus.close());
   const store = objectStore(config, logger);
   await store.ensureBuckets();
-  // Without an OIDC provider, ingress serves a development issuer's JWKS and every service verifies against it.
-  const devIdentity = config.oidc ? undefined : (shared.devIdentity ?? (await DevIdentityProvider.start({ issuer: DEV_ISSUER, audience: config.oidcAudience })));
-  const devJwksUrl = `http://${config.http.host}:${config.http.ports.ingress}/dev/jwks`;
-  const tokens: TokenVerifier = new JwtTokenVerifier(config.oidc ?? { issuer: DEV_ISSUER, audience: config.oidcAudience, jwksUrl: devJwksUrl });
+  const devIdentity = config.devIdentity ? (shared.devIdentity ?? (await startDevIdentity(config, logger))) : undefined;
+  // Whoever starts the development issuer announces it (npm start does so once for all four).
+  if (devIdentity && !shared.devIdentity) announceDevIdentity(config, logger);
+  const tokens = tokenVerifier(config);
   const eventStore = new PostgresEventStore(db);
   const relay = new OutboxRelay(db, bus, { batchSize: 200, pollIntervalMs: 100 });
   relay.start();

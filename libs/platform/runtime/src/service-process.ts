@@ -1,4 +1,4 @@
-import { loadConfig, type AirlockConfig } from '@airlock/config';
+import { ConfigError, loadConfig, type AirlockConfig } from '@airlock/config';
 import { createLogger } from '@airlock/http';
 import type { Logger } from 'pino';
 import { buildInfra, type Infra } from './infra';
@@ -23,7 +23,13 @@ export function runServiceProcess(name: string, start: ServiceStarter): void {
     process.once('SIGINT', stop);
   };
   run().catch((error: unknown) => {
-    process.stderr.write(`${JSON.stringify({ level: 'fatal', service: name, msg: 'failed to start', err: String((error as Error)?.stack ?? error) })}\n`);
+    process.stderr.write(`${startFailure(name, error)}\n`);
     process.exit(1);
   });
+}
+
+/** One JSON line: a refused configuration is a sentence for the operator; anything else keeps its stack. */
+export function startFailure(service: string, error: unknown): string {
+  if (error instanceof ConfigError) return JSON.stringify({ level: 'fatal', service, code: error.code, msg: `refused to start: ${error.message}` });
+  return JSON.stringify({ level: 'fatal', service, msg: 'failed to start', err: String((error as Error)?.stack ?? error) });
 }
