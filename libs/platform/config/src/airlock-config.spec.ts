@@ -40,15 +40,17 @@ describe('configuration', () => {
   ])('refuses to boot on invalid settings %j', (env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
   });
+  // The development issuer's opt-in stands in for an identity provider here.
+  const DEV = { AIRLOCK_DEV_IDENTITY: 'true' };
   it('refuses storage fault injection outside test runs', () => {
-    expect(() => loadConfig({ AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: '1' })).toThrow(/test runs only/);
-    expect(() => loadConfig({ AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: '1', NODE_ENV: 'production' })).toThrow(ConfigError);
-    expect(loadConfig({}).faultInjection).toBeUndefined();
+    expect(() => loadConfig({ ...DEV, AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: '1' })).toThrow(/test runs only/);
+    expect(() => loadConfig({ ...DEV, AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: '1', NODE_ENV: 'production' })).toThrow(ConfigError);
+    expect(loadConfig(DEV).faultInjection).toBeUndefined();
   });
   it('takes storage fault injection in a test run', () => {
-    expect(loadConfig({ AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: '2', AIRLOCK_FAULT_OP: 'delete', NODE_ENV: 'test' }).faultInjection).toEqual({ crashAfterStep: 2, op: 'delete' });
-    expect(loadConfig({ AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: '0', AIRLOCK_ALLOW_FAULT_INJECTION: 'true' }).faultInjection).toEqual({ crashAfterStep: 0 });
-    expect(() => loadConfig({ AIRLOCK_FAULT_INJECTION: 'true', NODE_ENV: 'test' })).toThrow(ConfigError);
+    expect(loadConfig({ ...DEV, AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: '2', AIRLOCK_FAULT_OP: 'delete', NODE_ENV: 'test' }).faultInjection).toEqual({ crashAfterStep: 2, op: 'delete' });
+    expect(loadConfig({ ...DEV, AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: '0', AIRLOCK_ALLOW_FAULT_INJECTION: 'true' }).faultInjection).toEqual({ crashAfterStep: 0 });
+    expect(() => loadConfig({ ...DEV, AIRLOCK_FAULT_INJECTION: 'true', NODE_ENV: 'test' })).toThrow(ConfigError);
   });
 });
 
