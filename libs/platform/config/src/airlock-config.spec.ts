@@ -40,8 +40,6 @@ describe('configuration', () => {
   ])('refuses to boot on invalid settings %j', (env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
   });
-  // The development issuer's opt-in stands in for an identity provider here.
-  const DEV = { AIRLOCK_DEV_IDENTITY: 'true' };
   it('refuses storage fault injection outside test runs', () => {
     expect(() => loadConfig({ ...DEV, AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: '1' })).toThrow(/test runs only/);
     expect(() => loadConfig({ ...DEV, AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: '1', NODE_ENV: 'production' })).toThrow(ConfigError);
