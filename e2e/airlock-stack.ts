@@ -20,16 +20,17 @@ export type AirlockUnderTest = {
   stop(): Promise<void>;
 };
 
-const PORTS: Record<ServiceName, string> = {
+export const PORTS: Record<ServiceName, string> = {
   ingress: 'AIRLOCK_INGRESS_PORT', 'egress-review': 'AIRLOCK_EGRESS_REVIEW_PORT', 'disclosure-check': 'AIRLOCK_DISCLOSURE_CHECK_PORT', audit: 'AIRLOCK_AUDIT_PORT',
 };
 
-export async function startAirlock(basePort: number): Promise<AirlockUnderTest> {
-  const idp = await startTestIdentityProvider({ issuer: 'https://idp.e2e.test', audience: 'airlock' });
+
+type IdentityProvider = Awaited<ReturnType<typeof startTestIdentityProvider>>;
+
+/** The environment every service process gets: the real stack, the test OIDC issuer, its port. */
+export function serviceEnvironment(idp: IdentityProvider, ports: Record<ServiceName, number>, bucketPrefix: string): Record<string, string> {
   const stack = realStack();
-  const bucketPrefix = 'airlock-';
-  const ports: Record<ServiceName, number> = { ingress: basePort, 'egress-review': basePort + 1, audit: basePort + 2, 'disclosure-check': basePort + 3 };
-  const env: Record<string, string> = {
+  return {
     AIRLOCK_DATABASE_URL: stack.databaseUrl,
     AIRLOCK_KAFKA_BROKERS: stack.kafkaBrokers.join(','),
     AIRLOCK_S3_ENDPOINT: stack.s3.endpoint,
@@ -45,6 +46,14 @@ export async function startAirlock(basePort: number): Promise<AirlockUnderTest> 
     AIRLOCK_LOG_LEVEL: process.env.AIRLOCK_E2E_LOG_LEVEL ?? 'warn',
     ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [PORTS[name as ServiceName], String(port)])),
   };
+}
+
+export async function startAirlock(basePort: number): Promise<AirlockUnderTest> {
+  const idp = await startTestIdentityProvider({ issuer: 'https://idp.e2e.test', audience: 'airlock' });
+  const stack = realStack();
+  const bucketPrefix = 'airlock-';
+  const ports: Record<ServiceName, number> = { ingress: basePort, 'egress-review': basePort + 1, audit: basePort + 2, 'disclosure-check': basePort + 3 };
+  const env = serviceEnvironment(idp, ports, bucketPrefix);
   const services = {} as Record<ServiceName, ServiceProcess>;
   const startService = async (name: ServiceName) => { services[name] = await startServiceProcess(name, ports[name], env); };
   const started = await Promise.allSettled((Object.keys(ports) as ServiceName[]).map(startService));
