@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
-  AirlockClient, realStack, startServiceProcess, startTestIdentityProvider, uniqueId,
+  AirlockClient, realStack, serviceEnvironment, startServiceProcess, startTestIdentityProvider, uniqueId,
   type ServiceName, type ServiceProcess, type TestTokenOptions,
 } from '@airlock/testing';
 
@@ -19,34 +19,6 @@ export type AirlockUnderTest = {
   bucketPrefix: string;
   stop(): Promise<void>;
 };
-
-export const PORTS: Record<ServiceName, string> = {
-  ingress: 'AIRLOCK_INGRESS_PORT', 'egress-review': 'AIRLOCK_EGRESS_REVIEW_PORT', 'disclosure-check': 'AIRLOCK_DISCLOSURE_CHECK_PORT', audit: 'AIRLOCK_AUDIT_PORT',
-};
-
-
-type IdentityProvider = Awaited<ReturnType<typeof startTestIdentityProvider>>;
-
-/** The environment every service process gets: the real stack, the test OIDC issuer, its port. */
-export function serviceEnvironment(idp: IdentityProvider, ports: Record<ServiceName, number>, bucketPrefix: string): Record<string, string> {
-  const stack = realStack();
-  return {
-    AIRLOCK_DATABASE_URL: stack.databaseUrl,
-    AIRLOCK_KAFKA_BROKERS: stack.kafkaBrokers.join(','),
-    AIRLOCK_S3_ENDPOINT: stack.s3.endpoint,
-    AIRLOCK_S3_ACCESS_KEY: stack.s3.accessKeyId,
-    AIRLOCK_S3_SECRET_KEY: stack.s3.secretAccessKey,
-    AIRLOCK_S3_REGION: stack.s3.region,
-    AIRLOCK_S3_BUCKET_PREFIX: bucketPrefix,
-    AIRLOCK_CLAMD_HOST: stack.clamd.host,
-    AIRLOCK_CLAMD_PORT: String(stack.clamd.port),
-    AIRLOCK_OIDC_ISSUER: idp.issuer,
-    AIRLOCK_OIDC_AUDIENCE: idp.audience,
-    AIRLOCK_OIDC_JWKS_URL: idp.jwksUrl,
-    AIRLOCK_LOG_LEVEL: process.env.AIRLOCK_E2E_LOG_LEVEL ?? 'warn',
-    ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [PORTS[name as ServiceName], String(port)])),
-  };
-}
 
 export async function startAirlock(basePort: number): Promise<AirlockUnderTest> {
   const idp = await startTestIdentityProvider({ issuer: 'https://idp.e2e.test', audience: 'airlock' });

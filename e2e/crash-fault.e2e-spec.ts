@@ -4,8 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Client } from 'pg';
-import { ApiError, expectEventually, realStack, uniqueId, type AirlockClient, type RequestView } from '@airlock/testing';
-import { startAirlockCluster, type AirlockCluster } from './airlock-cluster';
+import { ApiError, expectEventually, realStack, startAirlockCluster, uniqueId, type AirlockCluster, type AirlockClient, type RequestView } from '@airlock/testing';
 
 // Crash and fault suite (DESIGN.md invariants 1, 4, 5, 6, 7): 200 requests through two instances
 // of every service while instances are SIGKILLed at random moments and Kafka, PostgreSQL and the

@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import {
-  AirlockClient, realStack, startServiceProcess, startTestIdentityProvider,
-  type ServiceName, type ServiceProcess,
-} from '@airlock/testing';
-import { PORTS, serviceEnvironment } from './airlock-stack';
-import { startTcpBalancer, type TcpBalancer } from './support/tcp-balancer';
+import { AirlockClient } from './airlock-client';
+import { startTestIdentityProvider } from './identity/test-identity-provider';
+import { realStack } from './real-stack';
+import { PORTS, serviceEnvironment } from './service-environment';
+import { startServiceProcess, type ServiceName, type ServiceProcess } from './service-processes';
+import { startTcpBalancer, type TcpBalancer } from './tcp-balancer';
 
 // N instances of every service as separate processes on the real stack, each service behind a
 // round-robin balancer with failover, as a production deployment runs them. The crash suite kills
