@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Client } from 'pg';
+import { wireType } from '@airlock/contracts';
 import { ApiError, expectEventually, realStack, startAirlockCluster, uniqueId, type AirlockCluster, type AirlockClient, type RequestView } from '@airlock/testing';
 
 // Crash and fault suite (DESIGN.md invariants 1, 4, 5, 6, 7): 200 requests through two instances
@@ -22,6 +23,8 @@ const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // The EICAR test file, in two halves so that this source file does not trip a scanner itself.
 const EICAR = Buffer.from(['X5O!P%@AP[4\\PZX54(P^)7CC)7}$', 'EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'].join(''), 'latin1');
+/** The event store's type column holds wire types (`FileReleased` is `airlock.request.file-released.v1`). */
+const wire = wireType;
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 type Plan = 'release' | 'revoke' | 'override' | 'changes' | 'reject' | 'eicar' | 'two-groups' | 'large';
@@ -250,31 +253,32 @@ describe('two instances of every service, killed at random, with Kafka, PostgreS
     await db.connect();
     try {
       const ids = tracked.map((t) => t.id as string);
+      const streams = ids.map((id) => `request-${id}`);
       const { rows: duplicates } = await db.query<{ stream_id: string; type: string; n: string }>(
-        `SELECT stream_id, type, count(*) AS n FROM events WHERE stream_id = ANY($1)
-           AND type IN ('FileScanned','FileChecked','FileBlocked','FileReleased','RequestApproved','RequestReleased','RequestRejected','RequestRevoked','RejectedFileMoved','ReleasedFileWithdrawn','ChangesRequested','RequestBlocked','ReviewOpened','VoteCast','RequestSubmitted')
+        `SELECT stream_id, type, count(*) AS n FROM events WHERE stream_id = ANY($1) AND type = ANY($2)
          GROUP BY stream_id, type, envelope #>> '{data,fileId}', envelope #>> '{data,turn}', envelope #>> '{data,checkerId}' HAVING count(*) > 1`,
-        [ids],
+        [streams, ['FileScanned', 'FileChecked', 'FileBlocked', 'FileReleased', 'RequestApproved', 'RequestReleased', 'RequestRejected', 'RequestRevoked',
+          'RejectedFileMoved', 'ReleasedFileWithdrawn', 'ChangesRequested', 'RequestBlocked', 'ReviewOpened', 'VoteCast', 'RequestSubmitted'].map(wire)],
       );
       expect(duplicates).toEqual([]);
       // Where every file should be, by the log; then where the buckets say it is.
       const { rows: moves } = await db.query<{ stream_id: string; type: string; data: Record<string, unknown> }>(
-        `SELECT stream_id, type, envelope -> 'data' AS data FROM events WHERE stream_id = ANY($1) ORDER BY global_position`, [ids],
+        `SELECT stream_id, type, envelope -> 'data' AS data FROM events WHERE stream_id = ANY($1) ORDER BY global_position`, [streams],
       );
       const expected: Record<string, Set<string>> = { draft: new Set(), quarantine: new Set(), released: new Set(), rejected: new Set(), blocked: new Set() };
       for (const { type, data } of moves) {
-        if (type === 'FileUploaded') expected.draft.add(data.draftKey as string);
-        if (type === 'FileRemoved') expected.draft.forEach((k) => k.endsWith(`/${data.fileId as string}`) && expected.draft.delete(k));
-        if (type === 'RequestSubmitted') {
+        if (type === wire('FileUploaded')) expected.draft.add(data.draftKey as string);
+        if (type === wire('FileRemoved')) expected.draft.forEach((k) => k.endsWith(`/${data.fileId as string}`) && expected.draft.delete(k));
+        if (type === wire('RequestSubmitted')) {
           for (const f of data.files as { fileId: string; quarantineKey: string }[]) {
             expected.quarantine.add(f.quarantineKey);
             expected.draft.forEach((k) => k.endsWith(`/${f.fileId}`) && expected.draft.delete(k));
           }
         }
-        if (type === 'FileBlocked') { expected.quarantine.delete(data.blockedKey as string); expected.blocked.add(data.blockedKey as string); }
-        if (type === 'RejectedFileMoved') { expected.quarantine.delete(data.rejectedKey as string); expected.rejected.add(data.rejectedKey as string); }
-        if (type === 'FileReleased') expected.released.add(data.releasedKey as string);
-        if (type === 'ReleasedFileWithdrawn') expected.released.delete(data.releasedKey as string);
+        if (type === wire('FileBlocked')) { expected.quarantine.delete(data.blockedKey as string); expected.blocked.add(data.blockedKey as string); }
+        if (type === wire('RejectedFileMoved')) { expected.quarantine.delete(data.rejectedKey as string); expected.rejected.add(data.rejectedKey as string); }
+        if (type === wire('FileReleased')) expected.released.add(data.releasedKey as string);
+        if (type === wire('ReleasedFileWithdrawn')) expected.released.delete(data.releasedKey as string);
       }
       for (const stage of Object.keys(expected)) {
         const found: string[] = [];
@@ -288,7 +292,7 @@ describe('two instances of every service, killed at random, with Kafka, PostgreS
       // One audit record per event of these requests, and a chain that verifies.
       await expectEventually(async () => {
         const { rows } = await db.query<{ missing: string }>(
-          `SELECT count(*) AS missing FROM events e WHERE e.stream_id = ANY($1) AND NOT EXISTS (SELECT 1 FROM audit_records a WHERE a.event_id = e.event_id)`, [ids],
+          `SELECT count(*) AS missing FROM events e WHERE e.stream_id = ANY($1) AND NOT EXISTS (SELECT 1 FROM audit_records a WHERE a.event_id = e.event_id)`, [streams],
         );
         expect(Number(rows[0].missing)).toBe(0);
       }, { timeoutMs: 180_000, intervalMs: 1000 });

@@ -39,7 +39,9 @@ export async function startAirlockCluster(basePort: number, count: number, extra
   const ports = Object.fromEntries(SERVICES.map((name) => [name, balancers[name].port])) as Record<ServiceName, number>;
   const env = { ...serviceEnvironment(idp, ports, bucketPrefix), AIRLOCK_PUBLIC_INGRESS_URL: balancers.ingress.url, ...extraEnv };
   const start = async (instance: Instance) => {
-    instance.process = await startServiceProcess(instance.name, instance.port, { ...env, [PORTS[instance.name]]: String(instance.port) });
+    // A restarted consumer rejoins its group only once the broker has given up on the killed
+    // member (its session timeout) and rebalanced: that can take longer than a first start.
+    instance.process = await startServiceProcess(instance.name, instance.port, { ...env, [PORTS[instance.name]]: String(instance.port) }, 180_000);
   };
   const s3 = new S3Client({ endpoint: stack.s3.endpoint, region: stack.s3.region, forcePathStyle: true, credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey } });
   const stop = async () => {
@@ -50,8 +52,12 @@ export async function startAirlockCluster(basePort: number, count: number, extra
     s3.destroy();
     await idp.stop();
   };
-  const started = await Promise.allSettled(instances.map(start));
-  const failed = started.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  // One wave per instance index: the first wave migrates and creates topics, the second joins.
+  let failed: PromiseRejectedResult | undefined;
+  for (let index = 0; index < count && !failed; index++) {
+    const wave = await Promise.allSettled(instances.filter((i) => i.index === index).map(start));
+    failed = wave.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  }
   if (failed) {
     await stop();
     throw failed.reason;

@@ -33,7 +33,8 @@ export function buildServices(): void {
   execFileSync(process.execPath, [path.join(ROOT, 'tools', 'build.js')], { cwd: ROOT, stdio: 'ignore' });
 }
 
-export async function startServiceProcess(name: ServiceName, port: number, env: Record<string, string>): Promise<ServiceProcess> {
+/** `readyWithinMs`: how long the service may take to report ready (default a minute). */
+export async function startServiceProcess(name: ServiceName, port: number, env: Record<string, string>, readyWithinMs = 60_000): Promise<ServiceProcess> {
   // Compiled JavaScript, as in production: no TypeScript compiler in the service's memory.
   const main = path.join(ROOT, 'dist', 'apps', name, 'src', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
@@ -57,16 +58,16 @@ export async function startServiceProcess(name: ServiceName, port: number, env: 
       await exited;
     },
   };
-  await untilReady(name, url, () => child.exitCode !== null || child.signalCode !== null).catch(async (error) => {
+  await untilReady(name, url, () => child.exitCode !== null || child.signalCode !== null, readyWithinMs).catch(async (error) => {
     await service.kill('SIGKILL');
     throw new Error(`${name} did not become ready: ${(error as Error).message}\n${output.slice(-4000)}`);
   });
   return service;
 }
 
-/** Polls the readiness endpoint for up to a minute; a process that exits meanwhile has failed at once. */
-async function untilReady(name: ServiceName, url: string, hasExited: () => boolean): Promise<void> {
-  const deadline = Date.now() + 60_000;
+/** Polls the readiness endpoint for up to `withinMs`; a process that exits meanwhile has failed at once. */
+async function untilReady(name: ServiceName, url: string, hasExited: () => boolean, withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
   let last = 'no answer yet';
   while (Date.now() < deadline) {
     if (hasExited()) throw new Error(`${name} exited while starting`);
@@ -79,5 +80,5 @@ async function untilReady(name: ServiceName, url: string, hasExited: () => boole
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`${name} not ready after 60 s (${last})`);
+  throw new Error(`${name} not ready after ${withinMs / 1000} s (${last})`);
 }
