@@ -24,7 +24,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // The EICAR test file, in two halves so that this source file does not trip a scanner itself.
 const EICAR = Buffer.from(['X5O!P%@AP[4\\PZX54(P^)7CC)7}$', 'EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'].join(''), 'latin1');
 /** The event store's type column holds wire types (`FileReleased` is `airlock.request.file-released.v1`). */
-const wire = wireType;
+const wire = (type: string) => wireType(type as Parameters<typeof wireType>[0]);
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 type Plan = 'release' | 'revoke' | 'override' | 'changes' | 'reject' | 'eicar' | 'two-groups' | 'large';
