@@ -4,6 +4,7 @@ import path from 'node:path';
 import { formatAuditReport, runAuditBench } from './audit/audit.bench';
 import { S3Client } from '@aws-sdk/client-s3';
 import { realStack } from '@airlock/testing';
+import { formatLoadReport, runLoadBench } from './load/load.bench';
 import { formatDisclosureReport, runDisclosureBench, writeDisclosureReport } from './disclosure/disclosure.bench';
 import { buildReport, formatReport, writeReport } from './lib/report';
 import { deletePrefix, STORE_UPLOAD, storeClientConfig } from './lib/s3';
@@ -30,8 +31,8 @@ function positiveInt(name: string, fallback: number, min = 1): number {
   return value;
 }
 
-// AIRLOCK_BENCH_ONLY=upload,disclosure,audit picks sections (default: all three).
-const ONLY = new Set((process.env.AIRLOCK_BENCH_ONLY || 'upload,disclosure,audit').split(',').map((s) => s.trim()));
+// AIRLOCK_BENCH_ONLY=upload,disclosure,audit,load picks sections (default: all four).
+const ONLY = new Set((process.env.AIRLOCK_BENCH_ONLY || 'upload,disclosure,audit,load').split(',').map((s) => s.trim()));
 
 async function main(): Promise<void> {
   if (ONLY.has('upload')) await uploadBench();
@@ -46,6 +47,14 @@ async function main(): Promise<void> {
     const audit = await runAuditBench({ records: positiveInt('AIRLOCK_BENCH_AUDIT_RECORDS', 1_000_000), appends: positiveInt('AIRLOCK_BENCH_AUDIT_APPENDS', 20_000), outDir: OUT_DIR });
     process.stdout.write(formatAuditReport(audit));
     writeFileSync(path.join(OUT_DIR, 'audit.json'), `${JSON.stringify(audit, null, 2)}\n`);
+  }
+  if (ONLY.has('load')) {
+    // 1,000 requests from 50 researchers against two instances of every service (bench/load).
+    const load = await runLoadBench({
+      requests: positiveInt('AIRLOCK_BENCH_LOAD_REQUESTS', 1000), researchers: positiveInt('AIRLOCK_BENCH_LOAD_RESEARCHERS', 50), instances: 2, basePort: 3900,
+    });
+    process.stdout.write(formatLoadReport(load));
+    writeFileSync(path.join(OUT_DIR, 'load.json'), `${JSON.stringify(load, null, 2)}\n`);
   }
 }
 

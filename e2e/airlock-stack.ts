@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
-  AirlockClient, realStack, startServiceProcess, startTestIdentityProvider, uniqueId, writeTestAuditSigningKey,
+  AirlockClient, realStack, serviceEnvironment, startServiceProcess, startTestIdentityProvider, uniqueId, writeTestAuditSigningKey,
   type ServiceName, type ServiceProcess, type TestTokenOptions,
 } from '@airlock/testing';
 
@@ -22,10 +22,6 @@ export type AirlockUnderTest = {
   stop(): Promise<void>;
 };
 
-const PORTS: Record<ServiceName, string> = {
-  ingress: 'AIRLOCK_INGRESS_PORT', 'egress-review': 'AIRLOCK_EGRESS_REVIEW_PORT', 'disclosure-check': 'AIRLOCK_DISCLOSURE_CHECK_PORT', audit: 'AIRLOCK_AUDIT_PORT',
-};
-
 export async function startAirlock(basePort: number): Promise<AirlockUnderTest> {
   const idp = await startTestIdentityProvider({ issuer: 'https://idp.e2e.test', audience: 'airlock' });
   const stack = realStack();
@@ -34,24 +30,7 @@ export async function startAirlock(basePort: number): Promise<AirlockUnderTest> 
   const signingKeyFile = writeTestAuditSigningKey();
   const dataDir = mkdtempSync(path.join(tmpdir(), `airlock-e2e-${basePort}-`));
   const removeTempFiles = () => [path.dirname(signingKeyFile), dataDir].forEach((dir) => rmSync(dir, { recursive: true, force: true }));
-  const env: Record<string, string> = {
-    AIRLOCK_DATABASE_URL: stack.databaseUrl,
-    AIRLOCK_KAFKA_BROKERS: stack.kafkaBrokers.join(','),
-    AIRLOCK_S3_ENDPOINT: stack.s3.endpoint,
-    AIRLOCK_S3_ACCESS_KEY: stack.s3.accessKeyId,
-    AIRLOCK_S3_SECRET_KEY: stack.s3.secretAccessKey,
-    AIRLOCK_S3_REGION: stack.s3.region,
-    AIRLOCK_S3_BUCKET_PREFIX: bucketPrefix,
-    AIRLOCK_CLAMD_HOST: stack.clamd.host,
-    AIRLOCK_CLAMD_PORT: String(stack.clamd.port),
-    AIRLOCK_OIDC_ISSUER: idp.issuer,
-    AIRLOCK_OIDC_AUDIENCE: idp.audience,
-    AIRLOCK_OIDC_JWKS_URL: idp.jwksUrl,
-    AIRLOCK_AUDIT_SIGNING_KEY_FILE: signingKeyFile,
-    AIRLOCK_DATA_DIR: dataDir,
-    AIRLOCK_LOG_LEVEL: process.env.AIRLOCK_E2E_LOG_LEVEL ?? 'warn',
-    ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [PORTS[name as ServiceName], String(port)])),
-  };
+  const env = serviceEnvironment(idp, ports, bucketPrefix, { signingKeyFile, dataDir });
   const services = {} as Record<ServiceName, ServiceProcess>;
   const startService = async (name: ServiceName) => { services[name] = await startServiceProcess(name, ports[name], env); };
   const started = await Promise.allSettled((Object.keys(ports) as ServiceName[]).map(startService));

@@ -6,6 +6,7 @@
 #   deploy/local/stack.sh down     stop everything this script started (by pid file)
 #   deploy/local/stack.sh status   one line per server: name, port, up/down
 #   deploy/local/stack.sh env      `export` lines for the tests: eval "$(deploy/local/stack.sh env)"
+#   deploy/local/stack.sh restart S   stop and start one server (postgres, kafka, s3, clamd), wait until ready
 #
 # Downloads and builds are cached in ${AIRLOCK_CACHE:-$HOME/.cache/airlock}, so a
 # second `up` on the same machine only starts processes. Data, logs and pid files
@@ -57,6 +58,18 @@ cmd_down() {
   pg_down
 }
 
+# The crash suite restarts each server once mid-run (a broker, database or object store going away
+# and coming back is what production sees during upgrades and failovers).
+cmd_restart() {
+  local fn
+  case ${1:-} in
+    postgres) fn=pg ;;
+    kafka | s3 | clamd) fn=$1 ;;
+    *) die "restart needs one of: postgres kafka s3 clamd" ;;
+  esac
+  "${fn}_down"; "${fn}_start"; "${fn}_wait"
+}
+
 cmd_status() {
   printf '%-10s %-6s %s\n' postgres "$PG_PORT" "$(pg_status)"
   printf '%-10s %-6s %s\n' kafka "$KAFKA_PORT" "$(kafka_status)"
@@ -87,5 +100,6 @@ case ${1:-} in
   down) cmd_down ;;
   status) cmd_status ;;
   env) cmd_env ;;
+  restart) cmd_restart "${2:-}" ;;
   *) usage ;;
 esac

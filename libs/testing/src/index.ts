@@ -4,3 +4,6 @@ export * from './identity/test-identity-provider';
 export * from './airlock-client';
 export * from './service-processes';
 export * from './moves.test-kit';
+export * from './service-environment';
+export * from './airlock-cluster';
+export * from './tcp-balancer';

@@ -78,7 +78,8 @@ export async function runServiceUntilExit(name: ServiceName, env: Record<string,
   return { code, signal, output, timedOut };
 }
 
-export async function startServiceProcess(name: ServiceName, port: number, env: Record<string, string>): Promise<ServiceProcess> {
+/** `readyWithinMs`: how long the service may take to report ready (default a minute). */
+export async function startServiceProcess(name: ServiceName, port: number, env: Record<string, string>, readyWithinMs = 60_000): Promise<ServiceProcess> {
   const child = spawnService(name, { ...process.env, ...env }, ROOT);
   let output = '';
   const keep = (chunk: Buffer) => { output = (output + chunk.toString()).slice(-200_000); };
@@ -93,16 +94,16 @@ export async function startServiceProcess(name: ServiceName, port: number, env: 
       await exited;
     },
   };
-  await untilReady(name, url, () => child.exitCode !== null || child.signalCode !== null).catch(async (error) => {
+  await untilReady(name, url, () => child.exitCode !== null || child.signalCode !== null, readyWithinMs).catch(async (error) => {
     await service.kill('SIGKILL');
     throw new Error(`${name} did not become ready: ${(error as Error).message}\n${output.slice(-4000)}`);
   });
   return service;
 }
 
-/** Polls the readiness endpoint for up to a minute; a process that exits meanwhile has failed at once. */
-async function untilReady(name: ServiceName, url: string, hasExited: () => boolean): Promise<void> {
-  const deadline = Date.now() + 60_000;
+/** Polls the readiness endpoint for up to `withinMs`; a process that exits meanwhile has failed at once. */
+async function untilReady(name: ServiceName, url: string, hasExited: () => boolean, withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
   let last = 'no answer yet';
   while (Date.now() < deadline) {
     if (hasExited()) throw new Error(`${name} exited while starting`);
@@ -115,5 +116,5 @@ async function untilReady(name: ServiceName, url: string, hasExited: () => boole
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`${name} not ready after 60 s (${last})`);
+  throw new Error(`${name} not ready after ${withinMs / 1000} s (${last})`);
 }
