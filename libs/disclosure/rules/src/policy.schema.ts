@@ -53,19 +53,22 @@ export const disclosurePolicySchema = z
 
 export type PolicyViolation = { path: string; message: string };
 
-/** The first violation of `schema`, named by its dotted path under `prefix`, with the field's range. */
+/**
+ * The first violation of `schema`, named by its dotted path under `prefix` (cut to `depth` keys,
+ * so a bad list item names its field), with the field's range.
+ */
 export function firstViolation(
   schema: z.ZodTypeAny,
   value: unknown,
   rangeOf: (path: readonly (string | number)[]) => string | undefined,
-  prefix = '',
+  { prefix = '', depth = Infinity }: { prefix?: string; depth?: number } = {},
 ): PolicyViolation | undefined {
   const result = schema.safeParse(value);
   if (result.success) return undefined;
   const issue = result.error.issues[0];
-  const keys = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
+  const keys = (issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path).slice(0, depth);
   const path = [prefix, ...keys].filter((part) => part !== '').join('.');
   if (issue.code === 'unrecognized_keys') return { path, message: `${path} is not a policy key` };
-  const range = rangeOf(issue.path);
+  const range = rangeOf(keys);
   return { path, message: range ? `${path} must be ${range}` : `${path}: ${issue.message}` };
 }
