@@ -92,7 +92,7 @@ describe('airlock-check (the CLI as a child process)', () => {
   });
 
   it('applies the policy given with --policy', async () => {
-    const root = folder({ 'smoking.csv': FAILING, 'policy.json': '{"threshold": 5, "classDisclosureShare": 1}' });
+    const root = folder({ 'smoking.csv': FAILING, 'policy.json': '{"threshold": 5, "classDisclosureShare": 0.95}' });
     expect((await run(root, ['smoking.csv', '--policy', 'policy.json'])).code).toBe(0);
   });
 

@@ -1,9 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
-import { RegistryError, RequestError, hasRole, type Actor, type FileKind, type ProjectPolicy, type RegistryCommand } from '@airlock/domain';
+import { DISCLOSURE_POLICY_FIELDS } from '@airlock/disclosure-rules';
+import { RegistryError, RequestError, hasRole, projectPolicyViolation, type Actor, type FileKind, type ProjectPolicy, type RegistryCommand } from '@airlock/domain';
 import {
-  AUTH_PROBLEMS, ApiProblems, ApprovalPolicySchema, AuthGuard, CurrentActor, FILE_KINDS, HttpProblem, JSON_BODY_PROBLEMS, LIMITS,
-  REQUEST_STATUSES, STORE_PROBLEMS, body, requestId, text, type ProblemCodes,
+  AUTH_PROBLEMS, ApiProblems, ApprovalPolicySchema, AuthGuard, CurrentActor, FILE_KINDS, HttpProblem, ID_SCHEMA, JSON_BODY_PROBLEMS, LIMITS,
+  REQUEST_STATUSES, STORE_PROBLEMS, body, id, requestId, text, type ProblemCodes,
 } from '@airlock/http';
 import type { RegistryHandler, RequestCommandHandler } from '@airlock/runtime';
 
@@ -11,43 +12,30 @@ export const ADMIN_DEPS = Symbol('ADMIN_DEPS');
 /** `defaultApprovals`: what a project gets when its policy does not say (AIRLOCK_REQUIRED_APPROVALS). */
 export type AdminDeps = { registry: RegistryHandler; requests: RequestCommandHandler; defaultApprovals: number };
 
-const ID = /^[\w.@-]{1,128}$/;
-
-function id(value: string, field: string): string {
-  if (!ID.test(value)) throw new HttpProblem(400, 'INVALID_ID', `${field} must be 1-128 letters, digits, '.', '@', '_' or '-'`);
-  return value;
-}
-
 function requireAdministrator(actor: Actor): void {
   if (!hasRole(actor, 'administrator')) throw new RegistryError('ROLE_REQUIRED', 'This action needs the administrator role', { role: 'administrator' });
 }
 
-/** Policy from a JSON body; anything unset keeps the airlock's defaults. */
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Policy from a JSON body; anything unset keeps the airlock's defaults. Checked by the same
+ * schema the registry's decide uses (project-policy.schema.ts): a value out of range is a 400
+ * INVALID_POLICY naming the field, e.g. `policy.disclosure.nkK`.
+ */
 function policy(raw: unknown, defaultApprovals: number): ProjectPolicy {
-  const input = raw === undefined ? {} : body(raw);
-  const approval = body(input['approval'] ?? {});
-  const disclosure = body(input['disclosure'] ?? {});
-  const numberOr = (value: unknown, field: string, fallback?: number) => {
-    if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw new HttpProblem(400, 'INVALID_BODY', `${field} must be a number`);
-    return value;
-  };
-  const kinds = approval['extraApprovalForKinds'] ?? [];
-  if (!Array.isArray(kinds) || !kinds.every((k) => ['output', 'supporting', 'code'].includes(k))) {
-    throw new HttpProblem(400, 'INVALID_BODY', 'extraApprovalForKinds must list file kinds');
-  }
-  return {
-    approval: {
-      requiredApprovals: numberOr(approval['requiredApprovals'], 'requiredApprovals', defaultApprovals) as number,
-      extraApprovalForReview: approval['extraApprovalForReview'] === true,
-      extraApprovalForKinds: kinds,
-    },
-    disclosure: Object.fromEntries(
-      (['minCellCount', 'p', 'nkN', 'nkK', 'classDisclosureShare', 'minResidualDof'] as const)
-        .map((k) => [k, numberOr(disclosure[k], k)])
-        .filter(([, v]) => v !== undefined),
-    ),
-  };
+  const input = raw === undefined ? {} : raw;
+  const approval = isObject(input) ? input['approval'] ?? {} : undefined;
+  const candidate = isObject(input)
+    ? {
+      ...input,
+      approval: isObject(approval) ? { requiredApprovals: defaultApprovals, extraApprovalForReview: false, extraApprovalForKinds: [], ...approval } : approval,
+      disclosure: input['disclosure'] ?? {},
+    }
+    : input;
+  const violation = isObject(input) ? projectPolicyViolation(candidate) : { path: 'policy', message: 'policy must be a JSON object' };
+  if (violation) throw new RegistryError('INVALID_POLICY', violation.message, { field: violation.path });
+  return candidate as ProjectPolicy;
 }
 
 // OpenAPI: request and response schemas, with the limits the handlers and the registry enforce.
@@ -60,12 +48,13 @@ export class ApprovalPolicyBody {
 
 @ApiSchema({ name: 'DisclosureThresholds', description: 'Thresholds for the automated disclosure checks; unset values take the rules\' defaults.' })
 export class DisclosureThresholdsSchema {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, description: 'Cells below this count are primary disclosive' }) minCellCount?: number;
-  @ApiPropertyOptional() p?: number;
-  @ApiPropertyOptional() nkN?: number;
-  @ApiPropertyOptional() nkK?: number;
-  @ApiPropertyOptional() classDisclosureShare?: number;
-  @ApiPropertyOptional() minResidualDof?: number;
+  // Ranges from the rules' policy schema (libs/disclosure/rules/src/policy.schema.ts); out of range is 400 INVALID_POLICY.
+  @ApiPropertyOptional({ type: 'integer', minimum: 2, maximum: 1000, description: DISCLOSURE_POLICY_FIELDS.threshold.schema.description }) minCellCount?: number;
+  @ApiPropertyOptional({ minimum: 0, exclusiveMinimum: true, maximum: 1, description: DISCLOSURE_POLICY_FIELDS.p.schema.description }) p?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 10, description: DISCLOSURE_POLICY_FIELDS.nkN.schema.description }) nkN?: number;
+  @ApiPropertyOptional({ minimum: 0, exclusiveMinimum: true, maximum: 1, exclusiveMaximum: true, description: DISCLOSURE_POLICY_FIELDS.nkK.schema.description }) nkK?: number;
+  @ApiPropertyOptional({ minimum: 0, exclusiveMinimum: true, maximum: 1, exclusiveMaximum: true, description: DISCLOSURE_POLICY_FIELDS.classDisclosureShare.schema.description }) classDisclosureShare?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, description: DISCLOSURE_POLICY_FIELDS.minResidualDof.schema.description }) minResidualDof?: number;
 }
 
 @ApiSchema({ name: 'ProjectPolicyInput' })
@@ -74,10 +63,9 @@ export class ProjectPolicyBody {
   @ApiPropertyOptional({ type: () => DisclosureThresholdsSchema }) disclosure?: DisclosureThresholdsSchema;
 }
 
-const ID_PATTERN = ID.source;
 @ApiSchema({ name: 'CreateProject' })
 export class CreateProjectBody {
-  @ApiProperty({ pattern: ID_PATTERN, maxLength: LIMITS.projectId }) projectId!: string;
+  @ApiProperty(ID_SCHEMA) projectId!: string;
   @ApiProperty({ minLength: 1, maxLength: LIMITS.title, pattern: '\\S' }) name!: string;
   @ApiPropertyOptional({ type: () => ProjectPolicyBody }) policy?: ProjectPolicyBody;
 }
@@ -123,8 +111,9 @@ export class RevokedSchema {
 const ADMIN_READ: ProblemCodes[] = [AUTH_PROBLEMS, { 403: ['ROLE_REQUIRED'], 503: STORE_PROBLEMS[503] }];
 const ADMIN: ProblemCodes[] = [...ADMIN_READ, STORE_PROBLEMS];
 const ON_PROJECT: ProblemCodes = { 404: ['UNKNOWN_PROJECT'] };
-const PROJECT_ID = ApiParam({ name: 'projectId' });
-const USER_ID = ApiParam({ name: 'userId', schema: { type: 'string', pattern: ID_PATTERN } });
+const PROJECT_ID = ApiParam({ name: 'projectId', schema: ID_SCHEMA });
+const USER_ID = ApiParam({ name: 'userId', schema: ID_SCHEMA });
+const BAD_ID: ProblemCodes = { 400: ['INVALID_ID'] };
 
 /** TRE administrators: projects, memberships, checker assignments, accreditation, policy, revocation. */
 @ApiTags('admin')
@@ -146,7 +135,7 @@ export class AdminController {
   @ApiProblems(...ADMIN, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG', 'INVALID_ID', 'INVALID_POLICY'], 409: ['PROJECT_EXISTS'] })
   async createProject(@CurrentActor() actor: Actor, @Body() raw: unknown) {
     const input = body(raw);
-    const data = { projectId: id(text(input, 'projectId', LIMITS.projectId), 'projectId'), name: text(input, 'name', LIMITS.title), policy: policy(input['policy'], this.deps.defaultApprovals) };
+    const data = { projectId: id(input['projectId'], 'projectId'), name: text(input, 'name', LIMITS.title), policy: policy(input['policy'], this.deps.defaultApprovals) };
     await this.registry(actor, (at) => ({ type: 'CreateProject', actor, at, data }));
     return this.project(actor, data.projectId);
   }
@@ -155,10 +144,10 @@ export class AdminController {
   @ApiOperation({ summary: 'A project with its members, checkers and policy' })
   @PROJECT_ID
   @ApiOkResponse({ type: ProjectSchema, description: 'The project' })
-  @ApiProblems(...ADMIN_READ, ON_PROJECT)
+  @ApiProblems(...ADMIN_READ, ON_PROJECT, BAD_ID)
   async project(@CurrentActor() actor: Actor, @Param('projectId') projectId: string) {
     requireAdministrator(actor);
-    const project = (await this.deps.registry.load()).state.projects[projectId];
+    const project = (await this.deps.registry.load()).state.projects.get(id(projectId, 'projectId'));
     if (!project) throw new RegistryError('UNKNOWN_PROJECT', 'No such project', { projectId });
     return project;
   }
@@ -168,9 +157,9 @@ export class AdminController {
   @PROJECT_ID
   @ApiBody({ type: ProjectPolicyBody, required: false })
   @ApiOkResponse({ type: ProjectSchema, description: 'The project' })
-  @ApiProblems(...ADMIN, JSON_BODY_PROBLEMS, ON_PROJECT, { 400: ['INVALID_POLICY'] })
+  @ApiProblems(...ADMIN, JSON_BODY_PROBLEMS, ON_PROJECT, { 400: ['INVALID_POLICY', 'INVALID_ID'] })
   async changePolicy(@CurrentActor() actor: Actor, @Param('projectId') projectId: string, @Body() raw: unknown) {
-    await this.registry(actor, (at) => ({ type: 'ChangeProjectPolicy', actor, at, data: { projectId, policy: policy(raw, this.deps.defaultApprovals) } }));
+    await this.registry(actor, (at) => ({ type: 'ChangeProjectPolicy', actor, at, data: { projectId: id(projectId, 'projectId'), policy: policy(raw, this.deps.defaultApprovals) } }));
     return this.project(actor, projectId);
   }
 
@@ -179,20 +168,20 @@ export class AdminController {
   @PROJECT_ID
   @USER_ID
   @ApiOkResponse({ type: ProjectSchema, description: 'The project' })
-  @ApiProblems(...ADMIN, ON_PROJECT, { 400: ['INVALID_ID'] })
+  @ApiProblems(...ADMIN, ON_PROJECT, BAD_ID, { 409: ['ALREADY_CHECKER'] })
   async addMember(@CurrentActor() actor: Actor, @Param('projectId') projectId: string, @Param('userId') userId: string) {
-    await this.registry(actor, (at) => ({ type: 'AddMember', actor, at, data: { projectId, userId: id(userId, 'userId') } }));
+    await this.registry(actor, (at) => ({ type: 'AddMember', actor, at, data: { projectId: id(projectId, 'projectId'), userId: id(userId, 'userId') } }));
     return this.project(actor, projectId);
   }
 
   @Delete('projects/:projectId/members/:userId')
   @ApiOperation({ summary: 'Remove a researcher from a project' })
   @PROJECT_ID
-  @ApiParam({ name: 'userId' })
+  @USER_ID
   @ApiOkResponse({ type: ProjectSchema, description: 'The project' })
-  @ApiProblems(...ADMIN, { 404: ['UNKNOWN_PROJECT', 'NOT_MEMBER'] })
+  @ApiProblems(...ADMIN, BAD_ID, { 404: ['UNKNOWN_PROJECT', 'NOT_MEMBER'] })
   async removeMember(@CurrentActor() actor: Actor, @Param('projectId') projectId: string, @Param('userId') userId: string) {
-    await this.registry(actor, (at) => ({ type: 'RemoveMember', actor, at, data: { projectId, userId } }));
+    await this.registry(actor, (at) => ({ type: 'RemoveMember', actor, at, data: { projectId: id(projectId, 'projectId'), userId: id(userId, 'userId') } }));
     return this.project(actor, projectId);
   }
 
@@ -201,20 +190,20 @@ export class AdminController {
   @PROJECT_ID
   @USER_ID
   @ApiOkResponse({ type: ProjectSchema, description: 'The project' })
-  @ApiProblems(...ADMIN, ON_PROJECT, { 400: ['INVALID_ID'], 409: ['ALREADY_MEMBER'] })
+  @ApiProblems(...ADMIN, ON_PROJECT, BAD_ID, { 409: ['ALREADY_MEMBER'] })
   async assignChecker(@CurrentActor() actor: Actor, @Param('projectId') projectId: string, @Param('userId') userId: string) {
-    await this.registry(actor, (at) => ({ type: 'AssignChecker', actor, at, data: { projectId, userId: id(userId, 'userId') } }));
+    await this.registry(actor, (at) => ({ type: 'AssignChecker', actor, at, data: { projectId: id(projectId, 'projectId'), userId: id(userId, 'userId') } }));
     return this.project(actor, projectId);
   }
 
   @Delete('projects/:projectId/checkers/:userId')
   @ApiOperation({ summary: 'Unassign an output checker from a project' })
   @PROJECT_ID
-  @ApiParam({ name: 'userId' })
+  @USER_ID
   @ApiOkResponse({ type: ProjectSchema, description: 'The project' })
-  @ApiProblems(...ADMIN, { 404: ['UNKNOWN_PROJECT', 'NOT_ASSIGNED'] })
+  @ApiProblems(...ADMIN, BAD_ID, { 404: ['UNKNOWN_PROJECT', 'NOT_ASSIGNED'] })
   async unassignChecker(@CurrentActor() actor: Actor, @Param('projectId') projectId: string, @Param('userId') userId: string) {
-    await this.registry(actor, (at) => ({ type: 'UnassignChecker', actor, at, data: { projectId, userId } }));
+    await this.registry(actor, (at) => ({ type: 'UnassignChecker', actor, at, data: { projectId: id(projectId, 'projectId'), userId: id(userId, 'userId') } }));
     return this.project(actor, projectId);
   }
 
@@ -225,6 +214,8 @@ export class AdminController {
   @ApiOkResponse({ type: AccreditationSchema, description: 'The accreditation' })
   @ApiProblems(...ADMIN, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG', 'INVALID_ID', 'INVALID_ACCREDITATION'] })
   async accredit(@CurrentActor() actor: Actor, @Param('userId') userId: string, @Body() raw: unknown) {
+    requireAdministrator(actor);
+    id(userId, 'userId');
     const expiresAt = text(body(raw), 'expiresAt', 64);
     if (Number.isNaN(Date.parse(expiresAt))) throw new HttpProblem(400, 'INVALID_BODY', 'expiresAt must be an RFC 3339 date-time');
     const data = { userId: id(userId, 'userId'), expiresAt: new Date(expiresAt).toISOString() };
@@ -234,22 +225,22 @@ export class AdminController {
 
   @Delete('accreditations/:userId')
   @ApiOperation({ summary: "Revoke a person's accreditation now" })
-  @ApiParam({ name: 'userId' })
+  @USER_ID
   @ApiOkResponse({ type: AccreditationSchema, description: 'No longer accredited' })
-  @ApiProblems(...ADMIN, { 404: ['NOT_ACCREDITED'] })
+  @ApiProblems(...ADMIN, BAD_ID, { 404: ['NOT_ACCREDITED'] })
   async revokeAccreditation(@CurrentActor() actor: Actor, @Param('userId') userId: string) {
-    await this.registry(actor, (at) => ({ type: 'RevokeAccreditation', actor, at, data: { userId, reason: 'revoked by an administrator' } }));
+    await this.registry(actor, (at) => ({ type: 'RevokeAccreditation', actor, at, data: { userId: id(userId, 'userId'), reason: 'revoked by an administrator' } }));
     return { userId, accredited: false };
   }
 
   @Get('accreditations/:userId')
   @ApiOperation({ summary: "A person's accreditation" })
-  @ApiParam({ name: 'userId' })
+  @USER_ID
   @ApiOkResponse({ type: AccreditationSchema, description: 'The accreditation, if any' })
-  @ApiProblems(...ADMIN_READ)
+  @ApiProblems(...ADMIN_READ, BAD_ID)
   async accreditation(@CurrentActor() actor: Actor, @Param('userId') userId: string) {
     requireAdministrator(actor);
-    const found = (await this.deps.registry.load()).state.accreditations[userId];
+    const found = (await this.deps.registry.load()).state.accreditations.get(id(userId, 'userId'));
     return { userId, accredited: Boolean(found), ...(found ? { expiresAt: found.expiresAt } : {}) };
   }
 

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Param, Req, Res, UseGuards } from '@nestjs/common';
 import type { AccessRecorder } from '@airlock/access-log';
 import { RequestError, type Actor } from '@airlock/domain';
-import { AuthGuard, CurrentActor, requestId, sendFile } from '@airlock/http';
+import { AuthGuard, CurrentActor, id as validId, requestId, sendFile } from '@airlock/http';
 import { requestView, type RegistryHandler, type RequestCommandHandler } from '@airlock/runtime';
 import type { ObjectStore } from '@airlock/storage';
 import type { Request, Response } from 'express';
@@ -20,6 +20,7 @@ export class FileViewController {
 
   @Get(':requestId/files/:fileId/content')
   async view(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Param('fileId') fileId: string, @Req() request: Request, @Res() response: Response) {
+    validId(fileId, 'fileId');
     const person = await this.deps.registry.enrich(actor);
     const { state, version } = await this.deps.requests.load(requestId(id));
     if (state.status === 'none') throw new RequestError('REQUEST_NOT_FOUND', 'No such request');

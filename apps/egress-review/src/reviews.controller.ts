@@ -3,7 +3,8 @@ import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, Api
 import { RequestError, hasRole, isAccredited, type Actor, type CommentVisibility, type RequestCommand, type RequestState, type VoteDecision } from '@airlock/domain';
 import {
   AUTH_PROBLEMS, ApiDocument, ApiProblems, AuthGuard, COMMENT_VISIBILITIES, CurrentActor, HttpProblem, JSON_BODY_PROBLEMS, LIMITS,
-  REQUEST_STATUSES, RequestViewSchema, STORE_PROBLEMS, VOTE_DECISIONS, body, optionalText, requestId, text, visibility, type ProblemCodes,
+  ID_SCHEMA, REQUEST_STATUSES, RequestViewSchema, STORE_PROBLEMS, VOTE_DECISIONS, body, id as validId, optionalId, optionalText, requestId, text, visibility,
+  type ProblemCodes,
 } from '@airlock/http';
 import { requestView, type RegistryHandler, type RequestCommandHandler } from '@airlock/runtime';
 
@@ -39,7 +40,7 @@ export class VoteBody {
 @ApiSchema({ name: 'CheckerComment' })
 export class CheckerCommentBody {
   @ApiProperty(nonBlank(LIMITS.comment)) text!: string;
-  @ApiPropertyOptional({ ...nonBlank(64), description: 'A file of the current turn the comment is about' }) fileId?: string;
+  @ApiPropertyOptional({ ...ID_SCHEMA, description: 'A file of the current turn the comment is about' }) fileId?: string;
   @ApiPropertyOptional({ enum: COMMENT_VISIBILITIES, enumName: 'CommentVisibility', default: 'private', description: 'Authors may only comment in public' })
   visibility?: CommentVisibility;
 }
@@ -135,11 +136,11 @@ export class ReviewsController {
     description: 'Once per checker and file in a turn. When the policy\'s number of reviews is in, the request is approved, returned for changes or rejected.',
   })
   @REQUEST_ID
-  @ApiParam({ name: 'fileId', description: 'A file of the current turn' })
+  @ApiParam({ name: 'fileId', schema: ID_SCHEMA, description: 'A file of the current turn' })
   @ApiBody({ type: VoteBody })
   @ApiCreatedResponse({ type: RequestViewSchema, description: 'The request after the vote' })
   @ApiProblems(AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, INDEPENDENT, {
-    400: ['TEXT_TOO_LONG'], 404: ['REQUEST_NOT_FOUND', 'UNKNOWN_FILE'], 409: ['WRONG_STATE', 'DUPLICATE_VOTE'], 422: ['FILE_NOT_SCANNED', 'OVERRIDE_REQUIRED'],
+    400: ['TEXT_TOO_LONG', 'INVALID_ID'], 404: ['REQUEST_NOT_FOUND', 'UNKNOWN_FILE'], 409: ['WRONG_STATE', 'DUPLICATE_VOTE'], 422: ['FILE_NOT_SCANNED', 'OVERRIDE_REQUIRED'],
   })
   async vote(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Param('fileId') fileId: string, @Body() raw: unknown) {
     const input = body(raw);
@@ -148,7 +149,7 @@ export class ReviewsController {
     const commentText = optionalText(input, 'comment', LIMITS.comment);
     const overrideJustification = optionalText(input, 'overrideJustification', LIMITS.justification);
     const data = {
-      fileId, decision,
+      fileId: validId(fileId, 'fileId'), decision,
       ...(commentText ? { comment: { text: commentText, visibility: visibility(input, 'private') } } : {}),
       ...(overrideJustification ? { overrideJustification } : {}),
     };
@@ -162,12 +163,12 @@ export class ReviewsController {
   @ApiBody({ type: CheckerCommentBody })
   @ApiCreatedResponse({ type: RequestViewSchema, description: 'The request with the comment' })
   @ApiProblems(AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, {
-    400: ['TEXT_TOO_LONG', 'INVALID_COMMAND'], 403: ['NOT_ACCREDITED', 'ROLE_REQUIRED', 'PROJECT_MEMBER_REVIEW', 'NOT_ASSIGNED_CHECKER'],
+    400: ['TEXT_TOO_LONG', 'INVALID_COMMAND', 'INVALID_ID'], 403: ['NOT_ACCREDITED', 'ROLE_REQUIRED', 'PROJECT_MEMBER_REVIEW', 'NOT_ASSIGNED_CHECKER'],
     404: ['REQUEST_NOT_FOUND', 'UNKNOWN_FILE'], 409: ['WRONG_STATE'],
   })
   async comment(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Body() raw: unknown) {
     const input = body(raw);
-    const fileId = optionalText(input, 'fileId', 64);
+    const fileId = optionalId(input, 'fileId');
     const data = { ...(fileId ? { fileId } : {}), comment: { text: text(input, 'text', LIMITS.comment), visibility: visibility(input, 'private') } };
     return this.run(id, actor, (person, at) => ({ type: 'AddComment', actor: person, at, data }));
   }

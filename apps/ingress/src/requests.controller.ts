@@ -4,7 +4,7 @@ import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, 
 import { RequestError, isAccredited, type Actor, type RequestCommand, type RequestState } from '@airlock/domain';
 import {
   AUTH_PROBLEMS, ApiDocument, ApiProblems, AuthGuard, CurrentActor, HttpProblem, FILE_KINDS, FileViewSchema, JSON_BODY_PROBLEMS, LIMITS,
-  RequestViewSchema, STORE_PROBLEMS, body, optionalText, requestId, text, type ProblemCodes,
+  ID_SCHEMA, RequestViewSchema, STORE_PROBLEMS, body, id as validId, optionalId, requestId, text, type ProblemCodes,
 } from '@airlock/http';
 import { toDomainEvent } from '@airlock/contracts';
 import { requestView, type RegistryHandler, type RequestCommandHandler, type CommandResult } from '@airlock/runtime';
@@ -36,7 +36,7 @@ const nonBlank = (maxLength: number, description?: string) => ({ minLength: 1, m
 
 @ApiSchema({ name: 'CreateRequest' })
 export class CreateRequestBody {
-  @ApiProperty(nonBlank(LIMITS.projectId, 'A project you are a member of')) projectId!: string;
+  @ApiProperty({ ...ID_SCHEMA, description: 'A project you are a member of' }) projectId!: string;
   @ApiProperty(nonBlank(LIMITS.title)) title!: string;
 }
 
@@ -55,7 +55,7 @@ export class ExceptionBody {
 @ApiSchema({ name: 'ResearcherComment', description: "A researcher's comments are always public." })
 export class ResearcherCommentBody {
   @ApiProperty(nonBlank(LIMITS.comment)) text!: string;
-  @ApiPropertyOptional({ ...nonBlank(64), description: 'A file of the current turn the comment is about' }) fileId?: string;
+  @ApiPropertyOptional({ ...ID_SCHEMA, description: 'A file of the current turn the comment is about' }) fileId?: string;
 }
 
 @ApiSchema({ name: 'UploadedFile' })
@@ -75,7 +75,8 @@ export class DownloadLinkSchema {
 const AUTHOR: ProblemCodes = { 403: ['NOT_AUTHOR', 'NOT_ACCREDITED'], 404: ['REQUEST_NOT_FOUND'] };
 const ON_REQUEST: ProblemCodes[] = [AUTH_PROBLEMS, STORE_PROBLEMS, AUTHOR];
 const REQUEST_ID = ApiParam({ name: 'requestId', format: 'uuid', description: 'A request id; anything else is 404 REQUEST_NOT_FOUND' });
-const FILE_ID = ApiParam({ name: 'fileId', description: 'A file of the current turn' });
+const FILE_ID = ApiParam({ name: 'fileId', schema: ID_SCHEMA, description: 'A file of the current turn' });
+const BAD_ID: ProblemCodes = { 400: ['INVALID_ID'] };
 
 /** The researcher's API: requests, groups, streamed files, submit, withdraw, exceptions, comments, download links. */
 @ApiDocument({
@@ -106,10 +107,10 @@ export class RequestsController {
   @ApiOperation({ summary: 'Create a draft request', description: 'Needs the researcher role, an accreditation in force and membership of the project.' })
   @ApiBody({ type: CreateRequestBody })
   @ApiCreatedResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
-  @ApiProblems(AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG'], 403: ['ROLE_REQUIRED', 'NOT_ACCREDITED', 'NOT_PROJECT_MEMBER'] })
+  @ApiProblems(AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG', 'INVALID_ID'], 403: ['ROLE_REQUIRED', 'NOT_ACCREDITED', 'NOT_PROJECT_MEMBER'] })
   async create(@CurrentActor() actor: Actor, @Body() raw: unknown) {
     const input = body(raw);
-    const data = { requestId: randomUUID(), projectId: text(input, 'projectId', LIMITS.projectId), title: text(input, 'title', LIMITS.title) };
+    const data = { requestId: randomUUID(), projectId: validId(input['projectId'], 'projectId'), title: text(input, 'title', LIMITS.title) };
     return this.run(data.requestId, actor, (person, at) => ({ type: 'CreateRequest', actor: person, at, data }));
   }
 
@@ -130,13 +131,13 @@ export class RequestsController {
   @Put(':requestId/groups/:group')
   @ApiOperation({ summary: 'Define or redefine a group of files with its context and controls', description: 'In draft or changes_requested.' })
   @REQUEST_ID
-  @ApiParam({ name: 'group', schema: { type: 'string', ...nonBlank(LIMITS.group) }, example: 'outputs' })
+  @ApiParam({ name: 'group', schema: ID_SCHEMA, example: 'outputs' })
   @ApiBody({ type: DefineGroupBody })
   @ApiOkResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
-  @ApiProblems(...ON_REQUEST, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG'], 409: ['WRONG_STATE'] })
+  @ApiProblems(...ON_REQUEST, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG', 'INVALID_ID'], 409: ['WRONG_STATE'] })
   async defineGroup(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Param('group') group: string, @Body() raw: unknown) {
     const input = body(raw);
-    const data = { group: text({ group }, 'group', LIMITS.group), context: text(input, 'context', LIMITS.context), controls: text(input, 'controls', LIMITS.context) };
+    const data = { group: validId(group, 'group'), context: text(input, 'context', LIMITS.context), controls: text(input, 'controls', LIMITS.context) };
     return this.run(id, actor, (person, at) => ({ type: 'DefineGroup', actor: person, at, data }));
   }
 
@@ -181,9 +182,10 @@ export class RequestsController {
   @REQUEST_ID
   @FILE_ID
   @ApiOkResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
-  @ApiProblems(...ON_REQUEST, { 404: ['UNKNOWN_FILE'], 409: ['WRONG_STATE'] })
+  @ApiProblems(...ON_REQUEST, BAD_ID, { 404: ['UNKNOWN_FILE'], 409: ['WRONG_STATE'] })
   async removeFile(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Param('fileId') fileId: string) {
-    return this.run(id, actor, (person, at) => ({ type: 'RemoveFile', actor: person, at, data: { fileId } }));
+    const data = { fileId: validId(fileId, 'fileId') };
+    return this.run(id, actor, (person, at) => ({ type: 'RemoveFile', actor: person, at, data }));
   }
 
   @Post(':requestId/submit')
@@ -220,10 +222,10 @@ export class RequestsController {
   @FILE_ID
   @ApiBody({ type: ExceptionBody })
   @ApiCreatedResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
-  @ApiProblems(...ON_REQUEST, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG'], 404: ['UNKNOWN_FILE'], 409: ['WRONG_STATE'], 422: ['UNKNOWN_FINDING'] })
+  @ApiProblems(...ON_REQUEST, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG', 'INVALID_ID'], 404: ['UNKNOWN_FILE'], 409: ['WRONG_STATE'], 422: ['UNKNOWN_FINDING'] })
   async exception(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Param('fileId') fileId: string, @Body() raw: unknown) {
     const input = body(raw);
-    const data = { fileId, rule: text(input, 'rule', LIMITS.rule), justification: text(input, 'justification', LIMITS.justification) };
+    const data = { fileId: validId(fileId, 'fileId'), rule: text(input, 'rule', LIMITS.rule), justification: text(input, 'justification', LIMITS.justification) };
     return this.run(id, actor, (person, at) => ({ type: 'RequestException', actor: person, at, data }));
   }
 
@@ -237,12 +239,12 @@ export class RequestsController {
   @ApiBody({ type: ResearcherCommentBody })
   @ApiCreatedResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
   @ApiProblems(AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, {
-    400: ['TEXT_TOO_LONG'], 403: ['NOT_ACCREDITED', 'ROLE_REQUIRED', 'PROJECT_MEMBER_REVIEW', 'NOT_ASSIGNED_CHECKER'],
+    400: ['TEXT_TOO_LONG', 'INVALID_ID'], 403: ['NOT_ACCREDITED', 'ROLE_REQUIRED', 'PROJECT_MEMBER_REVIEW', 'NOT_ASSIGNED_CHECKER'],
     404: ['REQUEST_NOT_FOUND', 'UNKNOWN_FILE'], 409: ['WRONG_STATE'],
   })
   async comment(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Body() raw: unknown) {
     const input = body(raw);
-    const fileId = optionalText(input, 'fileId', 64);
+    const fileId = optionalId(input, 'fileId');
     const data = { ...(fileId ? { fileId } : {}), comment: { text: text(input, 'text', LIMITS.comment), visibility: 'public' as const } };
     return this.run(id, actor, (person, at) => ({ type: 'AddComment', actor: person, at, data }));
   }
@@ -254,8 +256,9 @@ export class RequestsController {
   @REQUEST_ID
   @FILE_ID
   @ApiCreatedResponse({ type: DownloadLinkSchema, description: 'The link' })
-  @ApiProblems(...ON_REQUEST, { 404: ['UNKNOWN_FILE'], 409: ['FILE_NOT_RELEASED'], 410: ['RELEASE_REVOKED'] })
+  @ApiProblems(...ON_REQUEST, BAD_ID, { 404: ['UNKNOWN_FILE'], 409: ['FILE_NOT_RELEASED'], 410: ['RELEASE_REVOKED'] })
   async link(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Param('fileId') fileId: string) {
+    validId(fileId, 'fileId');
     const linkId = randomUUID();
     const expiresAt = new Date(this.deps.clock().getTime() + this.deps.links.ttlSeconds * 1000).toISOString();
     await this.run(id, actor, (person, at) => ({ type: 'IssueDownloadLink', actor: person, at, data: { fileId, linkId, expiresAt } }));

@@ -1,4 +1,5 @@
 export * from './identity/actor';
+export * from './identity/id.grammar';
 export * from './request/approval-policy';
 export * from './request/request.events';
 export * from './request/request.commands';
@@ -11,3 +12,4 @@ export * from './request/review.decision';
 export * from './registry/registry.events';
 export * from './registry/registry.state';
 export * from './registry/registry.decide';
+export * from './registry/project-policy.schema';

@@ -1,6 +1,7 @@
 export type { CellRef, DetectedType, FileCheckResult, FileInput, FileKind, FileResult, Finding, RuleName, Verdict } from './disclosure.types';
 export { DEFAULT_POLICY, type DisclosurePolicy } from './disclosure.policy';
 export { parsePolicy, PolicyError } from './policy.parse';
+export { DISCLOSURE_POLICY_FIELDS, disclosurePolicySchema, firstViolation, type PolicyField, type PolicyViolation } from './policy.schema';
 export { RULES_VERSION } from './rules.version';
 export { combineVerdicts } from './verdict.combine';
 export { detectFileType } from './file-type/file-type.detector';

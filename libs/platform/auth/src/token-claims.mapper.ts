@@ -1,4 +1,4 @@
-import type { Actor, ActorRole } from '@airlock/domain';
+import { ID_RULE, isValidId, type Actor, type ActorRole } from '@airlock/domain';
 import type { JWTPayload } from 'jose';
 import { AuthError } from './auth.errors';
 
@@ -16,6 +16,8 @@ export function actorFromClaims(claims: JWTPayload): Actor {
   if (typeof claims.sub !== 'string' || claims.sub.trim() === '') {
     throw new AuthError('TOKEN_INVALID', 'Token has no subject');
   }
+  // The subject becomes a user id everywhere (registry, events, audit): one grammar for ids.
+  if (!isValidId(claims.sub)) throw new AuthError('TOKEN_INVALID', `Token subject must be ${ID_RULE}`);
   return { userId: claims.sub, roles: rolesFromClaims(claims) };
 }
 

@@ -38,6 +38,7 @@ export function statusForRequestError(code: RequestErrorCode): number {
     case 'EMPTY_FILE':
     case 'NO_FILES':
     case 'INVALID_COMMAND':
+    case 'INVALID_ID':
       return 400;
     case 'OVERRIDE_REQUIRED':
     case 'FILE_NOT_SCANNED':
@@ -60,7 +61,9 @@ export function statusForRegistryError(code: RegistryErrorCode): number {
       return 404;
     case 'PROJECT_EXISTS':
     case 'ALREADY_MEMBER':
+    case 'ALREADY_CHECKER':
       return 409;
+    case 'INVALID_ID':
     case 'INVALID_POLICY':
     case 'INVALID_ACCREDITATION':
       return 400;

@@ -1,4 +1,4 @@
-import { RequestError, type CommentVisibility } from '@airlock/domain';
+import { ID_MAX_LENGTH, ID_PATTERN, ID_RULE, RequestError, isValidId, type CommentVisibility, type IdField } from '@airlock/domain';
 import { HttpProblem } from './problem';
 
 // Input checks shared by the HTTP controllers: clear 400s, never a 500.
@@ -8,6 +8,21 @@ export function requestId(id: string): string {
   if (!UUID.test(id)) throw new RequestError('REQUEST_NOT_FOUND', 'No such request');
   return id;
 }
+
+/** A project, user, file or group id from a route or a body: the one grammar (id.grammar.ts), else 400 naming the field. */
+export function id(value: unknown, field: IdField): string {
+  if (!isValidId(value)) throw new HttpProblem(400, 'INVALID_ID', `${field} must be ${ID_RULE}`, { field });
+  return value;
+}
+
+/** An optional id in a JSON body: absent or null is undefined, anything else must hold the grammar. */
+export function optionalId(input: Record<string, unknown>, field: IdField): string | undefined {
+  const value = Object.hasOwn(input, field) ? input[field] : undefined;
+  return value === undefined || value === null ? undefined : id(value, field);
+}
+
+/** OpenAPI schema of an id, for route params and body fields. */
+export const ID_SCHEMA = { type: 'string', pattern: ID_PATTERN, minLength: 1, maxLength: ID_MAX_LENGTH } as const;
 
 export function body(value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpProblem(400, 'INVALID_BODY', 'A JSON object is expected');

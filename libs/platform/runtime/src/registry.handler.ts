@@ -33,7 +33,7 @@ export class RegistryHandler {
   }
 
   async policyFor(projectId: string): Promise<ProjectPolicy> {
-    return (await this.load()).state.projects[projectId]?.policy ?? DEFAULT_PROJECT_POLICY;
+    return (await this.load()).state.projects.get(projectId)?.policy ?? DEFAULT_PROJECT_POLICY;
   }
 
   async execute(build: (at: string) => RegistryCommand, correlationId: string = randomUUID()): Promise<{ state: RegistryState; events: RegistryEvent[] }> {

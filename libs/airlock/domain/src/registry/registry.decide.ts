@@ -1,4 +1,6 @@
 import { hasRole, type Actor } from '../identity/actor';
+import { ID_RULE, invalidIdField } from '../identity/id.grammar';
+import { projectPolicyViolation } from './project-policy.schema';
 import type { ProjectPolicy, RegistryEvent } from './registry.events';
 import type { RegistryState } from './registry.state';
 
@@ -7,6 +9,8 @@ export type RegistryErrorCode =
   | 'PROJECT_EXISTS'
   | 'UNKNOWN_PROJECT'
   | 'ALREADY_MEMBER'
+  | 'ALREADY_CHECKER'
+  | 'INVALID_ID'
   | 'NOT_MEMBER'
   | 'NOT_ASSIGNED'
   | 'INVALID_POLICY'
@@ -31,16 +35,24 @@ export type RegistryCommand =
   | AdminCommand<'GrantAccreditation', { userId: string; expiresAt: string }>
   | AdminCommand<'RevokeAccreditation', { userId: string; reason: string }>;
 
+// Every range of a project policy (project-policy.schema.ts): a value that switches a rule off
+// (nkK = 1) or reads a percentage as a fraction never reaches a submission.
 function validatePolicy(policy: ProjectPolicy): void {
-  const n = policy.approval.requiredApprovals;
-  // Two-person review is the floor TREs expect; more is a project's choice.
-  if (!Number.isInteger(n) || n < 1 || n > 10) throw new RegistryError('INVALID_POLICY', 'requiredApprovals must be 1-10');
-  const min = policy.disclosure.minCellCount;
-  if (min !== undefined && (!Number.isInteger(min) || min < 1)) throw new RegistryError('INVALID_POLICY', 'minCellCount must be a positive integer');
+  const violation = projectPolicyViolation(policy);
+  if (violation) throw new RegistryError('INVALID_POLICY', violation.message, { field: violation.path });
+}
+
+// Ids follow one grammar (id.grammar.ts) whoever sends the command, not only through HTTP.
+function validateIds(data: RegistryCommand['data']): void {
+  const field = invalidIdField({
+    ...('projectId' in data ? { projectId: data.projectId } : {}),
+    ...('userId' in data ? { userId: data.userId } : {}),
+  });
+  if (field) throw new RegistryError('INVALID_ID', `${field} must be ${ID_RULE}`, { field });
 }
 
 function project(state: RegistryState, projectId: string) {
-  const found = state.projects[projectId];
+  const found = state.projects.get(projectId);
   if (!found) throw new RegistryError('UNKNOWN_PROJECT', 'No such project', { projectId });
   return found;
 }
@@ -49,19 +61,24 @@ export function decideRegistry(command: RegistryCommand, state: RegistryState): 
   if (!hasRole(command.actor, 'administrator')) {
     throw new RegistryError('ROLE_REQUIRED', 'This action needs the administrator role', { role: 'administrator' });
   }
+  validateIds(command.data);
   const meta = { by: command.actor.userId, at: command.at };
   switch (command.type) {
     case 'CreateProject':
-      if (state.projects[command.data.projectId]) throw new RegistryError('PROJECT_EXISTS', 'A project with this id exists');
+      if (state.projects.has(command.data.projectId)) throw new RegistryError('PROJECT_EXISTS', 'A project with this id exists');
       validatePolicy(command.data.policy);
       return [{ type: 'ProjectCreated', data: { ...command.data, ...meta } }];
     case 'ChangeProjectPolicy':
       project(state, command.data.projectId);
       validatePolicy(command.data.policy);
       return [{ type: 'ProjectPolicyChanged', data: { ...command.data, ...meta } }];
-    case 'AddMember':
-      if (project(state, command.data.projectId).members.includes(command.data.userId)) return [];
+    case 'AddMember': {
+      const target = project(state, command.data.projectId);
+      // The other direction of the rule below: a project's checker can never become its member.
+      if (target.checkers.includes(command.data.userId)) throw new RegistryError('ALREADY_CHECKER', 'A checker of a project cannot be one of its members');
+      if (target.members.includes(command.data.userId)) return [];
       return [{ type: 'MemberAdded', data: { ...command.data, ...meta } }];
+    }
     case 'RemoveMember':
       if (!project(state, command.data.projectId).members.includes(command.data.userId)) {
         throw new RegistryError('NOT_MEMBER', 'This person is not a member of the project');
@@ -83,7 +100,7 @@ export function decideRegistry(command: RegistryCommand, state: RegistryState): 
       if (!(command.data.expiresAt > command.at)) throw new RegistryError('INVALID_ACCREDITATION', 'An accreditation must expire in the future');
       return [{ type: 'AccreditationGranted', data: { ...command.data, ...meta } }];
     case 'RevokeAccreditation':
-      if (!state.accreditations[command.data.userId]) throw new RegistryError('NOT_ACCREDITED', 'This person holds no accreditation');
+      if (!state.accreditations.has(command.data.userId)) throw new RegistryError('NOT_ACCREDITED', 'This person holds no accreditation');
       return [{ type: 'AccreditationRevoked', data: { ...command.data, ...meta } }];
   }
 }

@@ -1,4 +1,5 @@
 import { isMemberOf } from '../identity/actor';
+import { ID_RULE, invalidIdField, type IdField } from '../identity/id.grammar';
 import type { AddFile, CreateRequest, DefineGroup, RemoveFile, Submit, Withdraw } from './request.commands';
 import { RequestError } from './request.errors';
 import type { CarriedVote, RequestEvent } from './request.events';
@@ -7,7 +8,21 @@ import { WITHDRAWABLE, type ExistingRequest, type RequestState } from './request
 
 const EDITABLE = ['draft', 'changes_requested'] as const;
 
+// Ids a person names follow one grammar (id.grammar.ts) whoever sends the command.
+function requireValidIds(ids: Partial<Record<IdField, string>>): void {
+  const field = invalidIdField(ids);
+  if (field) throw new RequestError('INVALID_ID', `${field} must be ${ID_RULE}`, { field });
+}
+
+// Own keys only: a file id such as `constructor` must not find Object.prototype.constructor.
+function frozenKey(keys: Record<string, string>, fileId: string): string | undefined {
+  const key = Object.hasOwn(keys, fileId) ? keys[fileId] : undefined;
+  return typeof key === 'string' && key !== '' ? key : undefined;
+}
+
 export function createRequest(command: CreateRequest, state: RequestState): RequestEvent[] {
+  // The author's id is stored on the request: it follows the grammar too.
+  requireValidIds({ requestId: command.data.requestId, projectId: command.data.projectId, userId: command.actor.userId });
   if (state.status !== 'none') throw new RequestError('REQUEST_ALREADY_EXISTS', 'A request with this id exists');
   const { actor, at } = command;
   requireRole(actor, 'researcher');
@@ -18,6 +33,7 @@ export function createRequest(command: CreateRequest, state: RequestState): Requ
 }
 
 export function defineGroup(command: DefineGroup, current: RequestState): RequestEvent[] {
+  requireValidIds({ group: command.data.group });
   const state = existing(current);
   requireAuthor(state, command.actor, command.at);
   requireStatus(state, EDITABLE, 'change the groups of');
@@ -25,6 +41,7 @@ export function defineGroup(command: DefineGroup, current: RequestState): Reques
 }
 
 export function addFile(command: AddFile, current: RequestState): RequestEvent[] {
+  requireValidIds({ fileId: command.data.fileId, group: command.data.group });
   const state = existing(current);
   requireAuthor(state, command.actor, command.at);
   requireStatus(state, EDITABLE, 'add files to');
@@ -70,7 +87,7 @@ export function submit(command: Submit, current: RequestState): RequestEvent[] {
     throw new RequestError('MISSING_CONTEXT', 'Every group needs its context and its disclosure controls', { groups: incomplete });
   }
   const files = state.files.map((f) => {
-    const quarantineKey = command.data.quarantineKeys[f.fileId];
+    const quarantineKey = frozenKey(command.data.quarantineKeys, f.fileId);
     if (!quarantineKey) throw new RequestError('INVALID_COMMAND', 'Every file must be frozen before submission', { fileId: f.fileId });
     return { fileId: f.fileId, name: f.name, group: f.group, kind: f.kind, sha256: f.sha256, size: f.size, quarantineKey };
   });

@@ -27,7 +27,8 @@ export type RequestErrorCode =
   | 'FILE_NOT_SCANNED'
   | 'FILE_NOT_RELEASED'
   | 'RELEASE_REVOKED'
-  | 'INVALID_COMMAND';
+  | 'INVALID_COMMAND'
+  | 'INVALID_ID';
 
 export class RequestError extends Error {
   constructor(
