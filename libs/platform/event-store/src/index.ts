@@ -10,3 +10,6 @@ export { eventStoreMigrations } from './event-store.migrations';
 export { PostgresEventStore } from './postgres-event-store';
 export { InMemoryEventStore, type RecordedOutboxMessage } from './in-memory-event-store';
 export { OutboxRelay, type OutboxMessage, type OutboxPublisher, type OutboxRelayOptions } from './outbox-relay';
+export {
+  OUTBOX_PARKED_TYPE, OUTBOX_REPLAYED_TYPE, listParked, replayParked, type ParkedMessage, type ParkedRow, type ReplayOptions,
+} from './outbox-parking';
