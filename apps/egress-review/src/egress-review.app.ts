@@ -58,6 +58,7 @@ export async function startEgressReview(infra: Infra, config: AirlockConfig, log
   const webhooks = await startWebhookNotifications(infra, config, requests, logger);
   if (webhooks) subscriptions.push(webhooks);
   const metrics = createMetrics('egress-review');
+  infra.relay.registerMetrics(metrics.registry);
   const deps: ReviewDeps = { requests, registry, readModel, clock: () => new Date() };
   const http = await startHttpService({
     module: EgressReviewModule.forRoot(deps, { registry, requests, defaultApprovals: config.policy.requiredApprovals }, { registry, requests, store: infra.store, accessLog: infra.accessLog }, infra.tokens, metrics, [

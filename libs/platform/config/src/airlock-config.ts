@@ -26,6 +26,9 @@ const EnvSchema = z.object({
   AIRLOCK_OIDC_JWKS_URL: z.string().url().optional(),
   AIRLOCK_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(10 * 1024 ** 3),
   AIRLOCK_DOWNLOAD_LINK_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
+  // Outbox relay: a row the broker refuses this many times, or for this long, is parked (invariant 9).
+  AIRLOCK_OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
+  AIRLOCK_OUTBOX_MAX_FAILING_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
   AIRLOCK_PUBLIC_INGRESS_URL: z.string().url().optional(),
   AIRLOCK_REQUIRED_APPROVALS: z.coerce.number().int().min(1).max(10).default(2),
   AIRLOCK_MIN_CELL_COUNT: z.coerce.number().int().min(1).default(10),
@@ -55,6 +58,7 @@ export type AirlockConfig = {
   oidc?: { issuer: string; audience: string; jwksUrl: string };
   oidcAudience: string;
   limits: { maxUploadBytes: number; downloadLinkSeconds: number };
+  outbox: { maxAttempts: number; maxFailingMs: number };
   policy: { requiredApprovals: number; minCellCount: number };
   logLevel: z.infer<typeof EnvSchema>['AIRLOCK_LOG_LEVEL'];
   /** Empty `urls`: no webhooks. Each delivery is tried `maxAttempts` times with capped exponential back-off. */
@@ -107,6 +111,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : undefined,
     oidcAudience: e.AIRLOCK_OIDC_AUDIENCE,
     limits: { maxUploadBytes: e.AIRLOCK_MAX_UPLOAD_BYTES, downloadLinkSeconds: e.AIRLOCK_DOWNLOAD_LINK_SECONDS },
+    outbox: { maxAttempts: e.AIRLOCK_OUTBOX_MAX_ATTEMPTS, maxFailingMs: e.AIRLOCK_OUTBOX_MAX_FAILING_MS },
     policy: { requiredApprovals: e.AIRLOCK_REQUIRED_APPROVALS, minCellCount: e.AIRLOCK_MIN_CELL_COUNT },
     logLevel: e.AIRLOCK_LOG_LEVEL,
     webhooks: {

@@ -1,8 +1,9 @@
-export type { AppendOptions, EventStore, PendingEvent, StreamSlice } from './event-store';
+export { EVENT_MAX_BYTES, type AppendOptions, type EventStore, type EventStoreOptions, type PendingEvent, type StreamSlice } from './event-store';
 export {
   EventStoreError,
   StreamVersionConflictError,
   DuplicateEventIdError,
+  EventTooLargeError,
   isStreamVersionConflict,
   type EventStoreErrorCode,
 } from './event-store.errors';
