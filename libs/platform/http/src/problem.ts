@@ -38,6 +38,10 @@ export function statusForRequestError(code: RequestErrorCode): number {
     case 'EMPTY_FILE':
     case 'NO_FILES':
     case 'INVALID_COMMAND':
+    // Input bounds (request.limits.ts): one status for all of them, as at the edge.
+    case 'TEXT_TOO_LONG':
+    case 'TOO_MANY_GROUPS':
+    case 'TOO_MANY_FILES':
       return 400;
     case 'OVERRIDE_REQUIRED':
     case 'FILE_NOT_SCANNED':
@@ -63,6 +67,7 @@ export function statusForRegistryError(code: RegistryErrorCode): number {
       return 409;
     case 'INVALID_POLICY':
     case 'INVALID_ACCREDITATION':
+    case 'TEXT_TOO_LONG':
       return 400;
   }
 }

@@ -1,4 +1,4 @@
-import { RequestError, type CommentVisibility } from '@airlock/domain';
+import { INPUT_LIMITS, RequestError, type CommentVisibility } from '@airlock/domain';
 import { HttpProblem } from './problem';
 
 // Input checks shared by the HTTP controllers: clear 400s, never a 500.
@@ -31,4 +31,5 @@ export function visibility(input: Record<string, unknown>, fallback: CommentVisi
   return value;
 }
 
-export const LIMITS = { title: 500, projectId: 128, group: 100, context: 20_000, comment: 10_000, justification: 10_000, rule: 64 } as const;
+// The edge checks the domain's limits (request.limits.ts) so the OpenAPI documents show them.
+export const LIMITS = { ...INPUT_LIMITS, projectId: 128 } as const;

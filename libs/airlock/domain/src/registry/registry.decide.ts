@@ -1,4 +1,5 @@
 import { hasRole, type Actor } from '../identity/actor';
+import { INPUT_LIMITS, textTooLong } from '../request/request.limits';
 import type { ProjectPolicy, RegistryEvent } from './registry.events';
 import type { RegistryState } from './registry.state';
 
@@ -11,7 +12,8 @@ export type RegistryErrorCode =
   | 'NOT_ASSIGNED'
   | 'INVALID_POLICY'
   | 'INVALID_ACCREDITATION'
-  | 'NOT_ACCREDITED';
+  | 'NOT_ACCREDITED'
+  | 'TEXT_TOO_LONG';
 
 export class RegistryError extends Error {
   constructor(readonly code: RegistryErrorCode, message: string, readonly details: Record<string, unknown> = {}) {
@@ -39,6 +41,15 @@ function validatePolicy(policy: ProjectPolicy): void {
   if (min !== undefined && (!Number.isInteger(min) || min < 1)) throw new RegistryError('INVALID_POLICY', 'minCellCount must be a positive integer');
 }
 
+/** Invariant 9: the text an administrator writes into a registry event is bounded (request.limits.ts). */
+function requireRegistryTextWithinLimits(command: RegistryCommand): void {
+  const [field, value, max] =
+    command.type === 'CreateProject' ? ['name', command.data.name, INPUT_LIMITS.projectName] as const
+    : command.type === 'RevokeAccreditation' ? ['reason', command.data.reason, INPUT_LIMITS.reason] as const
+    : [undefined, undefined, 0] as const;
+  if (field && textTooLong(field, value, max)) throw new RegistryError('TEXT_TOO_LONG', `${field} is limited to ${max} characters`, { field, max });
+}
+
 function project(state: RegistryState, projectId: string) {
   const found = state.projects[projectId];
   if (!found) throw new RegistryError('UNKNOWN_PROJECT', 'No such project', { projectId });
@@ -49,6 +60,7 @@ export function decideRegistry(command: RegistryCommand, state: RegistryState): 
   if (!hasRole(command.actor, 'administrator')) {
     throw new RegistryError('ROLE_REQUIRED', 'This action needs the administrator role', { role: 'administrator' });
   }
+  requireRegistryTextWithinLimits(command);
   const meta = { by: command.actor.userId, at: command.at };
   switch (command.type) {
     case 'CreateProject':
