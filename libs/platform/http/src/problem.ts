@@ -37,8 +37,8 @@ export function statusForRequestError(code: RequestErrorCode): number {
       return 409;
     case 'EMPTY_FILE':
     case 'NO_FILES':
+    // Input bounds (request.limits.ts) share the edge's status: 400 for all of them.
     case 'INVALID_COMMAND':
-    // Input bounds (request.limits.ts): one status for all of them, as at the edge.
     case 'TEXT_TOO_LONG':
     case 'TOO_MANY_GROUPS':
     case 'TOO_MANY_FILES':
