@@ -35,9 +35,9 @@ export function statusForRequestError(code: RequestErrorCode): number {
     case 'DUPLICATE_VOTE':
     case 'FILE_NOT_RELEASED':
       return 409;
+    // Input bounds (request.limits.ts: TEXT_TOO_LONG, TOO_MANY_*) share the edge's status, 400.
     case 'EMPTY_FILE':
     case 'NO_FILES':
-    // Input bounds (request.limits.ts) share the edge's status: 400 for all of them.
     case 'INVALID_COMMAND':
     case 'TEXT_TOO_LONG':
     case 'TOO_MANY_GROUPS':
