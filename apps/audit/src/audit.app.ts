@@ -75,6 +75,7 @@ export async function startAudit(infra: Infra, config: AirlockConfig, logger: Lo
     : undefined;
   sweeper?.start(audit.retention.sweepIntervalMs);
   const metrics = createMetrics('audit');
+  infra.relay.registerMetrics(metrics.registry);
   const readiness: ReadinessCheck[] = [
     { name: 'database', check: async () => (await infra.db.query('select 1')).rowCount === 1 },
     { name: 'audit-writer', check: async () => (await writer.db.query('select 1')).rowCount === 1 },

@@ -39,6 +39,7 @@ export async function startDisclosureCheck(infra: Infra, config: AirlockConfig, 
     groupId: DISCLOSURE_CHECK_GROUP, topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => worker.onMessage(m),
   });
   const metrics = createMetrics('disclosure-check');
+  infra.relay.registerMetrics(metrics.registry);
   const http = await startHttpService({
     module: DisclosureCheckModule.forRoot(metrics, [
       { name: 'database', check: async () => (await infra.db.query('select 1')).rowCount === 1 },

@@ -66,7 +66,7 @@ export class ProjectPolicyBody {
 @ApiSchema({ name: 'CreateProject' })
 export class CreateProjectBody {
   @ApiProperty(ID_SCHEMA) projectId!: string;
-  @ApiProperty({ minLength: 1, maxLength: LIMITS.title, pattern: '\\S' }) name!: string;
+  @ApiProperty({ minLength: 1, maxLength: LIMITS.projectName, pattern: '\\S' }) name!: string;
   @ApiPropertyOptional({ type: () => ProjectPolicyBody }) policy?: ProjectPolicyBody;
 }
 
@@ -99,7 +99,7 @@ export class AccreditationSchema {
 
 @ApiSchema({ name: 'RevokeRelease' })
 export class RevokeBody {
-  @ApiProperty({ minLength: 1, maxLength: LIMITS.comment, pattern: '\\S' }) reason!: string;
+  @ApiProperty({ minLength: 1, maxLength: LIMITS.reason, pattern: '\\S' }) reason!: string;
 }
 
 @ApiSchema({ name: 'RevokedRelease' })
@@ -135,7 +135,7 @@ export class AdminController {
   @ApiProblems(...ADMIN, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG', 'INVALID_ID', 'INVALID_POLICY'], 409: ['PROJECT_EXISTS'] })
   async createProject(@CurrentActor() actor: Actor, @Body() raw: unknown) {
     const input = body(raw);
-    const data = { projectId: id(input['projectId'], 'projectId'), name: text(input, 'name', LIMITS.title), policy: policy(input['policy'], this.deps.defaultApprovals) };
+    const data = { projectId: id(input['projectId'], 'projectId'), name: text(input, 'name', LIMITS.projectName), policy: policy(input['policy'], this.deps.defaultApprovals) };
     await this.registry(actor, (at) => ({ type: 'CreateProject', actor, at, data }));
     return this.project(actor, data.projectId);
   }
@@ -253,7 +253,7 @@ export class AdminController {
   @ApiOkResponse({ type: RevokedSchema, description: 'The request is revoked' })
   @ApiProblems(AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG'], 403: ['ROLE_REQUIRED'], 404: ['REQUEST_NOT_FOUND'], 409: ['WRONG_STATE'] })
   async revoke(@CurrentActor() actor: Actor, @Param('requestId') rid: string, @Body() raw: unknown) {
-    const reason = text(body(raw), 'reason', LIMITS.comment);
+    const reason = text(body(raw), 'reason', LIMITS.reason);
     const result = await this.deps.requests.execute(requestId(rid), (_s, at) => ({ type: 'Revoke', actor, at, data: { reason } }));
     if (result.state.status === 'none') throw new RequestError('REQUEST_NOT_FOUND', 'No such request');
     return { requestId: rid, status: result.state.status };

@@ -69,6 +69,7 @@ export async function startEgressReview(infra: Infra, config: AirlockConfig, log
     db: infra.db, store: infra.store, requests, orphans, logger, graceMs: config.reconcile.graceMs, onMissing: (count) => missing.set(count),
   });
   reconciler.start(config.reconcile.intervalMs);
+  infra.relay.registerMetrics(metrics.registry);
   const deps: ReviewDeps = { requests, registry, readModel, clock: () => new Date() };
   const http = await startHttpService({
     module: EgressReviewModule.forRoot(deps, { registry, requests, defaultApprovals: config.policy.requiredApprovals }, { registry, requests, store: infra.store, accessLog: infra.accessLog }, infra.tokens, metrics, [

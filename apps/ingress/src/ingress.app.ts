@@ -19,6 +19,7 @@ export async function startIngress(infra: Infra, config: AirlockConfig, logger: 
   const submits = new SubmitService(requests, registry, infra.store, lock, logger);
   const publicUrl = config.http.publicUrls.ingress ?? `http://${config.http.host}:${config.http.ports.ingress}`;
   const metrics = createMetrics('ingress');
+  infra.relay.registerMetrics(metrics.registry);
   const module = IngressModule.forRoot({
     deps: { requests, registry, store: infra.store, uploads, submits, links: { ttlSeconds: config.limits.downloadLinkSeconds, publicUrl }, clock: () => new Date() },
     tokens: infra.tokens,

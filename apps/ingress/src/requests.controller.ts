@@ -43,7 +43,7 @@ export class CreateRequestBody {
 @ApiSchema({ name: 'DefineGroup' })
 export class DefineGroupBody {
   @ApiProperty(nonBlank(LIMITS.context, 'What the files show and how they were produced')) context!: string;
-  @ApiProperty(nonBlank(LIMITS.context, 'The disclosure controls applied (e.g. counts below 10 suppressed)')) controls!: string;
+  @ApiProperty(nonBlank(LIMITS.controls, 'The disclosure controls applied (e.g. counts below 10 suppressed)')) controls!: string;
 }
 
 @ApiSchema({ name: 'RequestException' })
@@ -129,15 +129,18 @@ export class RequestsController {
   }
 
   @Put(':requestId/groups/:group')
-  @ApiOperation({ summary: 'Define or redefine a group of files with its context and controls', description: 'In draft or changes_requested.' })
+  @ApiOperation({
+    summary: 'Define or redefine a group of files with its context and controls',
+    description: `In draft or changes_requested. At most ${LIMITS.groupsPerRequest} groups per request (400 TOO_MANY_GROUPS), and ${LIMITS.groupTextPerRequest} characters of context and controls over all its groups (400 TEXT_TOO_LONG, field groups).`,
+  })
   @REQUEST_ID
   @ApiParam({ name: 'group', schema: ID_SCHEMA, example: 'outputs' })
   @ApiBody({ type: DefineGroupBody })
   @ApiOkResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
-  @ApiProblems(...ON_REQUEST, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG', 'INVALID_ID'], 409: ['WRONG_STATE'] })
+  @ApiProblems(...ON_REQUEST, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG', 'INVALID_ID', 'TOO_MANY_GROUPS'], 409: ['WRONG_STATE'] })
   async defineGroup(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Param('group') group: string, @Body() raw: unknown) {
     const input = body(raw);
-    const data = { group: validId(group, 'group'), context: text(input, 'context', LIMITS.context), controls: text(input, 'controls', LIMITS.context) };
+    const data = { group: validId(group, 'group'), context: text(input, 'context', LIMITS.context), controls: text(input, 'controls', LIMITS.controls) };
     return this.run(id, actor, (person, at) => ({ type: 'DefineGroup', actor: person, at, data }));
   }
 
@@ -149,20 +152,21 @@ export class RequestsController {
       'The raw body is the file, streamed and hashed (SHA-256) on the way, never parsed. The group must be defined first. ' +
       'Uploads are limited to AIRLOCK_MAX_UPLOAD_BYTES (10 GiB by default); a Content-Length above it is refused before a byte is read. ' +
       'Any Content-Type is taken as is. The name is stored in Unicode NFC (a name differing only in normalisation is the same name); ' +
-      'names with invisible, bidirectional-control or format characters (U+202E, U+200B, U+FEFF …) are refused.',
+      'names with invisible, bidirectional-control or format characters (U+202E, U+200B, U+FEFF …) are refused. ' +
+      `A request holds at most ${LIMITS.filesPerRequest} files (400 TOO_MANY_FILES).`,
   })
   @REQUEST_ID
   @ApiParam({
     name: 'name', description: "The file's name: no slashes or control characters, not '.' or '..'",
-    schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^/\\\\\\x00-\\x1f\\x7f]+$' },
+    schema: { type: 'string', minLength: 1, maxLength: LIMITS.fileName, pattern: '^[^/\\\\\\x00-\\x1f\\x7f]+$' },
   })
   @ApiQuery({ name: 'kind', required: false, enum: FILE_KINDS, description: 'Default output; supporting files are never released' })
-  @ApiQuery({ name: 'group', required: false, schema: { type: 'string', default: 'outputs' }, description: 'A group defined on the request' })
+  @ApiQuery({ name: 'group', required: false, schema: { type: 'string', default: 'outputs', maxLength: LIMITS.group }, description: 'A group defined on the request' })
   @ApiConsumes('application/octet-stream')
   @ApiBody({ required: true, schema: { type: 'string', format: 'binary', minLength: 1 } })
   @ApiCreatedResponse({ type: UploadResultSchema, description: 'The file with its SHA-256, and the request' })
   @ApiProblems(...ON_REQUEST, {
-    400: ['INVALID_FILE_NAME', 'FILE_NAME_INVISIBLE_CHARACTER', 'INVALID_FILE_KIND', 'EMPTY_FILE', 'UPLOAD_ABORTED'], 409: ['WRONG_STATE', 'FILE_NAME_TAKEN'], 413: ['UPLOAD_TOO_LARGE'],
+    400: ['INVALID_FILE_NAME', 'FILE_NAME_INVISIBLE_CHARACTER', 'INVALID_FILE_KIND', 'EMPTY_FILE', 'UPLOAD_ABORTED', 'TOO_MANY_FILES', 'TEXT_TOO_LONG'], 409: ['WRONG_STATE', 'FILE_NAME_TAKEN'], 413: ['UPLOAD_TOO_LARGE'],
     422: ['UNKNOWN_GROUP'], 503: ['STORAGE_UNAVAILABLE'],
   })
   async upload(

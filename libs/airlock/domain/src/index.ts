@@ -4,6 +4,7 @@ export * from './request/approval-policy';
 export * from './request/request.events';
 export * from './request/request.commands';
 export * from './request/request.errors';
+export * from './request/request.limits';
 export * from './request/request.state';
 export * from './request/request.evolve';
 export * from './request/request.decide';

@@ -30,6 +30,9 @@ const EnvSchema = z.object({
   AIRLOCK_DEV_IDENTITY: bool.default('false'),
   AIRLOCK_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(10 * 1024 ** 3),
   AIRLOCK_DOWNLOAD_LINK_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
+  // Outbox relay: a row the broker refuses this many times, or for this long, is parked (invariant 9).
+  AIRLOCK_OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
+  AIRLOCK_OUTBOX_MAX_FAILING_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
   AIRLOCK_PUBLIC_INGRESS_URL: z.string().url().optional(),
   AIRLOCK_REQUIRED_APPROVALS: z.coerce.number().int().min(1).max(10).default(2),
   AIRLOCK_MIN_CELL_COUNT: z.coerce.number().int().min(1).default(10),
@@ -71,6 +74,7 @@ export type AirlockConfig = {
   devIdentity: boolean;
   oidcAudience: string;
   limits: { maxUploadBytes: number; downloadLinkSeconds: number };
+  outbox: { maxAttempts: number; maxFailingMs: number };
   policy: { requiredApprovals: number; minCellCount: number };
   logLevel: z.infer<typeof EnvSchema>['AIRLOCK_LOG_LEVEL'];
   /** Empty `urls`: no webhooks. Each delivery is tried `maxAttempts` times with capped exponential back-off. */
@@ -188,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     oidcAudience: e.AIRLOCK_OIDC_AUDIENCE,
     devIdentity: e.AIRLOCK_DEV_IDENTITY,
     limits: { maxUploadBytes: e.AIRLOCK_MAX_UPLOAD_BYTES, downloadLinkSeconds: e.AIRLOCK_DOWNLOAD_LINK_SECONDS },
+    outbox: { maxAttempts: e.AIRLOCK_OUTBOX_MAX_ATTEMPTS, maxFailingMs: e.AIRLOCK_OUTBOX_MAX_FAILING_MS },
     policy: { requiredApprovals: e.AIRLOCK_REQUIRED_APPROVALS, minCellCount: e.AIRLOCK_MIN_CELL_COUNT },
     logLevel: e.AIRLOCK_LOG_LEVEL,
     webhooks: {

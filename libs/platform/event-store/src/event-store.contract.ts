@@ -1,5 +1,6 @@
 import type { EventStore } from './event-store';
-import { DuplicateEventIdError, StreamVersionConflictError } from './event-store.errors';
+import { EVENT_MAX_BYTES } from './event-store';
+import { DuplicateEventIdError, EventTooLargeError, StreamVersionConflictError } from './event-store.errors';
 import { aPendingEvent, pendingEvents, uniqueStreamId } from './event-store.test-kit';
 
 const options = { topic: 'airlock.test-events.v1' };
@@ -62,6 +63,23 @@ export function describeEventStoreContract(name: string, storeFor: () => EventSt
       await expect(storeFor().appendToStream(uniqueStreamId(), expectedVersion, pendingEvents(1), options)).rejects.toMatchObject({
         code: 'INVALID_EXPECTED_VERSION',
       });
+    });
+
+    it('refuses an event whose serialised envelope is over the cap, with EVENT_TOO_LARGE, and stores nothing of the append', async () => {
+      const store = storeFor();
+      const streamId = uniqueStreamId();
+      // Multi-byte text: the cap counts UTF-8 bytes of the JSON, not characters.
+      const oversized = aPendingEvent({ data: { text: 'é'.repeat(EVENT_MAX_BYTES / 2) } });
+      const append = store.appendToStream(streamId, 0, [aPendingEvent(), oversized], options);
+      await expect(append).rejects.toBeInstanceOf(EventTooLargeError);
+      await expect(append).rejects.toMatchObject({ code: 'EVENT_TOO_LARGE', streamId, eventType: oversized.type, maxBytes: EVENT_MAX_BYTES });
+      expect(await store.readStream(streamId)).toEqual({ version: 0, events: [] });
+    });
+
+    it('accepts an event just under the cap', async () => {
+      const store = storeFor();
+      const event = aPendingEvent({ data: { text: 'a'.repeat(EVENT_MAX_BYTES - 1_000) } });
+      expect((await store.appendToStream(uniqueStreamId(), 0, [event], options)).version).toBe(1);
     });
 
     it('keeps streams independent', async () => {

@@ -1,4 +1,4 @@
-export type EventStoreErrorCode = 'STREAM_VERSION_CONFLICT' | 'DUPLICATE_EVENT_ID' | 'INVALID_EXPECTED_VERSION';
+export type EventStoreErrorCode = 'STREAM_VERSION_CONFLICT' | 'DUPLICATE_EVENT_ID' | 'INVALID_EXPECTED_VERSION' | 'EVENT_TOO_LARGE';
 
 export class EventStoreError extends Error {
   constructor(
@@ -25,6 +25,21 @@ export class StreamVersionConflictError extends EventStoreError {
 export class DuplicateEventIdError extends EventStoreError {
   constructor(readonly streamId: string) {
     super('DUPLICATE_EVENT_ID', `an event appended to ${streamId} reuses an existing event id`);
+  }
+}
+
+/**
+ * Invariant 9 (no slow poison): an event over the cap is refused at the append, so it never
+ * reaches the outbox, where a broker refusing it would hold back its stream. HTTP maps it to 413.
+ */
+export class EventTooLargeError extends EventStoreError {
+  constructor(
+    readonly streamId: string,
+    readonly eventType: string,
+    readonly sizeBytes: number,
+    readonly maxBytes: number,
+  ) {
+    super('EVENT_TOO_LARGE', `a ${eventType} event of ${sizeBytes} bytes is over the ${maxBytes}-byte limit of one event`);
   }
 }
 

@@ -68,4 +68,20 @@ export const eventStoreMigrations: readonly Migration[] = [
       GRANT USAGE ON SEQUENCE outbox_id_seq TO ${EVENT_WRITER_ROLE};
     `,
   },
+  {
+    // Invariant 9 (no slow poison): a row the broker keeps refusing is retried with its own back-off,
+    // then parked; the later rows of its stream (topic and key) wait behind it, no other stream does.
+    id: 'event-store-outbox-parking',
+    sql: `
+      ALTER TABLE outbox
+        ADD COLUMN attempts integer NOT NULL DEFAULT 0,
+        ADD COLUMN first_failed_at timestamptz,
+        ADD COLUMN next_attempt_at timestamptz,
+        ADD COLUMN last_error text,
+        ADD COLUMN parked_at timestamptz,
+        ADD COLUMN park_reason text;
+      CREATE INDEX outbox_held_back ON outbox (topic, key, id)
+        WHERE published_at IS NULL AND (parked_at IS NOT NULL OR next_attempt_at IS NOT NULL);
+    `,
+  },
 ];

@@ -1,4 +1,5 @@
 import type { EventEnvelope } from '@airlock/contracts';
+import { EventTooLargeError } from './event-store.errors';
 
 /** An event as the caller builds it; the store assigns its place in the stream. */
 export type PendingEvent<TData = unknown> = Omit<EventEnvelope<TData>, 'streamId' | 'streamVersion'>;
@@ -22,6 +23,23 @@ export type EventStore = {
    */
   appendToStream(streamId: string, expectedVersion: number, events: PendingEvent[], options: AppendOptions): Promise<StreamSlice>;
 };
+
+/**
+ * The cap on one serialised event (UTF-8 bytes of its JSON envelope): half of Kafka's default
+ * `message.max.bytes` (1 MiB), leaving room for headers and batch overhead. The input limits of
+ * the domain (request.limits.ts) keep real events far below it.
+ */
+export const EVENT_MAX_BYTES = 512 * 1024;
+
+export type EventStoreOptions = { maxEventBytes?: number };
+
+/** Refuses the whole append if any of its events is over the cap: nothing of it is stored. */
+export function assertEventsWithinCap(envelopes: readonly EventEnvelope[], maxBytes: number = EVENT_MAX_BYTES): void {
+  for (const envelope of envelopes) {
+    const size = Buffer.byteLength(JSON.stringify(envelope), 'utf8');
+    if (size > maxBytes) throw new EventTooLargeError(envelope.streamId, envelope.type, size, maxBytes);
+  }
+}
 
 export function toEnvelopes(streamId: string, expectedVersion: number, events: readonly PendingEvent[]): EventEnvelope[] {
   return events.map((event, index) => ({ ...event, streamId, streamVersion: expectedVersion + index + 1 }));

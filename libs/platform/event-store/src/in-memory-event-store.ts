@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '@airlock/contracts';
 import { DuplicateEventIdError, StreamVersionConflictError, assertExpectedVersion } from './event-store.errors';
-import { toEnvelopes, type AppendOptions, type EventStore, type PendingEvent, type StreamSlice } from './event-store';
+import { EVENT_MAX_BYTES, assertEventsWithinCap, toEnvelopes, type AppendOptions, type EventStoreOptions, type EventStore, type PendingEvent, type StreamSlice } from './event-store';
 
 export type RecordedOutboxMessage = { topic: string; key: string; envelope: EventEnvelope };
 
@@ -12,6 +12,11 @@ export class InMemoryEventStore implements EventStore {
   readonly outbox: RecordedOutboxMessage[] = [];
   private readonly streams = new Map<string, EventEnvelope[]>();
   private readonly eventIds = new Set<string>();
+  private readonly maxEventBytes: number;
+
+  constructor({ maxEventBytes = EVENT_MAX_BYTES }: EventStoreOptions = {}) {
+    this.maxEventBytes = maxEventBytes;
+  }
 
   async readStream(streamId: string): Promise<StreamSlice> {
     const events = [...(this.streams.get(streamId) ?? [])];
@@ -26,6 +31,7 @@ export class InMemoryEventStore implements EventStore {
     const ids = events.map((event) => event.id);
     if (new Set(ids).size !== ids.length || ids.some((id) => this.eventIds.has(id))) throw new DuplicateEventIdError(streamId);
     const envelopes = toEnvelopes(streamId, expectedVersion, events);
+    assertEventsWithinCap(envelopes, this.maxEventBytes);
     this.streams.set(streamId, [...stream, ...envelopes]);
     ids.forEach((id) => this.eventIds.add(id));
     this.outbox.push(...envelopes.map((envelope) => ({ topic: options.topic, key: options.key ?? streamId, envelope })));

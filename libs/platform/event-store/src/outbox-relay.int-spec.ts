@@ -3,9 +3,11 @@ import { runMigrations, type Db } from '@airlock/database';
 import { KafkaMessageBus, type ReceivedMessage } from '@airlock/messaging';
 import { expectEventually, realStack, uniqueId } from '@airlock/testing';
 import { Kafka, logLevel } from 'kafkajs';
+import { Registry } from 'prom-client';
 import { eventStoreMigrations } from './event-store.migrations';
 import { pendingEvents, uniqueStreamId } from './event-store.test-kit';
-import { OutboxRelay, type OutboxMessage, type OutboxPublisher } from './outbox-relay';
+import { OutboxRelay, OUTBOX_PARKED_TYPE, type OutboxMessage, type OutboxPublisher } from './outbox-relay';
+import { replayParked } from './outbox-parking';
 import { PostgresEventStore } from './postgres-event-store';
 import { freshSchema, type SchemaDbs } from './postgres.test-kit';
 
@@ -40,6 +42,20 @@ async function messagesInTopic(topic: string): Promise<number> {
   try {
     const offsets = await admin.fetchTopicOffsets(topic);
     return offsets.reduce((sum, { high, low }) => sum + Number(high) - Number(low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A topic whose broker refuses any message over `maxMessageBytes` (Kafka's max.message.bytes). */
+async function createSmallTopic(topic: string, maxMessageBytes: number): Promise<void> {
+  const admin = new Kafka({ clientId: uniqueId('small-topic'), brokers: realStack().kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic, numPartitions: 3, replicationFactor: 1, configEntries: [{ name: 'max.message.bytes', value: String(maxMessageBytes) }] }],
+    });
   } finally {
     await admin.disconnect();
   }
@@ -162,4 +178,101 @@ describe('OutboxRelay with real PostgreSQL and Kafka', () => {
     relay.start();
     await expectEventually(() => expect(published.map((message) => JSON.parse(message.value).id)).toEqual(expect.arrayContaining(events.map((event) => event.id))));
   });
+
+  describe('a message the broker can never take (invariant 9: no slow poison)', () => {
+    it('parks it after bounded retries, holds back only its own stream, keeps every other stream flowing, counts and audits it', async () => {
+      const topic = uniqueId('airlock.relay-poison');
+      await createSmallTopic(topic, 4_096);
+      const audit = uniqueId('airlock.relay-poison-audit');
+      const [poisoned, other] = [uniqueStreamId(), uniqueStreamId()];
+      const store = new PostgresEventStore(db);
+      // Published before the relay starts: the oversized event is the oldest row of the outbox.
+      const [big] = (await store.appendToStream(poisoned, 0, pendingEvents(1, { data: { text: 'x'.repeat(20_000) } }), { topic })).events;
+      const afterBig = (await store.appendToStream(other, 0, pendingEvents(3), { topic })).events;
+      const heldBack = (await store.appendToStream(poisoned, 1, pendingEvents(1), { topic })).events;
+
+      const received = await consume(topic);
+      const audited = await consume(audit);
+      const registry = new Registry();
+      const logged: { level: string; fields: Record<string, unknown>; msg: string }[] = [];
+      const relay = new OutboxRelay(db, bus, {
+        pollIntervalMs: 20, maxBackoffMs: 100, maxAttempts: 3, retryBackoffMs: 10, auditTopic: audit, logger: capturingLogger(logged),
+      });
+      relay.registerMetrics(registry);
+      relays.push(relay);
+      relay.start();
+
+      // Other streams flow although an older row cannot be published.
+      await expectEventually(() => expect(received.map((m) => JSON.parse(m.value).id)).toEqual(expect.arrayContaining(afterBig.map((e) => e.id))));
+      await expectEventually(async () => {
+        const { rows } = await db.query<{ parked_at: Date | null; attempts: number; park_reason: string | null }>(
+          'SELECT parked_at, attempts, park_reason FROM outbox WHERE event_id = $1', [big.id],
+        );
+        expect(rows[0].parked_at).not.toBeNull();
+        expect(rows[0].attempts).toBe(3);
+        expect(rows[0].park_reason).toMatch(/too large|MESSAGE_TOO_LARGE|larger/i);
+      });
+      // The parked stream's later event is held back, to keep the stream's order.
+      const { rows: held } = await db.query('SELECT published_at, parked_at FROM outbox WHERE event_id = $1', [heldBack[0].id]);
+      expect(held[0]).toEqual({ published_at: null, parked_at: null });
+      expect(received.map((m) => JSON.parse(m.value).id)).not.toContain(heldBack[0].id);
+
+      // An audit record through the normal path, naming the event but never carrying its data.
+      await expectEventually(() => expect(audited).toHaveLength(1));
+      const record = JSON.parse(audited[0].value);
+      expect(record).toMatchObject({
+        type: OUTBOX_PARKED_TYPE,
+        data: { eventId: big.id, eventType: big.type, streamId: poisoned, topic, attempts: 3, sizeBytes: expect.any(Number) },
+      });
+      expect(record.data.sizeBytes).toBeGreaterThan(20_000);
+      expect(audited[0].value).not.toContain('xxxxxxxx');
+      // Metrics: a gauge of parked rows and a counter of parkings.
+      const metrics = await registry.metrics();
+      expect(metrics).toMatch(/airlock_outbox_parked_messages(\{[^}]*\})? [1-9]/);
+      expect(metrics).toMatch(/airlock_outbox_parked_total(\{[^}]*\})? 1/);
+      // An alert-level log naming the event, without its data.
+      const alert = logged.find((line) => line.fields['alert'] === true);
+      expect(alert).toMatchObject({ level: 'error', fields: { eventId: big.id, streamId: poisoned, topic } });
+      expect(JSON.stringify(alert)).not.toContain('xxxxxxxx');
+
+      // Another stream appended after the parking still flows.
+      const later = (await store.appendToStream(other, 3, pendingEvents(1), { topic })).events;
+      await expectEventually(() => expect(received.map((m) => JSON.parse(m.value).id)).toContain(later[0].id));
+      expect(received.map((m) => JSON.parse(m.value).id)).not.toContain(heldBack[0].id);
+    });
+
+    it('replays a parked row on an operator\'s command, and then releases the stream it held back', async () => {
+      const topic = uniqueId('airlock.relay-replay');
+      await createSmallTopic(topic, 4_096);
+      const streamId = uniqueStreamId();
+      const store = new PostgresEventStore(db);
+      const [big] = (await store.appendToStream(streamId, 0, pendingEvents(1, { data: { text: 'y'.repeat(10_000) } }), { topic })).events;
+      const [next] = (await store.appendToStream(streamId, 1, pendingEvents(1), { topic })).events;
+      const relay = new OutboxRelay(db, bus, { maxAttempts: 2, retryBackoffMs: 1, auditTopic: uniqueId('airlock.relay-replay-audit') });
+      for (let round = 0; round < 10 && !(await parkedAt(big.id)); round += 1) await relay.relayOnce();
+      expect(await parkedAt(big.id)).not.toBeNull();
+
+      // The operator raises the topic's limit, then replays.
+      const admin = new Kafka({ clientId: uniqueId('alter'), brokers: realStack().kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: topic, configEntries: [{ name: 'max.message.bytes', value: '1048576' }] }] });
+      await admin.disconnect();
+      expect(await replayParked(db, { eventIds: [big.id], by: 'operator-1' })).toEqual([big.id]);
+      const received = await consume(topic);
+      await expectEventually(async () => {
+        await relay.relayOnce();
+        expect(received.map((m) => JSON.parse(m.value).id)).toEqual([big.id, next.id]);
+      });
+    });
+  });
+
+  async function parkedAt(eventId: string): Promise<Date | null> {
+    const { rows } = await db.query<{ parked_at: Date | null }>('SELECT parked_at FROM outbox WHERE event_id = $1', [eventId]);
+    return rows[0]?.parked_at ?? null;
+  }
 });
+
+function capturingLogger(lines: { level: string; fields: Record<string, unknown>; msg: string }[]) {
+  const at = (level: string) => (fields: unknown, msg?: string) => void lines.push({ level, fields: (typeof fields === 'object' && fields) ? (fields as Record<string, unknown>) : {}, msg: msg ?? String(fields) });
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}

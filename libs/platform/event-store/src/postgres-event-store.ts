@@ -1,13 +1,20 @@
 import type { EventEnvelope } from '@airlock/contracts';
 import type { Db, DbTx, Queryable } from '@airlock/database';
 import { DuplicateEventIdError, StreamVersionConflictError, assertExpectedVersion } from './event-store.errors';
-import { toEnvelopes, type AppendOptions, type EventStore, type PendingEvent, type StreamSlice } from './event-store';
+import { EVENT_MAX_BYTES, assertEventsWithinCap, toEnvelopes, type AppendOptions, type EventStoreOptions, type EventStore, type PendingEvent, type StreamSlice } from './event-store';
 
 // Structured-mode CloudEvents over Kafka: the whole envelope is the value.
 const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json; charset=UTF-8';
 
 export class PostgresEventStore implements EventStore {
-  constructor(private readonly db: Db) {}
+  private readonly maxEventBytes: number;
+
+  constructor(
+    private readonly db: Db,
+    { maxEventBytes = EVENT_MAX_BYTES }: EventStoreOptions = {},
+  ) {
+    this.maxEventBytes = maxEventBytes;
+  }
 
   async readStream(streamId: string): Promise<StreamSlice> {
     const { rows } = await this.db.query<{ envelope: EventEnvelope }>(
@@ -22,6 +29,7 @@ export class PostgresEventStore implements EventStore {
     assertExpectedVersion(expectedVersion);
     if (events.length === 0) return { version: expectedVersion, events: [] };
     const envelopes = toEnvelopes(streamId, expectedVersion, events);
+    assertEventsWithinCap(envelopes, this.maxEventBytes);
     try {
       await this.db.withTransaction(async (tx) => {
         // Serialises appends to one stream, so the version check below cannot race.

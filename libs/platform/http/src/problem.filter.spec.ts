@@ -13,6 +13,7 @@ describe('problem mapping', () => {
     [Object.assign(new Error('down'), { code: 'SCANNER_UNAVAILABLE' }), 503, 'SCANNER_UNAVAILABLE'],
     [Object.assign(new Error('json'), { status: 400, type: 'entity.parse.failed' }), 400, 'MALFORMED_JSON'],
     [new HttpProblem(413, 'UPLOAD_TOO_LARGE', 'big'), 413, 'UPLOAD_TOO_LARGE'],
+    [Object.assign(new Error('event'), { code: 'EVENT_TOO_LARGE' }), 413, 'EVENT_TOO_LARGE'],
     [new NotFoundException(), 404, 'ROUTE_NOT_FOUND'],
     [new Error('boom'), 500, 'INTERNAL_ERROR'],
   ])('maps %s to %i %s', (error, status, code) => {

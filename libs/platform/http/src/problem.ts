@@ -35,10 +35,14 @@ export function statusForRequestError(code: RequestErrorCode): number {
     case 'DUPLICATE_VOTE':
     case 'FILE_NOT_RELEASED':
       return 409;
+    // Input bounds (request.limits.ts: TEXT_TOO_LONG, TOO_MANY_*) share the edge's status, 400.
     case 'EMPTY_FILE':
     case 'NO_FILES':
     case 'INVALID_COMMAND':
     case 'INVALID_ID':
+    case 'TEXT_TOO_LONG':
+    case 'TOO_MANY_GROUPS':
+    case 'TOO_MANY_FILES':
       return 400;
     case 'OVERRIDE_REQUIRED':
     case 'FILE_NOT_SCANNED':
@@ -66,6 +70,7 @@ export function statusForRegistryError(code: RegistryErrorCode): number {
     case 'INVALID_ID':
     case 'INVALID_POLICY':
     case 'INVALID_ACCREDITATION':
+    case 'TEXT_TOO_LONG':
       return 400;
   }
 }

@@ -1,4 +1,4 @@
-import { ID_MAX_LENGTH, ID_PATTERN, ID_RULE, RequestError, isValidId, type CommentVisibility, type IdField } from '@airlock/domain';
+import { ID_MAX_LENGTH, ID_PATTERN, ID_RULE, INPUT_LIMITS, RequestError, isValidId, type CommentVisibility, type IdField } from '@airlock/domain';
 import { HttpProblem } from './problem';
 
 // Input checks shared by the HTTP controllers: clear 400s, never a 500.
@@ -46,4 +46,5 @@ export function visibility(input: Record<string, unknown>, fallback: CommentVisi
   return value;
 }
 
-export const LIMITS = { title: 500, projectId: 128, group: 100, context: 20_000, comment: 10_000, justification: 10_000, rule: 64 } as const;
+// The edge checks the domain's limits (request.limits.ts) so the OpenAPI documents show them.
+export const LIMITS = { ...INPUT_LIMITS, projectId: 128 } as const;

@@ -23,6 +23,8 @@ export type Infra = {
   devIdentity?: DevIdentityProvider;
   /** Access events (views, refusals, admin acts) for the audit log, through the outbox. */
   accessLog: AccessLog;
+  /** Its parked-row metrics belong on each service's /metrics: `infra.relay.registerMetrics(metrics.registry)`. */
+  relay: OutboxRelay;
   close(): Promise<void>;
 };
 
@@ -120,12 +122,12 @@ export async function buildInfra(config: AirlockConfig, { service, logger, share
   if (devIdentity && !shared.devIdentity) announceDevIdentity(config, logger);
   const tokens = tokenVerifier(config);
   const eventStore = new PostgresEventStore(db);
-  const relay = new OutboxRelay(db, bus, { batchSize: 200, pollIntervalMs: 100 });
+  const relay = new OutboxRelay(db, bus, { batchSize: 200, pollIntervalMs: 100, ...config.outbox, logger });
   relay.start();
   closers.unshift(() => relay.stop());
   return {
     mode: config.database.url || config.kafka.brokers || config.s3 ? 'real' : 'embedded',
-    db, eventStore, bus, store, scanner: await scanner(config, logger), tokens, devIdentity,
+    db, eventStore, bus, store, scanner: await scanner(config, logger), tokens, devIdentity, relay,
     accessLog: new AccessLog(db, { source: `/airlock/${service}` }),
     async close() {
       for (const close of closers) await close().catch((err) => logger.warn({ err }, 'close failed'));

@@ -1,6 +1,7 @@
 import { hasRole, type Actor } from '../identity/actor';
 import { ID_RULE, invalidIdField } from '../identity/id.grammar';
 import { projectPolicyViolation } from './project-policy.schema';
+import { INPUT_LIMITS, textTooLong } from '../request/request.limits';
 import type { ProjectPolicy, RegistryEvent } from './registry.events';
 import type { RegistryState } from './registry.state';
 
@@ -15,7 +16,8 @@ export type RegistryErrorCode =
   | 'NOT_ASSIGNED'
   | 'INVALID_POLICY'
   | 'INVALID_ACCREDITATION'
-  | 'NOT_ACCREDITED';
+  | 'NOT_ACCREDITED'
+  | 'TEXT_TOO_LONG';
 
 export class RegistryError extends Error {
   constructor(readonly code: RegistryErrorCode, message: string, readonly details: Record<string, unknown> = {}) {
@@ -51,6 +53,15 @@ function validateIds(data: RegistryCommand['data']): void {
   if (field) throw new RegistryError('INVALID_ID', `${field} must be ${ID_RULE}`, { field });
 }
 
+/** Invariant 9: the text an administrator writes into a registry event is bounded (request.limits.ts). */
+function requireRegistryTextWithinLimits(command: RegistryCommand): void {
+  const [field, value, max] =
+    command.type === 'CreateProject' ? ['name', command.data.name, INPUT_LIMITS.projectName] as const
+    : command.type === 'RevokeAccreditation' ? ['reason', command.data.reason, INPUT_LIMITS.reason] as const
+    : [undefined, undefined, 0] as const;
+  if (field && textTooLong(field, value, max)) throw new RegistryError('TEXT_TOO_LONG', `${field} is limited to ${max} characters`, { field, max });
+}
+
 function project(state: RegistryState, projectId: string) {
   const found = state.projects.get(projectId);
   if (!found) throw new RegistryError('UNKNOWN_PROJECT', 'No such project', { projectId });
@@ -62,6 +73,7 @@ export function decideRegistry(command: RegistryCommand, state: RegistryState): 
     throw new RegistryError('ROLE_REQUIRED', 'This action needs the administrator role', { role: 'administrator' });
   }
   validateIds(command.data);
+  requireRegistryTextWithinLimits(command);
   const meta = { by: command.actor.userId, at: command.at };
   switch (command.type) {
     case 'CreateProject':

@@ -4,6 +4,7 @@ import type { AddFile, CreateRequest, DefineGroup, RemoveFile, Submit, Withdraw 
 import { RequestError } from './request.errors';
 import type { CarriedVote, RequestEvent } from './request.events';
 import { existing, fileOf, requireAccredited, requireAuthor, requireRole, requireStatus } from './request.guards';
+import { requireGroupWithinLimits, requireRoomForFile } from './request.limits';
 import { WITHDRAWABLE, type ExistingRequest, type RequestState } from './request.state';
 
 const EDITABLE = ['draft', 'changes_requested'] as const;
@@ -37,6 +38,7 @@ export function defineGroup(command: DefineGroup, current: RequestState): Reques
   const state = existing(current);
   requireAuthor(state, command.actor, command.at);
   requireStatus(state, EDITABLE, 'change the groups of');
+  requireGroupWithinLimits(state, command.data);
   return [{ type: 'GroupDefined', data: { requestId: state.requestId, ...command.data, definedAt: command.at } }];
 }
 
@@ -45,6 +47,7 @@ export function addFile(command: AddFile, current: RequestState): RequestEvent[]
   const state = existing(current);
   requireAuthor(state, command.actor, command.at);
   requireStatus(state, EDITABLE, 'add files to');
+  requireRoomForFile(state);
   if (command.data.size <= 0) throw new RequestError('EMPTY_FILE', 'An empty file cannot be submitted');
   if (!state.groups.some((g) => g.group === command.data.group)) {
     throw new RequestError('UNKNOWN_GROUP', 'Define the group with its context and controls before adding files to it', { group: command.data.group });

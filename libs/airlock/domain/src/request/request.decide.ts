@@ -1,6 +1,7 @@
 import type { RequestCommand } from './request.commands';
 import type { RequestEvent } from './request.events';
 import type { RequestState } from './request.state';
+import { requireTextWithinLimits } from './request.limits';
 import { addFile, createRequest, defineGroup, removeFile, submit, withdraw } from './draft.decide';
 import { recordCheck, recordScan, startChecks } from './checks.decide';
 import { addComment, castVote, requestException } from './review.decide';
@@ -8,6 +9,7 @@ import { failRequest, issueDownloadLink, moveRejectedFile, recordDownload, relea
 
 /** Exhaustive: a new command does not compile until it has a decider. */
 export function decide(command: RequestCommand, state: RequestState): RequestEvent[] {
+  requireTextWithinLimits(command);
   switch (command.type) {
     case 'CreateRequest':
       return createRequest(command, state);

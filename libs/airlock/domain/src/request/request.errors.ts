@@ -28,7 +28,10 @@ export type RequestErrorCode =
   | 'FILE_NOT_RELEASED'
   | 'RELEASE_REVOKED'
   | 'INVALID_COMMAND'
-  | 'INVALID_ID';
+  | 'INVALID_ID'
+  | 'TEXT_TOO_LONG'
+  | 'TOO_MANY_GROUPS'
+  | 'TOO_MANY_FILES';
 
 export class RequestError extends Error {
   constructor(
