@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { DEFAULT_POLICY } from '@airlock/disclosure-rules';
 import { ClamdScanner } from '@airlock/scanning';
 import type { ObjectStore } from '@airlock/storage';
-import { appendRequestEvents, faultyAfter, messageOf, movesHarness, putText, realStack, sha256Hex, stepsOf, submittedRequestEvents, type MovesHarness } from '@airlock/testing';
+import { realStack } from '@airlock/testing';
+import { appendRequestEvents, faultyAfter, messageOf, movesHarness, putText, sha256Hex, stepsOf, submittedRequestEvents, type MovesHarness } from '@airlock/testing-moves';
 import pino from 'pino';
 import { DisclosureCheckWorker } from './disclosure-check.worker';
 

@@ -3,7 +3,6 @@ export * from './real-stack';
 export * from './identity/test-identity-provider';
 export * from './airlock-client';
 export * from './service-processes';
-export * from './moves.test-kit';
 export * from './service-environment';
 export * from './airlock-cluster';
 export * from './tcp-balancer';

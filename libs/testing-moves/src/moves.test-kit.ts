@@ -7,7 +7,7 @@ import { eventStoreMigrations, PostgresEventStore } from '@airlock/event-store';
 import { IdempotentConsumer, idempotentConsumerMigrations, type ReceivedMessage } from '@airlock/messaging';
 import { RequestCommandHandler } from '@airlock/runtime';
 import { FaultInjectingObjectStore, S3ObjectStore, STAGES, type ObjectStore, type Stage } from '@airlock/storage';
-import { realStack } from './real-stack';
+import { realStack } from '@airlock/testing';
 
 // Crash-restart tests of the multi-step moves (DESIGN.md invariant 7) on the real PostgreSQL and
 // S3 server: a schema and buckets of the suite's own, requests appended as events, a store that

@@ -1,0 +1,1 @@
+export * from './moves.test-kit';
