@@ -67,7 +67,8 @@ cmd_restart() {
     kafka | s3 | clamd) fn=$1 ;;
     *) die "restart needs one of: postgres kafka s3 clamd" ;;
   esac
-  "${fn}_down"; "${fn}_start"; "${fn}_wait"
+  # install only finds what is already cached, and sets the paths start needs.
+  "${fn}_install"; "${fn}_down"; "${fn}_start"; "${fn}_wait"
 }
 
 cmd_status() {
