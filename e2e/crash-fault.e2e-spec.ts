@@ -292,7 +292,7 @@ describe('two instances of every service, killed at random, with Kafka, PostgreS
       // One audit record per event of these requests, and a chain that verifies.
       await expectEventually(async () => {
         const { rows } = await db.query<{ missing: string }>(
-          `SELECT count(*) AS missing FROM events e WHERE e.stream_id = ANY($1) AND NOT EXISTS (SELECT 1 FROM audit_records a WHERE a.event_id = e.event_id)`, [streams],
+          `SELECT count(*) AS missing FROM events e WHERE e.stream_id = ANY($1) AND NOT EXISTS (SELECT 1 FROM audit_records a WHERE a.meta->>'eventId' = e.event_id)`, [streams],
         );
         expect(Number(rows[0].missing)).toBe(0);
       }, { timeoutMs: 180_000, intervalMs: 1000 });
