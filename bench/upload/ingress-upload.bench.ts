@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
-  AirlockClient, startServiceProcess, startTestIdentityProvider, type RealStack, type ServiceProcess, type TestIdentityProvider,
+  AirlockClient, realServerEnvironment, startServiceProcess, startTestIdentityProvider, type RealStack, type ServiceProcess, type TestIdentityProvider,
 } from '@airlock/testing';
 import { putFile } from '../lib/http-put';
 import { startProgress } from '../lib/progress';
@@ -89,15 +89,7 @@ export class IngressUploadBench {
 function serviceEnv(options: IngressBenchOptions, idp: TestIdentityProvider, ports: { ingress: number; egressReview: number }): Record<string, string> {
   const { stack } = options;
   return {
-    AIRLOCK_DATABASE_URL: stack.databaseUrl,
-    AIRLOCK_KAFKA_BROKERS: stack.kafkaBrokers.join(','),
-    AIRLOCK_S3_ENDPOINT: stack.s3.endpoint,
-    AIRLOCK_S3_ACCESS_KEY: stack.s3.accessKeyId,
-    AIRLOCK_S3_SECRET_KEY: stack.s3.secretAccessKey,
-    AIRLOCK_S3_REGION: stack.s3.region,
-    AIRLOCK_S3_BUCKET_PREFIX: options.bucketPrefix,
-    AIRLOCK_CLAMD_HOST: stack.clamd.host,
-    AIRLOCK_CLAMD_PORT: String(stack.clamd.port),
+    ...realServerEnvironment(stack, options.bucketPrefix),
     AIRLOCK_OIDC_ISSUER: idp.issuer,
     AIRLOCK_OIDC_AUDIENCE: idp.audience,
     AIRLOCK_OIDC_JWKS_URL: idp.jwksUrl,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { requestStreamId, wireType } from '@airlock/contracts';
 import type { RequestEvent } from '@airlock/domain';
 import type { ObjectStore } from '@airlock/storage';
-import { appendRequestEvents, faultyAfter, messageOf, movesHarness, putText, sha256Hex, stepsOf, submittedRequestEvents, type MovesHarness, type RealFile } from '@airlock/testing-moves';
+import { appendRequestEvents, faultyAfter, messageOf, movesHarness, putText, sha256Hex, stepsOf, submittedRequestEvents, type MovesHarness, type RealFile, TWO_TABLES, ADMIN_ACTOR } from '@airlock/testing-moves';
 import pino from 'pino';
 import { OrphanRemover } from './orphan-remover';
 import { AccessLog } from '@airlock/access-log';
@@ -17,11 +17,8 @@ import { RevocationWorker } from './revocation.worker';
 jest.setTimeout(180_000);
 
 const logger = pino({ level: 'silent' });
-const FILES: RealFile[] = [
-  { fileId: 'f1', name: 'admissions.csv', content: 'ward,count\na,120\nb,140\n' },
-  { fileId: 'f2', name: 'deaths.csv', content: 'ward,count\na,30\nb,45\n' },
-];
-const ADMIN = { userId: 'root', roles: ['administrator' as const], projectIds: [] };
+const FILES = TWO_TABLES;
+const ADMIN = ADMIN_ACTOR;
 let h: MovesHarness;
 
 beforeAll(async () => {

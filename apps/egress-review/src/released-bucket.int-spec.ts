@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { requestStreamId, Topics, wireType } from '@airlock/contracts';
 import { AccessLog } from '@airlock/access-log';
 import { FaultInjectingObjectStore, type ObjectRef, type ObjectStore, type StoredObject } from '@airlock/storage';
-import { appendRequestEvents, messageOf, movesHarness, putText, sha256Hex, submittedRequestEvents, type MovesHarness, type RealFile } from '@airlock/testing-moves';
+import { appendRequestEvents, messageOf, movesHarness, putText, sha256Hex, submittedRequestEvents, type MovesHarness, type RealFile, TWO_TABLES, ADMIN_ACTOR } from '@airlock/testing-moves';
 import pino from 'pino';
 import { OrphanRemover } from './orphan-remover';
 import { ReleasedReconciler } from './released-reconciler';
@@ -14,11 +14,8 @@ import { RevocationWorker } from './revocation.worker';
 jest.setTimeout(120_000);
 
 const logger = pino({ level: 'silent' });
-const FILES: RealFile[] = [
-  { fileId: 'f1', name: 'admissions.csv', content: 'ward,count\na,120\nb,140\n' },
-  { fileId: 'f2', name: 'deaths.csv', content: 'ward,count\na,30\nb,45\n' },
-];
-const ADMIN = { userId: 'root', roles: ['administrator' as const], projectIds: [] };
+const FILES = TWO_TABLES;
+const ADMIN = ADMIN_ACTOR;
 let h: MovesHarness;
 
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { wireType } from '@airlock/contracts';
 import type { Queryable } from '@airlock/database';
-import type { RequestCommandHandler } from '@airlock/runtime';
+import { PeriodicJob, type RequestCommandHandler } from '@airlock/runtime';
 import type { ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
 import type { OrphanRemover } from './orphan-remover';
@@ -31,30 +31,25 @@ const REQUEST_OF_KEY = /^requests\/([^/]+)\//;
  * never invented.
  */
 export class ReleasedReconciler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<ReconcileSummary> | undefined;
   private readonly clock: () => Date;
+  private readonly job: PeriodicJob<ReconcileSummary>;
 
   constructor(private readonly deps: ReleasedReconcilerDeps) {
     this.clock = deps.clock ?? (() => new Date());
+    this.job = new PeriodicJob('released bucket reconciliation', () => this.reconcileOnce(), deps.logger);
   }
 
   /** Runs now and then every `intervalMs`. */
   start(intervalMs: number): void {
-    const tick = () => void this.reconcile().catch((err) => this.deps.logger.error({ err }, 'released bucket reconciliation failed'));
-    this.timer = setInterval(tick, intervalMs);
-    this.timer.unref();
-    tick();
+    this.job.start(intervalMs);
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.job.stop();
   }
 
   reconcile(): Promise<ReconcileSummary> {
-    this.running ??= this.reconcileOnce().finally(() => (this.running = undefined));
-    return this.running;
+    return this.job.run();
   }
 
   private async reconcileOnce(): Promise<ReconcileSummary> {

@@ -133,3 +133,10 @@ export function submittedRequestEvents(requestId: string, files: RealFile[], upT
   }
   return { events, keys };
 }
+
+/** Two small tables, the files of the request each move test releases, rejects or revokes. */
+export const TWO_TABLES: RealFile[] = [
+  { fileId: 'f1', name: 'admissions.csv', content: 'ward,count\na,120\nb,140\n' },
+  { fileId: 'f2', name: 'deaths.csv', content: 'ward,count\na,30\nb,45\n' },
+];
+export const ADMIN_ACTOR = { userId: 'root', roles: ['administrator' as const], projectIds: [] };

@@ -1,4 +1,4 @@
-import { realStack } from './real-stack';
+import { realStack, type RealStack } from './real-stack';
 import type { ServiceName } from './service-processes';
 import type { TestIdentityProvider } from './identity/test-identity-provider';
 
@@ -6,15 +6,8 @@ export const PORTS: Record<ServiceName, string> = {
   ingress: 'AIRLOCK_INGRESS_PORT', 'egress-review': 'AIRLOCK_EGRESS_REVIEW_PORT', 'disclosure-check': 'AIRLOCK_DISCLOSURE_CHECK_PORT', audit: 'AIRLOCK_AUDIT_PORT',
 };
 
-
-// The environment every service process of an e2e test, the crash suite and the load bench gets:
-// the real stack, the test OIDC issuer, an audit checkpoint key and a data dir outside the repo.
-/** The environment every service process gets: the real stack, the test OIDC issuer, its port. */
-export function serviceEnvironment(
-  idp: Pick<TestIdentityProvider, 'issuer' | 'audience' | 'jwksUrl'>, ports: Record<ServiceName, number>, bucketPrefix: string,
-  files: { signingKeyFile: string; dataDir: string },
-): Record<string, string> {
-  const stack = realStack();
+/** The settings that point a service at the real servers (PostgreSQL, Kafka, the S3 server, clamd). */
+export function realServerEnvironment(stack: RealStack = realStack(), bucketPrefix = 'airlock-'): Record<string, string> {
   return {
     AIRLOCK_DATABASE_URL: stack.databaseUrl,
     AIRLOCK_KAFKA_BROKERS: stack.kafkaBrokers.join(','),
@@ -25,6 +18,17 @@ export function serviceEnvironment(
     AIRLOCK_S3_BUCKET_PREFIX: bucketPrefix,
     AIRLOCK_CLAMD_HOST: stack.clamd.host,
     AIRLOCK_CLAMD_PORT: String(stack.clamd.port),
+  };
+}
+
+// The environment every service process of an e2e test, the crash suite and the load bench gets:
+// the real stack, the test OIDC issuer, an audit checkpoint key and a data dir outside the repo.
+export function serviceEnvironment(
+  idp: Pick<TestIdentityProvider, 'issuer' | 'audience' | 'jwksUrl'>, ports: Record<ServiceName, number>, bucketPrefix: string,
+  files: { signingKeyFile: string; dataDir: string },
+): Record<string, string> {
+  return {
+    ...realServerEnvironment(realStack(), bucketPrefix),
     AIRLOCK_OIDC_ISSUER: idp.issuer,
     AIRLOCK_OIDC_AUDIENCE: idp.audience,
     AIRLOCK_OIDC_JWKS_URL: idp.jwksUrl,

@@ -1,7 +1,7 @@
 import type { AccessRecorder } from '@airlock/access-log';
 import { SYSTEM_ACTOR } from '@airlock/contracts';
 import type { Db } from '@airlock/database';
-import type { RequestCommandHandler } from '@airlock/runtime';
+import { PeriodicJob, type RequestCommandHandler } from '@airlock/runtime';
 import type { ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
 import type { RetentionDays } from '../audit.config';
@@ -35,29 +35,25 @@ const DAY_MS = 24 * 3600 * 1000;
  * deletion). The intent is written before the delete, so a crash in between still ends in a record.
  */
 export class RetentionSweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<SweepSummary> | undefined;
   private readonly clock: () => Date;
+  private readonly job: PeriodicJob<SweepSummary>;
 
   constructor(private readonly deps: RetentionSweeperDeps) {
     this.clock = deps.clock ?? (() => new Date());
+    this.job = new PeriodicJob('retention sweep', () => this.sweepOnce(), deps.logger);
   }
 
+  /** Runs now and then every `intervalMs`. */
   start(intervalMs: number): void {
-    const tick = () => void this.sweep().catch((err) => this.deps.logger.error({ err }, 'retention sweep failed'));
-    this.timer = setInterval(tick, intervalMs);
-    this.timer.unref();
-    tick();
+    this.job.start(intervalMs);
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.job.stop();
   }
 
   sweep(): Promise<SweepSummary> {
-    this.running ??= this.sweepOnce().finally(() => (this.running = undefined));
-    return this.running;
+    return this.job.run();
   }
 
   private async sweepOnce(): Promise<SweepSummary> {

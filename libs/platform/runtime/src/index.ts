@@ -4,3 +4,4 @@ export * from './request.view';
 export * from './service-process';
 export * from './registry.handler';
 export * from './event-handler';
+export { PeriodicJob } from './periodic-job';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '@airlock/config';
 import { createDb } from '@airlock/database';
-import { buildServices, realStack, runServiceUntilExit, startServiceProcess, uniqueId, type ServiceName } from '@airlock/testing';
+import { buildServices, realServerEnvironment, realStack, runServiceUntilExit, startServiceProcess, uniqueId, type ServiceName } from '@airlock/testing';
 import { buildInfra } from './infra';
 
 // Who may mint tokens is decided at startup, as each service runs in production: a compiled process
@@ -20,16 +20,8 @@ const STARTED_AFTER_MS = 20_000;
 const id = uniqueId('startup').replace(/[^a-z0-9]/g, '_');
 
 function realServers(): Record<string, string> {
-  const stack = realStack();
   return {
-    AIRLOCK_DATABASE_URL: stack.databaseUrl,
-    AIRLOCK_KAFKA_BROKERS: stack.kafkaBrokers.join(','),
-    AIRLOCK_S3_ENDPOINT: stack.s3.endpoint,
-    AIRLOCK_S3_ACCESS_KEY: stack.s3.accessKeyId,
-    AIRLOCK_S3_SECRET_KEY: stack.s3.secretAccessKey,
-    AIRLOCK_S3_REGION: stack.s3.region,
-    AIRLOCK_CLAMD_HOST: stack.clamd.host,
-    AIRLOCK_CLAMD_PORT: String(stack.clamd.port),
+    ...realServerEnvironment(),
     // Should a service wrongly start, it must not join the consumer groups of the shared topics.
     AIRLOCK_AUDIT_GROUP_ID: `startup-${id}`,
     AIRLOCK_AUDIT_TOPICS: `startup.in.${id}`,
