@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { requestStreamId, wireType } from '@airlock/contracts';
 import type { RequestEvent } from '@airlock/domain';
 import type { ObjectStore } from '@airlock/storage';
-import { appendRequestEvents, faultyAfter, messageOf, movesHarness, putText, sha256Hex, stepsOf, submittedRequestEvents, type MovesHarness, type RealFile, TWO_TABLES, ADMIN_ACTOR } from '@airlock/testing-moves';
+import { appendRequestEvents, faultyAfter, messageOf, movesHarness, putText, sha256Hex, stepsOf, submittedRequestEvents, type MovesHarness, TWO_TABLES, ADMIN_ACTOR } from '@airlock/testing-moves';
 import pino from 'pino';
 import { OrphanRemover } from './orphan-remover';
 import { AccessLog } from '@airlock/access-log';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { requestStreamId, Topics, wireType } from '@airlock/contracts';
 import { AccessLog } from '@airlock/access-log';
 import { FaultInjectingObjectStore, type ObjectRef, type ObjectStore, type StoredObject } from '@airlock/storage';
-import { appendRequestEvents, messageOf, movesHarness, putText, sha256Hex, submittedRequestEvents, type MovesHarness, type RealFile, TWO_TABLES, ADMIN_ACTOR } from '@airlock/testing-moves';
+import { appendRequestEvents, messageOf, movesHarness, putText, sha256Hex, submittedRequestEvents, type MovesHarness, TWO_TABLES, ADMIN_ACTOR } from '@airlock/testing-moves';
 import pino from 'pino';
 import { OrphanRemover } from './orphan-remover';
 import { ReleasedReconciler } from './released-reconciler';
