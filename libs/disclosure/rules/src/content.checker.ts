@@ -103,11 +103,11 @@ const checkDelimitedTable = async (
   const encoding = detectTextEncoding(head)?.encoding ?? 'utf-8';
   const options = { encoding, preferredDelimiter: kind === 'tsv' ? ('\t' as const) : (',' as const) };
   const evidenceNamed = isEvidenceName(name);
-  if (!(evidenceNamed && (context.asEvidence || context.depth > 0))) return { findings: await checkTableRows(readCsvRowBatches(body, options), policy, context.evidence) };
+  if (!(evidenceNamed && (context.asEvidence || context.depth > 0))) return { findings: await checkTableRows(readCsvRowBatches(body, options), policy, context.evidence, 'delimited') };
   const rows = readCsvRows(body, options);
   // The header decides: a file named like evidence without evidence columns is an ordinary table.
   const reading = await readEvidence(rows, policy);
-  if (reading.kind === 'not-evidence') return { findings: await checkTableRows(batchesOf(prepend(reading.header, rows)), policy, null) };
+  if (reading.kind === 'not-evidence') return { findings: await checkTableRows(batchesOf(prepend(reading.header, rows)), policy, null, 'delimited') };
   if (context.depth === 0) return { findings: [], evidence: reading.evidence };
   // Evidence holds each cell's largest contributions: inside an archive it would leave with it.
   return {
