@@ -24,7 +24,10 @@ const PORTS: Record<ServiceName, string> = {
   ingress: 'AIRLOCK_INGRESS_PORT', 'egress-review': 'AIRLOCK_EGRESS_REVIEW_PORT', 'disclosure-check': 'AIRLOCK_DISCLOSURE_CHECK_PORT', audit: 'AIRLOCK_AUDIT_PORT',
 };
 
-export async function startAirlock(basePort: number): Promise<AirlockUnderTest> {
+/** Settings a test gives its own instance (e.g. a low scanner limit), over the shared ones. */
+export type AirlockOptions = { env?: Record<string, string> };
+
+export async function startAirlock(basePort: number, options: AirlockOptions = {}): Promise<AirlockUnderTest> {
   const idp = await startTestIdentityProvider({ issuer: 'https://idp.e2e.test', audience: 'airlock' });
   const stack = realStack();
   const bucketPrefix = 'airlock-';
@@ -44,6 +47,7 @@ export async function startAirlock(basePort: number): Promise<AirlockUnderTest> 
     AIRLOCK_OIDC_JWKS_URL: idp.jwksUrl,
     AIRLOCK_LOG_LEVEL: process.env.AIRLOCK_E2E_LOG_LEVEL ?? 'warn',
     ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [PORTS[name as ServiceName], String(port)])),
+    ...options.env,
   };
   const services = {} as Record<ServiceName, ServiceProcess>;
   const startService = async (name: ServiceName) => { services[name] = await startServiceProcess(name, ports[name], env); };
