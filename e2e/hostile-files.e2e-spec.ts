@@ -31,7 +31,7 @@ const HOSTILE: Hostile[] = [
   { name: 'bomb-flat-1gib.zip', bytes: () => flatBomb(zeros), expected: 'fail', rule: 'archive', scan: BOMB_SCAN },
   { name: 'bomb-nested-16x16mib.zip', bytes: () => nestedBomb(deflatedZeros(16)), expected: 'fail', rule: 'archive', scan: BOMB_SCAN },
   { name: 'too-large-to-scan.bin', bytes: () => pastScannerLimit(SCANNER_LIMIT + 1024 * 1024), expected: 'not_scanned' },
-  { name: 'polyglot.pdf', bytes: pdfZipPolyglot, expected: 'review', rule: 'file-type' },
+  { name: 'polyglot.pdf', bytes: pdfZipPolyglot, expected: 'fail', rule: 'archive' },
   { name: 'macros.xlsm', bytes: xlsmWithMacros, expected: 'review', rule: 'file-type' },
   { name: 'script.svg', bytes: () => Buffer.from(SVG_WITH_SCRIPT), expected: 'review', rule: 'file-type' },
   { name: 'script.html', bytes: () => Buffer.from(HTML_WITH_SCRIPT), expected: 'review', rule: 'file-type' },

@@ -5,6 +5,7 @@ import type { DetectedType, Finding } from './disclosure.types';
 import { isEvidenceName, type Evidence } from './evidence/evidence';
 import { readEvidence } from './evidence/evidence.reader';
 import { detectFileType } from './file-type/file-type.detector';
+import { carriesZipArchive } from './file-type/polyglot.detector';
 import { detectTextEncoding } from './file-type/text-encoding.detector';
 import { ContentSourceError, peekHead } from './readers/byte-stream.head';
 import { readCsvRowBatches, readCsvRows } from './readers/csv.reader';
@@ -79,9 +80,9 @@ const judge = async (
     case 'text':
       return { findings: [...modelFindings(head, policy), review('Free text cannot be checked automatically; a checker must read it.')] };
     case 'pdf':
-      return only(review('PDF documents cannot be checked automatically; a checker must read the tables and figures in it.'));
+      return withPolyglot(body, review('PDF documents cannot be checked automatically; a checker must read the tables and figures in it.'));
     case 'image':
-      return only(review(`Images (${fileType.mediaType}) cannot be checked automatically; a checker must look at it.`));
+      return withPolyglot(body, review(`Images (${fileType.mediaType}) cannot be checked automatically; a checker must look at it.`));
     case 'xlsx':
     case 'zip':
       return { findings: await checkArchive(fileType.kind, body, policy, { ...context, checkMember: checkContent }) };
@@ -91,6 +92,17 @@ const judge = async (
 };
 
 const only = (finding: Finding): Judged => ({ findings: [finding] });
+
+// A checker reads a document or looks at an image; a zip hidden in the same bytes would leave unread.
+const POLYGLOT: Finding = {
+  rule: 'archive',
+  verdict: 'fail',
+  cells: [],
+  message: 'The file is also a zip archive (a polyglot): opened as an archive it holds files that nobody reading it as a document or image would see.',
+};
+
+const withPolyglot = async (body: AsyncIterable<Uint8Array>, finding: Finding): Promise<Judged> =>
+  ({ findings: (await carriesZipArchive(body)) ? [finding, POLYGLOT] : [finding] });
 
 const checkDelimitedTable = async (
   name: string,
