@@ -101,8 +101,11 @@ const POLYGLOT: Finding = {
   message: 'The file is also a zip archive (a polyglot): opened as an archive it holds files that nobody reading it as a document or image would see.',
 };
 
-const withPolyglot = async (body: AsyncIterable<Uint8Array>, finding: Finding): Promise<Judged> =>
-  ({ findings: (await carriesZipArchive(body)) ? [finding, POLYGLOT] : [finding] });
+const withPolyglot = async (body: AsyncIterable<Uint8Array>, finding: Finding): Promise<Judged> => {
+  const carries = await carriesZipArchive(body);
+  if (carries === null) return { findings: [{ ...finding, message: `${finding.message} It is too large to be checked for a hidden archive.` }] };
+  return { findings: carries ? [finding, POLYGLOT] : [finding] };
+};
 
 const checkDelimitedTable = async (
   name: string,

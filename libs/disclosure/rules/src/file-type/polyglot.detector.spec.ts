@@ -46,3 +46,7 @@ describe('carriesZipArchive', () => {
     expect(await carriesZipArchive(chunked(join(hidden, new Uint8Array(70_000)), 4096))).toBe(false);
   });
 });
+
+it('stops at its limit and says it did not look further', async () => {
+  expect(await carriesZipArchive(chunked(new Uint8Array(10_000), 1000), 4096)).toBeNull();
+});

@@ -3,6 +3,8 @@ import { ZIP_LOCAL_FILE } from './magic-bytes';
 const ZIP_END = [0x50, 0x4b, 0x05, 0x06] as const;
 // A zip reader looks for its end record in the last 22 bytes plus the longest comment (65,535).
 const TAIL_BYTES = 22 + 65_535;
+// Documents and images are otherwise judged from their first bytes; past this, a person is told.
+export const POLYGLOT_SCAN_BYTES = 256 * 2 ** 20;
 
 const matchesAt = (bytes: Uint8Array, at: number, signature: readonly number[]): boolean => signature.every((b, i) => bytes[at + i] === b);
 
@@ -52,9 +54,11 @@ class Tail {
  * Whether the bytes are also a zip archive: a member header anywhere and an end record where zip
  * readers look for it (PDF/ZIP, GIFAR). Opened as a document, such a file shows the checker one
  * thing; opened as an archive, it releases another. Four matching bytes alone happen by chance
- * in compressed streams, so both signatures are needed. Streaming, in fixed memory.
+ * in compressed streams, so both signatures are needed. Streaming, in fixed memory; null when the
+ * file goes on past `limit` bytes and was not read further.
  */
-export const carriesZipArchive = async (body: AsyncIterable<Uint8Array>): Promise<boolean> => {
+export const carriesZipArchive = async (body: AsyncIterable<Uint8Array>, limit = POLYGLOT_SCAN_BYTES): Promise<boolean | null> => {
+  let read = 0;
   let member = false;
   let carry = new Uint8Array(0); // the last three bytes seen, however small the chunks
   const tail = new Tail(TAIL_BYTES);
@@ -64,6 +68,8 @@ export const carriesZipArchive = async (body: AsyncIterable<Uint8Array>): Promis
     if (!member) member = contains(seam, ZIP_LOCAL_FILE) || contains(chunk, ZIP_LOCAL_FILE);
     carry = chunk.length >= 3 ? chunk.slice(-3) : seam.slice(-3);
     tail.push(chunk);
+    read += chunk.length;
+    if (read > limit) return null;
   }
   return member && contains(tail.bytes(), ZIP_END);
 };
