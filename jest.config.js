@@ -19,5 +19,13 @@ module.exports = {
       setupFiles: ['<rootDir>/libs/testing/src/jest-real-stack.setup.ts'],
       globalSetup: '<rootDir>/libs/testing/src/jest-e2e.global-setup.ts',
     },
+    {
+      // Contract fuzzing (tools/fuzz/run.sh): e2e-like, but needs schemathesis, so a stage of its own.
+      ...base,
+      displayName: 'fuzz',
+      testMatch: ['<rootDir>/e2e/**/*.fuzz-spec.ts'],
+      setupFiles: ['<rootDir>/libs/testing/src/jest-real-stack.setup.ts'],
+      globalSetup: '<rootDir>/libs/testing/src/jest-e2e.global-setup.ts',
+    },
   ],
 };

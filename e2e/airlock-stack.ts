@@ -22,7 +22,10 @@ export type AirlockUnderTest = {
   stop(): Promise<void>;
 };
 
-export async function startAirlock(basePort: number): Promise<AirlockUnderTest> {
+/** Settings a test gives its own instance (e.g. a low scanner limit), over the shared ones. */
+export type AirlockOptions = { env?: Record<string, string> };
+
+export async function startAirlock(basePort: number, options: AirlockOptions = {}): Promise<AirlockUnderTest> {
   const idp = await startTestIdentityProvider({ issuer: 'https://idp.e2e.test', audience: 'airlock' });
   const stack = realStack();
   const bucketPrefix = 'airlock-';
@@ -30,7 +33,7 @@ export async function startAirlock(basePort: number): Promise<AirlockUnderTest> 
   const signingKeyFile = writeTestAuditSigningKey();
   const dataDir = mkdtempSync(path.join(tmpdir(), `airlock-e2e-${basePort}-`));
   const removeTempFiles = () => [path.dirname(signingKeyFile), dataDir].forEach((dir) => rmSync(dir, { recursive: true, force: true }));
-  const env = serviceEnvironment(idp, ports, bucketPrefix, { signingKeyFile, dataDir });
+  const env = { ...serviceEnvironment(idp, ports, bucketPrefix, { signingKeyFile, dataDir }), ...options.env };
   const services = {} as Record<ServiceName, ServiceProcess>;
   const startService = async (name: ServiceName) => { services[name] = await startServiceProcess(name, ports[name], env); };
   const started = await Promise.allSettled((Object.keys(ports) as ServiceName[]).map(startService));

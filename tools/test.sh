@@ -28,3 +28,5 @@ echo "== unit tests"
 stage 30m npx jest --ci --forceExit --selectProjects unit
 echo "== integration and end-to-end tests (real PostgreSQL, Kafka, S3 server, clamd)"
 stage 40m npx jest --ci --forceExit --runInBand --selectProjects integration e2e
+echo "== contract fuzzing (schemathesis against each service's OpenAPI, as each role)"
+stage 15m bash tools/fuzz/run.sh

@@ -63,6 +63,9 @@ AlertExceedsMax yes
 StreamMaxLength $CLAMD_STREAM_MAX
 MaxScanSize $CLAMD_STREAM_MAX
 MaxFileSize $CLAMD_FILE_MAX
+# clamd's default, said outright: a zip bomb ends here as Heuristics.Limits.Exceeded.MaxScanTime
+# (not scanned). The airlock waits longer than this (AIRLOCK_CLAMD_TIMEOUT_MS, 180 s).
+MaxScanTime 120000
 # A 2 GiB stream can take a while to arrive on a busy test machine.
 ReadTimeout 300
 # The database never changes while running; skip the periodic reload check.

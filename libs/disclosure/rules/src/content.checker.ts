@@ -5,6 +5,7 @@ import type { DetectedType, Finding } from './disclosure.types';
 import { isEvidenceName, type Evidence } from './evidence/evidence';
 import { readEvidence } from './evidence/evidence.reader';
 import { detectFileType } from './file-type/file-type.detector';
+import { carriesZipArchive } from './file-type/polyglot.detector';
 import { detectTextEncoding } from './file-type/text-encoding.detector';
 import { ContentSourceError, peekHead } from './readers/byte-stream.head';
 import { readCsvRowBatches, readCsvRows } from './readers/csv.reader';
@@ -79,9 +80,9 @@ const judge = async (
     case 'text':
       return { findings: [...modelFindings(head, policy), review('Free text cannot be checked automatically; a checker must read it.')] };
     case 'pdf':
-      return only(review('PDF documents cannot be checked automatically; a checker must read the tables and figures in it.'));
+      return withPolyglot(body, review('PDF documents cannot be checked automatically; a checker must read the tables and figures in it.'));
     case 'image':
-      return only(review(`Images (${fileType.mediaType}) cannot be checked automatically; a checker must look at it.`));
+      return withPolyglot(body, review(`Images (${fileType.mediaType}) cannot be checked automatically; a checker must look at it.`));
     case 'xlsx':
     case 'zip':
       return { findings: await checkArchive(fileType.kind, body, policy, { ...context, checkMember: checkContent }) };
@@ -91,6 +92,20 @@ const judge = async (
 };
 
 const only = (finding: Finding): Judged => ({ findings: [finding] });
+
+// A checker reads a document or looks at an image; a zip hidden in the same bytes would leave unread.
+const POLYGLOT: Finding = {
+  rule: 'archive',
+  verdict: 'fail',
+  cells: [],
+  message: 'The file is also a zip archive (a polyglot): opened as an archive it holds files that nobody reading it as a document or image would see.',
+};
+
+const withPolyglot = async (body: AsyncIterable<Uint8Array>, finding: Finding): Promise<Judged> => {
+  const carries = await carriesZipArchive(body);
+  if (carries === null) return { findings: [{ ...finding, message: `${finding.message} It is too large to be checked for a hidden archive.` }] };
+  return { findings: carries ? [finding, POLYGLOT] : [finding] };
+};
 
 const checkDelimitedTable = async (
   name: string,
@@ -103,11 +118,11 @@ const checkDelimitedTable = async (
   const encoding = detectTextEncoding(head)?.encoding ?? 'utf-8';
   const options = { encoding, preferredDelimiter: kind === 'tsv' ? ('\t' as const) : (',' as const) };
   const evidenceNamed = isEvidenceName(name);
-  if (!(evidenceNamed && (context.asEvidence || context.depth > 0))) return { findings: await checkTableRows(readCsvRowBatches(body, options), policy, context.evidence) };
+  if (!(evidenceNamed && (context.asEvidence || context.depth > 0))) return { findings: await checkTableRows(readCsvRowBatches(body, options), policy, context.evidence, 'delimited') };
   const rows = readCsvRows(body, options);
   // The header decides: a file named like evidence without evidence columns is an ordinary table.
   const reading = await readEvidence(rows, policy);
-  if (reading.kind === 'not-evidence') return { findings: await checkTableRows(batchesOf(prepend(reading.header, rows)), policy, null) };
+  if (reading.kind === 'not-evidence') return { findings: await checkTableRows(batchesOf(prepend(reading.header, rows)), policy, null, 'delimited') };
   if (context.depth === 0) return { findings: [], evidence: reading.evidence };
   // Evidence holds each cell's largest contributions: inside an archive it would leave with it.
   return {

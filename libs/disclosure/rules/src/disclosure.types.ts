@@ -14,6 +14,7 @@ export type RuleName =
   | 'secondary-suppression'
   | 'dof'
   | 'row-level'
+  | 'formula'
   | 'file-type'
   | 'archive';
 

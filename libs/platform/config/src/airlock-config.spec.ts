@@ -30,7 +30,17 @@ describe('configuration', () => {
     expect(config.kafka.brokers).toEqual(['127.0.0.1:9092', '127.0.0.1:9094']);
     expect(config.s3).toMatchObject({ endpoint: 'http://127.0.0.1:9000', forcePathStyle: true });
   });
+  // A zip bomb keeps clamd busy until its MaxScanTime (120 s by default), when it answers
+  // Heuristics.Limits.Exceeded.MaxScanTime (not scanned). Giving up earlier turns that answer into
+  // a timeout, retried forever on the same file: the file's partition would never move again.
+  it('waits for clamd longer than clamd itself may scan one file', () => {
+    const clamd = (env: Record<string, string>) => loadConfig({ AIRLOCK_OIDC_ISSUER: 'https://idp', AIRLOCK_OIDC_JWKS_URL: 'https://idp/certs', AIRLOCK_CLAMD_HOST: '127.0.0.1', ...env });
+    expect(clamd({}).clamd?.timeoutMs).toBeGreaterThan(120_000);
+    expect(loadConfig(DEV).clamdProbe.timeoutMs).toBeGreaterThan(120_000);
+    expect(clamd({ AIRLOCK_CLAMD_TIMEOUT_MS: '300000' }).clamd?.timeoutMs).toBe(300_000);
+  });
   it.each([
+    [{ ...DEV, AIRLOCK_CLAMD_TIMEOUT_MS: '0' }],
     [{ ...DEV, AIRLOCK_REQUIRED_APPROVALS: '0' }],
     [{ ...DEV, AIRLOCK_S3_ENDPOINT: 'http://127.0.0.1:9000' }],
     [{ ...DEV, AIRLOCK_INGRESS_PORT: 'eighty' }],

@@ -23,6 +23,10 @@ const EnvSchema = z.object({
   AIRLOCK_CLAMD_PORT: port.default(3310),
   // Must match clamd's StreamMaxLength: longer streams are "not scanned", never clean.
   AIRLOCK_CLAMD_STREAM_MAX_BYTES: z.coerce.number().int().positive().default(2100 * 1024 ** 2),
+  // Must exceed clamd's MaxScanTime (120 s by default): a zip bomb keeps clamd busy that long before it
+  // answers Heuristics.Limits.Exceeded.MaxScanTime (not scanned); giving up sooner would retry the same
+  // file forever and stall its partition.
+  AIRLOCK_CLAMD_TIMEOUT_MS: z.coerce.number().int().positive().default(180_000),
   AIRLOCK_OIDC_ISSUER: z.string().optional(),
   AIRLOCK_OIDC_AUDIENCE: z.string().default('airlock'),
   AIRLOCK_OIDC_JWKS_URL: z.string().url().optional(),
@@ -65,9 +69,9 @@ export type AirlockConfig = {
   dataDir: string;
   kafka: { brokers?: string[] };
   s3?: { endpoint: string; accessKeyId: string; secretAccessKey: string; region: string; forcePathStyle: boolean; bucketPrefix: string };
-  clamd?: { host: string; port: number; streamMaxLength: number };
+  clamd?: { host: string; port: number; streamMaxLength: number; timeoutMs: number };
   /** Where the embedded default looks for a local clamd when AIRLOCK_CLAMD_HOST is not set. */
-  clamdProbe: { host: string; port: number; streamMaxLength: number };
+  clamdProbe: { host: string; port: number; streamMaxLength: number; timeoutMs: number };
   /** Exactly one of `oidc` and `devIdentity` is set: loadConfig refuses anything else. */
   oidc?: { issuer: string; audience: string; jwksUrl: string };
   /** The development issuer (POST /dev/token on ingress): embedded defaults on loopback only. */
@@ -183,9 +187,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         }
       : undefined,
     clamd: e.AIRLOCK_CLAMD_HOST
-      ? { host: e.AIRLOCK_CLAMD_HOST, port: e.AIRLOCK_CLAMD_PORT, streamMaxLength: e.AIRLOCK_CLAMD_STREAM_MAX_BYTES }
+      ? { host: e.AIRLOCK_CLAMD_HOST, port: e.AIRLOCK_CLAMD_PORT, streamMaxLength: e.AIRLOCK_CLAMD_STREAM_MAX_BYTES, timeoutMs: e.AIRLOCK_CLAMD_TIMEOUT_MS }
       : undefined,
-    clamdProbe: { host: '127.0.0.1', port: e.AIRLOCK_CLAMD_PORT, streamMaxLength: e.AIRLOCK_CLAMD_STREAM_MAX_BYTES },
+    clamdProbe: { host: '127.0.0.1', port: e.AIRLOCK_CLAMD_PORT, streamMaxLength: e.AIRLOCK_CLAMD_STREAM_MAX_BYTES, timeoutMs: e.AIRLOCK_CLAMD_TIMEOUT_MS },
     oidc: e.AIRLOCK_OIDC_ISSUER
       ? { issuer: e.AIRLOCK_OIDC_ISSUER, audience: e.AIRLOCK_OIDC_AUDIENCE, jwksUrl: e.AIRLOCK_OIDC_JWKS_URL as string }
       : undefined,

@@ -61,9 +61,9 @@ function baseObjectStore(config: AirlockConfig): ObjectStore {
 }
 
 async function scanner(config: AirlockConfig, logger: Logger): Promise<MalwareScanner> {
-  if (config.clamd) return new ClamdScanner({ ...config.clamd, timeoutMs: 60_000 });
+  if (config.clamd) return new ClamdScanner(config.clamd);
   // Embedded default: use a local clamd if one answers; otherwise files are "not scanned" and can never be released.
-  if (await clamdAnswers(config.clamdProbe.host, config.clamdProbe.port)) return new ClamdScanner({ ...config.clamdProbe, timeoutMs: 60_000 });
+  if (await clamdAnswers(config.clamdProbe.host, config.clamdProbe.port)) return new ClamdScanner(config.clamdProbe);
   logger.warn('no clamd reachable: files will be marked not scanned and cannot be released');
   return new UnavailableScanner();
 }

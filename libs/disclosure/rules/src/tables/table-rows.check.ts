@@ -3,6 +3,7 @@ import type { Finding } from '../disclosure.types';
 import type { Evidence } from '../evidence/evidence';
 import { checkMagnitudeTable } from '../evidence/magnitude-table.check';
 import { FrequencyTableScan } from '../rules/frequency-table.scan';
+import { FormulaCellDetector } from '../rules/formula-cell.rule';
 import { RowLevelDetector } from '../rules/row-level.rule';
 import { readTableInMemory } from './frequency-table.reader';
 import { readTable, type RowBatches } from './table.reader';
@@ -16,15 +17,22 @@ export const checkTableRows = async (
   rows: RowBatches,
   policy: DisclosurePolicy,
   evidence: Evidence | null,
+  format: 'delimited' | 'sheet' = 'sheet',
 ): Promise<Finding[]> => {
   const rowLevel = new RowLevelDetector();
-  const watch = (row: string[]): void => rowLevel.observe(row);
+  // A sheet's text cells stay text when opened; CSV and TSV cells are parsed as formulas.
+  const formulas = format === 'delimited' ? new FormulaCellDetector() : null;
+  const watch = (row: string[]): void => {
+    rowLevel.observe(row);
+    formulas?.observe(row);
+  };
+  const watched = (): Finding[] => [...rowLevel.findings(), ...(formulas?.findings() ?? [])];
   if (evidence === null) {
     const scan = new FrequencyTableScan(policy);
     const unreadable = await readTable(rows, scan, watch);
-    return [...rowLevel.findings(), ...(unreadable === null ? scan.findings() : [unreadable])];
+    return [...watched(), ...(unreadable === null ? scan.findings() : [unreadable])];
   }
   const reading = await readTableInMemory(rows, policy, watch);
-  if (reading.kind === 'unreadable') return [...rowLevel.findings(), reading.finding];
-  return [...rowLevel.findings(), ...checkMagnitudeTable(reading.table, evidence, policy)];
+  if (reading.kind === 'unreadable') return [...watched(), reading.finding];
+  return [...watched(), ...checkMagnitudeTable(reading.table, evidence, policy)];
 };

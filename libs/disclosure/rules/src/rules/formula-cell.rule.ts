@@ -1,0 +1,44 @@
+import type { Finding } from '../disclosure.types';
+import { findingFor } from '../finding.text';
+import { parseBodyCell } from '../tables/body-cell.parser';
+import { CellList } from '../tables/cell-list';
+
+const isBlank = (row: readonly string[]): boolean => row.every((cell) => cell.trim() === '');
+
+// A formula by the same reading as a body cell: numbers (-5, +1.2e3) and marks (-) are not.
+const isFormula = (raw: string): boolean => {
+  const cell = parseBodyCell(raw);
+  return typeof cell === 'object' && cell.kind === 'text' && cell.formula;
+};
+
+/**
+ * CSV injection (OWASP): a spreadsheet that opens a CSV or TSV runs a cell starting with `=`, `+`,
+ * `-` or `@` as a formula (`=cmd|' /C calc'!A0` starts a program on the recipient's machine). Body
+ * cells that are formulas already send the table to review (they are not counts); this watches the
+ * labels, the column labels and the row labels, where a table of safe counts could otherwise carry
+ * a payload out. Streaming, bounded memory: it counts every such label and keeps the first few.
+ */
+export class FormulaCellDetector {
+  private header: readonly string[] | null = null;
+  private headerFormulas = 0;
+  private bodyRows = 0;
+  private readonly cells = new CellList();
+
+  observe(row: readonly string[]): void {
+    if (isBlank(row)) return;
+    if (this.header === null) {
+      this.header = row;
+      this.headerFormulas = row.filter(isFormula).length;
+      return;
+    }
+    const index = this.bodyRows++;
+    if (row.length > 0 && isFormula(row[0])) this.cells.add(index, 0, row[0].trim(), this.header[0]?.trim() ?? '');
+  }
+
+  findings(): Finding[] {
+    const count = this.cells.count + this.headerFormulas;
+    const inHeader = this.headerFormulas > 0 ? ` (${this.headerFormulas} of them column labels)` : '';
+    const message = `${count} label${count === 1 ? ' has' : 's have'} text starting with =, +, - or @${inHeader}, which a spreadsheet opening the file runs as a formula (CSV injection); a checker must look at them, or the researcher prefixes them with a quote.`;
+    return findingFor('formula', 'review', this.cells.listed, message, count);
+  }
+}
