@@ -69,7 +69,8 @@ export async function startAirlockCluster(basePort: number, count: number, extra
   const client = new AirlockClient({ ingress: balancers.ingress.url, egressReview: balancers['egress-review'].url, audit: balancers.audit.url }, undefined);
   return {
     client, instances, s3, bucketPrefix, start, stop,
-    token: (userId, roles) => idp.token(userId, roles),
+    // Long runs (the crash suite, the load bench) outlive the default token lifetime.
+    token: (userId, roles) => idp.token(userId, roles, { expiresInSeconds: 4 * 3600 }),
     async kill(instance) {
       const proc = instance.process;
       instance.process = undefined;

@@ -16,6 +16,7 @@ export type DbOptions = {
   /** Pool size. Use 1 with the embedded (PGlite) server: it serves one connection. */
   max?: number;
   applicationName?: string;
+  /** How long a query waits for a free connection before DATABASE_UNAVAILABLE (503): under a burst, a request waits rather than fails. */
   connectionTimeoutMillis?: number;
   /** Tables resolve in this schema (its `search_path`), e.g. one per service or per test suite. */
   schema?: string;
@@ -73,7 +74,7 @@ export class Db implements Queryable {
   }
 }
 
-export function createDb({ url, max = 10, applicationName = 'airlock', connectionTimeoutMillis = 5_000, schema, logger }: DbOptions): Db {
+export function createDb({ url, max = 10, applicationName = 'airlock', connectionTimeoutMillis = 15_000, schema, logger }: DbOptions): Db {
   if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name: ${schema}`);
   const options = schema ? `-c search_path=${schema}` : undefined;
   const pool = new Pool({ connectionString: url, max, application_name: applicationName, connectionTimeoutMillis, options });
