@@ -1,4 +1,5 @@
 import type { AirlockConfig } from '@airlock/config';
+import { createDb } from '@airlock/database';
 import { createMetrics, startHttpService, type RunningHttpService } from '@airlock/http';
 import { RegistryHandler, RequestCommandHandler, type Infra } from '@airlock/runtime';
 import type { Logger } from 'pino';
@@ -9,13 +10,19 @@ import { UploadService } from './upload.service';
 export const INGRESS_SOURCE = '/airlock/ingress';
 // PUT /requests/{requestId}/files/{name}: the body is the file, streamed, never parsed.
 const UPLOAD_ROUTE = { method: 'PUT', path: /^\/requests\/[^/]+\/files\/[^/]+\/?$/ };
+// Submits freezing at once, across all requests, per ingress process.
+const FREEZE_LOCK_CONNECTIONS = 16;
 
 export async function startIngress(infra: Infra, config: AirlockConfig, logger: Logger): Promise<RunningHttpService> {
   const requests = new RequestCommandHandler(infra.eventStore, INGRESS_SOURCE);
   const registry = new RegistryHandler(infra.eventStore, INGRESS_SOURCE);
   const uploads = new UploadService(requests, infra.store, config.limits, logger);
-  // The embedded database serves one connection, which the lock's transaction would hold.
-  const lock = config.database.url ? freezeLocks(inProcessFreezeLock(), postgresFreezeLock(infra.db)) : inProcessFreezeLock();
+  // The embedded database serves one connection, which the lock's transaction would hold. The lock
+  // holds its connection for the whole freeze while the freeze itself needs others (to read and
+  // append): from the shared pool, a burst of submits would take every connection and starve
+  // themselves. Locks get a pool of their own; a submit past its size waits, then gets 503.
+  const lockDb = config.database.url ? createDb({ url: config.database.url, max: FREEZE_LOCK_CONNECTIONS, applicationName: 'airlock-ingress-freeze' }) : undefined;
+  const lock = lockDb ? freezeLocks(inProcessFreezeLock(), postgresFreezeLock(lockDb)) : inProcessFreezeLock();
   const submits = new SubmitService(requests, registry, infra.store, lock, logger);
   const publicUrl = config.http.publicUrls.ingress ?? `http://${config.http.host}:${config.http.ports.ingress}`;
   const metrics = createMetrics('ingress');
@@ -30,7 +37,8 @@ export async function startIngress(infra: Infra, config: AirlockConfig, logger: 
       { name: 'object-store', check: () => infra.store.ping() },
     ],
   });
-  return startHttpService({
+  const http = await startHttpService({
     module, host: config.http.host, port: config.http.ports.ingress, logger, metrics, accessLog: infra.accessLog, rawBodyRoutes: [UPLOAD_ROUTE],
   });
+  return { ...http, close: async () => { await http.close(); await lockDb?.close(); } };
 }
