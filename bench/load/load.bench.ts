@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
+import { wireType } from '@airlock/contracts';
 import { AirlockClient, realStack, startAirlockCluster, uniqueId } from '@airlock/testing';
 
 // Load: many researchers submit at once against two instances of every service on the real stack.
@@ -38,12 +39,13 @@ async function submitOne(client: AirlockClient, projectId: string, i: number): P
 }
 
 async function reviewTimes(db: Client, ids: string[]): Promise<Map<string, number>> {
+  // The event store keys a request's stream as `request-<id>`.
   const { rows } = await db.query<{ stream_id: string; ms: string }>(
     `SELECT s.stream_id, extract(epoch FROM (o.recorded_at - s.recorded_at)) * 1000 AS ms
-       FROM events s JOIN events o ON o.stream_id = s.stream_id AND o.type = 'ReviewOpened'
-      WHERE s.type = 'RequestSubmitted' AND s.stream_id = ANY($1)`, [ids],
+       FROM events s JOIN events o ON o.stream_id = s.stream_id AND o.type = $3
+      WHERE s.type = $2 AND s.stream_id = ANY($1)`, [ids.map((id) => `request-${id}`), wireType('RequestSubmitted'), wireType('ReviewOpened')],
   );
-  return new Map(rows.map((r) => [r.stream_id, Number(r.ms)]));
+  return new Map(rows.map((r) => [r.stream_id.slice('request-'.length), Number(r.ms)]));
 }
 
 /** Sum over the airlock's consumer groups of (end offset - committed offset). */
