@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { formatAuditReport, runAuditBench } from './audit/audit.bench';
@@ -54,6 +54,7 @@ async function main(): Promise<void> {
       requests: positiveInt('AIRLOCK_BENCH_LOAD_REQUESTS', 1000), researchers: positiveInt('AIRLOCK_BENCH_LOAD_RESEARCHERS', 50), instances: 2, basePort: 3900,
     });
     process.stdout.write(formatLoadReport(load));
+    mkdirSync(OUT_DIR, { recursive: true });
     writeFileSync(path.join(OUT_DIR, 'load.json'), `${JSON.stringify(load, null, 2)}\n`);
   }
 }
