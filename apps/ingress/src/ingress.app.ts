@@ -3,6 +3,7 @@ import { createDb } from '@airlock/database';
 import { createMetrics, startHttpService, type RunningHttpService } from '@airlock/http';
 import { RegistryHandler, RequestCommandHandler, type Infra } from '@airlock/runtime';
 import type { Logger } from 'pino';
+import { DraftSweeper } from './draft-sweeper';
 import { IngressModule } from './ingress.module';
 import { SubmitService, freezeLocks, inProcessFreezeLock, postgresFreezeLock } from './submit.service';
 import { UploadService } from './upload.service';
@@ -37,8 +38,10 @@ export async function startIngress(infra: Infra, config: AirlockConfig, logger: 
       { name: 'object-store', check: () => infra.store.ping() },
     ],
   });
+  const drafts = new DraftSweeper({ store: infra.store, requests, logger, graceMs: config.drafts.graceMs });
+  drafts.start(config.drafts.sweepIntervalMs);
   const http = await startHttpService({
     module, host: config.http.host, port: config.http.ports.ingress, logger, metrics, accessLog: infra.accessLog, rawBodyRoutes: [UPLOAD_ROUTE],
   });
-  return { ...http, close: async () => { await http.close(); await lockDb?.close(); } };
+  return { ...http, close: async () => { await drafts.stop(); await http.close(); await lockDb?.close(); } };
 }

@@ -56,6 +56,9 @@ const EnvSchema = z.object({
   // Released-bucket reconciler (egress-review): how often it runs, and how old an unbacked object must be.
   AIRLOCK_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).default(5 * 60_000),
   AIRLOCK_RECONCILE_GRACE_MS: z.coerce.number().int().min(0).default(15 * 60_000),
+  // Draft sweeper (ingress): drafts whose file is frozen go at once; drafts no file names, after the grace.
+  AIRLOCK_DRAFT_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
+  AIRLOCK_DRAFT_GRACE_MS: z.coerce.number().int().min(0).default(24 * 3_600_000),
   // Storage fault injection for crash suites (FaultInjectingObjectStore): tests only, never production.
   AIRLOCK_FAULT_INJECTION: bool.default('false'),
   AIRLOCK_FAULT_CRASH_AFTER_STEP: z.coerce.number().int().min(0).optional(),
@@ -84,6 +87,7 @@ export type AirlockConfig = {
   /** Empty `urls`: no webhooks. Each delivery is tried `maxAttempts` times with capped exponential back-off. */
   webhooks: { urls: string[]; secret?: string; maxAttempts: number; timeoutMs: number; backoff: { initialMs: number; maxMs: number } };
   reconcile: { intervalMs: number; graceMs: number };
+  drafts: { sweepIntervalMs: number; graceMs: number };
   /** Set only in test runs (see loadConfig): kill the process after the N-th mutating storage step. */
   faultInjection?: { crashAfterStep: number; op?: 'put' | 'copy' | 'delete' };
   http: { host: string; ports: { ingress: number; egressReview: number; audit: number; disclosureCheck: number }; publicUrls: { ingress?: string } };
@@ -207,6 +211,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       backoff: { initialMs: e.AIRLOCK_WEBHOOK_BACKOFF_MS, maxMs: Math.max(e.AIRLOCK_WEBHOOK_BACKOFF_MS, e.AIRLOCK_WEBHOOK_MAX_BACKOFF_MS) },
     },
     reconcile: { intervalMs: e.AIRLOCK_RECONCILE_INTERVAL_MS, graceMs: e.AIRLOCK_RECONCILE_GRACE_MS },
+    drafts: { sweepIntervalMs: e.AIRLOCK_DRAFT_SWEEP_INTERVAL_MS, graceMs: e.AIRLOCK_DRAFT_GRACE_MS },
     ...(e.AIRLOCK_FAULT_INJECTION && e.AIRLOCK_FAULT_CRASH_AFTER_STEP !== undefined
       ? { faultInjection: { crashAfterStep: e.AIRLOCK_FAULT_CRASH_AFTER_STEP, ...(e.AIRLOCK_FAULT_OP ? { op: e.AIRLOCK_FAULT_OP } : {}) } }
       : {}),
