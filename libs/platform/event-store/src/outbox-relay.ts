@@ -263,17 +263,21 @@ function toMessage(row: OutboxRow): OutboxMessage {
 type ErrorShape = { name?: unknown; message?: unknown; type?: unknown; retriable?: unknown; cause?: unknown; originalError?: unknown };
 
 /**
- * The broker answered and refused this message (kafkajs: a non-retriable protocol error such as
- * MESSAGE_TOO_LARGE). A connection failure, a timeout, or retries exhausted on a retriable error
- * is the broker being unavailable, which is never the message's fault.
+ * The broker answered and refused this message itself (kafkajs protocol errors about the record:
+ * too large, invalid, corrupt). Anything else (a connection failure, a timeout, retries exhausted,
+ * or the producer's own state such as OUT_OF_ORDER_SEQUENCE_NUMBER after a refused batch) is never
+ * the message's fault: it is retried and no row is blamed, let alone parked.
  */
+const MESSAGE_REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_TIMESTAMP']);
+
 function isRefusalOfMessage(error: unknown): boolean {
   const top = error as ErrorShape | undefined;
   if (top?.retriable !== false || top.name === 'KafkaJSNumberOfRetriesExceeded') return false;
   for (let e: ErrorShape | undefined = top, depth = 0; e && depth < 5; e = (e.cause ?? e.originalError) as ErrorShape | undefined, depth += 1) {
     if (e.retriable === true || /Connection|Timeout|BrokerNotFound/.test(String(e.name))) return false;
+    if (typeof e.type === 'string' && MESSAGE_REFUSALS.has(e.type)) return true;
   }
-  return true;
+  return false;
 }
 
 function describe(error: unknown): string {
