@@ -166,7 +166,7 @@ export class RequestsController {
   @ApiBody({ required: true, schema: { type: 'string', format: 'binary', minLength: 1 } })
   @ApiCreatedResponse({ type: UploadResultSchema, description: 'The file with its SHA-256, and the request' })
   @ApiProblems(...ON_REQUEST, {
-    400: ['INVALID_FILE_NAME', 'FILE_NAME_INVISIBLE_CHARACTER', 'INVALID_FILE_KIND', 'EMPTY_FILE', 'UPLOAD_ABORTED', 'TOO_MANY_FILES', 'TEXT_TOO_LONG'], 409: ['WRONG_STATE', 'FILE_NAME_TAKEN'], 413: ['UPLOAD_TOO_LARGE'],
+    400: ['INVALID_FILE_NAME', 'FILE_NAME_INVISIBLE_CHARACTER', 'INVALID_FILE_KIND', 'INVALID_ID', 'EMPTY_FILE', 'UPLOAD_ABORTED', 'TOO_MANY_FILES', 'TEXT_TOO_LONG'], 409: ['WRONG_STATE', 'FILE_NAME_TAKEN'], 413: ['UPLOAD_TOO_LARGE'],
     422: ['UNKNOWN_GROUP'], 503: ['STORAGE_UNAVAILABLE'],
   })
   async upload(
