@@ -24,6 +24,11 @@ describe('auditors\' query parameters', () => {
     expect(() => parseAuditFilter(query)).toThrow(message);
   });
 
+  // The contract fuzzer found `type=...%00...` answered 500: PostgreSQL text cannot hold NUL.
+  it.each(['type', 'userId', 'requestId', 'projectId'])('refuse a %s with a NUL or another control character', (name) => {
+    expect(() => parseAuditFilter({ [name]: 'a\u0000b' })).toThrow(AuditQueryError);
+    expect(() => parseAuditFilter({ [name]: 'a\nb' })).toThrow(AuditQueryError);
+  });
   it('page by position with a bounded limit', () => {
     expect(parsePage({}, { defaultLimit: 100, maxLimit: 1000 })).toEqual({ after: 0, limit: 100 });
     expect(parsePage({ after: '42', limit: '10' }, { defaultLimit: 100, maxLimit: 1000 })).toEqual({ after: 42, limit: 10 });

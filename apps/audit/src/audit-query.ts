@@ -37,6 +37,8 @@ function text(query: RawQuery, ...names: string[]): string | undefined {
     if (Array.isArray(value)) throw new AuditQueryError(`${name} may be given once`);
     if (value !== undefined && value !== '') {
       if (value.length > MAX_ID) throw new AuditQueryError(`${name} is too long`);
+      // PostgreSQL text cannot hold NUL (the query would fail as a 500); no id or type holds a control character.
+      if (/[\u0000-\u001f\u007f]/.test(value)) throw new AuditQueryError(`${name} must not contain control characters`);
       return value;
     }
   }
