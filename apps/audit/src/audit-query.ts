@@ -31,6 +31,8 @@ export const MAX_ID = 512;
 export const RECORDS_PAGE = { defaultLimit: 100, maxLimit: 1000 } as const;
 export const CHECKPOINTS_PAGE = { defaultLimit: 20, maxLimit: 1000 } as const;
 
+const hasControlCharacter = (value: string) => [...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+
 function text(query: RawQuery, ...names: string[]): string | undefined {
   for (const name of names) {
     const value = query[name];
@@ -38,7 +40,7 @@ function text(query: RawQuery, ...names: string[]): string | undefined {
     if (value !== undefined && value !== '') {
       if (value.length > MAX_ID) throw new AuditQueryError(`${name} is too long`);
       // PostgreSQL text cannot hold NUL (the query would fail as a 500); no id or type holds a control character.
-      if (/[\u0000-\u001f\u007f]/.test(value)) throw new AuditQueryError(`${name} must not contain control characters`);
+      if (hasControlCharacter(value)) throw new AuditQueryError(`${name} must not contain control characters`);
       return value;
     }
   }
