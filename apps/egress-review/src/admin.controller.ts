@@ -220,7 +220,8 @@ export class AdminController {
     if (Number.isNaN(Date.parse(expiresAt))) throw new HttpProblem(400, 'INVALID_BODY', 'expiresAt must be an RFC 3339 date-time');
     const data = { userId: id(userId, 'userId'), expiresAt: new Date(expiresAt).toISOString() };
     await this.registry(actor, (at) => ({ type: 'GrantAccreditation', actor, at, data }));
-    return { userId, expiresAt: data.expiresAt };
+    // The documented shape (AccreditationSchema): an expiry already past grants nothing.
+    return { userId, accredited: Date.parse(data.expiresAt) > Date.now(), expiresAt: data.expiresAt };
   }
 
   @Delete('accreditations/:userId')
