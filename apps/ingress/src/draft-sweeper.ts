@@ -50,7 +50,10 @@ export class DraftSweeper {
     const byRequest = new Map<string, typeof objects>();
     for (const object of objects) {
       const requestId = DRAFT_KEY.exec(object.key)?.[1];
-      if (requestId) byRequest.set(requestId, [...(byRequest.get(requestId) ?? []), object]);
+      if (!requestId) continue;
+      const drafts = byRequest.get(requestId) ?? [];
+      drafts.push(object);
+      byRequest.set(requestId, drafts);
     }
     let deleted = 0;
     for (const [requestId, drafts] of byRequest) {

@@ -38,10 +38,14 @@ export async function startIngress(infra: Infra, config: AirlockConfig, logger: 
       { name: 'object-store', check: () => infra.store.ping() },
     ],
   });
-  const drafts = new DraftSweeper({ store: infra.store, requests, logger, graceMs: config.drafts.graceMs });
-  drafts.start(config.drafts.sweepIntervalMs);
+  // A service that fails to listen leaves no lock pool open behind it; the sweep starts once it listens.
   const http = await startHttpService({
     module, host: config.http.host, port: config.http.ports.ingress, logger, metrics, accessLog: infra.accessLog, rawBodyRoutes: [UPLOAD_ROUTE],
+  }).catch(async (error: unknown) => {
+    await lockDb?.close();
+    throw error;
   });
+  const drafts = new DraftSweeper({ store: infra.store, requests, logger, graceMs: config.drafts.graceMs });
+  drafts.start(config.drafts.sweepIntervalMs);
   return { ...http, close: async () => { await drafts.stop(); await http.close(); await lockDb?.close(); } };
 }

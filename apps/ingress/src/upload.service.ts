@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { decide, type Actor, type FileKind, type RequestState } from '@airlock/domain';
+import { decide, INPUT_LIMITS, type Actor, type FileKind, type RequestState } from '@airlock/domain';
 import { HttpProblem } from '@airlock/http';
 import { codePointsOf, type RequestCommandHandler } from '@airlock/runtime';
 import type { ObjectStore } from '@airlock/storage';
@@ -17,7 +17,7 @@ const CONTROL = /\p{Cc}/u;
 // "reportexe.vsc".
 const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}\p{Cs}]/gu;
 const isSafeName = (value: string) =>
-  value.length >= 1 && value.length <= 255 && value !== '.' && value !== '..' && !/[/\\]/.test(value) && !CONTROL.test(value);
+  value.length >= 1 && value.length <= INPUT_LIMITS.fileName && value !== '.' && value !== '..' && !/[/\\]/.test(value) && !CONTROL.test(value);
 
 export function parseKind(value: string | undefined): FileKind {
   const kind = (value ?? 'output') as FileKind;
@@ -37,7 +37,7 @@ export function parseFileName(value: string): string {
     });
   }
   const name = value.normalize('NFC');
-  if (!isSafeName(name)) throw new HttpProblem(400, 'INVALID_FILE_NAME', 'File names are 1-255 characters with no slashes or control characters');
+  if (!isSafeName(name)) throw new HttpProblem(400, 'INVALID_FILE_NAME', `File names are 1-${INPUT_LIMITS.fileName} characters with no slashes or control characters`);
   return name;
 }
 

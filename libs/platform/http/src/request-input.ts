@@ -47,4 +47,4 @@ export function visibility(input: Record<string, unknown>, fallback: CommentVisi
 }
 
 // The edge checks the domain's limits (request.limits.ts) so the OpenAPI documents show them.
-export const LIMITS = { ...INPUT_LIMITS, projectId: 128 } as const;
+export const LIMITS = INPUT_LIMITS;

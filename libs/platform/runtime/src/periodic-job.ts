@@ -16,6 +16,7 @@ export class PeriodicJob<T> {
   ) {}
 
   start(intervalMs: number): void {
+    if (this.timer) return;
     const tick = () => void this.run().catch((err) => this.logger.error({ err }, `${this.name} failed`));
     this.timer = setInterval(tick, intervalMs);
     this.timer.unref();
