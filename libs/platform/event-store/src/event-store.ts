@@ -34,11 +34,14 @@ export const EVENT_MAX_BYTES = 512 * 1024;
 export type EventStoreOptions = { maxEventBytes?: number };
 
 /** Refuses the whole append if any of its events is over the cap: nothing of it is stored. */
-export function assertEventsWithinCap(envelopes: readonly EventEnvelope[], maxBytes: number = EVENT_MAX_BYTES): void {
-  for (const envelope of envelopes) {
-    const size = Buffer.byteLength(JSON.stringify(envelope), 'utf8');
+export function serializeWithinCap(envelopes: readonly EventEnvelope[], maxBytes: number = EVENT_MAX_BYTES): string[] {
+  // Serialised once: the size check, the event row and the outbox row all use the same text.
+  return envelopes.map((envelope) => {
+    const json = JSON.stringify(envelope);
+    const size = Buffer.byteLength(json, 'utf8');
     if (size > maxBytes) throw new EventTooLargeError(envelope.streamId, envelope.type, size, maxBytes);
-  }
+    return json;
+  });
 }
 
 export function toEnvelopes(streamId: string, expectedVersion: number, events: readonly PendingEvent[]): EventEnvelope[] {

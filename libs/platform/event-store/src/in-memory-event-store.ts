@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '@airlock/contracts';
 import { DuplicateEventIdError, StreamVersionConflictError, assertExpectedVersion } from './event-store.errors';
-import { EVENT_MAX_BYTES, assertEventsWithinCap, toEnvelopes, type AppendOptions, type EventStoreOptions, type EventStore, type PendingEvent, type StreamSlice } from './event-store';
+import { EVENT_MAX_BYTES, serializeWithinCap, toEnvelopes, type AppendOptions, type EventStoreOptions, type EventStore, type PendingEvent, type StreamSlice } from './event-store';
 
 export type RecordedOutboxMessage = { topic: string; key: string; envelope: EventEnvelope };
 
@@ -31,7 +31,7 @@ export class InMemoryEventStore implements EventStore {
     const ids = events.map((event) => event.id);
     if (new Set(ids).size !== ids.length || ids.some((id) => this.eventIds.has(id))) throw new DuplicateEventIdError(streamId);
     const envelopes = toEnvelopes(streamId, expectedVersion, events);
-    assertEventsWithinCap(envelopes, this.maxEventBytes);
+    serializeWithinCap(envelopes, this.maxEventBytes);
     this.streams.set(streamId, [...stream, ...envelopes]);
     ids.forEach((id) => this.eventIds.add(id));
     this.outbox.push(...envelopes.map((envelope) => ({ topic: options.topic, key: options.key ?? streamId, envelope })));

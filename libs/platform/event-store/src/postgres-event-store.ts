@@ -1,7 +1,7 @@
 import type { EventEnvelope } from '@airlock/contracts';
 import type { Db, DbTx, Queryable } from '@airlock/database';
 import { DuplicateEventIdError, StreamVersionConflictError, assertExpectedVersion } from './event-store.errors';
-import { EVENT_MAX_BYTES, assertEventsWithinCap, toEnvelopes, type AppendOptions, type EventStoreOptions, type EventStore, type PendingEvent, type StreamSlice } from './event-store';
+import { EVENT_MAX_BYTES, serializeWithinCap, toEnvelopes, type AppendOptions, type EventStoreOptions, type EventStore, type PendingEvent, type StreamSlice } from './event-store';
 
 // Structured-mode CloudEvents over Kafka: the whole envelope is the value.
 const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json; charset=UTF-8';
@@ -29,16 +29,16 @@ export class PostgresEventStore implements EventStore {
     assertExpectedVersion(expectedVersion);
     if (events.length === 0) return { version: expectedVersion, events: [] };
     const envelopes = toEnvelopes(streamId, expectedVersion, events);
-    assertEventsWithinCap(envelopes, this.maxEventBytes);
+    const serialised = serializeWithinCap(envelopes, this.maxEventBytes);
     try {
       await this.db.withTransaction(async (tx) => {
         // Serialises appends to one stream, so the version check below cannot race.
         await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [streamId]);
         const actual = await currentVersion(tx, streamId);
         if (actual !== expectedVersion) throw new StreamVersionConflictError(streamId, expectedVersion, actual);
-        await insertEvents(tx, envelopes);
+        await insertEvents(tx, envelopes, serialised);
         // Same transaction as the events: an event is on its way to Kafka if and only if it was stored.
-        await insertOutboxRows(tx, envelopes, options.topic, options.key ?? streamId);
+        await insertOutboxRows(tx, envelopes, serialised, options.topic, options.key ?? streamId);
       });
     } catch (error) {
       throw await this.translateUniqueViolation(error, streamId, expectedVersion);
@@ -66,7 +66,7 @@ async function currentVersion(tx: Queryable, streamId: string): Promise<number> 
   return rows[0].version;
 }
 
-async function insertEvents(tx: DbTx, envelopes: readonly EventEnvelope[]): Promise<void> {
+async function insertEvents(tx: DbTx, envelopes: readonly EventEnvelope[], serialised: readonly string[]): Promise<void> {
   await tx.query(
     `INSERT INTO events (event_id, stream_id, stream_version, type, envelope)
      SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::jsonb[])`,
@@ -75,12 +75,12 @@ async function insertEvents(tx: DbTx, envelopes: readonly EventEnvelope[]): Prom
       envelopes.map((e) => e.streamId),
       envelopes.map((e) => e.streamVersion),
       envelopes.map((e) => e.type),
-      envelopes.map((e) => JSON.stringify(e)),
+      serialised,
     ],
   );
 }
 
-async function insertOutboxRows(tx: DbTx, envelopes: readonly EventEnvelope[], topic: string, key: string): Promise<void> {
+async function insertOutboxRows(tx: DbTx, envelopes: readonly EventEnvelope[], serialised: readonly string[], topic: string, key: string): Promise<void> {
   await tx.query(
     `INSERT INTO outbox (event_id, topic, key, payload, headers)
      SELECT event_id, $2, $3, payload, headers FROM unnest($1::text[], $4::jsonb[], $5::jsonb[]) AS t(event_id, payload, headers)`,
@@ -88,7 +88,7 @@ async function insertOutboxRows(tx: DbTx, envelopes: readonly EventEnvelope[], t
       envelopes.map((e) => e.id),
       topic,
       key,
-      envelopes.map((e) => JSON.stringify(e)),
+      serialised,
       envelopes.map((e) => JSON.stringify({ 'content-type': CLOUDEVENTS_CONTENT_TYPE, ce_id: e.id, ce_type: e.type })),
     ],
   );
