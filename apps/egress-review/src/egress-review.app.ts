@@ -51,7 +51,7 @@ export async function startEgressReview(infra: Infra, config: AirlockConfig, log
   const orphans = new OrphanRemover(infra.store, (newId) => new AccessLog(infra.db, { source: EGRESS_REVIEW_SOURCE, newId }), logger);
   const revocation = new RevocationWorker(requests, infra.store, new IdempotentConsumer(infra.db, 'airlock.egress-review.revocation'), logger, orphans);
   const readModel = new ReviewReadModel(infra.db, requests);
-  const release = new ReleaseWorker(requests, infra.store, new IdempotentConsumer(infra.db, 'airlock.egress-review.release'), logger);
+  const release = new ReleaseWorker(requests, infra.store, new IdempotentConsumer(infra.db, 'airlock.egress-review.release'), logger, orphans);
   const releaseRecords = new ReleaseRecordWriter(requests, infra.store, new IdempotentConsumer(infra.db, 'airlock.egress-review.release-record'), logger);
   const subscriptions = [
     await infra.bus.subscribe({ groupId: 'airlock.egress-review.read-model', topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => readModel.onMessage(m) }),

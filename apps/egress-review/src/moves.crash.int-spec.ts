@@ -27,8 +27,8 @@ beforeAll(async () => {
 afterAll(() => h?.dispose());
 
 const rejection = (store: ObjectStore) => new RejectionWorker(h.requests(), store, h.consumer('rejection'), logger);
-const release = (store: ObjectStore) => new ReleaseWorker(h.requests(), store, h.consumer('release'), logger);
 const orphans = (store: ObjectStore) => new OrphanRemover(store, (newId) => new AccessLog(h.db, { source: '/test', newId }), logger);
+const release = (store: ObjectStore) => new ReleaseWorker(h.requests(), store, h.consumer('release'), logger, orphans(store));
 const revocation = (store: ObjectStore) => new RevocationWorker(h.requests(), store, h.consumer('revocation'), logger, orphans(store));
 
 async function request(upTo: 'approved' | 'rejected') {

@@ -4,6 +4,7 @@ import type { IdempotentConsumer, ReceivedMessage } from '@airlock/messaging';
 import { onceForEvents, type CommandContext, type RequestCommandHandler } from '@airlock/runtime';
 import type { ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
+import type { OrphanRemover } from './orphan-remover';
 
 const APPROVED = wireType('RequestApproved');
 
@@ -27,6 +28,8 @@ export class ReleaseWorker {
     private readonly store: ObjectStore,
     private readonly consumer: IdempotentConsumer,
     private readonly logger: Logger,
+    /** Copies no `FileReleased` event backs are removed through it, so each removal is audited. */
+    private readonly orphans: OrphanRemover,
   ) {}
 
   async onMessage(message: ReceivedMessage): Promise<void> {
@@ -72,7 +75,7 @@ export class ReleaseWorker {
       }
     } catch (error) {
       if (codeOf(error) !== 'HASH_MISMATCH') throw error;
-      await this.store.delete('released', releasedKey);
+      await this.orphans.remove('released', releasedKey, 'HASH_NOT_RELEASED', requestId);
       await this.fail(requestId, `file ${file.fileId} failed hash verification at release`, context);
       return false;
     }
@@ -85,10 +88,9 @@ export class ReleaseWorker {
     if (state.status === 'none' || state.status === 'released' || state.status === 'approved') return;
     for (const file of releasableFiles(state)) {
       if (file.releasedKey) continue; // recorded: the revocation worker withdraws it, with its event
-      const key = releasedKeyOf(state, file);
-      if (!(await this.store.head('released', key))) continue;
-      await this.store.delete('released', key);
-      this.logger.warn({ requestId: state.requestId, fileId: file.fileId, status: state.status }, 'unrecorded released copy removed: the request moved on mid-release');
+      if (await this.orphans.remove('released', releasedKeyOf(state, file), 'RELEASE_REVOKED', state.requestId)) {
+        this.logger.warn({ requestId: state.requestId, fileId: file.fileId, status: state.status }, 'unrecorded released copy removed: the request moved on mid-release');
+      }
     }
   }
 
