@@ -66,7 +66,7 @@ export async function startEgressReview(infra: Infra, config: AirlockConfig, log
   const missing = new Gauge({ name: 'airlock_released_files_missing', help: 'Files the event log says are released that the released bucket lacks', registers: [metrics.registry] });
   // On start and on a schedule: the released bucket holds exactly what the log says is released.
   const reconciler = new ReleasedReconciler({
-    db: infra.db, store: infra.store, requests, orphans, logger, graceMs: config.reconcile.graceMs, onMissing: (count) => missing.set(count),
+    db: infra.db, store: infra.store, orphans, logger, graceMs: config.reconcile.graceMs, onMissing: (count) => missing.set(count),
   });
   reconciler.start(config.reconcile.intervalMs);
   infra.relay.registerMetrics(metrics.registry);

@@ -47,7 +47,7 @@ class MisreportingStore extends FaultInjectingObjectStore {
 const orphans = (store: ObjectStore = h.store) => new OrphanRemover(store, (newId) => new AccessLog(h.db, { source: '/test', newId }), logger);
 const release = (store: ObjectStore) => new ReleaseWorker(h.requests(), store, h.consumer('release'), logger, orphans(store));
 const revocation = () => new RevocationWorker(h.requests(), h.store, h.consumer('revocation'), logger, orphans());
-const reconciler = () => new ReleasedReconciler({ db: h.db, store: h.store, requests: h.requests(), orphans: orphans(), logger, graceMs: 0 });
+const reconciler = () => new ReleasedReconciler({ db: h.db, store: h.store, orphans: orphans(), logger, graceMs: 0 });
 
 async function approved() {
   const requestId = randomUUID();

@@ -1,6 +1,6 @@
 import { wireType } from '@airlock/contracts';
 import type { Queryable } from '@airlock/database';
-import { PeriodicJob, type RequestCommandHandler } from '@airlock/runtime';
+import { PeriodicJob } from '@airlock/runtime';
 import type { ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
 import type { OrphanRemover } from './orphan-remover';
@@ -11,7 +11,6 @@ export type ReleasedReconcilerDeps = {
   /** Reads the event log (the `events` table of @airlock/event-store). */
   db: Queryable;
   store: ObjectStore;
-  requests: Pick<RequestCommandHandler, 'load'>;
   orphans: OrphanRemover;
   logger: Logger;
   /** An object younger than this may be a release between its copy and its event: left for the next run. */
@@ -22,6 +21,8 @@ export type ReleasedReconcilerDeps = {
 };
 
 const FILE_RELEASED = wireType('FileReleased');
+const FILE_WITHDRAWN = wireType('ReleasedFileWithdrawn');
+const REQUEST_REVOKED = wireType('RequestRevoked');
 const REQUEST_OF_KEY = /^requests\/([^/]+)\//;
 
 /**
@@ -54,7 +55,7 @@ export class ReleasedReconciler {
 
   private async reconcileOnce(): Promise<ReconcileSummary> {
     const { store, orphans, logger, graceMs } = this.deps;
-    const expected = await this.releasedByLog();
+    const { expected, revoked } = await this.releasedByLog();
     const listed = await store.list('released', '');
     const cutoff = this.clock().getTime() - graceMs;
     let removed = 0;
@@ -63,7 +64,9 @@ export class ReleasedReconciler {
       const sha256 = expected.get(object.key);
       const requestId = REQUEST_OF_KEY.exec(object.key)?.[1];
       if (sha256 === undefined) {
-        if (await orphans.remove('released', object.key, 'NO_RELEASE_EVENT', requestId)) removed += 1;
+        // A revoked request's leftover is a withdrawal the sweep did not finish, not an unknown object.
+        const reason = requestId && revoked.has(requestId) ? 'RELEASE_REVOKED' : 'NO_RELEASE_EVENT';
+        if (await orphans.remove('released', object.key, reason, requestId)) removed += 1;
         continue;
       }
       const found = await store.head('released', object.key);
@@ -79,18 +82,20 @@ export class ReleasedReconciler {
     return summary;
   }
 
-  /** key → SHA-256 of every file the log says is in the released bucket now. */
-  private async releasedByLog(): Promise<Map<string, string>> {
-    const { rows } = await this.deps.db.query<{ subject: string }>(`SELECT DISTINCT envelope->>'subject' AS subject FROM events WHERE type = $1`, [FILE_RELEASED]);
-    const expected = new Map<string, string>();
-    for (const { subject } of rows) {
-      const { state } = await this.deps.requests.load(subject);
-      // A revoked request's files are on their way out: none of them is expected.
-      if (state.status === 'none' || state.status === 'revoked') continue;
-      for (const file of state.files) {
-        if (file.releasedKey && !file.withdrawnFromRelease) expected.set(file.releasedKey, file.sha256);
-      }
-    }
-    return expected;
+  /**
+   * key → SHA-256 of every file the log says is in the released bucket now, read from the events
+   * in one query (no request is loaded): released, not withdrawn, and its request not revoked.
+   * Also the requests that were revoked, whose leftovers the revocation sweep owns.
+   */
+  private async releasedByLog(): Promise<{ expected: Map<string, string>; revoked: Set<string> }> {
+    const { rows } = await this.deps.db.query<{ key: string; sha256: string }>(
+      `SELECT r.envelope #>> '{data,releasedKey}' AS key, r.envelope #>> '{data,sha256}' AS sha256 FROM events r
+        WHERE r.type = $1
+          AND NOT EXISTS (SELECT 1 FROM events w WHERE w.stream_id = r.stream_id AND w.type = $2 AND w.envelope #>> '{data,releasedKey}' = r.envelope #>> '{data,releasedKey}')
+          AND NOT EXISTS (SELECT 1 FROM events v WHERE v.stream_id = r.stream_id AND v.type = $3)`,
+      [FILE_RELEASED, FILE_WITHDRAWN, REQUEST_REVOKED],
+    );
+    const revoked = await this.deps.db.query<{ subject: string }>(`SELECT DISTINCT envelope->>'subject' AS subject FROM events WHERE type = $1`, [REQUEST_REVOKED]);
+    return { expected: new Map(rows.map((r) => [r.key, r.sha256])), revoked: new Set(revoked.rows.map((r) => r.subject)) };
   }
 }

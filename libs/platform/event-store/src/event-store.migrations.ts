@@ -84,4 +84,9 @@ export const eventStoreMigrations: readonly Migration[] = [
         WHERE published_at IS NULL AND (parked_at IS NOT NULL OR next_attempt_at IS NOT NULL);
     `,
   },
+  {
+    // The released-bucket reconciler and the load bench read events by type across all streams.
+    id: 'event-store-003-events-by-type',
+    sql: `CREATE INDEX events_by_type ON events (type, stream_id);`,
+  },
 ];
