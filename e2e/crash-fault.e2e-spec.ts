@@ -195,9 +195,10 @@ async function objectSha(stage: string, key: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  // Drafts a crash or an S3 restart left behind after a recorded submission are swept on a
-  // schedule (minutes in production): seconds here, so the check below can wait for it.
-  cluster = await startAirlockCluster(3600, 2, { AIRLOCK_DRAFT_SWEEP_INTERVAL_MS: '5000' });
+  // Drafts a crash or an S3 restart left behind (after a recorded submission, or an upload killed
+  // between its object and its event) are swept on a schedule, minutes in production: seconds
+  // here, so the check below can wait for it.
+  cluster = await startAirlockCluster(3600, 2, { AIRLOCK_DRAFT_SWEEP_INTERVAL_MS: '5000', AIRLOCK_DRAFT_GRACE_MS: '10000' });
   const token = (user: string, roles: string[]) => cluster.token(user, roles);
   researcher = cluster.client.as(await token('crash-rita', ['researcher']));
   checkers = [cluster.client.as(await token('crash-carl', ['output_checker'])), cluster.client.as(await token('crash-cora', ['output_checker']))];

@@ -58,7 +58,8 @@ const EnvSchema = z.object({
   AIRLOCK_RECONCILE_GRACE_MS: z.coerce.number().int().min(0).default(15 * 60_000),
   // Draft sweeper (ingress): drafts whose file is frozen go at once; drafts no file names, after the grace.
   AIRLOCK_DRAFT_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
-  AIRLOCK_DRAFT_GRACE_MS: z.coerce.number().int().min(0).default(24 * 3_600_000),
+  // An object appears when its upload completes and its event follows at once: an hour is ample.
+  AIRLOCK_DRAFT_GRACE_MS: z.coerce.number().int().min(0).default(3_600_000),
   // Storage fault injection for crash suites (FaultInjectingObjectStore): tests only, never production.
   AIRLOCK_FAULT_INJECTION: bool.default('false'),
   AIRLOCK_FAULT_CRASH_AFTER_STEP: z.coerce.number().int().min(0).optional(),
