@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@airlock/contracts';
 import type { Queryable } from '@airlock/database';
+import { insertOutboxRow } from '@airlock/event-store';
 import { accessEnvelope, accessSubject, type AccessEnvelope, type AccessEvent } from './access-event';
-
-// Structured-mode CloudEvents over Kafka, as the event store writes its outbox rows.
-const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json; charset=UTF-8';
 
 export type AccessLogOptions = {
   /** URI-reference of the recording service, e.g. `/airlock/ingress`. */
@@ -36,14 +34,7 @@ export class AccessLog implements AccessRecorder {
 
   async record(event: AccessEvent, tx: Queryable = this.db): Promise<AccessEnvelope> {
     const envelope = accessEnvelope(event, { id: this.newId(), source: this.options.source });
-    const headers = { 'content-type': CLOUDEVENTS_CONTENT_TYPE, ce_id: envelope.id, ce_type: envelope.type };
-    await tx.query('INSERT INTO outbox (event_id, topic, key, payload, headers) VALUES ($1, $2, $3, $4, $5)', [
-      envelope.id,
-      this.topic,
-      accessSubject(event),
-      JSON.stringify(envelope),
-      JSON.stringify(headers),
-    ]);
+    await insertOutboxRow(tx, { id: envelope.id, type: envelope.type, topic: this.topic, key: accessSubject(event), envelope });
     return envelope;
   }
 }

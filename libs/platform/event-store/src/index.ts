@@ -14,3 +14,4 @@ export { OutboxRelay, type OutboxMessage, type OutboxPublisher, type OutboxRelay
 export {
   OUTBOX_PARKED_TYPE, OUTBOX_REPLAYED_TYPE, listParked, replayParked, type ParkedMessage, type ParkedRow, type ReplayOptions,
 } from './outbox-parking';
+export { CLOUDEVENTS_CONTENT_TYPE, insertOutboxRow, outboxHeaders } from './outbox-row';

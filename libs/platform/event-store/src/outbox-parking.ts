@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SYSTEM_ACTOR, Topics, type EventEnvelope } from '@airlock/contracts';
 import type { Db, Queryable } from '@airlock/database';
+import { insertOutboxRow } from './outbox-row';
 
 // Invariant 9 (no slow poison): an outbox row the broker can never take is parked instead of
 // retried forever. Parking, and an operator's replay, are facts for the audit log: they go out
@@ -8,7 +9,6 @@ import type { Db, Queryable } from '@airlock/database';
 export const OUTBOX_PARKED_TYPE = 'airlock.outbox.message-parked.v1';
 export const OUTBOX_REPLAYED_TYPE = 'airlock.outbox.message-replayed.v1';
 const SOURCE = '/airlock/outbox-relay';
-const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json; charset=UTF-8';
 
 /** What the audit record names of a parked row: never the event's data. */
 export type ParkedMessage = {
@@ -41,10 +41,7 @@ export async function recordOutboxSystemEvent(
     specversion: '1.0', id, source: SOURCE, type, subject: data.streamId ?? data.eventId, time, datacontenttype: 'application/json',
     streamId: `outbox-${id}`, streamVersion: 1, actor: SYSTEM_ACTOR, correlationId: data.eventId, causationId: data.eventId, data,
   };
-  await tx.query('INSERT INTO outbox (event_id, topic, key, payload, headers) VALUES ($1, $2, $3, $4, $5)', [
-    id, topic, `outbox:${data.eventId}`, JSON.stringify(envelope),
-    JSON.stringify({ 'content-type': CLOUDEVENTS_CONTENT_TYPE, ce_id: id, ce_type: type }),
-  ]);
+  await insertOutboxRow(tx, { id, type, topic, key: `outbox:${data.eventId}`, envelope });
   return envelope;
 }
 

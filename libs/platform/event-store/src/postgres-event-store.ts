@@ -1,10 +1,9 @@
 import type { EventEnvelope } from '@airlock/contracts';
 import type { Db, DbTx, Queryable } from '@airlock/database';
+import { outboxHeaders } from './outbox-row';
 import { DuplicateEventIdError, StreamVersionConflictError, assertExpectedVersion } from './event-store.errors';
 import { EVENT_MAX_BYTES, serializeWithinCap, toEnvelopes, type AppendOptions, type EventStoreOptions, type EventStore, type PendingEvent, type StreamSlice } from './event-store';
 
-// Structured-mode CloudEvents over Kafka: the whole envelope is the value.
-const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json; charset=UTF-8';
 
 export class PostgresEventStore implements EventStore {
   private readonly maxEventBytes: number;
@@ -89,7 +88,7 @@ async function insertOutboxRows(tx: DbTx, envelopes: readonly EventEnvelope[], s
       topic,
       key,
       serialised,
-      envelopes.map((e) => JSON.stringify({ 'content-type': CLOUDEVENTS_CONTENT_TYPE, ce_id: e.id, ce_type: e.type })),
+      envelopes.map((e) => JSON.stringify(outboxHeaders(e.id, e.type))),
     ],
   );
 }
