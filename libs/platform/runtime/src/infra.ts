@@ -7,7 +7,7 @@ import { createDb, runMigrations, startEmbeddedPostgres, type Db } from '@airloc
 import { OutboxRelay, PostgresEventStore, eventStoreMigrations, type EventStore } from '@airlock/event-store';
 import { InProcessMessageBus, KafkaMessageBus, idempotentConsumerMigrations, type MessageBus } from '@airlock/messaging';
 import { ClamdScanner, UnavailableScanner, type MalwareScanner } from '@airlock/scanning';
-import { FaultInjectingObjectStore, faultPlanFromEnv, LocalDiskObjectStore, S3ObjectStore, type ObjectStore, type Stage } from '@airlock/storage';
+import { crashPlan, FaultInjectingObjectStore, LocalDiskObjectStore, S3ObjectStore, type ObjectStore, type Stage } from '@airlock/storage';
 import type { Logger } from 'pino';
 
 // The parts every service runs on. With the real servers configured they are PostgreSQL, Kafka,
@@ -47,10 +47,8 @@ function objectStore(config: AirlockConfig, logger: Logger): ObjectStore {
   if (!config.faultInjection) return store;
   // Crash suites only (the config refuses it outside test runs): SIGKILL after the chosen storage step.
   const { crashAfterStep, op } = config.faultInjection;
-  const plan = faultPlanFromEnv({ AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: String(crashAfterStep), AIRLOCK_FAULT_OP: op });
-  if (!plan) return store;
   logger.warn({ crashAfterStep, op }, 'STORAGE FAULT INJECTION ON: this process kills itself after a storage step (test runs only)');
-  return new FaultInjectingObjectStore(store, plan);
+  return new FaultInjectingObjectStore(store, crashPlan(config.faultInjection));
 }
 
 function baseObjectStore(config: AirlockConfig): ObjectStore {

@@ -103,10 +103,14 @@ export function faultPlanFromEnv(env: Record<string, string | undefined>): Fault
   if (env.AIRLOCK_FAULT_INJECTION !== 'true') return undefined;
   const crashAfter = Number(env.AIRLOCK_FAULT_CRASH_AFTER_STEP);
   if (!Number.isInteger(crashAfter) || crashAfter < 0) return undefined;
-  const op = env.AIRLOCK_FAULT_OP;
+  return crashPlan({ crashAfterStep: crashAfter, op: env.AIRLOCK_FAULT_OP });
+}
+
+/** Kills the process right after its `crashAfterStep`-th mutating step (0-based), counting only `op` steps when given. */
+export function crashPlan({ crashAfterStep, op }: { crashAfterStep: number; op?: string }): FaultPlan {
   let seen = 0;
   return (step) => {
     if (op && step.op !== op) return 'continue';
-    return seen++ === crashAfter ? 'crash' : 'continue';
+    return seen++ === crashAfterStep ? 'crash' : 'continue';
   };
 }

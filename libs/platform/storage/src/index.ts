@@ -11,5 +11,5 @@ export {
 export { assertValidKey } from './object-key';
 export { DEFAULT_BUCKETS, S3ObjectStore, type S3ObjectStoreConfig } from './s3-object-store';
 export { LocalDiskObjectStore } from './local-disk-object-store';
-export { FaultInjectingObjectStore, faultPlanFromEnv, InjectedFaultError, type FaultPlan, type StoreStep } from './fault-injecting-object-store';
+export { crashPlan, FaultInjectingObjectStore, faultPlanFromEnv, InjectedFaultError, type FaultPlan, type StoreStep } from './fault-injecting-object-store';
 export { holds, moveVerified, type MoveOutcome } from './verified-move';
