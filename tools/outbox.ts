@@ -1,16 +1,16 @@
-import { createDb, runMigrations } from '@airlock/database';
-import { eventStoreMigrations, listParked, replayParked } from '@airlock/event-store';
+import { createDb } from '@airlock/database';
+import { listParked, replayParked } from '@airlock/event-store';
 
 // `npm run outbox -- list` | `npm run outbox -- replay --by <operator> [eventId ...]`
 // Operators' tool for parked outbox rows (invariant 9): list them, and after fixing the cause (a
 // topic's max.message.bytes, a broken broker) put them back in line. Each replay is audited.
+// An operator's tool reads and writes rows only: the services own the schema (they migrate at start).
 // Needs AIRLOCK_DATABASE_URL (and AIRLOCK_DATABASE_SCHEMA for a non-default schema).
 async function main(args: string[]): Promise<number> {
   const url = process.env.AIRLOCK_DATABASE_URL;
   if (!url) throw new Error('AIRLOCK_DATABASE_URL is required');
   const db = createDb({ url, max: 1, schema: process.env.AIRLOCK_DATABASE_SCHEMA, applicationName: 'airlock-outbox-cli' });
   try {
-    await runMigrations(db, eventStoreMigrations);
     const [command, ...rest] = args;
     if (command === 'list') {
       process.stdout.write(`${JSON.stringify(await listParked(db), null, 2)}\n`);
