@@ -25,7 +25,7 @@ export async function startIngress(infra: Infra, config: AirlockConfig, logger: 
   const lockDb = config.database.url ? createDb({ url: config.database.url, max: FREEZE_LOCK_CONNECTIONS, applicationName: 'airlock-ingress-freeze' }) : undefined;
   const lock = lockDb ? freezeLocks(inProcessFreezeLock(), postgresFreezeLock(lockDb)) : inProcessFreezeLock();
   const submits = new SubmitService(requests, registry, infra.store, lock, logger);
-  const publicUrl = config.http.publicUrls.ingress ?? `http://${config.http.host}:${config.http.ports.ingress}`;
+  const publicUrl = config.http.publicUrls.ingress;
   const metrics = createMetrics('ingress');
   infra.relay.registerMetrics(metrics.registry);
   const module = IngressModule.forRoot({

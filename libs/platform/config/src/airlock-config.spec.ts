@@ -62,9 +62,36 @@ describe('configuration', () => {
   });
 });
 
+describe('the public ingress URL (the base of download links)', () => {
+  it('is the configured URL, without a trailing slash', () => {
+    expect(loadConfig({ ...OIDC, AIRLOCK_HOST: '0.0.0.0', AIRLOCK_PUBLIC_INGRESS_URL: 'https://airlock.example.org/tre/' }).http.publicUrls.ingress).toBe('https://airlock.example.org/tre');
+  });
+
+  it('falls back to the listen address when ingress listens on one address', () => {
+    expect(loadConfig({ ...DEV, AIRLOCK_INGRESS_PORT: '3100' }).http.publicUrls.ingress).toBe('http://127.0.0.1:3100');
+    expect(loadConfig({ ...DEV, AIRLOCK_HOST: '::1' }).http.publicUrls.ingress).toBe('http://[::1]:3000');
+    expect(loadConfig({ ...OIDC, AIRLOCK_HOST: '10.0.0.5' }).http.publicUrls.ingress).toBe('http://10.0.0.5:3000');
+  });
+
+  it.each(['0.0.0.0', '::', '[::]'])('is required when listening on every address (%s): a link to it reaches no one', (host) => {
+    expect(() => loadConfig({ ...OIDC, AIRLOCK_HOST: host })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...OIDC, AIRLOCK_HOST: host })).toThrow(/AIRLOCK_HOST=.* needs AIRLOCK_PUBLIC_INGRESS_URL/);
+  });
+
+  it.each([
+    ['http://0.0.0.0:3000', /names no reachable host/],
+    ['http://[::]:3000/', /names no reachable host/],
+    ['ftp://airlock.example.org', /must be an http\(s\) URL/],
+    ['https://airlock.example.org/?a=1', /without query or fragment/],
+    ['not a url', /AIRLOCK_PUBLIC_INGRESS_URL/],
+  ])('refuses %s', (url, message) => {
+    expect(() => loadConfig({ ...OIDC, AIRLOCK_HOST: '0.0.0.0', AIRLOCK_PUBLIC_INGRESS_URL: url })).toThrow(message);
+  });
+});
+
 describe('identity', () => {
   it('uses the OIDC provider when one is configured, and no development issuer', () => {
-    const config = loadConfig({ ...OIDC, AIRLOCK_HOST: '0.0.0.0' });
+    const config = loadConfig({ ...OIDC, AIRLOCK_HOST: '0.0.0.0', AIRLOCK_PUBLIC_INGRESS_URL: 'https://airlock.example.org' });
     expect(config.oidc).toEqual({ issuer: OIDC.AIRLOCK_OIDC_ISSUER, audience: 'airlock', jwksUrl: OIDC.AIRLOCK_OIDC_JWKS_URL });
     expect(config.devIdentity).toBe(false);
   });

@@ -37,6 +37,8 @@ const EnvSchema = z.object({
   // Outbox relay: a row the broker refuses this many times, or for this long, is parked (invariant 9).
   AIRLOCK_OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
   AIRLOCK_OUTBOX_MAX_FAILING_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
+  // The base URL users reach ingress at: download links are built on it. Needed whenever the
+  // listen address is not one a user could type (0.0.0.0, ::), as in any container.
   AIRLOCK_PUBLIC_INGRESS_URL: z.string().url().optional(),
   AIRLOCK_REQUIRED_APPROVALS: z.coerce.number().int().min(1).max(10).default(2),
   AIRLOCK_MIN_CELL_COUNT: z.coerce.number().int().min(1).default(10),
@@ -91,7 +93,7 @@ export type AirlockConfig = {
   drafts: { sweepIntervalMs: number; graceMs: number };
   /** Set only in test runs (see loadConfig): kill the process after the N-th mutating storage step. */
   faultInjection?: { crashAfterStep: number; op?: 'put' | 'copy' | 'delete' };
-  http: { host: string; ports: { ingress: number; egressReview: number; audit: number; disclosureCheck: number }; publicUrls: { ingress?: string } };
+  http: { host: string; ports: { ingress: number; egressReview: number; audit: number; disclosureCheck: number }; publicUrls: { ingress: string } };
 };
 
 export class ConfigError extends Error {
@@ -112,6 +114,37 @@ export function isLoopbackHost(host: string): boolean {
   if (bare === 'localhost') return true;
   const family = isIP(bare);
   return family !== 0 && LOOPBACK.check(bare, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+const UNSPECIFIED_ADDRESSES = new Set(['0.0.0.0', '::', '0:0:0:0:0:0:0:0', '::ffff:0.0.0.0']);
+
+/** 0.0.0.0 and :: mean "every address" to a listener and nothing to a browser. */
+export function isUnspecifiedHost(host: string): boolean {
+  return UNSPECIFIED_ADDRESSES.has(host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1'));
+}
+
+/**
+ * The base of every download link: AIRLOCK_PUBLIC_INGRESS_URL, or, where ingress listens on one
+ * address, that address. A link to 0.0.0.0 would reach nobody's ingress: refused at boot instead.
+ */
+function ingressPublicUrl(e: z.infer<typeof EnvSchema>): string {
+  const configured = e.AIRLOCK_PUBLIC_INGRESS_URL;
+  if (configured) {
+    const url = new URL(configured);
+    if (!['http:', 'https:'].includes(url.protocol)) throw new ConfigError(`Invalid configuration: AIRLOCK_PUBLIC_INGRESS_URL must be an http(s) URL, not ${JSON.stringify(configured)}`);
+    if (isUnspecifiedHost(url.hostname)) {
+      throw new ConfigError(`Invalid configuration: AIRLOCK_PUBLIC_INGRESS_URL=${configured} names no reachable host: set the address users reach ingress at`);
+    }
+    if (url.search || url.hash) throw new ConfigError(`Invalid configuration: AIRLOCK_PUBLIC_INGRESS_URL must be a base URL, without query or fragment`);
+    return configured.replace(/\/+$/, '');
+  }
+  if (isUnspecifiedHost(e.AIRLOCK_HOST)) {
+    throw new ConfigError(
+      `Invalid configuration: AIRLOCK_HOST=${e.AIRLOCK_HOST} needs AIRLOCK_PUBLIC_INGRESS_URL (the address users reach ingress at, e.g. https://airlock.example.org): download links are built on it`,
+    );
+  }
+  const host = isIP(e.AIRLOCK_HOST) === 6 ? `[${e.AIRLOCK_HOST}]` : e.AIRLOCK_HOST;
+  return `http://${host}:${e.AIRLOCK_INGRESS_PORT}`;
 }
 
 const isSet = (env: Record<string, string | undefined>, name: string) => (env[name] ?? '') !== '';
@@ -172,6 +205,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('Invalid configuration: AIRLOCK_OIDC_JWKS_URL needs AIRLOCK_OIDC_ISSUER');
   }
   checkIdentity(e);
+  const publicIngressUrl = ingressPublicUrl(e);
   const webhookUrls = (e.AIRLOCK_WEBHOOK_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
   const notHttp = webhookUrls.find((u) => !URL.canParse(u) || !['http:', 'https:'].includes(new URL(u).protocol));
   if (notHttp) throw new ConfigError(`Invalid configuration: AIRLOCK_WEBHOOK_URLS: ${JSON.stringify(notHttp)} is not an http(s) URL`);
@@ -224,7 +258,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         audit: e.AIRLOCK_AUDIT_PORT,
         disclosureCheck: e.AIRLOCK_DISCLOSURE_CHECK_PORT,
       },
-      publicUrls: { ingress: e.AIRLOCK_PUBLIC_INGRESS_URL?.replace(/\/$/, '') },
+      publicUrls: { ingress: publicIngressUrl },
     },
   };
 }
