@@ -24,6 +24,8 @@ stage() {
     return "$code"
   }
 }
+echo "== deployment: compose loader, compose dry run, helm lint/template, kubeconform"
+stage 15m bash tools/deploy-check.sh
 echo "== unit tests"
 stage 30m npx jest --ci --forceExit --selectProjects unit
 echo "== integration and end-to-end tests (real PostgreSQL, Kafka, S3 server, clamd)"
