@@ -96,7 +96,7 @@ helm=$(go_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm)
 kubeconform=$(go_tool kubeconform "$KUBECONFORM_VERSION" github.com/yannh/kubeconform/cmd/kubeconform)
 schemas=$(k8s_schemas)
 chart=deploy/helm/airlock
-values=deploy/helm/ci/test-values.yaml
+values=deploy/helm/airlock/ci/test-values.yaml
 export HELM_CACHE_HOME="$CACHE/helm/cache" HELM_CONFIG_HOME="$CACHE/helm/config" HELM_DATA_HOME="$CACHE/helm/data"
 
 say "helm lint --strict ($("$helm" version --short))"

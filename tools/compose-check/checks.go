@@ -29,7 +29,9 @@ func hasHealthcheck(s types.ServiceConfig) bool {
 	return s.HealthCheck != nil && !s.HealthCheck.Disable && len(s.HealthCheck.Test) > 0 && s.HealthCheck.Test[0] != "NONE"
 }
 
-func isOneShot(s types.ServiceConfig) bool { return s.Restart == "" || s.Restart == types.RestartPolicyNo }
+func isOneShot(s types.ServiceConfig) bool {
+	return s.Restart == "" || s.Restart == types.RestartPolicyNo
+}
 
 func check(p *types.Project) []string {
 	var problems []string
@@ -67,8 +69,30 @@ func check(p *types.Project) []string {
 			}
 		}
 		checkEnvironment(name, s, add)
+		checkKafkaData(name, s, add)
 	}
 	return problems
+}
+
+// Kafka's image keeps its log under /tmp unless told otherwise: the data must be on a volume.
+func checkKafkaData(name string, s types.ServiceConfig, add func(string, ...any)) {
+	if !strings.HasPrefix(s.Image, "apache/kafka:") {
+		return
+	}
+	dir := ""
+	if v, ok := s.Environment["KAFKA_LOG_DIRS"]; ok && v != nil {
+		dir = *v
+	}
+	if dir == "" {
+		add("%s: KAFKA_LOG_DIRS is not set: the image would keep its log under /tmp, lost with the container", name)
+		return
+	}
+	for _, v := range s.Volumes {
+		if v.Type == types.VolumeTypeVolume && (dir == v.Target || strings.HasPrefix(dir, strings.TrimSuffix(v.Target, "/")+"/")) {
+			return
+		}
+	}
+	add("%s: KAFKA_LOG_DIRS=%s is on no named volume: the log would be lost with the container", name, dir)
 }
 
 func checkEnvironment(name string, s types.ServiceConfig, add func(string, ...any)) {

@@ -15,6 +15,11 @@ services:
   db:
     image: postgres:17
     healthcheck: { test: ["CMD", "pg_isready"] }
+  kafka:
+    image: apache/kafka:4.1.2
+    environment: { KAFKA_LOG_DIRS: /var/lib/kafka/data }
+    volumes: [kafkadata:/var/lib/kafka/data]
+    healthcheck: { test: ["CMD", "/opt/kafka/bin/kafka-broker-api-versions.sh", "--bootstrap-server", "localhost:9092"] }
   init:
     image: busybox:1.37
     command: ["true"]
@@ -30,6 +35,7 @@ services:
       db: { condition: service_healthy }
       init: { condition: service_completed_successfully }
     healthcheck: { test: ["CMD", "true"] }
+volumes: { kafkadata: {} }
 `
 
 func problemsFor(t *testing.T, yaml string) []string {
@@ -62,6 +68,8 @@ func TestEachBrokenDeploymentIsRefused(t *testing.T) {
 		{"links on ::", `https://airlock.example.org`, `http://[::]:3000`, "points at an unspecified address"},
 		{"no public URL", "      AIRLOCK_PUBLIC_INGRESS_URL: https://airlock.example.org\n", "", "app: AIRLOCK_PUBLIC_INGRESS_URL is not set"},
 		{"development identity", "      AIRLOCK_HOST: 0.0.0.0\n", "      AIRLOCK_HOST: 0.0.0.0\n      AIRLOCK_DEV_IDENTITY: \"true\"\n", "AIRLOCK_DEV_IDENTITY=true"},
+		{"Kafka's log off the volume", `[kafkadata:/var/lib/kafka/data]`, `[kafkadata:/kafka]`, "kafka: KAFKA_LOG_DIRS=/var/lib/kafka/data is on no named volume"},
+		{"Kafka's log at the image default", `{ KAFKA_LOG_DIRS: /var/lib/kafka/data }`, `{ KAFKA_NODE_ID: "1" }`, "kafka: KAFKA_LOG_DIRS is not set"},
 		{"no OIDC issuer", "      AIRLOCK_OIDC_ISSUER: https://idp.example/realms/tre\n", "", "app: AIRLOCK_OIDC_ISSUER is not set"},
 	}
 	for _, c := range cases {
