@@ -100,12 +100,12 @@ values=deploy/helm/airlock/ci/test-values.yaml
 export HELM_CACHE_HOME="$CACHE/helm/cache" HELM_CONFIG_HOME="$CACHE/helm/config" HELM_DATA_HOME="$CACHE/helm/data"
 
 say "helm lint --strict ($("$helm" version --short))"
-"$helm" lint --strict "$chart" -f "$values"
+"$helm" lint --strict --kube-version "$KUBERNETES_VERSION" "$chart" -f "$values"
 
 say "helm template, then kubeconform -strict (Kubernetes $KUBERNETES_VERSION schemas)"
 rendered=$(mktemp "${TMPDIR:-/tmp}/airlock-helm.XXXXXX.yaml")
 trap 'rm -f "$project" "$rendered"' EXIT
-"$helm" template airlock "$chart" -f "$values" --namespace airlock >"$rendered"
+"$helm" template airlock "$chart" -f "$values" --namespace airlock --kube-version "$KUBERNETES_VERSION" >"$rendered"
 "$kubeconform" -strict -summary -kubernetes-version "$KUBERNETES_VERSION" \
   -schema-location "$schemas/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json" \
   "$rendered"
@@ -114,7 +114,7 @@ say "helm: what the manifests must hold (tools/helm-check.js), and what the char
 node tools/helm-check.js "$rendered"
 refused() {
   local why=$1; shift
-  if out=$("$helm" template airlock "$chart" "$@" 2>&1); then die "helm template accepted $why"; fi
+  if out=$("$helm" template airlock "$chart" --kube-version "$KUBERNETES_VERSION" "$@" 2>&1); then die "helm template accepted $why"; fi
   echo "refused $why: $(grep -o 'Error: .*' <<<"$out" | head -n 1 | cut -c1-160)"
 }
 refused "no values (nothing required set)"
