@@ -35,11 +35,7 @@ app.kubernetes.io/component: {{ .name }}
 {{- printf "AIRLOCK_%s_PORT" (. | replace "-" "_" | upper) -}}
 {{- end -}}
 
-{{/* Peers allowed to reach one service: call with (dict "root" $ "name" "ingress" "svc" $svc). */}}
-{{- define "airlock.peers" -}}
-{{- $np := .root.Values.networkPolicy -}}
-{{- $peers := list -}}
-{{- if .svc.public -}}{{- $peers = concat $peers $np.publicFrom -}}{{- end -}}
-{{- $peers = concat $peers (get $np.extraFrom .name | default list) -}}
-{{- toYaml $peers -}}
+{{/* The services that take traffic from outside the release; the others take none but metrics. */}}
+{{- define "airlock.isPublic" -}}
+{{- if has . (list "ingress" "egress-review") }}true{{ end -}}
 {{- end -}}
