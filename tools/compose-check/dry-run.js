@@ -127,7 +127,6 @@ async function main() {
   }
 
   const services = project.services;
-  const children = [];
   const addresses = { ...stack };
   const database = `airlock_dry_run_${randomBytes(4).toString('hex')}`;
   const { Client } = require('pg');
@@ -207,12 +206,12 @@ async function main() {
     }
     log(`${name}: starting ${argv.map((a) => (a.length > 60 ? `${a.slice(0, 57)}...` : a)).join(' ')}${url ? ` (ready at ${url})` : ''}`);
     const child = start(name, argv, cwd, env);
+    children.push(child);
     if (!url) {
       const code = await child.exited;
       log(`${name}: one-shot step exited ${code}`);
       return code === 0;
     }
-    children.push(child);
     const ok = await waitReady(url, child);
     log(`${name}: ${ok ? 'ready' : 'NOT ready'}`);
     if (!ok) process.stdout.write(child.output().split('\n').slice(-40).map((l) => `  ${name}| ${l}`).join('\n') + '\n');
@@ -245,6 +244,18 @@ async function main() {
   }
 }
 
+// Every process started here, in its own process group: stopped on the way out, however we leave.
+const children = [];
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    log(`${signal}: stopping what the dry run started`);
+    process.exit(1);
+  });
+}
+
 function start(name, argv, cwd, env) {
   const child = spawn(argv[0], argv.slice(1), { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
@@ -257,6 +268,7 @@ function start(name, argv, cwd, env) {
   });
   return {
     exited,
+    kill: (signal) => { if (child.exitCode === null && child.signalCode === null) try { process.kill(-child.pid, signal); } catch { /* gone */ } },
     output: () => output,
     alive: () => child.exitCode === null && child.signalCode === null,
     stop: async () => {
