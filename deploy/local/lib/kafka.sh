@@ -85,7 +85,7 @@ EOF
 # controller's metadata log.
 kafka_probe() {
   tcp_open "$KAFKA_PORT" || return 1
-  timeout 30 java -cp "$KAFKA_LIBS/*" -Dorg.slf4j.simpleLogger.defaultLogLevel=error \
+  timeout 60 java -cp "$KAFKA_LIBS/*" -Dorg.slf4j.simpleLogger.defaultLogLevel=error \
     org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$KAFKA_PORT" \
     --command-config "$KAFKA_DIR/probe.properties" --list >/dev/null 2>&1
 }
@@ -118,7 +118,9 @@ kafka_start() {
 }
 
 kafka_wait() {
-  wait_ready kafka 120 kafka_probe
+  # The probe starts a JVM; on a loaded machine (a CI host running other jobs) that alone can take
+  # tens of seconds, so the broker gets a generous limit (AIRLOCK_KAFKA_READY_TIMEOUT, seconds).
+  wait_ready kafka "${AIRLOCK_KAFKA_READY_TIMEOUT:-300}" kafka_probe
   log "kafka ready on 127.0.0.1:$KAFKA_PORT"
 }
 
