@@ -118,7 +118,8 @@ export async function buildInfra(config: AirlockConfig, { service, logger, share
     db = created;
   }
   // Every instance runs the pending migrations at start; an advisory lock lets one at a time do so.
-  await runMigrations(db, [...eventStoreMigrations, ...idempotentConsumerMigrations]);
+  const applied = await runMigrations(db, [...eventStoreMigrations, ...idempotentConsumerMigrations]);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'database migrations applied');
   const bus = shared.bus ?? (config.kafka.brokers ? new KafkaMessageBus({ brokers: config.kafka.brokers, clientId: `airlock-${service}` }) : new InProcessMessageBus());
   if (!shared.bus) closers.push(() => bus.close());
   const store = objectStore(config, logger);
