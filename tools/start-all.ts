@@ -8,6 +8,7 @@ import { announceDevIdentity, buildInfra, startDevIdentity, type Infra, type Run
 import { startAudit } from '../apps/audit/src/audit.app';
 import { startDisclosureCheck } from '../apps/disclosure-check/src/disclosure-check.app';
 import { startEgressReview } from '../apps/egress-review/src/egress-review.app';
+import { reviewReadModelEntities } from '../apps/egress-review/src/review-read-model';
 import { startIngress } from '../apps/ingress/src/ingress.app';
 
 // `npm start`: the whole airlock in one process. Servers that are configured (AIRLOCK_* variables)
@@ -31,7 +32,8 @@ async function main() {
     closers.push(() => embedded.stop());
     dbUrl = embedded.url;
   }
-  const db = createDb({ url: dbUrl, max: config.database.url ? 10 : 1, applicationName: 'airlock-all-in-one' });
+  // One data source for all four: it maps every service's read-model entities.
+  const db = createDb({ url: dbUrl, max: config.database.url ? 10 : 1, applicationName: 'airlock-all-in-one', entities: reviewReadModelEntities });
   const bus = config.kafka.brokers ? undefined : new InProcessMessageBus();
   const devIdentity = config.devIdentity ? await startDevIdentity(config, logger) : undefined;
   if (devIdentity) announceDevIdentity(config, logger);

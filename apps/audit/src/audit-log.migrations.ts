@@ -1,4 +1,4 @@
-import type { Migration } from '@airlock/database';
+import { AdoptingMigration, type MigrationClass } from '@airlock/database';
 
 // The role the audit service writes as: it may read and append, never change or remove (issue 5:
 // "enforced in the database, not only in code"). The service connects with `-c role=...`, or as a
@@ -21,10 +21,9 @@ export const META = {
  * `audit-001-audit-log` (an earlier, updatable table) is no longer applied; databases that have it
  * keep it untouched, it is simply not read.
  */
-export const auditLogMigrations: readonly Migration[] = [
-  {
-    id: 'audit-002-chain',
-    sql: `
+export class AuditChain1764547200201 extends AdoptingMigration {
+  readonly legacyId = 'audit-002-chain';
+  readonly sql = `
       CREATE TABLE audit_records (
         position bigint PRIMARY KEY CHECK (position > 0),
         prev_hash text NOT NULL CHECK (prev_hash ~ '^[0-9a-f]{64}$'),
@@ -87,11 +86,12 @@ export const auditLogMigrations: readonly Migration[] = [
       -- The audit topic's records leave through the outbox, in the same transaction as the append.
       GRANT INSERT ON outbox TO ${AUDIT_WRITER_ROLE};
       GRANT USAGE ON SEQUENCE outbox_id_seq TO ${AUDIT_WRITER_ROLE};
-    `,
-  },
-  {
-    id: 'audit-003-retention',
-    sql: `
+    `;
+}
+
+export class AuditRetention1764547200202 extends AdoptingMigration {
+  readonly legacyId = 'audit-003-retention';
+  readonly sql = `
       -- Retention sweeps (owner role): intent before the delete, so a crash in between still ends in a record.
       CREATE TABLE audit_retention_deletions (
         stage text NOT NULL,
@@ -110,11 +110,12 @@ export const auditLogMigrations: readonly Migration[] = [
         request_id text PRIMARY KEY,
         swept_at timestamptz NOT NULL DEFAULT now()
       );
-    `,
-  },
-  {
-    id: 'audit-004-query-meta-and-publication',
-    sql: `
+    `;
+}
+
+export class AuditQueryMetaAndPublication1764547200203 extends AdoptingMigration {
+  readonly legacyId = 'audit-004-query-meta-and-publication';
+  readonly sql = `
       -- One parse of the body per record instead of one per query column (appends were bound by it).
       -- Still generated: no query field can be changed apart from the hashed body.
       CREATE FUNCTION audit_record_meta(body text) RETURNS jsonb LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
@@ -148,6 +149,11 @@ export const auditLogMigrations: readonly Migration[] = [
         position bigint NOT NULL CHECK (position >= 0)
       );
       GRANT SELECT, INSERT, UPDATE ON audit_publication TO ${AUDIT_WRITER_ROLE};
-    `,
-  },
+    `;
+}
+
+export const auditLogMigrations: readonly MigrationClass[] = [
+  AuditChain1764547200201,
+  AuditRetention1764547200202,
+  AuditQueryMetaAndPublication1764547200203,
 ];

@@ -1,5 +1,4 @@
-import { Db, type Logger } from '@airlock/database';
-import { Pool } from 'pg';
+import { createDb, type Db, type Logger } from '@airlock/database';
 
 export type AuditWriterDbOptions = { url: string; role: string; schema?: string; max?: number; logger?: Logger };
 
@@ -14,12 +13,8 @@ export function createAuditWriterDb({ url, role, schema, max = 4, logger }: Audi
   for (const name of [role, schema].filter((n): n is string => n !== undefined)) {
     if (!IDENTIFIER.test(name)) throw new Error(`invalid identifier ${name}`);
   }
-  // pg lets `?options=` in the URL override the options given here: merge them instead, role last.
-  const parsed = new URL(url);
-  const fromUrl = parsed.searchParams.get('options');
-  parsed.searchParams.delete('options');
-  const options = [fromUrl, ...(schema ? [`-c search_path=${schema}`] : []), `-c role=${role}`].filter(Boolean).join(' ');
-  return new Db(new Pool({ connectionString: parsed.toString(), max, application_name: 'airlock-audit-writer', connectionTimeoutMillis: 5_000, options }), logger);
+  // createDb merges the URL's `?options=` with the search path and the role (role last).
+  return createDb({ url, max, schema, role, applicationName: 'airlock-audit-writer', connectionTimeoutMillis: 5_000, logger });
 }
 
 /** Fail closed at boot: the writer must be the role, and the role must not be able to change the log. */

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { runServiceProcess } from '@airlock/runtime';
 import { startEgressReview } from './egress-review.app';
+import { reviewReadModelEntities } from './review-read-model';
 
-runServiceProcess('egress-review', startEgressReview);
+runServiceProcess('egress-review', startEgressReview, { entities: reviewReadModelEntities });

@@ -1,12 +1,12 @@
 import { isRequestEvent, parseEnvelope } from '@airlock/contracts';
-import type { Db } from '@airlock/database';
+import { AdoptingMigration, type Db, type MigrationClass } from '@airlock/database';
 import type { ReceivedMessage } from '@airlock/messaging';
 import type { RequestCommandHandler } from '@airlock/runtime';
+import { Column, Entity, In, PrimaryColumn, type FindOptionsWhere } from 'typeorm';
 
-export const reviewReadModelMigrations = [
-  {
-    id: 'egress-review-001-review-requests',
-    sql: `CREATE TABLE IF NOT EXISTS review_requests (
+export class ReviewRequests1764547200301 extends AdoptingMigration {
+  readonly legacyId = 'egress-review-001-review-requests';
+  readonly sql = `CREATE TABLE IF NOT EXISTS review_requests (
       request_id text PRIMARY KEY,
       project_id text NOT NULL,
       author_id text NOT NULL,
@@ -18,9 +18,28 @@ export const reviewReadModelMigrations = [
       verdicts jsonb NOT NULL,
       updated_at timestamptz NOT NULL DEFAULT now()
     );
-    CREATE INDEX IF NOT EXISTS review_requests_status ON review_requests (status, updated_at);`,
-  },
-];
+    CREATE INDEX IF NOT EXISTS review_requests_status ON review_requests (status, updated_at);`;
+}
+
+export const reviewReadModelMigrations: readonly MigrationClass[] = [ReviewRequests1764547200301];
+
+/** One row of the checkers' queue; the table is ReviewRequests1764547200301's, never synchronised from here. */
+@Entity('review_requests')
+export class ReviewRequestRow {
+  @PrimaryColumn({ name: 'request_id', type: 'text' }) requestId!: string;
+  @Column({ name: 'project_id', type: 'text' }) projectId!: string;
+  @Column({ name: 'author_id', type: 'text' }) authorId!: string;
+  @Column({ type: 'text' }) title!: string;
+  @Column({ type: 'text' }) status!: string;
+  @Column({ type: 'int' }) turn!: number;
+  @Column({ type: 'int' }) version!: number;
+  @Column({ name: 'file_count', type: 'int' }) fileCount!: number;
+  @Column({ type: 'jsonb' }) verdicts!: Record<string, number>;
+  @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+}
+
+/** What the egress-review data source maps (libs/platform/runtime/src/infra.ts builds it). */
+export const reviewReadModelEntities = [ReviewRequestRow];
 
 export type ReviewSummary = {
   requestId: string; projectId: string; authorId: string; title: string; status: string; turn: number; version: number;
@@ -52,14 +71,13 @@ export class ReviewReadModel {
   }
 
   async list(status: string | undefined, limit: number, projectIds: readonly string[]): Promise<ReviewSummary[]> {
-    const { rows } = await this.db.query<Record<string, unknown>>(
-      `SELECT * FROM review_requests WHERE ($1::text IS NULL OR status = $1) AND project_id = ANY($3::text[]) ORDER BY updated_at ASC LIMIT $2`,
-      [status ?? null, limit, [...projectIds]],
-    );
-    return rows.map((r) => ({
-      requestId: String(r['request_id']), projectId: String(r['project_id']), authorId: String(r['author_id']), title: String(r['title']),
-      status: String(r['status']), turn: Number(r['turn']), version: Number(r['version']), fileCount: Number(r['file_count']),
-      verdicts: r['verdicts'] as Record<string, number>, updatedAt: new Date(String(r['updated_at'])).toISOString(),
+    // No project in scope, no rows (as `project_id = ANY('{}')` was).
+    if (projectIds.length === 0) return [];
+    const where: FindOptionsWhere<ReviewRequestRow> = { projectId: In([...projectIds]), ...(status === undefined ? {} : { status }) };
+    const rows = await this.db.withRepository(ReviewRequestRow, (repository) => repository.find({ where, order: { updatedAt: 'ASC' }, take: limit }));
+    return rows.map((row) => ({
+      requestId: row.requestId, projectId: row.projectId, authorId: row.authorId, title: row.title, status: row.status, turn: row.turn,
+      version: row.version, fileCount: row.fileCount, verdicts: row.verdicts, updatedAt: row.updatedAt.toISOString(),
     }));
   }
 }

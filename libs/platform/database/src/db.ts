@@ -1,6 +1,8 @@
-import { Pool, type PoolClient } from 'pg';
+import { DataSource, EntitySchema, QueryFailedError, type EntityTarget, type ObjectLiteral, type QueryRunner, type Repository } from 'typeorm';
 import { toDatabaseError } from './database.errors';
 import { silentLogger, type Logger } from './logger';
+import { MIGRATIONS_TABLE } from './migrations';
+import { TypeOrmLogger } from './typeorm-logger';
 
 export type DbResult<T> = { rows: T[]; rowCount: number };
 
@@ -11,6 +13,10 @@ export type Queryable = {
 
 export type DbTx = Queryable;
 
+/** An entity class (or schema) the data source maps, for read models that read better through a Repository. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own entity list type
+export type DbEntity = Function | EntitySchema;
+
 export type DbOptions = {
   url: string;
   /** Pool size. Use 1 with the embedded (PGlite) server: it serves one connection. */
@@ -20,79 +26,146 @@ export type DbOptions = {
   connectionTimeoutMillis?: number;
   /** Tables resolve in this schema (its `search_path`), e.g. one per service or per test suite. */
   schema?: string;
+  /** Every connection acts as this role from its first statement (`-c role=...`, a startup parameter). */
+  role?: string;
+  /** Read-model entities this service reads through a Repository (their tables come from migrations, never `synchronize`). */
+  entities?: readonly DbEntity[];
   logger?: Logger;
 };
 
+/**
+ * The service's TypeORM data source behind the narrow interface every caller uses. Exact SQL (advisory
+ * locks, `SKIP LOCKED`, `ON CONFLICT`, the event store's append) runs through the data source's query
+ * runners; read models may use repositories (docs/adr/0007-typeorm-data-sources-and-migrations.md).
+ * The data source connects on first use, so building one never blocks a service's wiring, and a
+ * database that is down at first use is retried by the next call rather than remembered.
+ */
 export class Db implements Queryable {
-  constructor(
-    private readonly pool: Pool,
-    private readonly logger: Logger = silentLogger,
-  ) {
-    // An idle client losing its socket must not crash the process; the next query reports it.
-    pool.on('error', (error) => this.logger.warn({ err: error }, 'idle database connection failed'));
-  }
+  private initializing?: Promise<DataSource>;
+  private closed = false;
+
+  constructor(readonly dataSource: DataSource) {}
 
   async query<T = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<DbResult<T>> {
+    const runner = (await this.initialized()).createQueryRunner();
     try {
-      const result = await this.pool.query(sql, params as unknown[]);
-      return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
-    } catch (error) {
-      throw toDatabaseError(error);
+      return await queryOn<T>(runner, sql, params);
+    } finally {
+      await runner.release();
     }
   }
 
   /** BEGIN … COMMIT around `fn`; ROLLBACK if it throws. The connection is always released. */
   async withTransaction<T>(fn: (tx: DbTx) => Promise<T>): Promise<T> {
-    const client = await this.connect();
-    const tx = transactionOn(client);
+    return this.withTransactionRunner(async (runner) => {
+      const tx = transactionOn(runner);
+      try {
+        return await fn(tx);
+      } finally {
+        tx.finish();
+      }
+    });
+  }
+
+  /**
+   * The same transaction as a TypeORM QueryRunner, for code that hands it to TypeORM itself (the
+   * migration executor, a repository in the transaction's entity manager).
+   */
+  async withTransactionRunner<T>(fn: (runner: QueryRunner, dataSource: DataSource) => Promise<T>): Promise<T> {
+    const dataSource = await this.initialized();
+    const runner = dataSource.createQueryRunner();
     let brokenConnection: Error | undefined;
     try {
-      await client.query('BEGIN');
-      const result = await fn(tx);
-      await client.query('COMMIT');
+      await runner.connect();
+      await runner.startTransaction();
+      const result = await fn(runner, dataSource);
+      await runner.commitTransaction();
       return result;
     } catch (error) {
-      brokenConnection = await rollbackQuietly(client);
-      throw toDatabaseError(error);
+      brokenConnection = await rollbackQuietly(runner);
+      throw toDatabaseError(driverError(error));
     } finally {
-      tx.finish();
       // Passing an error destroys the connection instead of returning a half-open one to the pool.
-      client.release(brokenConnection);
+      await releaseWith(runner, brokenConnection);
+    }
+  }
+
+  /** A Repository of an entity this data source maps; database errors come out as from `query`. */
+  async withRepository<E extends ObjectLiteral, R>(entity: EntityTarget<E>, fn: (repository: Repository<E>) => Promise<R>): Promise<R> {
+    const dataSource = await this.initialized();
+    try {
+      return await fn(dataSource.getRepository(entity));
+    } catch (error) {
+      throw toDatabaseError(driverError(error));
     }
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    this.closed = true;
+    const dataSource = await this.initializing?.catch(() => undefined);
+    if (dataSource?.isInitialized) await dataSource.destroy();
   }
 
-  private async connect(): Promise<PoolClient> {
-    try {
-      return await this.pool.connect();
-    } catch (error) {
-      throw toDatabaseError(error);
-    }
+  private initialized(): Promise<DataSource> {
+    if (this.closed) return Promise.reject(new Error('Cannot use a database after it was closed'));
+    this.initializing ??= this.dataSource.initialize().catch((error: unknown) => {
+      this.initializing = undefined;
+      throw toDatabaseError(driverError(error));
+    });
+    return this.initializing;
   }
 }
 
-export function createDb({ url, max = 10, applicationName = 'airlock', connectionTimeoutMillis = 15_000, schema, logger }: DbOptions): Db {
-  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name: ${schema}`);
-  const options = schema ? `-c search_path=${schema}` : undefined;
-  const pool = new Pool({ connectionString: url, max, application_name: applicationName, connectionTimeoutMillis, options });
-  return new Db(pool, logger);
+export function createDb({ url, max = 10, applicationName = 'airlock', connectionTimeoutMillis = 15_000, schema, role, entities = [], logger = silentLogger }: DbOptions): Db {
+  for (const name of [schema, role]) {
+    if (name !== undefined && !/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`invalid identifier: ${name}`);
+  }
+  // pg lets `?options=` in the URL override the options given here: merge them instead, ours last.
+  const parsed = new URL(url);
+  const fromUrl = parsed.searchParams.get('options');
+  parsed.searchParams.delete('options');
+  const options = [fromUrl, schema && `-c search_path=${schema}`, role && `-c role=${role}`].filter(Boolean).join(' ') || undefined;
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: parsed.toString(),
+    applicationName,
+    connectTimeoutMS: connectionTimeoutMillis,
+    poolSize: max,
+    extra: options ? { options } : {},
+    entities: [...entities],
+    // The schema is owned by migrations (runMigrations), never derived from entities.
+    synchronize: false,
+    migrationsTableName: MIGRATIONS_TABLE,
+    migrationsRun: false,
+    installExtensions: false,
+    logger: new TypeOrmLogger(logger),
+    // An idle client losing its socket must not crash the process; the next query reports it.
+    poolErrorHandler: (error: unknown) => logger.warn({ err: error }, 'idle database connection failed'),
+  });
+  return new Db(dataSource);
 }
 
-function transactionOn(client: PoolClient): DbTx & { finish(): void } {
+/** The driver's own error (pg's, with its SQLSTATE `code`), as callers have always seen it. */
+function driverError(error: unknown): unknown {
+  return error instanceof QueryFailedError && error.driverError ? error.driverError : error;
+}
+
+async function queryOn<T>(runner: QueryRunner, sql: string, params: readonly unknown[]): Promise<DbResult<T>> {
+  try {
+    const result = await runner.query(sql, [...params], true);
+    return { rows: (result.records ?? []) as T[], rowCount: result.affected ?? 0 };
+  } catch (error) {
+    throw toDatabaseError(driverError(error));
+  }
+}
+
+function transactionOn(runner: QueryRunner): DbTx & { finish(): void } {
   let finished = false;
   return {
     async query<T>(sql: string, params: readonly unknown[] = []) {
       // A tx that escaped its callback would otherwise run on a connection now used by someone else.
       if (finished) throw new Error('transaction already finished');
-      try {
-        const result = await client.query(sql, params as unknown[]);
-        return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
-      } catch (error) {
-        throw toDatabaseError(error);
-      }
+      return queryOn<T>(runner, sql, params);
     },
     finish: () => {
       finished = true;
@@ -100,11 +173,22 @@ function transactionOn(client: PoolClient): DbTx & { finish(): void } {
   };
 }
 
-async function rollbackQuietly(client: PoolClient): Promise<Error | undefined> {
+async function rollbackQuietly(runner: QueryRunner): Promise<Error | undefined> {
+  if (!runner.isTransactionActive) return undefined;
   try {
-    await client.query('ROLLBACK');
+    await runner.rollbackTransaction();
     return undefined;
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error));
   }
+}
+
+// PostgresQueryRunner releases with an error (so pg-pool destroys the client) through this method;
+// its public `release()` always returns the connection to the pool.
+type PostgresRunner = { releasePostgresConnection?: (error?: Error) => Promise<void> };
+
+async function releaseWith(runner: QueryRunner, error: Error | undefined): Promise<void> {
+  const postgres = runner as unknown as PostgresRunner;
+  if (error && typeof postgres.releasePostgresConnection === 'function') await postgres.releasePostgresConnection(error);
+  else await runner.release();
 }

@@ -1,5 +1,6 @@
-export { Db, createDb, type DbOptions, type DbResult, type DbTx, type Queryable } from './db';
-export { runMigrations, type Migration } from './migrations';
+export { Db, createDb, type DbEntity, type DbOptions, type DbResult, type DbTx, type Queryable } from './db';
+export { AdoptingMigration, MIGRATIONS_TABLE, runMigrations, sqlMigration, type MigrationClass } from './migrations';
+export { LEGACY_MIGRATIONS_TABLE, runLegacyMigrations, type LegacyMigration } from './legacy-migrations';
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 export {
   DatabaseError,

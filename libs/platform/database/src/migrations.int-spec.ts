@@ -1,21 +1,24 @@
 import { realStack, uniqueId } from '@airlock/testing';
 import { createDb } from './db';
-import { runMigrations } from './migrations';
+import { runLegacyMigrations } from './legacy-migrations';
+import { AdoptingMigration, MIGRATIONS_TABLE, runMigrations, sqlMigration, type MigrationClass } from './migrations';
 
 describe('migrations on real PostgreSQL', () => {
   it('applies a migration once when several services boot at the same time', async () => {
     const table = uniqueId('boot_race').replace(/-/g, '_');
     const migrations = [
-      { id: `${table}-001`, sql: `CREATE TABLE ${table} (id text PRIMARY KEY)` },
-      { id: `${table}-002`, sql: `INSERT INTO ${table} VALUES ('seed')` },
+      sqlMigration(`${table}_1764547291001`, `CREATE TABLE ${table} (id text PRIMARY KEY)`),
+      sqlMigration(`${table}_1764547291002`, `INSERT INTO ${table} VALUES ('seed')`),
     ];
     // One pool per "service", so the advisory lock really is contended across connections.
     const services = Array.from({ length: 5 }, () => createDb({ url: realStack().databaseUrl, max: 1 }));
     try {
       const applied = await Promise.all(services.map((db) => runMigrations(db, migrations)));
-      expect(applied.flat().sort()).toEqual([`${table}-001`, `${table}-002`]);
+      expect(applied.flat().sort()).toEqual([`${table}_1764547291001`, `${table}_1764547291002`]);
       const { rows } = await services[0].query(`SELECT id FROM ${table}`);
       expect(rows).toEqual([{ id: 'seed' }]);
+      const recorded = await services[0].query(`SELECT name FROM ${MIGRATIONS_TABLE} WHERE name LIKE $1 ORDER BY name`, [`${table}_%`]);
+      expect(recorded.rows).toEqual([{ name: `${table}_1764547291001` }, { name: `${table}_1764547291002` }]);
     } finally {
       await Promise.all(services.map((db) => db.close()));
     }
@@ -29,9 +32,38 @@ describe('a Db bound to a schema', () => {
     await admin.query(`CREATE SCHEMA ${schema}`);
     const db = createDb({ url: realStack().databaseUrl, max: 2, schema });
     try {
-      await runMigrations(db, [{ id: 'schema-001', sql: 'CREATE TABLE things (id text)' }]);
+      await runMigrations(db, [sqlMigration('SchemaThings1764547291003', 'CREATE TABLE things (id text)')]);
       const { rows } = await admin.query('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1', [schema]);
-      expect(rows).toEqual([{ table_name: 'airlock_migrations' }, { table_name: 'things' }]);
+      expect(rows).toEqual([{ table_name: 'things' }, { table_name: MIGRATIONS_TABLE }]);
+    } finally {
+      await db.close();
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.close();
+    }
+  });
+});
+
+describe('a database migrated by the previous hand-written runner', () => {
+  const legacy = (sql: string) => ({ id: 'widgets-001', sql });
+  const widgets = 'CREATE TABLE widgets (id text PRIMARY KEY)';
+
+  it('is adopted: the migration is recorded, not re-run, and the rows stay', async () => {
+    const schema = uniqueId('adopt').replace(/-/g, '_');
+    const admin = createDb({ url: realStack().databaseUrl, max: 1 });
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    const db = createDb({ url: realStack().databaseUrl, max: 2, schema });
+    try {
+      await runLegacyMigrations(db, [legacy(widgets)]);
+      await db.query("INSERT INTO widgets VALUES ('kept')");
+      // Plain `CREATE TABLE` would fail on an existing table: only adoption lets this pass.
+      const Widgets: MigrationClass = class Widgets1764547291004 extends AdoptingMigration {
+        readonly legacyId = 'widgets-001';
+        readonly sql = widgets;
+      };
+      expect(await runMigrations(db, [Widgets])).toEqual(['Widgets1764547291004']);
+      expect((await db.query('SELECT id FROM widgets')).rows).toEqual([{ id: 'kept' }]);
+      // The old bookkeeping table goes with its last adopted row.
+      expect((await db.query("SELECT to_regclass('airlock_migrations') AS legacy")).rows).toEqual([{ legacy: null }]);
     } finally {
       await db.close();
       await admin.query(`DROP SCHEMA ${schema} CASCADE`);

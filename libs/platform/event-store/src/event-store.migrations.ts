@@ -1,4 +1,4 @@
-import type { Migration } from '@airlock/database';
+import { AdoptingMigration, type MigrationClass } from '@airlock/database';
 
 // Append-only by design (DESIGN.md invariant 3): the code never updates or deletes `events`, and
 // since event-store-002 the database enforces it (issue 9, finding 11), as for the audit log.
@@ -9,10 +9,9 @@ import type { Migration } from '@airlock/database';
  */
 export const EVENT_WRITER_ROLE = 'airlock_event_writer';
 
-export const eventStoreMigrations: readonly Migration[] = [
-  {
-    id: 'event-store-001-events-and-outbox',
-    sql: `
+export class EventStoreEventsAndOutbox1764547200001 extends AdoptingMigration {
+  readonly legacyId = 'event-store-001-events-and-outbox';
+  readonly sql = `
       CREATE TABLE events (
         global_position bigserial PRIMARY KEY,
         event_id text NOT NULL CONSTRAINT events_event_id_unique UNIQUE,
@@ -34,11 +33,12 @@ export const eventStoreMigrations: readonly Migration[] = [
         published_at timestamptz
       );
       CREATE INDEX outbox_unpublished ON outbox (id) WHERE published_at IS NULL;
-    `,
-  },
-  {
-    id: 'event-store-002-events-append-only',
-    sql: `
+    `;
+}
+
+export class EventStoreEventsAppendOnly1764547200002 extends AdoptingMigration {
+  readonly legacyId = 'event-store-002-events-append-only';
+  readonly sql = `
       -- Defence in depth: even the owner and superusers cannot UPDATE, DELETE or TRUNCATE events
       -- without first disabling these triggers, itself a visible act.
       CREATE FUNCTION event_store_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
@@ -66,13 +66,14 @@ export const eventStoreMigrations: readonly Migration[] = [
       -- The outbox is a work queue, not the log: the relay marks rows published (and may clear them).
       GRANT SELECT, INSERT, UPDATE, DELETE ON outbox TO ${EVENT_WRITER_ROLE};
       GRANT USAGE ON SEQUENCE outbox_id_seq TO ${EVENT_WRITER_ROLE};
-    `,
-  },
-  {
-    // Invariant 9 (no slow poison): a row the broker keeps refusing is retried with its own back-off,
-    // then parked; the later rows of its stream (topic and key) wait behind it, no other stream does.
-    id: 'event-store-outbox-parking',
-    sql: `
+    `;
+}
+
+// Invariant 9 (no slow poison): a row the broker keeps refusing is retried with its own back-off,
+// then parked; the later rows of its stream (topic and key) wait behind it, no other stream does.
+export class EventStoreOutboxParking1764547200003 extends AdoptingMigration {
+  readonly legacyId = 'event-store-outbox-parking';
+  readonly sql = `
       ALTER TABLE outbox
         ADD COLUMN attempts integer NOT NULL DEFAULT 0,
         ADD COLUMN first_failed_at timestamptz,
@@ -82,11 +83,19 @@ export const eventStoreMigrations: readonly Migration[] = [
         ADD COLUMN park_reason text;
       CREATE INDEX outbox_held_back ON outbox (topic, key, id)
         WHERE published_at IS NULL AND (parked_at IS NOT NULL OR next_attempt_at IS NOT NULL);
-    `,
-  },
-  {
-    // The released-bucket reconciler and the load bench read events by type across all streams.
-    id: 'event-store-003-events-by-type',
-    sql: `CREATE INDEX events_by_type ON events (type, stream_id);`,
-  },
+    `;
+}
+
+// The released-bucket reconciler and the load bench read events by type across all streams.
+export class EventStoreEventsByType1764547200004 extends AdoptingMigration {
+  readonly legacyId = 'event-store-003-events-by-type';
+  readonly sql = `CREATE INDEX events_by_type ON events (type, stream_id);`;
+}
+
+/** In timestamp order; every service runs them at start (libs/platform/runtime/src/infra.ts). */
+export const eventStoreMigrations: readonly MigrationClass[] = [
+  EventStoreEventsAndOutbox1764547200001,
+  EventStoreEventsAppendOnly1764547200002,
+  EventStoreOutboxParking1764547200003,
+  EventStoreEventsByType1764547200004,
 ];

@@ -1,5 +1,4 @@
-import { Pool } from 'pg';
-import { Db, runMigrations } from '@airlock/database';
+import { createDb, runMigrations, type Db } from '@airlock/database';
 import { realStack } from '@airlock/testing';
 import { EVENT_WRITER_ROLE, eventStoreMigrations } from './event-store.migrations';
 import { pendingEvents, uniqueStreamId } from './event-store.test-kit';
@@ -13,7 +12,7 @@ const options = { topic: 'airlock.test-events.v1' };
 
 /** A pool whose connections act as the writer role from their first statement, as the audit writer's do. */
 function writerDb(schema: string): Db {
-  return new Db(new Pool({ connectionString: realStack().databaseUrl, max: 2, options: `-c search_path=${schema} -c role=${EVENT_WRITER_ROLE}` }));
+  return createDb({ url: realStack().databaseUrl, max: 2, schema, role: EVENT_WRITER_ROLE });
 }
 
 describe('the events table is append-only', () => {

@@ -1,4 +1,4 @@
-import { createDb, runMigrations, type Db } from '@airlock/database';
+import { createDb, runMigrations, sqlMigration, type Db } from '@airlock/database';
 import { realStack, uniqueId } from '@airlock/testing';
 import { randomUUID } from 'node:crypto';
 import { IdempotentConsumer } from './idempotent-consumer';
@@ -17,7 +17,7 @@ describe('IdempotentConsumer on real PostgreSQL', () => {
   beforeAll(async () => {
     admin = createDb({ url: realStack().databaseUrl, max: 1 });
     await admin.query(`CREATE SCHEMA ${schema}`);
-    await runMigrations(open(1), [...idempotentConsumerMigrations, { id: 'int-read-model', sql: 'CREATE TABLE request_counts (event_id text, n int)' }]);
+    await runMigrations(open(1), [...idempotentConsumerMigrations, sqlMigration('IntReadModel1764547299001', 'CREATE TABLE request_counts (event_id text, n int)')]);
   });
   afterAll(async () => {
     await Promise.all(dbs.map((db) => db.close()));

@@ -1,4 +1,4 @@
-import { createDb, runMigrations, startEmbeddedPostgres, type Db, type EmbeddedPostgres } from '@airlock/database';
+import { createDb, runMigrations, sqlMigration, startEmbeddedPostgres, type Db, type EmbeddedPostgres } from '@airlock/database';
 import { randomUUID } from 'node:crypto';
 import { IdempotentConsumer } from './idempotent-consumer';
 import { idempotentConsumerMigrations } from './idempotent-consumer.migrations';
@@ -10,7 +10,7 @@ describe('IdempotentConsumer (embedded PostgreSQL)', () => {
   beforeAll(async () => {
     embedded = await startEmbeddedPostgres();
     db = createDb({ url: embedded.url, max: 1 });
-    await runMigrations(db, [...idempotentConsumerMigrations, { id: 'spec-read-model', sql: 'CREATE TABLE read_model (event_id text, n int)' }]);
+    await runMigrations(db, [...idempotentConsumerMigrations, sqlMigration('SpecReadModel1764547299001', 'CREATE TABLE read_model (event_id text, n int)')]);
   }, 60_000);
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { AccessLog } from '@airlock/access-log';
 import { DevIdentityProvider, JwtTokenVerifier, type TokenVerifier } from '@airlock/auth';
 import { ConfigError, type AirlockConfig } from '@airlock/config';
-import { createDb, runMigrations, startEmbeddedPostgres, type Db } from '@airlock/database';
+import { createDb, runMigrations, startEmbeddedPostgres, type Db, type DbEntity } from '@airlock/database';
 import { OutboxRelay, PostgresEventStore, eventStoreMigrations, type EventStore } from '@airlock/event-store';
 import { InProcessMessageBus, KafkaMessageBus, idempotentConsumerMigrations, type MessageBus } from '@airlock/messaging';
 import { ClamdScanner, UnavailableScanner, type MalwareScanner } from '@airlock/scanning';
@@ -93,10 +93,16 @@ function tokenVerifier(config: AirlockConfig): TokenVerifier {
   return new JwtTokenVerifier({ issuer: DEV_ISSUER, audience: config.oidcAudience, jwksUrl: devJwksUrl });
 }
 
-export type InfraOptions = { service: string; logger: Logger; shared?: Partial<Pick<Infra, 'bus' | 'db' | 'devIdentity'>> };
+export type InfraOptions = {
+  service: string;
+  logger: Logger;
+  shared?: Partial<Pick<Infra, 'bus' | 'db' | 'devIdentity'>>;
+  /** Read-model entities the service's data source maps (its tables come from the service's migrations). */
+  entities?: readonly DbEntity[];
+};
 
 /** Builds the infrastructure for one service process from validated configuration. */
-export async function buildInfra(config: AirlockConfig, { service, logger, shared = {} }: InfraOptions): Promise<Infra> {
+export async function buildInfra(config: AirlockConfig, { service, logger, shared = {}, entities = [] }: InfraOptions): Promise<Infra> {
   const closers: (() => Promise<void>)[] = [];
   let db = shared.db;
   if (!db) {
@@ -106,11 +112,14 @@ export async function buildInfra(config: AirlockConfig, { service, logger, share
       closers.push(() => embedded.stop());
       url = embedded.url;
     }
-    const created = createDb({ url, max: config.database.url ? 10 : 1, applicationName: `airlock-${service}` });
+    // The service's one TypeORM data source (docs/adr/0007-typeorm-data-sources-and-migrations.md).
+    const created = createDb({ url, max: config.database.url ? 10 : 1, applicationName: `airlock-${service}`, entities, logger });
     closers.push(() => created.close());
     db = created;
   }
-  await runMigrations(db, [...eventStoreMigrations, ...idempotentConsumerMigrations]);
+  // Every instance runs the pending migrations at start; an advisory lock lets one at a time do so.
+  const applied = await runMigrations(db, [...eventStoreMigrations, ...idempotentConsumerMigrations]);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'database migrations applied');
   const bus = shared.bus ?? (config.kafka.brokers ? new KafkaMessageBus({ brokers: config.kafka.brokers, clientId: `airlock-${service}` }) : new InProcessMessageBus());
   if (!shared.bus) closers.push(() => bus.close());
   const store = objectStore(config, logger);

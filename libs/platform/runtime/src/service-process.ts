@@ -1,17 +1,17 @@
 import { ConfigError, loadConfig, type AirlockConfig } from '@airlock/config';
 import { createLogger } from '@airlock/http';
 import type { Logger } from 'pino';
-import { buildInfra, type Infra } from './infra';
+import { buildInfra, type Infra, type InfraOptions } from './infra';
 
 export type RunningService = { url: string; close(): Promise<void> };
 export type ServiceStarter = (infra: Infra, config: AirlockConfig, logger: Logger) => Promise<RunningService>;
 
 /** The `main` of every service process: validated config, infrastructure, graceful shutdown. */
-export function runServiceProcess(name: string, start: ServiceStarter): void {
+export function runServiceProcess(name: string, start: ServiceStarter, { entities }: Pick<InfraOptions, 'entities'> = {}): void {
   const run = async () => {
     const config = loadConfig();
     const logger = createLogger(name, config.logLevel);
-    const infra = await buildInfra(config, { service: name, logger });
+    const infra = await buildInfra(config, { service: name, logger, entities });
     const service = await start(infra, config, logger);
     logger.info({ url: service.url, mode: infra.mode, scanner: infra.scanner.describe() }, `${name} started`);
     const stop = async () => {
