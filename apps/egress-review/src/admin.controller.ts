@@ -6,7 +6,7 @@ import {
   AUTH_PROBLEMS, ApiProblems, ApprovalPolicySchema, AuthGuard, CurrentActor, FILE_KINDS, HttpProblem, ID_SCHEMA, JSON_BODY_PROBLEMS, LIMITS,
   REQUEST_STATUSES, STORE_PROBLEMS, body, id, requestId, text, type ProblemCodes,
 } from '@airlock/http';
-import type { RegistryHandler, RequestCommandHandler } from '@airlock/runtime';
+import type { RegistryHandler, RequestCommandHandler } from '@airlock/application';
 
 export const ADMIN_DEPS = Symbol('ADMIN_DEPS');
 /** `defaultApprovals`: what a project gets when its policy does not say (AIRLOCK_REQUIRED_APPROVALS). */

@@ -1,7 +1,7 @@
 import { isRequestEvent, parseEnvelope } from '@airlock/contracts';
 import type { Db } from '@airlock/database';
 import type { ReceivedMessage } from '@airlock/messaging';
-import type { RequestCommandHandler } from '@airlock/runtime';
+import type { RequestCommandHandler } from '@airlock/application';
 
 export const reviewReadModelMigrations = [
   {

@@ -6,7 +6,7 @@ import {
   ID_SCHEMA, REQUEST_STATUSES, RequestViewSchema, STORE_PROBLEMS, VOTE_DECISIONS, body, id as validId, optionalId, optionalText, requestId, text, visibility,
   type ProblemCodes,
 } from '@airlock/http';
-import { requestView, type RegistryHandler, type RequestCommandHandler } from '@airlock/runtime';
+import { requestView, type RegistryHandler, type RequestCommandHandler } from '@airlock/application';
 
 import type { ReviewReadModel } from './review-read-model';
 

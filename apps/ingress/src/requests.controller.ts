@@ -7,7 +7,7 @@ import {
   ID_SCHEMA, RequestViewSchema, STORE_PROBLEMS, body, id as validId, optionalId, requestId, text, type ProblemCodes,
 } from '@airlock/http';
 import { toDomainEvent } from '@airlock/contracts';
-import { requestView, type RegistryHandler, type RequestCommandHandler, type CommandResult } from '@airlock/runtime';
+import { requestView, type RegistryHandler, type RequestCommandHandler, type CommandResult } from '@airlock/application';
 import { RELEASE_RECORD_FORMATS, parseRecordFormat, releaseRecordDocument } from '@airlock/release-record';
 import type { ObjectStore } from '@airlock/storage';
 import type { Request, Response } from 'express';

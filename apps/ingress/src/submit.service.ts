@@ -1,7 +1,7 @@
 import { RequestError, decide, type Actor, type ExistingRequest, type ProjectPolicy, type RequestState } from '@airlock/domain';
 import type { Db } from '@airlock/database';
 import { HttpProblem } from '@airlock/http';
-import type { RegistryHandler, RequestCommandHandler } from '@airlock/runtime';
+import type { RegistryHandler, RequestCommandHandler } from '@airlock/application';
 import { StorageError, type ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { decide, INPUT_LIMITS, type Actor, type FileKind, type RequestState } from '@airlock/domain';
 import { HttpProblem } from '@airlock/http';
-import { codePointsOf, type RequestCommandHandler } from '@airlock/runtime';
+import { codePointsOf, type RequestCommandHandler } from '@airlock/application';
 import type { ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
 

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import type { CheckVerdict, CommentVisibility, FileKind, RequestAction, RequestStatus, VoteDecision } from '@airlock/domain';
 
-// Schemas of the request view both HTTP APIs answer with (libs/platform/runtime request.view.ts).
+// Schemas of the request view both HTTP APIs answer with (libs/airlock/application/src/request.view.ts).
 // Each enum is listed from a Record over the domain's union, so a new member fails the build here.
 const keys = <T extends string>(record: Record<T, true>) => Object.keys(record) as T[];
 

@@ -1,0 +1,4 @@
+export * from './request-command.handler';
+export * from './request.view';
+export * from './registry.handler';
+export * from './event-handler';
