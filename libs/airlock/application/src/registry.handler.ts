@@ -5,26 +5,47 @@ import {
   type Actor, type ProjectPolicy, type RegistryCommand, type RegistryEvent, type RegistryState,
 } from '@airlock/domain';
 import type { EventStore } from '@airlock/event-store';
+import { StreamCommandHandler, type StreamModel } from './stream-command.handler';
 
 export const DEFAULT_PROJECT_POLICY: ProjectPolicy = { approval: DEFAULT_APPROVAL_POLICY, disclosure: {} };
 
-const isConflict = (error: unknown) => (error as { code?: string })?.code === 'STREAM_VERSION_CONFLICT';
+/**
+ * `expectedVersion`: decide only against this version of the registry stream (HTTP If-Match with
+ * the ETag of an administrator's read); without it a lost race is retried from a fresh read.
+ */
+export type RegistryCommandContext = { correlationId?: string; expectedVersion?: number };
+
+/** The registry: one stream for every project, membership, assignment and accreditation. */
+const registryStream = (source: string): StreamModel<RegistryState, RegistryCommand, RegistryEvent> => ({
+  streamId: () => REGISTRY_STREAM_ID,
+  fold: (events) => events.map(toRegistryEvent).reduce(evolveRegistry, initialRegistry),
+  decide: decideRegistry,
+  evolve: evolveRegistry,
+  envelopes: (events, _key, command, at, correlationId = randomUUID()) =>
+    events.map((event) => ({
+      specversion: '1.0' as const, id: randomUUID(), source, type: registryWireType(event.type),
+      subject: 'projectId' in event.data ? event.data.projectId : event.data.userId, time: at, datacontenttype: 'application/json' as const,
+      actor: { userId: command.actor.userId, roles: [...command.actor.roles] }, correlationId, data: event.data,
+    })),
+  publish: () => ({ topic: Topics.registryEvents, key: REGISTRY_STREAM_ID }),
+});
 
 /**
  * Safe people: projects, memberships, checker assignments and accreditation, event-sourced in
  * one stream. Every request command by a person goes through `enrich`, so the domain decides
  * on the registry's facts, never on what a token claims about accreditation or membership.
+ * Commands go through the generic stream command handler: up to five attempts, no pause.
  */
 export class RegistryHandler {
-  constructor(
-    private readonly store: EventStore,
-    private readonly source: string,
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+  private readonly handler: StreamCommandHandler<RegistryState, RegistryCommand, RegistryEvent>;
+
+  constructor(store: EventStore, source: string, clock: () => Date = () => new Date()) {
+    this.handler = new StreamCommandHandler(store, registryStream(source), { maxAttempts: 5 }, clock);
+  }
 
   async load(): Promise<{ state: RegistryState; version: number }> {
-    const { version, events } = await this.store.readStream(REGISTRY_STREAM_ID);
-    return { state: events.map(toRegistryEvent).reduce(evolveRegistry, initialRegistry), version };
+    const { state, version } = await this.handler.load(REGISTRY_STREAM_ID);
+    return { state, version };
   }
 
   async enrich(actor: Actor): Promise<Actor> {
@@ -36,24 +57,14 @@ export class RegistryHandler {
     return (await this.load()).state.projects.get(projectId)?.policy ?? DEFAULT_PROJECT_POLICY;
   }
 
-  async execute(build: (at: string) => RegistryCommand, correlationId: string = randomUUID()): Promise<{ state: RegistryState; events: RegistryEvent[] }> {
-    for (let attempt = 1; ; attempt += 1) {
-      const { state, version } = await this.load();
-      const at = this.clock().toISOString();
-      const command = build(at);
-      const events = decideRegistry(command, state);
-      if (events.length === 0) return { state, events };
-      const pending = events.map((event) => ({
-        specversion: '1.0' as const, id: randomUUID(), source: this.source, type: registryWireType(event.type),
-        subject: 'projectId' in event.data ? event.data.projectId : event.data.userId, time: at, datacontenttype: 'application/json' as const,
-        actor: { userId: command.actor.userId, roles: [...command.actor.roles] }, correlationId, data: event.data,
-      }));
-      try {
-        await this.store.appendToStream(REGISTRY_STREAM_ID, version, pending, { topic: Topics.registryEvents, key: REGISTRY_STREAM_ID });
-        return { state: events.reduce(evolveRegistry, state), events };
-      } catch (error) {
-        if (!isConflict(error) || attempt >= 5) throw error;
-      }
-    }
+  /** A string is the correlation id (the older form); the registry's key is its one stream. */
+  async execute(
+    build: (at: string) => RegistryCommand,
+    context: string | RegistryCommandContext = {},
+  ): Promise<{ state: RegistryState; events: RegistryEvent[]; version: number }> {
+    const { correlationId, expectedVersion } = typeof context === 'string' ? { correlationId: context, expectedVersion: undefined } : context;
+    return this.handler.execute(REGISTRY_STREAM_ID, (_state, at) => build(at), {
+      correlationId, expected: expectedVersion === undefined ? undefined : { version: expectedVersion },
+    });
   }
 }
