@@ -22,10 +22,13 @@ export default [
           depConstraints: [
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'], bannedExternalImports: frameworkAndIo },
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'], bannedExternalImports: frameworkAndIo },
+            // The use-case layer (libs/airlock/application): decides through the domain, stores through ports.
+            { sourceTag: 'type:application', onlyDependOnLibsWithTags: ['type:application', 'type:adapter', 'type:contracts', 'type:domain'] },
             { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:adapter', 'type:contracts', 'type:domain'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:testing', 'type:adapter', 'type:contracts', 'type:domain'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:app', 'type:adapter', 'type:contracts', 'type:domain', 'type:testing'] },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:contracts', 'type:domain', 'type:adapter'] },
+            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:testing', 'type:application', 'type:adapter', 'type:contracts', 'type:domain'] },
+            // No app imports another app: what two services share lives in a lib.
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:application', 'type:adapter', 'type:contracts', 'type:domain', 'type:testing'] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:application', 'type:contracts', 'type:domain', 'type:adapter'] },
           ],
         },
       ],
@@ -44,6 +47,7 @@ export default [
         depConstraints: [
           { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'], bannedExternalImports: frameworkAndIo },
           { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'] },
+          { sourceTag: 'type:app', notDependOnLibsWithTags: ['type:app'] },
           { sourceTag: '*', onlyDependOnLibsWithTags: ['*'] },
         ],
       }],

@@ -10,7 +10,7 @@ import { JwtTokenVerifier } from '@airlock/auth';
 import { createDb } from '@airlock/database';
 import { InMemoryEventStore } from '@airlock/event-store';
 import { buildOpenApiDocument, createLogger, createMetrics, type ApiDocumentInfo } from '@airlock/http';
-import { RegistryHandler, RequestCommandHandler } from '@airlock/runtime';
+import { RegistryHandler, RequestCommandHandler } from '@airlock/application';
 import { LocalDiskObjectStore } from '@airlock/storage';
 import { AuditModule } from '../apps/audit/src/audit.app';
 import { AuditLogRepository } from '../apps/audit/src/audit-log.repository';

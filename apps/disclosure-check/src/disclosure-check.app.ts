@@ -4,7 +4,8 @@ import type { AirlockConfig } from '@airlock/config';
 import { DEFAULT_POLICY } from '@airlock/disclosure-rules';
 import { METRICS, ObservabilityController, READINESS_CHECKS, createMetrics, startHttpService, type ApiDocumentInfo, type ReadinessCheck, type ServiceMetrics } from '@airlock/http';
 import { IdempotentConsumer } from '@airlock/messaging';
-import { RequestCommandHandler, type Infra } from '@airlock/runtime';
+import { RequestCommandHandler } from '@airlock/application';
+import type { Infra } from '@airlock/runtime';
 import type { Logger } from 'pino';
 import { DisclosureCheckWorker } from './disclosure-check.worker';
 

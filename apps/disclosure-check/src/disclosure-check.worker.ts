@@ -4,7 +4,7 @@ import { wireType, type EventEnvelope } from '@airlock/contracts';
 import { checkFiles, type DisclosurePolicy, type FileInput, type FileResult } from '@airlock/disclosure-rules';
 import { SYSTEM_ACTOR, type DisclosureThresholds, type RequestSubmitted, type SubmittedFile } from '@airlock/domain';
 import type { IdempotentConsumer, ReceivedMessage } from '@airlock/messaging';
-import { onceForEvents, type CommandContext, type RequestCommandHandler } from '@airlock/runtime';
+import { onceForEvents, type CommandContext, type RequestCommandHandler } from '@airlock/application';
 import type { MalwareScanner } from '@airlock/scanning';
 import { holds, moveVerified, type ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';

@@ -4,7 +4,7 @@ import { REGISTRY_STREAM_ID } from '@airlock/contracts';
 import { createDb, runMigrations, type Db } from '@airlock/database';
 import { PostgresEventStore, eventStoreMigrations } from '@airlock/event-store';
 import { AuthGuard, METRICS, TOKEN_VERIFIER, createMetrics, startHttpService, type RunningHttpService } from '@airlock/http';
-import { RegistryHandler, RequestCommandHandler } from '@airlock/runtime';
+import { RegistryHandler, RequestCommandHandler } from '@airlock/application';
 import { realStack, startTestIdentityProvider, type TestIdentityProvider } from '@airlock/testing';
 import pino from 'pino';
 import { ADMIN_DEPS, AdminController, type AdminDeps } from './admin.controller';

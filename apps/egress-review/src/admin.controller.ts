@@ -1,12 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Res, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { DISCLOSURE_POLICY_FIELDS } from '@airlock/disclosure-rules';
 import { RegistryError, RequestError, hasRole, projectPolicyViolation, type Actor, type FileKind, type ProjectPolicy, type RegistryCommand } from '@airlock/domain';
 import {
-  AUTH_PROBLEMS, ApiProblems, ApprovalPolicySchema, AuthGuard, CurrentActor, FILE_KINDS, HttpProblem, ID_SCHEMA, JSON_BODY_PROBLEMS, LIMITS,
-  REQUEST_STATUSES, STORE_PROBLEMS, body, id, requestId, text, type ProblemCodes,
+  AUTH_PROBLEMS, ApiIfMatch, ApiProblems, ApprovalPolicySchema, AuthGuard, CurrentActor, FILE_KINDS, HttpProblem, ID_SCHEMA, IF_MATCH_PROBLEMS, IfMatch,
+  JSON_BODY_PROBLEMS, LIMITS, REQUEST_STATUSES, STORE_PROBLEMS, VERSION_ETAG, body, id, parseIfMatch, requestId, text, type ProblemCodes,
 } from '@airlock/http';
-import type { RegistryHandler, RequestCommandHandler } from '@airlock/runtime';
+import type { RegistryHandler, RequestCommandHandler } from '@airlock/application';
+import type { Response } from 'express';
 
 export const ADMIN_DEPS = Symbol('ADMIN_DEPS');
 /** `defaultApprovals`: what a project gets when its policy does not say (AIRLOCK_REQUIRED_APPROVALS). */
@@ -122,89 +123,106 @@ const BAD_ID: ProblemCodes = { 400: ['INVALID_ID'] };
 export class AdminController {
   constructor(@Inject(ADMIN_DEPS) private readonly deps: AdminDeps) {}
 
-  private async registry(actor: Actor, build: (at: string) => RegistryCommand) {
+  /** `ifMatch`: the ETag of a project read (the registry's version); with it the change is decided against that version or refused 412. */
+  private async registry(actor: Actor, build: (at: string) => RegistryCommand, ifMatch?: string) {
     requireAdministrator(actor);
-    await this.deps.registry.execute(build);
+    const expectedVersion = parseIfMatch(ifMatch);
+    await this.deps.registry.execute(build, { expectedVersion });
+  }
+
+  /**
+   * A project and its ETag: the version of the registry stream it is folded from (administrators
+   * see the whole registry, so the version hides nothing from them). Any registry change moves it.
+   */
+  private async projectRead(projectId: string, response: Response) {
+    const { state, version } = await this.deps.registry.load();
+    const project = state.projects.get(id(projectId, 'projectId'));
+    if (!project) throw new RegistryError('UNKNOWN_PROJECT', 'No such project', { projectId });
+    response.setHeader('ETag', `"${version}"`);
+    return project;
   }
 
   @Post('projects')
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a project with its approval policy' })
   @ApiBody({ type: CreateProjectBody })
-  @ApiCreatedResponse({ type: ProjectSchema, description: 'The project' })
+  @ApiCreatedResponse({ type: ProjectSchema, headers: VERSION_ETAG, description: 'The project' })
   @ApiProblems(...ADMIN, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG', 'INVALID_ID', 'INVALID_POLICY'], 409: ['PROJECT_EXISTS'] })
-  async createProject(@CurrentActor() actor: Actor, @Body() raw: unknown) {
+  async createProject(@CurrentActor() actor: Actor, @Body() raw: unknown, @Res({ passthrough: true }) response: Response) {
     const input = body(raw);
     const data = { projectId: id(input['projectId'], 'projectId'), name: text(input, 'name', LIMITS.projectName), policy: policy(input['policy'], this.deps.defaultApprovals) };
     await this.registry(actor, (at) => ({ type: 'CreateProject', actor, at, data }));
-    return this.project(actor, data.projectId);
+    return this.projectRead(data.projectId, response);
   }
 
   @Get('projects/:projectId')
   @ApiOperation({ summary: 'A project with its members, checkers and policy' })
   @PROJECT_ID
-  @ApiOkResponse({ type: ProjectSchema, description: 'The project' })
+  @ApiOkResponse({ type: ProjectSchema, headers: VERSION_ETAG, description: 'The project' })
   @ApiProblems(...ADMIN_READ, ON_PROJECT, BAD_ID)
-  async project(@CurrentActor() actor: Actor, @Param('projectId') projectId: string) {
+  async project(@CurrentActor() actor: Actor, @Param('projectId') projectId: string, @Res({ passthrough: true }) response: Response) {
     requireAdministrator(actor);
-    const project = (await this.deps.registry.load()).state.projects.get(id(projectId, 'projectId'));
-    if (!project) throw new RegistryError('UNKNOWN_PROJECT', 'No such project', { projectId });
-    return project;
+    return this.projectRead(projectId, response);
   }
 
   @Put('projects/:projectId/policy')
   @ApiOperation({ summary: "Change a project's policy", description: 'Requests keep the policy recorded when they were submitted.' })
   @PROJECT_ID
+  @ApiIfMatch('version')
   @ApiBody({ type: ProjectPolicyBody, required: false })
-  @ApiOkResponse({ type: ProjectSchema, description: 'The project' })
-  @ApiProblems(...ADMIN, JSON_BODY_PROBLEMS, ON_PROJECT, { 400: ['INVALID_POLICY', 'INVALID_ID'] })
-  async changePolicy(@CurrentActor() actor: Actor, @Param('projectId') projectId: string, @Body() raw: unknown) {
-    await this.registry(actor, (at) => ({ type: 'ChangeProjectPolicy', actor, at, data: { projectId: id(projectId, 'projectId'), policy: policy(raw, this.deps.defaultApprovals) } }));
-    return this.project(actor, projectId);
+  @ApiOkResponse({ type: ProjectSchema, headers: VERSION_ETAG, description: 'The project' })
+  @ApiProblems(IF_MATCH_PROBLEMS, ...ADMIN, JSON_BODY_PROBLEMS, ON_PROJECT, { 400: ['INVALID_POLICY', 'INVALID_ID'] })
+  async changePolicy(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('projectId') projectId: string, @Body() raw: unknown, @Res({ passthrough: true }) response: Response) {
+    await this.registry(actor, (at) => ({ type: 'ChangeProjectPolicy', actor, at, data: { projectId: id(projectId, 'projectId'), policy: policy(raw, this.deps.defaultApprovals) } }), ifMatch);
+    return this.projectRead(projectId, response);
   }
 
   @Put('projects/:projectId/members/:userId')
   @ApiOperation({ summary: 'Add a researcher to a project (idempotent)' })
   @PROJECT_ID
+  @ApiIfMatch('version')
   @USER_ID
-  @ApiOkResponse({ type: ProjectSchema, description: 'The project' })
-  @ApiProblems(...ADMIN, ON_PROJECT, BAD_ID, { 409: ['ALREADY_CHECKER'] })
-  async addMember(@CurrentActor() actor: Actor, @Param('projectId') projectId: string, @Param('userId') userId: string) {
-    await this.registry(actor, (at) => ({ type: 'AddMember', actor, at, data: { projectId: id(projectId, 'projectId'), userId: id(userId, 'userId') } }));
-    return this.project(actor, projectId);
+  @ApiOkResponse({ type: ProjectSchema, headers: VERSION_ETAG, description: 'The project' })
+  @ApiProblems(IF_MATCH_PROBLEMS, ...ADMIN, ON_PROJECT, BAD_ID, { 409: ['ALREADY_CHECKER'] })
+  async addMember(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('projectId') projectId: string, @Param('userId') userId: string, @Res({ passthrough: true }) response: Response) {
+    await this.registry(actor, (at) => ({ type: 'AddMember', actor, at, data: { projectId: id(projectId, 'projectId'), userId: id(userId, 'userId') } }), ifMatch);
+    return this.projectRead(projectId, response);
   }
 
   @Delete('projects/:projectId/members/:userId')
   @ApiOperation({ summary: 'Remove a researcher from a project' })
   @PROJECT_ID
+  @ApiIfMatch('version')
   @USER_ID
-  @ApiOkResponse({ type: ProjectSchema, description: 'The project' })
-  @ApiProblems(...ADMIN, BAD_ID, { 404: ['UNKNOWN_PROJECT', 'NOT_MEMBER'] })
-  async removeMember(@CurrentActor() actor: Actor, @Param('projectId') projectId: string, @Param('userId') userId: string) {
-    await this.registry(actor, (at) => ({ type: 'RemoveMember', actor, at, data: { projectId: id(projectId, 'projectId'), userId: id(userId, 'userId') } }));
-    return this.project(actor, projectId);
+  @ApiOkResponse({ type: ProjectSchema, headers: VERSION_ETAG, description: 'The project' })
+  @ApiProblems(IF_MATCH_PROBLEMS, ...ADMIN, BAD_ID, { 404: ['UNKNOWN_PROJECT', 'NOT_MEMBER'] })
+  async removeMember(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('projectId') projectId: string, @Param('userId') userId: string, @Res({ passthrough: true }) response: Response) {
+    await this.registry(actor, (at) => ({ type: 'RemoveMember', actor, at, data: { projectId: id(projectId, 'projectId'), userId: id(userId, 'userId') } }), ifMatch);
+    return this.projectRead(projectId, response);
   }
 
   @Put('projects/:projectId/checkers/:userId')
   @ApiOperation({ summary: 'Assign an output checker to a project (idempotent)', description: "A project's members can never check it." })
   @PROJECT_ID
+  @ApiIfMatch('version')
   @USER_ID
-  @ApiOkResponse({ type: ProjectSchema, description: 'The project' })
-  @ApiProblems(...ADMIN, ON_PROJECT, BAD_ID, { 409: ['ALREADY_MEMBER'] })
-  async assignChecker(@CurrentActor() actor: Actor, @Param('projectId') projectId: string, @Param('userId') userId: string) {
-    await this.registry(actor, (at) => ({ type: 'AssignChecker', actor, at, data: { projectId: id(projectId, 'projectId'), userId: id(userId, 'userId') } }));
-    return this.project(actor, projectId);
+  @ApiOkResponse({ type: ProjectSchema, headers: VERSION_ETAG, description: 'The project' })
+  @ApiProblems(IF_MATCH_PROBLEMS, ...ADMIN, ON_PROJECT, BAD_ID, { 409: ['ALREADY_MEMBER'] })
+  async assignChecker(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('projectId') projectId: string, @Param('userId') userId: string, @Res({ passthrough: true }) response: Response) {
+    await this.registry(actor, (at) => ({ type: 'AssignChecker', actor, at, data: { projectId: id(projectId, 'projectId'), userId: id(userId, 'userId') } }), ifMatch);
+    return this.projectRead(projectId, response);
   }
 
   @Delete('projects/:projectId/checkers/:userId')
   @ApiOperation({ summary: 'Unassign an output checker from a project' })
   @PROJECT_ID
+  @ApiIfMatch('version')
   @USER_ID
-  @ApiOkResponse({ type: ProjectSchema, description: 'The project' })
-  @ApiProblems(...ADMIN, BAD_ID, { 404: ['UNKNOWN_PROJECT', 'NOT_ASSIGNED'] })
-  async unassignChecker(@CurrentActor() actor: Actor, @Param('projectId') projectId: string, @Param('userId') userId: string) {
-    await this.registry(actor, (at) => ({ type: 'UnassignChecker', actor, at, data: { projectId: id(projectId, 'projectId'), userId: id(userId, 'userId') } }));
-    return this.project(actor, projectId);
+  @ApiOkResponse({ type: ProjectSchema, headers: VERSION_ETAG, description: 'The project' })
+  @ApiProblems(IF_MATCH_PROBLEMS, ...ADMIN, BAD_ID, { 404: ['UNKNOWN_PROJECT', 'NOT_ASSIGNED'] })
+  async unassignChecker(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('projectId') projectId: string, @Param('userId') userId: string, @Res({ passthrough: true }) response: Response) {
+    await this.registry(actor, (at) => ({ type: 'UnassignChecker', actor, at, data: { projectId: id(projectId, 'projectId'), userId: id(userId, 'userId') } }), ifMatch);
+    return this.projectRead(projectId, response);
   }
 
   @Put('accreditations/:userId')

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param, Req, Res, UseGuards } from '@nestjs/com
 import type { AccessRecorder } from '@airlock/access-log';
 import { RequestError, type Actor } from '@airlock/domain';
 import { AuthGuard, CurrentActor, id as validId, requestId, sendFile } from '@airlock/http';
-import { requestView, type RegistryHandler, type RequestCommandHandler } from '@airlock/runtime';
+import { requestView, type RegistryHandler, type RequestCommandHandler } from '@airlock/application';
 import type { ObjectStore } from '@airlock/storage';
 import type { Request, Response } from 'express';
 

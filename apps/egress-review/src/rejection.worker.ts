@@ -1,7 +1,7 @@
 import { wireType, type EventEnvelope } from '@airlock/contracts';
 import { SYSTEM_ACTOR } from '@airlock/domain';
 import type { IdempotentConsumer, ReceivedMessage } from '@airlock/messaging';
-import { onceForEvents, type RequestCommandHandler } from '@airlock/runtime';
+import { onceForEvents, type RequestCommandHandler } from '@airlock/application';
 import { moveVerified, type ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
 

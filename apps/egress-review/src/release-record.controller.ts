@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestj
 import { RequestError, hasRole, type Actor } from '@airlock/domain';
 import { AUTH_PROBLEMS, ApiProblems, AuthGuard, CurrentActor, HttpProblem, STORE_PROBLEMS, requestId } from '@airlock/http';
 import { FIVE_SAFES_PROFILE, RELEASE_RECORD_FORMATS, parseRecordFormat, releaseRecordDocument } from '@airlock/release-record';
-import { requestView } from '@airlock/runtime';
+import { requestView } from '@airlock/application';
 import type { Response } from 'express';
 import { recordedFrom } from './release-record.writer';
 import { REVIEW_DEPS, type ReviewDeps } from './reviews.controller';

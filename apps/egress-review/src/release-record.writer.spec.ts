@@ -5,7 +5,7 @@ import { Topics, requestEnvelope, requestStreamId } from '@airlock/contracts';
 import { InMemoryEventStore } from '@airlock/event-store';
 import { PermanentMessageError } from '@airlock/messaging';
 import { releaseRecordFixtures, releaseRecordKeys } from '@airlock/release-record';
-import { RequestCommandHandler } from '@airlock/runtime';
+import { RequestCommandHandler } from '@airlock/application';
 import { LocalDiskObjectStore } from '@airlock/storage';
 import pino from 'pino';
 import { ReleaseRecordWriter } from './release-record.writer';

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { toDomainEvent, wireType, type EventEnvelope } from '@airlock/contracts';
 import { PermanentMessageError, type IdempotentConsumer, type ReceivedMessage } from '@airlock/messaging';
 import { RELEASE_RECORD_STAGE, recordedEvents, releaseRecordDocument, releaseRecordKeys, type RecordedEvent, type ReleaseRecordFormat } from '@airlock/release-record';
-import { onceForEvents, type RequestCommandHandler } from '@airlock/runtime';
+import { onceForEvents, type RequestCommandHandler } from '@airlock/application';
 import type { ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
 

@@ -1,7 +1,7 @@
 import { wireType } from '@airlock/contracts';
 import { SYSTEM_ACTOR, releasableFiles, type ExistingRequest, type RequestFile, type RequestState } from '@airlock/domain';
 import type { IdempotentConsumer, ReceivedMessage } from '@airlock/messaging';
-import { onceForEvents, type CommandContext, type RequestCommandHandler } from '@airlock/runtime';
+import { onceForEvents, type CommandContext, type RequestCommandHandler } from '@airlock/application';
 import type { ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
 import type { OrphanRemover } from './orphan-remover';

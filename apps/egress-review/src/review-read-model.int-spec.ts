@@ -1,5 +1,5 @@
 import { createDb, runMigrations, type Db } from '@airlock/database';
-import type { RequestCommandHandler } from '@airlock/runtime';
+import type { RequestCommandHandler } from '@airlock/application';
 import { realStack, uniqueId } from '@airlock/testing';
 import { ReviewReadModel, reviewReadModelEntities, reviewReadModelMigrations } from './review-read-model';
 

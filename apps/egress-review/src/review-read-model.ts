@@ -1,7 +1,7 @@
 import { isRequestEvent, parseEnvelope } from '@airlock/contracts';
 import { AdoptingMigration, type Db, type MigrationClass } from '@airlock/database';
 import type { ReceivedMessage } from '@airlock/messaging';
-import type { RequestCommandHandler } from '@airlock/runtime';
+import type { RequestCommandHandler } from '@airlock/application';
 import { Column, Entity, In, PrimaryColumn, type FindOptionsWhere } from 'typeorm';
 
 export class ReviewRequests1764547200301 extends AdoptingMigration {

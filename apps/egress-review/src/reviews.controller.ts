@@ -1,12 +1,13 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiPropertyOptional, ApiQuery, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { RequestError, hasRole, isAccredited, type Actor, type CommentVisibility, type RequestCommand, type RequestState, type VoteDecision } from '@airlock/domain';
 import {
-  AUTH_PROBLEMS, ApiDocument, ApiProblems, AuthGuard, COMMENT_VISIBILITIES, CurrentActor, HttpProblem, JSON_BODY_PROBLEMS, LIMITS,
-  ID_SCHEMA, REQUEST_STATUSES, RequestViewSchema, STORE_PROBLEMS, VOTE_DECISIONS, body, id as validId, optionalId, optionalText, requestId, text, visibility,
+  AUTH_PROBLEMS, ApiDocument, ApiIfMatch, ApiProblems, AuthGuard, COMMENT_VISIBILITIES, CurrentActor, HttpProblem, IF_MATCH_PROBLEMS, IfMatch, JSON_BODY_PROBLEMS, LIMITS,
+  ID_SCHEMA, REQUEST_STATUSES, RequestViewSchema, STORE_PROBLEMS, VIEW_ETAG, VOTE_DECISIONS, body, etagFromBody, id as validId, optionalId, optionalText, parseViewTag,
+  requestId, text, visibility,
   type ProblemCodes,
 } from '@airlock/http';
-import { requestView, type RegistryHandler, type RequestCommandHandler } from '@airlock/runtime';
+import { requestView, viewTag, type RegistryHandler, type RequestCommandHandler, type RequestView } from '@airlock/application';
 
 import type { ReviewReadModel } from './review-read-model';
 
@@ -53,7 +54,6 @@ export class ReviewSummarySchema {
   @ApiProperty() title!: string;
   @ApiProperty({ enum: REQUEST_STATUSES, enumName: 'RequestStatus' }) status!: string;
   @ApiProperty({ type: 'integer' }) turn!: number;
-  @ApiProperty({ type: 'integer' }) version!: number;
   @ApiProperty({ type: 'integer' }) fileCount!: number;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'Files per automated verdict', example: { pass: 2, fail: 1 } })
   verdicts!: Record<string, number>;
@@ -69,6 +69,15 @@ export class ReviewListSchema {
 const INDEPENDENT: ProblemCodes = { 403: ['ROLE_REQUIRED', 'SELF_REVIEW', 'NOT_ACCREDITED', 'PROJECT_MEMBER_REVIEW', 'NOT_ASSIGNED_CHECKER'] };
 const REQUEST_ID = ApiParam({ name: 'requestId', format: 'uuid', description: 'A request id; anything else is 404 REQUEST_NOT_FOUND' });
 
+/**
+ * Blinded review: a checker's ETag is a digest of their own view (viewTag), never the stream's
+ * version, which counts the other checkers' votes; the view and the queue leave the version out.
+ */
+function checkerETag(body: unknown): string | undefined {
+  const view = body as Partial<RequestView> | null;
+  return typeof view?.requestId === 'string' && Array.isArray(view.files) ? viewTag(view as RequestView) : undefined;
+}
+
 /** The output checkers' API: the queue, a request with its automated findings, per-file votes, comments. */
 @ApiDocument({
   title: 'Airlock egress-review API',
@@ -83,12 +92,18 @@ const REQUEST_ID = ApiParam({ name: 'requestId', format: 'uuid', description: 'A
 @ApiTags('reviews')
 @Controller('reviews')
 @UseGuards(AuthGuard)
+@UseInterceptors(etagFromBody(checkerETag))
 export class ReviewsController {
   constructor(@Inject(REVIEW_DEPS) private readonly deps: ReviewDeps) {}
 
-  private async run(id: string, token: Actor, build: (person: Actor, at: string) => RequestCommand) {
+  /** `ifMatch`: a checker's ETag; with it the command is decided only if the view it names is still what the checker sees. */
+  private async run(id: string, token: Actor, ifMatch: string | undefined, build: (person: Actor, at: string) => RequestCommand) {
+    const etag = parseViewTag(ifMatch);
     const person = await this.deps.registry.enrich(token);
-    const result = await this.deps.requests.execute(requestId(id), (_s, at) => build(person, at));
+    const etagOf = (state: RequestState, version: number) =>
+      state.status === 'none' ? '' : viewTag(requestView(state, version, person, 'checker', this.deps.clock().toISOString()));
+    const expected = etag === undefined ? undefined : { etag, etagOf };
+    const result = await this.deps.requests.execute(requestId(id), (_s, at) => build(person, at), { expected });
     return requestView(existing(result.state), result.version, person, 'checker', this.deps.clock().toISOString());
   }
 
@@ -108,13 +123,16 @@ export class ReviewsController {
     if (!isAccredited(person, this.deps.clock().toISOString())) throw new RequestError('NOT_ACCREDITED', 'Your accreditation is missing or has expired');
     // A checker sees the requests of the projects they check, never their own or their projects'.
     const items = await this.deps.readModel.list(status, size, person.checksProjectIds ?? []);
-    return { items: items.filter((i) => i.authorId !== actor.userId && !(person.projectIds ?? []).includes(i.projectId)) };
+    // Blinded review: no stream version in the queue either (it counts the other checkers' votes).
+    return {
+      items: items.filter((i) => i.authorId !== actor.userId && !(person.projectIds ?? []).includes(i.projectId)).map(({ version: _version, ...item }) => item),
+    };
   }
 
   @Get(':requestId')
   @ApiOperation({ summary: 'A request under review, with scan results, findings and the votes the caller may see' })
   @REQUEST_ID
-  @ApiOkResponse({ type: RequestViewSchema, description: 'The request, as a checker sees it' })
+  @ApiOkResponse({ type: RequestViewSchema, headers: VIEW_ETAG, description: 'The request, as a checker sees it (no version: see the ETag)' })
   @ApiProblems(AUTH_PROBLEMS, { 403: ['ROLE_REQUIRED', 'SELF_REVIEW', 'NOT_ASSIGNED_CHECKER'], 404: ['REQUEST_NOT_FOUND'], 503: STORE_PROBLEMS[503] })
   async get(@CurrentActor() actor: Actor, @Param('requestId') id: string) {
     requireChecker(actor);
@@ -136,13 +154,14 @@ export class ReviewsController {
     description: 'Once per checker and file in a turn. When the policy\'s number of reviews is in, the request is approved, returned for changes or rejected.',
   })
   @REQUEST_ID
+  @ApiIfMatch('view')
   @ApiParam({ name: 'fileId', schema: ID_SCHEMA, description: 'A file of the current turn' })
   @ApiBody({ type: VoteBody })
-  @ApiCreatedResponse({ type: RequestViewSchema, description: 'The request after the vote' })
-  @ApiProblems(AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, INDEPENDENT, {
+  @ApiCreatedResponse({ type: RequestViewSchema, headers: VIEW_ETAG, description: 'The request after the vote' })
+  @ApiProblems(IF_MATCH_PROBLEMS, AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, INDEPENDENT, {
     400: ['TEXT_TOO_LONG', 'INVALID_ID'], 404: ['REQUEST_NOT_FOUND', 'UNKNOWN_FILE'], 409: ['WRONG_STATE', 'DUPLICATE_VOTE'], 422: ['FILE_NOT_SCANNED', 'OVERRIDE_REQUIRED'],
   })
-  async vote(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Param('fileId') fileId: string, @Body() raw: unknown) {
+  async vote(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('requestId') id: string, @Param('fileId') fileId: string, @Body() raw: unknown) {
     const input = body(raw);
     const decision = input['decision'] as VoteDecision;
     if (!DECISIONS.includes(decision)) throw new HttpProblem(400, 'INVALID_BODY', `decision must be one of ${DECISIONS.join(', ')}`);
@@ -153,23 +172,24 @@ export class ReviewsController {
       ...(commentText ? { comment: { text: commentText, visibility: visibility(input, 'private') } } : {}),
       ...(overrideJustification ? { overrideJustification } : {}),
     };
-    return this.run(id, actor, (person, at) => ({ type: 'CastVote', actor: person, at, data }));
+    return this.run(id, actor, ifMatch, (person, at) => ({ type: 'CastVote', actor: person, at, data }));
   }
 
   @Post(':requestId/comments')
   @HttpCode(201)
   @ApiOperation({ summary: 'Comment on a request or one of its files', description: 'Private comments are seen by checkers only.' })
   @REQUEST_ID
+  @ApiIfMatch('view')
   @ApiBody({ type: CheckerCommentBody })
-  @ApiCreatedResponse({ type: RequestViewSchema, description: 'The request with the comment' })
-  @ApiProblems(AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, {
+  @ApiCreatedResponse({ type: RequestViewSchema, headers: VIEW_ETAG, description: 'The request with the comment' })
+  @ApiProblems(IF_MATCH_PROBLEMS, AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, {
     400: ['TEXT_TOO_LONG', 'INVALID_COMMAND', 'INVALID_ID'], 403: ['NOT_ACCREDITED', 'ROLE_REQUIRED', 'PROJECT_MEMBER_REVIEW', 'NOT_ASSIGNED_CHECKER'],
     404: ['REQUEST_NOT_FOUND', 'UNKNOWN_FILE'], 409: ['WRONG_STATE'],
   })
-  async comment(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Body() raw: unknown) {
+  async comment(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('requestId') id: string, @Body() raw: unknown) {
     const input = body(raw);
     const fileId = optionalId(input, 'fileId');
     const data = { ...(fileId ? { fileId } : {}), comment: { text: text(input, 'text', LIMITS.comment), visibility: visibility(input, 'private') } };
-    return this.run(id, actor, (person, at) => ({ type: 'AddComment', actor: person, at, data }));
+    return this.run(id, actor, ifMatch, (person, at) => ({ type: 'AddComment', actor: person, at, data }));
   }
 }

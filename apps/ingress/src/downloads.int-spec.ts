@@ -9,7 +9,7 @@ import { createDb, runMigrations, type Db } from '@airlock/database';
 import { DEFAULT_APPROVAL_POLICY, type Actor, type RequestEvent } from '@airlock/domain';
 import { PostgresEventStore, eventStoreMigrations } from '@airlock/event-store';
 import { createMetrics, startHttpService, type RunningHttpService } from '@airlock/http';
-import { RegistryHandler, RequestCommandHandler } from '@airlock/runtime';
+import { RegistryHandler, RequestCommandHandler } from '@airlock/application';
 import { LocalDiskObjectStore, StorageUnavailableError, type Stage } from '@airlock/storage';
 import { realStack, uniqueId } from '@airlock/testing';
 import pino from 'pino';

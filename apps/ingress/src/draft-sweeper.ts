@@ -1,4 +1,5 @@
-import { PeriodicJob, type RequestCommandHandler } from '@airlock/runtime';
+import type { RequestCommandHandler } from '@airlock/application';
+import { PeriodicJob } from '@airlock/runtime';
 import type { ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
 

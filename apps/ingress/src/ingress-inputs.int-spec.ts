@@ -6,7 +6,8 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { loadConfig } from '@airlock/config';
 import type { Actor } from '@airlock/domain';
 import { InProcessMessageBus } from '@airlock/messaging';
-import { DEFAULT_PROJECT_POLICY, RegistryHandler, RequestCommandHandler, buildInfra, type Infra } from '@airlock/runtime';
+import { DEFAULT_PROJECT_POLICY, RegistryHandler, RequestCommandHandler } from '@airlock/application';
+import { buildInfra, type Infra } from '@airlock/runtime';
 import { FaultInjectingObjectStore, InjectedFaultError, type FaultPlan } from '@airlock/storage';
 import {
   AirlockClient, ApiError, expectEventually, realStack, startTestIdentityProvider, uniqueId, type TestIdentityProvider,

@@ -1,7 +1,8 @@
 import type { AirlockConfig } from '@airlock/config';
 import { createDb } from '@airlock/database';
 import { createMetrics, startHttpService, type RunningHttpService } from '@airlock/http';
-import { RegistryHandler, RequestCommandHandler, type Infra } from '@airlock/runtime';
+import { RegistryHandler, RequestCommandHandler } from '@airlock/application';
+import type { Infra } from '@airlock/runtime';
 import type { Logger } from 'pino';
 import { DraftSweeper } from './draft-sweeper';
 import { IngressModule } from './ingress.module';

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiPropertyOptional, ApiQuery, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { RequestError, isAccredited, type Actor, type RequestCommand, type RequestState } from '@airlock/domain';
 import {
-  AUTH_PROBLEMS, ApiDocument, ApiProblems, AuthGuard, CurrentActor, HttpProblem, FILE_KINDS, FileViewSchema, JSON_BODY_PROBLEMS, LIMITS,
-  ID_SCHEMA, RequestViewSchema, STORE_PROBLEMS, body, id as validId, optionalId, requestId, text, type ProblemCodes,
+  AUTH_PROBLEMS, ApiDocument, ApiIfMatch, ApiProblems, IF_MATCH_PROBLEMS, AuthGuard, CurrentActor, HttpProblem, FILE_KINDS, FileViewSchema, IfMatch, JSON_BODY_PROBLEMS, LIMITS,
+  ID_SCHEMA, RequestViewSchema, STORE_PROBLEMS, VERSION_ETAG, body, etagFromBody, id as validId, optionalId, parseIfMatch, requestId, text, type ProblemCodes,
 } from '@airlock/http';
 import { toDomainEvent } from '@airlock/contracts';
-import { requestView, type RegistryHandler, type RequestCommandHandler, type CommandResult } from '@airlock/runtime';
+import { requestView, type RegistryHandler, type RequestCommandHandler, type CommandResult } from '@airlock/application';
 import { RELEASE_RECORD_FORMATS, parseRecordFormat, releaseRecordDocument } from '@airlock/release-record';
 import type { ObjectStore } from '@airlock/storage';
 import type { Request, Response } from 'express';
@@ -78,6 +78,13 @@ const REQUEST_ID = ApiParam({ name: 'requestId', format: 'uuid', description: 'A
 const FILE_ID = ApiParam({ name: 'fileId', schema: ID_SCHEMA, description: 'A file of the current turn' });
 const BAD_ID: ProblemCodes = { 400: ['INVALID_ID'] };
 
+/** A request view's version, also inside an upload's answer. */
+function researcherETag(body: unknown): string | undefined {
+  const view = (body as { request?: unknown } | null)?.request ?? body;
+  const { requestId: id, version } = (view ?? {}) as { requestId?: unknown; version?: unknown };
+  return typeof id === 'string' && typeof version === 'number' ? String(version) : undefined;
+}
+
 /** The researcher's API: requests, groups, streamed files, submit, withdraw, exceptions, comments, download links. */
 @ApiDocument({
   title: 'Airlock ingress API',
@@ -90,6 +97,8 @@ const BAD_ID: ProblemCodes = { 400: ['INVALID_ID'] };
 @ApiTags('requests')
 @Controller('requests')
 @UseGuards(AuthGuard)
+// The researcher's view shows the stream's version; it is also the ETag to send back as If-Match.
+@UseInterceptors(etagFromBody(researcherETag))
 export class RequestsController {
   constructor(@Inject(INGRESS_DEPS) private readonly deps: IngressDeps) {}
 
@@ -97,27 +106,29 @@ export class RequestsController {
     return requestView(existing(result.state), result.version, actor, 'researcher', this.deps.clock().toISOString());
   }
 
-  private async run(id: string, token: Actor, build: (person: Actor, at: string) => RequestCommand) {
+  /** `ifMatch`: the If-Match header; with it the command is decided against that version or refused 412. */
+  private async run(id: string, token: Actor, ifMatch: string | undefined, build: (person: Actor, at: string) => RequestCommand) {
+    const expectedVersion = parseIfMatch(ifMatch);
     const person = await this.deps.registry.enrich(token);
-    const result = await this.deps.requests.execute(requestId(id), (_s, at) => build(person, at));
+    const result = await this.deps.requests.execute(requestId(id), (_s, at) => build(person, at), { expectedVersion });
     return this.view(result, person);
   }
 
   @Post()
   @ApiOperation({ summary: 'Create a draft request', description: 'Needs the researcher role, an accreditation in force and membership of the project.' })
   @ApiBody({ type: CreateRequestBody })
-  @ApiCreatedResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
+  @ApiCreatedResponse({ type: RequestViewSchema, headers: VERSION_ETAG, description: 'The request, with the actions the caller may take now' })
   @ApiProblems(AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG', 'INVALID_ID'], 403: ['ROLE_REQUIRED', 'NOT_ACCREDITED', 'NOT_PROJECT_MEMBER'] })
   async create(@CurrentActor() actor: Actor, @Body() raw: unknown) {
     const input = body(raw);
     const data = { requestId: randomUUID(), projectId: validId(input['projectId'], 'projectId'), title: text(input, 'title', LIMITS.title) };
-    return this.run(data.requestId, actor, (person, at) => ({ type: 'CreateRequest', actor: person, at, data }));
+    return this.run(data.requestId, actor, undefined, (person, at) => ({ type: 'CreateRequest', actor: person, at, data }));
   }
 
   @Get(':requestId')
   @ApiOperation({ summary: 'A request, as its author sees it', description: 'Public comments only; checkers stay anonymous.' })
   @REQUEST_ID
-  @ApiOkResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
+  @ApiOkResponse({ type: RequestViewSchema, headers: VERSION_ETAG, description: 'The request, with the actions the caller may take now' })
   @ApiProblems(AUTH_PROBLEMS, { 403: AUTHOR[403], 404: AUTHOR[404], 503: STORE_PROBLEMS[503] })
   async get(@CurrentActor() actor: Actor, @Param('requestId') id: string) {
     const loaded = await this.deps.requests.load(requestId(id));
@@ -134,14 +145,15 @@ export class RequestsController {
     description: `In draft or changes_requested. At most ${LIMITS.groupsPerRequest} groups per request (400 TOO_MANY_GROUPS), and ${LIMITS.groupTextPerRequest} characters of context and controls over all its groups (400 TEXT_TOO_LONG, field groups).`,
   })
   @REQUEST_ID
+  @ApiIfMatch('version')
   @ApiParam({ name: 'group', schema: ID_SCHEMA, example: 'outputs' })
   @ApiBody({ type: DefineGroupBody })
-  @ApiOkResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
-  @ApiProblems(...ON_REQUEST, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG', 'INVALID_ID', 'TOO_MANY_GROUPS'], 409: ['WRONG_STATE'] })
-  async defineGroup(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Param('group') group: string, @Body() raw: unknown) {
+  @ApiOkResponse({ type: RequestViewSchema, headers: VERSION_ETAG, description: 'The request, with the actions the caller may take now' })
+  @ApiProblems(IF_MATCH_PROBLEMS, ...ON_REQUEST, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG', 'INVALID_ID', 'TOO_MANY_GROUPS'], 409: ['WRONG_STATE'] })
+  async defineGroup(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('requestId') id: string, @Param('group') group: string, @Body() raw: unknown) {
     const input = body(raw);
     const data = { group: validId(group, 'group'), context: text(input, 'context', LIMITS.context), controls: text(input, 'controls', LIMITS.controls) };
-    return this.run(id, actor, (person, at) => ({ type: 'DefineGroup', actor: person, at, data }));
+    return this.run(id, actor, ifMatch, (person, at) => ({ type: 'DefineGroup', actor: person, at, data }));
   }
 
   @Put(':requestId/files/:name')
@@ -156,6 +168,7 @@ export class RequestsController {
       `A request holds at most ${LIMITS.filesPerRequest} files (400 TOO_MANY_FILES).`,
   })
   @REQUEST_ID
+  @ApiIfMatch('version')
   @ApiParam({
     name: 'name', description: "The file's name: no slashes or control characters, not '.' or '..'",
     schema: { type: 'string', minLength: 1, maxLength: LIMITS.fileName, pattern: '^[^/\\\\\\x00-\\x1f\\x7f]+$' },
@@ -164,19 +177,20 @@ export class RequestsController {
   @ApiQuery({ name: 'group', required: false, schema: { type: 'string', default: 'outputs', maxLength: LIMITS.group }, description: 'A group defined on the request' })
   @ApiConsumes('application/octet-stream')
   @ApiBody({ required: true, schema: { type: 'string', format: 'binary', minLength: 1 } })
-  @ApiCreatedResponse({ type: UploadResultSchema, description: 'The file with its SHA-256, and the request' })
-  @ApiProblems(...ON_REQUEST, {
+  @ApiCreatedResponse({ type: UploadResultSchema, headers: VERSION_ETAG, description: 'The file with its SHA-256, and the request' })
+  @ApiProblems(IF_MATCH_PROBLEMS, ...ON_REQUEST, {
     400: ['INVALID_FILE_NAME', 'FILE_NAME_INVISIBLE_CHARACTER', 'INVALID_FILE_KIND', 'INVALID_ID', 'EMPTY_FILE', 'UPLOAD_ABORTED', 'TOO_MANY_FILES', 'TEXT_TOO_LONG'], 409: ['WRONG_STATE', 'FILE_NAME_TAKEN'], 413: ['UPLOAD_TOO_LARGE'],
     422: ['UNKNOWN_GROUP'], 503: ['STORAGE_UNAVAILABLE'],
   })
   async upload(
-    @CurrentActor() actor: Actor, @Param('requestId') id: string, @Param('name') name: string,
+    @CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('requestId') id: string, @Param('name') name: string,
     @Query('kind') kind: string | undefined, @Query('group') group: string | undefined, @Req() request: Request,
   ) {
+    const expectedVersion = parseIfMatch(ifMatch);
     const length = request.headers['content-length'] === undefined ? undefined : Number(request.headers['content-length']);
     const person = await this.deps.registry.enrich(actor);
     const file = { name: parseFileName(name), group: group ?? 'outputs', kind: parseKind(kind) };
-    const { result, fileId } = await this.deps.uploads.upload(requestId(id), person, file, request, length);
+    const { result, fileId } = await this.deps.uploads.upload(requestId(id), person, file, request, length, expectedVersion);
     const view = this.view(result, person);
     return { file: view.files.find((f) => f.fileId === fileId), request: view };
   }
@@ -184,12 +198,13 @@ export class RequestsController {
   @Delete(':requestId/files/:fileId')
   @ApiOperation({ summary: 'Remove a file from the draft' })
   @REQUEST_ID
+  @ApiIfMatch('version')
   @FILE_ID
-  @ApiOkResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
-  @ApiProblems(...ON_REQUEST, BAD_ID, { 404: ['UNKNOWN_FILE'], 409: ['WRONG_STATE'] })
-  async removeFile(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Param('fileId') fileId: string) {
+  @ApiOkResponse({ type: RequestViewSchema, headers: VERSION_ETAG, description: 'The request, with the actions the caller may take now' })
+  @ApiProblems(IF_MATCH_PROBLEMS, ...ON_REQUEST, BAD_ID, { 404: ['UNKNOWN_FILE'], 409: ['WRONG_STATE'] })
+  async removeFile(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('requestId') id: string, @Param('fileId') fileId: string) {
     const data = { fileId: validId(fileId, 'fileId') };
-    return this.run(id, actor, (person, at) => ({ type: 'RemoveFile', actor: person, at, data }));
+    return this.run(id, actor, ifMatch, (person, at) => ({ type: 'RemoveFile', actor: person, at, data }));
   }
 
   @Post(':requestId/submit')
@@ -199,13 +214,15 @@ export class RequestsController {
     description: 'Each file is copied to quarantine and verified against the SHA-256 recorded at upload; the project\'s approval policy is recorded.',
   })
   @REQUEST_ID
-  @ApiOkResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
-  @ApiProblems(...ON_REQUEST, {
+  @ApiIfMatch('version')
+  @ApiOkResponse({ type: RequestViewSchema, headers: VERSION_ETAG, description: 'The request, with the actions the caller may take now' })
+  @ApiProblems(IF_MATCH_PROBLEMS, ...ON_REQUEST, {
     400: ['NO_FILES'], 409: ['WRONG_STATE', 'SUBMIT_IN_PROGRESS', 'FILES_CHANGED'], 422: ['MISSING_CONTEXT', 'HASH_MISMATCH'], 503: ['STORAGE_UNAVAILABLE'],
   })
-  async submit(@CurrentActor() actor: Actor, @Param('requestId') id: string) {
+  async submit(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('requestId') id: string) {
+    const expectedVersion = parseIfMatch(ifMatch);
     const person = await this.deps.registry.enrich(actor);
-    const result = await this.deps.submits.submit(requestId(id), person);
+    const result = await this.deps.submits.submit(requestId(id), person, expectedVersion);
     return this.view(result, person);
   }
 
@@ -213,24 +230,26 @@ export class RequestsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Withdraw the request before a decision' })
   @REQUEST_ID
-  @ApiOkResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
-  @ApiProblems(...ON_REQUEST, { 409: ['WRONG_STATE'] })
-  async withdraw(@CurrentActor() actor: Actor, @Param('requestId') id: string) {
-    return this.run(id, actor, (person, at) => ({ type: 'Withdraw', actor: person, at, data: {} }));
+  @ApiIfMatch('version')
+  @ApiOkResponse({ type: RequestViewSchema, headers: VERSION_ETAG, description: 'The request, with the actions the caller may take now' })
+  @ApiProblems(IF_MATCH_PROBLEMS, ...ON_REQUEST, { 409: ['WRONG_STATE'] })
+  async withdraw(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('requestId') id: string) {
+    return this.run(id, actor, ifMatch, (person, at) => ({ type: 'Withdraw', actor: person, at, data: {} }));
   }
 
   @Post(':requestId/files/:fileId/exceptions')
   @HttpCode(201)
   @ApiOperation({ summary: 'Ask the checkers for an exception to a finding', description: 'In awaiting_review or changes_requested.' })
   @REQUEST_ID
+  @ApiIfMatch('version')
   @FILE_ID
   @ApiBody({ type: ExceptionBody })
-  @ApiCreatedResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
-  @ApiProblems(...ON_REQUEST, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG', 'INVALID_ID'], 404: ['UNKNOWN_FILE'], 409: ['WRONG_STATE'], 422: ['UNKNOWN_FINDING'] })
-  async exception(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Param('fileId') fileId: string, @Body() raw: unknown) {
+  @ApiCreatedResponse({ type: RequestViewSchema, headers: VERSION_ETAG, description: 'The request, with the actions the caller may take now' })
+  @ApiProblems(IF_MATCH_PROBLEMS, ...ON_REQUEST, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG', 'INVALID_ID'], 404: ['UNKNOWN_FILE'], 409: ['WRONG_STATE'], 422: ['UNKNOWN_FINDING'] })
+  async exception(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('requestId') id: string, @Param('fileId') fileId: string, @Body() raw: unknown) {
     const input = body(raw);
     const data = { fileId: validId(fileId, 'fileId'), rule: text(input, 'rule', LIMITS.rule), justification: text(input, 'justification', LIMITS.justification) };
-    return this.run(id, actor, (person, at) => ({ type: 'RequestException', actor: person, at, data }));
+    return this.run(id, actor, ifMatch, (person, at) => ({ type: 'RequestException', actor: person, at, data }));
   }
 
   @Post(':requestId/comments')
@@ -240,17 +259,18 @@ export class RequestsController {
     description: 'The author, or an independent checker of the project; once submitted and until a final decision.',
   })
   @REQUEST_ID
+  @ApiIfMatch('version')
   @ApiBody({ type: ResearcherCommentBody })
-  @ApiCreatedResponse({ type: RequestViewSchema, description: 'The request, with the actions the caller may take now' })
-  @ApiProblems(AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, {
+  @ApiCreatedResponse({ type: RequestViewSchema, headers: VERSION_ETAG, description: 'The request, with the actions the caller may take now' })
+  @ApiProblems(IF_MATCH_PROBLEMS, AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, {
     400: ['TEXT_TOO_LONG', 'INVALID_ID'], 403: ['NOT_ACCREDITED', 'ROLE_REQUIRED', 'PROJECT_MEMBER_REVIEW', 'NOT_ASSIGNED_CHECKER'],
     404: ['REQUEST_NOT_FOUND', 'UNKNOWN_FILE'], 409: ['WRONG_STATE'],
   })
-  async comment(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Body() raw: unknown) {
+  async comment(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('requestId') id: string, @Body() raw: unknown) {
     const input = body(raw);
     const fileId = optionalId(input, 'fileId');
     const data = { ...(fileId ? { fileId } : {}), comment: { text: text(input, 'text', LIMITS.comment), visibility: 'public' as const } };
-    return this.run(id, actor, (person, at) => ({ type: 'AddComment', actor: person, at, data }));
+    return this.run(id, actor, ifMatch, (person, at) => ({ type: 'AddComment', actor: person, at, data }));
   }
 
   /** A single-use link that expires in minutes; the download itself is recorded when it is used. */
@@ -258,14 +278,15 @@ export class RequestsController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Issue a single-use, short-lived download link for a released file', description: 'The author only.' })
   @REQUEST_ID
+  @ApiIfMatch('version')
   @FILE_ID
   @ApiCreatedResponse({ type: DownloadLinkSchema, description: 'The link' })
-  @ApiProblems(...ON_REQUEST, BAD_ID, { 404: ['UNKNOWN_FILE'], 409: ['FILE_NOT_RELEASED'], 410: ['RELEASE_REVOKED'] })
-  async link(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Param('fileId') fileId: string) {
+  @ApiProblems(IF_MATCH_PROBLEMS, ...ON_REQUEST, BAD_ID, { 404: ['UNKNOWN_FILE'], 409: ['FILE_NOT_RELEASED'], 410: ['RELEASE_REVOKED'] })
+  async link(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('requestId') id: string, @Param('fileId') fileId: string) {
     validId(fileId, 'fileId');
     const linkId = randomUUID();
     const expiresAt = new Date(this.deps.clock().getTime() + this.deps.links.ttlSeconds * 1000).toISOString();
-    await this.run(id, actor, (person, at) => ({ type: 'IssueDownloadLink', actor: person, at, data: { fileId, linkId, expiresAt } }));
+    await this.run(id, actor, ifMatch, (person, at) => ({ type: 'IssueDownloadLink', actor: person, at, data: { fileId, linkId, expiresAt } }));
     const path = `/downloads/${id}.${linkId}`;
     return { url: `${this.deps.links.publicUrl}${path}`, path, expiresAt };
   }

@@ -1,7 +1,7 @@
 import { RequestError, decide, type Actor, type ExistingRequest, type ProjectPolicy, type RequestState } from '@airlock/domain';
 import type { Db } from '@airlock/database';
 import { HttpProblem } from '@airlock/http';
-import type { RegistryHandler, RequestCommandHandler } from '@airlock/runtime';
+import { StaleVersionError, type RegistryHandler, type RequestCommandHandler } from '@airlock/application';
 import { StorageError, type ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
 
@@ -71,12 +71,14 @@ export class SubmitService {
     private readonly logger: Logger,
   ) {}
 
-  submit(requestId: string, actor: Actor) {
-    return this.lock.run(requestId, () => this.freezeAndSubmit(requestId, actor));
+  /** `expectedVersion` (If-Match): submit only this version of the request, or refuse 412 before copying a byte. */
+  submit(requestId: string, actor: Actor, expectedVersion?: number) {
+    return this.lock.run(requestId, () => this.freezeAndSubmit(requestId, actor, expectedVersion));
   }
 
-  private async freezeAndSubmit(requestId: string, actor: Actor) {
-    const { state } = await this.requests.load(requestId);
+  private async freezeAndSubmit(requestId: string, actor: Actor, expectedVersion: number | undefined) {
+    const { state, version } = await this.requests.load(requestId);
+    if (expectedVersion !== undefined && version !== expectedVersion) throw new StaleVersionError(expectedVersion, version);
     const project = await this.registry.policyFor(state.status === 'none' ? '' : state.projectId);
     await this.refuseEarly(state, actor, project);
     const { approval, disclosure } = project;
@@ -87,7 +89,7 @@ export class SubmitService {
       const changed = fresh.status !== 'none' && fresh.files.some((f) => !Object.hasOwn(quarantineKeys, f.fileId));
       if (changed && fresh.status === request.status) throw new HttpProblem(409, 'FILES_CHANGED', 'The files changed while submitting; submit again');
       return { type: 'Submit', actor, at, data: { quarantineKeys, policy: approval, disclosure } };
-    });
+    }, { expectedVersion });
     await this.deleteDrafts(requestId, request.files.filter((f) => !f.quarantineKey).map((f) => f.draftKey));
     return result;
   }

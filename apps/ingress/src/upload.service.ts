@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { decide, INPUT_LIMITS, type Actor, type FileKind, type RequestState } from '@airlock/domain';
 import { HttpProblem } from '@airlock/http';
-import { codePointsOf, type RequestCommandHandler } from '@airlock/runtime';
+import { StaleVersionError, codePointsOf, type RequestCommandHandler } from '@airlock/application';
 import type { ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
 
@@ -53,10 +53,12 @@ export class UploadService {
     private readonly logger: Logger,
   ) {}
 
-  async upload(requestId: string, actor: Actor, file: { name: string; group: string; kind: FileKind }, body: Readable, declaredLength?: number) {
+  /** `expectedVersion` (If-Match): add the file only to this version of the request, or refuse 412 before reading a byte. */
+  async upload(requestId: string, actor: Actor, file: { name: string; group: string; kind: FileKind }, body: Readable, declaredLength?: number, expectedVersion?: number) {
     const fileId = randomUUID();
     const { name, group, kind } = file;
-    const { state } = await this.requests.load(requestId);
+    const { state, version } = await this.requests.load(requestId);
+    if (expectedVersion !== undefined && version !== expectedVersion) throw new StaleVersionError(expectedVersion, version);
     // Refuse before reading a byte if the upload could never be accepted.
     this.precheck(state, actor, { fileId, name, group, kind });
     if (declaredLength !== undefined && declaredLength > this.limits.maxUploadBytes) {
@@ -82,7 +84,7 @@ export class UploadService {
       if (stored.size === 0) throw new HttpProblem(400, 'EMPTY_FILE', 'An empty file cannot be submitted');
       const result = await this.requests.execute(requestId, (_s, at) => ({
         type: 'AddFile', actor, at, data: { fileId, name, group, kind, sha256: stored.sha256, size: stored.size, draftKey },
-      }));
+      }), { expectedVersion });
       this.logger.info({ requestId, fileId, size: stored.size, sha256: stored.sha256 }, 'file uploaded');
       return { result, fileId };
     } catch (error) {

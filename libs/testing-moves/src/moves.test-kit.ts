@@ -5,7 +5,7 @@ import { createDb, runMigrations, type Db } from '@airlock/database';
 import { DEFAULT_APPROVAL_POLICY, SYSTEM_ACTOR, type RequestEvent } from '@airlock/domain';
 import { eventStoreMigrations, PostgresEventStore } from '@airlock/event-store';
 import { IdempotentConsumer, idempotentConsumerMigrations, type ReceivedMessage } from '@airlock/messaging';
-import { RequestCommandHandler } from '@airlock/runtime';
+import { RequestCommandHandler } from '@airlock/application';
 import { FaultInjectingObjectStore, S3ObjectStore, STAGES, type ObjectStore, type Stage } from '@airlock/storage';
 import { realStack } from '@airlock/testing';
 

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Topics, type EventEnvelope } from '@airlock/contracts';
 import type { RequestState } from '@airlock/domain';
-import type { RequestCommandHandler } from '@airlock/runtime';
+import type { RequestCommandHandler } from '@airlock/application';
 import { S3ObjectStore, STAGES, type ObjectStore, type Stage } from '@airlock/storage';
 import { realStack } from '@airlock/testing';
 import { faultyAfter } from '@airlock/testing-moves';

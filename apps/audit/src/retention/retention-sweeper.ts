@@ -1,7 +1,8 @@
 import type { AccessRecorder } from '@airlock/access-log';
 import { SYSTEM_ACTOR } from '@airlock/contracts';
 import type { Db } from '@airlock/database';
-import { PeriodicJob, type RequestCommandHandler } from '@airlock/runtime';
+import type { RequestCommandHandler } from '@airlock/application';
+import { PeriodicJob } from '@airlock/runtime';
 import type { ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
 import type { RetentionDays } from '../audit.config';

@@ -1,7 +1,8 @@
 import type { AirlockConfig } from '@airlock/config';
 import { Topics } from '@airlock/contracts';
 import { IdempotentConsumer, type Subscription } from '@airlock/messaging';
-import type { Infra, RequestCommandHandler } from '@airlock/runtime';
+import type { RequestCommandHandler } from '@airlock/application';
+import type { Infra } from '@airlock/runtime';
 import type { Logger } from 'pino';
 import { WebhookNotifier } from './webhook-notifier';
 import { WebhookSender } from './webhook-sender';

@@ -1,7 +1,7 @@
 import type { AccessRecorder } from '@airlock/access-log';
 import type { EventEnvelope } from '@airlock/contracts';
 import { PermanentMessageError, type IdempotentConsumer, type ReceivedMessage } from '@airlock/messaging';
-import { onceForEvents, type RequestCommandHandler } from '@airlock/runtime';
+import { onceForEvents, type RequestCommandHandler } from '@airlock/application';
 import type { Logger } from 'pino';
 import { NOTABLE_WIRE_TYPES, notificationFor, type WebhookNotification } from './notification';
 import type { DeliveryResult, WebhookSender } from './webhook-sender';

@@ -8,7 +8,6 @@ import type { ServiceMetrics } from './observability';
 import { methodNotAllowed } from './method-not-allowed';
 import { mountOpenApi, type ApiDocumentInfo } from './openapi';
 import { ProblemFilter, toProblem } from './problem.filter';
-import { parseIfMatch, runWithRequestContext } from './request-context';
 
 class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
@@ -53,24 +52,6 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Run
     if (!error) return next();
     const body = toProblem(error);
     response.status(body.status).type('application/problem+json').send(JSON.stringify(body));
-  });
-  app.use((request: Request, response: Response, next: NextFunction) => {
-    let expectedVersion: number | undefined;
-    try {
-      expectedVersion = parseIfMatch(request.headers['if-match']);
-    } catch (error) {
-      const body = toProblem(error);
-      response.status(body.status).type('application/problem+json').send(JSON.stringify(body));
-      return;
-    }
-    // Every response that carries a request's version also carries it as its ETag.
-    const json = response.json.bind(response);
-    response.json = (body: unknown) => {
-      const version = (body as { version?: unknown; requestId?: unknown } | null)?.version;
-      if (typeof version === 'number' && (body as { requestId?: unknown }).requestId) response.setHeader('ETag', `"${version}"`);
-      return json(body);
-    };
-    runWithRequestContext({ expectedVersion }, next);
   });
   app.use((request: Request, response: Response, next: NextFunction) => {
     const end = metrics.httpDuration.startTimer({ method: request.method });

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import type { CheckVerdict, CommentVisibility, FileKind, RequestAction, RequestStatus, VoteDecision } from '@airlock/domain';
 
-// Schemas of the request view both HTTP APIs answer with (libs/platform/runtime request.view.ts).
+// Schemas of the request view both HTTP APIs answer with (libs/airlock/application/src/request.view.ts).
 // Each enum is listed from a Record over the domain's union, so a new member fails the build here.
 const keys = <T extends string>(record: Record<T, true>) => Object.keys(record) as T[];
 
@@ -158,7 +158,11 @@ export class RequestViewSchema {
   @ApiProperty({ type: 'integer', description: '0 in the first draft; each submission starts a new turn' }) turn!: number;
   @ApiProperty(TIMESTAMP) createdAt!: string;
   @ApiPropertyOptional({ description: 'Why the request was blocked, failed or revoked' }) reason?: string;
-  @ApiProperty({ type: 'integer', description: 'Stream version of the request' }) version!: number;
+  @ApiPropertyOptional({
+    type: 'integer',
+    description: "Stream version of the request, also its ETag. Absent from a checker's view (blinded review: it counts the other checkers' votes); their ETag is opaque.",
+  })
+  version?: number;
   @ApiProperty({ type: () => GroupSchema, isArray: true }) groups!: GroupSchema[];
   @ApiProperty({ type: () => FileViewSchema, isArray: true }) files!: FileViewSchema[];
   @ApiProperty({ type: () => CommentRecordSchema, isArray: true, description: "Researchers see public comments only; while the turn is open a checker sees no other checker's comments of it" }) comments!: CommentRecordSchema[];

@@ -1,7 +1,7 @@
 import { SetMetadata, applyDecorators, type INestApplication, type Type } from '@nestjs/common';
 import { GUARDS_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
-import { ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject, type OperationObject } from '@nestjs/swagger';
+import { ApiHeader, ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject, type OperationObject } from '@nestjs/swagger';
 import { AuthGuard } from './auth.guard';
 
 // OpenAPI 3 for our HTTP services, built from the controllers themselves so it cannot drift:
@@ -47,7 +47,7 @@ export const STORE_PROBLEMS: ProblemCodes = { 409: ['STREAM_VERSION_CONFLICT'], 
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad request', 401: 'No valid access token', 403: 'Refused', 404: 'Not found', 409: 'Conflict with the current state',
-  410: 'Gone', 413: 'Too large', 422: 'Refused by a rule', 503: 'A dependency is unavailable; retry later',
+  410: 'Gone', 412: 'Precondition failed: what you read has changed', 413: 'Too large', 422: 'Refused by a rule', 503: 'A dependency is unavailable; retry later',
 };
 
 export function mergeProblemCodes(...groups: ProblemCodes[]): ProblemCodes {
@@ -77,6 +77,37 @@ export function ApiProblems(...groups: ProblemCodes[]): MethodDecorator & ClassD
   const merged = mergeProblemCodes(...groups);
   return applyDecorators(...Object.entries(merged).map(([status, codes = []]) => ApiResponse({ status: Number(status), ...problemResponse(Number(status), codes) })));
 }
+
+// Optimistic concurrency (request-context.ts): the ETag a read answers with, and If-Match on a change.
+export type ETagKind = 'version' | 'view';
+const ETAG_TEXT: Record<ETagKind, string> = {
+  version: 'The version read, e.g. `"7"`; send it back as If-Match to decide a change against exactly this version.',
+  view:
+    'An opaque tag of the view as the caller sees it; send it back as If-Match to decide a change against exactly this view. ' +
+    "It is not the stream's version, which would count other checkers' blinded votes.",
+};
+/** The ETag response header, for `headers` of a success response. */
+export const etagHeader = (kind: ETagKind) => ({ ETag: { description: ETAG_TEXT[kind], schema: { type: 'string' } } });
+export const VERSION_ETAG = etagHeader('version');
+export const VIEW_ETAG = etagHeader('view');
+
+const IF_MATCH_PATTERN: Record<ETagKind, string> = {
+  version: '^(\\*|(W/)?"?[0-9]{1,9}"?)$',
+  view: '^(\\*|(W/)?"[!#-~]{1,128}")$',
+};
+
+/**
+ * The If-Match request header of a change: with it the change is decided against exactly what
+ * the caller read, or refused 412 STALE_VERSION with no retry; without it a lost race is retried.
+ */
+export function ApiIfMatch(kind: ETagKind): MethodDecorator {
+  return ApiHeader({
+      name: 'If-Match', required: false, schema: { type: 'string', pattern: IF_MATCH_PATTERN[kind] },
+      description: `The ETag of your last read (${kind === 'version' ? 'e.g. `"7"`' : 'opaque'}): the change applies only if nothing changed since; otherwise 412 STALE_VERSION. \`*\` or no header: apply to the current state.`,
+  });
+}
+/** What If-Match can be answered with: put it with the route's other codes in `ApiProblems`. */
+export const IF_MATCH_PROBLEMS: ProblemCodes = { 400: ['INVALID_IF_MATCH'], 412: ['STALE_VERSION'] };
 
 function controllersOf(app: INestApplication): Type<unknown>[] {
   return [...app.get(ModulesContainer).values()].flatMap((module) =>

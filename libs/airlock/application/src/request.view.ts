@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   approvalsVisibleTo, availableActions, commentsVisibleToChecker, pseudonymForResearcher, votesVisibleTo,
   type Actor, type CommentRecord, type ExistingRequest, type RequestAction, type RequestFile,
@@ -57,7 +58,9 @@ export function requestView(state: ExistingRequest, version: number, actor: Acto
     turn: state.turn,
     createdAt: state.createdAt,
     ...(state.reason ? { reason: state.reason } : {}),
-    version,
+    // Blinded review: the stream's version counts every event, the other checkers' votes among
+    // them, so a checker's view leaves it out; its ETag is viewTag(view) instead.
+    ...(audience === 'checker' ? {} : { version }),
     groups: state.groups,
     files: state.files.map((f) => fileView(state, f, actor, audience)),
     comments,
@@ -68,3 +71,24 @@ export function requestView(state: ExistingRequest, version: number, actor: Acto
 }
 
 export type RequestView = ReturnType<typeof requestView>;
+
+/**
+ * A checker's ETag: a digest of exactly what the view shows them (without the actions, which
+ * follow the clock). It changes when something they can see changes and never with what blinded
+ * review hides from them (another checker's vote or private comment before the turn is decided),
+ * so it tells them nothing the view does not. Researchers and administrators get the version.
+ */
+export function viewTag(view: RequestView): string {
+  const { actions: _actions, ...shown } = view;
+  return `v-${createHash('sha256').update(canonicalJson(shown)).digest('base64url').slice(0, 32)}`;
+}
+
+/** JSON with object keys in sorted order, so equal views give equal digests. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

@@ -1,0 +1,86 @@
+import { InMemoryEventStore, StreamVersionConflictError, type PendingEvent } from '@airlock/event-store';
+import { StreamCommandHandler, type StreamModel } from './stream-command.handler';
+
+// A counter stream: the smallest model the generic handler can run (read, fold, decide, append).
+type Add = { by: number };
+const counter: StreamModel<number, Add, number> = {
+  streamId: (key) => `counter-${key}`,
+  fold: (events) => events.reduce((sum, e) => sum + (e.data as number), 0),
+  decide: (command) => (command.by === 0 ? [] : [command.by]),
+  evolve: (sum, by) => sum + by,
+  envelopes: (events, key, _command, at, correlationId = 'c'): PendingEvent[] =>
+    events.map((by, i) => ({
+      specversion: '1.0', id: `${key}-${at}-${i}-${Math.random()}`, source: '/test', type: 'test.added.v1', subject: key, time: at,
+      datacontenttype: 'application/json', actor: { userId: 'u', roles: [] }, correlationId, data: by,
+    })),
+  publish: (key) => ({ topic: 'test', key }),
+};
+
+/** A store whose next `times` appends lose a race to another writer (one event each). */
+function racing(times: number) {
+  const store = new InMemoryEventStore();
+  const append = store.appendToStream.bind(store);
+  const calls = { appends: 0 };
+  store.appendToStream = async (streamId, expected, events, options) => {
+    calls.appends += 1;
+    if (calls.appends <= times) {
+      await append(streamId, expected, counter.envelopes([1], 'theirs', { by: 1 }, `t${calls.appends}`, 'c', undefined), options);
+      throw new StreamVersionConflictError(streamId, expected, expected + 1);
+    }
+    return append(streamId, expected, events, options);
+  };
+  return { store, calls };
+}
+
+describe('stream command handler (shared by requests and the registry)', () => {
+  it('reads, folds, decides and appends with the version read', async () => {
+    const handler = new StreamCommandHandler(new InMemoryEventStore(), counter, { maxAttempts: 3 });
+    await expect(handler.execute('a', () => ({ by: 2 }))).resolves.toMatchObject({ state: 2, events: [2], version: 1 });
+    await expect(handler.execute('a', (sum) => ({ by: sum }))).resolves.toMatchObject({ state: 4, version: 2 });
+    await expect(handler.execute('a', () => ({ by: 0 }))).resolves.toMatchObject({ state: 4, events: [], version: 2 });
+  });
+
+  it('retries a lost race from a fresh read, at most maxAttempts times, then gives up with the conflict', async () => {
+    const twice = racing(2);
+    const handler = new StreamCommandHandler(twice.store, counter, { maxAttempts: 3 });
+    await expect(handler.execute('a', () => ({ by: 10 }))).resolves.toMatchObject({ state: 12, version: 3 });
+    expect(twice.calls.appends).toBe(3);
+
+    const always = racing(99);
+    const bounded = new StreamCommandHandler(always.store, counter, { maxAttempts: 5 });
+    await expect(bounded.execute('a', () => ({ by: 10 }))).rejects.toMatchObject({ code: 'STREAM_VERSION_CONFLICT' });
+    expect(always.calls.appends).toBe(5);
+  });
+
+  it('with an expected version (If-Match), decides against exactly it: stale is 412 STALE_VERSION, a lost race is not retried', async () => {
+    const store = new InMemoryEventStore();
+    const handler = new StreamCommandHandler(store, counter, { maxAttempts: 5 });
+    await handler.execute('a', () => ({ by: 1 }));
+    await expect(handler.execute('a', () => ({ by: 1 }), { expected: { version: 0 } })).rejects.toMatchObject({ code: 'STALE_VERSION', expected: 0, actual: 1 });
+    await expect(handler.execute('a', () => ({ by: 1 }), { expected: { version: 1 } })).resolves.toMatchObject({ version: 2 });
+
+    const raced = racing(1);
+    const once = new StreamCommandHandler(raced.store, counter, { maxAttempts: 5 });
+    await expect(once.execute('a', () => ({ by: 1 }), { expected: { version: 0 } })).rejects.toMatchObject({ code: 'STALE_VERSION' });
+    expect(raced.calls.appends).toBe(1);
+  });
+
+  it('with an opaque per-view tag, decides when the view is unchanged and refuses without naming a version when it moved', async () => {
+    const handler = new StreamCommandHandler(new InMemoryEventStore(), counter, { maxAttempts: 5 });
+    await handler.execute('a', () => ({ by: 3 }));
+    // The view shows only whether the sum is odd: changes it cannot show do not make the tag stale.
+    const etagOf = (sum: number) => (sum % 2 === 1 ? 'odd' : 'even');
+    await handler.execute('a', () => ({ by: 2 }));
+    await expect(handler.execute('a', () => ({ by: 1 }), { expected: { etag: 'odd', etagOf } })).resolves.toMatchObject({ state: 6 });
+    const refused = await handler.execute('a', () => ({ by: 1 }), { expected: { etag: 'odd', etagOf } }).catch((error: Error) => error);
+    expect(refused).toMatchObject({ code: 'STALE_VERSION', expected: 'odd', actual: undefined });
+    expect((refused as Error).message).not.toMatch(/\d/);
+  });
+
+  it('runs the commands on one stream one at a time when asked, in arrival order', async () => {
+    const handler = new StreamCommandHandler(new InMemoryEventStore(), counter, { maxAttempts: 1, oneAtATime: true });
+    // With one attempt and no queue, ten parallel appends would conflict; queued, each reads the last one's result.
+    const results = await Promise.all(Array.from({ length: 10 }, () => handler.execute('a', () => ({ by: 1 }))));
+    expect(results.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+});
