@@ -6,6 +6,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { realStack } from '@airlock/testing';
 import { formatLoadReport, runLoadBench } from './load/load.bench';
 import { formatDisclosureReport, runDisclosureBench, writeDisclosureReport } from './disclosure/disclosure.bench';
+import { csvBenchSection } from './csv/run';
 import { buildReport, formatReport, writeReport } from './lib/report';
 import { deletePrefix, STORE_UPLOAD, storeClientConfig } from './lib/s3';
 import { ensureTestFile } from './lib/test-file';
@@ -31,8 +32,8 @@ function positiveInt(name: string, fallback: number, min = 1): number {
   return value;
 }
 
-// AIRLOCK_BENCH_ONLY=upload,disclosure,audit,load picks sections (default: all four).
-const ONLY = new Set((process.env.AIRLOCK_BENCH_ONLY || 'upload,disclosure,audit,load').split(',').map((s) => s.trim()));
+// AIRLOCK_BENCH_ONLY=upload,disclosure,csv,audit,load picks sections (default: all five).
+const ONLY = new Set((process.env.AIRLOCK_BENCH_ONLY || 'upload,disclosure,csv,audit,load').split(',').map((s) => s.trim()));
 
 async function main(): Promise<void> {
   if (ONLY.has('upload')) await uploadBench();
@@ -42,6 +43,8 @@ async function main(): Promise<void> {
     process.stdout.write(formatDisclosureReport(disclosure));
     process.stdout.write(`written to ${path.relative(process.cwd(), writeDisclosureReport(OUT_DIR, disclosure))}\n`);
   }
+  // Our CSV tokenizer beside csv-parse on the same bytes (bench/csv; docs/adr/0009).
+  if (ONLY.has('csv')) await csvBenchSection(OUT_DIR);
   if (ONLY.has('audit')) {
     // Audit appends per second, and verifying a chain of 1,000,000 records beside sha256sum.
     const audit = await runAuditBench({ records: positiveInt('AIRLOCK_BENCH_AUDIT_RECORDS', 1_000_000), appends: positiveInt('AIRLOCK_BENCH_AUDIT_APPENDS', 20_000), outDir: OUT_DIR });

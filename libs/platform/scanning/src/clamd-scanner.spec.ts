@@ -110,6 +110,23 @@ describe('ClamdScanner against an in-test clamd', () => {
     expect(body.destroyed).toBe(true);
   });
 
+  // Replies that clamscan on its own would misread (see docs/adr/0008-clamscan-adapter.md).
+  it.each([
+    ['a reply clamscan takes for clean (`anything: OK`)', { afterStream: { reply: 'HELLO: OK' } }, /disagree|unexpected reply/],
+    ['a reply clamscan takes for infected that is not clamd’s', { afterStream: { reply: 'HELLO: THERE FOUND' } }, /disagree|unexpected reply/],
+    ['an endless reply (clamscan would buffer it all)', { afterStream: { reply: 'x'.repeat(100_000) } }, /reply too long/],
+  ])('fails closed with ScannerUnavailableError on %s', async (_name, script, message) => {
+    fake.use(script);
+    await expect(scannerFor().scan(Readable.from([Buffer.from('data')]))).rejects.toMatchObject({ code: 'SCANNER_UNAVAILABLE', message: expect.stringMatching(message) });
+  });
+
+  it('fails closed at once when clamd resets the VERSION connection (clamscan alone would wait forever)', async () => {
+    fake.use({ version: 'reset' });
+    const started = Date.now();
+    await expect(scannerFor({ timeoutMs: 10_000 }).scan(Readable.from([Buffer.from('data')]))).rejects.toBeInstanceOf(ScannerUnavailableError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it.each([
     ['the verdict', { afterStream: 'silent' as const }],
     ['the version', { version: 'silent' as const }],

@@ -1,14 +1,11 @@
-import type { Readable } from 'node:stream';
-import { ClamdConnection, clamdCommand } from './clamd-connection';
+import { Readable } from 'node:stream';
+import { ClamdExchange, type ClamdAddress } from './clamd-exchange';
 import { isSizeLimitMessage, parseInstreamReply, TOO_LARGE_REASON, toScanResult } from './clamd-reply';
 import type { MalwareScanner, ScanResult } from './malware-scanner.port';
 import { ScannerUnavailableError } from './scanning.errors';
 
-const ZINSTREAM = Buffer.from('zINSTREAM\0');
-// A zero-length chunk ends the stream, so empty chunks must never be sent as data.
-const TERMINATOR = Buffer.alloc(4);
-// Chunk lengths travel as unsigned 32-bit integers.
-const MAX_CHUNK_BYTES = 0xffff_ffff;
+// clamscan writes INSTREAM chunk lengths as signed 32-bit integers (node_modules/clamscan/lib/NodeClamTransform.js).
+const MAX_CHUNK_BYTES = 0x7fff_ffff;
 
 export type ClamdScannerConfig = {
   host: string;
@@ -24,16 +21,84 @@ export type ClamdScannerConfig = {
   streamMaxLength?: number;
 };
 
-type InstreamOutcome = { kind: 'reply'; text: string } | { kind: 'too_large' };
-type SendOutcome = 'sent' | 'stopped' | 'too_large';
+type InstreamOutcome = { kind: 'reply'; text: string; clamscanSaysInfected?: boolean | null } | { kind: 'too_large' };
+
+/** Thrown into clamscan's input to stop it without the zero-length terminator (which would ask clamd for a verdict). */
+class FeedStopped extends Error {}
 
 /**
- * Our own small client of clamd's INSTREAM protocol over TCP. Streams the body with
- * backpressure (never holds more than a chunk plus socket buffers), and fails closed:
- * anything short of a clear verdict throws ScannerUnavailableError for the caller to retry.
+ * The body as clamscan's `scanStream` input. clamscan frames every chunk it reads as one INSTREAM
+ * chunk, writes without waiting for `drain`, and sends a zero length for an empty chunk (which ends
+ * the stream early: the rest would go unscanned). So this feed yields non-empty pieces of at most
+ * `chunkSize`, one at a time once the socket has drained, and stops (never ends) at the limit or
+ * when clamd has answered or hung up.
+ */
+class InstreamFeed {
+  readonly readable: Readable;
+  bodyError: unknown;
+  tooLarge = false;
+  /** True once the whole body went out (clamscan then sends the terminator). */
+  complete = false;
+  private sent = 0;
+
+  constructor(
+    private readonly body: Readable,
+    private readonly exchange: ClamdExchange,
+    private readonly chunkSize: number,
+    private readonly streamMaxLength: number | undefined,
+  ) {
+    this.readable = Readable.from(this.pieces(), { objectMode: true, highWaterMark: 1 });
+    // clamscan listens for errors only once connected; the stop signal may come earlier.
+    this.readable.on('error', () => undefined);
+  }
+
+  destroy(): void {
+    this.readable.destroy();
+  }
+
+  private async *pieces(): AsyncGenerator<Buffer> {
+    const iterator = (this.body as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<Buffer | string>;
+      try {
+        next = await iterator.next();
+      } catch (error) {
+        this.bodyError = error;
+        throw error;
+      }
+      if (next.done) break;
+      const buffer = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+      for (let offset = 0; offset < buffer.length; offset += this.chunkSize) {
+        await this.exchange.writable();
+        if (this.exchange.done) throw new FeedStopped('clamd answered or hung up before the end of the body');
+        const piece = buffer.subarray(offset, offset + this.chunkSize);
+        this.sent += piece.length;
+        if (this.streamMaxLength !== undefined && this.sent > this.streamMaxLength) {
+          this.tooLarge = true;
+          this.exchange.close();
+          throw new FeedStopped('the body passed streamMaxLength');
+        }
+        yield piece;
+      }
+    }
+    if (this.exchange.done) throw new FeedStopped('clamd answered or hung up before the end of the body');
+    this.complete = true;
+    // clamscan sends `zINSTREAM` with the first chunk it frames, so an empty body would reach clamd
+    // as a bare terminator with no command. One empty chunk makes it send the command and a zero
+    // length, i.e. an empty stream (its own end adds a second zero length, which clamd ignores).
+    if (this.sent === 0) yield Buffer.alloc(0);
+  }
+}
+
+/**
+ * The clamd adapter: `clamscan` (scanStream, getVersion, ping) over TCP, with each call wrapped by
+ * ClamdExchange (timeouts, resets, bounded reply, socket clean-up) and its verdicts re-checked by our
+ * strict reply parser; docs/adr/0008-clamscan-adapter.md says what the library gets wrong and why
+ * each wrap exists. Streams the body with backpressure and fails closed: anything short of a clear
+ * verdict throws ScannerUnavailableError for the caller to retry.
  */
 export class ClamdScanner implements MalwareScanner {
-  private readonly address: { host: string; port: number };
+  private readonly address: ClamdAddress;
   private readonly timeoutMs: number;
   private readonly chunkSize: number;
   private readonly streamMaxLength: number | undefined;
@@ -54,7 +119,14 @@ export class ClamdScanner implements MalwareScanner {
       const engine = await this.version();
       const outcome = await this.instream(body);
       if (outcome.kind === 'too_large') return { status: 'not_scanned', reason: TOO_LARGE_REASON };
-      return toScanResult(parseInstreamReply(outcome.text), engine);
+      const reply = parseInstreamReply(outcome.text);
+      // clamscan classifies too loosely (`anything: OK` is clean to it): a verdict needs both to agree.
+      const agreed =
+        outcome.clamscanSaysInfected === undefined ||
+        (reply.kind === 'ok' && outcome.clamscanSaysInfected === false) ||
+        (reply.kind === 'found' && outcome.clamscanSaysInfected === true);
+      if (!agreed) throw new ScannerUnavailableError(`clamscan and the reply from ${this.describe()} disagree: ${JSON.stringify(outcome.text.slice(0, 200))}`);
+      return toScanResult(reply, engine);
     } finally {
       body.destroy();
     }
@@ -62,7 +134,8 @@ export class ClamdScanner implements MalwareScanner {
 
   async ping(): Promise<boolean> {
     try {
-      return (await clamdCommand(this.address, 'PING', Math.min(this.timeoutMs, 5_000))) === 'PONG';
+      await ClamdExchange.run(this.address, Math.min(this.timeoutMs, 5_000), (clam) => clam.ping());
+      return true;
     } catch {
       return false;
     }
@@ -74,52 +147,35 @@ export class ClamdScanner implements MalwareScanner {
 
   /** The engine and signature database version, e.g. `ClamAV 1.4.6/27400/Sat Nov 28 09:00:00 2026` (just `ClamAV 1.4.6` with only unofficial signatures). */
   async version(): Promise<string> {
-    const reply = (await clamdCommand(this.address, 'VERSION', this.timeoutMs)).trim();
-    if (!reply.startsWith('ClamAV ')) throw new ScannerUnavailableError(`unexpected VERSION reply from ${this.describe()}: ${JSON.stringify(reply.slice(0, 200))}`);
+    const reply = (await ClamdExchange.run(this.address, this.timeoutMs, (clam) => clam.getVersion())).replace(/\0.*$/s, '').trim();
+    if (!/^ClamAV \d/.test(reply)) throw new ScannerUnavailableError(`unexpected VERSION reply from ${this.describe()}: ${JSON.stringify(reply.slice(0, 200))}`);
     return reply;
   }
 
   private async instream(body: Readable): Promise<InstreamOutcome> {
-    const connection = new ClamdConnection(this.address, this.timeoutMs);
+    const exchange = ClamdExchange.open(this.address, this.timeoutMs);
+    const feed = new InstreamFeed(body, exchange, this.chunkSize, this.streamMaxLength);
     try {
-      const sent = await this.send(connection, body);
-      if (sent === 'too_large') return { kind: 'too_large' };
-      try {
-        return { kind: 'reply', text: await connection.reply };
-      } catch (error) {
-        // Over StreamMaxLength clamd writes "INSTREAM size limit exceeded. ERROR" and hangs up
-        // on the rest of the stream. The line may arrive without its NUL, or not at all when
-        // our next write meets the reset first (a broken pipe). A hang-up mid-stream from a
-        // clamd that still answers PING is that limit; a clamd that is gone is unavailable.
-        if (isSizeLimitMessage(connection.partialReply())) return { kind: 'reply', text: connection.partialReply() };
-        const hungUpMidStream = connection.hungUp === 'broken_pipe' || (sent === 'stopped' && connection.hungUp !== undefined);
-        if (hungUpMidStream && (await this.ping())) return { kind: 'too_large' };
-        throw error;
-      }
+      const result = await exchange.run((clam) => clam.scanStream(feed.readable));
+      return { kind: 'reply', text: exchange.reply(), clamscanSaysInfected: result.isInfected };
+    } catch (error) {
+      // The caller's stream failed: not the scanner's fault, passed on as it is.
+      if (feed.bodyError !== undefined) throw feed.bodyError;
+      if (feed.tooLarge) return { kind: 'too_large' };
+      // Over StreamMaxLength clamd writes "INSTREAM size limit exceeded. ERROR" and hangs up on
+      // the rest of the stream (clamscan calls that "Scan aborted"). The line may arrive without
+      // its NUL, or not at all when our next write meets the reset first (a broken pipe). A
+      // hang-up mid-stream from a clamd that still answers PING is that limit; a clamd that is
+      // gone is unavailable.
+      if (isSizeLimitMessage(exchange.reply())) return { kind: 'reply', text: exchange.reply() };
+      // A whole reply clamscan rejected (`... ERROR`): toScanResult decides (fails closed).
+      if (exchange.replyComplete) return { kind: 'reply', text: exchange.reply() };
+      const hungUpMidStream = exchange.hungUp === 'broken_pipe' || (!feed.complete && exchange.hungUp !== undefined);
+      if (hungUpMidStream && (await this.ping())) return { kind: 'too_large' };
+      throw error;
     } finally {
-      connection.destroy();
+      exchange.close();
+      feed.destroy();
     }
-  }
-
-  /** Frames the body as INSTREAM chunks. Stops early when clamd has answered or hung up. */
-  private async send(connection: ClamdConnection, body: Readable): Promise<SendOutcome> {
-    let sent = 0;
-    await connection.write(ZINSTREAM);
-    for await (const chunk of body as AsyncIterable<Buffer | string>) {
-      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      for (let offset = 0; offset < buffer.length; offset += this.chunkSize) {
-        if (connection.done) return 'stopped';
-        const piece = buffer.subarray(offset, offset + this.chunkSize);
-        sent += piece.length;
-        if (this.streamMaxLength !== undefined && sent > this.streamMaxLength) return 'too_large';
-        const header = Buffer.allocUnsafe(4);
-        header.writeUInt32BE(piece.length);
-        await connection.write(header);
-        await connection.write(piece);
-      }
-    }
-    if (connection.done) return 'stopped';
-    await connection.write(TERMINATOR);
-    return 'sent';
   }
 }

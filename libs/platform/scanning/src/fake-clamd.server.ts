@@ -1,14 +1,14 @@
 // A tiny in-test clamd for the edge cases the real one will not produce on demand
-// (garbage, resets, silence, slow reading). Speaks the `z` command form and INSTREAM
-// framing; the real clamd is covered by clamd-scanner.int-spec.ts.
+// (garbage, resets, silence, slow reading). Speaks clamd's command forms (those clamscan sends:
+// bare `PING`, `nVERSION`, `zINSTREAM`) and INSTREAM framing; the real clamd is covered by clamd-scanner.int-spec.ts.
 import { createHash } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 
 export type InstreamSeen = { bytes: number; sha256: string; frameSizes: number[]; terminated: boolean };
 
 export type FakeClamdScript = {
-  /** Reply to zVERSION; 'silent' never answers. */
-  version?: string | 'silent';
+  /** Reply to VERSION; 'silent' never answers, 'reset' drops the connection. */
+  version?: string | 'silent' | 'reset';
   /** What to do once the INSTREAM terminator arrives. */
   afterStream?: { reply: string } | 'silent' | 'close';
   /** Act once more than this many data bytes arrived, before the terminator. */
@@ -18,6 +18,24 @@ export type FakeClamdScript = {
 };
 
 const NUL = 0;
+const NEWLINE = 0x0a;
+
+/**
+ * clamd's three command forms: `zCMD\0` and `nCMD\n` (answered with the same terminator), and the
+ * legacy bare `PING` that clamscan's ping() sends with no terminator at all (answered with a newline).
+ */
+function parseCommand(pending: Buffer): { command: string; terminator: string; length: number } | undefined {
+  const prefix = String.fromCharCode(pending[0] ?? 0);
+  if (prefix === 'z' || prefix === 'n') {
+    const end = pending.indexOf(prefix === 'z' ? NUL : NEWLINE);
+    if (end < 0) return undefined;
+    return { command: pending.subarray(1, end).toString(), terminator: prefix === 'z' ? '\0' : '\n', length: end + 1 };
+  }
+  const newline = pending.indexOf(NEWLINE);
+  if (newline >= 0) return { command: pending.subarray(0, newline).toString(), terminator: '\n', length: newline + 1 };
+  if (pending.toString() === 'PING') return { command: 'PING', terminator: '\n', length: 4 };
+  return undefined;
+}
 
 export class FakeClamd {
   readonly streams: InstreamSeen[] = [];
@@ -106,17 +124,19 @@ export class FakeClamd {
     socket.on('data', (data: Buffer) => {
       pending = pending.length ? Buffer.concat([pending, data]) : data;
       if (command === undefined) {
-        const end = pending.indexOf(NUL);
-        if (end < 0) return;
-        command = pending.subarray(0, end).toString();
-        pending = pending.subarray(end + 1);
-        if (command === 'zPING') socket.end('PONG\0');
-        else if (command === 'zVERSION') {
-          if (script.version !== 'silent') socket.end(`${script.version ?? 'ClamAV 1.4.6/27400/Sat Nov 28 09:00:00 2026'}\0`);
-        } else if (command === 'zINSTREAM') this.streams.push(seen);
-        else socket.end('UNKNOWN COMMAND\0');
+        const parsed = parseCommand(pending);
+        if (parsed === undefined) return;
+        command = parsed.command;
+        pending = pending.subarray(parsed.length);
+        const end = parsed.terminator;
+        if (command === 'PING') socket.end(`PONG${end}`);
+        else if (command === 'VERSION') {
+          if (script.version === 'reset') socket.resetAndDestroy();
+          else if (script.version !== 'silent') socket.end(`${script.version ?? 'ClamAV 1.4.6/27400/Sat Nov 28 09:00:00 2026'}${end}`);
+        } else if (command === 'INSTREAM') this.streams.push(seen);
+        else socket.end(`UNKNOWN COMMAND${end}`);
       }
-      if (command === 'zINSTREAM') onInstreamData();
+      if (command === 'INSTREAM') onInstreamData();
       if (script.readDelayMs && !socket.destroyed) {
         socket.pause();
         setTimeout(() => socket.resume(), script.readDelayMs);

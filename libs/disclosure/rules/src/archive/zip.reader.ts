@@ -242,20 +242,25 @@ async function* deflatedData(
   onConsumed: (n: number) => void,
 ): AsyncGenerator<Uint8Array> {
   const inflater = new RawInflater();
-  let left = deferred ? Infinity : header.compressedSize;
-  while (!inflater.finished) {
-    const piece = await queue.next(left);
-    const final = piece === null || left - piece.length === 0;
-    if (piece === null && !deferred) throw new ArchiveError('truncated', `The archive ends inside entry "${header.name}".`);
-    if (piece !== null) left -= piece.length;
-    yield* inflater.push(piece ?? new Uint8Array(0), final);
-    onConsumed(inflater.bytesIn);
+  try {
+    let left = deferred ? Infinity : header.compressedSize;
+    while (!inflater.finished) {
+      const piece = await queue.next(left);
+      const final = piece === null || left - piece.length === 0;
+      if (piece === null && !deferred) throw new ArchiveError('truncated', `The archive ends inside entry "${header.name}".`);
+      if (piece !== null) left -= piece.length;
+      yield* inflater.push(piece ?? new Uint8Array(0), final);
+      onConsumed(inflater.bytesIn);
+    }
+    const rest = inflater.rest();
+    if (!deferred && (rest.length > 0 || left > 0)) {
+      throw new ArchiveError('corrupt', `Entry "${header.name}" has data after the end of its compressed stream.`);
+    }
+    queue.unshift(rest);
+  } finally {
+    // A bomb stopped by the budget, or a failed entry: release zlib now, not when collected.
+    inflater.destroy();
   }
-  const rest = inflater.rest();
-  if (!deferred && (rest.length > 0 || left > 0)) {
-    throw new ArchiveError('corrupt', `Entry "${header.name}" has data after the end of its compressed stream.`);
-  }
-  queue.unshift(rest);
 }
 
 const readDataDescriptor = async (queue: ByteQueue, zip64: boolean) => {
