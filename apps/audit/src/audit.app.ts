@@ -4,6 +4,7 @@ import type { AirlockConfig } from '@airlock/config';
 import { runMigrations, type Db } from '@airlock/database';
 import { eventStoreMigrations } from '@airlock/event-store';
 import { AuthGuard, METRICS, ObservabilityController, READINESS_CHECKS, TOKEN_VERIFIER, createMetrics, startHttpService, type ReadinessCheck, type ServiceMetrics } from '@airlock/http';
+import { registerBusMetrics } from '@airlock/messaging';
 import { RequestCommandHandler, type Infra } from '@airlock/runtime';
 import type { Logger } from 'pino';
 import { AUDIT_LOG, AUDITOR_ACCESS, AuditController, AuditPublicKeyController, CHECKPOINTER } from './audit.controller';
@@ -76,6 +77,7 @@ export async function startAudit(infra: Infra, config: AirlockConfig, logger: Lo
   sweeper?.start(audit.retention.sweepIntervalMs);
   const metrics = createMetrics('audit');
   infra.relay.registerMetrics(metrics.registry);
+  registerBusMetrics(infra.bus, metrics.registry);
   const readiness: ReadinessCheck[] = [
     { name: 'database', check: async () => (await infra.db.query('select 1')).rowCount === 1 },
     { name: 'audit-writer', check: async () => (await writer.db.query('select 1')).rowCount === 1 },
