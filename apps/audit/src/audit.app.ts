@@ -17,7 +17,7 @@ import { AuditPublisher } from './audit-publisher';
 import { assertAppendOnlyWriter, createAuditWriterDb } from './audit-writer-db';
 import { Checkpointer } from './checkpointer';
 import { RetentionSweeper, retentionEnabled } from './retention/retention-sweeper';
-import { loadSigningKey } from './signing-key';
+import { loadRetiredKeys, loadSigningKey } from './signing-key';
 
 @Module({})
 export class AuditModule {
@@ -58,7 +58,7 @@ export async function startAudit(infra: Infra, config: AirlockConfig, logger: Lo
   const writer = writerDb(infra, config, audit, logger);
   if (writer.owned) await assertAppendOnlyWriter(writer.db, audit.writerRole);
   const log = new AuditLogRepository(writer.db, { auditTopic: audit.auditTopic, actAs: writer.actAs });
-  const checkpointer = new Checkpointer(log, signingKey, { ...audit.checkpoint, logger });
+  const checkpointer = new Checkpointer(log, signingKey, { ...audit.checkpoint, retiredKeys: loadRetiredKeys(audit.retiredKeys), logger });
   const access = new AuditorAccess(infra.accessLog);
   const publisher = new AuditPublisher(log, infra.bus, { topic: audit.auditTopic, logger });
   const worker = new AuditWorker(log, logger, (n) => {
