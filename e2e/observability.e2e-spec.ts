@@ -99,6 +99,8 @@ beforeAll(async () => {
   receiver = await startOtlpReceiver();
   airlock = await startAirlock(3760, {
     env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '200' },
+    // Four services booting at once on a shared two-core machine can take longer than a minute.
+    readyWithinMs: 180_000,
   });
   const admin = airlock.client.as(await airlock.token('root', ['administrator']));
   project = newProject();

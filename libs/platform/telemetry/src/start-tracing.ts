@@ -17,7 +17,6 @@ export function tracingEndpointConfigured(env: NodeJS.ProcessEnv): boolean {
 export function startTracing(service: string, env: NodeJS.ProcessEnv = process.env): void {
   if (running || !tracingEndpointConfigured(env)) return;
   // Loaded lazily: an untraced process never loads the SDK, the exporter or the instrumentation.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { startTracingSdk } = require('./tracing') as typeof import('./tracing');
   running = startTracingSdk(env.OTEL_SERVICE_NAME?.trim() || service, env.npm_package_version ?? '0.1.0', stderrDiagnostics(service));
 }

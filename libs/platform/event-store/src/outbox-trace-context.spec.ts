@@ -1,10 +1,9 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { outboxHeaders } from '@airlock/event-store';
+import { InProcessMessageBus, type ReceivedMessage } from '@airlock/messaging';
 import { currentTraceHeaders } from '@airlock/telemetry';
-import { InProcessMessageBus } from './in-process-message-bus';
-import type { ReceivedMessage } from './message-bus';
+import { outboxHeaders } from './outbox-row';
 
 // The trace context travels with an event: captured into the outbox row's headers where it was
 // appended, continued by whichever handler the bus delivers it to, and on into what that handler appends.
