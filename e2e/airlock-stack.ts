@@ -23,7 +23,7 @@ export type AirlockUnderTest = {
 };
 
 /** Settings a test gives its own instance (e.g. a low scanner limit), over the shared ones. */
-export type AirlockOptions = { env?: Record<string, string> };
+export type AirlockOptions = { env?: Record<string, string>; /** How long each service may take to report ready (default a minute). */ readyWithinMs?: number };
 
 export async function startAirlock(basePort: number, options: AirlockOptions = {}): Promise<AirlockUnderTest> {
   const idp = await startTestIdentityProvider({ issuer: 'https://idp.e2e.test', audience: 'airlock' });
@@ -35,7 +35,7 @@ export async function startAirlock(basePort: number, options: AirlockOptions = {
   const removeTempFiles = () => [path.dirname(signingKeyFile), dataDir].forEach((dir) => rmSync(dir, { recursive: true, force: true }));
   const env = { ...serviceEnvironment(idp, ports, bucketPrefix, { signingKeyFile, dataDir }), ...options.env };
   const services = {} as Record<ServiceName, ServiceProcess>;
-  const startService = async (name: ServiceName) => { services[name] = await startServiceProcess(name, ports[name], env); };
+  const startService = async (name: ServiceName) => { services[name] = await startServiceProcess(name, ports[name], env, options.readyWithinMs); };
   const started = await Promise.allSettled((Object.keys(ports) as ServiceName[]).map(startService));
   const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failed) {

@@ -6,9 +6,10 @@ import { fileLines } from './line-reader';
 
 export const USAGE = `airlock-audit: verify the Airlock audit chain
 
-  airlock-audit verify [--from N] [--to M] [--public-key key.pem] [--database-url URL] [--schema NAME]
+  airlock-audit verify [--from N] [--to M] [--public-key key.pem ...] [--database-url URL] [--schema NAME]
       Streams the chain as stored in PostgreSQL and names the first record altered, deleted,
-      inserted or reordered. Checkpoints are checked against --public-key when given.
+      inserted or reordered. Checkpoints are checked against the --public-key files when given
+      (the current key and every retired one; a checkpoint of any other key fails).
       Database: --database-url, else AIRLOCK_AUDIT_DATABASE_URL, else AIRLOCK_DATABASE_URL.
 
   airlock-audit verify-export <file.jsonl> --public-key key.pem
@@ -42,14 +43,14 @@ function summary(verdict: StoredChainVerdict | ExportVerdict): string {
 async function verify(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args, strict: true,
-    options: { from: { type: 'string' }, to: { type: 'string' }, 'public-key': { type: 'string' }, 'database-url': { type: 'string' }, schema: { type: 'string' }, 'page-size': { type: 'string' } },
+    options: { from: { type: 'string' }, to: { type: 'string' }, 'public-key': { type: 'string', multiple: true }, 'database-url': { type: 'string' }, schema: { type: 'string' }, 'page-size': { type: 'string' } },
   });
   const url = values['database-url'] ?? io.env.AIRLOCK_AUDIT_DATABASE_URL ?? io.env.AIRLOCK_DATABASE_URL;
   if (!url) throw new UsageError('no database: pass --database-url or set AIRLOCK_DATABASE_URL');
   const from = positive(values.from, 'from') ?? 1;
   const to = positive(values.to, 'to');
   if (to !== undefined && to < from) throw new UsageError('--to must not be before --from');
-  const trustedKeys = values['public-key'] ? [publicKeyFromPem(readFileSync(values['public-key'], 'utf8'))] : undefined;
+  const trustedKeys = values['public-key']?.map((file) => publicKeyFromPem(readFileSync(file, 'utf8')));
   const db = createDb({ url, max: 2, applicationName: 'airlock-audit-cli', schema: values.schema });
   try {
     const verdict = await verifyStoredChain(db, { from, to, trustedKeys, pageSize: positive(values['page-size'], 'page-size') }).catch((error: unknown) => {

@@ -121,11 +121,12 @@ export class AuditLogRepository {
     return readChainPages(this.db, { from, to });
   }
 
-  async latestCheckpoint(keyId: string, atMost = Number.MAX_SAFE_INTEGER): Promise<(Checkpoint & { publicKeyPem: string }) | undefined> {
+  /** The newest checkpoint signed by one of `keyIds` (the current key, or also the retired ones). */
+  async latestCheckpoint(keyIds: string | readonly string[], atMost = Number.MAX_SAFE_INTEGER): Promise<(Checkpoint & { publicKeyPem: string }) | undefined> {
     const { rows } = await this.db.query<Parameters<typeof toCheckpoint>[0]>(
       `SELECT position, head_hash, signed_at, key_id, signature, public_key FROM ${AUDIT_TABLES.checkpoints}
-       WHERE key_id = $1 AND position <= $2 ORDER BY position DESC LIMIT 1`,
-      [keyId, atMost],
+       WHERE key_id = ANY($1::text[]) AND position <= $2 ORDER BY position DESC LIMIT 1`,
+      [typeof keyIds === 'string' ? [keyIds] : [...keyIds], atMost],
     );
     return rows[0] ? toCheckpoint(rows[0]) : undefined;
   }

@@ -4,6 +4,7 @@ import type { AirlockConfig } from '@airlock/config';
 import { runMigrations, type Db } from '@airlock/database';
 import { eventStoreMigrations } from '@airlock/event-store';
 import { AuthGuard, METRICS, ObservabilityController, READINESS_CHECKS, TOKEN_VERIFIER, createMetrics, startHttpService, type ReadinessCheck, type ServiceMetrics } from '@airlock/http';
+import { registerBusMetrics } from '@airlock/messaging';
 import { RequestCommandHandler } from '@airlock/application';
 import type { Infra } from '@airlock/runtime';
 import type { Logger } from 'pino';
@@ -17,7 +18,7 @@ import { AuditPublisher } from './audit-publisher';
 import { assertAppendOnlyWriter, createAuditWriterDb } from './audit-writer-db';
 import { Checkpointer } from './checkpointer';
 import { RetentionSweeper, retentionEnabled } from './retention/retention-sweeper';
-import { loadSigningKey } from './signing-key';
+import { loadRetiredKeys, loadSigningKey } from './signing-key';
 
 @Module({})
 export class AuditModule {
@@ -58,7 +59,7 @@ export async function startAudit(infra: Infra, config: AirlockConfig, logger: Lo
   const writer = writerDb(infra, config, audit, logger);
   if (writer.owned) await assertAppendOnlyWriter(writer.db, audit.writerRole);
   const log = new AuditLogRepository(writer.db, { auditTopic: audit.auditTopic, actAs: writer.actAs });
-  const checkpointer = new Checkpointer(log, signingKey, { ...audit.checkpoint, logger });
+  const checkpointer = new Checkpointer(log, signingKey, { ...audit.checkpoint, retiredKeys: loadRetiredKeys(audit.retiredKeys), logger });
   const access = new AuditorAccess(infra.accessLog);
   const publisher = new AuditPublisher(log, infra.bus, { topic: audit.auditTopic, logger });
   const worker = new AuditWorker(log, logger, (n) => {
@@ -77,6 +78,7 @@ export async function startAudit(infra: Infra, config: AirlockConfig, logger: Lo
   sweeper?.start(audit.retention.sweepIntervalMs);
   const metrics = createMetrics('audit');
   infra.relay.registerMetrics(metrics.registry);
+  registerBusMetrics(infra.bus, metrics.registry);
   const readiness: ReadinessCheck[] = [
     { name: 'database', check: async () => (await infra.db.query('select 1')).rowCount === 1 },
     { name: 'audit-writer', check: async () => (await writer.db.query('select 1')).rowCount === 1 },

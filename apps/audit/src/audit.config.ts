@@ -13,6 +13,9 @@ const AuditEnvSchema = z.object({
   /** Ed25519 private key, PKCS#8 PEM, or a file holding it. Required, except with AIRLOCK_DEV_IDENTITY=true (a development key in the data dir). */
   AIRLOCK_AUDIT_SIGNING_KEY: z.string().optional(),
   AIRLOCK_AUDIT_SIGNING_KEY_FILE: z.string().optional(),
+  /** Public keys (SPKI PEM, one or more blocks) of earlier signing keys, or a file holding them: their checkpoints still verify. */
+  AIRLOCK_AUDIT_RETIRED_PUBLIC_KEYS: z.string().optional(),
+  AIRLOCK_AUDIT_RETIRED_PUBLIC_KEYS_FILE: z.string().optional(),
   AIRLOCK_AUDIT_CHECKPOINT_INTERVAL_MS: positive.default(60_000),
   AIRLOCK_AUDIT_CHECKPOINT_EVERY: positive.default(1_000),
   AIRLOCK_AUDIT_GROUP_ID: z.string().min(1).default('airlock.audit'),
@@ -32,6 +35,7 @@ export type AuditConfig = {
   databaseUrl?: string;
   writerRole: string;
   signingKey: { pem?: string; file?: string };
+  retiredKeys: { pem?: string; file?: string };
   checkpoint: { intervalMs: number; everyRecords: number };
   consumer: { groupId: string; topics: string[] };
   auditTopic: string;
@@ -47,6 +51,7 @@ export function loadAuditConfig(env: Record<string, string | undefined> = proces
     databaseUrl: e.AIRLOCK_AUDIT_DATABASE_URL,
     writerRole: e.AIRLOCK_AUDIT_DB_ROLE,
     signingKey: { pem: e.AIRLOCK_AUDIT_SIGNING_KEY, file: e.AIRLOCK_AUDIT_SIGNING_KEY_FILE },
+    retiredKeys: { pem: e.AIRLOCK_AUDIT_RETIRED_PUBLIC_KEYS, file: e.AIRLOCK_AUDIT_RETIRED_PUBLIC_KEYS_FILE },
     checkpoint: { intervalMs: e.AIRLOCK_AUDIT_CHECKPOINT_INTERVAL_MS, everyRecords: e.AIRLOCK_AUDIT_CHECKPOINT_EVERY },
     consumer: {
       groupId: e.AIRLOCK_AUDIT_GROUP_ID,

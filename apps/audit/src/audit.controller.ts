@@ -88,7 +88,7 @@ export class AuditController {
       to: positiveInt(query, 'to', { min: 1, max: Number.MAX_SAFE_INTEGER }),
     }));
     await this.access.authorise(actor, request, 'audit.verify', range);
-    return verifyStoredChain(this.log.db, { ...range, trustedKeys: [this.checkpoints.verificationKey] }).catch(rangeProblem);
+    return verifyStoredChain(this.log.db, { ...range, trustedKeys: this.checkpoints.trustedKeys }).catch(rangeProblem);
   }
 
   @Get('export')

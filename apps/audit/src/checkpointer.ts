@@ -1,4 +1,4 @@
-import { ChainVerifier, GENESIS, publicKeyPem, signCheckpoint, verifyCheckpoint, type Checkpoint, type SigningKey } from '@airlock/access-log';
+import { ChainVerifier, GENESIS, keyIdOf, publicKeyPem, signCheckpoint, verifyCheckpoint, type Checkpoint, type SigningKey } from '@airlock/access-log';
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AuditLogRepository } from './audit-log.repository';
@@ -7,11 +7,20 @@ export class ChainBrokenError extends Error {
   readonly code = 'AUDIT_CHAIN_BROKEN';
 }
 
-export type CheckpointerOptions = { intervalMs: number; everyRecords: number; clock?: () => Date; logger: Logger };
+export type CheckpointerOptions = {
+  intervalMs: number;
+  everyRecords: number;
+  /** Public keys of earlier signing keys: their checkpoints still verify, and anchor the new key's first one. */
+  retiredKeys?: KeyObject[];
+  clock?: () => Date;
+  logger: Logger;
+};
 
 /**
  * Signs the chain head at intervals (and every N appends). Before signing it verifies the records
  * since its previous checkpoint, so a signature never vouches for a chain that was edited meanwhile.
+ * After a key rotation the previous checkpoint may be a retired key's: checked with that key, it
+ * anchors the new key's first checkpoint (docs/operations.md, rotating the audit signing key).
  */
 export class Checkpointer {
   private timer: NodeJS.Timeout | undefined;
@@ -19,6 +28,8 @@ export class Checkpointer {
   private appendedSince = 0;
   private readonly publicKeyPem: string;
   private readonly clock: () => Date;
+  /** Every key whose checkpoints are trusted, by key id: the current one first, then the retired ones. */
+  private readonly trusted: Map<string, KeyObject>;
 
   constructor(
     private readonly log: AuditLogRepository,
@@ -27,6 +38,12 @@ export class Checkpointer {
   ) {
     this.publicKeyPem = publicKeyPem(key);
     this.clock = options.clock ?? (() => new Date());
+    this.trusted = new Map([key.publicKey, ...(options.retiredKeys ?? [])].map((publicKey) => [keyIdOf(publicKey), publicKey]));
+  }
+
+  /** The current key and the retired ones: what verification of the stored chain trusts. */
+  get trustedKeys(): KeyObject[] {
+    return [...this.trusted.values()];
   }
 
   get keyId(): string {
@@ -78,11 +95,20 @@ export class Checkpointer {
     }
   }
 
+  /** The newest checkpoint of the current or a retired key, checked with the key that signed it. */
+  private async latestTrusted(): Promise<Checkpoint | undefined> {
+    const stored = await this.log.latestCheckpoint([...this.trusted.keys()]);
+    const key = stored && this.trusted.get(stored.keyId);
+    if (stored && (!key || !verifyCheckpoint(key, stored).valid)) throw new ChainBrokenError(`checkpoint ${stored.position} does not verify: the checkpoints table was altered`);
+    return stored;
+  }
+
   private async checkpoint(): Promise<Checkpoint | undefined> {
     this.appendedSince = 0;
-    const previous = await this.latest();
+    const previous = await this.latestTrusted();
     const head = await this.log.head();
     if (head.position === 0) return undefined;
+    // Nothing new since the last signature (the current key's first one comes with the next record).
     if (previous && previous.position >= head.position) return previous;
     const anchor = previous ? { position: previous.position, recordHash: previous.headHash } : GENESIS;
     const verifier = new ChainVerifier({ anchor });

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { generateSigningKey, signingKeyFromPem, type SigningKey } from '@airlock/access-log';
+import type { KeyObject } from 'node:crypto';
+import { generateSigningKey, publicKeyFromPem, signingKeyFromPem, type SigningKey } from '@airlock/access-log';
 import { ConfigError } from '@airlock/config';
 import type { Logger } from 'pino';
 
@@ -52,4 +53,20 @@ function developmentKey(file: string, logger: Logger): SigningKey {
   } finally {
     unlinkSync(aside);
   }
+}
+
+const PEM_BLOCK = /-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g;
+
+/**
+ * The public keys of retired checkpoint keys (every PEM block of the variable and of the file): their
+ * checkpoints keep verifying after a rotation. Text that holds no key at all is refused, so a typo
+ * cannot quietly leave old checkpoints unverifiable.
+ */
+export function loadRetiredKeys(source: SigningKeySource): KeyObject[] {
+  const texts = [source.pem, source.file ? readFileSync(source.file, 'utf8') : undefined].filter((text): text is string => Boolean(text?.trim()));
+  return texts.flatMap((text) => {
+    const blocks = text.match(PEM_BLOCK) ?? [];
+    if (blocks.length === 0) throw new ConfigError('Invalid configuration: AIRLOCK_AUDIT_RETIRED_PUBLIC_KEYS(_FILE) holds no PEM public key (-----BEGIN PUBLIC KEY-----)');
+    return blocks.map((block) => publicKeyFromPem(block));
+  });
 }

@@ -3,10 +3,11 @@ import { Topics } from '@airlock/contracts';
 import type { AirlockConfig } from '@airlock/config';
 import { DEFAULT_POLICY } from '@airlock/disclosure-rules';
 import { METRICS, ObservabilityController, READINESS_CHECKS, createMetrics, startHttpService, type ApiDocumentInfo, type ReadinessCheck, type ServiceMetrics } from '@airlock/http';
-import { IdempotentConsumer } from '@airlock/messaging';
+import { IdempotentConsumer, registerBusMetrics } from '@airlock/messaging';
 import { RequestCommandHandler } from '@airlock/application';
 import type { Infra } from '@airlock/runtime';
 import type { Logger } from 'pino';
+import { registerDisclosureCheckMetrics } from './disclosure-check.metrics';
 import { DisclosureCheckWorker } from './disclosure-check.worker';
 
 export const DISCLOSURE_CHECK_SOURCE = '/airlock/disclosure-check';
@@ -41,6 +42,8 @@ export async function startDisclosureCheck(infra: Infra, config: AirlockConfig, 
   });
   const metrics = createMetrics('disclosure-check');
   infra.relay.registerMetrics(metrics.registry);
+  registerBusMetrics(infra.bus, metrics.registry);
+  registerDisclosureCheckMetrics(metrics.registry);
   const http = await startHttpService({
     module: DisclosureCheckModule.forRoot(metrics, [
       { name: 'database', check: async () => (await infra.db.query('select 1')).rowCount === 1 },

@@ -7,7 +7,9 @@ import type { IdempotentConsumer, ReceivedMessage } from '@airlock/messaging';
 import { onceForEvents, type CommandContext, type RequestCommandHandler } from '@airlock/application';
 import type { MalwareScanner } from '@airlock/scanning';
 import { holds, moveVerified, type ObjectStore } from '@airlock/storage';
+import { inSpan } from '@airlock/telemetry';
 import type { Logger } from 'pino';
+import { disclosureCheckMetrics } from './disclosure-check.metrics';
 
 const SUBMITTED = wireType('RequestSubmitted');
 
@@ -89,7 +91,13 @@ export class DisclosureCheckWorker {
         return source.chunks;
       },
     }));
-    const results = await checkFiles(inputs, policy);
+    const results = await inSpan('disclosure check', { 'airlock.request_id': requestId, 'airlock.turn': turn, 'airlock.file_count': files.length }, async (span) => {
+      const timer = disclosureCheckMetrics.checkDuration.startTimer();
+      const verdicts = await checkFiles(inputs, policy);
+      timer();
+      span.setAttribute('airlock.verdicts', verdicts.map((result) => result.verdict));
+      return verdicts;
+    });
     for (const [index, file] of files.entries()) {
       const { state: now } = await this.requests.load(requestId);
       if (now.status !== 'checking' || now.turn !== turn) return;
@@ -109,7 +117,18 @@ export class DisclosureCheckWorker {
       return true;
     }
     // A redelivery after a crash mid-block finds the bytes in `blocked` and scans them there.
-    const result = await this.scanner.scan(await this.store.getStream(stage, key));
+    const result = await inSpan('malware scan', { 'airlock.request_id': requestId, 'airlock.file_id': file.fileId, 'airlock.sha256': file.sha256, 'airlock.stage': stage }, async (span) => {
+      const timer = disclosureCheckMetrics.scanDuration.startTimer();
+      try {
+        const scanned = await this.scanner.scan(await this.store.getStream(stage, key));
+        timer({ result: scanned.status });
+        span.setAttribute('airlock.scan.status', scanned.status);
+        return scanned;
+      } catch (error) {
+        timer({ result: 'error' });
+        throw error;
+      }
+    });
     this.logger.info({ requestId, fileId: file.fileId, sha256: file.sha256, scan: result.status, stage }, 'file scanned');
     if (stage === 'blocked' && result.status !== 'infected') {
       // Only this worker writes `blocked`, after an infected verdict: fail closed rather than let it back.
@@ -163,6 +182,7 @@ export class DisclosureCheckWorker {
       findings: result.findings, rulesVersion: result.rulesVersion, policy: { ...result.policy },
     };
     await this.requests.execute(requestId, (_s, at) => ({ type: 'RecordCheck', actor: SYSTEM_ACTOR, at, data }), context);
+    disclosureCheckMetrics.verdicts.inc({ verdict: result.verdict });
     return true;
   }
 }

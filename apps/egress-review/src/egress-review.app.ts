@@ -4,7 +4,7 @@ import type { AirlockConfig } from '@airlock/config';
 import { Topics } from '@airlock/contracts';
 import { runMigrations } from '@airlock/database';
 import { AuthGuard, METRICS, ObservabilityController, READINESS_CHECKS, TOKEN_VERIFIER, createMetrics, startHttpService, type ReadinessCheck, type ServiceMetrics } from '@airlock/http';
-import { IdempotentConsumer } from '@airlock/messaging';
+import { IdempotentConsumer, registerBusMetrics } from '@airlock/messaging';
 import { RegistryHandler, RequestCommandHandler } from '@airlock/application';
 import type { Infra } from '@airlock/runtime';
 import { ADMIN_DEPS, AdminController, type AdminDeps } from './admin.controller';
@@ -16,6 +16,7 @@ import { RejectionWorker } from './rejection.worker';
 import { ReleasedReconciler } from './released-reconciler';
 import { RevocationWorker } from './revocation.worker';
 import type { Logger } from 'pino';
+import { registerEgressReviewMetrics } from './egress-review.metrics';
 import { ReleaseWorker } from './release.worker';
 import { ReleaseRecordController } from './release-record.controller';
 import { ReleaseRecordWriter } from './release-record.writer';
@@ -71,6 +72,8 @@ export async function startEgressReview(infra: Infra, config: AirlockConfig, log
   });
   reconciler.start(config.reconcile.intervalMs);
   infra.relay.registerMetrics(metrics.registry);
+  registerBusMetrics(infra.bus, metrics.registry);
+  registerEgressReviewMetrics(metrics.registry, infra.db);
   const deps: ReviewDeps = { requests, registry, readModel, clock: () => new Date() };
   const http = await startHttpService({
     module: EgressReviewModule.forRoot(deps, { registry, requests, defaultApprovals: config.policy.requiredApprovals }, { registry, requests, store: infra.store, accessLog: infra.accessLog }, infra.tokens, metrics, [

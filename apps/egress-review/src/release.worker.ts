@@ -3,7 +3,9 @@ import { SYSTEM_ACTOR, releasableFiles, type ExistingRequest, type RequestFile, 
 import type { IdempotentConsumer, ReceivedMessage } from '@airlock/messaging';
 import { onceForEvents, type CommandContext, type RequestCommandHandler } from '@airlock/application';
 import type { ObjectStore } from '@airlock/storage';
+import { inSpan } from '@airlock/telemetry';
 import type { Logger } from 'pino';
+import { egressReviewMetrics } from './egress-review.metrics';
 import type { OrphanRemover } from './orphan-remover';
 
 const APPROVED = wireType('RequestApproved');
@@ -55,7 +57,14 @@ export class ReleaseWorker {
     const releasedKey = releasedKeyOf(state, file);
     let verifiedSha256: string;
     try {
-      const copied = await this.store.copy({ stage: 'quarantine', key: file.quarantineKey as string }, { stage: 'released', key: releasedKey }, file.sha256);
+      const copied = await inSpan('release copy', { 'airlock.request_id': requestId, 'airlock.file_id': file.fileId, 'airlock.sha256': file.sha256 }, async () => {
+        const timer = egressReviewMetrics.releaseCopyDuration.startTimer();
+        try {
+          return await this.store.copy({ stage: 'quarantine', key: file.quarantineKey as string }, { stage: 'released', key: releasedKey }, file.sha256);
+        } finally {
+          timer();
+        }
+      });
       // The hash computed from the released copy itself: the domain's second check compares it with the frozen one.
       verifiedSha256 = copied.sha256;
     } catch (error) {
@@ -79,6 +88,7 @@ export class ReleaseWorker {
       await this.fail(requestId, `file ${file.fileId} failed hash verification at release`, context);
       return false;
     }
+    egressReviewMetrics.filesReleased.inc();
     this.logger.info({ requestId, fileId: file.fileId, sha256: verifiedSha256 }, 'file released');
     return true;
   }

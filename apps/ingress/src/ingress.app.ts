@@ -1,6 +1,7 @@
 import type { AirlockConfig } from '@airlock/config';
 import { createDb } from '@airlock/database';
 import { createMetrics, startHttpService, type RunningHttpService } from '@airlock/http';
+import { registerBusMetrics } from '@airlock/messaging';
 import { RegistryHandler, RequestCommandHandler } from '@airlock/application';
 import type { Infra } from '@airlock/runtime';
 import type { Logger } from 'pino';
@@ -29,6 +30,7 @@ export async function startIngress(infra: Infra, config: AirlockConfig, logger: 
   const publicUrl = config.http.publicUrls.ingress;
   const metrics = createMetrics('ingress');
   infra.relay.registerMetrics(metrics.registry);
+  registerBusMetrics(infra.bus, metrics.registry);
   const module = IngressModule.forRoot({
     deps: { requests, registry, store: infra.store, uploads, submits, links: { ttlSeconds: config.limits.downloadLinkSeconds, publicUrl }, clock: () => new Date() },
     tokens: infra.tokens,

@@ -1,3 +1,4 @@
+import './instrument';
 import 'reflect-metadata';
 import { runServiceProcess } from '@airlock/runtime';
 import { startIngress } from './ingress.app';

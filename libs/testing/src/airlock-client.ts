@@ -26,14 +26,19 @@ async function send<T>(url: string, init: RequestInit & { duplex?: 'half' }): Pr
 }
 
 export class AirlockClient {
-  constructor(readonly urls: ServiceUrls, private readonly token: string | undefined) {}
+  constructor(readonly urls: ServiceUrls, private readonly token: string | undefined, private readonly sent: Record<string, string> = {}) {}
 
   as(token: string | undefined): AirlockClient {
-    return new AirlockClient(this.urls, token);
+    return new AirlockClient(this.urls, token, this.sent);
+  }
+
+  /** The same client sending these headers with every call too (e.g. a `traceparent`). */
+  withHeaders(headers: Record<string, string>): AirlockClient {
+    return new AirlockClient(this.urls, this.token, { ...this.sent, ...headers });
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
-    return { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...extra };
+    return { ...this.sent, ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...extra };
   }
 
   createRequest(projectId: string, title: string): Promise<RequestView> {

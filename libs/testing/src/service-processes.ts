@@ -1,7 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 
 // Starts the airlock's services as separate OS processes, as in production, for e2e tests.
@@ -36,15 +36,31 @@ export function buildServices(): void {
 }
 
 /**
- * A fresh audit checkpoint key (Ed25519, PKCS#8 PEM) in a temporary directory, for
- * AIRLOCK_AUDIT_SIGNING_KEY_FILE: with real servers the audit service refuses to start without one.
+ * The audit checkpoint key (Ed25519, PKCS#8 PEM) for AIRLOCK_AUDIT_SIGNING_KEY_FILE, copied into a
+ * temporary directory of its own (the caller removes it): with real servers the audit service
+ * refuses to start without one. Every run on one local stack signs with the same key, kept in the
+ * stack's directory: the e2e runs share the stack's audit chain, and verification fails on a
+ * checkpoint signed by a key that is neither current nor retired (docs/operations.md).
  */
 export function writeTestAuditSigningKey(): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'airlock-audit-key-')), 'audit-signing-key.pem');
-  // Made here rather than with @airlock/access-log, whose own tests use this kit.
-  const { privateKey } = generateKeyPairSync('ed25519');
-  writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600 });
+  writeFileSync(file, stackAuditSigningKey(), { mode: 0o600 });
   return file;
+}
+
+function stackAuditSigningKey(): string {
+  // Made here rather than with @airlock/access-log, whose own tests use this kit.
+  const fresh = () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const stackDir = process.env.AIRLOCK_STACK_DIR ?? path.join(homedir(), '.local', 'state', 'airlock-stack');
+  if (!existsSync(stackDir)) return fresh();
+  const kept = path.join(stackDir, 'e2e-audit-signing-key.pem');
+  try {
+    // `wx`: the first run on this stack writes it; any later (or concurrent) one reads it.
+    writeFileSync(kept, fresh(), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return readFileSync(kept, 'utf8');
 }
 
 function spawnService(name: ServiceName, env: NodeJS.ProcessEnv, cwd: string): ChildProcess {

@@ -80,9 +80,19 @@ export class OutboxRelay {
     this.logger = logger;
   }
 
-  /** Prometheus: `airlock_outbox_parked_messages` (gauge, read at scrape) and `airlock_outbox_parked_total` (counter). */
+  /**
+   * Prometheus: `airlock_outbox_pending_messages` and `airlock_outbox_parked_messages` (gauges, read
+   * at scrape) and `airlock_outbox_parked_total` (counter).
+   */
   registerMetrics(registry: Registry): void {
     const db = this.db;
+    new Gauge({
+      name: 'airlock_outbox_pending_messages', help: 'Outbox rows not yet published to the broker (parked rows excluded)', registers: [registry],
+      async collect() {
+        const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL AND parked_at IS NULL');
+        this.set(rows[0].n);
+      },
+    });
     new Gauge({
       name: 'airlock_outbox_parked_messages', help: 'Outbox rows parked because the broker refused them; their streams are held back', registers: [registry],
       async collect() {

@@ -39,6 +39,15 @@ export class InProcessConsumerGroup {
     return { stop: () => this.leave(member) };
   }
 
+  /** Per topic the group reads: messages published beyond its committed offsets. */
+  lag(): { topic: string; lag: number }[] {
+    const topics = [...new Set(this.members.flatMap((member) => member.topics))].sort();
+    return topics.map((topic) => ({
+      topic,
+      lag: this.log.partitionsOf(topic).reduce((sum, messages, partition) => sum + messages.length - (this.committed.get(slot(topic, partition)) ?? 0), 0),
+    }));
+  }
+
   async leaveAll(): Promise<void> {
     this.members = [];
     await this.rebalance();

@@ -1,9 +1,10 @@
 import { silentLogger, type Logger } from '@airlock/database';
-import type { BusMessage, MessageBus, ReceivedMessage, SubscribeOptions, Subscription } from './message-bus';
+import type { BusMessage, ConsumerLag, MessageBus, ReceivedMessage, SubscribeOptions, Subscription } from './message-bus';
 import { InProcessConsumerGroup, type InProcessLog } from './in-process-consumer-group';
 import { partitionFor } from './partitioning';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy';
 import { Signal } from './signal';
+import { withTracedHandler } from './traced-handler';
 
 export type InProcessMessageBusOptions = { partitions?: number; retry?: RetryPolicy; logger?: Logger };
 
@@ -44,12 +45,16 @@ export class InProcessMessageBus implements MessageBus, InProcessLog {
       group = new InProcessConsumerGroup(options.groupId, this);
       this.groups.set(options.groupId, group);
     }
-    return group.join(options);
+    return group.join(withTracedHandler(options));
   }
 
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.groups.values()].map((group) => group.leaveAll()));
+  }
+
+  async consumerLag(): Promise<ConsumerLag[]> {
+    return [...this.groups].flatMap(([groupId, group]) => group.lag().map((lag) => ({ groupId, ...lag })));
   }
 
   partitionsOf(topic: string): ReceivedMessage[][] {

@@ -1,4 +1,4 @@
-export type { BusMessage, MessageBus, MessageHandler, ReceivedMessage, SubscribeOptions, Subscription } from './message-bus';
+export type { BusMessage, ConsumerLag, MessageBus, MessageHandler, ReceivedMessage, SubscribeOptions, Subscription } from './message-bus';
 export { PermanentMessageError, isPermanentMessageError } from './messaging.errors';
 export { DeadLetterHeaders, deadLetterFor } from './dead-letter';
 export { DEFAULT_RETRY_POLICY, backoffDelay, type RetryPolicy } from './retry-policy';
@@ -7,3 +7,4 @@ export type { KafkaConsumerTuning } from './kafka-subscription';
 export { InProcessMessageBus, type InProcessMessageBusOptions } from './in-process-message-bus';
 export { IdempotentConsumer, type HandleOutcome } from './idempotent-consumer';
 export { idempotentConsumerMigrations } from './idempotent-consumer.migrations';
+export { registerBusMetrics } from './bus-metrics';

@@ -4,8 +4,10 @@ import { Kafka, Partitioners, logLevel, type Admin, type Message, type Producer 
 import { pinNewGroupToEnd } from './kafka-group-start';
 import { kafkaLogCreator } from './kafka-log';
 import { KafkaSubscription, type KafkaConsumerTuning } from './kafka-subscription';
-import type { BusMessage, MessageBus, SubscribeOptions, Subscription } from './message-bus';
+import { groupLag } from './kafka-lag';
+import type { BusMessage, ConsumerLag, MessageBus, SubscribeOptions, Subscription } from './message-bus';
 import { DEFAULT_RETRY_POLICY, retryTransient, type RetryPolicy } from './retry-policy';
+import { withTracedHandler } from './traced-handler';
 
 export type KafkaMessageBusOptions = {
   brokers: string[];
@@ -35,6 +37,8 @@ export class KafkaMessageBus implements MessageBus {
   private readonly tuning: KafkaConsumerTuning;
   private readonly knownTopics = new Set<string>();
   private readonly subscriptions = new Set<KafkaSubscription>();
+  /** The groups this process has joined and their topics, for `consumerLag`. */
+  private readonly groups = new Map<string, Set<string>>();
   private producer: Promise<Producer> | undefined;
   private admin: Promise<Admin> | undefined;
 
@@ -67,7 +71,7 @@ export class KafkaMessageBus implements MessageBus {
 
   private async subscribeOnce(options: SubscribeOptions): Promise<Subscription> {
     if (!options.fromBeginning) await pinNewGroupToEnd(this.kafka, await this.adminClient(), options.groupId, options.topics, this.logger);
-    const subscription = new KafkaSubscription(this.kafka, options, {
+    const subscription = new KafkaSubscription(this.kafka, withTracedHandler(options), {
       retry: this.retry,
       tuning: this.tuning,
       logger: this.logger,
@@ -75,6 +79,9 @@ export class KafkaMessageBus implements MessageBus {
       onStopped: (stopped) => this.subscriptions.delete(stopped),
     });
     this.subscriptions.add(subscription);
+    const topics = this.groups.get(options.groupId) ?? new Set<string>();
+    options.topics.forEach((topic) => topics.add(topic));
+    this.groups.set(options.groupId, topics);
     try {
       await subscription.start();
     } catch (error) {
@@ -82,6 +89,14 @@ export class KafkaMessageBus implements MessageBus {
       throw error;
     }
     return subscription;
+  }
+
+  /** Asks the broker for each joined group's committed offsets and each topic's end offsets. */
+  async consumerLag(): Promise<ConsumerLag[]> {
+    if (this.groups.size === 0) return [];
+    const admin = await this.adminClient();
+    const lags = await Promise.all([...this.groups].map(([groupId, topics]) => groupLag(admin, groupId, [...topics])));
+    return lags.flat();
   }
 
   async close(): Promise<void> {

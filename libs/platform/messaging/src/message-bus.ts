@@ -7,6 +7,9 @@ export type MessageHandler = (message: ReceivedMessage) => Promise<void>;
 
 export type Subscription = { stop(): Promise<void> };
 
+/** Messages published to `topic` that consumer group `groupId` has not yet committed. */
+export type ConsumerLag = { groupId: string; topic: string; lag: number };
+
 export type SubscribeOptions = {
   groupId: string;
   topics: string[];
@@ -25,4 +28,6 @@ export type MessageBus = {
   /** Resolves once the consumer has joined its group and been assigned partitions. */
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   close(): Promise<void>;
+  /** Lag of every group this bus has subscribed, for the `airlock_consumer_lag` gauge. */
+  consumerLag?(): Promise<ConsumerLag[]>;
 };

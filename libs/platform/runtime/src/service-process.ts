@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type AirlockConfig } from '@airlock/config';
 import { createLogger } from '@airlock/http';
+import { stopTracing } from '@airlock/telemetry';
 import type { Logger } from 'pino';
 import { buildInfra, type Infra, type InfraOptions } from './infra';
 
@@ -17,6 +18,8 @@ export function runServiceProcess(name: string, start: ServiceStarter, { entitie
     const stop = async () => {
       await service.close().catch((err) => logger.warn({ err }, 'service close failed'));
       await infra.close();
+      // The last spans (a release just done) are sent before the process goes.
+      await stopTracing().catch((err) => logger.warn({ err }, 'flushing traces failed'));
       process.exit(0);
     };
     process.once('SIGTERM', stop);

@@ -92,7 +92,11 @@ export type CheckpointProblem = { position: number; keyId: string; reason: 'unkn
 export type StoredChainVerdict = ChainVerdict & {
   from: number;
   to: number | null;
-  /** `unverified`: signed by a key not among the trusted ones, so not relied on (a rotated key, or a forgery). */
+  /**
+   * `unverified`: signed by a key not among the trusted ones (neither the current key nor a retired
+   * one): not relied on, and the verdict is invalid, since after a rotation every genuine checkpoint
+   * is signed by a key the verifier was given (docs/operations.md, rotating the audit signing key).
+   */
   checkpoints: { checked: number; unverified: CheckpointProblem[] };
 };
 
@@ -133,6 +137,11 @@ export async function verifyStoredChain(db: Queryable, { from = 1, to, pageSize 
   if (verdict.valid && first) {
     const detail = `checkpoint ${first.position} does not verify with its key (${first.reason}): the checkpoints table was altered`;
     return { valid: false, count: verdict.count, firstInvalidPosition: first.position, kind: 'altered', detail, checkpointsMatched: verdict.checkpointsMatched, ...context };
+  }
+  const stranger = unverified[0];
+  if (verdict.valid && stranger) {
+    const detail = `checkpoint ${stranger.position} is signed by key ${stranger.keyId}, which is neither the current nor a retired checkpoint key`;
+    return { valid: false, count: verdict.count, firstInvalidPosition: stranger.position, kind: 'altered', detail, checkpointsMatched: verdict.checkpointsMatched, ...context };
   }
   return { ...verdict, ...context };
 }

@@ -1,0 +1,4 @@
+import { startTracing } from '@airlock/telemetry';
+
+// Imported first by main.ts: tracing (when configured) must patch node:http before Nest loads.
+startTracing('airlock-disclosure-check');
