@@ -7,3 +7,5 @@ export type { KafkaConsumerTuning } from './kafka-subscription';
 export { InProcessMessageBus, type InProcessMessageBusOptions } from './in-process-message-bus';
 export { IdempotentConsumer, type HandleOutcome } from './idempotent-consumer';
 export { idempotentConsumerMigrations } from './idempotent-consumer.migrations';
+export { BusEventPattern, ErrorsToTheBus, type BusPattern, type BusSubscription } from './bus-event.pattern';
+export { MessageBusContext, MessageBusTransport, type MessageBusTransportStatus } from './message-bus.transport';
