@@ -4,12 +4,13 @@ import type { AirlockConfig } from '@airlock/config';
 import { runMigrations, type Db } from '@airlock/database';
 import { eventStoreMigrations } from '@airlock/event-store';
 import { AuthGuard, METRICS, ObservabilityController, READINESS_CHECKS, TOKEN_VERIFIER, createMetrics, startHttpService, type ReadinessCheck, type ServiceMetrics } from '@airlock/http';
-import { registerBusMetrics } from '@airlock/messaging';
+import { MessageBusTransport, registerBusMetrics } from '@airlock/messaging';
 import { RequestCommandHandler } from '@airlock/application';
 import type { Infra } from '@airlock/runtime';
 import type { Logger } from 'pino';
 import { AUDIT_LOG, AUDITOR_ACCESS, AuditController, AuditPublicKeyController, CHECKPOINTER } from './audit.controller';
 import { loadAuditConfig, type AuditConfig } from './audit.config';
+import { AuditEventsModule } from './audit.events';
 import { AuditLogRepository } from './audit-log.repository';
 import { auditLogMigrations } from './audit-log.migrations';
 import { AuditWorker } from './audit.worker';
@@ -67,7 +68,6 @@ export async function startAudit(infra: Infra, config: AirlockConfig, logger: Lo
     publisher.notify();
   });
   publisher.start();
-  const subscription = await infra.bus.subscribe({ groupId: audit.consumer.groupId, topics: audit.consumer.topics, fromBeginning: true, handler: (m) => worker.onMessage(m) });
   checkpointer.start();
   const sweeper = retentionEnabled(audit.retention.days)
     ? new RetentionSweeper({
@@ -83,14 +83,17 @@ export async function startAudit(infra: Infra, config: AirlockConfig, logger: Lo
     { name: 'database', check: async () => (await infra.db.query('select 1')).rowCount === 1 },
     { name: 'audit-writer', check: async () => (await writer.db.query('select 1')).rowCount === 1 },
   ];
+  // One Nest application: the consumer group (a microservice on the bus) joins before HTTP listens.
+  const consumers = new MessageBusTransport(infra.bus);
   const http = await startHttpService({
-    module: AuditModule.forRoot({ log, access, checkpointer, tokens: infra.tokens, metrics, readiness }),
+    module: { ...AuditModule.forRoot({ log, access, checkpointer, tokens: infra.tokens, metrics, readiness }), imports: [AuditEventsModule.forRoot(worker, audit.consumer)] },
     host: config.http.host, port: config.http.ports.audit, logger, metrics, accessLog: infra.accessLog,
+    microservices: [consumers],
   });
   return {
     url: http.url,
     async close() {
-      await subscription.stop();
+      await consumers.close();
       await publisher.stop();
       await sweeper?.stop();
       await checkpointer.stop();

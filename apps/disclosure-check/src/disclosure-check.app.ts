@@ -1,17 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { Topics } from '@airlock/contracts';
 import type { AirlockConfig } from '@airlock/config';
 import { DEFAULT_POLICY } from '@airlock/disclosure-rules';
 import { METRICS, ObservabilityController, READINESS_CHECKS, createMetrics, startHttpService, type ApiDocumentInfo, type ReadinessCheck, type ServiceMetrics } from '@airlock/http';
-import { IdempotentConsumer, registerBusMetrics } from '@airlock/messaging';
+import { IdempotentConsumer, MessageBusTransport, registerBusMetrics } from '@airlock/messaging';
 import { RequestCommandHandler } from '@airlock/application';
 import type { Infra } from '@airlock/runtime';
 import type { Logger } from 'pino';
 import { registerDisclosureCheckMetrics } from './disclosure-check.metrics';
+import { DISCLOSURE_CHECK_GROUP, DisclosureCheckEventsModule } from './disclosure-check.events';
 import { DisclosureCheckWorker } from './disclosure-check.worker';
 
+export { DISCLOSURE_CHECK_GROUP } from './disclosure-check.events';
 export const DISCLOSURE_CHECK_SOURCE = '/airlock/disclosure-check';
-export const DISCLOSURE_CHECK_GROUP = 'airlock.disclosure-check';
 
 /** Its OpenAPI document: no controller of its own carries `@ApiDocument`. */
 export const DISCLOSURE_CHECK_API: ApiDocumentInfo = {
@@ -37,19 +37,20 @@ export async function startDisclosureCheck(infra: Infra, config: AirlockConfig, 
   const policy = { ...DEFAULT_POLICY, threshold: config.policy.minCellCount };
   const consumer = new IdempotentConsumer(infra.db, DISCLOSURE_CHECK_GROUP);
   const worker = new DisclosureCheckWorker(requests, infra.store, infra.scanner, policy, consumer, logger);
-  const subscription = await infra.bus.subscribe({
-    groupId: DISCLOSURE_CHECK_GROUP, topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => worker.onMessage(m),
-  });
   const metrics = createMetrics('disclosure-check');
   infra.relay.registerMetrics(metrics.registry);
   registerBusMetrics(infra.bus, metrics.registry);
   registerDisclosureCheckMetrics(metrics.registry);
+  const readiness: ReadinessCheck[] = [
+    { name: 'database', check: async () => (await infra.db.query('select 1')).rowCount === 1 },
+    { name: 'scanner', check: () => infra.scanner.ping() },
+  ];
+  // One Nest application: the consumer group (a microservice on the bus) joins before HTTP listens.
+  const consumers = new MessageBusTransport(infra.bus);
   const http = await startHttpService({
-    module: DisclosureCheckModule.forRoot(metrics, [
-      { name: 'database', check: async () => (await infra.db.query('select 1')).rowCount === 1 },
-      { name: 'scanner', check: () => infra.scanner.ping() },
-    ]),
+    module: { ...DisclosureCheckModule.forRoot(metrics, readiness), imports: [DisclosureCheckEventsModule.forRoot(worker)] },
     host: config.http.host, port: config.http.ports.disclosureCheck, logger, metrics, accessLog: infra.accessLog, document: DISCLOSURE_CHECK_API,
+    microservices: [consumers],
   });
-  return { url: http.url, async close() { await subscription.stop(); await http.close(); } };
+  return { url: http.url, async close() { await consumers.close(); await http.close(); } };
 }

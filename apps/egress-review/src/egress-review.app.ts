@@ -1,10 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { TokenVerifier } from '@airlock/auth';
 import type { AirlockConfig } from '@airlock/config';
-import { Topics } from '@airlock/contracts';
 import { runMigrations } from '@airlock/database';
 import { AuthGuard, METRICS, ObservabilityController, READINESS_CHECKS, TOKEN_VERIFIER, createMetrics, startHttpService, type ReadinessCheck, type ServiceMetrics } from '@airlock/http';
-import { IdempotentConsumer, registerBusMetrics } from '@airlock/messaging';
+import { IdempotentConsumer, MessageBusTransport, registerBusMetrics } from '@airlock/messaging';
 import { RegistryHandler, RequestCommandHandler } from '@airlock/application';
 import type { Infra } from '@airlock/runtime';
 import { ADMIN_DEPS, AdminController, type AdminDeps } from './admin.controller';
@@ -20,7 +19,8 @@ import { registerEgressReviewMetrics } from './egress-review.metrics';
 import { ReleaseWorker } from './release.worker';
 import { ReleaseRecordController } from './release-record.controller';
 import { ReleaseRecordWriter } from './release-record.writer';
-import { startWebhookNotifications } from './notifications/webhook-notifications';
+import { webhookNotifications } from './notifications/webhook-notifications';
+import { EgressReviewEventsModule, EgressReviewGroups } from './egress-review.events';
 import { ReviewReadModel, reviewReadModelMigrations } from './review-read-model';
 import { REVIEW_DEPS, ReviewsController, type ReviewDeps } from './reviews.controller';
 
@@ -49,21 +49,15 @@ export async function startEgressReview(infra: Infra, config: AirlockConfig, log
   await runMigrations(infra.db, reviewReadModelMigrations);
   const requests = new RequestCommandHandler(infra.eventStore, EGRESS_REVIEW_SOURCE);
   const registry = new RegistryHandler(infra.eventStore, EGRESS_REVIEW_SOURCE);
-  const rejection = new RejectionWorker(requests, infra.store, new IdempotentConsumer(infra.db, 'airlock.egress-review.rejection'), logger);
+  const rejection = new RejectionWorker(requests, infra.store, new IdempotentConsumer(infra.db, EgressReviewGroups.rejection), logger);
   const orphans = new OrphanRemover(infra.store, (newId) => new AccessLog(infra.db, { source: EGRESS_REVIEW_SOURCE, newId }), logger);
-  const revocation = new RevocationWorker(requests, infra.store, new IdempotentConsumer(infra.db, 'airlock.egress-review.revocation'), logger, orphans);
+  const revocation = new RevocationWorker(requests, infra.store, new IdempotentConsumer(infra.db, EgressReviewGroups.revocation), logger, orphans);
   const readModel = new ReviewReadModel(infra.db, requests);
-  const release = new ReleaseWorker(requests, infra.store, new IdempotentConsumer(infra.db, 'airlock.egress-review.release'), logger, orphans);
-  const releaseRecords = new ReleaseRecordWriter(requests, infra.store, new IdempotentConsumer(infra.db, 'airlock.egress-review.release-record'), logger);
-  const subscriptions = [
-    await infra.bus.subscribe({ groupId: 'airlock.egress-review.read-model', topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => readModel.onMessage(m) }),
-    await infra.bus.subscribe({ groupId: 'airlock.egress-review.release', topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => release.onMessage(m) }),
-    await infra.bus.subscribe({ groupId: 'airlock.egress-review.rejection', topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => rejection.onMessage(m) }),
-    await infra.bus.subscribe({ groupId: 'airlock.egress-review.revocation', topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => revocation.onMessage(m) }),
-    await infra.bus.subscribe({ groupId: 'airlock.egress-review.release-record', topics: [Topics.requestEvents], fromBeginning: true, handler: (m) => releaseRecords.onMessage(m) }),
-  ];
-  const webhooks = await startWebhookNotifications(infra, config, requests, logger);
-  if (webhooks) subscriptions.push(webhooks);
+  const release = new ReleaseWorker(requests, infra.store, new IdempotentConsumer(infra.db, EgressReviewGroups.release), logger, orphans);
+  const releaseRecords = new ReleaseRecordWriter(requests, infra.store, new IdempotentConsumer(infra.db, EgressReviewGroups.releaseRecord), logger);
+  const consumerModules = [EgressReviewEventsModule.forRoot({ readModel, release, rejection, revocation, releaseRecords })];
+  const webhooks = webhookNotifications(infra, config, requests, logger);
+  if (webhooks) consumerModules.push(webhooks);
   const metrics = createMetrics('egress-review');
   const missing = new Gauge({ name: 'airlock_released_files_missing', help: 'Files the event log says are released that the released bucket lacks', registers: [metrics.registry] });
   // On start and on a schedule: the released bucket holds exactly what the log says is released.
@@ -75,12 +69,15 @@ export async function startEgressReview(infra: Infra, config: AirlockConfig, log
   registerBusMetrics(infra.bus, metrics.registry);
   registerEgressReviewMetrics(metrics.registry, infra.db);
   const deps: ReviewDeps = { requests, registry, readModel, clock: () => new Date() };
+  // One Nest application: the consumer groups (a microservice on the bus) join before HTTP listens.
+  const consumers = new MessageBusTransport(infra.bus);
   const http = await startHttpService({
-    module: EgressReviewModule.forRoot(deps, { registry, requests, defaultApprovals: config.policy.requiredApprovals }, { registry, requests, store: infra.store, accessLog: infra.accessLog }, infra.tokens, metrics, [
+    module: { ...EgressReviewModule.forRoot(deps, { registry, requests, defaultApprovals: config.policy.requiredApprovals }, { registry, requests, store: infra.store, accessLog: infra.accessLog }, infra.tokens, metrics, [
       { name: 'database', check: async () => (await infra.db.query('select 1')).rowCount === 1 },
       { name: 'object-store', check: () => infra.store.ping() },
-    ]),
+    ]), imports: consumerModules },
     host: config.http.host, port: config.http.ports.egressReview, logger, metrics, accessLog: infra.accessLog,
+    microservices: [consumers],
   });
-  return { url: http.url, async close() { await reconciler.stop(); for (const s of subscriptions) await s.stop(); await http.close(); } };
+  return { url: http.url, async close() { await reconciler.stop(); await consumers.close(); await http.close(); } };
 }

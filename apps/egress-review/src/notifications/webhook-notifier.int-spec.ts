@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
 import { AccessLog } from '@airlock/access-log';
 import { Topics, requestEnvelope, requestStreamId, type EventEnvelope } from '@airlock/contracts';
 import { createDb, runMigrations, type Db } from '@airlock/database';
 import { PostgresEventStore, eventStoreMigrations } from '@airlock/event-store';
 import { loadConfig } from '@airlock/config';
-import { IdempotentConsumer, InProcessMessageBus, PermanentMessageError, idempotentConsumerMigrations, type ReceivedMessage } from '@airlock/messaging';
+import { IdempotentConsumer, InProcessMessageBus, MessageBusTransport, PermanentMessageError, idempotentConsumerMigrations, type ReceivedMessage } from '@airlock/messaging';
 import { releaseRecordFixtures } from '@airlock/release-record';
 import { RequestCommandHandler } from '@airlock/application';
 import type { Infra } from '@airlock/runtime';
 import { expectEventually, realStack } from '@airlock/testing';
 import pino from 'pino';
 import { WebhookNotifier } from './webhook-notifier';
-import { startWebhookNotifications } from './webhook-notifications';
+import { webhookNotifications } from './webhook-notifications';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.fixture';
 import { WebhookSender } from './webhook-sender';
 
@@ -112,16 +113,20 @@ describe('webhook notifier', () => {
     const bus = new InProcessMessageBus();
     const infra = { db, bus, accessLog: new AccessLog(db, { source: '/airlock/egress-review' }) } as unknown as Infra;
     const logger = pino({ level: 'silent' });
-    expect(await startWebhookNotifications(infra, loadConfig({ AIRLOCK_DEV_IDENTITY: 'true' }), requests, logger)).toBeUndefined();
+    expect(webhookNotifications(infra, loadConfig({ AIRLOCK_DEV_IDENTITY: 'true' }), requests, logger)).toBeUndefined();
     const publish = (type: string) => { const m = message(storedOf(type)); return bus.publish([{ topic: m.topic, key: m.key, value: m.value }]); };
     await publish('airlock.request.submitted.v1');
     const config = loadConfig({ AIRLOCK_DEV_IDENTITY: 'true', AIRLOCK_WEBHOOK_URLS: hook.url, AIRLOCK_WEBHOOK_SECRET: SECRET, AIRLOCK_WEBHOOK_BACKOFF_MS: '5' });
-    const subscription = await startWebhookNotifications(infra, config, requests, logger);
+    const module = webhookNotifications(infra, config, requests, logger);
+    if (!module) throw new Error('webhooks are configured: their module is expected');
+    // Served as in the service: a Nest microservice on the bus.
+    const consumers = await NestFactory.createMicroservice(module, { strategy: new MessageBusTransport(bus), logger: false });
+    await consumers.listen();
     try {
       await publish('airlock.request.approved.v1');
       await expectEventually(() => expect(hook.received.map((r) => JSON.parse(r.body).type)).toEqual(['request.approved']));
     } finally {
-      await subscription?.stop();
+      await consumers.close();
       await bus.close();
     }
   });

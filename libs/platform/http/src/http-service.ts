@@ -1,5 +1,6 @@
 import { type DynamicModule, type INestApplication, type LoggerService, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { CustomTransportStrategy, MicroserviceOptions } from '@nestjs/microservices';
 import type { NextFunction, Request, Response } from 'express';
 import type { AccessRecorder } from '@airlock/access-log';
 import type { Logger } from 'pino';
@@ -33,6 +34,11 @@ export type HttpServiceOptions = {
   rawBodyRoutes?: readonly { method: string; path: RegExp }[];
   /** Names the OpenAPI document when no controller carries `@ApiDocument`. */
   document?: ApiDocumentInfo;
+  /**
+   * Microservice transports served by the same application (a hybrid app), such as the message
+   * bus consumers: they start listening before HTTP does, and stop when the application closes.
+   */
+  microservices?: readonly CustomTransportStrategy[];
 };
 
 export type RunningHttpService = { app: INestApplication; url: string; close(): Promise<void> };
@@ -67,7 +73,15 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Run
   app.useGlobalFilters(new ProblemFilter(logger, options.accessLog));
   mountOpenApi(app, options.document);
   app.enableShutdownHooks();
-  await app.listen(options.port, options.host);
+  // Not inheriting the HTTP app's global filters: an RPC handler's error must reach its transport as thrown.
+  for (const strategy of options.microservices ?? []) app.connectMicroservice<MicroserviceOptions>({ strategy }, { inheritAppConfig: false });
+  try {
+    await app.startAllMicroservices();
+    await app.listen(options.port, options.host);
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { app, url, close: () => app.close() };
 }

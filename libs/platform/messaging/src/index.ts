@@ -8,3 +8,5 @@ export { InProcessMessageBus, type InProcessMessageBusOptions } from './in-proce
 export { IdempotentConsumer, type HandleOutcome } from './idempotent-consumer';
 export { idempotentConsumerMigrations } from './idempotent-consumer.migrations';
 export { registerBusMetrics } from './bus-metrics';
+export { BusEventPattern, ErrorsToTheBus, type BusPattern, type BusSubscription } from './bus-event.pattern';
+export { MessageBusContext, MessageBusTransport, type MessageBusTransportStatus } from './message-bus.transport';
