@@ -8,6 +8,8 @@ import { onceForEvents, type CommandContext, type RequestCommandHandler } from '
 import type { MalwareScanner } from '@airlock/scanning';
 import { holds, moveVerified, type ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
+import { domainOf } from './ledger/released-tables.repository';
+import type { TurnDifferencing } from './ledger/turn-differencing';
 
 const SUBMITTED = wireType('RequestSubmitted');
 
@@ -49,6 +51,8 @@ export class DisclosureCheckWorker {
     private readonly policy: DisclosurePolicy,
     private readonly consumer: IdempotentConsumer,
     private readonly logger: Logger,
+    /** The differencing checks against released tables, the request's other tables and earlier turns. */
+    private readonly differencing?: TurnDifferencing,
   ) {}
 
   async onMessage(message: ReceivedMessage): Promise<void> {
@@ -67,7 +71,7 @@ export class DisclosureCheckWorker {
       const current = state.files.find((f) => f.fileId === file.fileId);
       if (!current?.scan && (await this.scan(requestId, turn, file, context))) return;
     }
-    await this.checkTurn(requestId, turn, files, context, policy);
+    await this.checkTurn(requestId, turn, files, context, policy, disclosure?.dataDomain);
   }
 
   /**
@@ -75,7 +79,14 @@ export class DisclosureCheckWorker {
    * file beside it, an ACRO results folder with its checksums. Each verdict not yet recorded is
    * recorded, after its bytes are proven to be the frozen ones.
    */
-  private async checkTurn(requestId: string, turn: number, files: SubmittedFile[], context: CommandContext, policy: DisclosurePolicy): Promise<void> {
+  private async checkTurn(
+    requestId: string,
+    turn: number,
+    files: SubmittedFile[],
+    context: CommandContext,
+    policy: DisclosurePolicy,
+    dataDomain: string | undefined,
+  ): Promise<void> {
     const { state } = await this.requests.load(requestId);
     if (state.status !== 'checking' || state.turn !== turn) return;
     if (files.every((file) => state.files.find((f) => f.fileId === file.fileId)?.check)) return;
@@ -89,7 +100,9 @@ export class DisclosureCheckWorker {
         return source.chunks;
       },
     }));
-    const results = await checkFiles(inputs, policy);
+    const checked = await checkFiles(inputs, policy);
+    const turnToCheck = { requestId, turn, domain: domainOf(state.projectId, dataDomain), files, history: state.history };
+    const results = this.differencing ? await this.differencing.apply(turnToCheck, checked, policy) : checked;
     for (const [index, file] of files.entries()) {
       const { state: now } = await this.requests.load(requestId);
       if (now.status !== 'checking' || now.turn !== turn) return;
@@ -136,7 +149,7 @@ export class DisclosureCheckWorker {
 
   /** The project's thresholds, recorded with the submission, over the airlock's defaults. */
   private policyFor(thresholds: DisclosureThresholds): DisclosurePolicy {
-    const { minCellCount, ...rest } = thresholds;
+    const { minCellCount, dataDomain: _domain, ...rest } = thresholds;
     const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
     return { ...this.policy, ...defined, ...(minCellCount !== undefined ? { threshold: minCellCount } : {}) };
   }

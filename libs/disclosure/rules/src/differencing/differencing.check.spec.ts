@@ -228,5 +228,10 @@ describe('snapshots of files', () => {
     expect(a.rowKey).not.toBe(b.rowKey);
     expect([a.rowAxis, a.columnAxis]).toEqual(['number', null]);
     expect(tableKeys(table('region,count', 'North,1')).columnKey).toBe(tableKeys(table('region,N', 'North,1')).columnKey);
+    // A Total row or column does not change the keys; a one-way table of column totals has this table's columns as rows.
+    const twoWay = tableKeys(table('region,female,male,Total', 'North,1,*,3', 'Total,4,5,9'));
+    expect(twoWay.rowKey).toBe(tableKeys(table('region,n', 'North,3')).rowKey);
+    expect(twoWay.columnsAsRowsKey).toBe(tableKeys(table('sex,n', 'male,5', 'female,4')).rowKey);
+    expect([twoWay.suppressed, a.suppressed]).toEqual([true, false]);
   });
 });

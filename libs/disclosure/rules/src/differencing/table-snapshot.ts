@@ -58,18 +58,35 @@ export const transposed = (table: TableSnapshot): TableSnapshot => ({
 });
 
 /**
- * What a ledger indexes a table by, so candidates are found without reading every table: a hash
- * of its row labels and one of its column labels (each sorted, normalized), and the axis of its
- * rows or columns when they are bands. Tables that can be compared share at least one key.
+ * What a ledger indexes a table by, so candidates are found without reading every table: hashes
+ * of its row labels and of its column labels (margins left out, each sorted and normalized), of
+ * its column labels read as row labels (a one-way table of this table's column totals), and the
+ * axis of its rows or columns when they are bands. Tables that can be compared share a key:
+ * - overlapping bands by rows: columnKey and rowAxis; by columns: rowKey and columnAxis;
+ * - snapshots and subsets: rowKey and columnKey;
+ * - linked tables: the other's rowKey is this table's rowKey or columnsAsRowsKey.
  */
-export type TableKeys = { rowKey: string; columnKey: string; rowAxis: IntervalAxis | null; columnAxis: IntervalAxis | null };
+export type TableKeys = {
+  rowKey: string;
+  columnKey: string;
+  columnsAsRowsKey: string;
+  rowAxis: IntervalAxis | null;
+  columnAxis: IntervalAxis | null;
+  /** Whether it has suppressed cells (only then can another table recover one). */
+  suppressed: boolean;
+};
 
-export const tableKeys = (table: TableSnapshot): TableKeys => ({
-  rowKey: labelKey(table.rowLabels),
-  columnKey: labelKey(measureLabels(table.columnLabels)),
-  rowAxis: bandsOf(table.rowLabels, (i) => isTotalLabel(table.rowLabels[i]))?.axis ?? null,
-  columnAxis: bandsOf(table.columnLabels, (i) => isTotalLabel(table.columnLabels[i]))?.axis ?? null,
-});
+export const tableKeys = (table: TableSnapshot): TableKeys => {
+  const inner = (labels: readonly string[]) => labels.filter((l) => !isTotalLabel(l));
+  return {
+    rowKey: labelKey(inner(table.rowLabels)),
+    columnKey: labelKey(inner(table.columnLabels).map(measureLabel)),
+    columnsAsRowsKey: labelKey(inner(table.columnLabels)),
+    rowAxis: bandsOf(table.rowLabels, (i) => isTotalLabel(table.rowLabels[i]))?.axis ?? null,
+    columnAxis: bandsOf(table.columnLabels, (i) => isTotalLabel(table.columnLabels[i]))?.axis ?? null,
+    suppressed: table.cells.some((row) => row.includes(null)),
+  };
+};
 
 // Column headers that all mean "the number of people": a one-column table of any of them counts the same thing.
 const COUNT_NAMES = new Set(['n', 'count', 'counts', 'frequency', 'freq', 'number', 'total', 'all', 'totals']);
