@@ -37,6 +37,7 @@ export const describeOrigin = (origin: TableOrigin): string => {
   const name = `"${origin.fileName}"`;
   switch (origin.relation) {
     case 'released':
+      if (origin.requestId === undefined) return `"${origin.path ?? origin.fileName}" (released earlier)`;
       return `${name} of request ${origin.requestId ?? '?'}${origin.releasedAt ? `, released ${origin.releasedAt.slice(0, 10)}` : ''}`;
     case 'request':
       return `${name} of this request`;

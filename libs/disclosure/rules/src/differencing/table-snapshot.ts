@@ -96,7 +96,6 @@ export const measureLabel = (label: string): string => {
   const text = normalizeLabel(label);
   return COUNT_NAMES.has(text) ? 'n' : text;
 };
-const measureLabels = (labels: readonly string[]) => labels.map(measureLabel);
 
 /** A 64-bit FNV-1a hash of the sorted, normalized labels, in hex: short enough to index. */
 export const labelKey = (labels: readonly string[]): string => {
