@@ -6,6 +6,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { realStack } from '@airlock/testing';
 import { formatLoadReport, runLoadBench } from './load/load.bench';
 import { formatDisclosureReport, runDisclosureBench, writeDisclosureReport } from './disclosure/disclosure.bench';
+import { formatDifferencingReport, runDifferencingBench } from './differencing/differencing.bench';
 import { buildReport, formatReport, writeReport } from './lib/report';
 import { deletePrefix, STORE_UPLOAD, storeClientConfig } from './lib/s3';
 import { ensureTestFile } from './lib/test-file';
@@ -31,8 +32,8 @@ function positiveInt(name: string, fallback: number, min = 1): number {
   return value;
 }
 
-// AIRLOCK_BENCH_ONLY=upload,disclosure,audit,load picks sections (default: all four).
-const ONLY = new Set((process.env.AIRLOCK_BENCH_ONLY || 'upload,disclosure,audit,load').split(',').map((s) => s.trim()));
+// AIRLOCK_BENCH_ONLY=upload,disclosure,differencing,audit,load picks sections (default: all five).
+const ONLY = new Set((process.env.AIRLOCK_BENCH_ONLY || 'upload,disclosure,differencing,audit,load').split(',').map((s) => s.trim()));
 
 async function main(): Promise<void> {
   if (ONLY.has('upload')) await uploadBench();
@@ -41,6 +42,13 @@ async function main(): Promise<void> {
     const disclosure = runDisclosureBench(OUT_DIR);
     process.stdout.write(formatDisclosureReport(disclosure));
     process.stdout.write(`written to ${path.relative(process.cwd(), writeDisclosureReport(OUT_DIR, disclosure))}\n`);
+  }
+  if (ONLY.has('differencing')) {
+    // A new 1,000-cell table against 10,000 released tables in the database (bench/differencing).
+    const differencing = await runDifferencingBench(positiveInt('AIRLOCK_BENCH_DIFFERENCING_RUNS', 21));
+    process.stdout.write(formatDifferencingReport(differencing));
+    mkdirSync(OUT_DIR, { recursive: true });
+    writeFileSync(path.join(OUT_DIR, 'differencing.json'), `${JSON.stringify(differencing, null, 2)}\n`);
   }
   if (ONLY.has('audit')) {
     // Audit appends per second, and verifying a chain of 1,000,000 records beside sha256sum.

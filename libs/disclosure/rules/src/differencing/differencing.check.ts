@@ -56,8 +56,11 @@ type Hidden = { interval: Interval; column: number };
 
 const overlappingBands = (table: TableSnapshot, other: ComparedTable, policy: Policy): DifferencingFinding[] => {
   const byRows = hiddenBands(table, other.table, policy).map((h) => ({ ...h, cells: bandCells(table, h) }));
-  const t = transposed(table);
-  const byColumns = hiddenBands(t, transposed(other.table), policy).map((h) => ({
+  // Transposing is only worth it when both tables have banded columns.
+  const columnBands = (t: TableSnapshot) => bandsOf(t.columnLabels, (i) => isTotalLabel(t.columnLabels[i]))?.axis;
+  const banded = columnBands(table) !== undefined && columnBands(table) === columnBands(other.table);
+  const t = banded ? transposed(table) : table;
+  const byColumns = (banded ? hiddenBands(t, transposed(other.table), policy) : []).map((h) => ({
     ...h,
     cells: bandCells(t, h).map((c) => cellAt(c.column, c.row, c.columnLabel ?? '', c.rowLabel ?? '')),
   }));
