@@ -57,7 +57,7 @@ type Hidden = { interval: Interval; column: number };
 const overlappingBands = (table: TableSnapshot, other: ComparedTable, policy: Policy): DifferencingFinding[] => {
   const byRows = hiddenBands(table, other.table, policy).map((h) => ({ ...h, cells: bandCells(table, h) }));
   // Transposing is only worth it when both tables have banded columns.
-  const columnBands = (t: TableSnapshot) => bandsOf(t.columnLabels, (i) => isTotalLabel(t.columnLabels[i]))?.axis;
+  const columnBands = (t: TableSnapshot) => bandsOf(t.columnLabels)?.axis;
   const banded = columnBands(table) !== undefined && columnBands(table) === columnBands(other.table);
   const t = banded ? transposed(table) : table;
   const byColumns = (banded ? hiddenBands(t, transposed(other.table), policy) : []).map((h) => ({
@@ -76,8 +76,8 @@ const overlappingBands = (table: TableSnapshot, other: ComparedTable, policy: Po
 
 /** Intervals that the banded rows of both tables determine exactly and that fall strictly between 0 and the threshold. */
 const hiddenBands = (table: TableSnapshot, other: TableSnapshot, policy: Policy): Hidden[] => {
-  const mine = bandsOf(table.rowLabels, (i) => isTotalLabel(table.rowLabels[i]));
-  const theirs = bandsOf(other.rowLabels, (i) => isTotalLabel(other.rowLabels[i]));
+  const mine = bandsOf(table.rowLabels);
+  const theirs = bandsOf(other.rowLabels);
   if (!mine || !theirs || mine.axis !== theirs.axis) return [];
   const hidden: Hidden[] = [];
   for (const [column, label] of table.columnLabels.entries()) {
@@ -120,7 +120,7 @@ const coveredSpan = (bands: (Interval | null)[]): { lo: number; hi: number } | n
 
 /** The cells of the table whose bands hold or border a hidden interval, in its column: the ones the difference is taken from. */
 const bandCells = (table: TableSnapshot, hidden: Hidden): CellRef[] => {
-  const bands = bandsOf(table.rowLabels, (i) => isTotalLabel(table.rowLabels[i]))?.bands ?? [];
+  const bands = bandsOf(table.rowLabels)?.bands ?? [];
   return bands.flatMap((band, row) =>
     band && band.lo <= hidden.interval.hi && hidden.interval.lo <= band.hi ? [cellAt(row, hidden.column, table.rowLabels[row], table.columnLabels[hidden.column])] : [],
   );

@@ -1,3 +1,5 @@
+import { isTotalLabel } from '../tables/frequency-table';
+
 // Labels of banded rows or columns read as half-open intervals [lo, hi) on one axis: ages and
 // other whole numbers (`0-17`, `18 to 64`, `65+`, `<5`), or months (`2019-Q1`, `2019-03`).
 // Bands of whole numbers: `0-17` holds 0..17, so it is [0, 18).
@@ -58,11 +60,23 @@ export const formatInterval = ({ axis, lo, hi }: Interval): string => {
   return hi - lo === 1 ? `${lo}` : `${lo}-${hi - 1}`;
 };
 
+type Bands = { axis: IntervalAxis; bands: (Interval | null)[] } | null;
+
 /**
- * The intervals of a table's labels, when every label (margins aside) names one on the same
- * axis; null otherwise. Margins get null in their place.
+ * The intervals of a table's labels, when every label (margins: Total, All) names one on the same
+ * axis; null otherwise. Margins get null in their place. A table's labels are read once, however
+ * many tables it is compared with.
  */
-export const bandsOf = (labels: readonly string[], isMargin: (index: number) => boolean): { axis: IntervalAxis; bands: (Interval | null)[] } | null => {
+const parsed = new WeakMap<readonly string[], Bands>();
+
+export const bandsOf = (labels: readonly string[]): Bands => {
+  if (parsed.has(labels)) return parsed.get(labels) as Bands;
+  const result = readBands(labels, (index) => isTotalLabel(labels[index]));
+  parsed.set(labels, result);
+  return result;
+};
+
+const readBands = (labels: readonly string[], isMargin: (index: number) => boolean): Bands => {
   let axis: IntervalAxis | null = null;
   const bands: (Interval | null)[] = [];
   for (const [index, label] of labels.entries()) {

@@ -17,10 +17,12 @@ export class Potentials {
 
   /** Records P(b) − P(a) = value. */
   add(a: number, b: number, value: number): void {
-    const ra = this.find(this.id(a));
-    const rb = this.find(this.id(b));
-    const va = this.offset[this.id(a)];
-    const vb = this.offset[this.id(b)];
+    const ia = this.id(a);
+    const ib = this.id(b);
+    const ra = this.find(ia);
+    const rb = this.find(ib);
+    const va = this.offset[ia];
+    const vb = this.offset[ib];
     if (ra === rb) {
       if (vb - va !== value) this.contradicted = true;
       return;
@@ -63,18 +65,20 @@ export class Potentials {
 
   /** The root of `id`, compressing the path; afterwards offset[id] is P(id) − P(root). */
   private find(id: number): number {
-    const path: number[] = [];
     let root = id;
+    let total = 0;
     while (this.parent[root] !== root) {
-      path.push(root);
+      total += this.offset[root];
       root = this.parent[root];
     }
-    // From the node nearest the root outwards, so each parent's offset is already to the root.
-    for (let i = path.length - 1; i >= 0; i--) {
-      const node = path[i];
-      const parent = this.parent[node];
-      if (parent !== root) this.offset[node] += this.offset[parent];
+    // Second pass: point every node on the path at the root, with its offset to the root.
+    for (let node = id; this.parent[node] !== node; ) {
+      const next = this.parent[node];
+      const own = this.offset[node];
+      this.offset[node] = total;
       this.parent[node] = root;
+      total -= own;
+      node = next;
     }
     return root;
   }

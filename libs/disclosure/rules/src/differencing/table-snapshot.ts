@@ -82,8 +82,8 @@ export const tableKeys = (table: TableSnapshot): TableKeys => {
     rowKey: labelKey(inner(table.rowLabels)),
     columnKey: labelKey(inner(table.columnLabels).map(measureLabel)),
     columnsAsRowsKey: labelKey(inner(table.columnLabels)),
-    rowAxis: bandsOf(table.rowLabels, (i) => isTotalLabel(table.rowLabels[i]))?.axis ?? null,
-    columnAxis: bandsOf(table.columnLabels, (i) => isTotalLabel(table.columnLabels[i]))?.axis ?? null,
+    rowAxis: bandsOf(table.rowLabels)?.axis ?? null,
+    columnAxis: bandsOf(table.columnLabels)?.axis ?? null,
     suppressed: table.cells.some((row) => row.includes(null)),
   };
 };
