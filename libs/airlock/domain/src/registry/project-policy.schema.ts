@@ -12,6 +12,7 @@ const THRESHOLDS = {
   nkK: DISCLOSURE_POLICY_FIELDS.nkK,
   classDisclosureShare: DISCLOSURE_POLICY_FIELDS.classDisclosureShare,
   minResidualDof: DISCLOSURE_POLICY_FIELDS.minResidualDof,
+  rounding: DISCLOSURE_POLICY_FIELDS.rounding,
   // Projects naming the same data domain share one ledger of released tables (differencing).
   dataDomain: { schema: z.string().regex(new RegExp(ID_PATTERN)), range: 'an id (letters, digits, . _ @ -; at most 64)' },
 } as const;

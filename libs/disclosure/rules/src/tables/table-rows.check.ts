@@ -5,6 +5,7 @@ import { checkMagnitudeTable } from '../evidence/magnitude-table.check';
 import { MagnitudeHintDetector } from '../magnitude/magnitude-hint.detector';
 import { FrequencyTableScan } from '../rules/frequency-table.scan';
 import { FormulaCellDetector } from '../rules/formula-cell.rule';
+import { RoundingDetector } from '../rules/rounding.rule';
 import { RowLevelDetector } from '../rules/row-level.rule';
 import { readTableInMemory } from './frequency-table.reader';
 import { readTable, type RowBatches } from './table.reader';
@@ -33,8 +34,9 @@ export const checkTableRows = async (
   if (evidence === null) {
     const scan = new FrequencyTableScan(policy);
     const magnitude = new MagnitudeHintDetector();
-    const unreadable = await readTable(rows, scan, (row) => (watch(row), magnitude.observe(row)));
-    return [...watched(), ...(unreadable === null ? [...scan.findings(), ...magnitude.findings(evidenceName)] : [unreadable])];
+    const rounding = new RoundingDetector(policy.rounding ?? 'none');
+    const unreadable = await readTable(rows, scan, (row) => (watch(row), magnitude.observe(row), rounding.observe(row)));
+    return [...watched(), ...(unreadable === null ? [...scan.findings(), ...rounding.findings(), ...magnitude.findings(evidenceName)] : [unreadable])];
   }
   const reading = await readTableInMemory(rows, policy, watch);
   if (reading.kind === 'unreadable') return [...watched(), reading.finding];
