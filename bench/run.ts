@@ -7,6 +7,7 @@ import { realStack } from '@airlock/testing';
 import { formatLoadReport, runLoadBench } from './load/load.bench';
 import { formatDisclosureReport, runDisclosureBench, writeDisclosureReport } from './disclosure/disclosure.bench';
 import { csvBenchSection } from './csv/run';
+import { formatDifferencingReport, runDifferencingBench } from './differencing/differencing.bench';
 import { buildReport, formatReport, writeReport } from './lib/report';
 import { deletePrefix, STORE_UPLOAD, storeClientConfig } from './lib/s3';
 import { ensureTestFile } from './lib/test-file';
@@ -32,8 +33,8 @@ function positiveInt(name: string, fallback: number, min = 1): number {
   return value;
 }
 
-// AIRLOCK_BENCH_ONLY=upload,disclosure,csv,audit,load picks sections (default: all five).
-const ONLY = new Set((process.env.AIRLOCK_BENCH_ONLY || 'upload,disclosure,csv,audit,load').split(',').map((s) => s.trim()));
+// AIRLOCK_BENCH_ONLY=upload,disclosure,csv,differencing,audit,load picks sections (default: all six).
+const ONLY = new Set((process.env.AIRLOCK_BENCH_ONLY || 'upload,disclosure,csv,differencing,audit,load').split(',').map((s) => s.trim()));
 
 async function main(): Promise<void> {
   if (ONLY.has('upload')) await uploadBench();
@@ -45,6 +46,13 @@ async function main(): Promise<void> {
   }
   // Our CSV tokenizer beside csv-parse on the same bytes (bench/csv; docs/adr/0009).
   if (ONLY.has('csv')) await csvBenchSection(OUT_DIR);
+  if (ONLY.has('differencing')) {
+    // A new 1,000-cell table against 10,000 released tables in the database (bench/differencing).
+    const differencing = await runDifferencingBench(positiveInt('AIRLOCK_BENCH_DIFFERENCING_RUNS', 21));
+    process.stdout.write(formatDifferencingReport(differencing));
+    mkdirSync(OUT_DIR, { recursive: true });
+    writeFileSync(path.join(OUT_DIR, 'differencing.json'), `${JSON.stringify(differencing, null, 2)}\n`);
+  }
   if (ONLY.has('audit')) {
     // Audit appends per second, and verifying a chain of 1,000,000 records beside sha256sum.
     const audit = await runAuditBench({ records: positiveInt('AIRLOCK_BENCH_AUDIT_RECORDS', 1_000_000), appends: positiveInt('AIRLOCK_BENCH_AUDIT_APPENDS', 20_000), outDir: OUT_DIR });

@@ -2,15 +2,17 @@ import type { MigrationClass } from '@airlock/database';
 import { eventStoreMigrations } from '@airlock/event-store';
 import { idempotentConsumerMigrations } from '@airlock/messaging';
 import { auditLogMigrations } from '../apps/audit/src/audit-log.migrations';
+import { releasedTablesMigrations } from '../apps/disclosure-check/src/ledger/released-tables.migrations';
 import { reviewReadModelMigrations } from '../apps/egress-review/src/review-read-model';
 
 // What each service migrates at start: every service runs the platform's (libs/platform/runtime/src/infra.ts),
-// audit and egress-review add their own tables (audit.app.ts, egress-review.app.ts).
+// audit, egress-review and disclosure-check add their own tables (audit.app.ts, egress-review.app.ts,
+// disclosure-check.app.ts).
 const platform = [...eventStoreMigrations, ...idempotentConsumerMigrations];
 
 export const SERVICE_MIGRATIONS: Readonly<Record<'ingress' | 'disclosure-check' | 'egress-review' | 'audit', readonly MigrationClass[]>> = {
   ingress: platform,
-  'disclosure-check': platform,
+  'disclosure-check': [...platform, ...releasedTablesMigrations],
   'egress-review': [...platform, ...reviewReadModelMigrations],
   audit: [...platform, ...auditLogMigrations],
 };

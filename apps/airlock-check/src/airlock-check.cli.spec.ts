@@ -158,4 +158,35 @@ describe('airlock-check (the CLI as a child process)', () => {
     expect(result.code).toBe(1);
     expect(lines(result.stdout)[0]).toMatchObject({ verdict: 'fail', type: 'zip', findings: [{ rule: 'archive', verdict: 'fail' }] });
   });
+
+  it('checks tables against earlier released outputs with --against, naming the other file in "against"', async () => {
+    // Released in March by 0-17 / 18-64 / 65+; now by 0-15 / 16-64 / 65+: the 16-17 band (3) would follow.
+    const root = folder({
+      'released/2026-03/ages.csv': 'age,patients\n0-17,120\n18-64,830\n65+,250\n',
+      'outputs/ages.csv': 'age,patients\n0-15,117\n16-64,833\n65+,250\n',
+      'outputs/deaths.csv': 'age,deaths\n0-15,12\n16-64,40\n65+,210\n',
+    });
+    expect((await run(root, ['outputs'])).code).toBe(0);
+    const result = await run(root, ['--json', 'outputs', '--against', 'released']);
+    expect(result.code).toBe(1);
+    const [ages, deaths] = lines(result.stdout);
+    expect(ages).toMatchObject({ file: 'outputs/ages.csv', verdict: 'fail' });
+    expect(ages.findings).toEqual([
+      {
+        rule: 'differencing',
+        verdict: 'fail',
+        cells: [
+          { row: 0, column: 0, rowLabel: '0-15', columnLabel: 'patients' },
+          { row: 1, column: 0, rowLabel: '16-64', columnLabel: 'patients' },
+        ],
+        message: 'Overlapping bands: this table and "released/2026-03/ages.csv" (released earlier) together give the count of 16-17 (patients) exactly, and it is below the threshold of 10.',
+        against: 'released/2026-03/ages.csv',
+      },
+    ]);
+    expect(deaths).toMatchObject({ file: 'outputs/deaths.csv', verdict: 'pass', findings: [] });
+    expect(result.stdout).not.toMatch(/\b3\b/);
+    const text = await run(root, ['outputs/ages.csv', '--against', 'released/2026-03/ages.csv']);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain('differencing');
+  });
 });

@@ -8,7 +8,9 @@ describe('airlock-check arguments', () => {
       policyPath: 'p.json',
       json: true,
       acroResultsDir: null,
+      against: [],
     });
+    expect(parseArgs(['a.csv', '--against', 'released/2024', '--against=released/2025'])).toMatchObject({ against: ['released/2024', 'released/2025'] });
     expect(parseArgs(['--policy=p.json', '--acro-results=sacro', 'a.csv'])).toMatchObject({ policyPath: 'p.json', acroResultsDir: 'sacro' });
   });
 
@@ -24,6 +26,7 @@ describe('airlock-check arguments', () => {
   it.each([
     [['--jsn', 'a.csv'], 'Unknown option --jsn.'],
     [['a.csv', '--policy'], '--policy needs a value.'],
+    [['a.csv', '--against'], '--against needs a value.'],
     [['a.csv', '--policy='], '--policy needs a value.'],
     [['--policy', 'a', '--policy', 'b', 'x'], '--policy is given twice.'],
     [['--json=yes', 'a.csv'], '--json takes no value.'],

@@ -1,7 +1,7 @@
 /** What the command line asks for. */
 export type CliCommand =
   | { kind: 'help' }
-  | { kind: 'check'; paths: string[]; policyPath: string | null; json: boolean; acroResultsDir: string | null };
+  | { kind: 'check'; paths: string[]; policyPath: string | null; json: boolean; acroResultsDir: string | null; against: string[] };
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -10,7 +10,7 @@ export class UsageError extends Error {
   }
 }
 
-export const USAGE = `Usage: airlock-check <files or folders...> [--policy policy.json] [--json]
+export const USAGE = `Usage: airlock-check <files or folders...> [--policy policy.json] [--json] [--against <folder>...]
 
 Checks research outputs for statistical disclosure before they leave the TRE: tables (CSV, TSV,
 the sheets of XLSX workbooks), zip archives member by member, ACRO results folders, model
@@ -19,7 +19,12 @@ summaries. Folders are walked. A table X.csv is judged with X.evidence.csv besid
 
 Options:
   --policy <file>           a JSON policy over the defaults, e.g. {"threshold": 10, "p": 0.1}
-  --json                    one JSON object per line and file: {"file","verdict","findings"}
+  --against <folder>        earlier released outputs (files or folders; may be repeated): each
+                            count table is also checked for differencing against them and
+                            against the other tables checked (overlapping bands, snapshots,
+                            subsets, linked tables)
+  --json                    one JSON object per line and file: {"file","verdict","findings"};
+                            a differencing finding also has "against", the other file's path
   --acro-results <folder>   also write an ACRO results.json, the files and their checksums
                             there, for SACRO-Viewer
   -h, --help                this help
@@ -33,6 +38,7 @@ export const parseArgs = (argv: readonly string[]): CliCommand => {
   let policyPath: string | null = null;
   let acroResultsDir: string | null = null;
   let json = false;
+  const against: string[] = [];
   let options = true;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -64,10 +70,13 @@ export const parseArgs = (argv: readonly string[]): CliCommand => {
       case '--acro-results':
         acroResultsDir = value();
         break;
+      case '--against':
+        against.push(value());
+        break;
       default:
         throw new UsageError(`Unknown option ${flag}.`);
     }
   }
   if (paths.length === 0) throw new UsageError('Name at least one file or folder to check.');
-  return { kind: 'check', paths, policyPath, json, acroResultsDir };
+  return { kind: 'check', paths, policyPath, json, acroResultsDir, against };
 };

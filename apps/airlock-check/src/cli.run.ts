@@ -2,6 +2,7 @@ import { collectLocalFiles, localFileInput, LocalFilesError, type LocalFile } fr
 import { checkFiles, PolicyError, RULES_VERSION, type DisclosurePolicy, type FileInput, type FileResult } from '@airlock/disclosure-rules';
 import { parseArgs, USAGE, UsageError, type CliCommand } from './cli.args';
 import { checkAcroResultsDir, writeAcroResults } from './acro-results.writer';
+import { checkAgainst } from './differencing.run';
 import { loadPolicy } from './policy.loader';
 import { ProgressReporter } from './progress.reporter';
 import { jsonLine } from './report.json';
@@ -25,6 +26,7 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<ExitCo
   let command: CliCommand;
   let policy: DisclosurePolicy;
   let files: LocalFile[];
+  let against: LocalFile[] = [];
   try {
     command = parseArgs(argv);
     if (command.kind === 'help') {
@@ -35,6 +37,7 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<ExitCo
     const exportProblem = command.acroResultsDir === null ? null : await checkAcroResultsDir(command.acroResultsDir, io.cwd);
     if (exportProblem !== null) throw new UsageError(exportProblem);
     files = await collectLocalFiles(command.paths, io.cwd, (n) => io.err(`airlock-check: skipped ${n.skipped}: ${n.reason}\n`));
+    if (command.against.length > 0) against = await collectLocalFiles(command.against, io.cwd, (n) => io.err(`airlock-check: skipped ${n.skipped}: ${n.reason}\n`));
   } catch (error) {
     if (error instanceof UsageError || error instanceof PolicyError || error instanceof LocalFilesError) {
       io.err(`airlock-check: ${error.message}\n${error instanceof UsageError ? 'Run airlock-check --help for usage.\n' : ''}`);
@@ -55,6 +58,7 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<ExitCo
   let results: FileResult[];
   try {
     results = await checkFiles(inputs, policy);
+    results = await checkAgainst(files, results, against, policy, io.cwd);
   } catch (error) {
     // Only a file that cannot be read gets here: the rules turn everything else into findings.
     io.err(`airlock-check: cannot read the files: ${(error as Error).message}\n`);

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { AirlockConfig } from '@airlock/config';
 import { DEFAULT_POLICY } from '@airlock/disclosure-rules';
 import { METRICS, ObservabilityController, READINESS_CHECKS, createMetrics, startHttpService, type ApiDocumentInfo, type ReadinessCheck, type ServiceMetrics } from '@airlock/http';
+import { runMigrations } from '@airlock/database';
 import { IdempotentConsumer, MessageBusTransport, registerBusMetrics } from '@airlock/messaging';
 import { RequestCommandHandler } from '@airlock/application';
 import type { Infra } from '@airlock/runtime';
@@ -9,8 +10,12 @@ import type { Logger } from 'pino';
 import { registerDisclosureCheckMetrics } from './disclosure-check.metrics';
 import { DISCLOSURE_CHECK_GROUP, DisclosureCheckEventsModule } from './disclosure-check.events';
 import { DisclosureCheckWorker } from './disclosure-check.worker';
+import { releasedTablesMigrations } from './ledger/released-tables.migrations';
+import { ReleasedTablesProjector } from './ledger/released-tables.projector';
+import { ReleasedTables } from './ledger/released-tables.repository';
+import { TurnDifferencing } from './ledger/turn-differencing';
 
-export { DISCLOSURE_CHECK_GROUP } from './disclosure-check.events';
+export { DISCLOSURE_CHECK_GROUP, RELEASED_TABLES_GROUP } from './disclosure-check.events';
 export const DISCLOSURE_CHECK_SOURCE = '/airlock/disclosure-check';
 
 /** Its OpenAPI document: no controller of its own carries `@ApiDocument`. */
@@ -36,7 +41,11 @@ export async function startDisclosureCheck(infra: Infra, config: AirlockConfig, 
   const requests = new RequestCommandHandler(infra.eventStore, DISCLOSURE_CHECK_SOURCE);
   const policy = { ...DEFAULT_POLICY, threshold: config.policy.minCellCount };
   const consumer = new IdempotentConsumer(infra.db, DISCLOSURE_CHECK_GROUP);
-  const worker = new DisclosureCheckWorker(requests, infra.store, infra.scanner, policy, consumer, logger);
+  await runMigrations(infra.db, releasedTablesMigrations);
+  const ledger = new ReleasedTables(infra.db);
+  const differencing = new TurnDifferencing(ledger, infra.store, logger);
+  const worker = new DisclosureCheckWorker(requests, infra.store, infra.scanner, policy, consumer, logger, differencing);
+  const projector = new ReleasedTablesProjector(ledger, requests, infra.store, policy, logger);
   const metrics = createMetrics('disclosure-check');
   infra.relay.registerMetrics(metrics.registry);
   registerBusMetrics(infra.bus, metrics.registry);
@@ -48,7 +57,7 @@ export async function startDisclosureCheck(infra: Infra, config: AirlockConfig, 
   // One Nest application: the consumer group (a microservice on the bus) joins before HTTP listens.
   const consumers = new MessageBusTransport(infra.bus);
   const http = await startHttpService({
-    module: { ...DisclosureCheckModule.forRoot(metrics, readiness), imports: [DisclosureCheckEventsModule.forRoot(worker)] },
+    module: { ...DisclosureCheckModule.forRoot(metrics, readiness), imports: [DisclosureCheckEventsModule.forRoot(worker, projector)] },
     host: config.http.host, port: config.http.ports.disclosureCheck, logger, metrics, accessLog: infra.accessLog, document: DISCLOSURE_CHECK_API,
     microservices: [consumers],
   });

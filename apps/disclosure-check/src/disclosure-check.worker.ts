@@ -10,6 +10,8 @@ import { holds, moveVerified, type ObjectStore } from '@airlock/storage';
 import { inSpan } from '@airlock/telemetry';
 import type { Logger } from 'pino';
 import { disclosureCheckMetrics } from './disclosure-check.metrics';
+import { domainOf } from './ledger/released-tables.repository';
+import type { TurnDifferencing } from './ledger/turn-differencing';
 
 const SUBMITTED = wireType('RequestSubmitted');
 
@@ -51,6 +53,8 @@ export class DisclosureCheckWorker {
     private readonly policy: DisclosurePolicy,
     private readonly consumer: IdempotentConsumer,
     private readonly logger: Logger,
+    /** The differencing checks against released tables, the request's other tables and earlier turns. */
+    private readonly differencing?: TurnDifferencing,
   ) {}
 
   async onMessage(message: ReceivedMessage): Promise<void> {
@@ -69,7 +73,7 @@ export class DisclosureCheckWorker {
       const current = state.files.find((f) => f.fileId === file.fileId);
       if (!current?.scan && (await this.scan(requestId, turn, file, context))) return;
     }
-    await this.checkTurn(requestId, turn, files, context, policy);
+    await this.checkTurn(requestId, turn, files, context, policy, disclosure?.dataDomain);
   }
 
   /**
@@ -77,7 +81,14 @@ export class DisclosureCheckWorker {
    * file beside it, an ACRO results folder with its checksums. Each verdict not yet recorded is
    * recorded, after its bytes are proven to be the frozen ones.
    */
-  private async checkTurn(requestId: string, turn: number, files: SubmittedFile[], context: CommandContext, policy: DisclosurePolicy): Promise<void> {
+  private async checkTurn(
+    requestId: string,
+    turn: number,
+    files: SubmittedFile[],
+    context: CommandContext,
+    policy: DisclosurePolicy,
+    dataDomain: string | undefined,
+  ): Promise<void> {
     const { state } = await this.requests.load(requestId);
     if (state.status !== 'checking' || state.turn !== turn) return;
     if (files.every((file) => state.files.find((f) => f.fileId === file.fileId)?.check)) return;
@@ -93,7 +104,9 @@ export class DisclosureCheckWorker {
     }));
     const results = await inSpan('disclosure check', { 'airlock.request_id': requestId, 'airlock.turn': turn, 'airlock.file_count': files.length }, async (span) => {
       const timer = disclosureCheckMetrics.checkDuration.startTimer();
-      const verdicts = await checkFiles(inputs, policy);
+      const checked = await checkFiles(inputs, policy);
+      const turnToCheck = { requestId, turn, domain: domainOf(state.projectId, dataDomain), files, history: state.history };
+      const verdicts = this.differencing ? await this.differencing.apply(turnToCheck, checked, policy) : checked;
       timer();
       span.setAttribute('airlock.verdicts', verdicts.map((result) => result.verdict));
       return verdicts;
@@ -155,7 +168,7 @@ export class DisclosureCheckWorker {
 
   /** The project's thresholds, recorded with the submission, over the airlock's defaults. */
   private policyFor(thresholds: DisclosureThresholds): DisclosurePolicy {
-    const { minCellCount, ...rest } = thresholds;
+    const { minCellCount, dataDomain: _domain, ...rest } = thresholds;
     const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
     return { ...this.policy, ...defined, ...(minCellCount !== undefined ? { threshold: minCellCount } : {}) };
   }

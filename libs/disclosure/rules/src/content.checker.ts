@@ -2,7 +2,7 @@ import type { ArchiveBudget } from './archive/archive.limits';
 import { checkArchive } from './archive/archive.checker';
 import type { DisclosurePolicy } from './disclosure.policy';
 import type { DetectedType, Finding } from './disclosure.types';
-import { isEvidenceName, type Evidence } from './evidence/evidence';
+import { isEvidenceName, tableBase, type Evidence } from './evidence/evidence';
 import { readEvidence } from './evidence/evidence.reader';
 import { detectFileType } from './file-type/file-type.detector';
 import { carriesZipArchive } from './file-type/polyglot.detector';
@@ -118,7 +118,10 @@ const checkDelimitedTable = async (
   const encoding = detectTextEncoding(head)?.encoding ?? 'utf-8';
   const options = { encoding, preferredDelimiter: kind === 'tsv' ? ('\t' as const) : (',' as const) };
   const evidenceNamed = isEvidenceName(name);
-  if (!(evidenceNamed && (context.asEvidence || context.depth > 0))) return { findings: await checkTableRows(readCsvRowBatches(body, options), policy, context.evidence, 'delimited') };
+  const evidenceName = `${tableBase(name.split('/').pop() ?? name)}.evidence.csv`;
+  if (!(evidenceNamed && (context.asEvidence || context.depth > 0))) {
+    return { findings: await checkTableRows(readCsvRowBatches(body, options), policy, context.evidence, 'delimited', evidenceName) };
+  }
   const rows = readCsvRows(body, options);
   // The header decides: a file named like evidence without evidence columns is an ordinary table.
   const reading = await readEvidence(rows, policy);

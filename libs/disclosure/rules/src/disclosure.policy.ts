@@ -29,7 +29,14 @@ export type DisclosurePolicy = {
   archiveMaxRatio: number;
   /** Archives: how deep archives may nest (an xlsx inside a zip is depth 2). */
   archiveMaxDepth: number;
+  /**
+   * Counts must be rounded (a project's choice): to a multiple of 5 or 10, or midpoint-6 (0, or
+   * 9, 15, 21, ...: the midpoint of each bin of 6, counts of 7 or less shown as 0). `none`: not required.
+   */
+  rounding: RoundingPolicy;
 };
+
+export type RoundingPolicy = 'none' | 'base5' | 'base10' | 'midpoint6';
 
 // ACRO's defaults (acro/default.yaml: safe_threshold 10, safe_pratio_p 0.1, safe_nk_n 2,
 // safe_nk_k 0.9, zeros_are_disclosive true, check_missing_values false, safe_dof_threshold 10).
@@ -48,4 +55,5 @@ export const DEFAULT_POLICY: DisclosurePolicy = Object.freeze({
   archiveMaxUncompressedBytes: 10 * 2 ** 30,
   archiveMaxRatio: 100,
   archiveMaxDepth: 3,
+  rounding: 'none',
 });

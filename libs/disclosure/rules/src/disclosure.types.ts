@@ -16,7 +16,9 @@ export type RuleName =
   | 'row-level'
   | 'formula'
   | 'file-type'
-  | 'archive';
+  | 'archive'
+  | 'differencing'
+  | 'rounding';
 
 /** A cell of the table body: 0-based, row labels and column labels excluded. */
 export type CellRef = { row: number; column: number; rowLabel?: string; columnLabel?: string };

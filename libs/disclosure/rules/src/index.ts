@@ -36,3 +36,17 @@ export { negativeRule } from './magnitude/negative.rule';
 export { missingRule } from './magnitude/missing.rule';
 export { allSameRule } from './magnitude/all-same.rule';
 export { magnitudeThresholdRule } from './magnitude/magnitude-threshold.rule';
+export { checkDifferencing, describeOrigin, type DifferencingFinding } from './differencing/differencing.check';
+export { formatInterval, normalizeLabel, parseInterval, type Interval, type IntervalAxis } from './differencing/interval.label';
+export { readTableSnapshot } from './differencing/snapshot.reader';
+export {
+  labelKey,
+  snapshotOf,
+  tableKeys,
+  transposed,
+  type ComparedTable,
+  type SnapshotCell,
+  type TableKeys,
+  type TableOrigin,
+  type TableSnapshot,
+} from './differencing/table-snapshot';

@@ -44,6 +44,11 @@ export const DISCLOSURE_POLICY_FIELDS: { readonly [K in keyof DisclosurePolicy]:
   // Deflate reaches about 1000:1; a limit above that stops no bomb.
   archiveMaxRatio: { schema: z.number().min(1).max(1000).describe('Archives: most a member may expand relative to its compressed size. 1 to 1000.'), range: 'a number from 1 to 1000' },
   archiveMaxDepth: whole(1, 10, 'Archives: how deep archives may nest.'),
+  // Unrounded counts fail the `rounding` rule when a project requires rounding.
+  rounding: {
+    schema: z.enum(['none', 'base5', 'base10', 'midpoint6']).describe('Counts must be rounded: none, base5, base10 or midpoint6.'),
+    range: 'one of none, base5, base10, midpoint6',
+  },
 };
 
 /** A policy document: any of the keys, nothing else. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DISCLOSURE_POLICY_FIELDS, firstViolation, type PolicyViolation } from '@airlock/disclosure-rules';
+import { ID_PATTERN } from '../identity/id.grammar';
 
 // A project's policy, checked by the admin API and again by the registry's decide: one schema.
 // Disclosure thresholds take their ranges from the rules (policy.schema.ts in the rules lib);
@@ -11,6 +12,9 @@ const THRESHOLDS = {
   nkK: DISCLOSURE_POLICY_FIELDS.nkK,
   classDisclosureShare: DISCLOSURE_POLICY_FIELDS.classDisclosureShare,
   minResidualDof: DISCLOSURE_POLICY_FIELDS.minResidualDof,
+  rounding: DISCLOSURE_POLICY_FIELDS.rounding,
+  // Projects naming the same data domain share one ledger of released tables (differencing).
+  dataDomain: { schema: z.string().regex(new RegExp(ID_PATTERN)), range: 'an id (letters, digits, . _ @ -; at most 64)' },
 } as const;
 
 const APPROVAL = {

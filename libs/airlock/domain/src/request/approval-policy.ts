@@ -18,6 +18,14 @@ export type DisclosureThresholds = {
   nkK?: number;
   classDisclosureShare?: number;
   minResidualDof?: number;
+  /** Counts must be rounded: base5, base10 or midpoint6 (none: not required). */
+  rounding?: 'none' | 'base5' | 'base10' | 'midpoint6';
+  /**
+   * The data domain whose ledger of released tables the differencing checks compare against:
+   * projects that draw on the same source data share one (set by the administrator). Unset: the
+   * project's own ledger.
+   */
+  dataDomain?: string;
 };
 
 export const DEFAULT_APPROVAL_POLICY: ApprovalPolicy = {

@@ -23,8 +23,11 @@ const EVIDENCE_SUFFIX = /\.evidence\.csv$/i;
 
 export const isEvidenceName = (name: string): boolean => EVIDENCE_SUFFIX.test(name);
 
-/** `tables/income.evidence.csv` → `tables/income`: the table it belongs to has this name before its extension. */
-export const evidenceBase = (name: string): string => name.replace(EVIDENCE_SUFFIX, '');
+/**
+ * `tables/income.evidence.csv` → `tables/income`: the table it belongs to has this name before its
+ * extension. `tables/income.csv.evidence.csv` names the same table.
+ */
+export const evidenceBase = (name: string): string => name.replace(EVIDENCE_SUFFIX, '').replace(/\.(csv|tsv)$/i, '');
 
 /** `tables/income.csv` → `tables/income`. */
 export const tableBase = (name: string): string => name.replace(/\.[^./]*$/, '');

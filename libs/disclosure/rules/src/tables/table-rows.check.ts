@@ -2,8 +2,10 @@ import type { DisclosurePolicy } from '../disclosure.policy';
 import type { Finding } from '../disclosure.types';
 import type { Evidence } from '../evidence/evidence';
 import { checkMagnitudeTable } from '../evidence/magnitude-table.check';
+import { MagnitudeHintDetector } from '../magnitude/magnitude-hint.detector';
 import { FrequencyTableScan } from '../rules/frequency-table.scan';
 import { FormulaCellDetector } from '../rules/formula-cell.rule';
+import { RoundingDetector } from '../rules/rounding.rule';
 import { RowLevelDetector } from '../rules/row-level.rule';
 import { readTableInMemory } from './frequency-table.reader';
 import { readTable, type RowBatches } from './table.reader';
@@ -18,6 +20,8 @@ export const checkTableRows = async (
   policy: DisclosurePolicy,
   evidence: Evidence | null,
   format: 'delimited' | 'sheet' = 'sheet',
+  /** The evidence file a magnitude table would need (named in the review when none is given). */
+  evidenceName = 'X.evidence.csv',
 ): Promise<Finding[]> => {
   const rowLevel = new RowLevelDetector();
   // A sheet's text cells stay text when opened; CSV and TSV cells are parsed as formulas.
@@ -29,8 +33,10 @@ export const checkTableRows = async (
   const watched = (): Finding[] => [...rowLevel.findings(), ...(formulas?.findings() ?? [])];
   if (evidence === null) {
     const scan = new FrequencyTableScan(policy);
-    const unreadable = await readTable(rows, scan, watch);
-    return [...watched(), ...(unreadable === null ? scan.findings() : [unreadable])];
+    const magnitude = new MagnitudeHintDetector();
+    const rounding = new RoundingDetector(policy.rounding ?? 'none');
+    const unreadable = await readTable(rows, scan, (row) => (watch(row), magnitude.observe(row), rounding.observe(row)));
+    return [...watched(), ...(unreadable === null ? [...scan.findings(), ...rounding.findings(), ...magnitude.findings(evidenceName)] : [unreadable])];
   }
   const reading = await readTableInMemory(rows, policy, watch);
   if (reading.kind === 'unreadable') return [...watched(), reading.finding];

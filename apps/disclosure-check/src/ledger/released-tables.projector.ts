@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { wireType, type EventEnvelope } from '@airlock/contracts';
+import type { Queryable } from '@airlock/database';
+import { readTableSnapshot, type DisclosurePolicy, type TableSnapshot } from '@airlock/disclosure-rules';
+import type { FileReleased, RequestSubmitted } from '@airlock/domain';
+import type { RequestCommandHandler } from '@airlock/application';
+import type { ObjectStore } from '@airlock/storage';
+import type { Logger } from 'pino';
+import { domainOf, type ReleasedTables } from './released-tables.repository';
+
+export const FILE_RELEASED = wireType('FileReleased');
+const SUBMITTED = wireType('RequestSubmitted');
+const REBUILD_PAGE = 100;
+
+/**
+ * Writes the ledger of released tables from FileReleased events (docs/adr/0010-released-tables-ledger.md).
+ * The table is the snapshot the check recorded for the released bytes (by SHA-256); a table
+ * released before snapshots were kept is read again from the released bucket, its hash verified.
+ * Idempotent: a redelivered event adds nothing, so it needs no consumer bookkeeping.
+ */
+export class ReleasedTablesProjector {
+  constructor(
+    private readonly tables: ReleasedTables,
+    private readonly requests: RequestCommandHandler,
+    private readonly store: ObjectStore,
+    private readonly policy: Pick<DisclosurePolicy, 'maxTableCells'>,
+    private readonly logger: Logger,
+  ) {}
+
+  async project(envelope: EventEnvelope): Promise<void> {
+    if (envelope.type !== FILE_RELEASED) return;
+    const { requestId, fileId, turn, sha256, releasedKey, releasedAt } = envelope.data as FileReleased['data'];
+    const { state, envelopes } = await this.requests.load(requestId);
+    if (state.status === 'none') return;
+    const file = [...state.files, ...state.history.flatMap((t) => t.files)].find((f) => f.fileId === fileId);
+    if (!file) return;
+    const submitted = envelopes.find((e) => e.type === SUBMITTED && (e.data as RequestSubmitted['data']).turn === turn);
+    const dataDomain = (submitted?.data as RequestSubmitted['data'] | undefined)?.disclosure?.dataDomain;
+    const table = (await this.tables.snapshot(sha256)) ?? (await this.reread(releasedKey, file.name, sha256));
+    if (!table) return;
+    await this.tables.add({
+      eventId: envelope.id, domain: domainOf(state.projectId, dataDomain), projectId: state.projectId,
+      requestId, fileId, turn, fileName: file.name, sha256, releasedAt, table,
+    });
+    this.logger.info({ requestId, fileId, turn }, 'released table added to the ledger');
+  }
+
+  /** Empties the ledger and replays every FileReleased event in the store, in order. */
+  async rebuild(db: Queryable): Promise<number> {
+    await this.tables.clear();
+    let count = 0;
+    for (let after = '0'; ; ) {
+      const { rows } = await db.query<{ global_position: string; envelope: EventEnvelope }>(
+        `SELECT global_position, envelope FROM events WHERE type = $1 AND global_position > $2 ORDER BY global_position LIMIT ${REBUILD_PAGE}`,
+        [FILE_RELEASED, after],
+      );
+      for (const row of rows) await this.project(row.envelope);
+      count += rows.length;
+      if (rows.length < REBUILD_PAGE) return count;
+      after = rows[rows.length - 1].global_position;
+    }
+  }
+
+  private async reread(releasedKey: string, name: string, sha256: string): Promise<TableSnapshot | null> {
+    if (!(await this.store.head('released', releasedKey))) {
+      this.logger.warn({ releasedKey }, 'released file no longer in the released bucket; its table is not in the ledger');
+      return null;
+    }
+    const hash = createHash('sha256');
+    const stream = await this.store.getStream('released', releasedKey);
+    async function* hashed() {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        hash.update(chunk);
+        yield chunk;
+      }
+    }
+    const table = await readTableSnapshot(name, hashed(), this.policy);
+    // readTableSnapshot may stop early (not a table); only a whole read can be verified.
+    if (table && hash.digest('hex') !== sha256) {
+      this.logger.error({ releasedKey }, 'released file does not match its SHA-256; its table is not in the ledger');
+      return null;
+    }
+    return table;
+  }
+}
