@@ -11,6 +11,8 @@ npx tsc -p tsconfig.json --noEmit
 echo "== lint (module boundaries need the Nx project graph first)"
 NX_DAEMON=false npx nx show projects | tr "\n" " "; echo
 npx eslint .
+echo "== format (Prettier, .prettierrc; \`npm run format\` fixes)"
+npx prettier --check .
 echo "== build (the e2e tests run the services compiled, as production does)"
 node tools/build.js
 # A stage that hangs (a handle left open after a failure) is stopped with a clear message instead
