@@ -1,4 +1,4 @@
-// One jest run, three levels (STYLE.md): unit tests are pure; integration and e2e tests
+// One jest run, three levels (docs/style.md): unit tests are pure; integration and e2e tests
 // talk to the real servers started by deploy/local/stack.sh.
 const { compilerOptions } = require('./tsconfig.base.json');
 

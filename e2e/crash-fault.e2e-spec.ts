@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import { wireType } from '@airlock/contracts';
 import { ApiError, expectEventually, realStack, startAirlockCluster, uniqueId, type AirlockCluster, type AirlockClient, type RequestView } from '@airlock/testing';
 
-// Crash and fault suite (DESIGN.md invariants 1, 4, 5, 6, 7): 200 requests through two instances
+// Crash and fault suite (docs/design.md invariants 1, 4, 5, 6, 7): 200 requests through two instances
 // of every service while instances are SIGKILLed at random moments and Kafka, PostgreSQL and the
 // S3 server are each restarted once. Afterwards every request is in the state its votes imply, the
 // released bucket holds exactly the approved files byte for byte, no effect happened twice, no

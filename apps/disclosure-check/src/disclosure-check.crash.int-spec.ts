@@ -8,7 +8,7 @@ import { appendRequestEvents, faultyAfter, messageOf, movesHarness, putText, sha
 import pino from 'pino';
 import { DisclosureCheckWorker } from './disclosure-check.worker';
 
-// DESIGN.md invariant 7 for the block move (quarantine -> blocked) on the real S3 server, clamd and
+// docs/design.md invariant 7 for the block move (quarantine -> blocked) on the real S3 server, clamd and
 // PostgreSQL: the worker dies or fails after each storage step in turn, then a fresh worker gets
 // the redelivery and must finish the move: the bytes in `blocked` with their hash, nothing left in
 // quarantine, the scan recorded once, the request blocked.

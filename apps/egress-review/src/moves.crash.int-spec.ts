@@ -10,7 +10,7 @@ import { RejectionWorker } from './rejection.worker';
 import { releasedPrefix, ReleaseWorker } from './release.worker';
 import { RevocationWorker } from './revocation.worker';
 
-// DESIGN.md invariant 7 for the reject, release and revoke moves on the real S3 server and
+// docs/design.md invariant 7 for the reject, release and revoke moves on the real S3 server and
 // PostgreSQL: the worker dies (or its step fails) after each storage step in turn, then a fresh
 // worker gets the redelivery; the end state must be complete: each object in the right bucket with
 // its hash, nothing left behind, each event recorded once.

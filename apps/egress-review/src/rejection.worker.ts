@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 const REJECTED = wireType('RequestRejected');
 
 /**
- * Moves a rejected request's files from quarantine to the rejected bucket (DESIGN.md: kept for
+ * Moves a rejected request's files from quarantine to the rejected bucket (docs/design.md: kept for
  * the retention period), verified by hash, then records each move with its key and SHA-256.
  */
 export class RejectionWorker {

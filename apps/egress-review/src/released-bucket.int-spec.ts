@@ -9,7 +9,7 @@ import { ReleasedReconciler } from './released-reconciler';
 import { releasedPrefix, ReleaseWorker } from './release.worker';
 import { RevocationWorker } from './revocation.worker';
 
-// DESIGN.md invariant 7 on the real S3 server and PostgreSQL: the released bucket holds exactly
+// docs/design.md invariant 7 on the real S3 server and PostgreSQL: the released bucket holds exactly
 // the files the event log says are released.
 jest.setTimeout(120_000);
 

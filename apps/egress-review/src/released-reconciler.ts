@@ -26,7 +26,7 @@ const REQUEST_REVOKED = wireType('RequestRevoked');
 const REQUEST_OF_KEY = /^requests\/([^/]+)\//;
 
 /**
- * DESIGN.md invariant 7: the released bucket is the log. Compares the bucket with the event log;
+ * docs/design.md invariant 7: the released bucket is the log. Compares the bucket with the event log;
  * an object no `FileReleased` event backs (for its key and exact hash, and not revoked) is removed
  * and the removal audited; a released file the bucket lacks is reported (alert-level log and metric),
  * never invented.

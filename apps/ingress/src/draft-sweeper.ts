@@ -17,7 +17,7 @@ export type DraftSweeperDeps = {
 const DRAFT_KEY = /^requests\/([^/]+)\/draft\/[^/]+$/;
 
 /**
- * No object the log does not account for (DESIGN.md invariant 7), in the draft bucket: submit
+ * No object the log does not account for (docs/design.md invariant 7), in the draft bucket: submit
  * deletes a request's drafts once their frozen copies are recorded, but a crash or a storage
  * failure in between leaves them behind. This sweep, at start and on a schedule, deletes a draft
  * whose file is frozen (its bytes are in quarantine, hash-verified) and, after the grace, one that

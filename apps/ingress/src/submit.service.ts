@@ -52,7 +52,7 @@ export function freezeLocks(...locks: FreezeLock[]): FreezeLock {
 const frozenDrafts = (state: ExistingRequest) => state.files.filter((f) => f.quarantineKey && f.draftKey).map((f) => f.draftKey);
 
 /**
- * Submit (DESIGN.md: ingress freezes files into quarantine on submit). The steps, each safe to
+ * Submit (docs/design.md: ingress freezes files into quarantine on submit). The steps, each safe to
  * repeat after a failure or crash at any point:
  *  1. copy every file to quarantine under a key fixed by request, turn, file and hash, verifying
  *     the hash (invariant 2); a retry overwrites the same keys with the same bytes;

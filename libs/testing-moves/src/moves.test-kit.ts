@@ -9,7 +9,7 @@ import { RequestCommandHandler } from '@airlock/application';
 import { FaultInjectingObjectStore, S3ObjectStore, STAGES, type ObjectStore, type Stage } from '@airlock/storage';
 import { realStack } from '@airlock/testing';
 
-// Crash-restart tests of the multi-step moves (DESIGN.md invariant 7) on the real PostgreSQL and
+// Crash-restart tests of the multi-step moves (docs/design.md invariant 7) on the real PostgreSQL and
 // S3 server: a schema and buckets of the suite's own, requests appended as events, a store that
 // dies after a chosen step, and a fresh worker for the redelivery.
 

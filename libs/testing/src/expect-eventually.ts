@@ -1,4 +1,4 @@
-// Wait for an asynchronous outcome by polling an assertion, never by a fixed sleep (STYLE.md).
+// Wait for an asynchronous outcome by polling an assertion, never by a fixed sleep (docs/style.md).
 export async function expectEventually<T>(
   assertion: () => T | Promise<T>,
   { timeoutMs = 20_000, intervalMs = 100 }: { timeoutMs?: number; intervalMs?: number } = {},

@@ -41,7 +41,7 @@ export function realStack(env: NodeJS.ProcessEnv = process.env): RealStack {
   };
 }
 
-/** A fresh id per test instead of truncating tables (STYLE.md). */
+/** A fresh id per test instead of truncating tables (docs/style.md). */
 export function uniqueId(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }

@@ -3,7 +3,7 @@ import type { RequestState } from '@airlock/domain';
 import type { Stage } from '@airlock/storage';
 import type { RetentionDays } from '../audit.config';
 
-// Which stored files a retention sweep may delete (DESIGN.md buckets: released, rejected and
+// Which stored files a retention sweep may delete (docs/design.md buckets: released, rejected and
 // blocked files are kept for the retention period). Pure: the state is a fold of the request's
 // stream, the clock and the policy come in.
 export const RETAINED_STATUSES = ['released', 'rejected', 'blocked'] as const;

@@ -1,4 +1,4 @@
-// CloudEvents 1.0-style envelope shared by every service and topic (DESIGN.md, "Events").
+// CloudEvents 1.0-style envelope shared by every service and topic (docs/design.md, "Events").
 // The attributes are plain JSON so any consumer (a SIEM, kcat, another language) can read them.
 
 import type { Actor } from '@airlock/domain';

@@ -223,7 +223,7 @@ function signOff(graph: Graph, record: ReleaseRecord, turn: RecordTurn, decision
   };
 }
 
-/** The frozen SHA-256 verified on the copy into the released bucket (DESIGN.md invariant 2). */
+/** The frozen SHA-256 verified on the copy into the released bucket (docs/design.md invariant 2). */
 function releaseChecks(graph: Graph, record: ReleaseRecord, fileRef: (f: RecordTurnFile, turn: number) => Ref): Ref[] {
   const algorithm = graph.add({ '@id': SHA256_TERM, '@type': 'DefinedTerm', name: 'sha-256 algorithm' });
   return record.release.files.map((released) => {

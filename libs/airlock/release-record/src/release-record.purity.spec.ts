@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-// STYLE.md: a `type:domain` lib imports no Node I/O and reads no environment. The lint rule that
+// docs/style.md: a `type:domain` lib imports no Node I/O and reads no environment. The lint rule that
 // says so names the older pure libs only; this keeps the release record to the same rule.
 describe('the release record lib', () => {
   const sources = readdirSync(__dirname).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'));

@@ -1,7 +1,7 @@
 import type { ActorRole, EventEnvelope } from '@airlock/contracts';
 
 // Access events: who touched what, when, and whether they were let through. They complete the
-// domain events in the audit log (DESIGN.md invariant 5): file views and downloads, refusals,
+// domain events in the audit log (docs/design.md invariant 5): file views and downloads, refusals,
 // admin and policy acts, auditors' own queries, and retention deletions (proof of deletion).
 export const ACCESS_EVENT_TYPES = {
   denied: 'airlock.access.denied.v1',
@@ -11,7 +11,7 @@ export const ACCESS_EVENT_TYPES = {
   policyChanged: 'airlock.access.policy-changed.v1',
   auditQueried: 'airlock.access.audit-queried.v1',
   objectDeleted: 'airlock.access.object-deleted.v1',
-  /** A stored object no event backs, removed by a reconciler or a revocation sweep (DESIGN.md invariant 7). */
+  /** A stored object no event backs, removed by a reconciler or a revocation sweep (docs/design.md invariant 7). */
   orphanRemoved: 'airlock.access.orphan-removed.v1',
 } as const;
 

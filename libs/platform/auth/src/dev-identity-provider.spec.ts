@@ -1,4 +1,4 @@
-// Specs use the shared test identity provider (DESIGN.md).
+// Specs use the shared test identity provider (docs/design.md).
 import { startJsonServer, type JsonServer } from '@airlock/testing';
 import { AuthError } from './auth.errors';
 import { DevIdentityProvider, type IssuedDevToken } from './dev-identity-provider';

@@ -1,4 +1,4 @@
-// Specs use the shared test identity provider (DESIGN.md).
+// Specs use the shared test identity provider (docs/design.md).
 import { startJsonServer, startTestIdentityProvider, type TestIdentityProvider } from '@airlock/testing';
 import { SignJWT } from 'jose';
 import { AuthError, type AuthErrorCode } from './auth.errors';

@@ -1,7 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 
-// Environment parsed and validated once at boot (STYLE.md, immich's config repository).
+// Environment parsed and validated once at boot (docs/style.md, immich's config repository).
 // Anything unset falls back to the embedded default: PGlite, the in-process bus, local disk and
 // clamd only if it answers. Identity never falls back: an OIDC issuer, or the development issuer
 // opted into explicitly (AIRLOCK_DEV_IDENTITY=true), on embedded defaults and loopback only.

@@ -1,6 +1,6 @@
 import { AdoptingMigration, type MigrationClass } from '@airlock/database';
 
-// Append-only by design (DESIGN.md invariant 3): the code never updates or deletes `events`, and
+// Append-only by design (docs/design.md invariant 3): the code never updates or deletes `events`, and
 // since event-store-002 the database enforces it (issue 9, finding 11), as for the audit log.
 
 /**

@@ -5,7 +5,7 @@ import { pendingEvents, uniqueStreamId } from './event-store.test-kit';
 import { PostgresEventStore } from './postgres-event-store';
 import { freshSchema, type SchemaDbs } from './postgres.test-kit';
 
-// Issue 9, finding 11 (DESIGN.md invariant 3): the event log is append-only in the database, not only
+// Issue 9, finding 11 (docs/design.md invariant 3): the event log is append-only in the database, not only
 // in code, as the audit log is: the services' role may read and append, and triggers refuse any
 // change, even by the owner or a superuser.
 const options = { topic: 'airlock.test-events.v1' };

@@ -5,7 +5,7 @@ import { EVENT_MAX_BYTES, serializeWithinCap, toEnvelopes, type AppendOptions, t
 export type RecordedOutboxMessage = { topic: string; key: string; envelope: EventEnvelope };
 
 /**
- * The EventStore port in memory, for pure tests of handlers (STYLE.md: a hand-written fake beats
+ * The EventStore port in memory, for pure tests of handlers (docs/style.md: a hand-written fake beats
  * a mock). Same concurrency and no-op rules as PostgresEventStore; `outbox` shows what would be relayed.
  */
 export class InMemoryEventStore implements EventStore {

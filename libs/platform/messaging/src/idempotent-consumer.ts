@@ -3,7 +3,7 @@ import type { Db, DbTx } from '@airlock/database';
 export type HandleOutcome = 'handled' | 'duplicate';
 
 /**
- * Turns at-least-once delivery into effects that happen once (DESIGN.md invariant 4) by recording,
+ * Turns at-least-once delivery into effects that happen once (docs/design.md invariant 4) by recording,
  * per consumer, the ids of the events it has handled.
  */
 export class IdempotentConsumer {

@@ -7,7 +7,7 @@ export abstract class ScanningError extends Error {
 
 /**
  * The scanner could not give a verdict (refused, timed out, dropped, answered nonsense).
- * DESIGN.md invariant 6, fail closed: callers retry later; the file never counts as clean.
+ * docs/design.md invariant 6, fail closed: callers retry later; the file never counts as clean.
  */
 export class ScannerUnavailableError extends ScanningError {
   readonly code = 'SCANNER_UNAVAILABLE';

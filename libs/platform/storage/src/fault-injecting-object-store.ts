@@ -22,7 +22,7 @@ export class InjectedFaultError extends Error {
 }
 
 /**
- * The fault-injection hook of the storage port (DESIGN.md invariant 7: a crash at any step of any
+ * The fault-injection hook of the storage port (docs/design.md invariant 7: a crash at any step of any
  * move leaves a state the next delivery completes). It wraps a real store, lets each mutating step
  * reach the real server, then applies the plan. Reads pass through untouched. Tests and the crash
  * suite use it; production never wires it (see `faultPlanFromEnv`).

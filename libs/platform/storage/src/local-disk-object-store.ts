@@ -101,7 +101,7 @@ export class LocalDiskObjectStore implements ObjectStore {
       // copyFile lets the kernel clone or copy in place: the disk analogue of a server-side copy.
       await copyFile(this.dataPath(from.stage, source.versionId), tmp, constants.COPYFILE_EXCL);
       await fsyncFile(tmp);
-      // DESIGN.md invariant 2 (frozen bytes): re-read the copy and hash it before it becomes visible.
+      // docs/design.md invariant 2 (frozen bytes): re-read the copy and hash it before it becomes visible.
       actual = await hashFile(tmp);
       if (actual.sha256 !== expected) throw new HashMismatchError(expected, actual.sha256, to.stage, to.key);
       await rename(tmp, this.dataPath(to.stage, versionId));

@@ -53,7 +53,7 @@ export function sha256Of(content: string | Buffer): string {
 
 export function describeObjectStoreContract(subject: () => ContractSubject): void {
   const store = (): ObjectStore => subject().store;
-  // A fresh prefix per test instead of emptying buckets (STYLE.md).
+  // A fresh prefix per test instead of emptying buckets (docs/style.md).
   const key = (name: string): string => `contract-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}/${name}`;
 
   describe('ObjectStore contract', () => {

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 
-// One bucket (or directory) per stage of a file's life: DESIGN.md "Buckets (stages)".
+// One bucket (or directory) per stage of a file's life: docs/design.md "Buckets (stages)".
 export const STAGES = ['draft', 'quarantine', 'released', 'rejected', 'blocked'] as const;
 export type Stage = (typeof STAGES)[number];
 

@@ -195,7 +195,7 @@ export class S3ObjectStore implements ObjectStore {
       throw toStorageError(error, `copy ${from.stage}/${from.key} to ${to.stage}/${to.key}`);
     }
 
-    // DESIGN.md invariant 2 (frozen bytes): trust the copy only after re-reading it.
+    // docs/design.md invariant 2 (frozen bytes): trust the copy only after re-reading it.
     let actual: { sha256: string; size: number };
     try {
       actual = await this.hash(to.stage, to.key);

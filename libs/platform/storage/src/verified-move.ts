@@ -7,7 +7,7 @@ const codeOf = (error: unknown): string | undefined => (error as { code?: string
 
 /**
  * Moves an object between stages so that a crash after any step leaves a state the next call
- * completes (DESIGN.md invariant 7), and the bytes are never lost:
+ * completes (docs/design.md invariant 7), and the bytes are never lost:
  *   1. copy, verified by re-hashing the destination (a destination already holding the bytes is
  *      simply written again);
  *   2. delete the source, only once the destination is verified.

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-// DESIGN.md: tests sign their own tokens with a local key served as JWKS, over real HTTP,
+// docs/design.md: tests sign their own tokens with a local key served as JWKS, over real HTTP,
 // so the verifier under test fetches keys exactly as it would from Keycloak.
 
 export type TestIdentityProviderOptions = {

@@ -9,7 +9,7 @@ import type { RequestEvent } from '../request/request.events';
 import { decideRegistry, type RegistryCommand } from '../registry/registry.decide';
 import { evolveRegistry, initialRegistry, withRegistryFacts, type RegistryState } from '../registry/registry.state';
 
-// DESIGN.md invariant 8: nothing is looked up through a JavaScript prototype. Every built-in
+// docs/design.md invariant 8: nothing is looked up through a JavaScript prototype. Every built-in
 // property name, used as every kind of id, is either refused by the id grammar (INVALID_ID) or
 // behaves exactly like an ordinary id: same events, same refusals, same facts.
 const BUILT_IN_NAMES = [

@@ -33,7 +33,7 @@ describe('registry (safe people)', () => {
   });
   it('never assigns a project member as one of its checkers', () => {
     spec.given([project, member]).when(cmd('AssignChecker', { projectId: 'p1', userId: 'alice' })).thenRefuses('ALREADY_MEMBER');
-    // ...nor makes a project's checker one of its members (DESIGN.md invariant 1, both directions).
+    // ...nor makes a project's checker one of its members (docs/design.md invariant 1, both directions).
     const checker: RegistryEvent = { type: 'CheckerAssigned', data: { projectId: 'p1', userId: 'chris', ...meta } };
     spec.given([project, checker]).when(cmd('AddMember', { projectId: 'p1', userId: 'chris' })).thenRefuses('ALREADY_CHECKER');
     spec.given([project]).when(cmd('AssignChecker', { projectId: 'p1', userId: 'chris' })).thenProduces((e) => expect(e[0].type).toBe('CheckerAssigned'));

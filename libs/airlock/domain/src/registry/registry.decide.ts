@@ -98,7 +98,7 @@ export function decideRegistry(command: RegistryCommand, state: RegistryState): 
       return [{ type: 'MemberRemoved', data: { ...command.data, ...meta } }];
     case 'AssignChecker': {
       const target = project(state, command.data.projectId);
-      // A member of a project can never be one of its checkers (DESIGN.md invariant 1).
+      // A member of a project can never be one of its checkers (docs/design.md invariant 1).
       if (target.members.includes(command.data.userId)) throw new RegistryError('ALREADY_MEMBER', 'A project member cannot check its requests');
       if (target.checkers.includes(command.data.userId)) return [];
       return [{ type: 'CheckerAssigned', data: { ...command.data, ...meta } }];

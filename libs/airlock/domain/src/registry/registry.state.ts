@@ -3,7 +3,7 @@ import type { ProjectPolicy, RegistryEvent } from './registry.events';
 
 export type Project = { projectId: string; name: string; policy: ProjectPolicy; members: string[]; checkers: string[] };
 // Keyed by id in Maps, never in plain objects: an id such as `constructor` or `toString` is an
-// ordinary id and must not find something on Object.prototype (DESIGN.md invariant 8).
+// ordinary id and must not find something on Object.prototype (docs/design.md invariant 8).
 export type RegistryState = {
   projects: ReadonlyMap<string, Project>;
   accreditations: ReadonlyMap<string, { expiresAt: string }>;

@@ -2,7 +2,7 @@ import type { FileKind } from './request.events';
 
 // The approval policy of a project, recorded with each submission and on every decision.
 export type ApprovalPolicy = {
-  /** Distinct accredited checkers, none the author or a project member (DESIGN.md invariant 1). */
+  /** Distinct accredited checkers, none the author or a project member (docs/design.md invariant 1). */
   requiredApprovals: number;
   /** One more approval for files whose automated verdict is `review` (the rules could not judge them). */
   extraApprovalForReview: boolean;

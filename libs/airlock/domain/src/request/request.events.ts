@@ -1,7 +1,7 @@
 import type { ApprovalPolicy, DisclosureThresholds } from './approval-policy';
 
 // Facts about an egress request, in the past tense. Times, ids and actors arrive with the
-// command; the domain never reads a clock (STYLE.md).
+// command; the domain never reads a clock (docs/style.md).
 
 export type FileKind = 'output' | 'supporting' | 'code';
 

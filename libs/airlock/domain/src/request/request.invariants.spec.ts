@@ -7,7 +7,7 @@ import type { RequestEvent, ScanOutcome } from './request.events';
 import { evolve, fold } from './request.evolve';
 import { ADMIN, AUTHOR, CHECKER_1, CHECKER_2, CHECKER_3, GROUP, sha, system } from './request.builders';
 
-// Invariant 1 of DESIGN.md, checked by an oracle that reads the raw events (not the domain's
+// Invariant 1 of docs/design.md, checked by an oracle that reads the raw events (not the domain's
 // own state): nothing is released unless, for the exact bytes of the current turn, the scan was
 // clean, the disclosure check finished, every `fail` was overridden with a justification, and
 // enough distinct, independent, accredited checkers approved.

@@ -3,7 +3,7 @@ import { RequestError } from './request.errors';
 import type { ExistingRequest } from './request.state';
 
 /**
- * Every piece of user text or count that is copied into an event is bounded (DESIGN.md invariant 9,
+ * Every piece of user text or count that is copied into an event is bounded (docs/design.md invariant 9,
  * no slow poison): events stay small (far below the event store's cap, EVENT_MAX_BYTES 512 KiB, and
  * Kafka's 1 MiB message limit), so no single input can stop the flow of others. Lengths are in
  * characters (UTF-16 code units, what `String.length` and JSON Schema `maxLength` count).

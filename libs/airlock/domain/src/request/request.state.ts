@@ -15,7 +15,7 @@ export type RequestStatus =
   | 'failed'
   | 'revoked';
 
-/** Who may move a request on from each state (DESIGN.md: each state has one owner). */
+/** Who may move a request on from each state (docs/design.md: each state has one owner). */
 export const STATE_OWNER: Record<RequestStatus, 'author' | 'system' | 'checkers' | 'administrator' | 'nobody'> = {
   draft: 'author',
   changes_requested: 'author',

@@ -5,7 +5,7 @@ type Signature = { bytes: readonly (number | null)[]; offset?: number; type: Det
 const image = (mediaType: string): DetectedType => ({ kind: 'image', mediaType });
 const binary = (mediaType: string): DetectedType => ({ kind: 'binary', mediaType });
 
-// The true type comes from the content: a renamed PNG is still a PNG (DESIGN.md, disclosure-check).
+// The true type comes from the content: a renamed PNG is still a PNG (docs/design.md, disclosure-check).
 // null matches any byte.
 export const SIGNATURES: readonly Signature[] = [
   { bytes: [0x25, 0x50, 0x44, 0x46, 0x2d], type: { kind: 'pdf', mediaType: 'application/pdf' } }, // %PDF-

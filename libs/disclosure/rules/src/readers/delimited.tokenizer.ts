@@ -10,7 +10,7 @@ export type ReaderLimits = {
   maxRowChars: number;
 };
 
-// Bounded memory (DESIGN.md, Scale): an unterminated quote in a 10 GiB file must fail after a
+// Bounded memory (docs/design.md, Scale): an unterminated quote in a 10 GiB file must fail after a
 // megabyte, not after buffering the rest of the file.
 export const DEFAULT_READER_LIMITS: ReaderLimits = Object.freeze({
   maxCellChars: 1 << 20,
