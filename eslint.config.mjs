@@ -2,10 +2,7 @@
 // so the pure domain can never grow a dependency on a framework, a driver or Node I/O.
 import nx from '@nx/eslint-plugin';
 
-const frameworkAndIo = [
-  '@nestjs/*', 'typeorm', 'kafkajs', '@aws-sdk/*', 'pg', 'pg-*', 'clamscan', 'express',
-  '@electric-sql/*', 'jose', 'pino', 'prom-client',
-];
+const frameworkAndIo = ['@nestjs/*', 'typeorm', 'kafkajs', '@aws-sdk/*', 'pg', 'pg-*', 'clamscan', 'express', '@electric-sql/*', 'jose', 'pino', 'prom-client'];
 
 export default [
   { ignores: ['**/node_modules/**', '**/dist/**', '**/tmp/**', '.nx/**', 'coverage/**', 'bench/out/**'] },
@@ -42,15 +39,18 @@ export default [
     // Tests of adapters and apps may use the shared test kit (identity provider, real-stack helpers).
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
     rules: {
-      '@nx/enforce-module-boundaries': ['error', {
-        enforceBuildableLibDependency: false,
-        depConstraints: [
-          { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'], bannedExternalImports: frameworkAndIo },
-          { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'] },
-          { sourceTag: 'type:app', notDependOnLibsWithTags: ['type:app'] },
-          { sourceTag: '*', onlyDependOnLibsWithTags: ['*'] },
-        ],
-      }],
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          depConstraints: [
+            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'], bannedExternalImports: frameworkAndIo },
+            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'] },
+            { sourceTag: 'type:app', notDependOnLibsWithTags: ['type:app'] },
+            { sourceTag: '*', onlyDependOnLibsWithTags: ['*'] },
+          ],
+        },
+      ],
     },
   },
   {
@@ -59,7 +59,17 @@ export default [
     ignores: ['**/*.spec.ts'],
     rules: {
       // node:zlib is computation (inflating zip members), not I/O: docs/adr/0009-zlib-inflate-and-csv-parsing.md.
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', '!node:zlib', 'fs', 'path', 'crypto', 'stream', 'http', 'https', 'net', 'os', 'child_process'], message: 'Pure libs import no Node I/O.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', '!node:zlib', 'fs', 'path', 'crypto', 'stream', 'http', 'https', 'net', 'os', 'child_process'],
+              message: 'Pure libs import no Node I/O.',
+            },
+          ],
+        },
+      ],
       'no-restricted-globals': ['error', { name: 'process', message: 'Pure libs read no environment.' }],
     },
   },

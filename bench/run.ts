@@ -55,14 +55,21 @@ async function main(): Promise<void> {
   }
   if (ONLY.has('audit')) {
     // Audit appends per second, and verifying a chain of 1,000,000 records beside sha256sum.
-    const audit = await runAuditBench({ records: positiveInt('AIRLOCK_BENCH_AUDIT_RECORDS', 1_000_000), appends: positiveInt('AIRLOCK_BENCH_AUDIT_APPENDS', 20_000), outDir: OUT_DIR });
+    const audit = await runAuditBench({
+      records: positiveInt('AIRLOCK_BENCH_AUDIT_RECORDS', 1_000_000),
+      appends: positiveInt('AIRLOCK_BENCH_AUDIT_APPENDS', 20_000),
+      outDir: OUT_DIR,
+    });
     process.stdout.write(formatAuditReport(audit));
     writeFileSync(path.join(OUT_DIR, 'audit.json'), `${JSON.stringify(audit, null, 2)}\n`);
   }
   if (ONLY.has('load')) {
     // 1,000 requests from 50 researchers against two instances of every service (bench/load).
     const load = await runLoadBench({
-      requests: positiveInt('AIRLOCK_BENCH_LOAD_REQUESTS', 1000), researchers: positiveInt('AIRLOCK_BENCH_LOAD_RESEARCHERS', 50), instances: 2, basePort: 3900,
+      requests: positiveInt('AIRLOCK_BENCH_LOAD_REQUESTS', 1000),
+      researchers: positiveInt('AIRLOCK_BENCH_LOAD_RESEARCHERS', 50),
+      instances: 2,
+      basePort: 3900,
     });
     process.stdout.write(formatLoadReport(load));
     mkdirSync(OUT_DIR, { recursive: true });

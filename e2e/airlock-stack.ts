@@ -3,8 +3,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
-  AirlockClient, realStack, serviceEnvironment, startServiceProcess, startTestIdentityProvider, uniqueId, writeTestAuditSigningKey,
-  type ServiceName, type ServiceProcess, type TestTokenOptions,
+  AirlockClient,
+  realStack,
+  serviceEnvironment,
+  startServiceProcess,
+  startTestIdentityProvider,
+  uniqueId,
+  writeTestAuditSigningKey,
+  type ServiceName,
+  type ServiceProcess,
+  type TestTokenOptions,
 } from '@airlock/testing';
 
 // The four services as separate processes on the real stack, with a local OIDC issuer, an audit
@@ -35,7 +43,9 @@ export async function startAirlock(basePort: number, options: AirlockOptions = {
   const removeTempFiles = () => [path.dirname(signingKeyFile), dataDir].forEach((dir) => rmSync(dir, { recursive: true, force: true }));
   const env = { ...serviceEnvironment(idp, ports, bucketPrefix, { signingKeyFile, dataDir }), ...options.env };
   const services = {} as Record<ServiceName, ServiceProcess>;
-  const startService = async (name: ServiceName) => { services[name] = await startServiceProcess(name, ports[name], env, options.readyWithinMs); };
+  const startService = async (name: ServiceName) => {
+    services[name] = await startServiceProcess(name, ports[name], env, options.readyWithinMs);
+  };
   const started = await Promise.allSettled((Object.keys(ports) as ServiceName[]).map(startService));
   const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failed) {
@@ -45,14 +55,27 @@ export async function startAirlock(basePort: number, options: AirlockOptions = {
     removeTempFiles();
     throw failed.reason;
   }
-  const s3 = new S3Client({ endpoint: stack.s3.endpoint, region: stack.s3.region, forcePathStyle: true, credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey } });
+  const s3 = new S3Client({
+    endpoint: stack.s3.endpoint,
+    region: stack.s3.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
+  });
   const client = new AirlockClient({ ingress: services.ingress.url, egressReview: services['egress-review'].url, audit: services.audit.url }, undefined);
   return {
-    client, services, s3, bucketPrefix,
+    client,
+    services,
+    s3,
+    bucketPrefix,
     token: (userId, roles, opts) => idp.token(userId, roles, opts),
     startService,
-    async stopService(name, signal = 'SIGTERM') { await services[name].kill(signal); },
-    async restart(name, signal = 'SIGTERM') { await services[name].kill(signal); await startService(name); },
+    async stopService(name, signal = 'SIGTERM') {
+      await services[name].kill(signal);
+    },
+    async restart(name, signal = 'SIGTERM') {
+      await services[name].kill(signal);
+      await startService(name);
+    },
     async keysIn(stage, prefix) {
       const out = await s3.send(new ListObjectsV2Command({ Bucket: `${bucketPrefix}${stage}`, Prefix: prefix }));
       return (out.Contents ?? []).map((o) => o.Key as string);

@@ -29,7 +29,14 @@ let signingKeyFile: string;
 let audit: ServiceProcess | undefined;
 const events: AccessEnvelope[] = Array.from({ length: EVENTS }, (_, n) =>
   accessEnvelope(
-    { kind: 'fileViewed', actor: { userId: `user-${n % 7}`, roles: ['output_checker'] }, action: 'GET /reviews/:id/files/:fileId/content', outcome: 'succeeded', requestId: `00000000-0000-4000-8000-${String(n % 40).padStart(12, '0')}`, at: new Date(Date.UTC(2026, 10, 28, 0, 0, n)).toISOString() },
+    {
+      kind: 'fileViewed',
+      actor: { userId: `user-${n % 7}`, roles: ['output_checker'] },
+      action: 'GET /reviews/:id/files/:fileId/content',
+      outcome: 'succeeded',
+      requestId: `00000000-0000-4000-8000-${String(n % 40).padStart(12, '0')}`,
+      at: new Date(Date.UTC(2026, 10, 28, 0, 0, n)).toISOString(),
+    },
     { id: `${id}-${n}`, source: '/airlock/e2e' },
   ),
 );
@@ -38,7 +45,10 @@ function env(): Record<string, string> {
   return {
     AIRLOCK_DATABASE_URL: databaseUrl,
     AIRLOCK_KAFKA_BROKERS: stack.kafkaBrokers.join(','),
-    AIRLOCK_S3_ENDPOINT: stack.s3.endpoint, AIRLOCK_S3_ACCESS_KEY: stack.s3.accessKeyId, AIRLOCK_S3_SECRET_KEY: stack.s3.secretAccessKey, AIRLOCK_S3_REGION: stack.s3.region,
+    AIRLOCK_S3_ENDPOINT: stack.s3.endpoint,
+    AIRLOCK_S3_ACCESS_KEY: stack.s3.accessKeyId,
+    AIRLOCK_S3_SECRET_KEY: stack.s3.secretAccessKey,
+    AIRLOCK_S3_REGION: stack.s3.region,
     AIRLOCK_DATA_DIR: dataDir,
     // On real servers the audit service needs a key of its own and an OIDC issuer; no token is
     // presented in this test, so the issuer is never asked for its keys.
@@ -72,7 +82,13 @@ beforeAll(async () => {
   db = createDb({ url: databaseUrl, max: 2 });
   const kafkaAdmin = kafka.admin();
   await kafkaAdmin.connect();
-  await kafkaAdmin.createTopics({ waitForLeaders: true, topics: [{ topic: inTopic, numPartitions: 3 }, { topic: outTopic, numPartitions: 3 }] });
+  await kafkaAdmin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      { topic: inTopic, numPartitions: 3 },
+      { topic: outTopic, numPartitions: 3 },
+    ],
+  });
   await kafkaAdmin.disconnect();
   producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -106,13 +122,19 @@ describe('the audit service under redelivery and a crash', () => {
     audit = await startServiceProcess('audit', PORT, env());
     await expectEventually(async () => expect(await recorded()).toBe(EVENTS), { timeoutMs: 180_000, intervalMs: 250 });
 
-    const { rows } = await db.query<{ n: string; distinct_ids: string; max_position: string }>(`SELECT count(*) AS n, count(DISTINCT meta->>'eventId') AS distinct_ids, max(position) AS max_position FROM audit_records`);
+    const { rows } = await db.query<{ n: string; distinct_ids: string; max_position: string }>(
+      `SELECT count(*) AS n, count(DISTINCT meta->>'eventId') AS distinct_ids, max(position) AS max_position FROM audit_records`,
+    );
     expect(rows[0]).toEqual({ n: String(EVENTS), distinct_ids: String(EVENTS), max_position: String(EVENTS) });
     const ids = (await db.query<{ event_id: string }>(`SELECT meta->>'eventId' AS event_id FROM audit_records`)).rows.map((r) => r.event_id);
     expect(new Set(ids)).toEqual(new Set(events.map((e) => e.id)));
     expect(await verifyStoredChain(db)).toMatchObject({ valid: true, count: EVENTS });
     // Per key, the records keep the order of delivery.
-    const order = (await db.query<{ subject: string; event_id: string }>(`SELECT meta->>'subject' AS subject, meta->>'eventId' AS event_id FROM audit_records ORDER BY position`)).rows;
+    const order = (
+      await db.query<{ subject: string; event_id: string }>(
+        `SELECT meta->>'subject' AS subject, meta->>'eventId' AS event_id FROM audit_records ORDER BY position`,
+      )
+    ).rows;
     for (const subject of new Set(events.map((e) => e.subject))) {
       expect(order.filter((r) => r.subject === subject).map((r) => r.event_id)).toEqual(events.filter((e) => e.subject === subject).map((e) => e.id));
     }

@@ -18,7 +18,13 @@ const ROOT = path.resolve(__dirname, '..');
 const run = promisify(execFile);
 const SAFE_TABLE = 'ward,admissions_2024,admissions_2025\nA,120,134\nB,98,101\nC,57,66\n';
 
-type AuditItem = { position: number; recordHash: string; prevHash: string; eventId: string; envelope: { id: string; type: string; subject: string; actor: { userId: string }; data: Record<string, unknown> } };
+type AuditItem = {
+  position: number;
+  recordHash: string;
+  prevHash: string;
+  eventId: string;
+  envelope: { id: string; type: string; subject: string; actor: { userId: string }; data: Record<string, unknown> };
+};
 
 let airlock: AirlockUnderTest;
 let db: Db;
@@ -35,7 +41,11 @@ const startedAt = new Date().toISOString();
 function ensureKcat(): void {
   // The Debian package; installed here only when the stack script did not (deploy/local is not ours).
   if (spawnSync('sh', ['-c', 'command -v kcat']).status === 0) return;
-  const install = spawnSync('sh', ['-c', 'apt-get install -y kcat >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y kcat >/dev/null 2>&1)'], { timeout: 300_000 });
+  const install = spawnSync(
+    'sh',
+    ['-c', 'apt-get install -y kcat >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y kcat >/dev/null 2>&1)'],
+    { timeout: 300_000 },
+  );
   if (install.status !== 0) throw new Error('kcat is missing and apt-get could not install it');
 }
 
@@ -46,7 +56,7 @@ async function auditGet(pathAndQuery: string, token = auditorToken): Promise<Res
 async function auditJson<T>(pathAndQuery: string): Promise<T> {
   const response = await auditGet(pathAndQuery);
   const body = await response.json();
-  if (!response.ok) throw new ApiError(response.status, body as ApiError["body"]);
+  if (!response.ok) throw new ApiError(response.status, body as ApiError['body']);
   return body as T;
 }
 
@@ -62,14 +72,21 @@ async function records(query: Record<string, string>): Promise<AuditItem[]> {
 }
 
 async function cli(args: string[]): Promise<{ code: number; verdict: Record<string, unknown>; stderr: string }> {
-  const result = await run('npx', ['airlock-audit', ...args], { cwd: ROOT, env: { ...process.env, AIRLOCK_DATABASE_URL: realStack().databaseUrl }, maxBuffer: 1 << 26 })
+  const result = await run('npx', ['airlock-audit', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, AIRLOCK_DATABASE_URL: realStack().databaseUrl },
+    maxBuffer: 1 << 26,
+  })
     .then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }))
     .catch((e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }));
   return { code: result.code, verdict: result.stdout ? JSON.parse(result.stdout) : {}, stderr: result.stderr };
 }
 
 async function expectProblem(call: Promise<unknown>, status: number, code: string): Promise<void> {
-  const error = await call.then(() => undefined, (e: unknown) => e);
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect({ status: (error as ApiError).status, code: (error as ApiError).body?.code }).toEqual({ status, code });
 }
 
@@ -96,7 +113,9 @@ beforeAll(async () => {
   await expectEventually(async () => expect((await researcher.getRequest(request.requestId)).status).toBe('awaiting_review'), { timeoutMs: 60_000 });
   const fileId = request.files[0].fileId;
   // A checker reads the frozen bytes (an access event), and is refused the researcher's API (another).
-  const view = await fetch(`${airlock.client.urls.egressReview}/reviews/${request.requestId}/files/${fileId}/content`, { headers: { authorization: `Bearer ${checkerToken}` } });
+  const view = await fetch(`${airlock.client.urls.egressReview}/reviews/${request.requestId}/files/${fileId}/content`, {
+    headers: { authorization: `Bearer ${checkerToken}` },
+  });
   expect(view.status).toBe(200);
   await view.arrayBuffer();
   await expectProblem(checker1.getRequest(request.requestId), 403, 'NOT_AUTHOR');
@@ -115,17 +134,33 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-describe('the audit log after a request\'s life', () => {
-  it('holds every event of the request\'s stream, once, in stream order', async () => {
+describe("the audit log after a request's life", () => {
+  it("holds every event of the request's stream, once, in stream order", async () => {
     // Independent source: the event store itself, read as the database superuser.
-    const stream = async () => (await db.query<{ event_id: string; type: string }>('SELECT event_id, type FROM events WHERE stream_id = $1 ORDER BY stream_version', [`request-${request.requestId}`])).rows;
+    const stream = async () =>
+      (
+        await db.query<{ event_id: string; type: string }>('SELECT event_id, type FROM events WHERE stream_id = $1 ORDER BY stream_version', [
+          `request-${request.requestId}`,
+        ])
+      ).rows;
     const expected = await stream();
-    expect(expected.map((e) => e.type)).toEqual(expect.arrayContaining(['airlock.request.created.v1', 'airlock.request.submitted.v1', 'airlock.request.approved.v1', 'airlock.request.released.v1', 'airlock.request.file-downloaded.v1']));
-    const items = await expectEventually(async () => {
-      const found = (await records({ requestId: request.requestId })).filter((r) => r.envelope.type.startsWith('airlock.request.'));
-      expect(found.map((r) => r.eventId)).toEqual(expected.map((e) => e.event_id));
-      return found;
-    }, { timeoutMs: 60_000 });
+    expect(expected.map((e) => e.type)).toEqual(
+      expect.arrayContaining([
+        'airlock.request.created.v1',
+        'airlock.request.submitted.v1',
+        'airlock.request.approved.v1',
+        'airlock.request.released.v1',
+        'airlock.request.file-downloaded.v1',
+      ]),
+    );
+    const items = await expectEventually(
+      async () => {
+        const found = (await records({ requestId: request.requestId })).filter((r) => r.envelope.type.startsWith('airlock.request.'));
+        expect(found.map((r) => r.eventId)).toEqual(expected.map((e) => e.event_id));
+        return found;
+      },
+      { timeoutMs: 60_000 },
+    );
     expect(items.map((r) => r.envelope.type)).toEqual(expected.map((e) => e.type));
     const positions = items.map((r) => r.position);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
@@ -133,35 +168,70 @@ describe('the audit log after a request\'s life', () => {
   });
 
   it('holds every access event the services wrote about it, once', async () => {
-    const written = (await db.query<{ event_id: string; type: string }>(`SELECT event_id, payload->>'type' AS type FROM outbox WHERE topic = $1 AND key = $2`, [Topics.accessEvents, request.requestId])).rows;
+    const written = (
+      await db.query<{ event_id: string; type: string }>(`SELECT event_id, payload->>'type' AS type FROM outbox WHERE topic = $1 AND key = $2`, [
+        Topics.accessEvents,
+        request.requestId,
+      ])
+    ).rows;
     // What this test did: the checker viewed the file, and was refused the researcher's view of the request.
     expect(written.map((w) => w.type)).toEqual(expect.arrayContaining(['airlock.access.file-viewed.v1', 'airlock.access.denied.v1']));
-    const found = await expectEventually(async () => {
-      const access = (await records({ requestId: request.requestId })).filter((r) => r.envelope.type.startsWith('airlock.access.'));
-      expect(access.map((r) => r.eventId).sort()).toEqual(written.map((w) => w.event_id).sort());
-      return access;
-    }, { timeoutMs: 30_000 });
-    expect(found.find((r) => r.envelope.type === 'airlock.access.file-viewed.v1')?.envelope).toMatchObject({ actor: { userId: 'chris' }, data: { file: { sha256: createHash('sha256').update(SAFE_TABLE).digest('hex') } } });
-    expect(found.find((r) => r.envelope.type === 'airlock.access.denied.v1')?.envelope).toMatchObject({ actor: { userId: 'chris' }, data: { reasonCode: 'NOT_AUTHOR', requestId: request.requestId } });
+    const found = await expectEventually(
+      async () => {
+        const access = (await records({ requestId: request.requestId })).filter((r) => r.envelope.type.startsWith('airlock.access.'));
+        expect(access.map((r) => r.eventId).sort()).toEqual(written.map((w) => w.event_id).sort());
+        return access;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(found.find((r) => r.envelope.type === 'airlock.access.file-viewed.v1')?.envelope).toMatchObject({
+      actor: { userId: 'chris' },
+      data: { file: { sha256: createHash('sha256').update(SAFE_TABLE).digest('hex') } },
+    });
+    expect(found.find((r) => r.envelope.type === 'airlock.access.denied.v1')?.envelope).toMatchObject({
+      actor: { userId: 'chris' },
+      data: { reasonCode: 'NOT_AUTHOR', requestId: request.requestId },
+    });
   });
 
-  it('records refusals: the researcher on the auditors\' API, and a caller without a token', async () => {
-    await expectEventually(async () => {
-      const denied = await records({ type: 'airlock.access.denied.v1', since: startedAt });
-      expect(denied.map((r) => r.envelope)).toEqual(expect.arrayContaining([
-        expect.objectContaining({ subject: 'user:alice', actor: expect.objectContaining({ userId: 'alice' }), data: expect.objectContaining({ reasonCode: 'ROLE_REQUIRED', action: 'GET /audit/records', outcome: 'denied' }) }),
-        expect.objectContaining({ actor: expect.objectContaining({ userId: 'anonymous' }), data: expect.objectContaining({ reasonCode: 'TOKEN_MISSING', action: 'GET /audit/records' }) }),
-      ]));
-    }, { timeoutMs: 30_000 });
+  it("records refusals: the researcher on the auditors' API, and a caller without a token", async () => {
+    await expectEventually(
+      async () => {
+        const denied = await records({ type: 'airlock.access.denied.v1', since: startedAt });
+        expect(denied.map((r) => r.envelope)).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({
+              subject: 'user:alice',
+              actor: expect.objectContaining({ userId: 'alice' }),
+              data: expect.objectContaining({ reasonCode: 'ROLE_REQUIRED', action: 'GET /audit/records', outcome: 'denied' }),
+            }),
+            expect.objectContaining({
+              actor: expect.objectContaining({ userId: 'anonymous' }),
+              data: expect.objectContaining({ reasonCode: 'TOKEN_MISSING', action: 'GET /audit/records' }),
+            }),
+          ]),
+        );
+      },
+      { timeoutMs: 30_000 },
+    );
   });
 
-  it('records the auditor\'s own queries', async () => {
-    await expectEventually(async () => {
-      const queried = await records({ userId: 'sam', type: 'airlock.access.audit-queried.v1', since: startedAt });
-      expect(queried.map((r) => r.envelope.data)).toEqual(expect.arrayContaining([
-        expect.objectContaining({ action: 'audit.records', outcome: 'allowed', details: expect.objectContaining({ filter: expect.objectContaining({ requestId: request.requestId }) }) }),
-      ]));
-    }, { timeoutMs: 30_000 });
+  it("records the auditor's own queries", async () => {
+    await expectEventually(
+      async () => {
+        const queried = await records({ userId: 'sam', type: 'airlock.access.audit-queried.v1', since: startedAt });
+        expect(queried.map((r) => r.envelope.data)).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({
+              action: 'audit.records',
+              outcome: 'allowed',
+              details: expect.objectContaining({ filter: expect.objectContaining({ requestId: request.requestId }) }),
+            }),
+          ]),
+        );
+      },
+      { timeoutMs: 30_000 },
+    );
   });
 
   it('answers queries by user, project, file hash, event type and time, a page at a time', async () => {
@@ -173,7 +243,9 @@ describe('the audit log after a request\'s life', () => {
     const byHash = await records({ fileHash: sha256, requestId: request.requestId });
     expect(byHash.length).toBeGreaterThan(0);
     expect(byHash.every((r) => JSON.stringify(r.envelope.data).includes(sha256))).toBe(true);
-    expect((await records({ userId: 'chris', type: 'airlock.request.vote-cast.v1', requestId: request.requestId })).map((r) => r.envelope.actor.userId)).toEqual(['chris']);
+    expect(
+      (await records({ userId: 'chris', type: 'airlock.request.vote-cast.v1', requestId: request.requestId })).map((r) => r.envelope.actor.userId),
+    ).toEqual(['chris']);
     expect(await records({ requestId: request.requestId, until: startedAt })).toEqual([]);
     const firstPage = await auditJson<{ items: AuditItem[]; next: number }>(`/audit/records?requestId=${request.requestId}&limit=2`);
     const secondPage = await auditJson<{ items: AuditItem[] }>(`/audit/records?requestId=${request.requestId}&limit=2&after=${firstPage.next}`);
@@ -208,7 +280,14 @@ describe('verification', () => {
     expect(verified.verdict.signedThrough).toBe(verified.verdict.lastPosition);
 
     const vote = mine.find((r) => r.envelope.type === 'airlock.request.vote-cast.v1') as AuditItem;
-    const edited = text.split('\n').map((line) => (line.startsWith(`{"position":${vote.position},`) ? line.replace('"checkerId":"chris"', '"checkerId":"mallory"').replace('"userId":"chris"', '"userId":"mallory"') : line)).join('\n');
+    const edited = text
+      .split('\n')
+      .map((line) =>
+        line.startsWith(`{"position":${vote.position},`)
+          ? line.replace('"checkerId":"chris"', '"checkerId":"mallory"').replace('"userId":"chris"', '"userId":"mallory"')
+          : line,
+      )
+      .join('\n');
     expect(edited).not.toEqual(text);
     writeFileSync(file, edited);
     const tampered = await cli(['verify-export', file, '--public-key', keyFile]);
@@ -216,9 +295,15 @@ describe('verification', () => {
     expect(tampered.verdict).toMatchObject({ valid: false, status: 'tampered', finding: { kind: 'altered', position: vote.position } });
     expect(tampered.stderr).toContain(`record ${vote.position} altered`);
 
-    const dropped = text.split('\n').filter((line) => !line.startsWith(`{"position":${vote.position},`)).join('\n');
+    const dropped = text
+      .split('\n')
+      .filter((line) => !line.startsWith(`{"position":${vote.position},`))
+      .join('\n');
     writeFileSync(file, dropped);
-    expect((await cli(['verify-export', file, '--public-key', keyFile])).verdict).toMatchObject({ status: 'tampered', finding: { kind: 'deleted', position: vote.position } });
+    expect((await cli(['verify-export', file, '--public-key', keyFile])).verdict).toMatchObject({
+      status: 'tampered',
+      finding: { kind: 'deleted', position: vote.position },
+    });
   });
 
   it('exports CEF lines for SIEM tools, one per record', async () => {
@@ -237,18 +322,26 @@ describe('the audit topic', () => {
     const mine = await records({ requestId: request.requestId });
     const expected = mine.map((r) => ({ position: r.position, type: r.envelope.type, recordHash: r.recordHash }));
     const broker = realStack().kafkaBrokers[0];
-    await expectEventually(async () => {
-      const { stdout } = await run('kcat', ['-C', '-b', broker, '-t', Topics.audit, '-o', 'beginning', '-e', '-q', '-f', '%k\t%s\n'], { maxBuffer: 1 << 30 });
-      const seen = new Map<string, { position: number; type: string; recordHash: string }>();
-      for (const line of stdout.split('\n')) {
-        const tab = line.indexOf('\t');
-        if (tab < 0 || line.slice(0, tab) !== request.requestId) continue;
-        const record = JSON.parse(line.slice(tab + 1)) as { id: string; type: string; subject: string; data: { position: number; recordHash: string; event: { type: string } } };
-        expect(record).toMatchObject({ type: 'airlock.audit.record.v1', subject: request.requestId });
-        // At-least-once: a consumer deduplicates on the id.
-        seen.set(record.id, { position: record.data.position, type: record.data.event.type, recordHash: record.data.recordHash });
-      }
-      expect([...seen.values()]).toEqual(expected);
-    }, { timeoutMs: 60_000, intervalMs: 1_000 });
+    await expectEventually(
+      async () => {
+        const { stdout } = await run('kcat', ['-C', '-b', broker, '-t', Topics.audit, '-o', 'beginning', '-e', '-q', '-f', '%k\t%s\n'], { maxBuffer: 1 << 30 });
+        const seen = new Map<string, { position: number; type: string; recordHash: string }>();
+        for (const line of stdout.split('\n')) {
+          const tab = line.indexOf('\t');
+          if (tab < 0 || line.slice(0, tab) !== request.requestId) continue;
+          const record = JSON.parse(line.slice(tab + 1)) as {
+            id: string;
+            type: string;
+            subject: string;
+            data: { position: number; recordHash: string; event: { type: string } };
+          };
+          expect(record).toMatchObject({ type: 'airlock.audit.record.v1', subject: request.requestId });
+          // At-least-once: a consumer deduplicates on the id.
+          seen.set(record.id, { position: record.data.position, type: record.data.event.type, recordHash: record.data.recordHash });
+        }
+        expect([...seen.values()]).toEqual(expected);
+      },
+      { timeoutMs: 60_000, intervalMs: 1_000 },
+    );
   });
 });

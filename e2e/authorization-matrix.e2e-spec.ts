@@ -14,9 +14,19 @@ const SAFE_TABLE = 'ward,admissions_2024,admissions_2025\nA,120,134\nB,98,101\nC
 const RISKY_TABLE = 'ward,y2023,y2024,y2025\nA,40,3,35\nB,45,50,52\nC,38,41,44\n';
 
 const CALLERS = [
-  'no token', 'expired token', 'other issuer', 'forged signature',
-  'researcher', 'output_checker', 'administrator', 'auditor',
-  'author', 'project member', 'other project checker', 'lapsed author', 'lapsed checker',
+  'no token',
+  'expired token',
+  'other issuer',
+  'forged signature',
+  'researcher',
+  'output_checker',
+  'administrator',
+  'auditor',
+  'author',
+  'project member',
+  'other project checker',
+  'lapsed author',
+  'lapsed checker',
 ] as const;
 type Caller = (typeof CALLERS)[number];
 type Identity = Exclude<Caller, 'no token' | 'expired token' | 'other issuer' | 'forged signature'>;
@@ -64,16 +74,30 @@ const guarded = (identities: Record<Identity, Outcome>): Expectations => ({
   ...identities,
 });
 const identities = (otherwise: Outcome, exceptions: Partial<Record<Identity, Outcome>>): Record<Identity, Outcome> => ({
-  researcher: otherwise, output_checker: otherwise, administrator: otherwise, auditor: otherwise, author: otherwise,
-  'project member': otherwise, 'other project checker': otherwise, 'lapsed author': otherwise, 'lapsed checker': otherwise, ...exceptions,
+  researcher: otherwise,
+  output_checker: otherwise,
+  administrator: otherwise,
+  auditor: otherwise,
+  author: otherwise,
+  'project member': otherwise,
+  'other project checker': otherwise,
+  'lapsed author': otherwise,
+  'lapsed checker': otherwise,
+  ...exceptions,
 });
 /** The author's own request: only they may, and only while accredited. */
 const authorOnly = (success: number) => guarded(identities(NOT_AUTHOR, { author: ok(success), 'lapsed author': NOT_ACCREDITED }));
 /** An independent checker of the project: the role, not the author, accredited, not a member, assigned. */
 const checkerOnly = (success: number, author: Outcome) =>
-  guarded(identities(ROLE_REQUIRED, {
-    output_checker: ok(success), author, 'project member': no(403, 'PROJECT_MEMBER_REVIEW'), 'other project checker': NOT_ASSIGNED, 'lapsed checker': NOT_ACCREDITED,
-  }));
+  guarded(
+    identities(ROLE_REQUIRED, {
+      output_checker: ok(success),
+      author,
+      'project member': no(403, 'PROJECT_MEMBER_REVIEW'),
+      'other project checker': NOT_ASSIGNED,
+      'lapsed checker': NOT_ACCREDITED,
+    }),
+  );
 const administratorOnly = (success: number) => guarded(identities(ROLE_REQUIRED, { administrator: ok(success) }));
 const auditorOnly = (success: number) => guarded(identities(ROLE_REQUIRED, { auditor: ok(success) }));
 
@@ -106,7 +130,11 @@ let client: Record<Identity | 'second checker', AirlockClient>;
 const pathOf = (route: string) => route.slice(route.indexOf(' ') + 1);
 const fill = (route: string, values: Record<string, string>) =>
   pathOf(route).replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name] ?? `{${name}}`));
-const at = (route: Row['route'], values: Record<string, string> = {}, extra: Partial<Sent> = {}): Sent => ({ method: route.split(' ')[0], path: fill(route, values), ...extra });
+const at = (route: Row['route'], values: Record<string, string> = {}, extra: Partial<Sent> = {}): Sent => ({
+  method: route.split(' ')[0],
+  path: fill(route, values),
+  ...extra,
+});
 const ids = (t: Target) => ({ requestId: t.requestId, fileId: t.fileId });
 const adminDo = (method: 'PUT' | 'POST' | 'DELETE', p: string, payload?: unknown) => client.administrator.admin(method, p, payload);
 const inAYear = () => new Date(Date.now() + 365 * 24 * 3600 * 1000).toISOString();
@@ -115,62 +143,112 @@ const OPEN = everyone(ok(200));
 const ROWS: Row[] = [
   // ingress: the researcher's API
   {
-    service: 'ingress', route: 'POST /requests',
-    expect: guarded(identities(ROLE_REQUIRED, {
-      author: ok(201), 'project member': ok(201), researcher: no(403, 'NOT_PROJECT_MEMBER'), 'lapsed author': NOT_ACCREDITED,
-    })),
+    service: 'ingress',
+    route: 'POST /requests',
+    expect: guarded(
+      identities(ROLE_REQUIRED, {
+        author: ok(201),
+        'project member': ok(201),
+        researcher: no(403, 'NOT_PROJECT_MEMBER'),
+        'lapsed author': NOT_ACCREDITED,
+      }),
+    ),
     send: () => at('POST /requests', {}, { json: { projectId: PROJECT, title: 'matrix' } }),
   },
   {
-    service: 'ingress', route: 'GET /requests/{requestId}', stage: 'draft', expect: authorOnly(200),
+    service: 'ingress',
+    route: 'GET /requests/{requestId}',
+    stage: 'draft',
+    expect: authorOnly(200),
     send: ({ target }) => at('GET /requests/{requestId}', ids(target)),
     check: ({ target }, body) => expect(body).toMatchObject({ requestId: target.requestId, actions: expect.arrayContaining(['view', 'upload_file']) }),
   },
   {
-    service: 'ingress', route: 'PUT /requests/{requestId}/groups/{group}', stage: 'draft', expect: authorOnly(200),
-    send: ({ target }) => at('PUT /requests/{requestId}/groups/{group}', { ...ids(target), group: 'tables' }, { json: { context: 'Counts by ward', controls: 'Cells below 10 suppressed' } }),
+    service: 'ingress',
+    route: 'PUT /requests/{requestId}/groups/{group}',
+    stage: 'draft',
+    expect: authorOnly(200),
+    send: ({ target }) =>
+      at(
+        'PUT /requests/{requestId}/groups/{group}',
+        { ...ids(target), group: 'tables' },
+        { json: { context: 'Counts by ward', controls: 'Cells below 10 suppressed' } },
+      ),
   },
   {
-    service: 'ingress', route: 'PUT /requests/{requestId}/files/{name}', stage: 'draft', expect: authorOnly(201),
+    service: 'ingress',
+    route: 'PUT /requests/{requestId}/files/{name}',
+    stage: 'draft',
+    expect: authorOnly(201),
     send: ({ target }) => at('PUT /requests/{requestId}/files/{name}', { ...ids(target), name: 'admissions.csv' }, { raw: SAFE_TABLE }),
   },
   {
-    service: 'ingress', route: 'DELETE /requests/{requestId}/files/{fileId}', stage: 'draft with a file', expect: authorOnly(200),
+    service: 'ingress',
+    route: 'DELETE /requests/{requestId}/files/{fileId}',
+    stage: 'draft with a file',
+    expect: authorOnly(200),
     send: ({ target }) => at('DELETE /requests/{requestId}/files/{fileId}', ids(target)),
   },
   {
-    service: 'ingress', route: 'POST /requests/{requestId}/submit', stage: 'draft with a file', expect: authorOnly(200),
+    service: 'ingress',
+    route: 'POST /requests/{requestId}/submit',
+    stage: 'draft with a file',
+    expect: authorOnly(200),
     send: ({ target }) => at('POST /requests/{requestId}/submit', ids(target)),
   },
   {
-    service: 'ingress', route: 'POST /requests/{requestId}/withdraw', stage: 'draft', expect: authorOnly(200),
+    service: 'ingress',
+    route: 'POST /requests/{requestId}/withdraw',
+    stage: 'draft',
+    expect: authorOnly(200),
     send: ({ target }) => at('POST /requests/{requestId}/withdraw', ids(target)),
   },
   {
-    service: 'ingress', route: 'POST /requests/{requestId}/files/{fileId}/exceptions', stage: 'awaiting review with findings', expect: authorOnly(201),
-    send: ({ target }) => at('POST /requests/{requestId}/files/{fileId}/exceptions', ids(target), { json: { rule: 'threshold', justification: 'Ward A closed in 2024' } }),
+    service: 'ingress',
+    route: 'POST /requests/{requestId}/files/{fileId}/exceptions',
+    stage: 'awaiting review with findings',
+    expect: authorOnly(201),
+    send: ({ target }) =>
+      at('POST /requests/{requestId}/files/{fileId}/exceptions', ids(target), { json: { rule: 'threshold', justification: 'Ward A closed in 2024' } }),
   },
   {
     // The comment endpoint of the researcher's API also takes an independent checker's comment (public).
-    service: 'ingress', route: 'POST /requests/{requestId}/comments', stage: 'awaiting review',
-    expect: guarded(identities(ROLE_REQUIRED, {
-      author: ok(201), 'lapsed author': NOT_ACCREDITED, output_checker: ok(201),
-      'project member': no(403, 'PROJECT_MEMBER_REVIEW'), 'other project checker': NOT_ASSIGNED, 'lapsed checker': NOT_ACCREDITED,
-    })),
+    service: 'ingress',
+    route: 'POST /requests/{requestId}/comments',
+    stage: 'awaiting review',
+    expect: guarded(
+      identities(ROLE_REQUIRED, {
+        author: ok(201),
+        'lapsed author': NOT_ACCREDITED,
+        output_checker: ok(201),
+        'project member': no(403, 'PROJECT_MEMBER_REVIEW'),
+        'other project checker': NOT_ASSIGNED,
+        'lapsed checker': NOT_ACCREDITED,
+      }),
+    ),
     send: ({ target }) => at('POST /requests/{requestId}/comments', ids(target), { json: { text: 'Ward A is a merged ward' } }),
   },
   {
-    service: 'ingress', route: 'POST /requests/{requestId}/files/{fileId}/download-links', stage: 'released', keepsState: true, expect: authorOnly(201),
+    service: 'ingress',
+    route: 'POST /requests/{requestId}/files/{fileId}/download-links',
+    stage: 'released',
+    keepsState: true,
+    expect: authorOnly(201),
     send: ({ target }) => at('POST /requests/{requestId}/files/{fileId}/download-links', ids(target)),
   },
   {
-    service: 'ingress', route: 'GET /requests/{requestId}/release-record', stage: 'released', expect: authorOnly(200),
+    service: 'ingress',
+    route: 'GET /requests/{requestId}/release-record',
+    stage: 'released',
+    expect: authorOnly(200),
     send: ({ target }) => at('GET /requests/{requestId}/release-record', ids(target)),
   },
   {
     // A link is its own authority (single use, short-lived, issued to the author): whoever holds it
     // downloads, with or without a token; the holder's accreditation is checked at the moment of use.
-    service: 'ingress', route: 'GET /downloads/{token}', stage: 'released',
+    service: 'ingress',
+    route: 'GET /downloads/{token}',
+    stage: 'released',
     expect: { ...everyone(ok(200)), 'lapsed author': NOT_ACCREDITED },
     send: async ({ target, owner }) => {
       const link = owner === 'lapsed author' ? lapsedAuthorLink : (await client.author.downloadLink(target.requestId, target.fileId)).path;
@@ -182,10 +260,18 @@ const ROWS: Row[] = [
 
   // egress-review: the checkers' API
   {
-    service: 'egress-review', route: 'GET /reviews', stage: 'awaiting review',
-    expect: guarded(identities(ROLE_REQUIRED, {
-      output_checker: ok(200), author: ok(200), 'project member': ok(200), 'other project checker': ok(200), 'lapsed checker': NOT_ACCREDITED,
-    })),
+    service: 'egress-review',
+    route: 'GET /reviews',
+    stage: 'awaiting review',
+    expect: guarded(
+      identities(ROLE_REQUIRED, {
+        output_checker: ok(200),
+        author: ok(200),
+        'project member': ok(200),
+        'other project checker': ok(200),
+        'lapsed checker': NOT_ACCREDITED,
+      }),
+    ),
     send: () => at('GET /reviews'),
     // Only the project's independent checkers see its requests in the queue.
     check: ({ caller, target }, body) => {
@@ -194,60 +280,93 @@ const ROWS: Row[] = [
     },
   },
   {
-    service: 'egress-review', route: 'GET /reviews/{requestId}', stage: 'awaiting review',
+    service: 'egress-review',
+    route: 'GET /reviews/{requestId}',
+    stage: 'awaiting review',
     // The view is refused with NOT_ASSIGNED_CHECKER whatever the reason (member, lapsed, unassigned).
-    expect: guarded(identities(ROLE_REQUIRED, {
-      output_checker: ok(200), author: no(403, 'SELF_REVIEW'), 'project member': NOT_ASSIGNED, 'other project checker': NOT_ASSIGNED, 'lapsed checker': NOT_ASSIGNED,
-    })),
+    expect: guarded(
+      identities(ROLE_REQUIRED, {
+        output_checker: ok(200),
+        author: no(403, 'SELF_REVIEW'),
+        'project member': NOT_ASSIGNED,
+        'other project checker': NOT_ASSIGNED,
+        'lapsed checker': NOT_ASSIGNED,
+      }),
+    ),
     send: ({ target }) => at('GET /reviews/{requestId}', ids(target)),
     check: ({ target }, body) => expect(body).toMatchObject({ requestId: target.requestId, actions: expect.arrayContaining(['view', 'review']) }),
   },
   {
-    service: 'egress-review', route: 'GET /reviews/{requestId}/files/{fileId}/content', stage: 'awaiting review',
+    service: 'egress-review',
+    route: 'GET /reviews/{requestId}/files/{fileId}/content',
+    stage: 'awaiting review',
     // Checked with the author first, then one NOT_ASSIGNED_CHECKER for every other refusal (roles included).
     expect: guarded(identities(NOT_ASSIGNED, { output_checker: ok(200), author: no(403, 'SELF_REVIEW'), 'lapsed author': no(403, 'SELF_REVIEW') })),
     send: ({ target }) => at('GET /reviews/{requestId}/files/{fileId}/content', ids(target)),
     check: (_call, body) => expect(body).toBe(SAFE_TABLE),
   },
   {
-    service: 'egress-review', route: 'POST /reviews/{requestId}/files/{fileId}/votes', stage: 'awaiting review',
+    service: 'egress-review',
+    route: 'POST /reviews/{requestId}/files/{fileId}/votes',
+    stage: 'awaiting review',
     expect: checkerOnly(201, no(403, 'SELF_REVIEW')),
-    send: ({ target }) => at('POST /reviews/{requestId}/files/{fileId}/votes', ids(target), { json: { decision: 'approve', comment: 'All counts at least 10' } }),
+    send: ({ target }) =>
+      at('POST /reviews/{requestId}/files/{fileId}/votes', ids(target), { json: { decision: 'approve', comment: 'All counts at least 10' } }),
   },
   {
     // Private by default: the author may comment here too, but only in public.
-    service: 'egress-review', route: 'POST /reviews/{requestId}/comments', stage: 'awaiting review',
+    service: 'egress-review',
+    route: 'POST /reviews/{requestId}/comments',
+    stage: 'awaiting review',
     expect: { ...checkerOnly(201, no(400, 'INVALID_COMMAND')), 'lapsed author': NOT_ACCREDITED },
     send: ({ target }) => at('POST /reviews/{requestId}/comments', ids(target), { json: { text: 'Checked against the register' } }),
   },
   {
-    service: 'egress-review', route: 'GET /reviews/{requestId}/release-record', stage: 'released',
-    expect: guarded(identities(ROLE_REQUIRED, {
-      output_checker: ok(200), administrator: ok(200), author: no(403, 'SELF_REVIEW'),
-      'project member': NOT_ASSIGNED, 'other project checker': NOT_ASSIGNED, 'lapsed checker': NOT_ASSIGNED,
-    })),
+    service: 'egress-review',
+    route: 'GET /reviews/{requestId}/release-record',
+    stage: 'released',
+    expect: guarded(
+      identities(ROLE_REQUIRED, {
+        output_checker: ok(200),
+        administrator: ok(200),
+        author: no(403, 'SELF_REVIEW'),
+        'project member': NOT_ASSIGNED,
+        'other project checker': NOT_ASSIGNED,
+        'lapsed checker': NOT_ASSIGNED,
+      }),
+    ),
     send: ({ target }) => at('GET /reviews/{requestId}/release-record', ids(target)),
   },
 
   // egress-review: the administrators' API
   {
-    service: 'egress-review', route: 'POST /admin/projects', expect: administratorOnly(201),
+    service: 'egress-review',
+    route: 'POST /admin/projects',
+    expect: administratorOnly(201),
     send: () => at('POST /admin/projects', {}, { json: { projectId: uniqueId('p'), name: 'Matrix project', policy: { approval: { requiredApprovals: 2 } } } }),
   },
   {
-    service: 'egress-review', route: 'GET /admin/projects/{projectId}', expect: administratorOnly(200),
+    service: 'egress-review',
+    route: 'GET /admin/projects/{projectId}',
+    expect: administratorOnly(200),
     send: () => at('GET /admin/projects/{projectId}', { projectId: SCRATCH_PROJECT }),
   },
   {
-    service: 'egress-review', route: 'PUT /admin/projects/{projectId}/policy', expect: administratorOnly(200),
+    service: 'egress-review',
+    route: 'PUT /admin/projects/{projectId}/policy',
+    expect: administratorOnly(200),
     send: () => at('PUT /admin/projects/{projectId}/policy', { projectId: SCRATCH_PROJECT }, { json: { approval: { requiredApprovals: 3 } } }),
   },
   {
-    service: 'egress-review', route: 'PUT /admin/projects/{projectId}/members/{userId}', expect: administratorOnly(200),
+    service: 'egress-review',
+    route: 'PUT /admin/projects/{projectId}/members/{userId}',
+    expect: administratorOnly(200),
     send: () => at('PUT /admin/projects/{projectId}/members/{userId}', { projectId: SCRATCH_PROJECT, userId: uniqueId('u') }),
   },
   {
-    service: 'egress-review', route: 'DELETE /admin/projects/{projectId}/members/{userId}', expect: administratorOnly(200),
+    service: 'egress-review',
+    route: 'DELETE /admin/projects/{projectId}/members/{userId}',
+    expect: administratorOnly(200),
     send: async () => {
       const userId = uniqueId('u');
       await adminDo('PUT', `/projects/${SCRATCH_PROJECT}/members/${userId}`);
@@ -255,11 +374,15 @@ const ROWS: Row[] = [
     },
   },
   {
-    service: 'egress-review', route: 'PUT /admin/projects/{projectId}/checkers/{userId}', expect: administratorOnly(200),
+    service: 'egress-review',
+    route: 'PUT /admin/projects/{projectId}/checkers/{userId}',
+    expect: administratorOnly(200),
     send: () => at('PUT /admin/projects/{projectId}/checkers/{userId}', { projectId: SCRATCH_PROJECT, userId: uniqueId('u') }),
   },
   {
-    service: 'egress-review', route: 'DELETE /admin/projects/{projectId}/checkers/{userId}', expect: administratorOnly(200),
+    service: 'egress-review',
+    route: 'DELETE /admin/projects/{projectId}/checkers/{userId}',
+    expect: administratorOnly(200),
     send: async () => {
       const userId = uniqueId('u');
       await adminDo('PUT', `/projects/${SCRATCH_PROJECT}/checkers/${userId}`);
@@ -267,11 +390,15 @@ const ROWS: Row[] = [
     },
   },
   {
-    service: 'egress-review', route: 'PUT /admin/accreditations/{userId}', expect: administratorOnly(200),
+    service: 'egress-review',
+    route: 'PUT /admin/accreditations/{userId}',
+    expect: administratorOnly(200),
     send: () => at('PUT /admin/accreditations/{userId}', { userId: uniqueId('u') }, { json: { expiresAt: inAYear() } }),
   },
   {
-    service: 'egress-review', route: 'DELETE /admin/accreditations/{userId}', expect: administratorOnly(200),
+    service: 'egress-review',
+    route: 'DELETE /admin/accreditations/{userId}',
+    expect: administratorOnly(200),
     send: async () => {
       const userId = uniqueId('u');
       await adminDo('PUT', `/accreditations/${userId}`, { expiresAt: inAYear() });
@@ -279,11 +406,15 @@ const ROWS: Row[] = [
     },
   },
   {
-    service: 'egress-review', route: 'GET /admin/accreditations/{userId}', expect: administratorOnly(200),
+    service: 'egress-review',
+    route: 'GET /admin/accreditations/{userId}',
+    expect: administratorOnly(200),
     send: () => at('GET /admin/accreditations/{userId}', { userId: PEOPLE.output_checker.userId }),
   },
   {
-    service: 'egress-review', route: 'POST /admin/requests/{requestId}/revoke', stage: 'released',
+    service: 'egress-review',
+    route: 'POST /admin/requests/{requestId}/revoke',
+    stage: 'released',
     // The role is checked before the state: everyone else is refused on a released request.
     expect: administratorOnly(200),
     send: ({ target }) => at('POST /admin/requests/{requestId}/revoke', ids(target), { json: { reason: 'Disclosure found after release' } }),
@@ -291,9 +422,21 @@ const ROWS: Row[] = [
   ...operations('egress-review'),
 
   // audit: the auditors' API
-  { service: 'audit', route: 'GET /audit/records', stage: 'awaiting review', expect: auditorOnly(200), send: ({ target }) => at('GET /audit/records', {}, { path: `/audit/records?subject=${target.requestId}` }) },
+  {
+    service: 'audit',
+    route: 'GET /audit/records',
+    stage: 'awaiting review',
+    expect: auditorOnly(200),
+    send: ({ target }) => at('GET /audit/records', {}, { path: `/audit/records?subject=${target.requestId}` }),
+  },
   { service: 'audit', route: 'GET /audit/verify', expect: auditorOnly(200), send: () => at('GET /audit/verify') },
-  { service: 'audit', route: 'GET /audit/export', stage: 'awaiting review', expect: auditorOnly(200), send: ({ target }) => at('GET /audit/export', {}, { path: `/audit/export?subject=${target.requestId}` }) },
+  {
+    service: 'audit',
+    route: 'GET /audit/export',
+    stage: 'awaiting review',
+    expect: auditorOnly(200),
+    send: ({ target }) => at('GET /audit/export', {}, { path: `/audit/export?subject=${target.requestId}` }),
+  },
   { service: 'audit', route: 'GET /audit/checkpoints', expect: auditorOnly(200), send: () => at('GET /audit/checkpoints') },
   { service: 'audit', route: 'POST /audit/checkpoints', expect: auditorOnly(201), send: () => at('POST /audit/checkpoints') },
   // The checkpoint key is public: anyone verifying an export offline needs it.
@@ -320,11 +463,14 @@ const fixtures = new Map<string, Promise<Target>>();
 let lapsedAuthorLink = '';
 
 async function untilStatus(client: AirlockClient, id: string, status: string): Promise<RequestView> {
-  return expectEventually(async () => {
-    const request = await client.getRequest(id);
-    if (request.status !== status) throw new Error(`request ${id} is ${request.status}, waiting for ${status}`);
-    return request;
-  }, { timeoutMs: 120_000, intervalMs: 200 });
+  return expectEventually(
+    async () => {
+      const request = await client.getRequest(id);
+      if (request.status !== status) throw new Error(`request ${id} is ${request.status}, waiting for ${status}`);
+      return request;
+    },
+    { timeoutMs: 120_000, intervalMs: 200 },
+  );
 }
 
 async function makeRequest(owner: Owner, stage: Stage): Promise<Target> {
@@ -386,9 +532,19 @@ async function perform(row: Row, caller: Caller): Promise<{ status: number; code
 const label = (o: Outcome) => (o.code ? `${o.status} ${o.code}` : String(o.status));
 const isServed = (row: Row) => Boolean(served[row.service]?.paths[pathOf(row.route)]?.[row.route.split(' ')[0].toLowerCase()]);
 const SHORT: Record<Caller, string> = {
-  'no token': 'none', 'expired token': 'expired', 'other issuer': 'issuer', 'forged signature': 'forged',
-  researcher: 'researcher', output_checker: 'checker', administrator: 'admin', auditor: 'auditor',
-  author: 'author', 'project member': 'member', 'other project checker': 'other chk', 'lapsed author': 'lapsed auth', 'lapsed checker': 'lapsed chk',
+  'no token': 'none',
+  'expired token': 'expired',
+  'other issuer': 'issuer',
+  'forged signature': 'forged',
+  researcher: 'researcher',
+  output_checker: 'checker',
+  administrator: 'admin',
+  auditor: 'auditor',
+  author: 'author',
+  'project member': 'member',
+  'other project checker': 'other chk',
+  'lapsed author': 'lapsed auth',
+  'lapsed checker': 'lapsed chk',
 };
 
 /** One plain-text table per service: endpoints down, callers across, what each call gave. */
@@ -404,7 +560,13 @@ function printMatrix(): void {
     const rows = [['', ...CALLERS.map((c) => SHORT[c])], ...[...table].map(([route, cells]) => [route, ...CALLERS.map((c) => cells.get(c) ?? '')])];
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
     const format = (r: string[]) => r.map((cell, i) => cell.padEnd(widths[i])).join(' │ ');
-    lines.push('', `${service}: endpoint × caller → status and code`, format(rows[0]), widths.map((w) => '─'.repeat(w)).join('─┼─'), ...rows.slice(1).map(format));
+    lines.push(
+      '',
+      `${service}: endpoint × caller → status and code`,
+      format(rows[0]),
+      widths.map((w) => '─'.repeat(w)).join('─┼─'),
+      ...rows.slice(1).map(format),
+    );
   }
   const unserved = ROWS.filter((r) => !isServed(r)).map((r) => `${r.service} ${r.route}`);
   if (unserved.length > 0) lines.push('', `✗ rows for routes the services do not serve (failed): ${unserved.join(', ')}`);
@@ -432,7 +594,10 @@ beforeAll(async () => {
   // Who is who: the project, another project, a scratch project; accreditation for a year, except
   // the lapsed checker's, which ends in seconds.
   const people = (...who: (keyof typeof PEOPLE)[]) => who.map((w) => PEOPLE[w].userId);
-  await client.administrator.setUpProject(PROJECT, { researchers: people('author', 'project member', 'lapsed author'), checkers: people('output_checker', 'second checker') });
+  await client.administrator.setUpProject(PROJECT, {
+    researchers: people('author', 'project member', 'lapsed author'),
+    checkers: people('output_checker', 'second checker'),
+  });
   await client.administrator.setUpProject(OTHER_PROJECT, { researchers: people('researcher'), checkers: people('other project checker') });
   await client.administrator.setUpProject(SCRATCH_PROJECT, { researchers: [], checkers: [] });
   const lapsedChecker = PEOPLE['lapsed checker'].userId;
@@ -452,10 +617,13 @@ beforeAll(async () => {
   lapsedAuthorLink = (await client['lapsed author'].downloadLink(released.requestId, released.fileId)).path;
   await adminDo('DELETE', `/accreditations/${PEOPLE['lapsed author'].userId}`);
   const queued = await (fixtures.get('author: awaiting review') as Promise<Target>);
-  await expectEventually(async () => {
-    const { items } = await client.output_checker.listReviews();
-    expect(items.map((i) => i.requestId)).toContain(queued.requestId);
-  }, { timeoutMs: 30_000 });
+  await expectEventually(
+    async () => {
+      const { items } = await client.output_checker.listReviews();
+      expect(items.map((i) => i.requestId)).toContain(queued.requestId);
+    },
+    { timeoutMs: 30_000 },
+  );
   await expectEventually(() => expect(Date.now()).toBeGreaterThan(lapsesAt + 1_000), { timeoutMs: 10_000 });
 });
 
@@ -492,7 +660,11 @@ describe('the authorization matrix', () => {
     // The framework's answer for an unknown route: the document and the server disagree.
     expect({ route: `${row.service} ${row.route}`, code: outcome.code }).not.toEqual({ route: `${row.service} ${row.route}`, code: 'ROUTE_NOT_FOUND' });
     expect({ status: outcome.status, code: outcome.code }).toEqual({ status: row.expect[caller].status, code: row.expect[caller].code });
-    if (outcome.status < 300) row.check?.({ token: tokens[caller], caller, target: await fixtures.get(fixtureKey(row, caller)) ?? { requestId: '', fileId: '' }, owner: ownerOf(caller) }, outcome.body);
+    if (outcome.status < 300)
+      row.check?.(
+        { token: tokens[caller], caller, target: (await fixtures.get(fixtureKey(row, caller))) ?? { requestId: '', fileId: '' }, owner: ownerOf(caller) },
+        outcome.body,
+      );
   });
 
   it('saw no unexpected success and no server error', () => {

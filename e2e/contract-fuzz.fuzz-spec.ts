@@ -24,7 +24,12 @@ let airlock: AirlockUnderTest;
 let configFile: string;
 const runs: Run[] = [];
 
-const USERS: Record<(typeof ROLES)[number], string> = { researcher: 'fuzz-rita', output_checker: 'fuzz-carl', administrator: 'fuzz-root', auditor: 'fuzz-audrey' };
+const USERS: Record<(typeof ROLES)[number], string> = {
+  researcher: 'fuzz-rita',
+  output_checker: 'fuzz-carl',
+  administrator: 'fuzz-root',
+  auditor: 'fuzz-audrey',
+};
 
 /**
  * Ids that exist, offered to the fuzzer half of the time for path parameters of those names, so it
@@ -52,10 +57,13 @@ async function seed(): Promise<Record<string, string[]>> {
   await researcher.defineGroup(review.requestId, 'outputs', 'Admissions by ward', 'Counts under 10 suppressed');
   const { file: reviewFile } = await researcher.upload(review.requestId, 'by-ward.csv', 'ward,count\nA,120\nB,98\n');
   await researcher.submit(review.requestId);
-  await expectEventually(async () => {
-    const request = await researcher.getRequest(review.requestId);
-    if (request.status !== 'awaiting_review') throw new Error(`still ${request.status}`);
-  }, { timeoutMs: 90_000, intervalMs: 250 });
+  await expectEventually(
+    async () => {
+      const request = await researcher.getRequest(review.requestId);
+      if (request.status !== 'awaiting_review') throw new Error(`still ${request.status}`);
+    },
+    { timeoutMs: 90_000, intervalMs: 250 },
+  );
   return {
     requestId: [draft.requestId, review.requestId],
     fileId: [draftFile.fileId, reviewFile.fileId],
@@ -69,22 +77,35 @@ async function seed(): Promise<Record<string, string[]>> {
 function fuzz(service: ServiceName, role: (typeof ROLES)[number], token: string, seconds: number): Promise<Run> {
   const started = Date.now();
   const args = [
-    '--config-file', configFile,
+    '--config-file',
+    configFile,
     '--no-color',
-    'run', `${airlock.services[service].url}/openapi.json`,
-    '--checks', CHECKS,
-    '--max-examples', String(MAX_EXAMPLES),
-    '--max-time', String(seconds),
-    '--header', `Authorization: Bearer ${token}`,
-    '--seed', String(process.env.AIRLOCK_FUZZ_SEED ?? Date.now() % 100_000),
-    '--request-timeout', '30',
-    '--output-truncate', 'false',
+    'run',
+    `${airlock.services[service].url}/openapi.json`,
+    '--checks',
+    CHECKS,
+    '--max-examples',
+    String(MAX_EXAMPLES),
+    '--max-time',
+    String(seconds),
+    '--header',
+    `Authorization: Bearer ${token}`,
+    '--seed',
+    String(process.env.AIRLOCK_FUZZ_SEED ?? Date.now() % 100_000),
+    '--request-timeout',
+    '30',
+    '--output-truncate',
+    'false',
   ];
   return new Promise((resolve, reject) => {
     const child = spawn(SCHEMATHESIS, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     child.once('error', reject);
     // A run past its own budget (plus start-up) is stopped: the whole suite has a wall-clock budget.
     const guard = setTimeout(() => child.kill('SIGKILL'), (seconds + 60) * 1000);
@@ -97,7 +118,11 @@ function fuzz(service: ServiceName, role: (typeof ROLES)[number], token: string,
 
 // What schemathesis says at the end of a run, e.g. "87 passed in 12.31s" or "2 failures, 40 passed".
 const summaryOf = (output: string): string => {
-  const lines = output.trim().split('\n').map((l) => l.replace(/=+/g, '').trim()).filter(Boolean);
+  const lines = output
+    .trim()
+    .split('\n')
+    .map((l) => l.replace(/=+/g, '').trim())
+    .filter(Boolean);
   return lines.reverse().find((l) => /\b(passed|failed|failures?|errors?)\b/.test(l)) ?? '(no summary)';
 };
 
@@ -107,7 +132,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const rows = runs.map((r) => `  ${r.service.padEnd(17)} ${r.role.padEnd(15)} exit ${String(r.exitCode).padEnd(4)} ${String(r.seconds).padStart(3)} s  ${summaryOf(r.output)}`);
+  const rows = runs.map(
+    (r) => `  ${r.service.padEnd(17)} ${r.role.padEnd(15)} exit ${String(r.exitCode).padEnd(4)} ${String(r.seconds).padStart(3)} s  ${summaryOf(r.output)}`,
+  );
   console.log(`contract fuzzing (${CHECKS}), ${runs.length} runs:\n${rows.join('\n')}`);
   await airlock?.stop();
 });

@@ -5,7 +5,16 @@ import { promisify } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Client } from 'pg';
 import { wireType } from '@airlock/contracts';
-import { ApiError, expectEventually, realStack, startAirlockCluster, uniqueId, type AirlockCluster, type AirlockClient, type RequestView } from '@airlock/testing';
+import {
+  ApiError,
+  expectEventually,
+  realStack,
+  startAirlockCluster,
+  uniqueId,
+  type AirlockCluster,
+  type AirlockClient,
+  type RequestView,
+} from '@airlock/testing';
 
 // Crash and fault suite (docs/design.md invariants 1, 4, 5, 6, 7): 200 requests through two instances
 // of every service while instances are SIGKILLed at random moments and Kafka, PostgreSQL and the
@@ -29,8 +38,14 @@ const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
 
 type Plan = 'release' | 'revoke' | 'override' | 'changes' | 'reject' | 'eicar' | 'two-groups' | 'large';
 const EXPECTED: Record<Plan, string> = {
-  release: 'released', revoke: 'revoked', override: 'released', changes: 'changes_requested',
-  reject: 'rejected', eicar: 'blocked', 'two-groups': 'released', large: 'released',
+  release: 'released',
+  revoke: 'revoked',
+  override: 'released',
+  changes: 'changes_requested',
+  reject: 'rejected',
+  eicar: 'blocked',
+  'two-groups': 'released',
+  large: 'released',
 };
 const CYCLE: Plan[] = ['release', 'revoke', 'override', 'changes', 'reject', 'eicar', 'two-groups', 'release', 'override', 'release'];
 
@@ -49,17 +64,30 @@ function large(): Buffer {
   const row = (r: number) => `region-${r},${100 + (r % 50)},${200 + (r % 70)}\n`;
   const parts: string[] = ['region,count_a,count_b\n'];
   let size = parts[0].length;
-  for (let r = 0; size < LARGE_BYTES; r++) { const line = row(r); parts.push(line); size += line.length; }
+  for (let r = 0; size < LARGE_BYTES; r++) {
+    const line = row(r);
+    parts.push(line);
+    size += line.length;
+  }
   return Buffer.from(parts.join(''));
 }
 
 function uploadsFor(plan: Plan, i: number): Upload[] {
   switch (plan) {
-    case 'override': case 'changes': return [{ name: `table-${i}.csv`, group: 'outputs', body: disclosive(i) }];
-    case 'eicar': return [{ name: `notes-${i}.txt`, group: 'outputs', body: EICAR }];
-    case 'two-groups': return [{ name: `a-${i}.csv`, group: 'outputs', body: clean(i) }, { name: `b-${i}.csv`, group: 'extra', body: clean(i + 100_000) }];
-    case 'large': return [{ name: `large-${i}.csv`, group: 'outputs', body: large() }];
-    default: return [{ name: `table-${i}.csv`, group: 'outputs', body: clean(i) }];
+    case 'override':
+    case 'changes':
+      return [{ name: `table-${i}.csv`, group: 'outputs', body: disclosive(i) }];
+    case 'eicar':
+      return [{ name: `notes-${i}.txt`, group: 'outputs', body: EICAR }];
+    case 'two-groups':
+      return [
+        { name: `a-${i}.csv`, group: 'outputs', body: clean(i) },
+        { name: `b-${i}.csv`, group: 'extra', body: clean(i + 100_000) },
+      ];
+    case 'large':
+      return [{ name: `large-${i}.csv`, group: 'outputs', body: large() }];
+    default:
+      return [{ name: `table-${i}.csv`, group: 'outputs', body: clean(i) }];
   }
 }
 
@@ -91,11 +119,14 @@ async function read(client: AirlockClient, id: string, as: 'researcher' | 'check
 }
 
 async function until(client: AirlockClient, id: string, statuses: string[], as: 'researcher' | 'checker' = 'researcher'): Promise<RequestView> {
-  return expectEventually(async () => {
-    const view = await read(client, id, as);
-    if (!statuses.includes(view.status)) throw new Error(`request ${id} is ${view.status}, waiting for ${statuses.join('|')}`);
-    return view;
-  }, { timeoutMs: 420_000, intervalMs: 300 });
+  return expectEventually(
+    async () => {
+      const view = await read(client, id, as);
+      if (!statuses.includes(view.status)) throw new Error(`request ${id} is ${view.status}, waiting for ${statuses.join('|')}`);
+      return view;
+    },
+    { timeoutMs: 420_000, intervalMs: 300 },
+  );
 }
 
 let cluster: AirlockCluster;
@@ -118,36 +149,61 @@ async function drive(t: Tracked): Promise<void> {
       const view = await researcher.getRequest(id);
       return view.files.some((f) => f.name === upload.name && f.sha256 === sha256(upload.body)) ? view : undefined;
     };
-    await persist(`upload ${upload.name}`, async () => (await landed()) ?? (await researcher.upload(id, upload.name, upload.body, { group: upload.group })).request, () => landed());
+    await persist(
+      `upload ${upload.name}`,
+      async () => (await landed()) ?? (await researcher.upload(id, upload.name, upload.body, { group: upload.group })).request,
+      () => landed(),
+    );
   }
   const submitted = async () => {
     const view = await researcher.getRequest(id);
     return view.status === 'draft' ? undefined : view;
   };
-  await persist('submit', () => researcher.submit(id), () => submitted());
+  await persist(
+    'submit',
+    () => researcher.submit(id),
+    () => submitted(),
+  );
   const ready = await until(researcher, id, ['awaiting_review', 'blocked', 'failed']);
   if (ready.status !== 'awaiting_review') return;
   const review = await read(checkers[0], id, 'checker');
   const decisions: Record<Plan, ['approve' | 'request_changes' | 'reject', 'approve' | 'request_changes' | 'reject']> = {
-    release: ['approve', 'approve'], revoke: ['approve', 'approve'], override: ['approve', 'approve'], 'two-groups': ['approve', 'approve'],
-    large: ['approve', 'approve'], changes: ['request_changes', 'request_changes'], reject: ['reject', 'approve'], eicar: ['approve', 'approve'],
+    release: ['approve', 'approve'],
+    revoke: ['approve', 'approve'],
+    override: ['approve', 'approve'],
+    'two-groups': ['approve', 'approve'],
+    large: ['approve', 'approve'],
+    changes: ['request_changes', 'request_changes'],
+    reject: ['reject', 'approve'],
+    eicar: ['approve', 'approve'],
   };
   for (const [c, checker] of checkers.entries()) {
     for (const file of review.files) {
       const decision = decisions[t.plan][c];
-      const extra = file.check?.verdict === 'fail' && decision === 'approve' ? { overrideJustification: 'Ward totals are published by the trust; the small cell is a transfer count' } : {};
+      const extra =
+        file.check?.verdict === 'fail' && decision === 'approve'
+          ? { overrideJustification: 'Ward totals are published by the trust; the small cell is a transfer count' }
+          : {};
       const voted = async () => {
         const view = await checker.getReview(id);
         const mine = view.files.find((f) => f.fileId === file.fileId)?.votes ?? [];
         return view.status !== 'awaiting_review' || mine.length > 0 ? view : undefined;
       };
-      await persist('vote', () => checker.vote(id, file.fileId, decision, extra), () => voted());
+      await persist(
+        'vote',
+        () => checker.vote(id, file.fileId, decision, extra),
+        () => voted(),
+      );
     }
   }
   if (t.plan === 'revoke') {
     await until(researcher, id, ['released']);
     const revoked = async () => ((await researcher.getRequest(id)).status === 'revoked' ? ({} as Record<string, unknown>) : undefined);
-    await persist('revoke', () => admin.admin('POST', `/requests/${id}/revoke`, { reason: 'released in error: wrong cohort' }), () => revoked());
+    await persist(
+      'revoke',
+      () => admin.admin('POST', `/requests/${id}/revoke`, { reason: 'released in error: wrong cohort' }),
+      () => revoked(),
+    );
   }
 }
 
@@ -223,13 +279,18 @@ describe('two instances of every service, killed at random, with Kafka, PostgreS
     const worker = async () => {
       while (next < tracked.length) {
         const t = tracked[next++];
-        await drive(t).catch((error: Error) => { t.error = error.message; });
+        await drive(t).catch((error: Error) => {
+          t.error = error.message;
+        });
         finished += 1;
       }
     };
     const workload = Promise.all(Array.from({ length: CONCURRENCY }, worker));
     let workloadDone = false;
-    const chaosDone = chaos(() => workloadDone, () => finished / tracked.length);
+    const chaosDone = chaos(
+      () => workloadDone,
+      () => finished / tracked.length,
+    );
     await workload;
     workloadDone = true;
     await chaosDone;
@@ -263,13 +324,32 @@ describe('two instances of every service, killed at random, with Kafka, PostgreS
       const { rows: duplicates } = await db.query<{ stream_id: string; type: string; n: string }>(
         `SELECT stream_id, type, count(*) AS n FROM events WHERE stream_id = ANY($1) AND type = ANY($2)
          GROUP BY stream_id, type, envelope #>> '{data,fileId}', envelope #>> '{data,turn}', envelope #>> '{data,checkerId}' HAVING count(*) > 1`,
-        [streams, ['FileScanned', 'FileChecked', 'FileBlocked', 'FileReleased', 'RequestApproved', 'RequestReleased', 'RequestRejected', 'RequestRevoked',
-          'RejectedFileMoved', 'ReleasedFileWithdrawn', 'ChangesRequested', 'RequestBlocked', 'ReviewOpened', 'VoteCast', 'RequestSubmitted'].map(wire)],
+        [
+          streams,
+          [
+            'FileScanned',
+            'FileChecked',
+            'FileBlocked',
+            'FileReleased',
+            'RequestApproved',
+            'RequestReleased',
+            'RequestRejected',
+            'RequestRevoked',
+            'RejectedFileMoved',
+            'ReleasedFileWithdrawn',
+            'ChangesRequested',
+            'RequestBlocked',
+            'ReviewOpened',
+            'VoteCast',
+            'RequestSubmitted',
+          ].map(wire),
+        ],
       );
       expect(duplicates).toEqual([]);
       // Where every file should be, by the log; then where the buckets say it is.
       const { rows: moves } = await db.query<{ stream_id: string; type: string; data: Record<string, unknown> }>(
-        `SELECT stream_id, type, envelope -> 'data' AS data FROM events WHERE stream_id = ANY($1) ORDER BY global_position`, [streams],
+        `SELECT stream_id, type, envelope -> 'data' AS data FROM events WHERE stream_id = ANY($1) ORDER BY global_position`,
+        [streams],
       );
       const expected: Record<string, Set<string>> = { draft: new Set(), quarantine: new Set(), released: new Set(), rejected: new Set(), blocked: new Set() };
       for (const { type, data } of moves) {
@@ -281,29 +361,45 @@ describe('two instances of every service, killed at random, with Kafka, PostgreS
             expected.draft.forEach((k) => k.endsWith(`/${f.fileId}`) && expected.draft.delete(k));
           }
         }
-        if (type === wire('FileBlocked')) { expected.quarantine.delete(data.blockedKey as string); expected.blocked.add(data.blockedKey as string); }
-        if (type === wire('RejectedFileMoved')) { expected.quarantine.delete(data.rejectedKey as string); expected.rejected.add(data.rejectedKey as string); }
+        if (type === wire('FileBlocked')) {
+          expected.quarantine.delete(data.blockedKey as string);
+          expected.blocked.add(data.blockedKey as string);
+        }
+        if (type === wire('RejectedFileMoved')) {
+          expected.quarantine.delete(data.rejectedKey as string);
+          expected.rejected.add(data.rejectedKey as string);
+        }
         if (type === wire('FileReleased')) expected.released.add(data.releasedKey as string);
         if (type === wire('ReleasedFileWithdrawn')) expected.released.delete(data.releasedKey as string);
       }
       for (const stage of Object.keys(expected)) {
-        await expectEventually(async () => {
-          const found: string[] = [];
-          for (const id of ids) found.push(...(await listKeys(stage, `requests/${id}/`)).keys());
-          expect({ stage, keys: found.sort() }).toEqual({ stage, keys: [...expected[stage]].sort() });
-        }, { timeoutMs: 60_000, intervalMs: 2000 });
-      }
-      await expectEventually(async () => {
-        const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL');
-        expect(Number(rows[0].n)).toBe(0);
-      }, { timeoutMs: 120_000, intervalMs: 500 });
-      // One audit record per event of these requests, and a chain that verifies.
-      await expectEventually(async () => {
-        const { rows } = await db.query<{ missing: string }>(
-          `SELECT count(*) AS missing FROM events e WHERE e.stream_id = ANY($1) AND NOT EXISTS (SELECT 1 FROM audit_records a WHERE a.meta->>'eventId' = e.event_id)`, [streams],
+        await expectEventually(
+          async () => {
+            const found: string[] = [];
+            for (const id of ids) found.push(...(await listKeys(stage, `requests/${id}/`)).keys());
+            expect({ stage, keys: found.sort() }).toEqual({ stage, keys: [...expected[stage]].sort() });
+          },
+          { timeoutMs: 60_000, intervalMs: 2000 },
         );
-        expect(Number(rows[0].missing)).toBe(0);
-      }, { timeoutMs: 180_000, intervalMs: 1000 });
+      }
+      await expectEventually(
+        async () => {
+          const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL');
+          expect(Number(rows[0].n)).toBe(0);
+        },
+        { timeoutMs: 120_000, intervalMs: 500 },
+      );
+      // One audit record per event of these requests, and a chain that verifies.
+      await expectEventually(
+        async () => {
+          const { rows } = await db.query<{ missing: string }>(
+            `SELECT count(*) AS missing FROM events e WHERE e.stream_id = ANY($1) AND NOT EXISTS (SELECT 1 FROM audit_records a WHERE a.meta->>'eventId' = e.event_id)`,
+            [streams],
+          );
+          expect(Number(rows[0].missing)).toBe(0);
+        },
+        { timeoutMs: 180_000, intervalMs: 1000 },
+      );
       const verified = await persist('verify', () => auditor.verifyAudit());
       expect(verified.valid).toBe(true);
     } finally {
@@ -320,8 +416,14 @@ function printTally(): void {
     row.got.set(t.status ?? 'not created', (row.got.get(t.status ?? 'not created') ?? 0) + 1);
     rows.set(t.plan, row);
   }
-  const lines = ['plan        requests  expected            reached', ...[...rows.values()].map((r) =>
-    `${r.plan.padEnd(12)}${String(r.count).padStart(8)}  ${r.expected.padEnd(20)}${[...r.got].map(([s, n]) => `${s} ${n}`).join(', ')}`)];
-  lines.push(`instances SIGKILLed: ${stats.kills}; servers restarted: ${stats.restarts.join(', ')}; client retries: ${stats.retries}; 5xx answers seen: ${[...stats.serverErrors].map(([s, n]) => `${s} x${n}`).join(', ') || 'none'}`);
+  const lines = [
+    'plan        requests  expected            reached',
+    ...[...rows.values()].map(
+      (r) => `${r.plan.padEnd(12)}${String(r.count).padStart(8)}  ${r.expected.padEnd(20)}${[...r.got].map(([s, n]) => `${s} ${n}`).join(', ')}`,
+    ),
+  ];
+  lines.push(
+    `instances SIGKILLed: ${stats.kills}; servers restarted: ${stats.restarts.join(', ')}; client retries: ${stats.retries}; 5xx answers seen: ${[...stats.serverErrors].map(([s, n]) => `${s} x${n}`).join(', ') || 'none'}`,
+  );
   console.log(`crash and fault suite\n${lines.join('\n')}`);
 }

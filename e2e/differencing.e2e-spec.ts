@@ -20,11 +20,14 @@ let checker1: AirlockClient;
 let checker2: AirlockClient;
 
 async function untilStatus(client: AirlockClient, id: string, statuses: string[]): Promise<RequestView> {
-  return expectEventually(async () => {
-    const request = await client.getRequest(id);
-    if (!statuses.includes(request.status)) throw new Error(`request ${id} is ${request.status}, waiting for ${statuses.join('|')}`);
-    return request;
-  }, { timeoutMs: 90_000, intervalMs: 200 });
+  return expectEventually(
+    async () => {
+      const request = await client.getRequest(id);
+      if (!statuses.includes(request.status)) throw new Error(`request ${id} is ${request.status}, waiting for ${statuses.join('|')}`);
+      return request;
+    },
+    { timeoutMs: 90_000, intervalMs: 200 },
+  );
 }
 
 async function submitted(name: string, body: string): Promise<RequestView> {
@@ -60,10 +63,13 @@ it('fails a table that differs from a released one by a band under the threshold
   await checker2.vote(first.requestId, fileId, 'approve');
   await untilStatus(researcher, first.requestId, ['released']);
   // The ledger consumer adds the released table (its own consumer group).
-  await expectEventually(async () => {
-    const { rowCount } = await db.query('SELECT 1 FROM released_tables WHERE request_id = $1', [first.requestId]);
-    expect(rowCount).toBe(1);
-  }, { timeoutMs: 60_000, intervalMs: 200 });
+  await expectEventually(
+    async () => {
+      const { rowCount } = await db.query('SELECT 1 FROM released_tables WHERE request_id = $1', [first.requestId]);
+      expect(rowCount).toBe(1);
+    },
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
 
   // Request 2: the same population in other bands.
   const second = await submitted('ages-april.csv', APRIL);
@@ -85,7 +91,10 @@ it('fails a table that differs from a released one by a band under the threshold
   // Never the hidden count (3) in what the checker sees.
   expect(JSON.stringify(file.check?.findings)).not.toMatch(/\b3\b/);
 
-  const refused = await checker1.vote(second.requestId, file.fileId, 'approve').then(() => undefined, (e: unknown) => e);
+  const refused = await checker1.vote(second.requestId, file.fileId, 'approve').then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(refused).toBeInstanceOf(ApiError);
   expect({ status: (refused as ApiError).status, code: (refused as ApiError).body.code }).toEqual({ status: 422, code: 'OVERRIDE_REQUIRED' });
   const overridden = await checker1.vote(second.requestId, file.fileId, 'approve', {

@@ -1,8 +1,20 @@
 import { ApiError, expectEventually, type AirlockClient, type FileView, type RequestView, type ServiceName } from '@airlock/testing';
 import { newProject, startAirlock, type AirlockUnderTest } from './airlock-stack';
 import {
-  CLEAN_TABLE, CSV_FORMULAS, EICAR, HTML_WITH_SCRIPT, SVG_WITH_SCRIPT, deflatedZeros, encryptedZip, flatBomb, nestedBomb, nestedZip,
-  pastScannerLimit, pdfZipPolyglot, xlsmWithMacros, zip,
+  CLEAN_TABLE,
+  CSV_FORMULAS,
+  EICAR,
+  HTML_WITH_SCRIPT,
+  SVG_WITH_SCRIPT,
+  deflatedZeros,
+  encryptedZip,
+  flatBomb,
+  nestedBomb,
+  nestedZip,
+  pastScannerLimit,
+  pdfZipPolyglot,
+  xlsmWithMacros,
+  zip,
 } from './hostile-files.fixtures';
 
 // Hostile files through the whole pipeline (issue 9, "Prove it holds"): four service processes on
@@ -47,17 +59,23 @@ const outcomes = new Map<string, RequestView>();
 const table: { file: string; outcome: string }[] = [];
 
 const problemOf = async (call: Promise<unknown>): Promise<{ status: number; code?: string }> => {
-  const error = await call.then(() => undefined, (e: unknown) => e);
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(error instanceof ApiError)) throw new Error(`expected a refusal, got ${error === undefined ? 'success' : String(error)}`);
   return { status: error.status, code: error.body.code };
 };
 
 const settled = (id: string): Promise<RequestView> =>
-  expectEventually(async () => {
-    const request = await researcher.getRequest(id);
-    if (!['awaiting_review', 'blocked', 'failed'].includes(request.status)) throw new Error(`request ${id} is still ${request.status}`);
-    return request;
-  }, { timeoutMs: 240_000, intervalMs: 250 });
+  expectEventually(
+    async () => {
+      const request = await researcher.getRequest(id);
+      if (!['awaiting_review', 'blocked', 'failed'].includes(request.status)) throw new Error(`request ${id} is still ${request.status}`);
+      return request;
+    },
+    { timeoutMs: 240_000, intervalMs: 250 },
+  );
 
 const onlyFile = (request: RequestView): FileView => request.files[0];
 
@@ -75,10 +93,13 @@ async function submitOne(name: string, bytes: Buffer): Promise<string> {
 async function uploadNamed(name: string): Promise<{ status: number; code?: string } | FileView> {
   const { requestId } = await researcher.createRequest(project, 'Hostile names');
   await researcher.defineGroup(requestId, 'outputs', 'Hostile name suite', 'None');
-  return researcher.upload(requestId, name, CLEAN_TABLE).then(({ file }) => file, (e: unknown) => {
-    if (!(e instanceof ApiError)) throw e;
-    return { status: e.status, code: e.body.code };
-  });
+  return researcher.upload(requestId, name, CLEAN_TABLE).then(
+    ({ file }) => file,
+    (e: unknown) => {
+      if (!(e instanceof ApiError)) throw e;
+      return { status: e.status, code: e.body.code };
+    },
+  );
 }
 
 const describeOutcome = (request: RequestView): string => {
@@ -148,7 +169,10 @@ describe('nothing hostile becomes releasable without a written override', () => 
   it('never lets a file too large to scan be approved, even with an override', async () => {
     const { requestId, fileId } = submitted.get('too-large-to-scan.bin') as { requestId: string; fileId: string };
     for (const checker of checkers) {
-      expect(await problemOf(checker.vote(requestId, fileId, 'approve', { overrideJustification: 'Looks fine to me' }))).toEqual({ status: 422, code: 'FILE_NOT_SCANNED' });
+      expect(await problemOf(checker.vote(requestId, fileId, 'approve', { overrideJustification: 'Looks fine to me' }))).toEqual({
+        status: 422,
+        code: 'FILE_NOT_SCANNED',
+      });
     }
     expect((await researcher.getRequest(requestId)).status).toBe('awaiting_review');
   });

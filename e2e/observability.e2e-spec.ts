@@ -44,7 +44,12 @@ async function startOtlpReceiver(): Promise<{ endpoint: string; spans: ReceivedS
         for (const { spans: list = [] } of scopeSpans) {
           for (const span of list) {
             spans.push({
-              service, traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId ?? '', name: span.name, kind: span.kind,
+              service,
+              traceId: span.traceId,
+              spanId: span.spanId,
+              parentSpanId: span.parentSpanId ?? '',
+              name: span.name,
+              kind: span.kind,
               attributes: attributesOf(span.attributes),
             });
           }
@@ -113,11 +118,14 @@ afterAll(async () => {
 });
 
 async function untilStatus(client: AirlockClient, id: string, status: string): Promise<RequestView> {
-  return expectEventually(async () => {
-    const request = await client.getRequest(id);
-    if (request.status !== status) throw new Error(`request ${id} is ${request.status}, waiting for ${status}`);
-    return request;
-  }, { timeoutMs: 60_000, intervalMs: 100 });
+  return expectEventually(
+    async () => {
+      const request = await client.getRequest(id);
+      if (request.status !== status) throw new Error(`request ${id} is ${request.status}, waiting for ${status}`);
+      return request;
+    },
+    { timeoutMs: 60_000, intervalMs: 100 },
+  );
 }
 
 describe('one request from upload to release', () => {
@@ -131,7 +139,9 @@ describe('one request from upload to release', () => {
   it('is released', async () => {
     before = { check: await scrape(airlock.services['disclosure-check'].url), review: await scrape(airlock.services['egress-review'].url) };
     const researcher = airlock.client.as(await airlock.token('alice', ['researcher'])).withHeaders({ traceparent });
-    const checkers = await Promise.all(['chris', 'dana'].map(async (id) => airlock.client.as(await airlock.token(id, ['output_checker'])).withHeaders({ traceparent })));
+    const checkers = await Promise.all(
+      ['chris', 'dana'].map(async (id) => airlock.client.as(await airlock.token(id, ['output_checker'])).withHeaders({ traceparent })),
+    );
     const draft = await researcher.createRequest(project, 'traced request');
     await researcher.defineGroup(draft.requestId, 'outputs', 'Admissions by ward', 'Counts below 10 suppressed');
     await researcher.upload(draft.requestId, 'admissions.csv', SAFE_TABLE);
@@ -142,13 +152,18 @@ describe('one request from upload to release', () => {
   });
 
   it('is one trace spanning ingress, disclosure-check, egress-review and audit, with consistent parent links', async () => {
-    const spans = await expectEventually(async () => {
-      const inTrace = receiver.spans.filter((span) => span.traceId === traceId);
-      expect(new Set(inTrace.map((span) => span.service))).toEqual(new Set(SERVICES));
-      // The audit consumer has seen the release too, so the trace is complete up to it.
-      expect(inTrace.some((span) => span.service === 'airlock-audit' && span.attributes['cloudevents.event_type'] === 'airlock.request.released.v1')).toBe(true);
-      return inTrace;
-    }, { timeoutMs: 60_000, intervalMs: 250 });
+    const spans = await expectEventually(
+      async () => {
+        const inTrace = receiver.spans.filter((span) => span.traceId === traceId);
+        expect(new Set(inTrace.map((span) => span.service))).toEqual(new Set(SERVICES));
+        // The audit consumer has seen the release too, so the trace is complete up to it.
+        expect(inTrace.some((span) => span.service === 'airlock-audit' && span.attributes['cloudevents.event_type'] === 'airlock.request.released.v1')).toBe(
+          true,
+        );
+        return inTrace;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
 
     const byId = new Map(spans.map((span) => [span.spanId, span]));
     expect(byId.size).toBe(spans.length);
@@ -156,7 +171,8 @@ describe('one request from upload to release', () => {
     const orphans = spans.filter((span) => span.parentSpanId !== clientSpanId && !byId.has(span.parentSpanId));
     expect(orphans.map((span) => `${span.service} ${span.name}`)).toEqual([]);
     const parentOf = (span: ReceivedSpan) => byId.get(span.parentSpanId);
-    const consumerOf = (service: string, type: string) => spans.find((span) => span.service === service && span.kind === 5 && span.attributes['cloudevents.event_type'] === type);
+    const consumerOf = (service: string, type: string) =>
+      spans.find((span) => span.service === service && span.kind === 5 && span.attributes['cloudevents.event_type'] === type);
 
     // submit (ingress HTTP) → its event → disclosure-check consumer → scan and check spans.
     const checks = consumerOf('airlock-disclosure-check', 'airlock.request.submitted.v1');
@@ -187,22 +203,32 @@ describe('one request from upload to release', () => {
       expect(sample(review, 'airlock_requests', { status: 'released' })).toBeGreaterThanOrEqual(1);
       return { check, review };
     });
-    expect(sample(after.check, 'airlock_scan_duration_seconds_count', { result: 'clean' }) - sample(before.check, 'airlock_scan_duration_seconds_count', { result: 'clean' })).toBe(1);
+    expect(
+      sample(after.check, 'airlock_scan_duration_seconds_count', { result: 'clean' }) -
+        sample(before.check, 'airlock_scan_duration_seconds_count', { result: 'clean' }),
+    ).toBe(1);
     expect(sample(after.check, 'airlock_check_duration_seconds_count') - sample(before.check, 'airlock_check_duration_seconds_count')).toBe(1);
-    expect(sample(after.check, 'airlock_file_verdicts_total', { verdict: 'pass' }) - sample(before.check, 'airlock_file_verdicts_total', { verdict: 'pass' })).toBe(1);
+    expect(
+      sample(after.check, 'airlock_file_verdicts_total', { verdict: 'pass' }) - sample(before.check, 'airlock_file_verdicts_total', { verdict: 'pass' }),
+    ).toBe(1);
     expect(sample(after.review, 'airlock_files_released_total') - sample(before.review, 'airlock_files_released_total')).toBe(1);
     expect(sample(after.review, 'airlock_release_copy_duration_seconds_count') - sample(before.review, 'airlock_release_copy_duration_seconds_count')).toBe(1);
     expect(sample(after.review, 'airlock_requests', { status: 'released' }) - sample(before.review, 'airlock_requests', { status: 'released' })).toBe(1);
     // Consumer lag per group, read from the broker; outbox depth and parked rows from the database.
-    for (const group of ['airlock.egress-review.release', 'airlock.egress-review.read-model']) expect(has(after.review, 'airlock_consumer_lag', { group })).toBe(true);
+    for (const group of ['airlock.egress-review.release', 'airlock.egress-review.read-model'])
+      expect(has(after.review, 'airlock_consumer_lag', { group })).toBe(true);
     expect(has(after.check, 'airlock_consumer_lag', { group: 'airlock.disclosure-check' })).toBe(true);
     expect(has(after.review, 'airlock_outbox_pending_messages')).toBe(true);
     expect(has(after.review, 'airlock_outbox_parked_messages')).toBe(true);
   });
 
   it('exports every metric the Grafana dashboard queries', async () => {
-    const dashboard = JSON.parse(readFileSync(path.resolve(__dirname, '../deploy/grafana/airlock-dashboard.json'), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
-    const queried = new Set(dashboard.panels.flatMap((panel) => panel.targets.flatMap((target) => [...target.expr.matchAll(/\b(airlock_\w+|process_\w+)/g)].map((m) => m[1]))));
+    const dashboard = JSON.parse(readFileSync(path.resolve(__dirname, '../deploy/grafana/airlock-dashboard.json'), 'utf8')) as {
+      panels: { targets: { expr: string }[] }[];
+    };
+    const queried = new Set(
+      dashboard.panels.flatMap((panel) => panel.targets.flatMap((target) => [...target.expr.matchAll(/\b(airlock_\w+|process_\w+)/g)].map((m) => m[1]))),
+    );
     const exported = new Set<string>();
     for (const service of Object.values(airlock.services)) (await families(service.url)).forEach((name) => exported.add(name));
     const family = (name: string) => name.replace(/_(bucket|sum|count)$/, '');

@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { AdoptingMigration, createDb, LEGACY_MIGRATIONS_TABLE, MIGRATIONS_TABLE, runLegacyMigrations, runMigrations, type Db, type MigrationClass } from '@airlock/database';
+import {
+  AdoptingMigration,
+  createDb,
+  LEGACY_MIGRATIONS_TABLE,
+  MIGRATIONS_TABLE,
+  runLegacyMigrations,
+  runMigrations,
+  type Db,
+  type MigrationClass,
+} from '@airlock/database';
 import { realStack, uniqueId } from '@airlock/testing';
 // tools/ is no Nx project; the per-service migration lists live there because `npm run migrate` (tools/migrate.ts) uses them too.
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -75,7 +84,10 @@ async function catalogue({ name, db }: Schema): Promise<Record<string, unknown[]
 /** Rows of every kind of table, written before the upgrade, must all be there after it. */
 async function writeRows(db: Db): Promise<void> {
   const id = randomUUID();
-  await db.query(`INSERT INTO events (event_id, stream_id, stream_version, type, envelope) VALUES ($1, $2, 1, 'airlock.request.created.v1', '{}')`, [id, `request-${id}`]);
+  await db.query(`INSERT INTO events (event_id, stream_id, stream_version, type, envelope) VALUES ($1, $2, 1, 'airlock.request.created.v1', '{}')`, [
+    id,
+    `request-${id}`,
+  ]);
   await db.query(`INSERT INTO outbox (event_id, topic, key, payload) VALUES ($1, 'airlock.request-events.v1', $2, '{}')`, [id, `request-${id}`]);
   await db.query(`INSERT INTO handled_events (consumer, event_id) VALUES ('test.consumer', $1)`, [id]);
   await db.query(
@@ -114,7 +126,18 @@ describe('TypeORM migrations on real PostgreSQL', () => {
   it('build a fresh database with every table, and record each migration once', () => {
     const tables = (freshCatalogue.relations as { name: string; kind: string }[]).filter((r) => r.kind === 'r').map((r) => r.name);
     expect(tables).toEqual(
-      ['audit_checkpoints', 'audit_publication', 'audit_records', 'audit_retention_deletions', 'audit_retention_swept', 'events', 'handled_events', 'outbox', 'review_requests', MIGRATIONS_TABLE].sort(),
+      [
+        'audit_checkpoints',
+        'audit_publication',
+        'audit_records',
+        'audit_retention_deletions',
+        'audit_retention_swept',
+        'events',
+        'handled_events',
+        'outbox',
+        'review_requests',
+        MIGRATIONS_TABLE,
+      ].sort(),
     );
     expect(freshCatalogue.migrations).toHaveLength(ALL_MIGRATIONS.length);
     expect((freshCatalogue.triggers as { tgname: string }[]).map((t) => t.tgname)).toEqual(

@@ -20,11 +20,14 @@ let checker2: AirlockClient;
 let auditor: AirlockClient;
 
 async function untilStatus(client: AirlockClient, id: string, statuses: string[]): Promise<RequestView> {
-  return expectEventually(async () => {
-    const request = await client.getRequest(id);
-    if (!statuses.includes(request.status)) throw new Error(`request ${id} is ${request.status}, waiting for ${statuses.join('|')}`);
-    return request;
-  }, { timeoutMs: 60_000, intervalMs: 100 });
+  return expectEventually(
+    async () => {
+      const request = await client.getRequest(id);
+      if (!statuses.includes(request.status)) throw new Error(`request ${id} is ${request.status}, waiting for ${statuses.join('|')}`);
+      return request;
+    },
+    { timeoutMs: 60_000, intervalMs: 100 },
+  );
 }
 
 async function drafted(as = researcher): Promise<RequestView> {
@@ -39,7 +42,10 @@ async function submitted(files: Record<string, string | Buffer>, as = researcher
 }
 
 async function expectProblem(call: Promise<unknown>, status: number, code: string): Promise<void> {
-  const error = await call.then(() => undefined, (e: unknown) => e);
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ApiError);
   expect({ status: (error as ApiError).status, code: (error as ApiError).body.code }).toEqual({ status, code });
 }
@@ -100,17 +106,30 @@ describe('a safe table, from upload to release', () => {
 
   it('leaves a complete, ordered, verifiable audit trail, also on the audit topic', async () => {
     const expected = [
-      'airlock.request.created.v1', 'airlock.request.group-defined.v1', 'airlock.request.file-uploaded.v1', 'airlock.request.submitted.v1',
-      'airlock.request.checks-started.v1', 'airlock.request.file-scanned.v1', 'airlock.request.file-checked.v1',
-      'airlock.request.review-opened.v1', 'airlock.request.vote-cast.v1', 'airlock.request.vote-cast.v1',
-      'airlock.request.approved.v1', 'airlock.request.file-released.v1', 'airlock.request.released.v1',
-      'airlock.request.download-link-issued.v1', 'airlock.request.file-downloaded.v1',
+      'airlock.request.created.v1',
+      'airlock.request.group-defined.v1',
+      'airlock.request.file-uploaded.v1',
+      'airlock.request.submitted.v1',
+      'airlock.request.checks-started.v1',
+      'airlock.request.file-scanned.v1',
+      'airlock.request.file-checked.v1',
+      'airlock.request.review-opened.v1',
+      'airlock.request.vote-cast.v1',
+      'airlock.request.vote-cast.v1',
+      'airlock.request.approved.v1',
+      'airlock.request.file-released.v1',
+      'airlock.request.released.v1',
+      'airlock.request.download-link-issued.v1',
+      'airlock.request.file-downloaded.v1',
     ];
-    const records = await expectEventually(async () => {
-      const { items } = await auditor.auditRecords({ subject: request.requestId });
-      expect(items.map((r) => r.envelope.type)).toEqual(expected);
-      return items;
-    }, { timeoutMs: 30_000 });
+    const records = await expectEventually(
+      async () => {
+        const { items } = await auditor.auditRecords({ subject: request.requestId });
+        expect(items.map((r) => r.envelope.type)).toEqual(expected);
+        return items;
+      },
+      { timeoutMs: 30_000 },
+    );
     const positions = records.map((r) => r.position);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     expect(await auditor.verifyAudit()).toMatchObject({ valid: true });
@@ -128,11 +147,14 @@ describe('a safe table, from upload to release', () => {
       },
     });
     try {
-      await expectEventually(() => {
-        const unique = [...new Map(seen.map((s) => [s.position, s])).values()];
-        expect(unique.map((s) => s.type)).toEqual(expected);
-        expect(unique.map((s) => s.position)).toEqual(positions);
-      }, { timeoutMs: 60_000 });
+      await expectEventually(
+        () => {
+          const unique = [...new Map(seen.map((s) => [s.position, s])).values()];
+          expect(unique.map((s) => s.type)).toEqual(expected);
+          expect(unique.map((s) => s.position)).toEqual(positions);
+        },
+        { timeoutMs: 60_000 },
+      );
     } finally {
       await consumer.disconnect();
     }
@@ -169,9 +191,7 @@ describe('a table with a small cell', () => {
     const review = await checker1.getReview(request.requestId);
     const file = review.files[0];
     expect(file.check?.verdict).toBe('fail');
-    expect(file.check?.findings).toEqual([
-      expect.objectContaining({ rule: 'threshold', cells: [expect.objectContaining({ row: 0, column: 1 })] }),
-    ]);
+    expect(file.check?.findings).toEqual([expect.objectContaining({ rule: 'threshold', cells: [expect.objectContaining({ row: 0, column: 1 })] })]);
     // Never a failing cell's value in the findings.
     expect(JSON.stringify(file.check?.findings)).not.toMatch(/"value"|\b3\b/);
     await expectProblem(checker1.vote(request.requestId, file.fileId, 'approve'), 422, 'OVERRIDE_REQUIRED');
@@ -180,10 +200,13 @@ describe('a table with a small cell', () => {
     const afterTwo = await checker2.vote(request.requestId, file.fileId, 'request_changes', { comment: 'Suppress it', visibility: 'public' });
     expect(afterTwo.status).toBe('rejected');
     // The rejected file moves from quarantine to the rejected bucket (kept for the retention period).
-    await expectEventually(async () => {
-      expect(await airlock.keysIn('rejected', `requests/${request.requestId}/`)).toHaveLength(1);
-      expect(await airlock.keysIn('quarantine', `requests/${request.requestId}/`)).toEqual([]);
-    }, { timeoutMs: 60_000 });
+    await expectEventually(
+      async () => {
+        expect(await airlock.keysIn('rejected', `requests/${request.requestId}/`)).toHaveLength(1);
+        expect(await airlock.keysIn('quarantine', `requests/${request.requestId}/`)).toEqual([]);
+      },
+      { timeoutMs: 60_000 },
+    );
     const seenByResearcher = await researcher.getRequest(request.requestId);
     // The researcher sees the public comment, not the private one, and not who voted what.
     expect(seenByResearcher.files[0]).toMatchObject({ feedback: [{ text: 'Suppress it', turn: 1 }] });
@@ -249,10 +272,12 @@ describe('bad input gets a clear JSON error, never a 500', () => {
     const read = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
     const etag = read.headers.get('etag');
     expect(etag).toBe(`"${request.version}"`);
-    const change = (ifMatch: string) => fetch(`${url}/groups/tables`, {
-      method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'if-match': ifMatch },
-      body: JSON.stringify({ context: 'c', controls: 'k' }),
-    });
+    const change = (ifMatch: string) =>
+      fetch(`${url}/groups/tables`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'if-match': ifMatch },
+        body: JSON.stringify({ context: 'c', controls: 'k' }),
+      });
     const stale = await change(`"${request.version - 1}"`);
     expect(stale.status).toBe(412);
     expect(await stale.json()).toMatchObject({ code: 'STALE_VERSION' });
@@ -262,7 +287,7 @@ describe('bad input gets a clear JSON error, never a 500', () => {
     expect((await change('"nonsense"')).status).toBe(400);
   });
 
-  it('403 for a researcher on the checkers\' API', async () => {
+  it("403 for a researcher on the checkers' API", async () => {
     await expectProblem(researcher.listReviews(), 403, 'ROLE_REQUIRED');
   });
   it('400 for an empty upload, a bad file name, malformed JSON', async () => {
@@ -270,7 +295,9 @@ describe('bad input gets a clear JSON error, never a 500', () => {
     await expectProblem(researcher.upload(request.requestId, 'empty.csv', ''), 400, 'EMPTY_FILE');
     await expectProblem(researcher.upload(request.requestId, 'a/b.csv', 'x'), 400, 'INVALID_FILE_NAME');
     const response = await fetch(`${airlock.client.urls.ingress}/requests`, {
-      method: 'POST', headers: { authorization: `Bearer ${await airlock.token('alice', ['researcher'])}`, 'content-type': 'application/json' }, body: '{"projectId":',
+      method: 'POST',
+      headers: { authorization: `Bearer ${await airlock.token('alice', ['researcher'])}`, 'content-type': 'application/json' },
+      body: '{"projectId":',
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ code: 'MALFORMED_JSON' });

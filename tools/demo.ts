@@ -22,12 +22,16 @@ async function main() {
   } catch {
     throw new Error(`No airlock answers at ${urls.ingress}: start it first with \`npm start\``);
   }
-  const researcher = anon.as(await devToken(urls.ingress, 'alice', ['researcher']).catch((error: unknown) => {
-    if (error instanceof ApiError && error.status === 404) {
-      throw new Error(`${urls.ingress} serves no development issuer: the demo needs \`npm start\` on embedded defaults (AIRLOCK_DEV_IDENTITY=true), not an OIDC provider`);
-    }
-    throw error;
-  }));
+  const researcher = anon.as(
+    await devToken(urls.ingress, 'alice', ['researcher']).catch((error: unknown) => {
+      if (error instanceof ApiError && error.status === 404) {
+        throw new Error(
+          `${urls.ingress} serves no development issuer: the demo needs \`npm start\` on embedded defaults (AIRLOCK_DEV_IDENTITY=true), not an OIDC provider`,
+        );
+      }
+      throw error;
+    }),
+  );
   const checker1 = anon.as(await devToken(urls.ingress, 'chris', ['output_checker']));
   const checker2 = anon.as(await devToken(urls.ingress, 'dana', ['output_checker']));
   const auditor = anon.as(await devToken(urls.ingress, 'sam', ['auditor']));
@@ -52,11 +56,14 @@ async function main() {
   info(`status: ${(await researcher.submit(id)).status}`);
 
   step(4, 'disclosure-check scans it for malware (clamd) and applies the disclosure rules');
-  const reviewed = await expectEventually(async () => {
-    const r = await researcher.getRequest(id);
-    if (!['awaiting_review', 'blocked', 'failed'].includes(r.status)) throw new Error(`still ${r.status}`);
-    return r;
-  }, { timeoutMs: 60_000, intervalMs: 250 });
+  const reviewed = await expectEventually(
+    async () => {
+      const r = await researcher.getRequest(id);
+      if (!['awaiting_review', 'blocked', 'failed'].includes(r.status)) throw new Error(`still ${r.status}`);
+      return r;
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
   const f = reviewed.files[0];
   info(`status: ${reviewed.status}; scan: ${JSON.stringify(f.scan)}; verdict: ${f.check?.verdict} (${f.check?.findings.length ?? 0} findings)`);
 
@@ -79,11 +86,14 @@ async function main() {
   }
 
   step(6, 'egress-review copies the file to the released bucket after verifying its hash');
-  const released: RequestView = await expectEventually(async () => {
-    const r = await researcher.getRequest(id);
-    if (r.status !== 'released') throw new Error(`still ${r.status}`);
-    return r;
-  }, { timeoutMs: 30_000, intervalMs: 250 });
+  const released: RequestView = await expectEventually(
+    async () => {
+      const r = await researcher.getRequest(id);
+      if (r.status !== 'released') throw new Error(`still ${r.status}`);
+      return r;
+    },
+    { timeoutMs: 30_000, intervalMs: 250 },
+  );
   info(`status: ${released.status}`);
 
   step(7, 'Alice downloads the released file through a single-use link');
@@ -94,12 +104,15 @@ async function main() {
 }
 
 async function printAudit(auditor: AirlockClient, id: string, lastType: string) {
-  process.stdout.write('\n[audit] The security team\'s view of this request\n');
-  const records = await expectEventually(async () => {
-    const r = await auditor.auditRecords({ subject: id });
-    if (!r.items.some((i) => i.envelope.type === lastType)) throw new Error('audit records still arriving');
-    return r;
-  }, { timeoutMs: 15_000 });
+  process.stdout.write("\n[audit] The security team's view of this request\n");
+  const records = await expectEventually(
+    async () => {
+      const r = await auditor.auditRecords({ subject: id });
+      if (!r.items.some((i) => i.envelope.type === lastType)) throw new Error('audit records still arriving');
+      return r;
+    },
+    { timeoutMs: 15_000 },
+  );
   for (const r of records.items) info(`#${r.position} ${r.envelope.type}`);
   const verdict = await auditor.verifyAudit();
   info(`chain of ${verdict.count} records: ${verdict.valid ? 'verifies' : `BROKEN at ${verdict.firstInvalidPosition}`}`);

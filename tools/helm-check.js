@@ -13,23 +13,33 @@ const PUBLIC = new Set(['ingress', 'egress-review']);
 
 const file = process.argv[2];
 if (!file) throw new Error('usage: helm-check.js rendered.yaml');
-const docs = parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS()).filter(Boolean);
+const docs = parseAllDocuments(fs.readFileSync(file, 'utf8'))
+  .map((d) => d.toJS())
+  .filter(Boolean);
 const problems = [];
-const expect = (ok, message) => { if (!ok) problems.push(message); };
+const expect = (ok, message) => {
+  if (!ok) problems.push(message);
+};
 const ofKind = (kind) => docs.filter((d) => d.kind === kind);
 const component = (d) => d.metadata?.labels?.['app.kubernetes.io/component'];
 
 expect(ofKind('Secret').length === 0, 'the chart renders a Secret: secrets must be referenced (existingSecret), never held in the chart');
 for (const kind of ['Deployment', 'Service', 'PodDisruptionBudget', 'NetworkPolicy']) {
   const found = ofKind(kind).map(component).sort();
-  expect(JSON.stringify(found) === JSON.stringify([...SERVICES].sort()), `${kind}: want one per service (${SERVICES.join(', ')}), got ${found.join(', ') || 'none'}`);
+  expect(
+    JSON.stringify(found) === JSON.stringify([...SERVICES].sort()),
+    `${kind}: want one per service (${SERVICES.join(', ')}), got ${found.join(', ') || 'none'}`,
+  );
 }
 
 const [configMap] = ofKind('ConfigMap');
 expect(configMap, 'no ConfigMap');
 const settings = configMap?.data ?? {};
 const publicUrl = settings.AIRLOCK_PUBLIC_INGRESS_URL ?? '';
-expect(/^https?:\/\//.test(publicUrl) && !/\/\/(0\.0\.0\.0|\[::\])(:|\/|$)/.test(publicUrl), `AIRLOCK_PUBLIC_INGRESS_URL=${publicUrl}: download links need a public base URL`);
+expect(
+  /^https?:\/\//.test(publicUrl) && !/\/\/(0\.0\.0\.0|\[::\])(:|\/|$)/.test(publicUrl),
+  `AIRLOCK_PUBLIC_INGRESS_URL=${publicUrl}: download links need a public base URL`,
+);
 expect(settings.AIRLOCK_OIDC_ISSUER, 'AIRLOCK_OIDC_ISSUER is not set');
 expect(!('AIRLOCK_DEV_IDENTITY' in settings), 'AIRLOCK_DEV_IDENTITY in the ConfigMap');
 
@@ -59,7 +69,10 @@ for (const deployment of ofKind('Deployment')) {
     const key = pod.volumes?.find((v) => v.secret);
     expect(key?.secret?.secretName, 'audit: the signing key is not mounted from a Secret');
     // Secret files are root-owned, group fsGroup: the service's user reads them through the group.
-    expect(key?.secret?.defaultMode === 0o440 && pod.securityContext?.fsGroup === pod.securityContext?.runAsUser, 'audit: the signing key is not readable by the service user alone (mode 0440, fsGroup = runAsUser)');
+    expect(
+      key?.secret?.defaultMode === 0o440 && pod.securityContext?.fsGroup === pod.securityContext?.runAsUser,
+      'audit: the signing key is not readable by the service user alone (mode 0440, fsGroup = runAsUser)',
+    );
     const mount = pod.containers[0].volumeMounts?.find((m) => m.name === key?.name);
     const file = pod.containers[0].env.find((e) => e.name === 'AIRLOCK_AUDIT_SIGNING_KEY_FILE')?.value ?? '';
     expect(mount?.readOnly && file.startsWith(`${mount.mountPath}/`), `audit: AIRLOCK_AUDIT_SIGNING_KEY_FILE=${file} is not on the read-only key mount`);
@@ -72,16 +85,25 @@ for (const policy of ofKind('NetworkPolicy')) {
   expect(policy.spec.policyTypes?.includes('Ingress'), `${name}: NetworkPolicy does not govern ingress`);
   expect(policy.spec.podSelector?.matchLabels?.['app.kubernetes.io/component'] === name, `${name}: NetworkPolicy selects other pods`);
   if (PUBLIC.has(name)) {
-    expect(rules.some((r) => r.ports?.some((p) => p.port === 'http')), `${name}: takes no traffic from outside, but it must`);
+    expect(
+      rules.some((r) => r.ports?.some((p) => p.port === 'http')),
+      `${name}: takes no traffic from outside, but it must`,
+    );
   } else {
     // Only the metrics scrapers (when configured): a rule without `from` admits every source.
-    expect(rules.every((r) => Array.isArray(r.from) && r.from.length > 0), `${name}: a NetworkPolicy rule admits every source`);
+    expect(
+      rules.every((r) => Array.isArray(r.from) && r.from.length > 0),
+      `${name}: a NetworkPolicy rule admits every source`,
+    );
   }
 }
 
 for (const pdb of ofKind('PodDisruptionBudget')) {
   const deployment = ofKind('Deployment').find((d) => component(d) === component(pdb));
-  expect(JSON.stringify(pdb.spec.selector?.matchLabels) === JSON.stringify(deployment?.spec.selector.matchLabels), `${component(pdb)}: PodDisruptionBudget selects other pods than its Deployment`);
+  expect(
+    JSON.stringify(pdb.spec.selector?.matchLabels) === JSON.stringify(deployment?.spec.selector.matchLabels),
+    `${component(pdb)}: PodDisruptionBudget selects other pods than its Deployment`,
+  );
 }
 
 if (problems.length > 0) {

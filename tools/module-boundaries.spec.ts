@@ -41,7 +41,9 @@ beforeAll(() => {
   boundaryErrors = Object.fromEntries(
     Object.entries(probes).map(([name, file]) => [
       name,
-      (results.find((r) => r.filePath === path.join(root, file))?.messages ?? []).filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message),
+      (results.find((r) => r.filePath === path.join(root, file))?.messages ?? [])
+        .filter((m) => m.ruleId === '@nx/enforce-module-boundaries')
+        .map((m) => m.message),
     ]),
   ) as typeof boundaryErrors;
 });

@@ -45,14 +45,19 @@ describe.each(OPENAPI_SERVICES)('the OpenAPI document of %s', (service) => {
 
   it('declares every path parameter of every template', () => {
     for (const { route, path, operation } of operations(document)) {
-      const declared = ((operation.parameters ?? []) as ParameterObject[]).filter((p) => p.in === 'path').map((p) => p.name).sort();
+      const declared = ((operation.parameters ?? []) as ParameterObject[])
+        .filter((p) => p.in === 'path')
+        .map((p) => p.name)
+        .sort();
       const templated = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
       expect({ route, parameters: declared }).toEqual({ route, parameters: templated });
     }
   });
 
   it('asks for the bearer token on every route but the open ones', () => {
-    const open = operations(document).filter((o) => !o.operation.security).map((o) => o.route);
+    const open = operations(document)
+      .filter((o) => !o.operation.security)
+      .map((o) => o.route);
     expect(open.sort()).toEqual([...OPEN_ROUTES[service]].sort());
   });
 
@@ -101,7 +106,11 @@ describe('the audit OpenAPI document', () => {
     const parameters = query(route);
     expect(parameters.map((p) => p.name).sort()).toEqual([...names].sort());
     for (const p of parameters) {
-      expect({ name: p.name, required: p.required ?? false, type: (p.schema as { type?: string } | undefined)?.type }).toEqual({ name: p.name, required: false, type: expect.any(String) });
+      expect({ name: p.name, required: p.required ?? false, type: (p.schema as { type?: string } | undefined)?.type }).toEqual({
+        name: p.name,
+        required: false,
+        type: expect.any(String),
+      });
     }
   });
 

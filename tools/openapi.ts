@@ -54,7 +54,10 @@ async function wiring(service: OpenApiService): Promise<Wiring> {
   }
   // A pool connects on its first query; nothing is queried while building the document.
   const db = createDb({ url: 'postgres://airlock@127.0.0.1:1/unused', max: 1 });
-  const closeAll = async () => { await db.close(); await rm(dir, { recursive: true, force: true }); };
+  const closeAll = async () => {
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
+  };
   if (service === 'audit') {
     const log = new AuditLogRepository(db, { auditTopic: 'airlock.audit.openapi' });
     const logger = createLogger(service, 'silent');
@@ -65,7 +68,12 @@ async function wiring(service: OpenApiService): Promise<Wiring> {
   const readModel = new ReviewReadModel(db, requests);
   const accessLog = new RecordingAccessLog();
   const module = EgressReviewModule.forRoot(
-    { requests, registry, readModel, clock }, { registry, requests, defaultApprovals: 2 }, { requests, registry, store, accessLog }, tokens, metrics, [],
+    { requests, registry, readModel, clock },
+    { registry, requests, defaultApprovals: 2 },
+    { requests, registry, store, accessLog },
+    tokens,
+    metrics,
+    [],
   );
   return { module, close: closeAll };
 }
@@ -75,7 +83,14 @@ export async function openApiApp(service: OpenApiService): Promise<{ app: INestA
   const { module, info, close } = await wiring(service);
   const app = await NestFactory.create(module, { logger: false, bodyParser: false, abortOnError: false });
   await app.init();
-  return { app, info, close: async () => { await app.close(); await close(); } };
+  return {
+    app,
+    info,
+    close: async () => {
+      await app.close();
+      await close();
+    },
+  };
 }
 
 export async function generateOpenApi(service: OpenApiService): Promise<OpenAPIObject> {

@@ -3,7 +3,17 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
-import { chainedBytes, ExportVerifier, readChainPages, recordLine, signCheckpoint, generateSigningKey, checkpointLine, exportHeaderLine, verifyStoredChain } from '@airlock/access-log';
+import {
+  chainedBytes,
+  ExportVerifier,
+  readChainPages,
+  recordLine,
+  signCheckpoint,
+  generateSigningKey,
+  checkpointLine,
+  exportHeaderLine,
+  verifyStoredChain,
+} from '@airlock/access-log';
 import { SYSTEM_ACTOR, Topics, type EventEnvelope } from '@airlock/contracts';
 import { createDb, runMigrations, type Db } from '@airlock/database';
 import { eventStoreMigrations } from '@airlock/event-store';
@@ -69,18 +79,41 @@ const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9
 function anEvent(n: number): EventEnvelope {
   const requestId = randomUUID();
   return {
-    specversion: '1.0', id: randomUUID(), source: '/airlock/disclosure-check', type: 'airlock.request.file-checked.v1', subject: requestId,
-    time: new Date(Date.UTC(2026, 10, 28) + n).toISOString(), datacontenttype: 'application/json', streamId: `request-${requestId}`, streamVersion: 7,
-    actor: SYSTEM_ACTOR, correlationId: randomUUID(),
+    specversion: '1.0',
+    id: randomUUID(),
+    source: '/airlock/disclosure-check',
+    type: 'airlock.request.file-checked.v1',
+    subject: requestId,
+    time: new Date(Date.UTC(2026, 10, 28) + n).toISOString(),
+    datacontenttype: 'application/json',
+    streamId: `request-${requestId}`,
+    streamVersion: 7,
+    actor: SYSTEM_ACTOR,
+    correlationId: randomUUID(),
     data: {
-      requestId, turn: 1, fileId: randomUUID(), sha256: randomUUID().replace(/-/g, '').repeat(2), verdict: 'fail', fileType: 'text/csv',
-      findings: [{ rule: 'threshold', verdict: 'fail', cells: [{ row: 0, column: 2, rowLabel: 'A', columnLabel: 'y2024' }], message: '1 cell has fewer than 10 contributors' }],
-      rulesVersion: 'sdc-2026.11', policy: { minCellCount: 10, dominance: { n: 2, k: 0.9 } }, checkedAt: new Date(Date.UTC(2026, 10, 28) + n).toISOString(),
+      requestId,
+      turn: 1,
+      fileId: randomUUID(),
+      sha256: randomUUID().replace(/-/g, '').repeat(2),
+      verdict: 'fail',
+      fileType: 'text/csv',
+      findings: [
+        {
+          rule: 'threshold',
+          verdict: 'fail',
+          cells: [{ row: 0, column: 2, rowLabel: 'A', columnLabel: 'y2024' }],
+          message: '1 cell has fewer than 10 contributors',
+        },
+      ],
+      rulesVersion: 'sdc-2026.11',
+      policy: { minCellCount: 10, dominance: { n: 2, k: 0.9 } },
+      checkedAt: new Date(Date.UTC(2026, 10, 28) + n).toISOString(),
     },
   };
 }
 
-const inputs = (count: number, offset: number): AppendInput[] => Array.from({ length: count }, (_, i) => ({ topic: Topics.requestEvents, envelope: anEvent(offset + i), recordedAt: new Date().toISOString() }));
+const inputs = (count: number, offset: number): AppendInput[] =>
+  Array.from({ length: count }, (_, i) => ({ topic: Topics.requestEvents, envelope: anEvent(offset + i), recordedAt: new Date().toISOString() }));
 
 // The CLI's V8 heap is capped: a verifier that held the chain in memory would die, not just swell.
 const CLI_HEAP_MIB = 96;
@@ -88,9 +121,31 @@ const CLI_HEAP_MIB = 96;
 /** The CLI in a process of its own, heap capped, so its peak RSS shows what streaming verification needs. */
 function cliVerify(databaseUrl: string, schema: string): { seconds: number; maxRssMiB: number; heapCapMiB: number } {
   const root = path.resolve(__dirname, '..', '..');
-  const result = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, `--max-old-space-size=${CLI_HEAP_MIB}`, '-r', '@swc-node/register', 'apps/airlock-audit/src/main.ts', 'verify', '--schema', schema, '--database-url', databaseUrl, '--page-size', '10000'], {
-    cwd: root, encoding: 'utf8', env: { ...process.env, SWC_NODE_PROJECT: path.join(root, 'tsconfig.json') }, maxBuffer: 1 << 24,
-  });
+  const result = spawnSync(
+    '/usr/bin/time',
+    [
+      '-f',
+      'TIME %e %M',
+      process.execPath,
+      `--max-old-space-size=${CLI_HEAP_MIB}`,
+      '-r',
+      '@swc-node/register',
+      'apps/airlock-audit/src/main.ts',
+      'verify',
+      '--schema',
+      schema,
+      '--database-url',
+      databaseUrl,
+      '--page-size',
+      '10000',
+    ],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, SWC_NODE_PROJECT: path.join(root, 'tsconfig.json') },
+      maxBuffer: 1 << 24,
+    },
+  );
   const verdict = JSON.parse(result.stdout) as { valid: boolean };
   const timing = /TIME ([\d.]+) (\d+)/.exec(result.stderr);
   if (!verdict.valid || !timing) throw new Error(`airlock-audit verify failed: ${result.stderr}`);
@@ -113,7 +168,13 @@ async function writeLines(file: string, lines: AsyncIterable<string | Buffer>): 
 
 /** `npm run bench` calls this (bench/run.ts); `bench/audit/run.ts` runs it alone. Needs the real stack up. */
 export async function runAuditBench(options: AuditBenchOptions = {}): Promise<AuditBenchResult> {
-  const { databaseUrl = realStack().databaseUrl, records = 1_000_000, appends = 20_000, concurrency = 64, outDir = path.resolve(__dirname, '..', 'out') } = options;
+  const {
+    databaseUrl = realStack().databaseUrl,
+    records = 1_000_000,
+    appends = 20_000,
+    concurrency = 64,
+    outDir = path.resolve(__dirname, '..', 'out'),
+  } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const schema = `bench_audit_${Date.now().toString(36)}`;
   const admin = createDb({ url: databaseUrl, max: 1 });
@@ -133,9 +194,11 @@ export async function runAuditBench(options: AuditBenchOptions = {}): Promise<Au
     const concurrentInputs = inputs(appends, 0);
     let next = 0;
     let start = process.hrtime.bigint();
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < concurrentInputs.length) await log1.append(concurrentInputs[next++]);
-    }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < concurrentInputs.length) await log1.append(concurrentInputs[next++]);
+      }),
+    );
     const concurrentSeconds = seconds(start);
 
     const single = Math.max(1, Math.floor(appends / 10));
@@ -163,17 +226,23 @@ export async function runAuditBench(options: AuditBenchOptions = {}): Promise<Au
     const { key } = generateSigningKey();
     const last = await log1.head();
     let bodyBytes = 0;
-    const hashedBytes = await writeLines(bytesFile, (async function* () {
-      for await (const page of readChainPages(writer, { pageSize: 10_000 })) {
-        bodyBytes += page.reduce((sum, l) => sum + Buffer.byteLength(l.body), 0);
-        yield Buffer.concat(page.map(chainedBytes));
-      }
-    })());
-    const exportFileBytes = await writeLines(exportFile, (async function* () {
-      yield exportHeaderLine({ from: 1, to: last.position, filter: {}, exportedAt: new Date().toISOString() });
-      yield checkpointLine(signCheckpoint(key, { position: last.position, headHash: last.recordHash }, new Date().toISOString()));
-      for await (const page of readChainPages(writer, { pageSize: 10_000 })) yield page.map(recordLine).join('');
-    })());
+    const hashedBytes = await writeLines(
+      bytesFile,
+      (async function* () {
+        for await (const page of readChainPages(writer, { pageSize: 10_000 })) {
+          bodyBytes += page.reduce((sum, l) => sum + Buffer.byteLength(l.body), 0);
+          yield Buffer.concat(page.map(chainedBytes));
+        }
+      })(),
+    );
+    const exportFileBytes = await writeLines(
+      exportFile,
+      (async function* () {
+        yield exportHeaderLine({ from: 1, to: last.position, filter: {}, exportedAt: new Date().toISOString() });
+        yield checkpointLine(signCheckpoint(key, { position: last.position, headHash: last.recordHash }, new Date().toISOString()));
+        for await (const page of readChainPages(writer, { pageSize: 10_000 })) yield page.map(recordLine).join('');
+      })(),
+    );
 
     log(`verify: ${last.position} records from PostgreSQL`);
     start = process.hrtime.bigint();
@@ -209,8 +278,16 @@ export async function runAuditBench(options: AuditBenchOptions = {}): Promise<Au
         batched: { records: remaining, batchSize, seconds: batchedSeconds, perSecond: remaining ? perSecond(remaining, batchedSeconds) : 0 },
       },
       verify: {
-        records: last.position, hashedBytes, fromPostgresSeconds, fromExportSeconds, sha256sumSeconds, exportFileBytes, sha256sumExportSeconds,
-        ratioPostgres: ratio, ratioExport: fromExportSeconds / sha256sumExportSeconds, cli,
+        records: last.position,
+        hashedBytes,
+        fromPostgresSeconds,
+        fromExportSeconds,
+        sha256sumSeconds,
+        exportFileBytes,
+        sha256sumExportSeconds,
+        ratioPostgres: ratio,
+        ratioExport: fromExportSeconds / sha256sumExportSeconds,
+        cli,
       },
       targets: {
         appendsPerSecond: { min: 5_000, actual: appendRate, verdict: appendRate >= 5_000 ? 'PASS' : 'MISS' },

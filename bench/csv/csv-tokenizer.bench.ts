@@ -9,7 +9,16 @@ import { ensureTable } from '../disclosure/table-file';
 // bytes in 64 KiB pieces and decode them themselves; every row is walked so neither is left lazy.
 
 export type CsvInput = { name: string; bytes: Buffer };
-export type CsvTiming = { parser: string; input: string; mib: number; rows: number; cells: number; medianMs: number; mibPerSecond: number; cellsPerSecond: number };
+export type CsvTiming = {
+  parser: string;
+  input: string;
+  mib: number;
+  rows: number;
+  cells: number;
+  medianMs: number;
+  mibPerSecond: number;
+  cellsPerSecond: number;
+};
 
 const PIECE = 64 * 1024;
 const MiB = 2 ** 20;
@@ -89,16 +98,31 @@ export async function runCsvBench(inputs: CsvInput[], runs: number): Promise<Csv
       const sorted = [...times[name]].sort((a, b) => a - b);
       const medianMs = sorted[Math.floor(sorted.length / 2)];
       const mib = input.bytes.length / MiB;
-      timings.push({ parser: name, input: input.name, mib, rows: counts[name].rows, cells: counts[name].cells, medianMs, mibPerSecond: mib / (medianMs / 1000), cellsPerSecond: counts[name].cells / (medianMs / 1000) });
+      timings.push({
+        parser: name,
+        input: input.name,
+        mib,
+        rows: counts[name].rows,
+        cells: counts[name].cells,
+        medianMs,
+        mibPerSecond: mib / (medianMs / 1000),
+        cellsPerSecond: counts[name].cells / (medianMs / 1000),
+      });
     }
   }
   return timings;
 }
 
 export function formatCsvReport(timings: CsvTiming[]): string {
-  const lines = ['', 'CSV tokenizing (same bytes, same process, median)', `${'input'.padEnd(22)} ${'parser'.padEnd(28)} ${'MiB'.padStart(6)} ${'ms'.padStart(8)} ${'MiB/s'.padStart(7)} ${'Mcells/s'.padStart(9)}`];
+  const lines = [
+    '',
+    'CSV tokenizing (same bytes, same process, median)',
+    `${'input'.padEnd(22)} ${'parser'.padEnd(28)} ${'MiB'.padStart(6)} ${'ms'.padStart(8)} ${'MiB/s'.padStart(7)} ${'Mcells/s'.padStart(9)}`,
+  ];
   for (const t of timings) {
-    lines.push(`${t.input.padEnd(22)} ${t.parser.padEnd(28)} ${t.mib.toFixed(1).padStart(6)} ${t.medianMs.toFixed(0).padStart(8)} ${t.mibPerSecond.toFixed(1).padStart(7)} ${(t.cellsPerSecond / 1e6).toFixed(2).padStart(9)}`);
+    lines.push(
+      `${t.input.padEnd(22)} ${t.parser.padEnd(28)} ${t.mib.toFixed(1).padStart(6)} ${t.medianMs.toFixed(0).padStart(8)} ${t.mibPerSecond.toFixed(1).padStart(7)} ${(t.cellsPerSecond / 1e6).toFixed(2).padStart(9)}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

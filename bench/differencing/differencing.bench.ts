@@ -56,9 +56,39 @@ async function fill(db: Db, domain: string, from: number, to: number): Promise<v
     for (let i = start; i < Math.min(to, start + INSERT_BATCH); i++) {
       const table = i < CANDIDATES ? banded(i % 5) : unrelated(i);
       const k = tableKeys(table);
-      rows.push([`bench-${i}`, domain, 'bench', `req-${i}`, 'f1', 1, `table-${i}.csv`, '0'.repeat(64), new Date(0).toISOString(), k.rowKey, k.columnKey, k.rowAxis, k.columnAxis, JSON.stringify(table)]);
+      rows.push([
+        `bench-${i}`,
+        domain,
+        'bench',
+        `req-${i}`,
+        'f1',
+        1,
+        `table-${i}.csv`,
+        '0'.repeat(64),
+        new Date(0).toISOString(),
+        k.rowKey,
+        k.columnKey,
+        k.rowAxis,
+        k.columnAxis,
+        JSON.stringify(table),
+      ]);
     }
-    const columns = ['event_id', 'domain', 'project_id', 'request_id', 'file_id', 'turn', 'file_name', 'sha256', 'released_at', 'row_key', 'column_key', 'row_axis', 'column_axis', 'snapshot'];
+    const columns = [
+      'event_id',
+      'domain',
+      'project_id',
+      'request_id',
+      'file_id',
+      'turn',
+      'file_name',
+      'sha256',
+      'released_at',
+      'row_key',
+      'column_key',
+      'row_axis',
+      'column_axis',
+      'snapshot',
+    ];
     const types = ['text', 'text', 'text', 'text', 'text', 'int', 'text', 'text', 'timestamptz', 'text', 'text', 'text', 'text', 'jsonb'];
     await db.query(
       `INSERT INTO released_tables (${columns.join(', ')}) SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`,
@@ -114,12 +144,26 @@ export async function runDifferencingBench(runs = 21, sizes: readonly number[] =
         for await (const other of ledger.candidates(domain, table, 'new-request')) void other;
         queryOnly.push(performance.now() - start);
       }
-      ledgers.push({ tables: size, candidates, medianMs: median(times), p95Ms: p95(times), queryOnlyMedianMs: median(queryOnly), heapGrowthBytes: Math.max(0, peakHeap - heapBefore), peakRssBytes: process.memoryUsage().rss });
+      ledgers.push({
+        tables: size,
+        candidates,
+        medianMs: median(times),
+        p95Ms: p95(times),
+        queryOnlyMedianMs: median(queryOnly),
+        heapGrowthBytes: Math.max(0, peakHeap - heapBefore),
+        peakRssBytes: process.memoryUsage().rss,
+      });
     }
     const single: number[] = [];
     for (let run = 0; run < runs; run++) {
       const start = performance.now();
-      await checkFile('ages.csv', (async function* () { yield csv; })(), DEFAULT_POLICY);
+      await checkFile(
+        'ages.csv',
+        (async function* () {
+          yield csv;
+        })(),
+        DEFAULT_POLICY,
+      );
       single.push(performance.now() - start);
     }
     return { cells: 1000, runs, ledgers, singleTableRules: { medianMs: median(single) }, findings };
@@ -137,8 +181,10 @@ export function formatDifferencingReport(result: DifferencingBenchResult): strin
     `Differencing: a new ${result.cells}-cell table against the ledger of released tables (PostgreSQL), ${result.runs} runs`,
     `machine load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`,
     'ledger tables  candidates  median     p95        reading only  heap growth  rss',
-    ...result.ledgers.map((l) =>
-      `${String(l.tables).padEnd(13)}  ${String(l.candidates).padEnd(10)}  ${`${l.medianMs.toFixed(1)} ms`.padEnd(9)}  ${`${l.p95Ms.toFixed(1)} ms`.padEnd(9)}  ${`${l.queryOnlyMedianMs.toFixed(1)} ms`.padEnd(12)}  ${mib(l.heapGrowthBytes).padEnd(11)}  ${mib(l.peakRssBytes)}`),
+    ...result.ledgers.map(
+      (l) =>
+        `${String(l.tables).padEnd(13)}  ${String(l.candidates).padEnd(10)}  ${`${l.medianMs.toFixed(1)} ms`.padEnd(9)}  ${`${l.p95Ms.toFixed(1)} ms`.padEnd(9)}  ${`${l.queryOnlyMedianMs.toFixed(1)} ms`.padEnd(12)}  ${mib(l.heapGrowthBytes).padEnd(11)}  ${mib(l.peakRssBytes)}`,
+    ),
     `single-table rules on the same table (checkFile): median ${result.singleTableRules.medianMs.toFixed(1)} ms`,
     `differencing findings per check: ${result.findings}`,
     '',

@@ -13,8 +13,15 @@ async function main(): Promise<void> {
   const started = process.hrtime.bigint();
   const result = await checkFile(file, createReadStream(file, { highWaterMark: 1 << 20 }), policy);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  const findings = result.findings.map((f) => ({ rule: f.rule, verdict: f.verdict, cells: f.cellCount ?? f.cells.length, message: f.verdict === 'fail' ? undefined : f.message }));
-  process.stdout.write(`${JSON.stringify({ verdict: result.verdict, findings, ms, rssBeforeBytes, peakRssBytes: kib('VmHWM'), maxTableCells: policy.maxTableCells })}\n`);
+  const findings = result.findings.map((f) => ({
+    rule: f.rule,
+    verdict: f.verdict,
+    cells: f.cellCount ?? f.cells.length,
+    message: f.verdict === 'fail' ? undefined : f.message,
+  }));
+  process.stdout.write(
+    `${JSON.stringify({ verdict: result.verdict, findings, ms, rssBeforeBytes, peakRssBytes: kib('VmHWM'), maxTableCells: policy.maxTableCells })}\n`,
+  );
 }
 
 main().catch((error: unknown) => {

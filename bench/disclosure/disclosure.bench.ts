@@ -16,7 +16,14 @@ const REPO = path.resolve(__dirname, '..', '..');
 const ACRO_VERSION = '1.0.2';
 const MiB = 2 ** 20;
 
-type OurRun = { verdict: string; findings: { rule: string; verdict: string; cells: number; message?: string }[]; ms: number; rssBeforeBytes: number; peakRssBytes: number; maxTableCells: number };
+type OurRun = {
+  verdict: string;
+  findings: { rule: string; verdict: string; cells: number; message?: string }[];
+  ms: number;
+  rssBeforeBytes: number;
+  peakRssBytes: number;
+  maxTableCells: number;
+};
 type AcroRun =
   | { finished: true; cells: number; status: string; flagged: Record<string, number>; loadMs: number; checkMs: number; peakRssBytes: number }
   | { finished: false; reason: string; ranMs: number };
@@ -53,10 +60,22 @@ function acro(file: string, timeoutS: number): AcroRun {
   const ensure = spawnSync('bash', [path.join(REPO, 'tools/acro-crosscheck/ensure-venv.sh'), venv, ACRO_VERSION], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (ensure.status !== 0) return { finished: false, ranMs: 0, reason: 'could not make the acro venv' };
   const started = Date.now();
-  const run = spawnSync(path.join(venv, 'bin/python'), [path.join(__dirname, 'acro_check.py'), file], { cwd: REPO, encoding: 'utf8', timeout: timeoutS * 1000, killSignal: 'SIGKILL', maxBuffer: 16 * MiB });
+  const run = spawnSync(path.join(venv, 'bin/python'), [path.join(__dirname, 'acro_check.py'), file], {
+    cwd: REPO,
+    encoding: 'utf8',
+    timeout: timeoutS * 1000,
+    killSignal: 'SIGKILL',
+    maxBuffer: 16 * MiB,
+  });
   const ranMs = Date.now() - started;
-  if (run.error || run.signal) return { finished: false, ranMs, reason: run.signal === 'SIGKILL' ? `did not finish within ${timeoutS} s (AIRLOCK_BENCH_ACRO_TIMEOUT_S)` : String(run.error ?? run.signal) };
-  if (run.status !== 0) return { finished: false, ranMs, reason: `exited ${run.status} after ${(ranMs / 1000).toFixed(0)} s: ${run.stderr.trim().split('\n').pop()}` };
+  if (run.error || run.signal)
+    return {
+      finished: false,
+      ranMs,
+      reason: run.signal === 'SIGKILL' ? `did not finish within ${timeoutS} s (AIRLOCK_BENCH_ACRO_TIMEOUT_S)` : String(run.error ?? run.signal),
+    };
+  if (run.status !== 0)
+    return { finished: false, ranMs, reason: `exited ${run.status} after ${(ranMs / 1000).toFixed(0)} s: ${run.stderr.trim().split('\n').pop()}` };
   return { finished: true, ...JSON.parse(run.stdout.trim().split('\n').pop() ?? '') };
 }
 
@@ -86,12 +105,17 @@ export function runDisclosureBench(outDir: string): DisclosureReport {
     quick,
     machine: { cpus: os.availableParallelism(), loadAverage1m: os.loadavg()[0] },
     table: {
-      file: path.relative(REPO, table.path), bytes: table.bytes, cells: table.cells,
-      ours: { ...tableOurs, cellsPerSecond }, acro: tableAcro,
+      file: path.relative(REPO, table.path),
+      bytes: table.bytes,
+      cells: table.cells,
+      ours: { ...tableOurs, cellsPerSecond },
+      acro: tableAcro,
       ratios: { speed: tableAcro.finished ? tableAcro.checkMs / tableOurs.ms : null },
     },
     large: {
-      file: path.relative(REPO, large.path), bytes: large.bytes, cells: large.cells,
+      file: path.relative(REPO, large.path),
+      bytes: large.bytes,
+      cells: large.cells,
       ours: { ...largeOurs, bytesPerSecond: large.bytes / (largeOurs.ms / 1000), cellsPerSecond: large.cells / (largeOurs.ms / 1000) },
       acro: largeAcro,
       acroEstimateMs,
@@ -108,12 +132,15 @@ export function runDisclosureBench(outDir: string): DisclosureReport {
 
 const mib = (b: number): string => `${(b / MiB).toFixed(1)} MiB`;
 const acroText = (a: AcroRun): string =>
-  a.finished ? `${(a.checkMs / 1000).toFixed(2)} s check (+${(a.loadMs / 1000).toFixed(2)} s load), peak RSS ${mib(a.peakRssBytes)}, status ${a.status}` : `not finished: ${a.reason}`;
+  a.finished
+    ? `${(a.checkMs / 1000).toFixed(2)} s check (+${(a.loadMs / 1000).toFixed(2)} s load), peak RSS ${mib(a.peakRssBytes)}, status ${a.status}`
+    : `not finished: ${a.reason}`;
 
 export function formatDisclosureReport(r: DisclosureReport): string {
   const t = r.table;
   const l = r.large;
-  const ourFindings = (o: OurRun): string => o.findings.map((f) => `${f.rule} ${f.verdict}${f.cells ? ` (${f.cells} cells)` : ''}${f.message ? `: ${f.message}` : ''}`).join('; ');
+  const ourFindings = (o: OurRun): string =>
+    o.findings.map((f) => `${f.rule} ${f.verdict}${f.cells ? ` (${f.cells} cells)` : ''}${f.message ? `: ${f.message}` : ''}`).join('; ');
   return [
     `disclosure check vs ACRO ${r.acro}${r.quick ? ' (QUICK)' : ''}`,
     `(a) ${t.file}: ${t.cells} cells, ${mib(t.bytes)}`,
@@ -125,7 +152,9 @@ export function formatDisclosureReport(r: DisclosureReport): string {
       `peak RSS ${mib(l.ours.peakRssBytes)} (${mib(l.ours.rssBeforeBytes)} before the check) for ${mib(l.bytes)} of input; ${l.ours.verdict}: ${ourFindings(l.ours)}`,
     `    ACRO: ${acroText(l.acro)}${l.acroEstimateMs === null ? '' : `; at its rate on (a) it would need about ${(l.acroEstimateMs / 3_600_000).toFixed(1)} h`}`,
     `    ratios: peak RSS ours / ACRO ${l.ratios.peakRss === null ? 'n/a' : l.ratios.peakRss.toFixed(3)}, time ACRO / ours ${
-      l.ratios.time !== null ? `${l.ratios.time.toFixed(1)}x` : `n/a (at least ${l.ratios.timeAtLeast?.toFixed(1)}x measured${l.ratios.timeEstimated === null ? '' : `, about ${l.ratios.timeEstimated.toFixed(0)}x estimated`})`
+      l.ratios.time !== null
+        ? `${l.ratios.time.toFixed(1)}x`
+        : `n/a (at least ${l.ratios.timeAtLeast?.toFixed(1)}x measured${l.ratios.timeEstimated === null ? '' : `, about ${l.ratios.timeEstimated.toFixed(0)}x estimated`})`
     }`,
     '',
   ].join('\n');

@@ -10,7 +10,9 @@ export function putFile(url: string, headers: Record<string, string>, file: stri
     const started = performance.now();
     let bodySentMs = Number.NaN;
     const request = http.request(url, { method: 'PUT', headers: { ...headers, 'content-length': String(bytes) } });
-    request.once('finish', () => { bodySentMs = performance.now() - started; });
+    request.once('finish', () => {
+      bodySentMs = performance.now() - started;
+    });
     request.once('error', reject);
     request.once('response', (response) => {
       const chunks: Buffer[] = [];

@@ -10,7 +10,11 @@ export function startProgress(label: string, totalBytes: number, rssBytes: () =>
   const print = () => {
     const seconds = (Date.now() - started) / 1000;
     let rss: number | undefined;
-    try { rss = rssBytes(); } catch { rss = undefined; } // the process may have just exited
+    try {
+      rss = rssBytes();
+    } catch {
+      rss = undefined;
+    } // the process may have just exited
     process.stderr.write(
       `  ${label}: ${((100 * done) / totalBytes).toFixed(0).padStart(3)}%  ${toMiB(done).toFixed(0)}/${toMiB(totalBytes).toFixed(0)} MiB` +
         `  ${(toMiB(done) / Math.max(seconds, 0.001)).toFixed(0)} MiB/s${rss === undefined ? '' : `  rss ${toMiB(rss).toFixed(0)} MiB`}  ${seconds.toFixed(0)} s\n`,
@@ -18,7 +22,12 @@ export function startProgress(label: string, totalBytes: number, rssBytes: () =>
   };
   const timer = setInterval(print, everyMs);
   return {
-    update(bytesSoFar) { done = bytesSoFar; },
-    stop() { clearInterval(timer); print(); },
+    update(bytesSoFar) {
+      done = bytesSoFar;
+    },
+    stop() {
+      clearInterval(timer);
+      print();
+    },
   };
 }

@@ -40,7 +40,10 @@ export function summarise(side: UploadSide, runs: readonly UploadMeasurement[]):
   };
 }
 
-export function buildReport(base: Omit<UploadReport, 'benchmark' | 'at' | 'node' | 'runs' | 'median' | 'ratios' | 'targets'>, runs: readonly UploadMeasurement[]): UploadReport {
+export function buildReport(
+  base: Omit<UploadReport, 'benchmark' | 'at' | 'node' | 'runs' | 'median' | 'ratios' | 'targets'>,
+  runs: readonly UploadMeasurement[],
+): UploadReport {
   const median = { ingress: summarise('ingress', runs), direct: summarise('direct', runs) };
   const ratios = {
     throughput: median.ingress.mibPerSecond / median.direct.mibPerSecond,
@@ -55,7 +58,11 @@ export function buildReport(base: Omit<UploadReport, 'benchmark' | 'at' | 'node'
     median,
     ratios,
     targets: {
-      ingressPeakRss: { maxMiB: TARGETS.ingressPeakRssMiB, actualMiB: median.ingress.peakRssMiB, verdict: median.ingress.peakRssMiB < TARGETS.ingressPeakRssMiB ? 'PASS' : 'MISS' },
+      ingressPeakRss: {
+        maxMiB: TARGETS.ingressPeakRssMiB,
+        actualMiB: median.ingress.peakRssMiB,
+        verdict: median.ingress.peakRssMiB < TARGETS.ingressPeakRssMiB ? 'PASS' : 'MISS',
+      },
       throughputRatio: { min: TARGETS.throughputRatio, actual: ratios.throughput, verdict: ratios.throughput >= TARGETS.throughputRatio ? 'PASS' : 'MISS' },
     },
   };
@@ -67,8 +74,9 @@ const row = (cells: string[], widths: number[]) => cells.map((c, i) => (i === 0 
 export function formatReport(report: UploadReport): string {
   const { ingress, direct } = report.median;
   const widths = [24, 10, 10, 17];
-  const runLines = report.runs.map((r) =>
-    `  ${r.side.padEnd(7)} run ${r.run}: ${num(r.mibPerSecond).padStart(7)} MiB/s  ${num(r.durationMs / 1000, 2).padStart(6)} s` +
+  const runLines = report.runs.map(
+    (r) =>
+      `  ${r.side.padEnd(7)} run ${r.run}: ${num(r.mibPerSecond).padStart(7)} MiB/s  ${num(r.durationMs / 1000, 2).padStart(6)} s` +
       `  idle ${num(toMiB(r.idleRssBytes)).padStart(6)} MiB  peak ${num(toMiB(r.peakRssBytes)).padStart(6)} MiB` +
       (r.bodySentMs === undefined ? '' : `  (body sent at ${num(r.bodySentMs / 1000, 2)} s)`),
   );

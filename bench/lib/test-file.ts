@@ -20,7 +20,7 @@ export function ensureTestFile(dir: string, bytes: number): TestFile {
   const block = Buffer.allocUnsafe(MiB);
   const fd = openSync(partial, 'w');
   try {
-    for (let written = 0; written < bytes; ) {
+    for (let written = 0; written < bytes;) {
       const chunk = block.subarray(0, Math.min(block.length, bytes - written));
       randomFillSync(chunk);
       hash.update(chunk);

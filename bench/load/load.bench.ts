@@ -20,7 +20,13 @@ export type LoadReport = {
   submitToReviewMs: { median: number; p99: number; max: number };
   singleRequestMs: number;
   consumerLag: { drainedAfterMs: number; remaining: number };
-  summary: { loadThroughputPerSecond: number; loadSubmitToReviewMedianMs: number; loadSubmitToReviewP99Ms: number; singleRequestMs: number; consumerLagAfterDrain: number };
+  summary: {
+    loadThroughputPerSecond: number;
+    loadSubmitToReviewMedianMs: number;
+    loadSubmitToReviewP99Ms: number;
+    singleRequestMs: number;
+    consumerLagAfterDrain: number;
+  };
 };
 
 const TABLE = (i: number) => `ward,admissions\nward-${i}-A,${120 + (i % 9)}\nward-${i}-B,${98 + (i % 7)}\n`;
@@ -43,7 +49,8 @@ async function reviewTimes(db: Client, ids: string[]): Promise<Map<string, numbe
   const { rows } = await db.query<{ stream_id: string; ms: string }>(
     `SELECT s.stream_id, extract(epoch FROM (o.recorded_at - s.recorded_at)) * 1000 AS ms
        FROM events s JOIN events o ON o.stream_id = s.stream_id AND o.type = $3
-      WHERE s.type = $2 AND s.stream_id = ANY($1)`, [ids.map((id) => `request-${id}`), wireType('RequestSubmitted'), wireType('ReviewOpened')],
+      WHERE s.type = $2 AND s.stream_id = ANY($1)`,
+    [ids.map((id) => `request-${id}`), wireType('RequestSubmitted'), wireType('ReviewOpened')],
   );
   return new Map(rows.map((r) => [r.stream_id.slice('request-'.length), Number(r.ms)]));
 }
@@ -88,9 +95,11 @@ export async function runLoadBench(options: LoadOptions): Promise<LoadReport> {
     const ids: string[] = [];
     let next = 0;
     const started = Date.now();
-    await Promise.all(clients.map(async (client) => {
-      while (next < options.requests) ids.push(await submitOne(client, projectId, next++));
-    }));
+    await Promise.all(
+      clients.map(async (client) => {
+        while (next < options.requests) ids.push(await submitOne(client, projectId, next++));
+      }),
+    );
     const times = await waitForReview(db, ids);
     const wallSeconds = (Date.now() - started) / 1000;
     const drainStart = Date.now();

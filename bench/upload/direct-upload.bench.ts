@@ -44,8 +44,12 @@ export class DirectUploadBench {
 
   async upload(file: TestFile, run: number): Promise<UploadMeasurement> {
     const job: DirectUploadJob = {
-      file: file.path, bucket: this.options.bucket, key: `${this.options.keyPrefix}${randomUUID()}`,
-      partSize: this.options.partSize, queueSize: this.options.queueSize, client: this.options.client,
+      file: file.path,
+      bucket: this.options.bucket,
+      key: `${this.options.keyPrefix}${randomUUID()}`,
+      partSize: this.options.partSize,
+      queueSize: this.options.queueSize,
+      client: this.options.client,
     };
     // bench/out/ is inside the repo, so the child resolves @aws-sdk/* from the repo's node_modules.
     const child = spawn(process.execPath, [this.childJs, JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'inherit'] });

@@ -1,7 +1,13 @@
 import net from 'node:net';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
-  AirlockClient, realServerEnvironment, startServiceProcess, startTestIdentityProvider, type RealStack, type ServiceProcess, type TestIdentityProvider,
+  AirlockClient,
+  realServerEnvironment,
+  startServiceProcess,
+  startTestIdentityProvider,
+  type RealStack,
+  type ServiceProcess,
+  type TestIdentityProvider,
 } from '@airlock/testing';
 import { putFile } from '../lib/http-put';
 import { startProgress } from '../lib/progress';
@@ -63,7 +69,9 @@ export class IngressUploadBench {
       const response = await putFile(
         `${this.ingress.url}/requests/${requestId}/files/bench-${file.bytes}.bin?kind=output&group=${GROUP}`,
         { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
-        file.path, file.bytes, (sent) => progress.update(sent),
+        file.path,
+        file.bytes,
+        (sent) => progress.update(sent),
       );
       const durationMs = performance.now() - started;
       const peakRssBytes = readMemory(this.pid).peakRssBytes;

@@ -50,10 +50,13 @@ const log = (message) => process.stdout.write(`dry-run: ${message}\n`);
 
 async function freePort() {
   return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    }).on('error', reject);
+    const server = net
+      .createServer()
+      .listen(0, '127.0.0.1', () => {
+        const { port } = server.address();
+        server.close(() => resolve(port));
+      })
+      .on('error', reject);
   });
 }
 
@@ -61,12 +64,20 @@ async function freePort() {
 function dockerfileCommand(service) {
   const dockerfile = path.resolve(service.build.context, service.build.dockerfile ?? 'Dockerfile');
   const text = fs.readFileSync(dockerfile, 'utf8');
-  const cmd = text.split('\n').filter((l) => l.startsWith('CMD ')).pop();
+  const cmd = text
+    .split('\n')
+    .filter((l) => l.startsWith('CMD '))
+    .pop();
   if (!cmd) throw new Error(`${dockerfile} has no CMD`);
   const args = JSON.parse(cmd.slice(4));
   const serviceName = service.build.args?.SERVICE;
   if (!serviceName) throw new Error(`build.args.SERVICE is not set`);
-  const workdir = text.split('\n').filter((l) => l.startsWith('WORKDIR ')).pop()?.slice(8).trim();
+  const workdir = text
+    .split('\n')
+    .filter((l) => l.startsWith('WORKDIR '))
+    .pop()
+    ?.slice(8)
+    .trim();
   const envLines = text.split('\n').filter((l) => l.startsWith('ENV '));
   const imageEnv = {};
   for (const line of envLines) for (const [, k, v] of line.slice(4).matchAll(/(\w+)=(\S+)/g)) imageEnv[k] = v;
@@ -100,7 +111,8 @@ function mountMapper(name, service, dirs) {
   // Inside a shell command line: every absolute path that starts at a mount target.
   const mapText = (text) => {
     let out = text;
-    for (const [target, host] of mounts) out = out.replace(new RegExp(`(^|[\\s:=])${target.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(?=/|\\s|$)`, 'g'), `$1${host}`);
+    for (const [target, host] of mounts)
+      out = out.replace(new RegExp(`(^|[\\s:=])${target.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(?=/|\\s|$)`, 'g'), `$1${host}`);
     return out;
   };
   return { mapPath, mapText, isMounted: (p) => mounts.some(([t]) => p === t || p.startsWith(`${t}/`)) };
@@ -140,11 +152,13 @@ async function main() {
   let failed = false;
   try {
     for (const group of order) {
-      await Promise.all(group.map(async (name) => {
-        const outcome = await runService(name, services[name]);
-        if (outcome) ready.add(name);
-        else failed = true;
-      }));
+      await Promise.all(
+        group.map(async (name) => {
+          const outcome = await runService(name, services[name]);
+          if (outcome) ready.add(name);
+          else failed = true;
+        }),
+      );
       if (failed) break;
     }
   } finally {
@@ -214,7 +228,15 @@ async function main() {
     }
     const ok = await waitReady(url, child);
     log(`${name}: ${ok ? 'ready' : 'NOT ready'}`);
-    if (!ok) process.stdout.write(child.output().split('\n').slice(-40).map((l) => `  ${name}| ${l}`).join('\n') + '\n');
+    if (!ok)
+      process.stdout.write(
+        child
+          .output()
+          .split('\n')
+          .slice(-40)
+          .map((l) => `  ${name}| ${l}`)
+          .join('\n') + '\n',
+      );
     return ok;
   }
 
@@ -259,22 +281,44 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 function start(name, argv, cwd, env) {
   const child = spawn(argv[0], argv.slice(1), { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
-  const keep = (chunk) => { output = (output + chunk.toString()).slice(-20_000); };
+  const keep = (chunk) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const exited = new Promise((resolve) => {
     child.on('exit', (code, signal) => resolve(code ?? signal));
-    child.on('error', (error) => { output += `\n${error.message}`; resolve(-1); });
+    child.on('error', (error) => {
+      output += `\n${error.message}`;
+      resolve(-1);
+    });
   });
   return {
     exited,
-    kill: (signal) => { if (child.exitCode === null && child.signalCode === null) try { process.kill(-child.pid, signal); } catch { /* gone */ } },
+    kill: (signal) => {
+      if (child.exitCode === null && child.signalCode === null)
+        try {
+          process.kill(-child.pid, signal);
+        } catch {
+          /* gone */
+        }
+    },
     output: () => output,
     alive: () => child.exitCode === null && child.signalCode === null,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      try { process.kill(-child.pid, 'SIGTERM'); } catch { return; }
-      const timer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 15_000);
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        return;
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }, 15_000);
       await exited;
       clearTimeout(timer);
     },
@@ -288,7 +332,9 @@ async function waitReady(url, child) {
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
       if (response.ok) return true;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
   return false;
@@ -296,9 +342,15 @@ async function waitReady(url, child) {
 
 function canConnect(host, port) {
   return new Promise((resolve) => {
-    const socket = net.connect({ host, port, timeout: 3000 }, () => { socket.destroy(); resolve(true); });
+    const socket = net.connect({ host, port, timeout: 3000 }, () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.on('error', () => resolve(false));
-    socket.on('timeout', () => { socket.destroy(); resolve(false); });
+    socket.on('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
   });
 }
 
@@ -310,7 +362,10 @@ function topologicalOrder(services) {
   while (remaining.size > 0) {
     const group = [...remaining].filter((n) => Object.keys(services[n].depends_on ?? {}).every((d) => done.has(d))).sort();
     if (group.length === 0) throw new Error(`depends_on has a cycle among ${[...remaining].join(', ')}`);
-    for (const n of group) { remaining.delete(n); done.add(n); }
+    for (const n of group) {
+      remaining.delete(n);
+      done.add(n);
+    }
     groups.push(group);
   }
   return groups;

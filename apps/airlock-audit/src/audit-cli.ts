@@ -32,18 +32,28 @@ function positive(value: string | undefined, name: string): number | undefined {
 
 function summary(verdict: StoredChainVerdict | ExportVerdict): string {
   if ('status' in verdict) {
-    if (verdict.valid) return `verified: ${verdict.records} records (${verdict.firstPosition}..${verdict.lastPosition}), signed through ${verdict.signedThrough}${verdict.unsignedRecords ? `, ${verdict.unsignedRecords} after the checkpoint` : ''}`;
+    if (verdict.valid)
+      return `verified: ${verdict.records} records (${verdict.firstPosition}..${verdict.lastPosition}), signed through ${verdict.signedThrough}${verdict.unsignedRecords ? `, ${verdict.unsignedRecords} after the checkpoint` : ''}`;
     if (verdict.finding) return `TAMPERED: record ${verdict.finding.position} ${verdict.finding.kind}: ${verdict.finding.detail}`;
     return `${verdict.status.toUpperCase()}: ${verdict.reason ?? ''}`;
   }
-  if (verdict.valid) return `valid: ${verdict.count} records${verdict.lastPosition ? ` (${verdict.firstPosition}..${verdict.lastPosition})` : ''}, head ${verdict.headHash}, ${verdict.checkpointsMatched} checkpoint(s) matched`;
+  if (verdict.valid)
+    return `valid: ${verdict.count} records${verdict.lastPosition ? ` (${verdict.firstPosition}..${verdict.lastPosition})` : ''}, head ${verdict.headHash}, ${verdict.checkpointsMatched} checkpoint(s) matched`;
   return `INVALID: record ${verdict.firstInvalidPosition} ${verdict.kind}: ${verdict.detail}`;
 }
 
 async function verify(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
-    args, strict: true,
-    options: { from: { type: 'string' }, to: { type: 'string' }, 'public-key': { type: 'string', multiple: true }, 'database-url': { type: 'string' }, schema: { type: 'string' }, 'page-size': { type: 'string' } },
+    args,
+    strict: true,
+    options: {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      'public-key': { type: 'string', multiple: true },
+      'database-url': { type: 'string' },
+      schema: { type: 'string' },
+      'page-size': { type: 'string' },
+    },
   });
   const url = values['database-url'] ?? io.env.AIRLOCK_AUDIT_DATABASE_URL ?? io.env.AIRLOCK_DATABASE_URL;
   if (!url) throw new UsageError('no database: pass --database-url or set AIRLOCK_DATABASE_URL');

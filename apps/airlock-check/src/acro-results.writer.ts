@@ -16,7 +16,13 @@ export const checkAcroResultsDir = async (dir: string, cwd: string): Promise<str
  * file beside it and checksums/<file>.txt (SHA-256), as ACRO's finalise writes them. ACRO's own
  * metadata from checked folders is replaced, not copied. Returns the results.json path.
  */
-export const writeAcroResults = async (dir: string, cwd: string, files: readonly LocalFile[], results: readonly FileResult[], timestamp: string): Promise<string> => {
+export const writeAcroResults = async (
+  dir: string,
+  cwd: string,
+  files: readonly LocalFile[],
+  results: readonly FileResult[],
+  timestamp: string,
+): Promise<string> => {
   const root = resolve(cwd, dir);
   const pathOf = new Map(files.map((f) => [f.name, f.path]));
   const exported = results
@@ -27,12 +33,24 @@ export const writeAcroResults = async (dir: string, cwd: string, files: readonly
     await mkdir(dirname(join(root, result.name)), { recursive: true });
     await copyFile(source, join(root, result.name));
   }
-  const json = `${JSON.stringify(toAcroResults(exported.map((e) => e.result), timestamp), null, 4)}\n`;
+  const json = `${JSON.stringify(
+    toAcroResults(
+      exported.map((e) => e.result),
+      timestamp,
+    ),
+    null,
+    4,
+  )}\n`;
   await writeFile(join(root, 'results.json'), json);
   for (const name of [...exported.map((e) => e.result.name), 'results.json']) {
     const target = join(root, 'checksums', `${name}.txt`);
     await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, createHash('sha256').update(await readFile(join(root, name))).digest('hex'));
+    await writeFile(
+      target,
+      createHash('sha256')
+        .update(await readFile(join(root, name)))
+        .digest('hex'),
+    );
   }
   return join(root, 'results.json');
 };

@@ -26,7 +26,11 @@ const folder = (files: Record<string, string | Uint8Array>): string => {
   return root;
 };
 
-const lines = (stdout: string): Record<string, unknown>[] => stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = (stdout: string): Record<string, unknown>[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 const PASSING = 'age,A,B\n18-40,25,30\n41+,40,35\n';
 const FAILING = 'sex,smokers,non-smokers\nF,7,120\nM,45,130\n'; // 7 is the disclosive value: it must never be printed
@@ -51,7 +55,12 @@ describe('airlock-check (the CLI as a child process)', () => {
       verdict: 'fail',
       type: 'csv',
       findings: [
-        { rule: 'threshold', verdict: 'fail', cells: [{ row: 0, column: 0, rowLabel: 'F', columnLabel: 'smokers' }], message: '1 cell has fewer than 10 contributors' },
+        {
+          rule: 'threshold',
+          verdict: 'fail',
+          cells: [{ row: 0, column: 0, rowLabel: 'F', columnLabel: 'smokers' }],
+          message: '1 cell has fewer than 10 contributors',
+        },
         {
           rule: 'class-disclosure',
           verdict: 'fail',
@@ -128,7 +137,10 @@ describe('airlock-check (the CLI as a child process)', () => {
     const root = folder({});
     const result = await run(root, ['--json', ACRO_FIXTURE]);
     const table = lines(result.stdout).find((l) => String(l.file).endsWith('output_0_0.csv'));
-    expect(table).toMatchObject({ verdict: 'fail', acro: { outputId: 'output_0', status: 'fail', exception: 'the R/G counts are published in the annual report' } });
+    expect(table).toMatchObject({
+      verdict: 'fail',
+      acro: { outputId: 'output_0', status: 'fail', exception: 'the R/G counts are published in the annual report' },
+    });
   });
 
   it('writes an ACRO results folder that SACRO-Viewer can open, with --acro-results', async () => {
@@ -136,7 +148,10 @@ describe('airlock-check (the CLI as a child process)', () => {
     const result = await run(root, ['out', '--acro-results', 'sacro'], { AIRLOCK_CHECK_PROGRESS_BYTES: String(2 ** 40) });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/wrote .*sacro\/results\.json for SACRO-Viewer/);
-    const exported = JSON.parse(readFileSync(join(root, 'sacro/results.json'), 'utf8')) as { version: string; results: Record<string, { status: string; files: { name: string; sdc: { cells: Record<string, number[][]> } }[] }> };
+    const exported = JSON.parse(readFileSync(join(root, 'sacro/results.json'), 'utf8')) as {
+      version: string;
+      results: Record<string, { status: string; files: { name: string; sdc: { cells: Record<string, number[][]> } }[] }>;
+    };
     expect(Object.keys(exported.results)).toEqual(['out/ages.csv', 'out/notes.txt', 'out/smoking.csv']);
     expect(exported.results['out/smoking.csv'].status).toBe('fail');
     expect(exported.results['out/smoking.csv'].files[0].sdc.cells).toEqual({ threshold: [[0, 0]], 'class-disclosure': [[0, 1]] });
@@ -179,7 +194,8 @@ describe('airlock-check (the CLI as a child process)', () => {
           { row: 0, column: 0, rowLabel: '0-15', columnLabel: 'patients' },
           { row: 1, column: 0, rowLabel: '16-64', columnLabel: 'patients' },
         ],
-        message: 'Overlapping bands: this table and "released/2026-03/ages.csv" (released earlier) together give the count of 16-17 (patients) exactly, and it is below the threshold of 10.',
+        message:
+          'Overlapping bands: this table and "released/2026-03/ages.csv" (released earlier) together give the count of 16-17 (patients) exactly, and it is below the threshold of 10.',
         against: 'released/2026-03/ages.csv',
       },
     ]);

@@ -1,7 +1,6 @@
 /** What the command line asks for. */
 export type CliCommand =
-  | { kind: 'help' }
-  | { kind: 'check'; paths: string[]; policyPath: string | null; json: boolean; acroResultsDir: string | null; against: string[] };
+  { kind: 'help' } | { kind: 'check'; paths: string[]; policyPath: string | null; json: boolean; acroResultsDir: string | null; against: string[] };
 
 export class UsageError extends Error {
   constructor(message: string) {

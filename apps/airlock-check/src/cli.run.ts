@@ -37,7 +37,8 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<ExitCo
     const exportProblem = command.acroResultsDir === null ? null : await checkAcroResultsDir(command.acroResultsDir, io.cwd);
     if (exportProblem !== null) throw new UsageError(exportProblem);
     files = await collectLocalFiles(command.paths, io.cwd, (n) => io.err(`airlock-check: skipped ${n.skipped}: ${n.reason}\n`));
-    if (command.against.length > 0) against = await collectLocalFiles(command.against, io.cwd, (n) => io.err(`airlock-check: skipped ${n.skipped}: ${n.reason}\n`));
+    if (command.against.length > 0)
+      against = await collectLocalFiles(command.against, io.cwd, (n) => io.err(`airlock-check: skipped ${n.skipped}: ${n.reason}\n`));
   } catch (error) {
     if (error instanceof UsageError || error instanceof PolicyError || error instanceof LocalFilesError) {
       io.err(`airlock-check: ${error.message}\n${error instanceof UsageError ? 'Run airlock-check --help for usage.\n' : ''}`);

@@ -42,7 +42,8 @@ export const checkAgainst = async (
     found.set(index, list);
   };
   for (const [i] of tables) {
-    for (const [j, other] of tables) if (i !== j) compare(i, { origin: { relation: 'file', fileName: files[j].name, path: shown(files[j].path) }, table: other });
+    for (const [j, other] of tables)
+      if (i !== j) compare(i, { origin: { relation: 'file', fileName: files[j].name, path: shown(files[j].path) }, table: other });
   }
   for (const earlier of against) {
     if (tables.size === 0) break;

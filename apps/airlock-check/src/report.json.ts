@@ -16,8 +16,25 @@ export const jsonLine = (result: FileResult): string =>
   JSON.stringify({
     file: result.name,
     verdict: result.verdict,
-    findings: result.findings.map((f) => ({ rule: f.rule, verdict: f.verdict, cells: f.cells, ...(f.cellCount === undefined ? {} : { cellCount: f.cellCount }), message: f.message, ...againstOf(f) })),
+    findings: result.findings.map((f) => ({
+      rule: f.rule,
+      verdict: f.verdict,
+      cells: f.cells,
+      ...(f.cellCount === undefined ? {} : { cellCount: f.cellCount }),
+      message: f.message,
+      ...againstOf(f),
+    })),
     type: result.fileType.kind,
     ...(result.supporting ? { supporting: result.supporting } : {}),
-    ...(result.acro ? { acro: { outputId: result.acro.outputId, status: result.acro.status, type: result.acro.type, comments: result.acro.comments, exception: result.acro.exception } } : {}),
+    ...(result.acro
+      ? {
+          acro: {
+            outputId: result.acro.outputId,
+            status: result.acro.status,
+            type: result.acro.type,
+            comments: result.acro.comments,
+            exception: result.acro.exception,
+          },
+        }
+      : {}),
   });

@@ -14,14 +14,21 @@ const schema = (name: string) => doc.components.schemas[name];
 const sorted = (keys: Iterable<string>) => [...keys].sort();
 
 const record: AuditRecord = {
-  position: 7, eventId: 'e-7', topic: Topics.requestEvents, recordedAt: '2026-11-28T00:00:00.000Z',
-  prevHash: 'a'.repeat(64), recordHash: 'b'.repeat(64), envelope: anEnvelope({ id: 'e-7' }),
+  position: 7,
+  eventId: 'e-7',
+  topic: Topics.requestEvents,
+  recordedAt: '2026-11-28T00:00:00.000Z',
+  prevHash: 'a'.repeat(64),
+  recordHash: 'b'.repeat(64),
+  envelope: anEnvelope({ id: 'e-7' }),
 };
 
 describe('the AsyncAPI document of the audit stream', () => {
   it('is AsyncAPI 3 and names the topics the code uses', () => {
     expect(doc.asyncapi).toMatch(/^3\./);
-    expect(sorted(Object.values(doc.channels).map((c) => c.address))).toEqual(sorted([Topics.audit, Topics.requestEvents, Topics.accessEvents, 'airlock.registry-events.v1']));
+    expect(sorted(Object.values(doc.channels).map((c) => c.address))).toEqual(
+      sorted([Topics.audit, Topics.requestEvents, Topics.accessEvents, 'airlock.registry-events.v1']),
+    );
   });
 
   it('requires exactly the fields auditRecordEnvelope produces', () => {
@@ -39,7 +46,10 @@ describe('the AsyncAPI document of the audit stream', () => {
   });
 
   it('describes the envelope every audited event carries', () => {
-    const access = accessEnvelope({ kind: 'denied', actor: { userId: 'u', roles: [] }, action: 'GET /x', outcome: 'denied', at: '2026-11-28T00:00:00.000Z' }, { id: 'a', source: '/airlock/test' });
+    const access = accessEnvelope(
+      { kind: 'denied', actor: { userId: 'u', roles: [] }, action: 'GET /x', outcome: 'denied', at: '2026-11-28T00:00:00.000Z' },
+      { id: 'a', source: '/airlock/test' },
+    );
     expect(sorted(schema('EventEnvelope').required ?? [])).toEqual(sorted(Object.keys(access)));
     expect(sorted(Object.keys(record.envelope))).toEqual(sorted(schema('EventEnvelope').required ?? []));
     expect(sorted(schema('AccessEventData').required ?? [])).toEqual(sorted(['action', 'outcome']));

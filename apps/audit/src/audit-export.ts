@@ -26,7 +26,12 @@ export async function planExport(
 /** The export, line by line, read page by page (never the whole result in memory). */
 export async function* exportLines(log: AuditLogRepository, format: ExportFormat, plan: ExportPlan, exportedAt: string): AsyncGenerator<string> {
   if (format === 'jsonl') {
-    yield exportHeaderLine({ from: plan.filter.fromPosition ?? 1, to: plan.filter.toPosition ?? null, filter: filterAsStrings(subsetOnly(plan.filter)), exportedAt });
+    yield exportHeaderLine({
+      from: plan.filter.fromPosition ?? 1,
+      to: plan.filter.toPosition ?? null,
+      filter: filterAsStrings(subsetOnly(plan.filter)),
+      exportedAt,
+    });
     if (plan.checkpoint) yield checkpointLine(plan.checkpoint);
   }
   if (plan.filter.toPosition === 0) return;

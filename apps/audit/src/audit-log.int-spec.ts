@@ -37,7 +37,9 @@ describe('the audit log on real PostgreSQL, as the writer role', () => {
     expect(again).toEqual({ record: first.record, duplicate: true });
     expect(batch.map((r) => r.duplicate)).toEqual([false, true]);
     expect(batch[1].record.position).toBe(batch[0].record.position);
-    const { rows } = await audit.owner.query<{ n: string }>(`SELECT count(*) AS n FROM audit_records WHERE meta->>'eventId' = ANY($1)`, [[envelope.id, twiceInOne.id]]);
+    const { rows } = await audit.owner.query<{ n: string }>(`SELECT count(*) AS n FROM audit_records WHERE meta->>'eventId' = ANY($1)`, [
+      [envelope.id, twiceInOne.id],
+    ]);
     expect(Number(rows[0].n)).toBe(2);
   });
 
@@ -64,7 +66,15 @@ describe('the audit log on real PostgreSQL, as the writer role', () => {
     const log = audit.repository();
     const topic = `test.audit.failing.${Date.now()}`;
     await log.append({ topic: Topics.requestEvents, envelope: anEnvelope(), recordedAt: at() });
-    const failing = new AuditPublisher(log, { publish: async () => { throw new Error('broker down'); } }, { topic, logger: pino({ level: 'silent' }) });
+    const failing = new AuditPublisher(
+      log,
+      {
+        publish: async () => {
+          throw new Error('broker down');
+        },
+      },
+      { topic, logger: pino({ level: 'silent' }) },
+    );
     await expect(failing.publishOnce()).rejects.toThrow('broker down');
     const sent: AuditMessage[] = [];
     const working = new AuditPublisher(log, { publish: async (m) => void sent.push(...m) }, { topic, batchSize: 100_000, logger: pino({ level: 'silent' }) });
@@ -78,9 +88,21 @@ describe('the audit log on real PostgreSQL, as the writer role', () => {
     const sha256 = 'c'.repeat(64);
     const events = [
       anEnvelope({ subject: requestId, type: 'airlock.request.created.v1', data: { projectId: 'proj-x', requestId }, time: '2026-01-01T00:00:00.000Z' }),
-      anEnvelope({ subject: requestId, type: 'airlock.request.file-uploaded.v1', data: { sha256 }, actor: { userId: 'alice-q', roles: ['researcher'] }, time: '2026-01-02T00:00:00.000Z' }),
+      anEnvelope({
+        subject: requestId,
+        type: 'airlock.request.file-uploaded.v1',
+        data: { sha256 },
+        actor: { userId: 'alice-q', roles: ['researcher'] },
+        time: '2026-01-02T00:00:00.000Z',
+      }),
       anEnvelope({ subject: requestId, type: 'airlock.request.submitted.v1', data: { files: [{ sha256 }] }, time: '2026-01-03T00:00:00.000Z' }),
-      anEnvelope({ subject: 'user:alice-q', type: 'airlock.access.denied.v1', data: { projectId: 'proj-x' }, actor: { userId: 'alice-q', roles: ['researcher'] }, time: '2026-01-04T00:00:00.000Z' }),
+      anEnvelope({
+        subject: 'user:alice-q',
+        type: 'airlock.access.denied.v1',
+        data: { projectId: 'proj-x' },
+        actor: { userId: 'alice-q', roles: ['researcher'] },
+        time: '2026-01-04T00:00:00.000Z',
+      }),
     ];
     for (const envelope of events) await log.append({ topic: Topics.requestEvents, envelope, recordedAt: at() });
     const ids = async (filter: Parameters<typeof log.query>[0], limit = 100, after = 0) => (await log.query(filter, { after, limit })).map((r) => r.eventId);

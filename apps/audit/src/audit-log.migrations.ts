@@ -152,8 +152,4 @@ export class AuditQueryMetaAndPublication1764547200203 extends AdoptingMigration
     `;
 }
 
-export const auditLogMigrations: readonly MigrationClass[] = [
-  AuditChain1764547200201,
-  AuditRetention1764547200202,
-  AuditQueryMetaAndPublication1764547200203,
-];
+export const auditLogMigrations: readonly MigrationClass[] = [AuditChain1764547200201, AuditRetention1764547200202, AuditQueryMetaAndPublication1764547200203];

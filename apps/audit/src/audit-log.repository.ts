@@ -1,4 +1,15 @@
-import { AUDIT_TABLES, GENESIS, chainHead, nextLink, readChainPages, recordBody, toCheckpoint, type ChainHead, type ChainLink, type Checkpoint } from '@airlock/access-log';
+import {
+  AUDIT_TABLES,
+  GENESIS,
+  chainHead,
+  nextLink,
+  readChainPages,
+  recordBody,
+  toCheckpoint,
+  type ChainHead,
+  type ChainLink,
+  type Checkpoint,
+} from '@airlock/access-log';
 import type { EventEnvelope } from '@airlock/contracts';
 import { SCHEMA_LOCK_KEY, type Db, type DbTx } from '@airlock/database';
 import { META } from './audit-log.migrations';
@@ -74,13 +85,24 @@ export class AuditLogRepository {
         if (already) return { record: already, duplicate: true };
         const link = nextLink(head, recordBody(input));
         const { topic, recordedAt, envelope } = input;
-        const record: AuditRecord = { position: link.position, eventId: envelope.id, topic, recordedAt, prevHash: link.prevHash, recordHash: link.recordHash, envelope };
+        const record: AuditRecord = {
+          position: link.position,
+          eventId: envelope.id,
+          topic,
+          recordedAt,
+          prevHash: link.prevHash,
+          recordHash: link.recordHash,
+          envelope,
+        };
         appended.push({ link, record });
         known.set(input.envelope.id, record);
         head = link;
         return { record, duplicate: false };
       });
-      await this.insert(tx, appended.map((a) => a.link));
+      await this.insert(
+        tx,
+        appended.map((a) => a.link),
+      );
       return results;
     });
   }
@@ -150,7 +172,10 @@ export class AuditLogRepository {
       if (rowCount === 0) return;
       const envelope = auditCheckpointEnvelope(checkpoint, publicKeyPem);
       await tx.query('INSERT INTO outbox (event_id, topic, key, payload, headers) VALUES ($1, $2, $3, $4, $5)', [
-        envelope.id, this.options.auditTopic, envelope.subject, JSON.stringify(envelope),
+        envelope.id,
+        this.options.auditTopic,
+        envelope.subject,
+        JSON.stringify(envelope),
         JSON.stringify({ 'content-type': CLOUDEVENTS_CONTENT_TYPE, ce_id: envelope.id, ce_type: envelope.type }),
       ]);
     });

@@ -49,10 +49,17 @@ export class AuditPublisher {
   publishOnce(): Promise<number> {
     const { topic, batchSize = 1_000 } = this.options;
     return this.log.publishNext(topic, batchSize, (records) =>
-      this.bus.publish(records.map((record) => {
-        const envelope = auditRecordEnvelope(record);
-        return { topic, key: envelope.subject, value: JSON.stringify(envelope), headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE, ce_id: envelope.id, ce_type: envelope.type } };
-      })),
+      this.bus.publish(
+        records.map((record) => {
+          const envelope = auditRecordEnvelope(record);
+          return {
+            topic,
+            key: envelope.subject,
+            value: JSON.stringify(envelope),
+            headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE, ce_id: envelope.id, ce_type: envelope.type },
+          };
+        }),
+      ),
     );
   }
 

@@ -1,15 +1,26 @@
 import { AuditQueryError, filterSql, isSubset, parseAuditFilter, parsePage } from './audit-query';
 
-describe('auditors\' query parameters', () => {
-  it('take long names and the first API\'s short ones', () => {
+describe("auditors' query parameters", () => {
+  it("take long names and the first API's short ones", () => {
     expect(parseAuditFilter({ subject: 'r1', actor: 'alice', project: 'p', sha256: 'A'.repeat(64), type: 't' })).toEqual({
-      requestId: 'r1', userId: 'alice', projectId: 'p', fileHash: 'a'.repeat(64), type: 't',
+      requestId: 'r1',
+      userId: 'alice',
+      projectId: 'p',
+      fileHash: 'a'.repeat(64),
+      type: 't',
     });
-    expect(parseAuditFilter({ requestId: 'r2', userId: 'bob', projectId: 'q', fileHash: 'b'.repeat(64) })).toMatchObject({ requestId: 'r2', userId: 'bob', projectId: 'q' });
+    expect(parseAuditFilter({ requestId: 'r2', userId: 'bob', projectId: 'q', fileHash: 'b'.repeat(64) })).toMatchObject({
+      requestId: 'r2',
+      userId: 'bob',
+      projectId: 'q',
+    });
   });
 
   it('normalise times so they compare with recorded event times', () => {
-    expect(parseAuditFilter({ since: '2026-11-28T10:00:00+01:00', until: '2026-11-29' })).toEqual({ since: '2026-11-28T09:00:00.000Z', until: '2026-11-29T00:00:00.000Z' });
+    expect(parseAuditFilter({ since: '2026-11-28T10:00:00+01:00', until: '2026-11-29' })).toEqual({
+      since: '2026-11-28T09:00:00.000Z',
+      until: '2026-11-29T00:00:00.000Z',
+    });
   });
 
   it.each([

@@ -112,7 +112,9 @@ export function filterSql(filter: AuditFilter): { where: string; params: unknown
   if (filter.projectId !== undefined) {
     // Only some events name the project (request created, access events): the rest follow their request.
     const p = bind(filter.projectId);
-    conditions.push(`(${META.projectId} = ${p} OR ${META.subject} IN (SELECT ${META.subject} FROM audit_records WHERE ${META.projectId} = ${p} AND ${META.type} LIKE 'airlock.request.%'))`);
+    conditions.push(
+      `(${META.projectId} = ${p} OR ${META.subject} IN (SELECT ${META.subject} FROM audit_records WHERE ${META.projectId} = ${p} AND ${META.type} LIKE 'airlock.request.%'))`,
+    );
   }
   if (filter.fileHash !== undefined) conditions.push(`${META.fileHashes} @> jsonb_build_array(${bind(filter.fileHash)}::text)`);
   if (filter.type !== undefined) conditions.push(`${META.type} = ${bind(filter.type)}`);

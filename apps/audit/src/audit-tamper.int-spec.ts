@@ -20,8 +20,12 @@ let links: ChainLink[];
 beforeEach(async () => {
   audit = await freshAuditSchema('audit_tamper');
   const log = audit.repository();
-  const results = await log.appendBatch(Array.from({ length: 10 }, (_, n) => ({ topic: Topics.requestEvents, envelope: anEnvelope({ data: { n: n + 1 } }), recordedAt: new Date().toISOString() })));
-  const { rows } = await audit.owner.query<{ position: string; prev_hash: string; record_hash: string; body: string }>('SELECT position, prev_hash, record_hash, body FROM audit_records ORDER BY position');
+  const results = await log.appendBatch(
+    Array.from({ length: 10 }, (_, n) => ({ topic: Topics.requestEvents, envelope: anEnvelope({ data: { n: n + 1 } }), recordedAt: new Date().toISOString() })),
+  );
+  const { rows } = await audit.owner.query<{ position: string; prev_hash: string; record_hash: string; body: string }>(
+    'SELECT position, prev_hash, record_hash, body FROM audit_records ORDER BY position',
+  );
   links = rows.map((r) => ({ position: Number(r.position), prevHash: r.prev_hash, recordHash: r.record_hash, body: r.body }));
   expect(results).toHaveLength(10);
 });
@@ -48,13 +52,17 @@ const verify = () => verifyStoredChain(audit.writer);
 
 describe('tampering with the audit table is detected by verify, which names the record', () => {
   it('an altered record', async () => {
-    await asSuperuserBypassingTriggers((tx) => tx.query(`UPDATE audit_records SET body = replace(body, '"n":5', '"n":50') WHERE position = 5`).then(() => undefined));
+    await asSuperuserBypassingTriggers((tx) =>
+      tx.query(`UPDATE audit_records SET body = replace(body, '"n":5', '"n":50') WHERE position = 5`).then(() => undefined),
+    );
     expect(await verify()).toMatchObject({ valid: false, firstInvalidPosition: 5, kind: 'altered' });
   });
 
   it('an altered record whose hash was recomputed', async () => {
     const body = links[4].body.toString().replace('"n":5', '"n":50');
-    await asSuperuserBypassingTriggers((tx) => tx.query('UPDATE audit_records SET body = $1, record_hash = $2 WHERE position = 5', [body, chainHash(5, links[4].prevHash, body)]).then(() => undefined));
+    await asSuperuserBypassingTriggers((tx) =>
+      tx.query('UPDATE audit_records SET body = $1, record_hash = $2 WHERE position = 5', [body, chainHash(5, links[4].prevHash, body)]).then(() => undefined),
+    );
     expect(await verify()).toMatchObject({ valid: false, firstInvalidPosition: 5, kind: 'altered' });
   });
 
@@ -76,7 +84,11 @@ describe('tampering with the audit table is detected by verify, which names the 
     const body = original.replace('"n":5', '"n":42').replace(/"id":"[0-9a-f-]{36}"/, '"id":"forged-event"');
     await asSuperuserBypassingTriggers(async (tx) => {
       await renumberFrom(tx, 5, 1);
-      await tx.query('INSERT INTO audit_records (position, prev_hash, record_hash, body) VALUES (5, $1, $2, $3)', [links[3].recordHash, chainHash(5, links[3].recordHash, body), body]);
+      await tx.query('INSERT INTO audit_records (position, prev_hash, record_hash, body) VALUES (5, $1, $2, $3)', [
+        links[3].recordHash,
+        chainHash(5, links[3].recordHash, body),
+        body,
+      ]);
     });
     expect(await verify()).toMatchObject({ valid: false, firstInvalidPosition: 5, kind: 'inserted' });
   });
@@ -103,12 +115,19 @@ describe('tampering with the audit table is detected by verify, which names the 
         prev = hash;
       }
     });
-    expect(await verifyStoredChain(audit.writer, { trustedKeys: [key.publicKey] })).toMatchObject({ valid: false, firstInvalidPosition: 10, kind: 'rewritten' });
+    expect(await verifyStoredChain(audit.writer, { trustedKeys: [key.publicKey] })).toMatchObject({
+      valid: false,
+      firstInvalidPosition: 10,
+      kind: 'rewritten',
+    });
   });
 
   it('and `npx airlock-audit verify` says the same, with a failing exit status', async () => {
     await asSuperuserBypassingTriggers((tx) => tx.query('DELETE FROM audit_records WHERE position = 7').then(() => undefined));
-    const failed = await run('npx', ['airlock-audit', 'verify', '--schema', audit.schema, '--from', '3'], { cwd: ROOT, env: { ...process.env, AIRLOCK_DATABASE_URL: realStack().databaseUrl } }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    const failed = await run('npx', ['airlock-audit', 'verify', '--schema', audit.schema, '--from', '3'], {
+      cwd: ROOT,
+      env: { ...process.env, AIRLOCK_DATABASE_URL: realStack().databaseUrl },
+    }).catch((e: { code: number; stdout: string; stderr: string }) => e);
     expect(failed).toMatchObject({ code: 1 });
     expect(JSON.parse((failed as { stdout: string }).stdout)).toMatchObject({ valid: false, firstInvalidPosition: 7, kind: 'deleted' });
     expect((failed as { stderr: string }).stderr).toContain('record 7 deleted');
@@ -127,7 +146,7 @@ describe('the database itself refuses changes to the audit log', () => {
     ['TRUNCATE', 'TRUNCATE audit_records'],
     ['UPDATE of a checkpoint', `UPDATE audit_checkpoints SET signature = 'x'`],
     ['DELETE of a checkpoint', 'DELETE FROM audit_checkpoints'],
-  ])('%s by the service\'s role: permission denied', async (_, sql) => {
+  ])("%s by the service's role: permission denied", async (_, sql) => {
     await expect(audit.writer.query(sql)).rejects.toMatchObject({ code: '42501', message: expect.stringMatching(/permission denied/) });
   });
 
@@ -139,7 +158,7 @@ describe('the database itself refuses changes to the audit log', () => {
     await expect(audit.owner.query(sql)).rejects.toMatchObject({ code: '42501', message: expect.stringMatching(/append-only/) });
   });
 
-  it('the service\'s connections really act as the writer role', async () => {
+  it("the service's connections really act as the writer role", async () => {
     const { rows } = await audit.writer.query<{ current_user: string }>('SELECT current_user');
     expect(rows[0].current_user).toBe('airlock_audit_writer');
     expect(await verify()).toMatchObject({ valid: true, count: 10 });
@@ -153,7 +172,7 @@ describe('the writer pool', () => {
     url.searchParams.set('options', `-c search_path=${audit.schema}`);
     const db = createAuditWriterDb({ url: url.toString(), role: 'airlock_audit_writer' });
     try {
-      const { rows } = await db.query<{ current_user: string; search_path: string }>('SELECT current_user, current_setting(\'search_path\') AS search_path');
+      const { rows } = await db.query<{ current_user: string; search_path: string }>("SELECT current_user, current_setting('search_path') AS search_path");
       expect(rows[0]).toEqual({ current_user: 'airlock_audit_writer', search_path: audit.schema });
     } finally {
       await db.close();

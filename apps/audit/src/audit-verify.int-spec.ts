@@ -34,14 +34,19 @@ let service: RunningHttpService;
 beforeEach(async () => {
   audit = await freshAuditSchema('audit_verify');
   const log = audit.repository();
-  await log.appendBatch(Array.from({ length: 10 }, (_, n) => ({ topic: Topics.requestEvents, envelope: anEnvelope({ data: { n: n + 1 } }), recordedAt: new Date().toISOString() })));
+  await log.appendBatch(
+    Array.from({ length: 10 }, (_, n) => ({ topic: Topics.requestEvents, envelope: anEnvelope({ data: { n: n + 1 } }), recordedAt: new Date().toISOString() })),
+  );
   const logger = createLogger('audit', 'silent');
   const checkpointer = new Checkpointer(log, generateSigningKey().key, { intervalMs: 3_600_000, everyRecords: 1_000_000, logger });
   const metrics = createMetrics('audit');
   const access = new AuditorAccess(new RecordingAccessLog());
   service = await startHttpService({
     module: AuditModule.forRoot({ log, access, checkpointer, tokens: new AuditorTokens(), metrics, readiness: [] }),
-    host: '127.0.0.1', port: 0, logger, metrics,
+    host: '127.0.0.1',
+    port: 0,
+    logger,
+    metrics,
   });
 });
 
@@ -56,7 +61,10 @@ async function verifyOverHttp(query: string): Promise<{ status: number; type: st
 }
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return run(process.execPath, [CLI, 'verify', '--schema', audit.schema, ...args], { cwd: ROOT, env: { ...process.env, AIRLOCK_DATABASE_URL: realStack().databaseUrl } })
+  return run(process.execPath, [CLI, 'verify', '--schema', audit.schema, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, AIRLOCK_DATABASE_URL: realStack().databaseUrl },
+  })
     .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }))
     .catch((e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }));
 }
@@ -98,7 +106,12 @@ describe('GET /audit/verify on a tampered chain', () => {
   it('reports records cut off the end as deleted when a checkpoint was signed past the new end, even for a start beyond it', async () => {
     const { key } = generateSigningKey();
     const { rows } = await audit.owner.query<{ record_hash: string }>('SELECT record_hash FROM audit_records WHERE position = 10');
-    await audit.repository().saveCheckpoint(signCheckpoint(key, { position: 10, headHash: rows[0].record_hash }, new Date().toISOString()), key.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    await audit
+      .repository()
+      .saveCheckpoint(
+        signCheckpoint(key, { position: 10, headHash: rows[0].record_hash }, new Date().toISOString()),
+        key.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      );
     await audit.owner.withTransaction(async (tx) => {
       await tx.query('SET LOCAL session_replication_role = replica');
       await tx.query('DELETE FROM audit_records WHERE position > 6');

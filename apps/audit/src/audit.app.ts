@@ -3,7 +3,17 @@ import type { TokenVerifier } from '@airlock/auth';
 import type { AirlockConfig } from '@airlock/config';
 import { runMigrations, type Db } from '@airlock/database';
 import { eventStoreMigrations } from '@airlock/event-store';
-import { AuthGuard, METRICS, ObservabilityController, READINESS_CHECKS, TOKEN_VERIFIER, createMetrics, startHttpService, type ReadinessCheck, type ServiceMetrics } from '@airlock/http';
+import {
+  AuthGuard,
+  METRICS,
+  ObservabilityController,
+  READINESS_CHECKS,
+  TOKEN_VERIFIER,
+  createMetrics,
+  startHttpService,
+  type ReadinessCheck,
+  type ServiceMetrics,
+} from '@airlock/http';
 import { MessageBusTransport, registerBusMetrics } from '@airlock/messaging';
 import { RequestCommandHandler } from '@airlock/application';
 import type { Infra } from '@airlock/runtime';
@@ -23,7 +33,14 @@ import { loadRetiredKeys, loadSigningKey } from './signing-key';
 
 @Module({})
 export class AuditModule {
-  static forRoot(deps: { log: AuditLogRepository; access: AuditorAccess; checkpointer: Checkpointer; tokens: TokenVerifier; metrics: ServiceMetrics; readiness: ReadinessCheck[] }): DynamicModule {
+  static forRoot(deps: {
+    log: AuditLogRepository;
+    access: AuditorAccess;
+    checkpointer: Checkpointer;
+    tokens: TokenVerifier;
+    metrics: ServiceMetrics;
+    readiness: ReadinessCheck[];
+  }): DynamicModule {
     return {
       module: AuditModule,
       controllers: [AuditController, AuditPublicKeyController, ObservabilityController],
@@ -71,8 +88,12 @@ export async function startAudit(infra: Infra, config: AirlockConfig, logger: Lo
   checkpointer.start();
   const sweeper = retentionEnabled(audit.retention.days)
     ? new RetentionSweeper({
-        db: infra.db, store: infra.store, requests: new RequestCommandHandler(infra.eventStore, '/airlock/audit'),
-        accessLog: infra.accessLog, retention: audit.retention.days, logger,
+        db: infra.db,
+        store: infra.store,
+        requests: new RequestCommandHandler(infra.eventStore, '/airlock/audit'),
+        accessLog: infra.accessLog,
+        retention: audit.retention.days,
+        logger,
       })
     : undefined;
   sweeper?.start(audit.retention.sweepIntervalMs);
@@ -86,8 +107,15 @@ export async function startAudit(infra: Infra, config: AirlockConfig, logger: Lo
   // One Nest application: the consumer group (a microservice on the bus) joins before HTTP listens.
   const consumers = new MessageBusTransport(infra.bus);
   const http = await startHttpService({
-    module: { ...AuditModule.forRoot({ log, access, checkpointer, tokens: infra.tokens, metrics, readiness }), imports: [AuditEventsModule.forRoot(worker, audit.consumer)] },
-    host: config.http.host, port: config.http.ports.audit, logger, metrics, accessLog: infra.accessLog,
+    module: {
+      ...AuditModule.forRoot({ log, access, checkpointer, tokens: infra.tokens, metrics, readiness }),
+      imports: [AuditEventsModule.forRoot(worker, audit.consumer)],
+    },
+    host: config.http.host,
+    port: config.http.ports.audit,
+    logger,
+    metrics,
+    accessLog: infra.accessLog,
     microservices: [consumers],
   });
   return {

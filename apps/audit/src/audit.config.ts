@@ -9,7 +9,10 @@ const positive = z.coerce.number().int().positive();
 const AuditEnvSchema = z.object({
   /** Connect as a login role that is (a member of) the writer role; defaults to AIRLOCK_DATABASE_URL + `SET ROLE`. */
   AIRLOCK_AUDIT_DATABASE_URL: z.string().url().optional(),
-  AIRLOCK_AUDIT_DB_ROLE: z.string().regex(/^[a-z_][a-z0-9_]*$/).default(AUDIT_WRITER_ROLE),
+  AIRLOCK_AUDIT_DB_ROLE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/)
+    .default(AUDIT_WRITER_ROLE),
   /** Ed25519 private key, PKCS#8 PEM, or a file holding it. Required, except with AIRLOCK_DEV_IDENTITY=true (a development key in the data dir). */
   AIRLOCK_AUDIT_SIGNING_KEY: z.string().optional(),
   AIRLOCK_AUDIT_SIGNING_KEY_FILE: z.string().optional(),
@@ -55,11 +58,19 @@ export function loadAuditConfig(env: Record<string, string | undefined> = proces
     checkpoint: { intervalMs: e.AIRLOCK_AUDIT_CHECKPOINT_INTERVAL_MS, everyRecords: e.AIRLOCK_AUDIT_CHECKPOINT_EVERY },
     consumer: {
       groupId: e.AIRLOCK_AUDIT_GROUP_ID,
-      topics: e.AIRLOCK_AUDIT_TOPICS ? e.AIRLOCK_AUDIT_TOPICS.split(',').map((t) => t.trim()).filter(Boolean) : [...AUDITED_TOPICS],
+      topics: e.AIRLOCK_AUDIT_TOPICS
+        ? e.AIRLOCK_AUDIT_TOPICS.split(',')
+            .map((t) => t.trim())
+            .filter(Boolean)
+        : [...AUDITED_TOPICS],
     },
     auditTopic: e.AIRLOCK_AUDIT_TOPIC,
     retention: {
-      days: { released: e.AIRLOCK_RETENTION_RELEASED_DAYS ?? all, rejected: e.AIRLOCK_RETENTION_REJECTED_DAYS ?? all, blocked: e.AIRLOCK_RETENTION_BLOCKED_DAYS ?? all },
+      days: {
+        released: e.AIRLOCK_RETENTION_RELEASED_DAYS ?? all,
+        rejected: e.AIRLOCK_RETENTION_REJECTED_DAYS ?? all,
+        blocked: e.AIRLOCK_RETENTION_BLOCKED_DAYS ?? all,
+      },
       sweepIntervalMs: e.AIRLOCK_RETENTION_SWEEP_INTERVAL_MS,
     },
   };

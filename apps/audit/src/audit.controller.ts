@@ -8,7 +8,18 @@ import { exportLines, planExport, type ExportFormat } from './audit-export';
 import type { AuditLogRepository } from './audit-log.repository';
 import { AuditQueryError, CHECKPOINTS_PAGE, RECORDS_PAGE, parseAuditFilter, parsePage, positiveInt } from './audit-query';
 import {
-  AUDIT_API, AuditFilterQuery, CheckpointNowDoc, CheckpointsDoc, CheckpointsPageQuery, ExportDoc, ExportFormatQuery, PublicKeyDoc, RecordsDoc, RecordsPageQuery, VerifyDoc, VerifyRangeQuery,
+  AUDIT_API,
+  AuditFilterQuery,
+  CheckpointNowDoc,
+  CheckpointsDoc,
+  CheckpointsPageQuery,
+  ExportDoc,
+  ExportFormatQuery,
+  PublicKeyDoc,
+  RecordsDoc,
+  RecordsPageQuery,
+  VerifyDoc,
+  VerifyRangeQuery,
 } from './audit.openapi';
 import type { AuditorAccess } from './auditor-access';
 import { ChainBrokenError, type Checkpointer } from './checkpointer';
@@ -106,7 +117,10 @@ export class AuditController {
     const plan = await planExport(filter, this.checkpoints).catch(chainProblem);
     const exportedAt = new Date().toISOString();
     response.status(200).type(format === 'jsonl' ? 'application/x-ndjson' : 'text/plain; charset=utf-8');
-    response.setHeader('content-disposition', `attachment; filename="airlock-audit-${exportedAt.replace(/[:.]/g, '')}.${format === 'jsonl' ? 'jsonl' : 'cef'}"`);
+    response.setHeader(
+      'content-disposition',
+      `attachment; filename="airlock-audit-${exportedAt.replace(/[:.]/g, '')}.${format === 'jsonl' ? 'jsonl' : 'cef'}"`,
+    );
     for await (const chunk of exportLines(this.log, format, plan, exportedAt)) {
       // Respect back-pressure: a slow client must not make us buffer the whole export.
       if (!response.write(chunk)) await drained(response);
@@ -118,7 +132,9 @@ export class AuditController {
   @CheckpointsDoc()
   @CheckpointsPageQuery()
   async listCheckpoints(@CurrentActor() actor: Actor, @Req() request: Request) {
-    const limit = parsed(() => positiveInt(request.query as RawQuery, 'limit', { min: 1, max: CHECKPOINTS_PAGE.maxLimit, fallback: CHECKPOINTS_PAGE.defaultLimit }) as number);
+    const limit = parsed(
+      () => positiveInt(request.query as RawQuery, 'limit', { min: 1, max: CHECKPOINTS_PAGE.maxLimit, fallback: CHECKPOINTS_PAGE.defaultLimit }) as number,
+    );
     await this.access.authorise(actor, request, 'audit.checkpoints', { limit });
     return { items: await this.log.listCheckpoints(limit), keyId: this.checkpoints.keyId };
   }

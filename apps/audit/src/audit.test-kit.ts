@@ -22,7 +22,9 @@ export async function freshAuditSchema(name = 'audit'): Promise<AuditSchema> {
   await runMigrations(owner, [...eventStoreMigrations, ...auditLogMigrations]);
   const writer = createAuditWriterDb({ url, role: AUDIT_WRITER_ROLE, schema, max: 4 });
   return {
-    schema, owner, writer,
+    schema,
+    owner,
+    writer,
     repository: (options = {}) => new AuditLogRepository(writer, { auditTopic: `test.audit.${schema}`, ...options }),
     async dispose() {
       await writer.close();
@@ -36,8 +38,18 @@ export async function freshAuditSchema(name = 'audit'): Promise<AuditSchema> {
 export function anEnvelope(overrides: Partial<EventEnvelope> = {}): EventEnvelope {
   const id = randomUUID();
   return {
-    specversion: '1.0', id, source: '/airlock/test', type: 'airlock.request.created.v1', subject: randomUUID(), time: new Date().toISOString(),
-    datacontenttype: 'application/json', streamId: `request-${id}`, streamVersion: 1, actor: SYSTEM_ACTOR, correlationId: id, data: { n: 0 },
+    specversion: '1.0',
+    id,
+    source: '/airlock/test',
+    type: 'airlock.request.created.v1',
+    subject: randomUUID(),
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    streamId: `request-${id}`,
+    streamVersion: 1,
+    actor: SYSTEM_ACTOR,
+    correlationId: id,
+    data: { n: 0 },
     ...overrides,
   };
 }

@@ -6,13 +6,23 @@ const VENDOR = 'Airlock';
 const PRODUCT = 'airlock-audit';
 const VERSION = '1.0';
 
-const header = (value: string) => value.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+const header = (value: string) =>
+  value
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/[\r\n]+/g, ' ');
 const extension = (value: string) => value.replace(/\\/g, '\\\\').replace(/=/g, '\\=').replace(/\r/g, '\\r').replace(/\n/g, '\\n');
 
 type Data = Record<string, unknown> & {
-  action?: string; outcome?: string; reasonCode?: string; clientAddress?: string; projectId?: string;
+  action?: string;
+  outcome?: string;
+  reasonCode?: string;
+  clientAddress?: string;
+  projectId?: string;
   file?: { fileId?: string; name?: string; sha256?: string };
-  fileId?: string; name?: string; sha256?: string;
+  fileId?: string;
+  name?: string;
+  sha256?: string;
 };
 
 const IP = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f:]+)$/i;
@@ -28,7 +38,10 @@ export function cefSeverity(type: string): number {
 
 function eventName(type: string): string {
   // airlock.request.file-uploaded.v1 -> "request file uploaded"
-  return type.replace(/^airlock\./, '').replace(/\.v\d+$/, '').replace(/[.-]/g, ' ');
+  return type
+    .replace(/^airlock\./, '')
+    .replace(/\.v\d+$/, '')
+    .replace(/[.-]/g, ' ');
 }
 
 export function cefLine(record: AuditRecord): string {

@@ -83,7 +83,8 @@ export class Checkpointer {
   /** The newest checkpoint of this key at or below `position`, signature checked. */
   async latest(atMost?: number): Promise<Checkpoint | undefined> {
     const stored = await this.log.latestCheckpoint(this.key.keyId, atMost);
-    if (stored && !verifyCheckpoint(this.key.publicKey, stored).valid) throw new ChainBrokenError(`checkpoint ${stored.position} does not verify: the checkpoints table was altered`);
+    if (stored && !verifyCheckpoint(this.key.publicKey, stored).valid)
+      throw new ChainBrokenError(`checkpoint ${stored.position} does not verify: the checkpoints table was altered`);
     return stored;
   }
 
@@ -99,7 +100,8 @@ export class Checkpointer {
   private async latestTrusted(): Promise<Checkpoint | undefined> {
     const stored = await this.log.latestCheckpoint([...this.trusted.keys()]);
     const key = stored && this.trusted.get(stored.keyId);
-    if (stored && (!key || !verifyCheckpoint(key, stored).valid)) throw new ChainBrokenError(`checkpoint ${stored.position} does not verify: the checkpoints table was altered`);
+    if (stored && (!key || !verifyCheckpoint(key, stored).valid))
+      throw new ChainBrokenError(`checkpoint ${stored.position} does not verify: the checkpoints table was altered`);
     return stored;
   }
 

@@ -27,7 +27,9 @@ let oldKey: SigningKey;
 let newKey: SigningKey;
 
 async function append(count: number): Promise<void> {
-  await audit.repository().appendBatch(Array.from({ length: count }, () => ({ topic: Topics.requestEvents, envelope: anEnvelope(), recordedAt: new Date().toISOString() })));
+  await audit
+    .repository()
+    .appendBatch(Array.from({ length: count }, () => ({ topic: Topics.requestEvents, envelope: anEnvelope(), recordedAt: new Date().toISOString() })));
 }
 
 const checkpointer = (key: SigningKey, retired: SigningKey[] = []) =>
@@ -40,7 +42,10 @@ function pemFile(name: string, key: SigningKey): string {
 }
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return run(process.execPath, [CLI, 'verify', '--schema', audit.schema, ...args], { cwd: ROOT, env: { ...process.env, AIRLOCK_DATABASE_URL: realStack().databaseUrl } })
+  return run(process.execPath, [CLI, 'verify', '--schema', audit.schema, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, AIRLOCK_DATABASE_URL: realStack().databaseUrl },
+  })
     .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }))
     .catch((e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }));
 }
@@ -67,7 +72,10 @@ describe('rotating the audit checkpoint key', () => {
     const rotated = checkpointer(newKey, [oldKey]);
     expect(await rotated.checkpointNow()).toMatchObject({ position: 10, keyId: newKey.keyId });
     const checkpoints = await audit.repository().listCheckpoints(10);
-    expect(checkpoints.map((c) => [c.position, c.keyId])).toEqual([[10, newKey.keyId], [5, oldKey.keyId]]);
+    expect(checkpoints.map((c) => [c.position, c.keyId])).toEqual([
+      [10, newKey.keyId],
+      [5, oldKey.keyId],
+    ]);
     const verdict = await verifyStoredChain(audit.writer, { trustedKeys: rotated.trustedKeys });
     expect(verdict).toMatchObject({ valid: true, count: 10, checkpointsMatched: 2, checkpoints: { checked: 2, unverified: [] } });
   });
@@ -78,9 +86,16 @@ describe('rotating the audit checkpoint key', () => {
     await append(2);
     const stranger = generateSigningKey().key;
     const head = await audit.repository().head();
-    await audit.repository().saveCheckpoint(signCheckpoint(stranger, { position: head.position, headHash: head.recordHash }, new Date().toISOString()), publicKeyPem(stranger));
+    await audit
+      .repository()
+      .saveCheckpoint(signCheckpoint(stranger, { position: head.position, headHash: head.recordHash }, new Date().toISOString()), publicKeyPem(stranger));
     const verdict = await verifyStoredChain(audit.writer, { trustedKeys: rotated.trustedKeys });
-    expect(verdict).toMatchObject({ valid: false, firstInvalidPosition: 12, kind: 'altered', checkpoints: { unverified: [{ position: 12, keyId: stranger.keyId, reason: 'unknown-key' }] } });
+    expect(verdict).toMatchObject({
+      valid: false,
+      firstInvalidPosition: 12,
+      kind: 'altered',
+      checkpoints: { unverified: [{ position: 12, keyId: stranger.keyId, reason: 'unknown-key' }] },
+    });
     expect((verdict as { detail: string }).detail).toContain(stranger.keyId);
   });
 

@@ -30,7 +30,14 @@ describe('the audit checkpoint signing key', () => {
   it('is generated once under the data dir with the development opt-in, and said so loudly', () => {
     const dir = dataDir();
     const lines: { level: number; msg: string; file: string }[] = [];
-    const loud = pino({ level: 'warn' }, { write: (line: string) => { lines.push(JSON.parse(line)); } });
+    const loud = pino(
+      { level: 'warn' },
+      {
+        write: (line: string) => {
+          lines.push(JSON.parse(line));
+        },
+      },
+    );
     const first = loadSigningKey({}, { dataDir: dir, developmentKey: true }, loud);
     const again = loadSigningKey({}, { dataDir: dir, developmentKey: true }, loud);
     expect(again.keyId).toBe(first.keyId);

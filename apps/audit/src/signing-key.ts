@@ -66,7 +66,8 @@ export function loadRetiredKeys(source: SigningKeySource): KeyObject[] {
   const texts = [source.pem, source.file ? readFileSync(source.file, 'utf8') : undefined].filter((text): text is string => Boolean(text?.trim()));
   return texts.flatMap((text) => {
     const blocks = text.match(PEM_BLOCK) ?? [];
-    if (blocks.length === 0) throw new ConfigError('Invalid configuration: AIRLOCK_AUDIT_RETIRED_PUBLIC_KEYS(_FILE) holds no PEM public key (-----BEGIN PUBLIC KEY-----)');
+    if (blocks.length === 0)
+      throw new ConfigError('Invalid configuration: AIRLOCK_AUDIT_RETIRED_PUBLIC_KEYS(_FILE) holds no PEM public key (-----BEGIN PUBLIC KEY-----)');
     return blocks.map((block) => publicKeyFromPem(block));
   });
 }

@@ -1,7 +1,16 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { AirlockConfig } from '@airlock/config';
 import { DEFAULT_POLICY } from '@airlock/disclosure-rules';
-import { METRICS, ObservabilityController, READINESS_CHECKS, createMetrics, startHttpService, type ApiDocumentInfo, type ReadinessCheck, type ServiceMetrics } from '@airlock/http';
+import {
+  METRICS,
+  ObservabilityController,
+  READINESS_CHECKS,
+  createMetrics,
+  startHttpService,
+  type ApiDocumentInfo,
+  type ReadinessCheck,
+  type ServiceMetrics,
+} from '@airlock/http';
 import { runMigrations } from '@airlock/database';
 import { IdempotentConsumer, MessageBusTransport, registerBusMetrics } from '@airlock/messaging';
 import { RequestCommandHandler } from '@airlock/application';
@@ -21,7 +30,8 @@ export const DISCLOSURE_CHECK_SOURCE = '/airlock/disclosure-check';
 /** Its OpenAPI document: no controller of its own carries `@ApiDocument`. */
 export const DISCLOSURE_CHECK_API: ApiDocumentInfo = {
   title: 'Airlock disclosure-check API',
-  description: 'Disclosure-check is a Kafka consumer group (virus scan, file type, statistical disclosure rules); its HTTP server serves health and metrics only.',
+  description:
+    'Disclosure-check is a Kafka consumer group (virus scan, file type, statistical disclosure rules); its HTTP server serves health and metrics only.',
   version: '1',
 };
 
@@ -31,7 +41,10 @@ export class DisclosureCheckModule {
     return {
       module: DisclosureCheckModule,
       controllers: [ObservabilityController],
-      providers: [{ provide: METRICS, useValue: metrics }, { provide: READINESS_CHECKS, useValue: readiness }],
+      providers: [
+        { provide: METRICS, useValue: metrics },
+        { provide: READINESS_CHECKS, useValue: readiness },
+      ],
     };
   }
 }
@@ -58,8 +71,19 @@ export async function startDisclosureCheck(infra: Infra, config: AirlockConfig, 
   const consumers = new MessageBusTransport(infra.bus);
   const http = await startHttpService({
     module: { ...DisclosureCheckModule.forRoot(metrics, readiness), imports: [DisclosureCheckEventsModule.forRoot(worker, projector)] },
-    host: config.http.host, port: config.http.ports.disclosureCheck, logger, metrics, accessLog: infra.accessLog, document: DISCLOSURE_CHECK_API,
+    host: config.http.host,
+    port: config.http.ports.disclosureCheck,
+    logger,
+    metrics,
+    accessLog: infra.accessLog,
+    document: DISCLOSURE_CHECK_API,
     microservices: [consumers],
   });
-  return { url: http.url, async close() { await consumers.close(); await http.close(); } };
+  return {
+    url: http.url,
+    async close() {
+      await consumers.close();
+      await http.close();
+    },
+  };
 }

@@ -4,7 +4,17 @@ import { DEFAULT_POLICY } from '@airlock/disclosure-rules';
 import { ClamdScanner } from '@airlock/scanning';
 import type { ObjectStore } from '@airlock/storage';
 import { realStack } from '@airlock/testing';
-import { appendRequestEvents, faultyAfter, messageOf, movesHarness, putText, sha256Hex, stepsOf, submittedRequestEvents, type MovesHarness } from '@airlock/testing-moves';
+import {
+  appendRequestEvents,
+  faultyAfter,
+  messageOf,
+  movesHarness,
+  putText,
+  sha256Hex,
+  stepsOf,
+  submittedRequestEvents,
+  type MovesHarness,
+} from '@airlock/testing-moves';
 import pino from 'pino';
 import { DisclosureCheckWorker } from './disclosure-check.worker';
 

@@ -39,7 +39,10 @@ export class DisclosureCheckEventsModule {
     return {
       module: DisclosureCheckEventsModule,
       controllers: [DisclosureCheckEvents, ReleasedTablesEvents],
-      providers: [{ provide: DisclosureCheckWorker, useValue: worker }, { provide: ReleasedTablesProjector, useValue: projector }],
+      providers: [
+        { provide: DisclosureCheckWorker, useValue: worker },
+        { provide: ReleasedTablesProjector, useValue: projector },
+      ],
     };
   }
 }

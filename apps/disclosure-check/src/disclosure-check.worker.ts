@@ -102,15 +102,22 @@ export class DisclosureCheckWorker {
         return source.chunks;
       },
     }));
-    const results = await inSpan('disclosure check', { 'airlock.request_id': requestId, 'airlock.turn': turn, 'airlock.file_count': files.length }, async (span) => {
-      const timer = disclosureCheckMetrics.checkDuration.startTimer();
-      const checked = await checkFiles(inputs, policy);
-      const turnToCheck = { requestId, turn, domain: domainOf(state.projectId, dataDomain), files, history: state.history };
-      const verdicts = this.differencing ? await this.differencing.apply(turnToCheck, checked, policy) : checked;
-      timer();
-      span.setAttribute('airlock.verdicts', verdicts.map((result) => result.verdict));
-      return verdicts;
-    });
+    const results = await inSpan(
+      'disclosure check',
+      { 'airlock.request_id': requestId, 'airlock.turn': turn, 'airlock.file_count': files.length },
+      async (span) => {
+        const timer = disclosureCheckMetrics.checkDuration.startTimer();
+        const checked = await checkFiles(inputs, policy);
+        const turnToCheck = { requestId, turn, domain: domainOf(state.projectId, dataDomain), files, history: state.history };
+        const verdicts = this.differencing ? await this.differencing.apply(turnToCheck, checked, policy) : checked;
+        timer();
+        span.setAttribute(
+          'airlock.verdicts',
+          verdicts.map((result) => result.verdict),
+        );
+        return verdicts;
+      },
+    );
     for (const [index, file] of files.entries()) {
       const { state: now } = await this.requests.load(requestId);
       if (now.status !== 'checking' || now.turn !== turn) return;
@@ -130,18 +137,22 @@ export class DisclosureCheckWorker {
       return true;
     }
     // A redelivery after a crash mid-block finds the bytes in `blocked` and scans them there.
-    const result = await inSpan('malware scan', { 'airlock.request_id': requestId, 'airlock.file_id': file.fileId, 'airlock.sha256': file.sha256, 'airlock.stage': stage }, async (span) => {
-      const timer = disclosureCheckMetrics.scanDuration.startTimer();
-      try {
-        const scanned = await this.scanner.scan(await this.store.getStream(stage, key));
-        timer({ result: scanned.status });
-        span.setAttribute('airlock.scan.status', scanned.status);
-        return scanned;
-      } catch (error) {
-        timer({ result: 'error' });
-        throw error;
-      }
-    });
+    const result = await inSpan(
+      'malware scan',
+      { 'airlock.request_id': requestId, 'airlock.file_id': file.fileId, 'airlock.sha256': file.sha256, 'airlock.stage': stage },
+      async (span) => {
+        const timer = disclosureCheckMetrics.scanDuration.startTimer();
+        try {
+          const scanned = await this.scanner.scan(await this.store.getStream(stage, key));
+          timer({ result: scanned.status });
+          span.setAttribute('airlock.scan.status', scanned.status);
+          return scanned;
+        } catch (error) {
+          timer({ result: 'error' });
+          throw error;
+        }
+      },
+    );
     this.logger.info({ requestId, fileId: file.fileId, sha256: file.sha256, scan: result.status, stage }, 'file scanned');
     if (stage === 'blocked' && result.status !== 'infected') {
       // Only this worker writes `blocked`, after an infected verdict: fail closed rather than let it back.
@@ -191,8 +202,14 @@ export class DisclosureCheckWorker {
     }
     this.logger.info({ requestId, fileId: file.fileId, verdict: result.verdict, rules: result.findings.map((f) => f.rule) }, 'file checked');
     const data = {
-      turn, fileId: file.fileId, sha256: file.sha256, verdict: result.verdict, fileType: result.fileType.kind,
-      findings: result.findings, rulesVersion: result.rulesVersion, policy: { ...result.policy },
+      turn,
+      fileId: file.fileId,
+      sha256: file.sha256,
+      verdict: result.verdict,
+      fileType: result.fileType.kind,
+      findings: result.findings,
+      rulesVersion: result.rulesVersion,
+      policy: { ...result.policy },
     };
     await this.requests.execute(requestId, (_s, at) => ({ type: 'RecordCheck', actor: SYSTEM_ACTOR, at, data }), context);
     disclosureCheckMetrics.verdicts.inc({ verdict: result.verdict });

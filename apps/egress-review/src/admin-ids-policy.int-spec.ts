@@ -52,7 +52,13 @@ beforeAll(async () => {
     ],
   })
   class AdminOnlyModule {}
-  http = await startHttpService({ module: AdminOnlyModule, host: '127.0.0.1', port: 0, logger: pino({ level: 'silent' }), metrics: createMetrics('egress-review-ids-policy-http') });
+  http = await startHttpService({
+    module: AdminOnlyModule,
+    host: '127.0.0.1',
+    port: 0,
+    logger: pino({ level: 'silent' }),
+    metrics: createMetrics('egress-review-ids-policy-http'),
+  });
   token = await idp.token('root', ['administrator']);
 });
 
@@ -72,10 +78,17 @@ describe('ids that are JavaScript property names, over HTTP', () => {
 
   it('reads a project called constructor as any other project, not as function Object()', async () => {
     expect(await call('GET', '/projects/constructor')).toMatchObject({ status: 404, body: { code: 'UNKNOWN_PROJECT' } });
-    expect(await call('POST', '/projects', { projectId: 'constructor', name: 'Cohort' })).toMatchObject({ status: 201, body: { projectId: 'constructor', members: [] } });
-    expect(await call('PUT', '/projects/constructor/members/toString')).toMatchObject({ status: 200, body: { projectId: 'constructor', members: ['toString'] } });
+    expect(await call('POST', '/projects', { projectId: 'constructor', name: 'Cohort' })).toMatchObject({
+      status: 201,
+      body: { projectId: 'constructor', members: [] },
+    });
+    expect(await call('PUT', '/projects/constructor/members/toString')).toMatchObject({
+      status: 200,
+      body: { projectId: 'constructor', members: ['toString'] },
+    });
     expect(await call('GET', '/projects/constructor')).toMatchObject({
-      status: 200, body: { projectId: 'constructor', name: 'Cohort', members: ['toString'], checkers: [] },
+      status: 200,
+      body: { projectId: 'constructor', name: 'Cohort', members: ['toString'], checkers: [] },
     });
   });
 
@@ -114,7 +127,10 @@ describe('ids that are JavaScript property names, over HTTP', () => {
   });
 
   it('refuses a project id outside the grammar in a body, naming the field', async () => {
-    expect(await call('POST', '/projects', { projectId: '__proto__', name: 'x' })).toMatchObject({ status: 400, body: { code: 'INVALID_ID', field: 'projectId' } });
+    expect(await call('POST', '/projects', { projectId: '__proto__', name: 'x' })).toMatchObject({
+      status: 400,
+      body: { code: 'INVALID_ID', field: 'projectId' },
+    });
   });
 });
 
@@ -141,7 +157,8 @@ describe('project policy ranges, over HTTP', () => {
   it('accepts values in range', async () => {
     const policy = { approval: { requiredApprovals: 3 }, disclosure: { nkN: 2, nkK: 0.85, p: 0.15, minCellCount: 5 } };
     expect(await call('PUT', '/projects/constructor/policy', policy)).toMatchObject({
-      status: 200, body: { policy: { approval: { requiredApprovals: 3, extraApprovalForReview: false, extraApprovalForKinds: [] }, disclosure: policy.disclosure } },
+      status: 200,
+      body: { policy: { approval: { requiredApprovals: 3, extraApprovalForReview: false, extraApprovalForKinds: [] }, disclosure: policy.disclosure } },
     });
   });
 });

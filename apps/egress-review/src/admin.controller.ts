@@ -1,10 +1,39 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Res, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { DISCLOSURE_POLICY_FIELDS } from '@airlock/disclosure-rules';
-import { RegistryError, RequestError, hasRole, projectPolicyViolation, type Actor, type FileKind, type ProjectPolicy, type RegistryCommand } from '@airlock/domain';
 import {
-  AUTH_PROBLEMS, ApiIfMatch, ApiProblems, ApprovalPolicySchema, AuthGuard, CurrentActor, FILE_KINDS, HttpProblem, ID_SCHEMA, IF_MATCH_PROBLEMS, IfMatch,
-  JSON_BODY_PROBLEMS, LIMITS, REQUEST_STATUSES, STORE_PROBLEMS, VERSION_ETAG, body, id, parseIfMatch, requestId, text, type ProblemCodes,
+  RegistryError,
+  RequestError,
+  hasRole,
+  projectPolicyViolation,
+  type Actor,
+  type FileKind,
+  type ProjectPolicy,
+  type RegistryCommand,
+} from '@airlock/domain';
+import {
+  AUTH_PROBLEMS,
+  ApiIfMatch,
+  ApiProblems,
+  ApprovalPolicySchema,
+  AuthGuard,
+  CurrentActor,
+  FILE_KINDS,
+  HttpProblem,
+  ID_SCHEMA,
+  IF_MATCH_PROBLEMS,
+  IfMatch,
+  JSON_BODY_PROBLEMS,
+  LIMITS,
+  REQUEST_STATUSES,
+  STORE_PROBLEMS,
+  VERSION_ETAG,
+  body,
+  id,
+  parseIfMatch,
+  requestId,
+  text,
+  type ProblemCodes,
 } from '@airlock/http';
 import type { RegistryHandler, RequestCommandHandler } from '@airlock/application';
 import type { Response } from 'express';
@@ -26,13 +55,15 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
  */
 function policy(raw: unknown, defaultApprovals: number): ProjectPolicy {
   const input = raw === undefined ? {} : raw;
-  const approval = isObject(input) ? input['approval'] ?? {} : undefined;
+  const approval = isObject(input) ? (input['approval'] ?? {}) : undefined;
   const candidate = isObject(input)
     ? {
-      ...input,
-      approval: isObject(approval) ? { requiredApprovals: defaultApprovals, extraApprovalForReview: false, extraApprovalForKinds: [], ...approval } : approval,
-      disclosure: input['disclosure'] ?? {},
-    }
+        ...input,
+        approval: isObject(approval)
+          ? { requiredApprovals: defaultApprovals, extraApprovalForReview: false, extraApprovalForKinds: [], ...approval }
+          : approval,
+        disclosure: input['disclosure'] ?? {},
+      }
     : input;
   const violation = isObject(input) ? projectPolicyViolation(candidate) : { path: 'policy', message: 'policy must be a JSON object' };
   if (violation) throw new RegistryError('INVALID_POLICY', violation.message, { field: violation.path });
@@ -40,22 +71,32 @@ function policy(raw: unknown, defaultApprovals: number): ProjectPolicy {
 }
 
 // OpenAPI: request and response schemas, with the limits the handlers and the registry enforce.
-@ApiSchema({ name: 'ApprovalPolicyInput', description: 'Unset members take the airlock\'s defaults (AIRLOCK_REQUIRED_APPROVALS approvals, no extras).' })
+@ApiSchema({ name: 'ApprovalPolicyInput', description: "Unset members take the airlock's defaults (AIRLOCK_REQUIRED_APPROVALS approvals, no extras)." })
 export class ApprovalPolicyBody {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 10 }) requiredApprovals?: number;
   @ApiPropertyOptional({ default: false }) extraApprovalForReview?: boolean;
   @ApiPropertyOptional({ enum: FILE_KINDS, enumName: 'FileKind', isArray: true, default: [] }) extraApprovalForKinds?: FileKind[];
 }
 
-@ApiSchema({ name: 'DisclosureThresholds', description: 'Thresholds for the automated disclosure checks; unset values take the rules\' defaults.' })
+@ApiSchema({ name: 'DisclosureThresholds', description: "Thresholds for the automated disclosure checks; unset values take the rules' defaults." })
 export class DisclosureThresholdsSchema {
   // Ranges from the rules' policy schema (libs/disclosure/rules/src/policy.schema.ts); out of range is 400 INVALID_POLICY.
-  @ApiPropertyOptional({ type: 'integer', minimum: 2, maximum: 1000, description: DISCLOSURE_POLICY_FIELDS.threshold.schema.description }) minCellCount?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 2, maximum: 1000, description: DISCLOSURE_POLICY_FIELDS.threshold.schema.description })
+  minCellCount?: number;
   @ApiPropertyOptional({ minimum: 0, exclusiveMinimum: true, maximum: 1, description: DISCLOSURE_POLICY_FIELDS.p.schema.description }) p?: number;
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 10, description: DISCLOSURE_POLICY_FIELDS.nkN.schema.description }) nkN?: number;
-  @ApiPropertyOptional({ minimum: 0, exclusiveMinimum: true, maximum: 1, exclusiveMaximum: true, description: DISCLOSURE_POLICY_FIELDS.nkK.schema.description }) nkK?: number;
-  @ApiPropertyOptional({ minimum: 0, exclusiveMinimum: true, maximum: 1, exclusiveMaximum: true, description: DISCLOSURE_POLICY_FIELDS.classDisclosureShare.schema.description }) classDisclosureShare?: number;
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, description: DISCLOSURE_POLICY_FIELDS.minResidualDof.schema.description }) minResidualDof?: number;
+  @ApiPropertyOptional({ minimum: 0, exclusiveMinimum: true, maximum: 1, exclusiveMaximum: true, description: DISCLOSURE_POLICY_FIELDS.nkK.schema.description })
+  nkK?: number;
+  @ApiPropertyOptional({
+    minimum: 0,
+    exclusiveMinimum: true,
+    maximum: 1,
+    exclusiveMaximum: true,
+    description: DISCLOSURE_POLICY_FIELDS.classDisclosureShare.schema.description,
+  })
+  classDisclosureShare?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, description: DISCLOSURE_POLICY_FIELDS.minResidualDof.schema.description })
+  minResidualDof?: number;
 }
 
 @ApiSchema({ name: 'ProjectPolicyInput' })
@@ -150,7 +191,11 @@ export class AdminController {
   @ApiProblems(...ADMIN, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG', 'INVALID_ID', 'INVALID_POLICY'], 409: ['PROJECT_EXISTS'] })
   async createProject(@CurrentActor() actor: Actor, @Body() raw: unknown, @Res({ passthrough: true }) response: Response) {
     const input = body(raw);
-    const data = { projectId: id(input['projectId'], 'projectId'), name: text(input, 'name', LIMITS.projectName), policy: policy(input['policy'], this.deps.defaultApprovals) };
+    const data = {
+      projectId: id(input['projectId'], 'projectId'),
+      name: text(input, 'name', LIMITS.projectName),
+      policy: policy(input['policy'], this.deps.defaultApprovals),
+    };
     await this.registry(actor, (at) => ({ type: 'CreateProject', actor, at, data }));
     return this.projectRead(data.projectId, response);
   }
@@ -172,8 +217,18 @@ export class AdminController {
   @ApiBody({ type: ProjectPolicyBody, required: false })
   @ApiOkResponse({ type: ProjectSchema, headers: VERSION_ETAG, description: 'The project' })
   @ApiProblems(IF_MATCH_PROBLEMS, ...ADMIN, JSON_BODY_PROBLEMS, ON_PROJECT, { 400: ['INVALID_POLICY', 'INVALID_ID'] })
-  async changePolicy(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('projectId') projectId: string, @Body() raw: unknown, @Res({ passthrough: true }) response: Response) {
-    await this.registry(actor, (at) => ({ type: 'ChangeProjectPolicy', actor, at, data: { projectId: id(projectId, 'projectId'), policy: policy(raw, this.deps.defaultApprovals) } }), ifMatch);
+  async changePolicy(
+    @CurrentActor() actor: Actor,
+    @IfMatch() ifMatch: string | undefined,
+    @Param('projectId') projectId: string,
+    @Body() raw: unknown,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    await this.registry(
+      actor,
+      (at) => ({ type: 'ChangeProjectPolicy', actor, at, data: { projectId: id(projectId, 'projectId'), policy: policy(raw, this.deps.defaultApprovals) } }),
+      ifMatch,
+    );
     return this.projectRead(projectId, response);
   }
 
@@ -184,8 +239,18 @@ export class AdminController {
   @USER_ID
   @ApiOkResponse({ type: ProjectSchema, headers: VERSION_ETAG, description: 'The project' })
   @ApiProblems(IF_MATCH_PROBLEMS, ...ADMIN, ON_PROJECT, BAD_ID, { 409: ['ALREADY_CHECKER'] })
-  async addMember(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('projectId') projectId: string, @Param('userId') userId: string, @Res({ passthrough: true }) response: Response) {
-    await this.registry(actor, (at) => ({ type: 'AddMember', actor, at, data: { projectId: id(projectId, 'projectId'), userId: id(userId, 'userId') } }), ifMatch);
+  async addMember(
+    @CurrentActor() actor: Actor,
+    @IfMatch() ifMatch: string | undefined,
+    @Param('projectId') projectId: string,
+    @Param('userId') userId: string,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    await this.registry(
+      actor,
+      (at) => ({ type: 'AddMember', actor, at, data: { projectId: id(projectId, 'projectId'), userId: id(userId, 'userId') } }),
+      ifMatch,
+    );
     return this.projectRead(projectId, response);
   }
 
@@ -196,8 +261,18 @@ export class AdminController {
   @USER_ID
   @ApiOkResponse({ type: ProjectSchema, headers: VERSION_ETAG, description: 'The project' })
   @ApiProblems(IF_MATCH_PROBLEMS, ...ADMIN, BAD_ID, { 404: ['UNKNOWN_PROJECT', 'NOT_MEMBER'] })
-  async removeMember(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('projectId') projectId: string, @Param('userId') userId: string, @Res({ passthrough: true }) response: Response) {
-    await this.registry(actor, (at) => ({ type: 'RemoveMember', actor, at, data: { projectId: id(projectId, 'projectId'), userId: id(userId, 'userId') } }), ifMatch);
+  async removeMember(
+    @CurrentActor() actor: Actor,
+    @IfMatch() ifMatch: string | undefined,
+    @Param('projectId') projectId: string,
+    @Param('userId') userId: string,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    await this.registry(
+      actor,
+      (at) => ({ type: 'RemoveMember', actor, at, data: { projectId: id(projectId, 'projectId'), userId: id(userId, 'userId') } }),
+      ifMatch,
+    );
     return this.projectRead(projectId, response);
   }
 
@@ -208,8 +283,18 @@ export class AdminController {
   @USER_ID
   @ApiOkResponse({ type: ProjectSchema, headers: VERSION_ETAG, description: 'The project' })
   @ApiProblems(IF_MATCH_PROBLEMS, ...ADMIN, ON_PROJECT, BAD_ID, { 409: ['ALREADY_MEMBER'] })
-  async assignChecker(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('projectId') projectId: string, @Param('userId') userId: string, @Res({ passthrough: true }) response: Response) {
-    await this.registry(actor, (at) => ({ type: 'AssignChecker', actor, at, data: { projectId: id(projectId, 'projectId'), userId: id(userId, 'userId') } }), ifMatch);
+  async assignChecker(
+    @CurrentActor() actor: Actor,
+    @IfMatch() ifMatch: string | undefined,
+    @Param('projectId') projectId: string,
+    @Param('userId') userId: string,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    await this.registry(
+      actor,
+      (at) => ({ type: 'AssignChecker', actor, at, data: { projectId: id(projectId, 'projectId'), userId: id(userId, 'userId') } }),
+      ifMatch,
+    );
     return this.projectRead(projectId, response);
   }
 
@@ -220,8 +305,18 @@ export class AdminController {
   @USER_ID
   @ApiOkResponse({ type: ProjectSchema, headers: VERSION_ETAG, description: 'The project' })
   @ApiProblems(IF_MATCH_PROBLEMS, ...ADMIN, BAD_ID, { 404: ['UNKNOWN_PROJECT', 'NOT_ASSIGNED'] })
-  async unassignChecker(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('projectId') projectId: string, @Param('userId') userId: string, @Res({ passthrough: true }) response: Response) {
-    await this.registry(actor, (at) => ({ type: 'UnassignChecker', actor, at, data: { projectId: id(projectId, 'projectId'), userId: id(userId, 'userId') } }), ifMatch);
+  async unassignChecker(
+    @CurrentActor() actor: Actor,
+    @IfMatch() ifMatch: string | undefined,
+    @Param('projectId') projectId: string,
+    @Param('userId') userId: string,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    await this.registry(
+      actor,
+      (at) => ({ type: 'UnassignChecker', actor, at, data: { projectId: id(projectId, 'projectId'), userId: id(userId, 'userId') } }),
+      ifMatch,
+    );
     return this.projectRead(projectId, response);
   }
 
@@ -248,7 +343,12 @@ export class AdminController {
   @ApiOkResponse({ type: AccreditationSchema, description: 'No longer accredited' })
   @ApiProblems(...ADMIN, BAD_ID, { 404: ['NOT_ACCREDITED'] })
   async revokeAccreditation(@CurrentActor() actor: Actor, @Param('userId') userId: string) {
-    await this.registry(actor, (at) => ({ type: 'RevokeAccreditation', actor, at, data: { userId: id(userId, 'userId'), reason: 'revoked by an administrator' } }));
+    await this.registry(actor, (at) => ({
+      type: 'RevokeAccreditation',
+      actor,
+      at,
+      data: { userId: id(userId, 'userId'), reason: 'revoked by an administrator' },
+    }));
     return { userId, accredited: false };
   }
 
@@ -266,11 +366,19 @@ export class AdminController {
   /** Revocation stops every download link at once; the released objects are then removed. */
   @Post('requests/:requestId/revoke')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Revoke an approved or released request', description: 'Every download link stops working at once; the released objects are then removed.' })
+  @ApiOperation({
+    summary: 'Revoke an approved or released request',
+    description: 'Every download link stops working at once; the released objects are then removed.',
+  })
   @ApiParam({ name: 'requestId', format: 'uuid', description: 'A request id; anything else is 404 REQUEST_NOT_FOUND' })
   @ApiBody({ type: RevokeBody })
   @ApiOkResponse({ type: RevokedSchema, description: 'The request is revoked' })
-  @ApiProblems(AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG'], 403: ['ROLE_REQUIRED'], 404: ['REQUEST_NOT_FOUND'], 409: ['WRONG_STATE'] })
+  @ApiProblems(AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, {
+    400: ['TEXT_TOO_LONG'],
+    403: ['ROLE_REQUIRED'],
+    404: ['REQUEST_NOT_FOUND'],
+    409: ['WRONG_STATE'],
+  })
   async revoke(@CurrentActor() actor: Actor, @Param('requestId') rid: string, @Body() raw: unknown) {
     const reason = text(body(raw), 'reason', LIMITS.reason);
     const result = await this.deps.requests.execute(requestId(rid), (_s, at) => ({ type: 'Revoke', actor, at, data: { reason } }));

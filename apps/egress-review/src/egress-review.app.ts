@@ -2,7 +2,17 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { TokenVerifier } from '@airlock/auth';
 import type { AirlockConfig } from '@airlock/config';
 import { runMigrations } from '@airlock/database';
-import { AuthGuard, METRICS, ObservabilityController, READINESS_CHECKS, TOKEN_VERIFIER, createMetrics, startHttpService, type ReadinessCheck, type ServiceMetrics } from '@airlock/http';
+import {
+  AuthGuard,
+  METRICS,
+  ObservabilityController,
+  READINESS_CHECKS,
+  TOKEN_VERIFIER,
+  createMetrics,
+  startHttpService,
+  type ReadinessCheck,
+  type ServiceMetrics,
+} from '@airlock/http';
 import { IdempotentConsumer, MessageBusTransport, registerBusMetrics } from '@airlock/messaging';
 import { RegistryHandler, RequestCommandHandler } from '@airlock/application';
 import type { Infra } from '@airlock/runtime';
@@ -28,7 +38,14 @@ export const EGRESS_REVIEW_SOURCE = '/airlock/egress-review';
 
 @Module({})
 export class EgressReviewModule {
-  static forRoot(deps: ReviewDeps, admin: AdminDeps, files: FileViewDeps, tokens: TokenVerifier, metrics: ServiceMetrics, readiness: ReadinessCheck[]): DynamicModule {
+  static forRoot(
+    deps: ReviewDeps,
+    admin: AdminDeps,
+    files: FileViewDeps,
+    tokens: TokenVerifier,
+    metrics: ServiceMetrics,
+    readiness: ReadinessCheck[],
+  ): DynamicModule {
     return {
       module: EgressReviewModule,
       controllers: [ReviewsController, ReleaseRecordController, FileViewController, AdminController, ObservabilityController],
@@ -59,10 +76,19 @@ export async function startEgressReview(infra: Infra, config: AirlockConfig, log
   const webhooks = webhookNotifications(infra, config, requests, logger);
   if (webhooks) consumerModules.push(webhooks);
   const metrics = createMetrics('egress-review');
-  const missing = new Gauge({ name: 'airlock_released_files_missing', help: 'Files the event log says are released that the released bucket lacks', registers: [metrics.registry] });
+  const missing = new Gauge({
+    name: 'airlock_released_files_missing',
+    help: 'Files the event log says are released that the released bucket lacks',
+    registers: [metrics.registry],
+  });
   // On start and on a schedule: the released bucket holds exactly what the log says is released.
   const reconciler = new ReleasedReconciler({
-    db: infra.db, store: infra.store, orphans, logger, graceMs: config.reconcile.graceMs, onMissing: (count) => missing.set(count),
+    db: infra.db,
+    store: infra.store,
+    orphans,
+    logger,
+    graceMs: config.reconcile.graceMs,
+    onMissing: (count) => missing.set(count),
   });
   reconciler.start(config.reconcile.intervalMs);
   infra.relay.registerMetrics(metrics.registry);
@@ -72,12 +98,33 @@ export async function startEgressReview(infra: Infra, config: AirlockConfig, log
   // One Nest application: the consumer groups (a microservice on the bus) join before HTTP listens.
   const consumers = new MessageBusTransport(infra.bus);
   const http = await startHttpService({
-    module: { ...EgressReviewModule.forRoot(deps, { registry, requests, defaultApprovals: config.policy.requiredApprovals }, { registry, requests, store: infra.store, accessLog: infra.accessLog }, infra.tokens, metrics, [
-      { name: 'database', check: async () => (await infra.db.query('select 1')).rowCount === 1 },
-      { name: 'object-store', check: () => infra.store.ping() },
-    ]), imports: consumerModules },
-    host: config.http.host, port: config.http.ports.egressReview, logger, metrics, accessLog: infra.accessLog,
+    module: {
+      ...EgressReviewModule.forRoot(
+        deps,
+        { registry, requests, defaultApprovals: config.policy.requiredApprovals },
+        { registry, requests, store: infra.store, accessLog: infra.accessLog },
+        infra.tokens,
+        metrics,
+        [
+          { name: 'database', check: async () => (await infra.db.query('select 1')).rowCount === 1 },
+          { name: 'object-store', check: () => infra.store.ping() },
+        ],
+      ),
+      imports: consumerModules,
+    },
+    host: config.http.host,
+    port: config.http.ports.egressReview,
+    logger,
+    metrics,
+    accessLog: infra.accessLog,
     microservices: [consumers],
   });
-  return { url: http.url, async close() { await reconciler.stop(); await consumers.close(); await http.close(); } };
+  return {
+    url: http.url,
+    async close() {
+      await reconciler.stop();
+      await consumers.close();
+      await http.close();
+    },
+  };
 }

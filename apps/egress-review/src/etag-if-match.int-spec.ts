@@ -48,21 +48,49 @@ async function call(as: string, method: string, path: string, options: { json?: 
 async function inReview(): Promise<string> {
   const requestId = randomUUID();
   const at = new Date().toISOString();
-  const files = ['f1', 'f2'].map((fileId) => ({ fileId, name: `${fileId}.csv`, group: 'tables', kind: 'output' as const, sha256: fileId.padEnd(64, '0'), size: 10 }));
+  const files = ['f1', 'f2'].map((fileId) => ({
+    fileId,
+    name: `${fileId}.csv`,
+    group: 'tables',
+    kind: 'output' as const,
+    sha256: fileId.padEnd(64, '0'),
+    size: 10,
+  }));
   const domainEvents: RequestEvent[] = [
     { type: 'RequestCreated', data: { requestId, projectId: project, title: 'Tables', authorId: 'alice', createdAt: at } },
     ...files.map((f): RequestEvent => ({ type: 'FileUploaded', data: { requestId, ...f, draftKey: `d/${f.fileId}`, uploadedAt: at } })),
     {
       type: 'RequestSubmitted',
       data: {
-        requestId, turn: 1, files: files.map((f) => ({ ...f, quarantineKey: `q/${f.fileId}` })), policy: DEFAULT_APPROVAL_POLICY, disclosure: {},
-        carriedVotes: [], groups: [{ group: 'tables', context: 'Counts', controls: 'Rounded' }], submittedBy: 'alice', submittedAt: at,
+        requestId,
+        turn: 1,
+        files: files.map((f) => ({ ...f, quarantineKey: `q/${f.fileId}` })),
+        policy: DEFAULT_APPROVAL_POLICY,
+        disclosure: {},
+        carriedVotes: [],
+        groups: [{ group: 'tables', context: 'Counts', controls: 'Rounded' }],
+        submittedBy: 'alice',
+        submittedAt: at,
       },
     },
     { type: 'ChecksStarted', data: { requestId, turn: 1, startedAt: at } },
     ...files.flatMap((f): RequestEvent[] => [
       { type: 'FileScanned', data: { requestId, turn: 1, fileId: f.fileId, sha256: f.sha256, result: { status: 'clean', engine: 'test' }, scannedAt: at } },
-      { type: 'FileChecked', data: { requestId, turn: 1, fileId: f.fileId, sha256: f.sha256, verdict: 'pass', fileType: 'csv', findings: [], rulesVersion: 'test', policy: {}, checkedAt: at } },
+      {
+        type: 'FileChecked',
+        data: {
+          requestId,
+          turn: 1,
+          fileId: f.fileId,
+          sha256: f.sha256,
+          verdict: 'pass',
+          fileType: 'csv',
+          findings: [],
+          rulesVersion: 'test',
+          policy: {},
+          checkedAt: at,
+        },
+      },
     ]),
     { type: 'ReviewOpened', data: { requestId, turn: 1, openedAt: at } },
   ];
@@ -102,7 +130,13 @@ beforeAll(async () => {
     ],
   })
   class EtagModule {}
-  http = await startHttpService({ module: EtagModule, host: '127.0.0.1', port: 0, logger: pino({ level: 'silent' }), metrics: createMetrics('egress-review-etag-http') });
+  http = await startHttpService({
+    module: EtagModule,
+    host: '127.0.0.1',
+    port: 0,
+    logger: pino({ level: 'silent' }),
+    metrics: createMetrics('egress-review-etag-http'),
+  });
   tokens['chris'] = await idp.token('chris', ['output_checker']);
   tokens['dana'] = await idp.token('dana', ['output_checker']);
   tokens['root'] = await idp.token('root', ['administrator']);
@@ -155,7 +189,8 @@ describe("a checker's ETag under blinded review", () => {
     // A stream version is no checker's ETag: 412, like any tag that is not the current view's.
     expect((await call('chris', 'POST', `/reviews/${requestId}/files/f2/votes`, { json: { decision: 'approve' }, ifMatch: '"3"' })).status).toBe(412);
     expect(await call('chris', 'POST', `/reviews/${requestId}/files/f2/votes`, { json: { decision: 'approve' }, ifMatch: 'v-unquoted' })).toMatchObject({
-      status: 400, body: { code: 'INVALID_IF_MATCH' },
+      status: 400,
+      body: { code: 'INVALID_IF_MATCH' },
     });
     // Without If-Match the change applies to the current state.
     expect((await call('chris', 'POST', `/reviews/${requestId}/files/f2/votes`, { json: { decision: 'approve' } })).status).toBe(201);
@@ -183,6 +218,9 @@ describe("an administrator's project ETag", () => {
     expect((await call('root', 'GET', `/admin/projects/${project}`)).body.members).not.toContain('olga');
     const fresh = await call('root', 'PUT', `/admin/projects/${project}/members/olga`, { ifMatch: read.etag as string });
     expect(fresh).toMatchObject({ status: 200, etag: `"${version + 1}"`, body: { members: expect.arrayContaining(['alice', 'olga']) } });
-    expect((await call('root', 'PUT', `/admin/projects/${project}/members/olga`, { ifMatch: '"x"' }))).toMatchObject({ status: 400, body: { code: 'INVALID_IF_MATCH' } });
+    expect(await call('root', 'PUT', `/admin/projects/${project}/members/olga`, { ifMatch: '"x"' })).toMatchObject({
+      status: 400,
+      body: { code: 'INVALID_IF_MATCH' },
+    });
   });
 });

@@ -19,7 +19,13 @@ export class FileViewController {
   constructor(@Inject(FILE_VIEW_DEPS) private readonly deps: FileViewDeps) {}
 
   @Get(':requestId/files/:fileId/content')
-  async view(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Param('fileId') fileId: string, @Req() request: Request, @Res() response: Response) {
+  async view(
+    @CurrentActor() actor: Actor,
+    @Param('requestId') id: string,
+    @Param('fileId') fileId: string,
+    @Req() request: Request,
+    @Res() response: Response,
+  ) {
     validId(fileId, 'fileId');
     const person = await this.deps.registry.enrich(actor);
     const { state, version } = await this.deps.requests.load(requestId(id));

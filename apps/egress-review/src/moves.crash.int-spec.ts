@@ -2,7 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { requestStreamId, wireType } from '@airlock/contracts';
 import type { RequestEvent } from '@airlock/domain';
 import type { ObjectStore } from '@airlock/storage';
-import { appendRequestEvents, faultyAfter, messageOf, movesHarness, putText, sha256Hex, stepsOf, submittedRequestEvents, type MovesHarness, TWO_TABLES, ADMIN_ACTOR } from '@airlock/testing-moves';
+import {
+  appendRequestEvents,
+  faultyAfter,
+  messageOf,
+  movesHarness,
+  putText,
+  sha256Hex,
+  stepsOf,
+  submittedRequestEvents,
+  type MovesHarness,
+  TWO_TABLES,
+  ADMIN_ACTOR,
+} from '@airlock/testing-moves';
 import pino from 'pino';
 import { OrphanRemover } from './orphan-remover';
 import { AccessLog } from '@airlock/access-log';
@@ -53,7 +65,10 @@ async function released(requestId: string): Promise<Record<string, string>> {
 }
 
 /** Runs `scenario` once with a crash (and once with a failure) after each storage step, then the redelivery. */
-async function afterEachStep(setUp: () => Promise<{ requestId: string; run: (store: ObjectStore) => Promise<void> }>, expectDone: (requestId: string) => Promise<void>) {
+async function afterEachStep(
+  setUp: () => Promise<{ requestId: string; run: (store: ObjectStore) => Promise<void> }>,
+  expectDone: (requestId: string) => Promise<void>,
+) {
   const clean = await setUp();
   const steps = await stepsOf(h.store, clean.run);
   await expectDone(clean.requestId);

@@ -32,9 +32,14 @@ export class OrphanRemover {
     if (!found) return false;
     const id = removalId(stage, key, found.versionId ?? found.sha256);
     await this.accessLog(() => id).record({
-      kind: 'orphanRemoved', actor: { userId: SYSTEM_ACTOR.userId, roles: SYSTEM_ACTOR.roles }, action: 'storage.orphan.remove',
-      outcome: 'succeeded', reasonCode: reason, ...(requestId ? { requestId } : {}),
-      file: { stage, key, sha256: found.sha256, versionId: found.versionId ?? null, size: found.size }, at: this.clock().toISOString(),
+      kind: 'orphanRemoved',
+      actor: { userId: SYSTEM_ACTOR.userId, roles: SYSTEM_ACTOR.roles },
+      action: 'storage.orphan.remove',
+      outcome: 'succeeded',
+      reasonCode: reason,
+      ...(requestId ? { requestId } : {}),
+      file: { stage, key, sha256: found.sha256, versionId: found.versionId ?? null, size: found.size },
+      at: this.clock().toISOString(),
     });
     await this.store.delete(stage, key);
     this.logger.warn({ stage, key, sha256: found.sha256, reason, requestId }, 'orphan object removed');

@@ -40,7 +40,11 @@ export class RejectionWorker {
         this.logger.warn({ requestId: state.requestId, fileId: file.fileId, sha256: file.sha256 }, 'rejected file no longer in quarantine');
         continue;
       }
-      await this.requests.execute(state.requestId, (_s, at) => ({ type: 'MoveRejectedFile', actor: SYSTEM_ACTOR, at, data: { fileId: file.fileId, rejectedKey: key } }), context);
+      await this.requests.execute(
+        state.requestId,
+        (_s, at) => ({ type: 'MoveRejectedFile', actor: SYSTEM_ACTOR, at, data: { fileId: file.fileId, rejectedKey: key } }),
+        context,
+      );
       this.logger.info({ requestId: state.requestId, fileId: file.fileId, sha256: file.sha256 }, 'rejected file moved');
     }
   }

@@ -26,17 +26,30 @@ export class ReleaseRecordController {
   })
   @ApiParam({ name: 'requestId', format: 'uuid', description: 'A request id; anything else is 404 REQUEST_NOT_FOUND' })
   @ApiQuery({ name: 'format', required: false, enum: RELEASE_RECORD_FORMATS, description: 'json (default) or ro-crate' })
-  @ApiOkResponse({ description: 'The record', content: { 'application/json': { schema: { type: 'object' } }, 'application/ld+json': { schema: { type: 'object' } } } })
-  @ApiProblems(AUTH_PROBLEMS, {
-    400: ['INVALID_QUERY'], 403: ['ROLE_REQUIRED', 'SELF_REVIEW', 'NOT_ASSIGNED_CHECKER'], 404: ['REQUEST_NOT_FOUND'], 409: ['WRONG_STATE'], 503: STORE_PROBLEMS[503],
+  @ApiOkResponse({
+    description: 'The record',
+    content: { 'application/json': { schema: { type: 'object' } }, 'application/ld+json': { schema: { type: 'object' } } },
   })
-  async releaseRecord(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Query('format') format: string | undefined, @Res({ passthrough: true }) response: Response) {
+  @ApiProblems(AUTH_PROBLEMS, {
+    400: ['INVALID_QUERY'],
+    403: ['ROLE_REQUIRED', 'SELF_REVIEW', 'NOT_ASSIGNED_CHECKER'],
+    404: ['REQUEST_NOT_FOUND'],
+    409: ['WRONG_STATE'],
+    503: STORE_PROBLEMS[503],
+  })
+  async releaseRecord(
+    @CurrentActor() actor: Actor,
+    @Param('requestId') id: string,
+    @Query('format') format: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ) {
     const chosen = parseRecordFormat(format);
     if (!chosen) throw new HttpProblem(400, 'INVALID_QUERY', `format must be one of ${RELEASE_RECORD_FORMATS.join(', ')}`);
     const { state, version, envelopes } = await this.deps.requests.load(requestId(id));
     if (state.status === 'none') throw new RequestError('REQUEST_NOT_FOUND', 'No such request');
     if (!hasRole(actor, 'administrator')) {
-      if (!hasRole(actor, 'output_checker')) throw new RequestError('ROLE_REQUIRED', 'This needs the output_checker or administrator role', { role: 'output_checker' });
+      if (!hasRole(actor, 'output_checker'))
+        throw new RequestError('ROLE_REQUIRED', 'This needs the output_checker or administrator role', { role: 'output_checker' });
       if (state.authorId === actor.userId) throw new RequestError('SELF_REVIEW', 'The author of a request cannot review it');
       const person = await this.deps.registry.enrich(actor);
       if (!requestView(state, version, person, 'checker', this.deps.clock().toISOString()).actions.includes('view')) {
@@ -45,7 +58,11 @@ export class ReleaseRecordController {
     }
     const document = releaseRecordDocument(state, recordedFrom(envelopes), { audience: 'tre', format: chosen });
     // Governance data with private comments: never cached on the way.
-    response.set({ 'Content-Type': document.contentType, 'Cache-Control': 'no-store', ...(chosen === 'ro-crate' ? { Link: `<${FIVE_SAFES_PROFILE}>; rel="profile"` } : {}) });
+    response.set({
+      'Content-Type': document.contentType,
+      'Cache-Control': 'no-store',
+      ...(chosen === 'ro-crate' ? { Link: `<${FIVE_SAFES_PROFILE}>; rel="profile"` } : {}),
+    });
     return document.body;
   }
 }

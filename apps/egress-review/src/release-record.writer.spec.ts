@@ -20,7 +20,15 @@ let events: InMemoryEventStore;
 let writer: ReleaseRecordWriter;
 
 async function append(recorded: ReturnType<ReturnType<typeof releasedStream>['build']>, from = 0): Promise<void> {
-  const pending = recorded.slice(from).map((r) => requestEnvelope(r.event, REQUEST_ID, { id: r.id, source: '/test', time: r.time, actor: { userId: r.actor.userId, roles: r.actor.roles as never }, correlationId: 'c' }));
+  const pending = recorded.slice(from).map((r) =>
+    requestEnvelope(r.event, REQUEST_ID, {
+      id: r.id,
+      source: '/test',
+      time: r.time,
+      actor: { userId: r.actor.userId, roles: r.actor.roles as never },
+      correlationId: 'c',
+    }),
+  );
   await events.appendToStream(requestStreamId(REQUEST_ID), from, pending, { topic: Topics.requestEvents, key: REQUEST_ID });
 }
 
@@ -68,16 +76,20 @@ describe('release record writer', () => {
   });
 
   it('writes nothing for a request that was never released', async () => {
-    await append(releasedStream().build().filter((e) => !['FileReleased', 'RequestReleased'].includes(e.event.type)));
+    await append(
+      releasedStream()
+        .build()
+        .filter((e) => !['FileReleased', 'RequestReleased'].includes(e.event.type)),
+    );
     await writer.write(REQUEST_ID);
     expect(await store.head('quarantine', releaseRecordKeys(REQUEST_ID).record)).toBeUndefined();
   });
 
   it('dead-letters a stream it can never read, instead of blocking the partition', async () => {
     // An event of an older shape (no carried votes) that the current fold cannot read.
-    const old = releasedStream().build().map((r) =>
-      r.event.type === 'RequestSubmitted' ? { ...r, event: { ...r.event, data: { ...r.event.data, carriedVotes: undefined as never } } } : r,
-    );
+    const old = releasedStream()
+      .build()
+      .map((r) => (r.event.type === 'RequestSubmitted' ? { ...r, event: { ...r.event, data: { ...r.event.data, carriedVotes: undefined as never } } } : r));
     await append(old);
     await expect(writer.write(REQUEST_ID)).rejects.toBeInstanceOf(PermanentMessageError);
   });

@@ -1,7 +1,14 @@
 import { Readable } from 'node:stream';
 import { toDomainEvent, wireType, type EventEnvelope } from '@airlock/contracts';
 import { PermanentMessageError, type IdempotentConsumer, type ReceivedMessage } from '@airlock/messaging';
-import { RELEASE_RECORD_STAGE, recordedEvents, releaseRecordDocument, releaseRecordKeys, type RecordedEvent, type ReleaseRecordFormat } from '@airlock/release-record';
+import {
+  RELEASE_RECORD_STAGE,
+  recordedEvents,
+  releaseRecordDocument,
+  releaseRecordKeys,
+  type RecordedEvent,
+  type ReleaseRecordFormat,
+} from '@airlock/release-record';
 import { onceForEvents, type RequestCommandHandler } from '@airlock/application';
 import type { ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
@@ -48,7 +55,10 @@ export class ReleaseRecordWriter {
       const events = recordedFrom(envelopes);
       if (!recordedEvents(events)) return;
       const keys = releaseRecordKeys(requestId);
-      const targets: [ReleaseRecordFormat, string][] = [['json', keys.record], ['ro-crate', keys.crate]];
+      const targets: [ReleaseRecordFormat, string][] = [
+        ['json', keys.record],
+        ['ro-crate', keys.crate],
+      ];
       documents = targets.map(([format, key]) => ({ key, ...releaseRecordDocument(state, events, { audience: 'tre', format }) }));
     } catch (error) {
       // Pure code failing on stored events fails the same way every time: dead-letter it rather
@@ -57,7 +67,10 @@ export class ReleaseRecordWriter {
     }
     for (const { key, body, contentType } of documents) {
       // A failing store is retried (the message is redelivered); the record is never skipped for it.
-      const stored = await this.store.putStream(RELEASE_RECORD_STAGE, key, Readable.from([Buffer.from(body, 'utf8')]), { maxBytes: MAX_RECORD_BYTES, contentType });
+      const stored = await this.store.putStream(RELEASE_RECORD_STAGE, key, Readable.from([Buffer.from(body, 'utf8')]), {
+        maxBytes: MAX_RECORD_BYTES,
+        contentType,
+      });
       this.logger.info({ requestId, key, sha256: stored.sha256, status: state.status }, 'release record written');
     }
   }

@@ -57,14 +57,18 @@ export class ReleaseWorker {
     const releasedKey = releasedKeyOf(state, file);
     let verifiedSha256: string;
     try {
-      const copied = await inSpan('release copy', { 'airlock.request_id': requestId, 'airlock.file_id': file.fileId, 'airlock.sha256': file.sha256 }, async () => {
-        const timer = egressReviewMetrics.releaseCopyDuration.startTimer();
-        try {
-          return await this.store.copy({ stage: 'quarantine', key: file.quarantineKey as string }, { stage: 'released', key: releasedKey }, file.sha256);
-        } finally {
-          timer();
-        }
-      });
+      const copied = await inSpan(
+        'release copy',
+        { 'airlock.request_id': requestId, 'airlock.file_id': file.fileId, 'airlock.sha256': file.sha256 },
+        async () => {
+          const timer = egressReviewMetrics.releaseCopyDuration.startTimer();
+          try {
+            return await this.store.copy({ stage: 'quarantine', key: file.quarantineKey as string }, { stage: 'released', key: releasedKey }, file.sha256);
+          } finally {
+            timer();
+          }
+        },
+      );
       // The hash computed from the released copy itself: the domain's second check compares it with the frozen one.
       verifiedSha256 = copied.sha256;
     } catch (error) {
@@ -72,11 +76,19 @@ export class ReleaseWorker {
       // Invariant 2: changed or vanished frozen bytes fail the request for good (a retry cannot
       // bring them back); any other error (S3 down) is retried and the release waits.
       if (code !== 'HASH_MISMATCH' && code !== 'OBJECT_NOT_FOUND') throw error;
-      await this.fail(requestId, code === 'HASH_MISMATCH' ? `file ${file.fileId} failed hash verification at release` : `file ${file.fileId} is missing from quarantine at release`, context);
+      await this.fail(
+        requestId,
+        code === 'HASH_MISMATCH' ? `file ${file.fileId} failed hash verification at release` : `file ${file.fileId} is missing from quarantine at release`,
+        context,
+      );
       return false;
     }
     try {
-      const result = await this.requests.execute(requestId, (_s, at) => ({ type: 'ReleaseFile', actor: SYSTEM_ACTOR, at, data: { fileId: file.fileId, verifiedSha256, releasedKey } }), context);
+      const result = await this.requests.execute(
+        requestId,
+        (_s, at) => ({ type: 'ReleaseFile', actor: SYSTEM_ACTOR, at, data: { fileId: file.fileId, verifiedSha256, releasedKey } }),
+        context,
+      );
       if (result.events.length === 0) {
         // Revoked (or failed) between the copy and its record: the copy is backed by no event.
         await this.compensate(result.state);
@@ -99,7 +111,10 @@ export class ReleaseWorker {
     for (const file of releasableFiles(state)) {
       if (file.releasedKey) continue; // recorded: the revocation worker withdraws it, with its event
       if (await this.orphans.remove('released', releasedKeyOf(state, file), 'RELEASE_REVOKED', state.requestId)) {
-        this.logger.warn({ requestId: state.requestId, fileId: file.fileId, status: state.status }, 'unrecorded released copy removed: the request moved on mid-release');
+        this.logger.warn(
+          { requestId: state.requestId, fileId: file.fileId, status: state.status },
+          'unrecorded released copy removed: the request moved on mid-release',
+        );
       }
     }
   }

@@ -2,7 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { requestStreamId, Topics, wireType } from '@airlock/contracts';
 import { AccessLog } from '@airlock/access-log';
 import { FaultInjectingObjectStore, type ObjectRef, type ObjectStore, type StoredObject } from '@airlock/storage';
-import { appendRequestEvents, messageOf, movesHarness, putText, sha256Hex, submittedRequestEvents, type MovesHarness, TWO_TABLES, ADMIN_ACTOR } from '@airlock/testing-moves';
+import {
+  appendRequestEvents,
+  messageOf,
+  movesHarness,
+  putText,
+  sha256Hex,
+  submittedRequestEvents,
+  type MovesHarness,
+  TWO_TABLES,
+  ADMIN_ACTOR,
+} from '@airlock/testing-moves';
 import pino from 'pino';
 import { OrphanRemover } from './orphan-remover';
 import { ReleasedReconciler } from './released-reconciler';
@@ -25,7 +35,10 @@ afterAll(() => h?.dispose());
 
 /** A store that runs `before` ahead of each copy into the released bucket (to interleave a revocation). */
 class InterleavingStore extends FaultInjectingObjectStore {
-  constructor(inner: ObjectStore, private readonly before: (to: ObjectRef) => Promise<void>) {
+  constructor(
+    inner: ObjectStore,
+    private readonly before: (to: ObjectRef) => Promise<void>,
+  ) {
     super(inner, () => 'continue');
   }
   override async copy(from: ObjectRef, to: ObjectRef, expectedSha256: string): Promise<StoredObject> {
@@ -114,7 +127,9 @@ describe('the released-bucket reconciler', () => {
     expect(summary).toMatchObject({ removed: 1, missing: [] });
     expect(await h.store.head('released', planted)).toBeUndefined();
     expect((await h.store.list('released', releasedPrefix(requestId))).map((o) => o.key)).toEqual(releasedKeys);
-    expect(await removals(planted)).toEqual([expect.objectContaining({ reasonCode: 'NO_RELEASE_EVENT', file: expect.objectContaining({ key: planted, sha256: sha256Hex('secret,1\n') }) })]);
+    expect(await removals(planted)).toEqual([
+      expect.objectContaining({ reasonCode: 'NO_RELEASE_EVENT', file: expect.objectContaining({ key: planted, sha256: sha256Hex('secret,1\n') }) }),
+    ]);
 
     // Again: nothing more to remove, and the removal is recorded once.
     expect(await reconciler().reconcile()).toMatchObject({ removed: 0 });

@@ -76,7 +76,8 @@ export class ReleasedReconciler {
     const missing = [...expected.keys()].filter((key) => !present.has(key));
     this.deps.onMissing?.(missing.length);
     // Alert: the log says these left the airlock, and the bucket no longer has them.
-    if (missing.length > 0) logger.error({ alert: true, missing: missing.slice(0, 100), count: missing.length }, 'released files missing from the released bucket');
+    if (missing.length > 0)
+      logger.error({ alert: true, missing: missing.slice(0, 100), count: missing.length }, 'released files missing from the released bucket');
     const summary = { objects: listed.length, removed, missing };
     if (removed > 0) logger.warn({ removed, objects: listed.length }, 'released bucket reconciled');
     return summary;
@@ -95,7 +96,9 @@ export class ReleasedReconciler {
           AND NOT EXISTS (SELECT 1 FROM events v WHERE v.stream_id = r.stream_id AND v.type = $3)`,
       [FILE_RELEASED, FILE_WITHDRAWN, REQUEST_REVOKED],
     );
-    const revoked = await this.deps.db.query<{ subject: string }>(`SELECT DISTINCT envelope->>'subject' AS subject FROM events WHERE type = $1`, [REQUEST_REVOKED]);
+    const revoked = await this.deps.db.query<{ subject: string }>(`SELECT DISTINCT envelope->>'subject' AS subject FROM events WHERE type = $1`, [
+      REQUEST_REVOKED,
+    ]);
     return { expected: new Map(rows.map((r) => [r.key, r.sha256])), revoked: new Set(revoked.rows.map((r) => r.subject)) };
   }
 }

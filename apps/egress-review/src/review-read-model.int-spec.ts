@@ -43,8 +43,16 @@ describe('the review queue read through its entity', () => {
     const items = await model.list(undefined, 10, ['p-1', 'p-2']);
     expect(items.map((i) => i.requestId)).toEqual(['r-1', 'r-3', 'r-2']);
     expect(items[0]).toEqual({
-      requestId: 'r-1', projectId: 'p-1', authorId: 'alice', title: 'title r-1', status: 'awaiting_review', turn: 1, version: 5, fileCount: 2,
-      verdicts: { pass: 1, fail: 1 }, updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+      requestId: 'r-1',
+      projectId: 'p-1',
+      authorId: 'alice',
+      title: 'title r-1',
+      status: 'awaiting_review',
+      turn: 1,
+      version: 5,
+      fileCount: 2,
+      verdicts: { pass: 1, fail: 1 },
+      updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
     });
   });
 

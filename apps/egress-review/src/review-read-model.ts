@@ -42,8 +42,16 @@ export class ReviewRequestRow {
 export const reviewReadModelEntities = [ReviewRequestRow];
 
 export type ReviewSummary = {
-  requestId: string; projectId: string; authorId: string; title: string; status: string; turn: number; version: number;
-  fileCount: number; verdicts: Record<string, number>; updatedAt: string;
+  requestId: string;
+  projectId: string;
+  authorId: string;
+  title: string;
+  status: string;
+  turn: number;
+  version: number;
+  fileCount: number;
+  verdicts: Record<string, number>;
+  updatedAt: string;
 };
 
 /**
@@ -51,7 +59,10 @@ export type ReviewSummary = {
  * only if it is newer, so redelivered or reordered messages can never move the model back.
  */
 export class ReviewReadModel {
-  constructor(private readonly db: Db, private readonly requests: RequestCommandHandler) {}
+  constructor(
+    private readonly db: Db,
+    private readonly requests: RequestCommandHandler,
+  ) {}
 
   async onMessage(message: ReceivedMessage): Promise<void> {
     const envelope = parseEnvelope(message.value);
@@ -76,8 +87,16 @@ export class ReviewReadModel {
     const where: FindOptionsWhere<ReviewRequestRow> = { projectId: In([...projectIds]), ...(status === undefined ? {} : { status }) };
     const rows = await this.db.withRepository(ReviewRequestRow, (repository) => repository.find({ where, order: { updatedAt: 'ASC' }, take: limit }));
     return rows.map((row) => ({
-      requestId: row.requestId, projectId: row.projectId, authorId: row.authorId, title: row.title, status: row.status, turn: row.turn,
-      version: row.version, fileCount: row.fileCount, verdicts: row.verdicts, updatedAt: row.updatedAt.toISOString(),
+      requestId: row.requestId,
+      projectId: row.projectId,
+      authorId: row.authorId,
+      title: row.title,
+      status: row.status,
+      turn: row.turn,
+      version: row.version,
+      fileCount: row.fileCount,
+      verdicts: row.verdicts,
+      updatedAt: row.updatedAt.toISOString(),
     }));
   }
 }

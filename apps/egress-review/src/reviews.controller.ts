@@ -1,10 +1,54 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseGuards, UseInterceptors } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiPropertyOptional, ApiQuery, ApiSchema, ApiTags } from '@nestjs/swagger';
-import { RequestError, hasRole, isAccredited, type Actor, type CommentVisibility, type RequestCommand, type RequestState, type VoteDecision } from '@airlock/domain';
 import {
-  AUTH_PROBLEMS, ApiDocument, ApiIfMatch, ApiProblems, AuthGuard, COMMENT_VISIBILITIES, CurrentActor, HttpProblem, IF_MATCH_PROBLEMS, IfMatch, JSON_BODY_PROBLEMS, LIMITS,
-  ID_SCHEMA, REQUEST_STATUSES, RequestViewSchema, STORE_PROBLEMS, VIEW_ETAG, VOTE_DECISIONS, body, etagFromBody, id as validId, optionalId, optionalText, parseViewTag,
-  requestId, text, visibility,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiQuery,
+  ApiSchema,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  RequestError,
+  hasRole,
+  isAccredited,
+  type Actor,
+  type CommentVisibility,
+  type RequestCommand,
+  type RequestState,
+  type VoteDecision,
+} from '@airlock/domain';
+import {
+  AUTH_PROBLEMS,
+  ApiDocument,
+  ApiIfMatch,
+  ApiProblems,
+  AuthGuard,
+  COMMENT_VISIBILITIES,
+  CurrentActor,
+  HttpProblem,
+  IF_MATCH_PROBLEMS,
+  IfMatch,
+  JSON_BODY_PROBLEMS,
+  LIMITS,
+  ID_SCHEMA,
+  REQUEST_STATUSES,
+  RequestViewSchema,
+  STORE_PROBLEMS,
+  VIEW_ETAG,
+  VOTE_DECISIONS,
+  body,
+  etagFromBody,
+  id as validId,
+  optionalId,
+  optionalText,
+  parseViewTag,
+  requestId,
+  text,
+  visibility,
   type ProblemCodes,
 } from '@airlock/http';
 import { requestView, viewTag, type RegistryHandler, type RequestCommandHandler, type RequestView } from '@airlock/application';
@@ -14,7 +58,20 @@ import type { ReviewReadModel } from './review-read-model';
 export const REVIEW_DEPS = Symbol('REVIEW_DEPS');
 export type ReviewDeps = { requests: RequestCommandHandler; registry: RegistryHandler; readModel: ReviewReadModel; clock: () => Date };
 
-const STATUSES = ['draft', 'submitted', 'checking', 'awaiting_review', 'changes_requested', 'approved', 'released', 'rejected', 'withdrawn', 'blocked', 'failed', 'revoked'];
+const STATUSES = [
+  'draft',
+  'submitted',
+  'checking',
+  'awaiting_review',
+  'changes_requested',
+  'approved',
+  'released',
+  'rejected',
+  'withdrawn',
+  'blocked',
+  'failed',
+  'revoked',
+];
 const DECISIONS: readonly VoteDecision[] = ['approve', 'request_changes', 'reject'];
 
 function requireChecker(actor: Actor): void {
@@ -82,7 +139,7 @@ function checkerETag(body: unknown): string | undefined {
 @ApiDocument({
   title: 'Airlock egress-review API',
   description:
-    'The output checkers\' and TRE administrators\' API of Airlock, egress control for Trusted Research Environments. ' +
+    "The output checkers' and TRE administrators' API of Airlock, egress control for Trusted Research Environments. " +
     'Checkers (accredited, assigned to the project, never its author or a member) see the review queue and each request with its ' +
     'automated findings, vote per file and comment; votes stay blinded until the review is decided. Administrators manage projects, ' +
     'memberships, checker assignments, accreditation and approval policy, and revoke releases. ' +
@@ -108,7 +165,10 @@ export class ReviewsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'The review queue', description: 'Requests of the projects the caller checks, never their own nor their projects\'; oldest change first.' })
+  @ApiOperation({
+    summary: 'The review queue',
+    description: "Requests of the projects the caller checks, never their own nor their projects'; oldest change first.",
+  })
   @ApiQuery({ name: 'status', required: false, enum: REQUEST_STATUSES, enumName: 'RequestStatus' })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } })
   @ApiOkResponse({ type: ReviewListSchema, description: 'The queue' })
@@ -151,7 +211,7 @@ export class ReviewsController {
   @HttpCode(201)
   @ApiOperation({
     summary: 'Vote on a file of the current turn',
-    description: 'Once per checker and file in a turn. When the policy\'s number of reviews is in, the request is approved, returned for changes or rejected.',
+    description: "Once per checker and file in a turn. When the policy's number of reviews is in, the request is approved, returned for changes or rejected.",
   })
   @REQUEST_ID
   @ApiIfMatch('view')
@@ -159,16 +219,26 @@ export class ReviewsController {
   @ApiBody({ type: VoteBody })
   @ApiCreatedResponse({ type: RequestViewSchema, headers: VIEW_ETAG, description: 'The request after the vote' })
   @ApiProblems(IF_MATCH_PROBLEMS, AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, INDEPENDENT, {
-    400: ['TEXT_TOO_LONG', 'INVALID_ID'], 404: ['REQUEST_NOT_FOUND', 'UNKNOWN_FILE'], 409: ['WRONG_STATE', 'DUPLICATE_VOTE'], 422: ['FILE_NOT_SCANNED', 'OVERRIDE_REQUIRED'],
+    400: ['TEXT_TOO_LONG', 'INVALID_ID'],
+    404: ['REQUEST_NOT_FOUND', 'UNKNOWN_FILE'],
+    409: ['WRONG_STATE', 'DUPLICATE_VOTE'],
+    422: ['FILE_NOT_SCANNED', 'OVERRIDE_REQUIRED'],
   })
-  async vote(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('requestId') id: string, @Param('fileId') fileId: string, @Body() raw: unknown) {
+  async vote(
+    @CurrentActor() actor: Actor,
+    @IfMatch() ifMatch: string | undefined,
+    @Param('requestId') id: string,
+    @Param('fileId') fileId: string,
+    @Body() raw: unknown,
+  ) {
     const input = body(raw);
     const decision = input['decision'] as VoteDecision;
     if (!DECISIONS.includes(decision)) throw new HttpProblem(400, 'INVALID_BODY', `decision must be one of ${DECISIONS.join(', ')}`);
     const commentText = optionalText(input, 'comment', LIMITS.comment);
     const overrideJustification = optionalText(input, 'overrideJustification', LIMITS.justification);
     const data = {
-      fileId: validId(fileId, 'fileId'), decision,
+      fileId: validId(fileId, 'fileId'),
+      decision,
       ...(commentText ? { comment: { text: commentText, visibility: visibility(input, 'private') } } : {}),
       ...(overrideJustification ? { overrideJustification } : {}),
     };
@@ -183,8 +253,10 @@ export class ReviewsController {
   @ApiBody({ type: CheckerCommentBody })
   @ApiCreatedResponse({ type: RequestViewSchema, headers: VIEW_ETAG, description: 'The request with the comment' })
   @ApiProblems(IF_MATCH_PROBLEMS, AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, {
-    400: ['TEXT_TOO_LONG', 'INVALID_COMMAND', 'INVALID_ID'], 403: ['NOT_ACCREDITED', 'ROLE_REQUIRED', 'PROJECT_MEMBER_REVIEW', 'NOT_ASSIGNED_CHECKER'],
-    404: ['REQUEST_NOT_FOUND', 'UNKNOWN_FILE'], 409: ['WRONG_STATE'],
+    400: ['TEXT_TOO_LONG', 'INVALID_COMMAND', 'INVALID_ID'],
+    403: ['NOT_ACCREDITED', 'ROLE_REQUIRED', 'PROJECT_MEMBER_REVIEW', 'NOT_ASSIGNED_CHECKER'],
+    404: ['REQUEST_NOT_FOUND', 'UNKNOWN_FILE'],
+    409: ['WRONG_STATE'],
   })
   async comment(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('requestId') id: string, @Body() raw: unknown) {
     const input = body(raw);

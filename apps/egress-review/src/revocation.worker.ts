@@ -35,7 +35,11 @@ export class RevocationWorker {
     for (const file of state.files) {
       if (!file.releasedKey || file.withdrawnFromRelease) continue;
       await this.store.delete('released', file.releasedKey);
-      await this.requests.execute(state.requestId, (_s, at) => ({ type: 'WithdrawReleasedFile', actor: SYSTEM_ACTOR, at, data: { fileId: file.fileId } }), context);
+      await this.requests.execute(
+        state.requestId,
+        (_s, at) => ({ type: 'WithdrawReleasedFile', actor: SYSTEM_ACTOR, at, data: { fileId: file.fileId } }),
+        context,
+      );
       this.logger.info({ requestId: state.requestId, fileId: file.fileId, sha256: file.sha256 }, 'released file withdrawn after revocation');
     }
     for (const object of await this.store.list('released', releasedPrefix(state.requestId))) {

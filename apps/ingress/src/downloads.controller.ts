@@ -24,7 +24,11 @@ export class DownloadsController {
     summary: 'Download a released file through a single-use link',
     description: 'No token needed: the link is the authority. It works once, until it expires, while the release stands and its holder is accredited.',
   })
-  @ApiParam({ name: 'token', schema: { type: 'string', pattern: LINK.source }, description: '<requestId>.<linkId>, as issued by POST /requests/{requestId}/files/{fileId}/download-links' })
+  @ApiParam({
+    name: 'token',
+    schema: { type: 'string', pattern: LINK.source },
+    description: '<requestId>.<linkId>, as issued by POST /requests/{requestId}/files/{fileId}/download-links',
+  })
   @ApiProduces('application/octet-stream')
   @ApiOkResponse({
     description: 'The released bytes',
@@ -35,8 +39,11 @@ export class DownloadsController {
     },
   })
   @ApiProblems(STORE_PROBLEMS, {
-    403: ['NOT_ACCREDITED'], 404: ['UNKNOWN_LINK', 'REQUEST_NOT_FOUND'], 409: ['FILE_NOT_RELEASED'],
-    410: ['LINK_USED', 'LINK_EXPIRED', 'RELEASE_REVOKED'], 503: ['STORAGE_UNAVAILABLE', 'AUDIT_UNAVAILABLE'],
+    403: ['NOT_ACCREDITED'],
+    404: ['UNKNOWN_LINK', 'REQUEST_NOT_FOUND'],
+    409: ['FILE_NOT_RELEASED'],
+    410: ['LINK_USED', 'LINK_EXPIRED', 'RELEASE_REVOKED'],
+    503: ['STORAGE_UNAVAILABLE', 'AUDIT_UNAVAILABLE'],
   })
   async download(@Param('token') token: string, @Res() response: Response) {
     const match = LINK.exec(token);

@@ -64,16 +64,28 @@ async function releasedWithLink(): Promise<string> {
     {
       type: 'RequestSubmitted',
       data: {
-        requestId, turn: 1, files: [{ ...file, quarantineKey: `q/${fileId}` }], policy: DEFAULT_APPROVAL_POLICY, disclosure: {}, carriedVotes: [],
-        groups: [{ group: 'outputs', context: 'Admissions', controls: 'None' }], submittedBy: AUTHOR, submittedAt: at,
+        requestId,
+        turn: 1,
+        files: [{ ...file, quarantineKey: `q/${fileId}` }],
+        policy: DEFAULT_APPROVAL_POLICY,
+        disclosure: {},
+        carriedVotes: [],
+        groups: [{ group: 'outputs', context: 'Admissions', controls: 'None' }],
+        submittedBy: AUTHOR,
+        submittedAt: at,
       },
     },
     { type: 'FileReleased', data: { requestId, turn: 1, fileId, sha256: SHA256, releasedKey, releasedAt: at } },
     { type: 'RequestReleased', data: { requestId, turn: 1, releasedAt: at } },
-    { type: 'DownloadLinkIssued', data: { requestId, fileId, linkId, issuedTo: AUTHOR, expiresAt: new Date(Date.now() + 600_000).toISOString(), issuedAt: at } },
+    {
+      type: 'DownloadLinkIssued',
+      data: { requestId, fileId, linkId, issuedTo: AUTHOR, expiresAt: new Date(Date.now() + 600_000).toISOString(), issuedAt: at },
+    },
   ];
   const actor: Actor = { userId: 'system', roles: ['system'] };
-  const envelopes = events.map((event) => requestEnvelope(event, requestId, { id: randomUUID(), source: SOURCE, time: at, actor, correlationId: randomUUID() }));
+  const envelopes = events.map((event) =>
+    requestEnvelope(event, requestId, { id: randomUUID(), source: SOURCE, time: at, actor, correlationId: randomUUID() }),
+  );
   await eventStore.appendToStream(requestStreamId(requestId), 0, envelopes, { topic: Topics.requestEvents, key: requestId });
   return `/downloads/${requestId}.${linkId}`;
 }
@@ -91,15 +103,34 @@ beforeAll(async () => {
   const requests = new RequestCommandHandler(eventStore, SOURCE);
   const registry = new RegistryHandler(eventStore, SOURCE);
   const root: Actor = { userId: 'root', roles: ['administrator'] };
-  await registry.execute((at) => ({ type: 'GrantAccreditation', actor: root, at, data: { userId: AUTHOR, expiresAt: new Date(Date.now() + 86_400_000).toISOString() } }));
+  await registry.execute((at) => ({
+    type: 'GrantAccreditation',
+    actor: root,
+    at,
+    data: { userId: AUTHOR, expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
+  }));
   const uploads = new UploadService(requests, store, { maxUploadBytes: 1024 }, logger);
   const module = IngressModule.forRoot({
-    deps: { requests, registry, store, uploads, submits: new SubmitService(requests, registry, store, inProcessFreezeLock(), logger), links: { ttlSeconds: 600, publicUrl: 'http://127.0.0.1' }, clock: () => new Date() },
+    deps: {
+      requests,
+      registry,
+      store,
+      uploads,
+      submits: new SubmitService(requests, registry, store, inProcessFreezeLock(), logger),
+      links: { ttlSeconds: 600, publicUrl: 'http://127.0.0.1' },
+      clock: () => new Date(),
+    },
     tokens: NO_TOKENS,
     metrics: createMetrics(`ingress_downloads_${randomUUID().slice(0, 8)}`),
     readiness: [],
   });
-  service = await startHttpService({ module, host: '127.0.0.1', port: 0, logger, metrics: createMetrics(`ingress_downloads_http_${randomUUID().slice(0, 8)}`) });
+  service = await startHttpService({
+    module,
+    host: '127.0.0.1',
+    port: 0,
+    logger,
+    metrics: createMetrics(`ingress_downloads_http_${randomUUID().slice(0, 8)}`),
+  });
 });
 
 afterAll(async () => {

@@ -11,7 +11,18 @@ const AT = '2026-12-07T12:00:00.000Z';
 const requestId = 'r-sweep';
 const sha = (c: string) => c.repeat(64);
 const uploaded = (fileId: string): RequestEvent => ({
-  type: 'FileUploaded', data: { requestId, fileId, name: `${fileId}.csv`, group: 'g', kind: 'output', sha256: sha(fileId[1]), size: 3, draftKey: `requests/${requestId}/draft/${fileId}`, uploadedAt: AT },
+  type: 'FileUploaded',
+  data: {
+    requestId,
+    fileId,
+    name: `${fileId}.csv`,
+    group: 'g',
+    kind: 'output',
+    sha256: sha(fileId[1]),
+    size: 3,
+    draftKey: `requests/${requestId}/draft/${fileId}`,
+    uploadedAt: AT,
+  },
 });
 // f1 submitted (frozen in quarantine), then changes requested and f2 uploaded for the next turn.
 const EVENTS: RequestEvent[] = [
@@ -21,8 +32,15 @@ const EVENTS: RequestEvent[] = [
   {
     type: 'RequestSubmitted',
     data: {
-      requestId, turn: 1, files: [{ fileId: 'f1', name: 'f1.csv', group: 'g', kind: 'output', sha256: sha('1'), size: 3, quarantineKey: `requests/${requestId}/turn-1/f1` }],
-      groups: [{ group: 'g', context: 'c', controls: 'k' }], policy: DEFAULT_APPROVAL_POLICY, disclosure: {}, carriedVotes: [], submittedBy: 'alice', submittedAt: AT,
+      requestId,
+      turn: 1,
+      files: [{ fileId: 'f1', name: 'f1.csv', group: 'g', kind: 'output', sha256: sha('1'), size: 3, quarantineKey: `requests/${requestId}/turn-1/f1` }],
+      groups: [{ group: 'g', context: 'c', controls: 'k' }],
+      policy: DEFAULT_APPROVAL_POLICY,
+      disclosure: {},
+      carriedVotes: [],
+      submittedBy: 'alice',
+      submittedAt: AT,
     },
   },
   uploaded('f2'),
@@ -47,7 +65,10 @@ describe('draft sweeper', () => {
 
     // Within the grace an unnamed draft may be an upload whose event is still being written.
     expect(await sweeper(3_600_000).sweep()).toEqual({ objects: 3, deleted: 1 });
-    expect((await store.list('draft', `requests/${requestId}/`)).map((o) => o.key).sort()).toEqual([`requests/${requestId}/draft/f2`, `requests/${requestId}/draft/orphan`]);
+    expect((await store.list('draft', `requests/${requestId}/`)).map((o) => o.key).sort()).toEqual([
+      `requests/${requestId}/draft/f2`,
+      `requests/${requestId}/draft/orphan`,
+    ]);
 
     expect(await sweeper(3_600_000, new Date(Date.now() + 2 * 3_600_000)).sweep()).toEqual({ objects: 2, deleted: 1 });
     expect((await store.list('draft', `requests/${requestId}/`)).map((o) => o.key)).toEqual([`requests/${requestId}/draft/f2`]);

@@ -9,9 +9,7 @@ import { InProcessMessageBus } from '@airlock/messaging';
 import { DEFAULT_PROJECT_POLICY, RegistryHandler, RequestCommandHandler } from '@airlock/application';
 import { buildInfra, type Infra } from '@airlock/runtime';
 import { FaultInjectingObjectStore, InjectedFaultError, type FaultPlan } from '@airlock/storage';
-import {
-  AirlockClient, ApiError, expectEventually, realStack, startTestIdentityProvider, uniqueId, type TestIdentityProvider,
-} from '@airlock/testing';
+import { AirlockClient, ApiError, expectEventually, realStack, startTestIdentityProvider, uniqueId, type TestIdentityProvider } from '@airlock/testing';
 import pino from 'pino';
 import type { RunningHttpService } from '@airlock/http';
 import { startIngress } from './ingress.app';
@@ -38,21 +36,41 @@ const logs: LogLine[] = [];
 beforeAll(async () => {
   idp = await startTestIdentityProvider({ issuer: 'https://idp.ingress-int.test', audience: 'airlock' });
   const config = loadConfig({
-    ...process.env, AIRLOCK_OIDC_ISSUER: idp.issuer, AIRLOCK_OIDC_AUDIENCE: idp.audience, AIRLOCK_OIDC_JWKS_URL: idp.jwksUrl,
-    AIRLOCK_INGRESS_PORT: String(20_000 + Math.floor(Math.random() * 20_000)), AIRLOCK_HOST: '127.0.0.1', AIRLOCK_S3_BUCKET_PREFIX: 'airlock-',
+    ...process.env,
+    AIRLOCK_OIDC_ISSUER: idp.issuer,
+    AIRLOCK_OIDC_AUDIENCE: idp.audience,
+    AIRLOCK_OIDC_JWKS_URL: idp.jwksUrl,
+    AIRLOCK_INGRESS_PORT: String(20_000 + Math.floor(Math.random() * 20_000)),
+    AIRLOCK_HOST: '127.0.0.1',
+    AIRLOCK_S3_BUCKET_PREFIX: 'airlock-',
   });
-  const sink = new Writable({ write(chunk, _enc, done) { for (const line of String(chunk).split('\n').filter(Boolean)) logs.push(JSON.parse(line)); done(); } });
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) logs.push(JSON.parse(line));
+      done();
+    },
+  });
   const logger = pino({ level: 'info' }, sink);
   infra = await buildInfra(config, { service: 'ingress', logger, shared: { bus: new InProcessMessageBus() } });
   service = await startIngress(infra, config, logger);
   const stack = realStack();
-  s3 = new S3Client({ endpoint: stack.s3.endpoint, region: stack.s3.region, forcePathStyle: true, credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey } });
+  s3 = new S3Client({
+    endpoint: stack.s3.endpoint,
+    region: stack.s3.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
+  });
   project = uniqueId('project');
   const userId = uniqueId('researcher');
   const registry = new RegistryHandler(infra.eventStore, '/test');
   await registry.execute((at) => ({ type: 'CreateProject', actor: ADMIN, at, data: { projectId: project, name: project, policy: DEFAULT_PROJECT_POLICY } }));
   await registry.execute((at) => ({ type: 'AddMember', actor: ADMIN, at, data: { projectId: project, userId } }));
-  await registry.execute((at) => ({ type: 'GrantAccreditation', actor: ADMIN, at, data: { userId, expiresAt: new Date(Date.now() + 86_400_000).toISOString() } }));
+  await registry.execute((at) => ({
+    type: 'GrantAccreditation',
+    actor: ADMIN,
+    at,
+    data: { userId, expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
+  }));
   token = await idp.token(userId, ['researcher']);
   researcher = new AirlockClient({ ingress: service.url, egressReview: '', audit: '' }, token);
 });
@@ -93,7 +111,9 @@ async function outcomes(calls: Promise<unknown>[]): Promise<{ status: number; co
 
 function upload(requestId: string, name: string, body: string | Buffer, contentType: string) {
   return fetch(`${service.url}/requests/${requestId}/files/${encodeURIComponent(name)}`, {
-    method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': contentType }, body,
+    method: 'PUT',
+    headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+    body,
   });
 }
 
@@ -116,7 +136,9 @@ describe('racing submits (issue 9, finding 8)', () => {
     const requestId = await draftRequest(contents);
     const results = await outcomes(Array.from({ length: 20 }, () => researcher.submit(requestId)));
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
-    expect(results.filter((r) => r.status !== 200)).toEqual(Array.from({ length: 19 }, () => ({ status: 409, code: expect.stringMatching(/^(WRONG_STATE|SUBMIT_IN_PROGRESS)$/) })));
+    expect(results.filter((r) => r.status !== 200)).toEqual(
+      Array.from({ length: 19 }, () => ({ status: 409, code: expect.stringMatching(/^(WRONG_STATE|SUBMIT_IN_PROGRESS)$/) })),
+    );
     await expectFrozen(requestId, contents);
   });
 });
@@ -192,18 +214,24 @@ describe('aborted uploads (issue 9, finding 12)', () => {
     const requestId = await draftRequest();
     const url = new URL(`${service.url}/requests/${requestId}/files/big.csv`);
     const sent = httpRequest({
-      host: url.hostname, port: url.port, path: url.pathname, method: 'PUT',
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: 'PUT',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', 'content-length': String(50 * 1024 * 1024) },
     });
     sent.on('error', () => undefined);
     sent.write(Buffer.alloc(256 * 1024, 0x61));
     await new Promise((resolve) => setTimeout(resolve, 300));
     sent.destroy();
-    const aborted = await expectEventually(async () => {
-      const line = logs.find((l) => l.code === 'UPLOAD_ABORTED' && l.requestId === requestId);
-      if (!line) throw new Error('no UPLOAD_ABORTED log line yet');
-      return line;
-    }, { timeoutMs: 15_000, intervalMs: 100 });
+    const aborted = await expectEventually(
+      async () => {
+        const line = logs.find((l) => l.code === 'UPLOAD_ABORTED' && l.requestId === requestId);
+        if (!line) throw new Error('no UPLOAD_ABORTED log line yet');
+        return line;
+      },
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
     expect(aborted.level).toBeLessThanOrEqual(40);
     // Nothing logged at error level for it, and nothing left behind.
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -219,19 +247,35 @@ describe('freeze is restartable after a failure or crash at any step (issue 9, f
   // Three copies, then three draft deletions: steps 0-5.
   const STEPS = [0, 1, 2, 3, 4, 5];
 
-  it.each(STEPS.flatMap((step) => [['fail', step], ['crash', step]] as const))('completes on retry after a %s after step %i', async (outcome, step) => {
+  it.each(
+    STEPS.flatMap(
+      (step) =>
+        [
+          ['fail', step],
+          ['crash', step],
+        ] as const,
+    ),
+  )('completes on retry after a %s after step %i', async (outcome, step) => {
     const requestId = await draftRequest(contents);
     const registry = new RegistryHandler(infra.eventStore, '/test');
     const person = await registry.enrich({ userId: (await researcher.getRequest(requestId)).authorId, roles: ['researcher'] });
     const plan: FaultPlan = (_s, index) => (index === step ? outcome : 'continue');
-    const faulty = new FaultInjectingObjectStore(infra.store, plan, () => { throw new SimulatedCrash('simulated crash'); });
+    const faulty = new FaultInjectingObjectStore(infra.store, plan, () => {
+      throw new SimulatedCrash('simulated crash');
+    });
     const first = new SubmitService(new RequestCommandHandler(infra.eventStore, '/test'), registry, faulty, inProcessFreezeLock(), pino({ level: 'silent' }));
     // A fault after a draft's deletion comes after the submission is recorded: that call may succeed.
     await first.submit(requestId, person).catch((error: unknown) => expect(error).toBeInstanceOf(outcome === 'crash' ? SimulatedCrash : InjectedFaultError));
     expect(faulty.stepCount).toBe(step + 1);
     // A fresh handler, as after a restart: the retry completes the freeze or, if the submission
     // was recorded, sweeps what is left and says the request is already submitted.
-    const retry = new SubmitService(new RequestCommandHandler(infra.eventStore, '/test'), registry, infra.store, inProcessFreezeLock(), pino({ level: 'silent' }));
+    const retry = new SubmitService(
+      new RequestCommandHandler(infra.eventStore, '/test'),
+      registry,
+      infra.store,
+      inProcessFreezeLock(),
+      pino({ level: 'silent' }),
+    );
     await retry.submit(requestId, person).catch((error: { code?: string }) => expect(error.code).toBe('WRONG_STATE'));
     await expectFrozen(requestId, contents);
   });

@@ -24,7 +24,9 @@ export async function startIngress(infra: Infra, config: AirlockConfig, logger: 
   // holds its connection for the whole freeze while the freeze itself needs others (to read and
   // append): from the shared pool, a burst of submits would take every connection and starve
   // themselves. Locks get a pool of their own; a submit past its size waits, then gets 503.
-  const lockDb = config.database.url ? createDb({ url: config.database.url, max: FREEZE_LOCK_CONNECTIONS, applicationName: 'airlock-ingress-freeze' }) : undefined;
+  const lockDb = config.database.url
+    ? createDb({ url: config.database.url, max: FREEZE_LOCK_CONNECTIONS, applicationName: 'airlock-ingress-freeze' })
+    : undefined;
   const lock = lockDb ? freezeLocks(inProcessFreezeLock(), postgresFreezeLock(lockDb)) : inProcessFreezeLock();
   const submits = new SubmitService(requests, registry, infra.store, lock, logger);
   const publicUrl = config.http.publicUrls.ingress;
@@ -32,7 +34,15 @@ export async function startIngress(infra: Infra, config: AirlockConfig, logger: 
   infra.relay.registerMetrics(metrics.registry);
   registerBusMetrics(infra.bus, metrics.registry);
   const module = IngressModule.forRoot({
-    deps: { requests, registry, store: infra.store, uploads, submits, links: { ttlSeconds: config.limits.downloadLinkSeconds, publicUrl }, clock: () => new Date() },
+    deps: {
+      requests,
+      registry,
+      store: infra.store,
+      uploads,
+      submits,
+      links: { ttlSeconds: config.limits.downloadLinkSeconds, publicUrl },
+      clock: () => new Date(),
+    },
     tokens: infra.tokens,
     metrics,
     devIdentity: infra.devIdentity,
@@ -43,12 +53,25 @@ export async function startIngress(infra: Infra, config: AirlockConfig, logger: 
   });
   // A service that fails to listen leaves no lock pool open behind it; the sweep starts once it listens.
   const http = await startHttpService({
-    module, host: config.http.host, port: config.http.ports.ingress, logger, metrics, accessLog: infra.accessLog, rawBodyRoutes: [UPLOAD_ROUTE],
+    module,
+    host: config.http.host,
+    port: config.http.ports.ingress,
+    logger,
+    metrics,
+    accessLog: infra.accessLog,
+    rawBodyRoutes: [UPLOAD_ROUTE],
   }).catch(async (error: unknown) => {
     await lockDb?.close();
     throw error;
   });
   const drafts = new DraftSweeper({ store: infra.store, requests, logger, graceMs: config.drafts.graceMs });
   drafts.start(config.drafts.sweepIntervalMs);
-  return { ...http, close: async () => { await drafts.stop(); await http.close(); await lockDb?.close(); } };
+  return {
+    ...http,
+    close: async () => {
+      await drafts.stop();
+      await http.close();
+      await lockDb?.close();
+    },
+  };
 }

@@ -1,10 +1,45 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiPropertyOptional, ApiQuery, ApiSchema, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiQuery,
+  ApiSchema,
+  ApiTags,
+} from '@nestjs/swagger';
 import { RequestError, isAccredited, type Actor, type RequestCommand, type RequestState } from '@airlock/domain';
 import {
-  AUTH_PROBLEMS, ApiDocument, ApiIfMatch, ApiProblems, IF_MATCH_PROBLEMS, AuthGuard, CurrentActor, HttpProblem, FILE_KINDS, FileViewSchema, IfMatch, JSON_BODY_PROBLEMS, LIMITS,
-  ID_SCHEMA, RequestViewSchema, STORE_PROBLEMS, VERSION_ETAG, body, etagFromBody, id as validId, optionalId, parseIfMatch, requestId, text, type ProblemCodes,
+  AUTH_PROBLEMS,
+  ApiDocument,
+  ApiIfMatch,
+  ApiProblems,
+  IF_MATCH_PROBLEMS,
+  AuthGuard,
+  CurrentActor,
+  HttpProblem,
+  FILE_KINDS,
+  FileViewSchema,
+  IfMatch,
+  JSON_BODY_PROBLEMS,
+  LIMITS,
+  ID_SCHEMA,
+  RequestViewSchema,
+  STORE_PROBLEMS,
+  VERSION_ETAG,
+  body,
+  etagFromBody,
+  id as validId,
+  optionalId,
+  parseIfMatch,
+  requestId,
+  text,
+  type ProblemCodes,
 } from '@airlock/http';
 import { toDomainEvent } from '@airlock/contracts';
 import { requestView, type RegistryHandler, type RequestCommandHandler, type CommandResult } from '@airlock/application';
@@ -48,7 +83,7 @@ export class DefineGroupBody {
 
 @ApiSchema({ name: 'RequestException' })
 export class ExceptionBody {
-  @ApiProperty(nonBlank(LIMITS.rule, 'The rule of one of the file\'s findings, e.g. threshold')) rule!: string;
+  @ApiProperty(nonBlank(LIMITS.rule, "The rule of one of the file's findings, e.g. threshold")) rule!: string;
   @ApiProperty(nonBlank(LIMITS.justification)) justification!: string;
 }
 
@@ -89,7 +124,7 @@ function researcherETag(body: unknown): string | undefined {
 @ApiDocument({
   title: 'Airlock ingress API',
   description:
-    'The researcher\'s API of Airlock, egress control for Trusted Research Environments: create an egress request, ' +
+    "The researcher's API of Airlock, egress control for Trusted Research Environments: create an egress request, " +
     'describe its groups of files, stream files in, submit (the bytes are frozen by SHA-256 and checked), withdraw, ask for ' +
     'exceptions, comment, and download released files through single-use links. Errors are `application/problem+json` with a stable `code`.',
   version: '1',
@@ -118,7 +153,10 @@ export class RequestsController {
   @ApiOperation({ summary: 'Create a draft request', description: 'Needs the researcher role, an accreditation in force and membership of the project.' })
   @ApiBody({ type: CreateRequestBody })
   @ApiCreatedResponse({ type: RequestViewSchema, headers: VERSION_ETAG, description: 'The request, with the actions the caller may take now' })
-  @ApiProblems(AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG', 'INVALID_ID'], 403: ['ROLE_REQUIRED', 'NOT_ACCREDITED', 'NOT_PROJECT_MEMBER'] })
+  @ApiProblems(AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, {
+    400: ['TEXT_TOO_LONG', 'INVALID_ID'],
+    403: ['ROLE_REQUIRED', 'NOT_ACCREDITED', 'NOT_PROJECT_MEMBER'],
+  })
   async create(@CurrentActor() actor: Actor, @Body() raw: unknown) {
     const input = body(raw);
     const data = { requestId: randomUUID(), projectId: validId(input['projectId'], 'projectId'), title: text(input, 'title', LIMITS.title) };
@@ -150,7 +188,13 @@ export class RequestsController {
   @ApiBody({ type: DefineGroupBody })
   @ApiOkResponse({ type: RequestViewSchema, headers: VERSION_ETAG, description: 'The request, with the actions the caller may take now' })
   @ApiProblems(IF_MATCH_PROBLEMS, ...ON_REQUEST, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG', 'INVALID_ID', 'TOO_MANY_GROUPS'], 409: ['WRONG_STATE'] })
-  async defineGroup(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('requestId') id: string, @Param('group') group: string, @Body() raw: unknown) {
+  async defineGroup(
+    @CurrentActor() actor: Actor,
+    @IfMatch() ifMatch: string | undefined,
+    @Param('requestId') id: string,
+    @Param('group') group: string,
+    @Body() raw: unknown,
+  ) {
     const input = body(raw);
     const data = { group: validId(group, 'group'), context: text(input, 'context', LIMITS.context), controls: text(input, 'controls', LIMITS.controls) };
     return this.run(id, actor, ifMatch, (person, at) => ({ type: 'DefineGroup', actor: person, at, data }));
@@ -170,21 +214,44 @@ export class RequestsController {
   @REQUEST_ID
   @ApiIfMatch('version')
   @ApiParam({
-    name: 'name', description: "The file's name: no slashes or control characters, not '.' or '..'",
+    name: 'name',
+    description: "The file's name: no slashes or control characters, not '.' or '..'",
     schema: { type: 'string', minLength: 1, maxLength: LIMITS.fileName, pattern: '^[^/\\\\\\x00-\\x1f\\x7f]+$' },
   })
   @ApiQuery({ name: 'kind', required: false, enum: FILE_KINDS, description: 'Default output; supporting files are never released' })
-  @ApiQuery({ name: 'group', required: false, schema: { type: 'string', default: 'outputs', maxLength: LIMITS.group }, description: 'A group defined on the request' })
+  @ApiQuery({
+    name: 'group',
+    required: false,
+    schema: { type: 'string', default: 'outputs', maxLength: LIMITS.group },
+    description: 'A group defined on the request',
+  })
   @ApiConsumes('application/octet-stream')
   @ApiBody({ required: true, schema: { type: 'string', format: 'binary', minLength: 1 } })
   @ApiCreatedResponse({ type: UploadResultSchema, headers: VERSION_ETAG, description: 'The file with its SHA-256, and the request' })
   @ApiProblems(IF_MATCH_PROBLEMS, ...ON_REQUEST, {
-    400: ['INVALID_FILE_NAME', 'FILE_NAME_INVISIBLE_CHARACTER', 'INVALID_FILE_KIND', 'INVALID_ID', 'EMPTY_FILE', 'UPLOAD_ABORTED', 'TOO_MANY_FILES', 'TEXT_TOO_LONG'], 409: ['WRONG_STATE', 'FILE_NAME_TAKEN'], 413: ['UPLOAD_TOO_LARGE'],
-    422: ['UNKNOWN_GROUP'], 503: ['STORAGE_UNAVAILABLE'],
+    400: [
+      'INVALID_FILE_NAME',
+      'FILE_NAME_INVISIBLE_CHARACTER',
+      'INVALID_FILE_KIND',
+      'INVALID_ID',
+      'EMPTY_FILE',
+      'UPLOAD_ABORTED',
+      'TOO_MANY_FILES',
+      'TEXT_TOO_LONG',
+    ],
+    409: ['WRONG_STATE', 'FILE_NAME_TAKEN'],
+    413: ['UPLOAD_TOO_LARGE'],
+    422: ['UNKNOWN_GROUP'],
+    503: ['STORAGE_UNAVAILABLE'],
   })
   async upload(
-    @CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('requestId') id: string, @Param('name') name: string,
-    @Query('kind') kind: string | undefined, @Query('group') group: string | undefined, @Req() request: Request,
+    @CurrentActor() actor: Actor,
+    @IfMatch() ifMatch: string | undefined,
+    @Param('requestId') id: string,
+    @Param('name') name: string,
+    @Query('kind') kind: string | undefined,
+    @Query('group') group: string | undefined,
+    @Req() request: Request,
   ) {
     const expectedVersion = parseIfMatch(ifMatch);
     const length = request.headers['content-length'] === undefined ? undefined : Number(request.headers['content-length']);
@@ -211,13 +278,16 @@ export class RequestsController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Submit: freeze every file into quarantine and start the checks',
-    description: 'Each file is copied to quarantine and verified against the SHA-256 recorded at upload; the project\'s approval policy is recorded.',
+    description: "Each file is copied to quarantine and verified against the SHA-256 recorded at upload; the project's approval policy is recorded.",
   })
   @REQUEST_ID
   @ApiIfMatch('version')
   @ApiOkResponse({ type: RequestViewSchema, headers: VERSION_ETAG, description: 'The request, with the actions the caller may take now' })
   @ApiProblems(IF_MATCH_PROBLEMS, ...ON_REQUEST, {
-    400: ['NO_FILES'], 409: ['WRONG_STATE', 'SUBMIT_IN_PROGRESS', 'FILES_CHANGED'], 422: ['MISSING_CONTEXT', 'HASH_MISMATCH'], 503: ['STORAGE_UNAVAILABLE'],
+    400: ['NO_FILES'],
+    409: ['WRONG_STATE', 'SUBMIT_IN_PROGRESS', 'FILES_CHANGED'],
+    422: ['MISSING_CONTEXT', 'HASH_MISMATCH'],
+    503: ['STORAGE_UNAVAILABLE'],
   })
   async submit(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('requestId') id: string) {
     const expectedVersion = parseIfMatch(ifMatch);
@@ -245,10 +315,25 @@ export class RequestsController {
   @FILE_ID
   @ApiBody({ type: ExceptionBody })
   @ApiCreatedResponse({ type: RequestViewSchema, headers: VERSION_ETAG, description: 'The request, with the actions the caller may take now' })
-  @ApiProblems(IF_MATCH_PROBLEMS, ...ON_REQUEST, JSON_BODY_PROBLEMS, { 400: ['TEXT_TOO_LONG', 'INVALID_ID'], 404: ['UNKNOWN_FILE'], 409: ['WRONG_STATE'], 422: ['UNKNOWN_FINDING'] })
-  async exception(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('requestId') id: string, @Param('fileId') fileId: string, @Body() raw: unknown) {
+  @ApiProblems(IF_MATCH_PROBLEMS, ...ON_REQUEST, JSON_BODY_PROBLEMS, {
+    400: ['TEXT_TOO_LONG', 'INVALID_ID'],
+    404: ['UNKNOWN_FILE'],
+    409: ['WRONG_STATE'],
+    422: ['UNKNOWN_FINDING'],
+  })
+  async exception(
+    @CurrentActor() actor: Actor,
+    @IfMatch() ifMatch: string | undefined,
+    @Param('requestId') id: string,
+    @Param('fileId') fileId: string,
+    @Body() raw: unknown,
+  ) {
     const input = body(raw);
-    const data = { fileId: validId(fileId, 'fileId'), rule: text(input, 'rule', LIMITS.rule), justification: text(input, 'justification', LIMITS.justification) };
+    const data = {
+      fileId: validId(fileId, 'fileId'),
+      rule: text(input, 'rule', LIMITS.rule),
+      justification: text(input, 'justification', LIMITS.justification),
+    };
     return this.run(id, actor, ifMatch, (person, at) => ({ type: 'RequestException', actor: person, at, data }));
   }
 
@@ -263,8 +348,10 @@ export class RequestsController {
   @ApiBody({ type: ResearcherCommentBody })
   @ApiCreatedResponse({ type: RequestViewSchema, headers: VERSION_ETAG, description: 'The request, with the actions the caller may take now' })
   @ApiProblems(IF_MATCH_PROBLEMS, AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, {
-    400: ['TEXT_TOO_LONG', 'INVALID_ID'], 403: ['NOT_ACCREDITED', 'ROLE_REQUIRED', 'PROJECT_MEMBER_REVIEW', 'NOT_ASSIGNED_CHECKER'],
-    404: ['REQUEST_NOT_FOUND', 'UNKNOWN_FILE'], 409: ['WRONG_STATE'],
+    400: ['TEXT_TOO_LONG', 'INVALID_ID'],
+    403: ['NOT_ACCREDITED', 'ROLE_REQUIRED', 'PROJECT_MEMBER_REVIEW', 'NOT_ASSIGNED_CHECKER'],
+    404: ['REQUEST_NOT_FOUND', 'UNKNOWN_FILE'],
+    409: ['WRONG_STATE'],
   })
   async comment(@CurrentActor() actor: Actor, @IfMatch() ifMatch: string | undefined, @Param('requestId') id: string, @Body() raw: unknown) {
     const input = body(raw);
@@ -299,13 +386,22 @@ export class RequestsController {
   @Get(':requestId/release-record')
   @ApiOperation({
     summary: "The author's copy of the release record of a released request",
-    description: 'JSON, or `format=ro-crate` for a Five Safes RO-Crate (https://w3id.org/5s-crate/0.4). Checkers appear as pseudonyms; private comments are left out.',
+    description:
+      'JSON, or `format=ro-crate` for a Five Safes RO-Crate (https://w3id.org/5s-crate/0.4). Checkers appear as pseudonyms; private comments are left out.',
   })
   @REQUEST_ID
   @ApiQuery({ name: 'format', required: false, enum: RELEASE_RECORD_FORMATS, description: 'json (default) or ro-crate' })
-  @ApiOkResponse({ description: 'The record', content: { 'application/json': { schema: { type: 'object' } }, 'application/ld+json': { schema: { type: 'object' } } } })
+  @ApiOkResponse({
+    description: 'The record',
+    content: { 'application/json': { schema: { type: 'object' } }, 'application/ld+json': { schema: { type: 'object' } } },
+  })
   @ApiProblems(AUTH_PROBLEMS, { 400: ['INVALID_QUERY'], 403: AUTHOR[403], 404: AUTHOR[404], 409: ['WRONG_STATE'], 503: STORE_PROBLEMS[503] })
-  async releaseRecord(@CurrentActor() actor: Actor, @Param('requestId') id: string, @Query('format') format: string | undefined, @Res({ passthrough: true }) response: Response) {
+  async releaseRecord(
+    @CurrentActor() actor: Actor,
+    @Param('requestId') id: string,
+    @Query('format') format: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ) {
     const chosen = parseRecordFormat(format);
     if (!chosen) throw new HttpProblem(400, 'INVALID_QUERY', `format must be one of ${RELEASE_RECORD_FORMATS.join(', ')}`);
     const { state, envelopes } = await this.deps.requests.load(requestId(id));

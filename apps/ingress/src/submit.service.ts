@@ -84,13 +84,20 @@ export class SubmitService {
     const { approval, disclosure } = project;
     const request = state as ExistingRequest;
     const quarantineKeys = await this.freeze(requestId, request);
-    const result = await this.requests.execute(requestId, (fresh, at) => {
-      // A file added or removed since the copies were made: the frozen set no longer matches.
-      const changed = fresh.status !== 'none' && fresh.files.some((f) => !Object.hasOwn(quarantineKeys, f.fileId));
-      if (changed && fresh.status === request.status) throw new HttpProblem(409, 'FILES_CHANGED', 'The files changed while submitting; submit again');
-      return { type: 'Submit', actor, at, data: { quarantineKeys, policy: approval, disclosure } };
-    }, { expectedVersion });
-    await this.deleteDrafts(requestId, request.files.filter((f) => !f.quarantineKey).map((f) => f.draftKey));
+    const result = await this.requests.execute(
+      requestId,
+      (fresh, at) => {
+        // A file added or removed since the copies were made: the frozen set no longer matches.
+        const changed = fresh.status !== 'none' && fresh.files.some((f) => !Object.hasOwn(quarantineKeys, f.fileId));
+        if (changed && fresh.status === request.status) throw new HttpProblem(409, 'FILES_CHANGED', 'The files changed while submitting; submit again');
+        return { type: 'Submit', actor, at, data: { quarantineKeys, policy: approval, disclosure } };
+      },
+      { expectedVersion },
+    );
+    await this.deleteDrafts(
+      requestId,
+      request.files.filter((f) => !f.quarantineKey).map((f) => f.draftKey),
+    );
     return result;
   }
 

@@ -21,7 +21,9 @@ describe('upload input', () => {
     ['line separator', 'ta\u2028ble.csv', 'U+2028'],
     ['tag character', 'ta\u{E0041}ble.csv', 'U+E0041'],
   ])('refuses a name with a %s, naming the code point', (_what, name, codePoint) => {
-    expect(() => parseFileName(name)).toThrow(expect.objectContaining({ code: 'FILE_NAME_INVISIBLE_CHARACTER', status: 400, extensions: { codePoints: [codePoint] } }));
+    expect(() => parseFileName(name)).toThrow(
+      expect.objectContaining({ code: 'FILE_NAME_INVISIBLE_CHARACTER', status: 400, extensions: { codePoints: [codePoint] } }),
+    );
   });
   it('refuses C1 control characters too', () => {
     expect(() => parseFileName('a\u0085b.csv')).toThrow(expect.objectContaining({ code: 'INVALID_FILE_NAME' }));

@@ -37,7 +37,8 @@ export function parseFileName(value: string): string {
     });
   }
   const name = value.normalize('NFC');
-  if (!isSafeName(name)) throw new HttpProblem(400, 'INVALID_FILE_NAME', `File names are 1-${INPUT_LIMITS.fileName} characters with no slashes or control characters`);
+  if (!isSafeName(name))
+    throw new HttpProblem(400, 'INVALID_FILE_NAME', `File names are 1-${INPUT_LIMITS.fileName} characters with no slashes or control characters`);
   return name;
 }
 
@@ -54,7 +55,14 @@ export class UploadService {
   ) {}
 
   /** `expectedVersion` (If-Match): add the file only to this version of the request, or refuse 412 before reading a byte. */
-  async upload(requestId: string, actor: Actor, file: { name: string; group: string; kind: FileKind }, body: Readable, declaredLength?: number, expectedVersion?: number) {
+  async upload(
+    requestId: string,
+    actor: Actor,
+    file: { name: string; group: string; kind: FileKind },
+    body: Readable,
+    declaredLength?: number,
+    expectedVersion?: number,
+  ) {
     const fileId = randomUUID();
     const { name, group, kind } = file;
     const { state, version } = await this.requests.load(requestId);
@@ -68,23 +76,32 @@ export class UploadService {
     const draftKey = `requests/${requestId}/draft/${fileId}`;
     // The hash goes into the FileUploaded event and is re-verified on every copy, so the draft
     // object need not carry it (which spares a server-side copy of every large upload).
-    const stored = await this.store.putStream('draft', draftKey, body, { maxBytes: this.limits.maxUploadBytes, hashInMetadata: false }).catch((error: unknown) => {
-      if ((error as { code?: string }).code === 'OBJECT_TOO_LARGE') {
-        throw new HttpProblem(413, 'UPLOAD_TOO_LARGE', `Uploads are limited to ${this.limits.maxUploadBytes} bytes`);
-      }
-      // A client that hangs up mid-body is not our failure: the store keeps nothing (the port's
-      // contract), so log it as what it is and answer (to nobody) with a 400.
-      if (wasAborted(body)) {
-        this.logger.warn({ requestId, fileId, code: 'UPLOAD_ABORTED', err: error }, 'upload aborted by the client');
-        throw new HttpProblem(400, 'UPLOAD_ABORTED', 'The upload ended before the whole body arrived');
-      }
-      throw error;
-    });
+    const stored = await this.store
+      .putStream('draft', draftKey, body, { maxBytes: this.limits.maxUploadBytes, hashInMetadata: false })
+      .catch((error: unknown) => {
+        if ((error as { code?: string }).code === 'OBJECT_TOO_LARGE') {
+          throw new HttpProblem(413, 'UPLOAD_TOO_LARGE', `Uploads are limited to ${this.limits.maxUploadBytes} bytes`);
+        }
+        // A client that hangs up mid-body is not our failure: the store keeps nothing (the port's
+        // contract), so log it as what it is and answer (to nobody) with a 400.
+        if (wasAborted(body)) {
+          this.logger.warn({ requestId, fileId, code: 'UPLOAD_ABORTED', err: error }, 'upload aborted by the client');
+          throw new HttpProblem(400, 'UPLOAD_ABORTED', 'The upload ended before the whole body arrived');
+        }
+        throw error;
+      });
     try {
       if (stored.size === 0) throw new HttpProblem(400, 'EMPTY_FILE', 'An empty file cannot be submitted');
-      const result = await this.requests.execute(requestId, (_s, at) => ({
-        type: 'AddFile', actor, at, data: { fileId, name, group, kind, sha256: stored.sha256, size: stored.size, draftKey },
-      }), { expectedVersion });
+      const result = await this.requests.execute(
+        requestId,
+        (_s, at) => ({
+          type: 'AddFile',
+          actor,
+          at,
+          data: { fileId, name, group, kind, sha256: stored.sha256, size: stored.size, draftKey },
+        }),
+        { expectedVersion },
+      );
       this.logger.info({ requestId, fileId, size: stored.size, sha256: stored.sha256 }, 'file uploaded');
       return { result, fileId };
     } catch (error) {

@@ -40,7 +40,9 @@ export async function movesHarness(name: string): Promise<MovesHarness> {
   await store.ensureBuckets();
   const events = new PostgresEventStore(db);
   return {
-    db, events, store,
+    db,
+    events,
+    store,
     requests: () => new RequestCommandHandler(events, `/test/${name}`),
     consumer: (consumerName) => new IdempotentConsumer(db, consumerName),
     async dispose() {
@@ -74,9 +76,13 @@ export function messageOf(envelope: EventEnvelope): ReceivedMessage {
  * then fails the caller (`fail`, as a lost reply) or throws SimulatedCrash (`crash`, the process dies).
  */
 export function faultyAfter(store: ObjectStore, step: number, outcome: 'fail' | 'crash'): FaultInjectingObjectStore {
-  return new FaultInjectingObjectStore(store, (_s, index) => (index === step ? outcome : 'continue'), () => {
-    throw new SimulatedCrash(`crashed after step ${step}`);
-  });
+  return new FaultInjectingObjectStore(
+    store,
+    (_s, index) => (index === step ? outcome : 'continue'),
+    () => {
+      throw new SimulatedCrash(`crashed after step ${step}`);
+    },
+  );
 }
 
 /** Counts the mutating steps one clean run of `work` takes, so a test can crash after each in turn. */
@@ -98,23 +104,52 @@ export type RealFile = { fileId: string; name: string; content: string };
  * The events of a request submitted in turn 1 whose files are frozen in quarantine (the caller puts
  * the bytes there), with real SHA-256s; `upTo` stops at a later point of the lifecycle.
  */
-export function submittedRequestEvents(requestId: string, files: RealFile[], upTo: 'submitted' | 'approved' | 'rejected' = 'submitted'): { events: RequestEvent[]; keys: Record<string, string> } {
+export function submittedRequestEvents(
+  requestId: string,
+  files: RealFile[],
+  upTo: 'submitted' | 'approved' | 'rejected' = 'submitted',
+): { events: RequestEvent[]; keys: Record<string, string> } {
   const at = new Date().toISOString();
   const group = 'tables';
   const keys = Object.fromEntries(files.map((f) => [f.fileId, `requests/${requestId}/turn-1/${sha256Hex(f.content)}/${f.name}`]));
-  const submitted = files.map((f) => ({ fileId: f.fileId, name: f.name, group, kind: 'output' as const, sha256: sha256Hex(f.content), size: Buffer.byteLength(f.content), quarantineKey: keys[f.fileId] }));
+  const submitted = files.map((f) => ({
+    fileId: f.fileId,
+    name: f.name,
+    group,
+    kind: 'output' as const,
+    sha256: sha256Hex(f.content),
+    size: Buffer.byteLength(f.content),
+    quarantineKey: keys[f.fileId],
+  }));
   const events: RequestEvent[] = [
     { type: 'RequestCreated', data: { requestId, projectId: 'proj-moves', title: 'Moves', authorId: 'alice', createdAt: at } },
     { type: 'GroupDefined', data: { requestId, group, context: 'Counts', controls: 'Rounded', definedAt: at } },
     ...files.map((f, i): RequestEvent => ({
       type: 'FileUploaded',
-      data: { requestId, fileId: f.fileId, name: f.name, group, kind: 'output', sha256: submitted[i].sha256, size: submitted[i].size, draftKey: `draft/${requestId}/${f.fileId}`, uploadedAt: at },
+      data: {
+        requestId,
+        fileId: f.fileId,
+        name: f.name,
+        group,
+        kind: 'output',
+        sha256: submitted[i].sha256,
+        size: submitted[i].size,
+        draftKey: `draft/${requestId}/${f.fileId}`,
+        uploadedAt: at,
+      },
     })),
     {
       type: 'RequestSubmitted',
       data: {
-        requestId, turn: 1, files: submitted, groups: [{ group, context: 'Counts', controls: 'Rounded' }],
-        policy: DEFAULT_APPROVAL_POLICY, disclosure: {}, carriedVotes: [], submittedBy: 'alice', submittedAt: at,
+        requestId,
+        turn: 1,
+        files: submitted,
+        groups: [{ group, context: 'Counts', controls: 'Rounded' }],
+        policy: DEFAULT_APPROVAL_POLICY,
+        disclosure: {},
+        carriedVotes: [],
+        submittedBy: 'alice',
+        submittedAt: at,
       },
     },
   ];
@@ -123,7 +158,21 @@ export function submittedRequestEvents(requestId: string, files: RealFile[], upT
   events.push({ type: 'ChecksStarted', data: { requestId, turn: 1, startedAt: at } });
   for (const f of submitted) {
     events.push({ type: 'FileScanned', data: { requestId, turn: 1, fileId: f.fileId, sha256: f.sha256, result: clean, scannedAt: at } });
-    events.push({ type: 'FileChecked', data: { requestId, turn: 1, fileId: f.fileId, sha256: f.sha256, verdict: 'pass', fileType: 'csv', findings: [], rulesVersion: 'test', policy: {}, checkedAt: at } });
+    events.push({
+      type: 'FileChecked',
+      data: {
+        requestId,
+        turn: 1,
+        fileId: f.fileId,
+        sha256: f.sha256,
+        verdict: 'pass',
+        fileType: 'csv',
+        findings: [],
+        rulesVersion: 'test',
+        policy: {},
+        checkedAt: at,
+      },
+    });
   }
   events.push({ type: 'ReviewOpened', data: { requestId, turn: 1, openedAt: at } });
   if (upTo === 'approved') {

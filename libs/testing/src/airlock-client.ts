@@ -2,19 +2,45 @@
 export type ServiceUrls = { ingress: string; egressReview: string; audit: string };
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly body: { code?: string; detail?: string; [k: string]: unknown }) {
+  constructor(
+    readonly status: number,
+    readonly body: { code?: string; detail?: string; [k: string]: unknown },
+  ) {
     super(`HTTP ${status} ${body.code ?? ''}: ${body.detail ?? ''}`);
   }
 }
 
 type Json = Record<string, unknown>;
 export type FileView = {
-  fileId: string; name: string; group: string; kind: string; sha256: string; size: number; scan?: Json;
-  check?: { verdict: string; findings: Json[] } & Json; approvals: number; votes?: Json[]; feedback?: Json[]; exceptions: Json[]; released: boolean; blocked: boolean;
+  fileId: string;
+  name: string;
+  group: string;
+  kind: string;
+  sha256: string;
+  size: number;
+  scan?: Json;
+  check?: { verdict: string; findings: Json[] } & Json;
+  approvals: number;
+  votes?: Json[];
+  feedback?: Json[];
+  exceptions: Json[];
+  released: boolean;
+  blocked: boolean;
 };
 export type RequestView = {
-  requestId: string; projectId: string; status: string; turn: number; authorId: string; reason?: string; version: number;
-  files: FileView[]; actions: string[]; comments: Json[]; history: Json[]; groups: Json[]; policy?: Json;
+  requestId: string;
+  projectId: string;
+  status: string;
+  turn: number;
+  authorId: string;
+  reason?: string;
+  version: number;
+  files: FileView[];
+  actions: string[];
+  comments: Json[];
+  history: Json[];
+  groups: Json[];
+  policy?: Json;
 };
 
 async function send<T>(url: string, init: RequestInit & { duplex?: 'half' }): Promise<T> {
@@ -26,7 +52,11 @@ async function send<T>(url: string, init: RequestInit & { duplex?: 'half' }): Pr
 }
 
 export class AirlockClient {
-  constructor(readonly urls: ServiceUrls, private readonly token: string | undefined, private readonly sent: Record<string, string> = {}) {}
+  constructor(
+    readonly urls: ServiceUrls,
+    private readonly token: string | undefined,
+    private readonly sent: Record<string, string> = {},
+  ) {}
 
   as(token: string | undefined): AirlockClient {
     return new AirlockClient(this.urls, token, this.sent);
@@ -42,7 +72,11 @@ export class AirlockClient {
   }
 
   createRequest(projectId: string, title: string): Promise<RequestView> {
-    return send(`${this.urls.ingress}/requests`, { method: 'POST', headers: this.headers({ 'content-type': 'application/json' }), body: JSON.stringify({ projectId, title }) });
+    return send(`${this.urls.ingress}/requests`, {
+      method: 'POST',
+      headers: this.headers({ 'content-type': 'application/json' }),
+      body: JSON.stringify({ projectId, title }),
+    });
   }
 
   getRequest(requestId: string): Promise<RequestView> {
@@ -58,13 +92,20 @@ export class AirlockClient {
   }
 
   upload(
-    requestId: string, name: string, body: string | Uint8Array | AsyncIterable<Uint8Array> | ReadableStream,
+    requestId: string,
+    name: string,
+    body: string | Uint8Array | AsyncIterable<Uint8Array> | ReadableStream,
     options: { kind?: string; group?: string; length?: number } = {},
   ): Promise<{ file: FileView; request: RequestView }> {
     const { kind = 'output', group = 'outputs', length } = options;
     const headers = this.headers({ 'content-type': 'application/octet-stream', ...(length !== undefined ? { 'content-length': String(length) } : {}) });
     const query = new URLSearchParams({ kind, group });
-    return send(`${this.urls.ingress}/requests/${requestId}/files/${encodeURIComponent(name)}?${query}`, { method: 'PUT', headers, body: body as RequestInit['body'], duplex: 'half' });
+    return send(`${this.urls.ingress}/requests/${requestId}/files/${encodeURIComponent(name)}?${query}`, {
+      method: 'PUT',
+      headers,
+      body: body as RequestInit['body'],
+      duplex: 'half',
+    });
   }
 
   removeFile(requestId: string, fileId: string): Promise<RequestView> {
@@ -92,7 +133,10 @@ export class AirlockClient {
   }
 
   admin<T = Json>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, payload?: unknown): Promise<T> {
-    const init: RequestInit = payload === undefined ? { method, headers: this.headers() } : { method, headers: this.headers({ 'content-type': 'application/json' }), body: JSON.stringify(payload) };
+    const init: RequestInit =
+      payload === undefined
+        ? { method, headers: this.headers() }
+        : { method, headers: this.headers({ 'content-type': 'application/json' }), body: JSON.stringify(payload) };
     return send(`${this.urls.egressReview}/admin${path}`, init);
   }
 
@@ -130,7 +174,9 @@ export class AirlockClient {
 
   vote(requestId: string, fileId: string, decision: 'approve' | 'request_changes' | 'reject', extra: Json = {}): Promise<RequestView> {
     return send(`${this.urls.egressReview}/reviews/${requestId}/files/${fileId}/votes`, {
-      method: 'POST', headers: this.headers({ 'content-type': 'application/json' }), body: JSON.stringify({ decision, ...extra }),
+      method: 'POST',
+      headers: this.headers({ 'content-type': 'application/json' }),
+      body: JSON.stringify({ decision, ...extra }),
     });
   }
 
@@ -152,7 +198,9 @@ export async function fetchLink(url: string): Promise<Response> {
 /** Tokens from the development issuer that `npm start` serves on embedded defaults (AIRLOCK_DEV_IDENTITY=true). */
 export async function devToken(ingressUrl: string, userId: string, roles: string[]): Promise<string> {
   const body = await send<{ access_token: string }>(`${ingressUrl}/dev/token`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId, roles }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userId, roles }),
   });
   return body.access_token;
 }

@@ -33,7 +33,8 @@ export async function startAirlockCluster(basePort: number, count: number, extra
   const stack = realStack();
   const bucketPrefix = 'airlock-';
   const instances: Instance[] = SERVICES.flatMap((name, s) =>
-    Array.from({ length: count }, (_, index) => ({ name, index, port: basePort + 10 + s * count + index })));
+    Array.from({ length: count }, (_, index) => ({ name, index, port: basePort + 10 + s * count + index })),
+  );
   const live = (name: ServiceName) => () => instances.filter((i) => i.name === name && i.process).map((i) => i.port);
   const balancers = {} as Record<ServiceName, TcpBalancer>;
   for (const [s, name] of SERVICES.entries()) balancers[name] = await startTcpBalancer(live(name), basePort + s);
@@ -46,7 +47,12 @@ export async function startAirlockCluster(basePort: number, count: number, extra
     // member (its session timeout) and rebalanced: that can take longer than a first start.
     instance.process = await startServiceProcess(instance.name, instance.port, { ...env, [PORTS[instance.name]]: String(instance.port) }, 180_000);
   };
-  const s3 = new S3Client({ endpoint: stack.s3.endpoint, region: stack.s3.region, forcePathStyle: true, credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey } });
+  const s3 = new S3Client({
+    endpoint: stack.s3.endpoint,
+    region: stack.s3.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
+  });
   const stop = async () => {
     await Promise.all(instances.map((i) => i.process?.kill('SIGTERM')));
     const dumpDir = process.env.AIRLOCK_E2E_DUMP_DIR;
@@ -68,7 +74,12 @@ export async function startAirlockCluster(basePort: number, count: number, extra
   }
   const client = new AirlockClient({ ingress: balancers.ingress.url, egressReview: balancers['egress-review'].url, audit: balancers.audit.url }, undefined);
   return {
-    client, instances, s3, bucketPrefix, start, stop,
+    client,
+    instances,
+    s3,
+    bucketPrefix,
+    start,
+    stop,
     // Long runs (the crash suite, the load bench) outlive the default token lifetime.
     token: (userId, roles) => idp.token(userId, roles, { expiresInSeconds: 4 * 3600 }),
     async kill(instance) {

@@ -3,7 +3,10 @@ import type { ServiceName } from './service-processes';
 import type { TestIdentityProvider } from './identity/test-identity-provider';
 
 export const PORTS: Record<ServiceName, string> = {
-  ingress: 'AIRLOCK_INGRESS_PORT', 'egress-review': 'AIRLOCK_EGRESS_REVIEW_PORT', 'disclosure-check': 'AIRLOCK_DISCLOSURE_CHECK_PORT', audit: 'AIRLOCK_AUDIT_PORT',
+  ingress: 'AIRLOCK_INGRESS_PORT',
+  'egress-review': 'AIRLOCK_EGRESS_REVIEW_PORT',
+  'disclosure-check': 'AIRLOCK_DISCLOSURE_CHECK_PORT',
+  audit: 'AIRLOCK_AUDIT_PORT',
 };
 
 /** The settings that point a service at the real servers (PostgreSQL, Kafka, the S3 server, clamd). */
@@ -24,7 +27,9 @@ export function realServerEnvironment(stack: RealStack = realStack(), bucketPref
 // The environment every service process of an e2e test, the crash suite and the load bench gets:
 // the real stack, the test OIDC issuer, an audit checkpoint key and a data dir outside the repo.
 export function serviceEnvironment(
-  idp: Pick<TestIdentityProvider, 'issuer' | 'audience' | 'jwksUrl'>, ports: Record<ServiceName, number>, bucketPrefix: string,
+  idp: Pick<TestIdentityProvider, 'issuer' | 'audience' | 'jwksUrl'>,
+  ports: Record<ServiceName, number>,
+  bucketPrefix: string,
   files: { signingKeyFile: string; dataDir: string },
 ): Record<string, string> {
   return {
@@ -38,4 +43,3 @@ export function serviceEnvironment(
     ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [PORTS[name as ServiceName], String(port)])),
   };
 }
-

@@ -68,7 +68,9 @@ function spawnService(name: ServiceName, env: NodeJS.ProcessEnv, cwd: string): C
   const main = path.join(ROOT, 'dist', 'apps', name, 'src', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
   const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '-r', path.join(ROOT, 'dist', 'register-aliases.js'), main], {
-    cwd, env, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
   child.once('exit', () => running.delete(child));
@@ -82,13 +84,24 @@ export type ServiceExit = { code: number | null; signal: NodeJS.Signals | null; 
  * AIRLOCK_* leaks in from the test's own environment), and reports how it ended. One still running
  * after `timeoutMs` has started: it is killed and reported as `timedOut`.
  */
-export async function runServiceUntilExit(name: ServiceName, env: Record<string, string>, options: { cwd?: string; timeoutMs?: number } = {}): Promise<ServiceExit> {
+export async function runServiceUntilExit(
+  name: ServiceName,
+  env: Record<string, string>,
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<ServiceExit> {
   const child = spawnService(name, { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, options.cwd ?? ROOT);
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
   let timedOut = false;
-  const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, options.timeoutMs ?? 30_000);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, options.timeoutMs ?? 30_000);
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
   clearTimeout(timer);
   return { code, signal, output, timedOut };
@@ -98,13 +111,18 @@ export async function runServiceUntilExit(name: ServiceName, env: Record<string,
 export async function startServiceProcess(name: ServiceName, port: number, env: Record<string, string>, readyWithinMs = 60_000): Promise<ServiceProcess> {
   const child = spawnService(name, { ...process.env, ...env }, ROOT);
   let output = '';
-  const keep = (chunk: Buffer) => { output = (output + chunk.toString()).slice(-200_000); };
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-200_000);
+  };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const service: ServiceProcess = {
-    name, url, process: child, output: () => output,
+    name,
+    url,
+    process: child,
+    output: () => output,
     async kill(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;

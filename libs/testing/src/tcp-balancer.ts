@@ -44,9 +44,10 @@ export async function startTcpBalancer(targets: () => number[], port = 0): Promi
   return {
     url: `http://127.0.0.1:${bound}`,
     port: bound,
-    close: () => new Promise<void>((resolve) => {
-      open.forEach((socket) => socket.destroy());
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        open.forEach((socket) => socket.destroy());
+        server.close(() => resolve());
+      }),
   };
 }

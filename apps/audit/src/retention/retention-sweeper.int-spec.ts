@@ -20,8 +20,20 @@ const DAY = 24 * 3600 * 1000;
 const prefix = `ret-${Date.now().toString(36)}-`;
 const buckets = Object.fromEntries(STAGES.map((s) => [s, `${prefix}${s}`])) as Record<Stage, string>;
 const stack = realStack();
-const s3Config = { endpoint: stack.s3.endpoint, region: stack.s3.region, forcePathStyle: true, credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey } };
-const store = new S3ObjectStore({ endpoint: stack.s3.endpoint, region: stack.s3.region, forcePathStyle: true, accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey, buckets });
+const s3Config = {
+  endpoint: stack.s3.endpoint,
+  region: stack.s3.region,
+  forcePathStyle: true,
+  credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
+};
+const store = new S3ObjectStore({
+  endpoint: stack.s3.endpoint,
+  region: stack.s3.region,
+  forcePathStyle: true,
+  accessKeyId: stack.s3.accessKeyId,
+  secretAccessKey: stack.s3.secretAccessKey,
+  buckets,
+});
 const now = new Date('2026-11-28T12:00:00.000Z');
 
 let audit: AuditSchema;
@@ -65,12 +77,24 @@ async function endedRequest(status: 'released' | 'rejected' | 'blocked', daysAgo
 
 function sweeper(retention = { released: 30, rejected: 30, blocked: 30 }, on: ObjectStore = store) {
   return new RetentionSweeper({
-    db: audit.owner, store: on, requests: loader, accessLog: new AccessLog(audit.owner, { source: '/airlock/audit' }),
-    retention, logger: pino({ level: 'silent' }), clock: () => now,
+    db: audit.owner,
+    store: on,
+    requests: loader,
+    accessLog: new AccessLog(audit.owner, { source: '/airlock/audit' }),
+    retention,
+    logger: pino({ level: 'silent' }),
+    clock: () => now,
   });
 }
 
-type Deleted = { data: { outcome: string; reasonCode: string; requestId: string; file: { stage: string; key: string; sha256: string; versionId: string | null; size?: number } } };
+type Deleted = {
+  data: {
+    outcome: string;
+    reasonCode: string;
+    requestId: string;
+    file: { stage: string; key: string; sha256: string; versionId: string | null; size?: number };
+  };
+};
 async function deletionsOf(requestId: string): Promise<Deleted[]> {
   const { rows } = await audit.owner.query<{ payload: Deleted }>(
     `SELECT payload FROM outbox WHERE topic = $1 AND key = $2 AND payload->>'type' = 'airlock.access.object-deleted.v1' ORDER BY id`,
@@ -101,8 +125,20 @@ describe('the retention sweep', () => {
     expect(await deletionsOf(releasedId)).toEqual([
       expect.objectContaining({
         data: expect.objectContaining({
-          action: 'retention.delete', outcome: 'succeeded', reasonCode: 'RETENTION_EXPIRED', requestId: releasedId, projectId: 'proj-r',
-          file: { fileId: 'f1', name: 'table.csv', stage: 'released', key: released.key, sha256: released.sha256, versionId: released.versionId ?? null, size: released.size },
+          action: 'retention.delete',
+          outcome: 'succeeded',
+          reasonCode: 'RETENTION_EXPIRED',
+          requestId: releasedId,
+          projectId: 'proj-r',
+          file: {
+            fileId: 'f1',
+            name: 'table.csv',
+            stage: 'released',
+            key: released.key,
+            sha256: released.sha256,
+            versionId: released.versionId ?? null,
+            size: released.size,
+          },
           details: expect.objectContaining({ retentionDays: 30, terminalStatus: 'released' }),
         }),
       }),
@@ -129,7 +165,11 @@ describe('the retention sweep', () => {
     );
     await store.delete('released', object.key);
     await sweeper().sweep();
-    expect(await deletionsOf(requestId)).toEqual([expect.objectContaining({ data: expect.objectContaining({ outcome: 'succeeded', file: expect.objectContaining({ key: object.key, sha256: object.sha256 }) }) })]);
+    expect(await deletionsOf(requestId)).toEqual([
+      expect.objectContaining({
+        data: expect.objectContaining({ outcome: 'succeeded', file: expect.objectContaining({ key: object.key, sha256: object.sha256 }) }),
+      }),
+    ]);
   });
 
   it('keeps bytes that are not the ones the request recorded, and says so', async () => {
@@ -137,13 +177,21 @@ describe('the retention sweep', () => {
     const requestId = await endedRequest('released', 60, [{ fileId: 'f1', name: 'swapped.csv', sha256: 'e'.repeat(64), releasedKey: object.key }]);
     expect(await sweeper().sweep()).toMatchObject({ failed: 1 });
     expect(await store.head('released', object.key)).toBeDefined();
-    expect(await deletionsOf(requestId)).toEqual([expect.objectContaining({ data: expect.objectContaining({ outcome: 'failed', reasonCode: 'HASH_MISMATCH' }) })]);
+    expect(await deletionsOf(requestId)).toEqual([
+      expect.objectContaining({ data: expect.objectContaining({ outcome: 'failed', reasonCode: 'HASH_MISMATCH' }) }),
+    ]);
   });
 
   it('records a file that was already gone', async () => {
-    const requestId = await endedRequest('rejected', 60, [{ fileId: 'f1', name: 'gone.csv', sha256: 'f'.repeat(64), quarantineKey: `requests/${randomUUID()}/gone.csv` }]);
+    const requestId = await endedRequest('rejected', 60, [
+      { fileId: 'f1', name: 'gone.csv', sha256: 'f'.repeat(64), quarantineKey: `requests/${randomUUID()}/gone.csv` },
+    ]);
     await sweeper().sweep();
-    expect(await deletionsOf(requestId)).toEqual([expect.objectContaining({ data: expect.objectContaining({ outcome: 'failed', reasonCode: 'OBJECT_ALREADY_ABSENT', file: expect.objectContaining({ stage: 'quarantine' }) }) })]);
+    expect(await deletionsOf(requestId)).toEqual([
+      expect.objectContaining({
+        data: expect.objectContaining({ outcome: 'failed', reasonCode: 'OBJECT_ALREADY_ABSENT', file: expect.objectContaining({ stage: 'quarantine' }) }),
+      }),
+    ]);
   });
 
   it.each(['crash', 'fail'] as const)('finishes after a %s after each delete, with each deletion recorded once', async (outcome) => {
@@ -159,7 +207,10 @@ describe('the retention sweep', () => {
       expect(await store.head('blocked', infected.key)).toBeUndefined();
       expect(await store.head('quarantine', sibling.key)).toBeUndefined();
       const deletions = await deletionsOf(requestId);
-      expect(deletions.map((d) => [d.data.file.key, d.data.outcome])).toEqual([[infected.key, 'succeeded'], [sibling.key, 'succeeded']]);
+      expect(deletions.map((d) => [d.data.file.key, d.data.outcome])).toEqual([
+        [infected.key, 'succeeded'],
+        [sibling.key, 'succeeded'],
+      ]);
     }
   });
 });

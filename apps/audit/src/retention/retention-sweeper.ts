@@ -71,7 +71,12 @@ export class RetentionSweeper {
       summary.requests += 1;
       const projectId = state.status === 'none' ? undefined : state.projectId;
       for (const object of decision.objects) {
-        const proof = await this.deleteWithProof(requestId, projectId, object, { retentionDays: decision.retentionDays, terminalStatus: decision.status, terminalAt: decision.terminalAt, expiresAt: decision.expiresAt });
+        const proof = await this.deleteWithProof(requestId, projectId, object, {
+          retentionDays: decision.retentionDays,
+          terminalStatus: decision.status,
+          terminalAt: decision.terminalAt,
+          expiresAt: decision.expiresAt,
+        });
         if (proof?.outcome === 'succeeded') summary.deleted += 1;
         else if (proof) summary.failed += 1;
       }
@@ -88,7 +93,9 @@ export class RetentionSweeper {
     const conditions = RETAINED_STATUSES.flatMap((status) => {
       const days = this.deps.retention[status];
       if (days === undefined) return [];
-      return [`(${META.type} LIKE ${bind(`${terminalEventType(status)}%`)} AND ${META.time} <= ${bind(new Date(now.getTime() - days * DAY_MS).toISOString())})`];
+      return [
+        `(${META.type} LIKE ${bind(`${terminalEventType(status)}%`)} AND ${META.time} <= ${bind(new Date(now.getTime() - days * DAY_MS).toISOString())})`,
+      ];
     });
     if (conditions.length === 0) return [];
     const { rows } = await this.deps.db.query<{ subject: string }>(
@@ -100,9 +107,17 @@ export class RetentionSweeper {
     return rows.map((r) => r.subject);
   }
 
-  private async deleteWithProof(requestId: string, projectId: string | undefined, object: ExpiringObject, policy: Record<string, unknown>): Promise<Proof | undefined> {
+  private async deleteWithProof(
+    requestId: string,
+    projectId: string | undefined,
+    object: ExpiringObject,
+    policy: Record<string, unknown>,
+  ): Promise<Proof | undefined> {
     const { db, store } = this.deps;
-    const { rows } = await db.query<DeletionRow>('SELECT state, sha256, version_id, size FROM audit_retention_deletions WHERE stage = $1 AND object_key = $2', [object.stage, object.key]);
+    const { rows } = await db.query<DeletionRow>('SELECT state, sha256, version_id, size FROM audit_retention_deletions WHERE stage = $1 AND object_key = $2', [
+      object.stage,
+      object.key,
+    ]);
     const previous = rows[0];
     if (previous?.state === 'recorded') return undefined;
     const stored = await store.head(object.stage, object.key);
@@ -120,17 +135,40 @@ export class RetentionSweeper {
       proof = { sha256: stored.sha256, versionId: stored.versionId ?? null, size: stored.size, outcome: 'succeeded', reasonCode: 'RETENTION_EXPIRED' };
     } else if (previous?.state === 'deleting') {
       // Deleted before a crash, not yet recorded: the intent row holds what was deleted.
-      proof = { sha256: previous.sha256 ?? object.sha256, versionId: previous.version_id, size: previous.size === null ? undefined : Number(previous.size), outcome: 'succeeded', reasonCode: 'RETENTION_EXPIRED' };
+      proof = {
+        sha256: previous.sha256 ?? object.sha256,
+        versionId: previous.version_id,
+        size: previous.size === null ? undefined : Number(previous.size),
+        outcome: 'succeeded',
+        reasonCode: 'RETENTION_EXPIRED',
+      };
     } else {
       proof = { sha256: object.sha256, versionId: null, outcome: 'failed', reasonCode: 'OBJECT_ALREADY_ABSENT' };
     }
     await db.withTransaction(async (tx) => {
-      await this.deps.accessLog.record({
-        kind: 'objectDeleted', actor: { userId: SYSTEM_ACTOR.userId, roles: SYSTEM_ACTOR.roles }, action: 'retention.delete',
-        outcome: proof.outcome, reasonCode: proof.reasonCode, requestId, ...(projectId ? { projectId } : {}),
-        file: { fileId: object.fileId, name: object.name, stage: object.stage, key: object.key, sha256: proof.sha256, versionId: proof.versionId, ...(proof.size !== undefined ? { size: proof.size } : {}) },
-        details: policy, at: this.clock().toISOString(),
-      }, tx);
+      await this.deps.accessLog.record(
+        {
+          kind: 'objectDeleted',
+          actor: { userId: SYSTEM_ACTOR.userId, roles: SYSTEM_ACTOR.roles },
+          action: 'retention.delete',
+          outcome: proof.outcome,
+          reasonCode: proof.reasonCode,
+          requestId,
+          ...(projectId ? { projectId } : {}),
+          file: {
+            fileId: object.fileId,
+            name: object.name,
+            stage: object.stage,
+            key: object.key,
+            sha256: proof.sha256,
+            versionId: proof.versionId,
+            ...(proof.size !== undefined ? { size: proof.size } : {}),
+          },
+          details: policy,
+          at: this.clock().toISOString(),
+        },
+        tx,
+      );
       await tx.query(
         `INSERT INTO audit_retention_deletions (stage, object_key, request_id, file_id, sha256, version_id, size, state, recorded_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'recorded', now())

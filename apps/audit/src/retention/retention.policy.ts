@@ -27,7 +27,12 @@ function isRetained(status: string): status is RetainedStatus {
   return (RETAINED_STATUSES as readonly string[]).includes(status);
 }
 
-export function retentionDecision(state: RequestState, envelopes: readonly Pick<EventEnvelope, 'type' | 'time'>[], now: string, days: RetentionDays): RetentionDecision {
+export function retentionDecision(
+  state: RequestState,
+  envelopes: readonly Pick<EventEnvelope, 'type' | 'time'>[],
+  now: string,
+  days: RetentionDays,
+): RetentionDecision {
   if (state.status === 'none' || !isRetained(state.status)) return { expired: false, reason: 'not-terminal' };
   const status = state.status;
   const retentionDays = days[status];

@@ -33,7 +33,15 @@ afterAll(() => h?.dispose());
 
 const projector = () => new ReleasedTablesProjector(ledger, h.requests(), h.store, DEFAULT_POLICY, logger);
 const worker = () =>
-  new DisclosureCheckWorker(h.requests(), h.store, scanner, DEFAULT_POLICY, h.consumer(`dc-${randomUUID()}`), logger, new TurnDifferencing(ledger, h.store, logger));
+  new DisclosureCheckWorker(
+    h.requests(),
+    h.store,
+    scanner,
+    DEFAULT_POLICY,
+    h.consumer(`dc-${randomUUID()}`),
+    logger,
+    new TurnDifferencing(ledger, h.store, logger),
+  );
 
 /** Request 1, approved and released: its table in the released bucket, its FileReleased event stored. */
 async function releasedRequest(content: string, name = 'ages-march.csv') {
@@ -112,7 +120,9 @@ it('rebuilds the ledger from the FileReleased events, reading the released bucke
   await h.db.query('DELETE FROM disclosure_table_snapshots');
   const replayed = await projector().rebuild(h.db);
   expect(replayed).toBeGreaterThanOrEqual(2);
-  const { rows } = await h.db.query<{ request_id: string; file_name: string; domain: string }>('SELECT request_id, file_name, domain FROM released_tables ORDER BY id');
+  const { rows } = await h.db.query<{ request_id: string; file_name: string; domain: string }>(
+    'SELECT request_id, file_name, domain FROM released_tables ORDER BY id',
+  );
   expect(rows.map((r) => r.file_name).sort()).toEqual(['ages-march.csv', 'young.csv']);
   expect(rows.find((r) => r.request_id === other.requestId)?.domain).toBe('project:proj-moves');
   // A second rebuild gives the same ledger.

@@ -39,8 +39,16 @@ export class ReleasedTablesProjector {
     const table = (await this.tables.snapshot(sha256)) ?? (await this.reread(releasedKey, file.name, sha256));
     if (!table) return;
     await this.tables.add({
-      eventId: envelope.id, domain: domainOf(state.projectId, dataDomain), projectId: state.projectId,
-      requestId, fileId, turn, fileName: file.name, sha256, releasedAt, table,
+      eventId: envelope.id,
+      domain: domainOf(state.projectId, dataDomain),
+      projectId: state.projectId,
+      requestId,
+      fileId,
+      turn,
+      fileName: file.name,
+      sha256,
+      releasedAt,
+      table,
     });
     this.logger.info({ requestId, fileId, turn }, 'released table added to the ledger');
   }
@@ -49,7 +57,7 @@ export class ReleasedTablesProjector {
   async rebuild(db: Queryable): Promise<number> {
     await this.tables.clear();
     let count = 0;
-    for (let after = '0'; ; ) {
+    for (let after = '0'; ;) {
       const { rows } = await db.query<{ global_position: string; envelope: EventEnvelope }>(
         `SELECT global_position, envelope FROM events WHERE type = $1 AND global_position > $2 ORDER BY global_position LIMIT ${REBUILD_PAGE}`,
         [FILE_RELEASED, after],

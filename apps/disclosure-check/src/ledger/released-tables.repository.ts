@@ -28,7 +28,10 @@ export class ReleasedTables {
   constructor(private readonly db: Queryable) {}
 
   async saveSnapshot(sha256: string, table: TableSnapshot): Promise<void> {
-    await this.db.query('INSERT INTO disclosure_table_snapshots (sha256, snapshot) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [sha256, JSON.stringify(table)]);
+    await this.db.query('INSERT INTO disclosure_table_snapshots (sha256, snapshot) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [
+      sha256,
+      JSON.stringify(table),
+    ]);
   }
 
   async snapshot(sha256: string): Promise<TableSnapshot | null> {
@@ -45,8 +48,20 @@ export class ReleasedTables {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
        ON CONFLICT DO NOTHING`,
       [
-        entry.eventId, entry.domain, entry.projectId, entry.requestId, entry.fileId, entry.turn, entry.fileName, entry.sha256, entry.releasedAt,
-        keys.rowKey, keys.columnKey, keys.rowAxis, keys.columnAxis, JSON.stringify(entry.table),
+        entry.eventId,
+        entry.domain,
+        entry.projectId,
+        entry.requestId,
+        entry.fileId,
+        entry.turn,
+        entry.fileName,
+        entry.sha256,
+        entry.releasedAt,
+        keys.rowKey,
+        keys.columnKey,
+        keys.rowAxis,
+        keys.columnAxis,
+        JSON.stringify(entry.table),
       ],
     );
   }
@@ -61,7 +76,7 @@ export class ReleasedTables {
    */
   async *candidates(domain: string, table: TableSnapshot, exceptRequestId: string): AsyncGenerator<ComparedTable> {
     const k = tableKeys(table);
-    for (let after = '0'; ; ) {
+    for (let after = '0'; ;) {
       const { rows } = await this.db.query<CandidateRow>(
         `SELECT id, request_id, file_name, turn, released_at, snapshot FROM released_tables
           WHERE domain = $1 AND id > $2 AND request_id <> $3 AND (

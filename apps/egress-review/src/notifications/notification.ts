@@ -58,7 +58,13 @@ export function notificationFor(envelope: EventEnvelope, request: ExistingReques
     type: notable.type,
     schemaVersion: 1,
     occurredAt: envelope.time,
-    request: { requestId: request.requestId, projectId: request.projectId, authorId: request.authorId, turn: data.turn ?? request.turn, status: notable.status },
+    request: {
+      requestId: request.requestId,
+      projectId: request.projectId,
+      authorId: request.authorId,
+      turn: data.turn ?? request.turn,
+      status: notable.status,
+    },
     ...(systemReason ? { reason: systemReason } : {}),
   };
 }

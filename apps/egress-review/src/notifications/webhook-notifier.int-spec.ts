@@ -5,7 +5,14 @@ import { Topics, requestEnvelope, requestStreamId, type EventEnvelope } from '@a
 import { createDb, runMigrations, type Db } from '@airlock/database';
 import { PostgresEventStore, eventStoreMigrations } from '@airlock/event-store';
 import { loadConfig } from '@airlock/config';
-import { IdempotentConsumer, InProcessMessageBus, MessageBusTransport, PermanentMessageError, idempotentConsumerMigrations, type ReceivedMessage } from '@airlock/messaging';
+import {
+  IdempotentConsumer,
+  InProcessMessageBus,
+  MessageBusTransport,
+  PermanentMessageError,
+  idempotentConsumerMigrations,
+  type ReceivedMessage,
+} from '@airlock/messaging';
 import { releaseRecordFixtures } from '@airlock/release-record';
 import { RequestCommandHandler } from '@airlock/application';
 import type { Infra } from '@airlock/runtime';
@@ -27,12 +34,24 @@ let requests: RequestCommandHandler;
 let stored: EventEnvelope[];
 let hook: WebhookReceiver;
 
-const message = (envelope: EventEnvelope): ReceivedMessage => ({ topic: Topics.requestEvents, key: envelope.subject, value: JSON.stringify(envelope), partition: 0, offset: String(envelope.streamVersion) });
+const message = (envelope: EventEnvelope): ReceivedMessage => ({
+  topic: Topics.requestEvents,
+  key: envelope.subject,
+  value: JSON.stringify(envelope),
+  partition: 0,
+  offset: String(envelope.streamVersion),
+});
 const storedOf = (type: string) => stored.find((e) => e.type === type) as EventEnvelope;
 
 function notifier(url: string, consumerName: string, maxAttempts = 4): WebhookNotifier {
   const sender = new WebhookSender({ urls: [url], secret: SECRET, maxAttempts, timeoutMs: 2000, backoff: { initialMs: 5, maxMs: 20 } });
-  return new WebhookNotifier(requests, sender, new IdempotentConsumer(db, consumerName), new AccessLog(db, { source: '/airlock/egress-review' }), pino({ level: 'silent' }));
+  return new WebhookNotifier(
+    requests,
+    sender,
+    new IdempotentConsumer(db, consumerName),
+    new AccessLog(db, { source: '/airlock/egress-review' }),
+    pino({ level: 'silent' }),
+  );
 }
 
 beforeAll(async () => {
@@ -42,9 +61,17 @@ beforeAll(async () => {
   await runMigrations(db, [...eventStoreMigrations, ...idempotentConsumerMigrations]);
   const events = new PostgresEventStore(db);
   requests = new RequestCommandHandler(events, '/test');
-  const pending = releasedStream().build().map((r) =>
-    requestEnvelope(r.event, REQUEST_ID, { id: randomUUID(), source: '/test', time: r.time, actor: { userId: r.actor.userId, roles: r.actor.roles as never }, correlationId: 'corr-1' }),
-  );
+  const pending = releasedStream()
+    .build()
+    .map((r) =>
+      requestEnvelope(r.event, REQUEST_ID, {
+        id: randomUUID(),
+        source: '/test',
+        time: r.time,
+        actor: { userId: r.actor.userId, roles: r.actor.roles as never },
+        correlationId: 'corr-1',
+      }),
+    );
   stored = (await events.appendToStream(requestStreamId(REQUEST_ID), 0, pending, { topic: Topics.requestEvents, key: REQUEST_ID })).events;
 });
 
@@ -68,7 +95,8 @@ describe('webhook notifier', () => {
     expect(hook.received).toHaveLength(3);
     expect(hook.received.every((r) => r.check.valid)).toBe(true);
     expect(JSON.parse(hook.received[2].body)).toMatchObject({
-      id: storedOf('airlock.request.changes-requested.v1').id, type: 'request.changes_requested',
+      id: storedOf('airlock.request.changes-requested.v1').id,
+      type: 'request.changes_requested',
       request: { requestId: REQUEST_ID, projectId: 'proj-1', authorId: 'alice', turn: 1, status: 'changes_requested' },
     });
     await sut.onMessage(changes);
@@ -91,9 +119,15 @@ describe('webhook notifier', () => {
     const recorded = rows.map((r) => (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload));
     expect(recorded).toEqual([
       expect.objectContaining({
-        type: 'airlock.access.admin-action.v1', subject: REQUEST_ID, correlationId: 'corr-1', actor: { userId: 'system', roles: ['system'] },
+        type: 'airlock.access.admin-action.v1',
+        subject: REQUEST_ID,
+        correlationId: 'corr-1',
+        actor: { userId: 'system', roles: ['system'] },
         data: expect.objectContaining({
-          action: 'notification.webhook', outcome: 'failed', reasonCode: 'WEBHOOK_DELIVERY_FAILED', projectId: 'proj-1',
+          action: 'notification.webhook',
+          outcome: 'failed',
+          reasonCode: 'WEBHOOK_DELIVERY_FAILED',
+          projectId: 'proj-1',
           details: expect.objectContaining({ notificationType: 'request.released', attempts: 3, lastStatus: 500, endpoint: new URL(hook.url).origin }),
         }),
       }),
@@ -114,9 +148,17 @@ describe('webhook notifier', () => {
     const infra = { db, bus, accessLog: new AccessLog(db, { source: '/airlock/egress-review' }) } as unknown as Infra;
     const logger = pino({ level: 'silent' });
     expect(webhookNotifications(infra, loadConfig({ AIRLOCK_DEV_IDENTITY: 'true' }), requests, logger)).toBeUndefined();
-    const publish = (type: string) => { const m = message(storedOf(type)); return bus.publish([{ topic: m.topic, key: m.key, value: m.value }]); };
+    const publish = (type: string) => {
+      const m = message(storedOf(type));
+      return bus.publish([{ topic: m.topic, key: m.key, value: m.value }]);
+    };
     await publish('airlock.request.submitted.v1');
-    const config = loadConfig({ AIRLOCK_DEV_IDENTITY: 'true', AIRLOCK_WEBHOOK_URLS: hook.url, AIRLOCK_WEBHOOK_SECRET: SECRET, AIRLOCK_WEBHOOK_BACKOFF_MS: '5' });
+    const config = loadConfig({
+      AIRLOCK_DEV_IDENTITY: 'true',
+      AIRLOCK_WEBHOOK_URLS: hook.url,
+      AIRLOCK_WEBHOOK_SECRET: SECRET,
+      AIRLOCK_WEBHOOK_BACKOFF_MS: '5',
+    });
     const module = webhookNotifications(infra, config, requests, logger);
     if (!module) throw new Error('webhooks are configured: their module is expected');
     // Served as in the service: a Nest microservice on the bus.

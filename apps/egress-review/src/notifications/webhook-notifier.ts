@@ -24,7 +24,9 @@ export class WebhookNotifier {
   ) {}
 
   async onMessage(message: ReceivedMessage): Promise<void> {
-    await onceForEvents(NOTABLE_WIRE_TYPES, this.consumer, async (e) => { await this.notify(e); })(message);
+    await onceForEvents(NOTABLE_WIRE_TYPES, this.consumer, async (e) => {
+      await this.notify(e);
+    })(message);
   }
 
   async notify(envelope: EventEnvelope): Promise<DeliveryResult[]> {

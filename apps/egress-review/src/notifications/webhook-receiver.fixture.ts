@@ -38,8 +38,14 @@ export async function startWebhookReceiver(secret: string, path = '/hooks/airloc
   return {
     url: `http://127.0.0.1:${port}${path}`,
     received,
-    answer: (...answers) => { script = answers; },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    answer: (...answers) => {
+      script = answers;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

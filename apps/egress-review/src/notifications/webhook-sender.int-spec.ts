@@ -26,7 +26,10 @@ afterEach(async () => {
 /** A sender with short real waits, recording each wait it asks for. */
 function sender(urls: string[], options: Partial<WebhookSenderOptions> = {}) {
   const waits: number[] = [];
-  const sleep = (ms: number) => { waits.push(ms); return new Promise<void>((resolve) => setTimeout(resolve, ms)); };
+  const sleep = (ms: number) => {
+    waits.push(ms);
+    return new Promise<void>((resolve) => setTimeout(resolve, ms));
+  };
   const instance = new WebhookSender({ urls, secret: SECRET, maxAttempts: 5, timeoutMs: 2000, backoff: { initialMs: 10, maxMs: 40 }, sleep, ...options });
   return { instance, waits };
 }
@@ -42,8 +45,12 @@ describe('webhook sender, against a real HTTP receiver', () => {
     expect(request.check).toEqual({ valid: true });
     expect(JSON.parse(request.body)).toEqual(notification);
     expect(request.headers).toMatchObject({
-      'content-type': 'application/json', 'x-airlock-event': 'request.approved', 'x-airlock-delivery': notification.id, 'x-airlock-attempt': '1',
-      'x-airlock-signature': expect.stringMatching(/^sha256=[0-9a-f]{64}$/), 'x-airlock-timestamp': expect.stringMatching(/^\d+$/),
+      'content-type': 'application/json',
+      'x-airlock-event': 'request.approved',
+      'x-airlock-delivery': notification.id,
+      'x-airlock-attempt': '1',
+      'x-airlock-signature': expect.stringMatching(/^sha256=[0-9a-f]{64}$/),
+      'x-airlock-timestamp': expect.stringMatching(/^\d+$/),
     });
   });
 

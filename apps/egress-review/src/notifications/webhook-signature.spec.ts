@@ -29,7 +29,14 @@ describe('webhook signature', () => {
     ['a short digest', { signature: 'sha256=abcd' }, 'MALFORMED'],
     ['a timestamp that is not a number', { timestamp: '2023-11-14T22:13:20Z' }, 'MALFORMED'],
   ])('refuses %s', (_name, change, reason) => {
-    const input = { secret: SECRET, body: BODY, signature: signWebhook(SECRET, SENT_AT, BODY) as string | undefined, timestamp: SENT_AT as string | undefined, now: at(1), ...change };
+    const input = {
+      secret: SECRET,
+      body: BODY,
+      signature: signWebhook(SECRET, SENT_AT, BODY) as string | undefined,
+      timestamp: SENT_AT as string | undefined,
+      now: at(1),
+      ...change,
+    };
     expect(verifyWebhook(input)).toEqual({ valid: false, reason });
   });
 });

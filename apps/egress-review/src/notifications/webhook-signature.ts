@@ -9,8 +9,7 @@ export const TIMESTAMP_HEADER = 'x-airlock-timestamp';
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 const PREFIX = 'sha256=';
 
-const mac = (secret: string, timestamp: string, body: string | Buffer) =>
-  createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
+const mac = (secret: string, timestamp: string, body: string | Buffer) => createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
 
 /** `sha256=<hex>` for the header; `timestamp` is Unix seconds as sent in the timestamp header. */
 export function signWebhook(secret: string, timestamp: string, body: string | Buffer): string {

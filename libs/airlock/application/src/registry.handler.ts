@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { REGISTRY_STREAM_ID, Topics, registryWireType, toRegistryEvent } from '@airlock/contracts';
 import {
-  DEFAULT_APPROVAL_POLICY, decideRegistry, evolveRegistry, initialRegistry, withRegistryFacts,
-  type Actor, type ProjectPolicy, type RegistryCommand, type RegistryEvent, type RegistryState,
+  DEFAULT_APPROVAL_POLICY,
+  decideRegistry,
+  evolveRegistry,
+  initialRegistry,
+  withRegistryFacts,
+  type Actor,
+  type ProjectPolicy,
+  type RegistryCommand,
+  type RegistryEvent,
+  type RegistryState,
 } from '@airlock/domain';
 import type { EventStore } from '@airlock/event-store';
 import { StreamCommandHandler, type StreamModel } from './stream-command.handler';
@@ -23,9 +31,16 @@ const registryStream = (source: string): StreamModel<RegistryState, RegistryComm
   evolve: evolveRegistry,
   envelopes: (events, _key, command, at, correlationId = randomUUID()) =>
     events.map((event) => ({
-      specversion: '1.0' as const, id: randomUUID(), source, type: registryWireType(event.type),
-      subject: 'projectId' in event.data ? event.data.projectId : event.data.userId, time: at, datacontenttype: 'application/json' as const,
-      actor: { userId: command.actor.userId, roles: [...command.actor.roles] }, correlationId, data: event.data,
+      specversion: '1.0' as const,
+      id: randomUUID(),
+      source,
+      type: registryWireType(event.type),
+      subject: 'projectId' in event.data ? event.data.projectId : event.data.userId,
+      time: at,
+      datacontenttype: 'application/json' as const,
+      actor: { userId: command.actor.userId, roles: [...command.actor.roles] },
+      correlationId,
+      data: event.data,
     })),
   publish: () => ({ topic: Topics.registryEvents, key: REGISTRY_STREAM_ID }),
 });
@@ -64,7 +79,8 @@ export class RegistryHandler {
   ): Promise<{ state: RegistryState; events: RegistryEvent[]; version: number }> {
     const { correlationId, expectedVersion } = typeof context === 'string' ? { correlationId: context, expectedVersion: undefined } : context;
     return this.handler.execute(REGISTRY_STREAM_ID, (_state, at) => build(at), {
-      correlationId, expected: expectedVersion === undefined ? undefined : { version: expectedVersion },
+      correlationId,
+      expected: expectedVersion === undefined ? undefined : { version: expectedVersion },
     });
   }
 }

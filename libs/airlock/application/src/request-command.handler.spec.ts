@@ -3,8 +3,18 @@ import type { Actor } from '@airlock/domain';
 import { RequestCommandHandler } from './request-command.handler';
 
 const author: Actor = { userId: 'alice', roles: ['researcher'], accreditedUntil: '2099-01-01T00:00:00.000Z', projectIds: ['p1'] };
-const create = (requestId: string) => (_s: unknown, at: string) => ({ type: 'CreateRequest' as const, actor: author, at, data: { requestId, projectId: 'p1', title: 't' } });
-const group = (name: string) => (_s: unknown, at: string) => ({ type: 'DefineGroup' as const, actor: author, at, data: { group: name, context: 'c', controls: 'k' } });
+const create = (requestId: string) => (_s: unknown, at: string) => ({
+  type: 'CreateRequest' as const,
+  actor: author,
+  at,
+  data: { requestId, projectId: 'p1', title: 't' },
+});
+const group = (name: string) => (_s: unknown, at: string) => ({
+  type: 'DefineGroup' as const,
+  actor: author,
+  at,
+  data: { group: name, context: 'c', controls: 'k' },
+});
 
 describe('request command handler', () => {
   it('appends with the expected version and returns the new state', async () => {
@@ -32,7 +42,19 @@ describe('request command handler', () => {
     store.appendToStream = async (...args: Parameters<typeof appendToStream>) => {
       if (!raced) {
         raced = true;
-        await appendToStream('request-r1', 1, [{ ...(await store.readStream('request-r1')).events[0], id: 'theirs', type: 'airlock.request.group-defined.v1', data: { requestId: 'r1', group: 'theirs', context: 'c', controls: 'k', definedAt: 't' } }], args[3]);
+        await appendToStream(
+          'request-r1',
+          1,
+          [
+            {
+              ...(await store.readStream('request-r1')).events[0],
+              id: 'theirs',
+              type: 'airlock.request.group-defined.v1',
+              data: { requestId: 'r1', group: 'theirs', context: 'c', controls: 'k', definedAt: 't' },
+            },
+          ],
+          args[3],
+        );
       }
       return appendToStream(...args);
     };

@@ -35,12 +35,17 @@ export class RequestCommandHandler {
   private readonly handler: StreamCommandHandler<RequestState, RequestCommand, RequestEvent>;
 
   constructor(store: EventStore, source: string, clock: () => Date = () => new Date(), maxAttempts = 10) {
-    this.handler = new StreamCommandHandler(store, requestStreams(source), {
-      maxAttempts,
-      // Another process appended first: back off a little, at random, before reading again.
-      pauseMs: (attempt) => Math.random() * 10 * attempt,
-      oneAtATime: true,
-    }, clock);
+    this.handler = new StreamCommandHandler(
+      store,
+      requestStreams(source),
+      {
+        maxAttempts,
+        // Another process appended first: back off a little, at random, before reading again.
+        pauseMs: (attempt) => Math.random() * 10 * attempt,
+        oneAtATime: true,
+      },
+      clock,
+    );
   }
 
   load(requestId: string): Promise<{ state: RequestState; version: number; envelopes: EventEnvelope[] }> {

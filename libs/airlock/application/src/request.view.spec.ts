@@ -27,8 +27,15 @@ function inReview(fileIds: string[]): RequestEvent[] {
     {
       type: 'RequestSubmitted',
       data: {
-        requestId, turn: 1, files: files.map((f) => ({ ...f, quarantineKey: `q/${f.fileId}` })), policy: DEFAULT_APPROVAL_POLICY,
-        disclosure: {}, carriedVotes: [], groups, submittedBy: AUTHOR.userId, submittedAt: AT,
+        requestId,
+        turn: 1,
+        files: files.map((f) => ({ ...f, quarantineKey: `q/${f.fileId}` })),
+        policy: DEFAULT_APPROVAL_POLICY,
+        disclosure: {},
+        carriedVotes: [],
+        groups,
+        submittedBy: AUTHOR.userId,
+        submittedAt: AT,
       },
     },
     { type: 'ChecksStarted', data: { requestId, turn: 1, startedAt: AT } },
@@ -36,7 +43,18 @@ function inReview(fileIds: string[]): RequestEvent[] {
       { type: 'FileScanned', data: { requestId, turn: 1, fileId: f.fileId, sha256: f.sha256, result: { status: 'clean', engine: 'ClamAV' }, scannedAt: AT } },
       {
         type: 'FileChecked',
-        data: { requestId, turn: 1, fileId: f.fileId, sha256: f.sha256, verdict: 'pass', fileType: 'csv', findings: [], rulesVersion: 'test', policy: {}, checkedAt: AT },
+        data: {
+          requestId,
+          turn: 1,
+          fileId: f.fileId,
+          sha256: f.sha256,
+          verdict: 'pass',
+          fileType: 'csv',
+          findings: [],
+          rulesVersion: 'test',
+          policy: {},
+          checkedAt: AT,
+        },
       },
     ]),
     { type: 'ReviewOpened', data: { requestId, turn: 1, openedAt: AT } },
@@ -44,7 +62,10 @@ function inReview(fileIds: string[]): RequestEvent[] {
 }
 
 function voted(by: Actor, fileIds: string[], decision: VoteDecision = 'approve'): RequestEvent[] {
-  return fileIds.map((fileId) => ({ type: 'VoteCast', data: { requestId, turn: 1, fileId, sha256: sha(fileId), checkerId: by.userId, decision, castAt: LATER } }));
+  return fileIds.map((fileId) => ({
+    type: 'VoteCast',
+    data: { requestId, turn: 1, fileId, sha256: sha(fileId), checkerId: by.userId, decision, castAt: LATER },
+  }));
 }
 
 function commented(by: Actor, text: string, visibility: CommentVisibility): RequestEvent {
@@ -112,7 +133,8 @@ describe('what the researcher sees of checkers', () => {
   });
 
   it.each(['awaiting_review', 'changes_requested'])('has no checker user id anywhere in the researcher view (%s)', (status) => {
-    const state = status === 'changes_requested' ? decided : stateOf([...inReview(['f1']), ...voted(CHECKER_1, ['f1']), commented(CHECKER_2, PUBLIC_QUESTION, 'public')]);
+    const state =
+      status === 'changes_requested' ? decided : stateOf([...inReview(['f1']), ...voted(CHECKER_1, ['f1']), commented(CHECKER_2, PUBLIC_QUESTION, 'public')]);
     const text = body(viewAs(state, AUTHOR, 'researcher'));
     expect(text).not.toContain(CHECKER_1.userId);
     expect(text).not.toContain(CHECKER_2.userId);
@@ -125,7 +147,10 @@ describe('once the turn is decided', () => {
     commented(CHECKER_2, PRIVATE_NOTE, 'private'),
     ...voted(CHECKER_1, ['f1', 'f2']),
     ...voted(CHECKER_2, ['f1', 'f2']),
-    { type: 'RequestApproved', data: { requestId, turn: 1, policy: DEFAULT_APPROVAL_POLICY, approvers: [CHECKER_1.userId, CHECKER_2.userId], decidedAt: LATER } },
+    {
+      type: 'RequestApproved',
+      data: { requestId, turn: 1, policy: DEFAULT_APPROVAL_POLICY, approvers: [CHECKER_1.userId, CHECKER_2.userId], decidedAt: LATER },
+    },
   ]);
 
   it("shows every checker every vote, the approval count and the others' private comments", () => {
@@ -142,11 +167,15 @@ describe('once the turn is decided', () => {
 describe('file names in the checker view', () => {
   // "dаta.csv" with a Cyrillic а (U+0430): drawn exactly like "data.csv".
   const LOOK_ALIKE = 'd\u0430ta.csv';
-  const withFile = (name: string): ExistingRequest => fold([
-    { type: 'RequestCreated', data: { requestId: 'r1', projectId: 'proj-1', title: 't', authorId: 'alice', createdAt: AT } },
-    { type: 'GroupDefined', data: { requestId: 'r1', group: 'g', context: 'c', controls: 'k', definedAt: AT } },
-    { type: 'FileUploaded', data: { requestId: 'r1', fileId: 'f1', name, group: 'g', kind: 'output', sha256: 'a'.repeat(64), size: 3, draftKey: 'd/f1', uploadedAt: AT } },
-  ]) as ExistingRequest;
+  const withFile = (name: string): ExistingRequest =>
+    fold([
+      { type: 'RequestCreated', data: { requestId: 'r1', projectId: 'proj-1', title: 't', authorId: 'alice', createdAt: AT } },
+      { type: 'GroupDefined', data: { requestId: 'r1', group: 'g', context: 'c', controls: 'k', definedAt: AT } },
+      {
+        type: 'FileUploaded',
+        data: { requestId: 'r1', fileId: 'f1', name, group: 'g', kind: 'output', sha256: 'a'.repeat(64), size: 3, draftKey: 'd/f1', uploadedAt: AT },
+      },
+    ]) as ExistingRequest;
 
   it("shows each file name's code points, so a look-alike name cannot pass as another", () => {
     const view = requestView(withFile(LOOK_ALIKE), 3, CHECKER_1, 'checker', AT);

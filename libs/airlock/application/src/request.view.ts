@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import {
-  approvalsVisibleTo, availableActions, commentsVisibleToChecker, pseudonymForResearcher, votesVisibleTo,
-  type Actor, type CommentRecord, type ExistingRequest, type RequestAction, type RequestFile,
+  approvalsVisibleTo,
+  availableActions,
+  commentsVisibleToChecker,
+  pseudonymForResearcher,
+  votesVisibleTo,
+  type Actor,
+  type CommentRecord,
+  type ExistingRequest,
+  type RequestAction,
+  type RequestFile,
 } from '@airlock/domain';
 
 // The JSON both HTTP APIs return for a request. Researchers see public comments and the
@@ -17,8 +25,7 @@ function publicFeedback(state: ExistingRequest, f: RequestFile): { text: string;
 }
 
 /** `U+0064 U+0430 …`: a name as code points, so checkers can tell look-alike names apart (Cyrillic а vs Latin a). */
-export const codePointsOf = (value: string) =>
-  [...value].map((c) => `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`).join(' ');
+export const codePointsOf = (value: string) => [...value].map((c) => `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`).join(' ');
 
 function fileView(state: ExistingRequest, f: RequestFile, actor: Actor, audience: Audience) {
   const approvals = approvalsVisibleTo(state, actor.userId, f);
@@ -65,7 +72,11 @@ export function requestView(state: ExistingRequest, version: number, actor: Acto
     files: state.files.map((f) => fileView(state, f, actor, audience)),
     comments,
     ...(state.policy ? { policy: state.policy } : {}),
-    history: state.history.map((t) => ({ turn: t.turn, outcome: t.outcome, files: t.files.map((f) => ({ fileId: f.fileId, name: f.name, sha256: f.sha256 })) })),
+    history: state.history.map((t) => ({
+      turn: t.turn,
+      outcome: t.outcome,
+      files: t.files.map((f) => ({ fileId: f.fileId, name: f.name, sha256: f.sha256 })),
+    })),
     actions: availableActions(state, actor, at) as RequestAction[],
   };
 }
@@ -87,8 +98,11 @@ export function viewTag(view: RequestView): string {
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }

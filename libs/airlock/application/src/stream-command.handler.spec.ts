@@ -10,8 +10,16 @@ const counter: StreamModel<number, Add, number> = {
   evolve: (sum, by) => sum + by,
   envelopes: (events, key, _command, at, correlationId = 'c'): PendingEvent[] =>
     events.map((by, i) => ({
-      specversion: '1.0', id: `${key}-${at}-${i}-${Math.random()}`, source: '/test', type: 'test.added.v1', subject: key, time: at,
-      datacontenttype: 'application/json', actor: { userId: 'u', roles: [] }, correlationId, data: by,
+      specversion: '1.0',
+      id: `${key}-${at}-${i}-${Math.random()}`,
+      source: '/test',
+      type: 'test.added.v1',
+      subject: key,
+      time: at,
+      datacontenttype: 'application/json',
+      actor: { userId: 'u', roles: [] },
+      correlationId,
+      data: by,
     })),
   publish: (key) => ({ topic: 'test', key }),
 };
@@ -56,7 +64,11 @@ describe('stream command handler (shared by requests and the registry)', () => {
     const store = new InMemoryEventStore();
     const handler = new StreamCommandHandler(store, counter, { maxAttempts: 5 });
     await handler.execute('a', () => ({ by: 1 }));
-    await expect(handler.execute('a', () => ({ by: 1 }), { expected: { version: 0 } })).rejects.toMatchObject({ code: 'STALE_VERSION', expected: 0, actual: 1 });
+    await expect(handler.execute('a', () => ({ by: 1 }), { expected: { version: 0 } })).rejects.toMatchObject({
+      code: 'STALE_VERSION',
+      expected: 0,
+      actual: 1,
+    });
     await expect(handler.execute('a', () => ({ by: 1 }), { expected: { version: 1 } })).resolves.toMatchObject({ version: 2 });
 
     const raced = racing(1);

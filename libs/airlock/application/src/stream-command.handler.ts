@@ -13,9 +13,16 @@ export type Expectation<S> = { version: number } | { etag: string; etagOf: (stat
 /** The change was made against a read that is no longer current: 412, reload and try again. */
 export class StaleVersionError extends Error {
   readonly code = 'STALE_VERSION';
-  constructor(readonly expected: number | string, readonly actual?: number) {
+  constructor(
+    readonly expected: number | string,
+    readonly actual?: number,
+  ) {
     // An opaque tag's refusal names no version: the caller must not learn the stream's version from it.
-    super(actual === undefined ? 'The request has changed since you read it: reload it and try again' : `The request is at version ${actual}, not ${expected}: reload it and try again`);
+    super(
+      actual === undefined
+        ? 'The request has changed since you read it: reload it and try again'
+        : `The request is at version ${actual}, not ${expected}: reload it and try again`,
+    );
   }
 }
 

@@ -3,12 +3,13 @@ import type { EventEnvelope } from './envelope';
 
 // Wire names of request events: `airlock.request.<kebab-name>.v<version>`. A change that breaks a
 // consumer adds a new version here and an upcaster below; old events are never rewritten.
-const SCHEMA_VERSION: Record<RequestEventType, number> = Object.fromEntries(REQUEST_EVENT_TYPES.map((t) => [t, 1])) as Record<
-  RequestEventType,
-  number
->;
+const SCHEMA_VERSION: Record<RequestEventType, number> = Object.fromEntries(REQUEST_EVENT_TYPES.map((t) => [t, 1])) as Record<RequestEventType, number>;
 
-const kebab = (name: string) => name.replace(/^Request(?=[A-Z])/, '').replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+const kebab = (name: string) =>
+  name
+    .replace(/^Request(?=[A-Z])/, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .toLowerCase();
 
 export function wireType(type: RequestEventType): string {
   return `airlock.request.${kebab(type)}.v${SCHEMA_VERSION[type]}`;

@@ -8,7 +8,11 @@ const crateOf = (events: RecordedEvent[], audience: 'tre' | 'author' = 'tre'): F
   toFiveSafesCrate(buildReleaseRecord(fold(events.map((e) => e.event)), events, { audience }), audience === 'tre' ? { recordFile: 'release-record.json' } : {});
 const byId = (crate: FiveSafesCrate) => new Map(crate['@graph'].map((e) => [e['@id'], e]));
 const ofType = (crate: FiveSafesCrate, type: string, additional?: string) =>
-  crate['@graph'].filter((e) => e['@type'] === type && (additional === undefined || (e['additionalType'] as { '@id': string } | undefined)?.['@id'] === `https://w3id.org/shp#${additional}`));
+  crate['@graph'].filter(
+    (e) =>
+      e['@type'] === type &&
+      (additional === undefined || (e['additionalType'] as { '@id': string } | undefined)?.['@id'] === `https://w3id.org/shp#${additional}`),
+  );
 
 /** Every `{ "@id": ... }` reference inside the graph that is not an absolute URI must name an entity. */
 function danglingReferences(crate: FiveSafesCrate): string[] {
@@ -33,15 +37,30 @@ describe('Five Safes RO-Crate export', () => {
 
   it('is an RO-Crate 1.2 metadata document conforming to the Five Safes profile 0.4', () => {
     expect(crate['@context']).toBe('https://w3id.org/ro/crate/1.2/context');
-    expect(entities.get('ro-crate-metadata.json')).toMatchObject({ '@type': 'CreativeWork', about: { '@id': './' }, conformsTo: { '@id': 'https://w3id.org/ro/crate/1.2' } });
-    expect(root).toMatchObject({ '@type': 'Dataset', conformsTo: { '@id': FIVE_SAFES_PROFILE }, sourceOrganization: { '@id': '#project-proj-1' }, publisher: { '@id': '#tre' } });
+    expect(entities.get('ro-crate-metadata.json')).toMatchObject({
+      '@type': 'CreativeWork',
+      about: { '@id': './' },
+      conformsTo: { '@id': 'https://w3id.org/ro/crate/1.2' },
+    });
+    expect(root).toMatchObject({
+      '@type': 'Dataset',
+      conformsTo: { '@id': FIVE_SAFES_PROFILE },
+      sourceOrganization: { '@id': '#project-proj-1' },
+      publisher: { '@id': '#tre' },
+    });
     expect(entities.get(FIVE_SAFES_PROFILE)).toMatchObject({ '@type': 'Profile' });
     expect(danglingReferences(crate)).toEqual([]);
   });
 
   it('has the released files as File data entities at their paths, with SHA-256 and size', () => {
     expect(root['hasPart']).toEqual([{ '@id': 'turn-2/f-adm/admissions.csv' }, { '@id': 'turn-2/f-fixed/by-ward.csv' }, { '@id': 'release-record.json' }]);
-    expect(entities.get('turn-2/f-fixed/by-ward.csv')).toMatchObject({ '@type': 'File', sha256: SHA.fixed, contentSize: '42', encodingFormat: 'text/csv', name: 'by-ward.csv' });
+    expect(entities.get('turn-2/f-fixed/by-ward.csv')).toMatchObject({
+      '@type': 'File',
+      sha256: SHA.fixed,
+      contentSize: '42',
+      encodingFormat: 'text/csv',
+      name: 'by-ward.csv',
+    });
     // The replaced file of turn 1 is described, but is not a data entity of the crate.
     expect(entities.get('#file-f-risky-turn-1')).toMatchObject({ '@type': 'File', sha256: SHA.risky });
   });
@@ -81,7 +100,11 @@ describe('Five Safes RO-Crate export', () => {
     const after = crateOf(revoked(releasedStream()).build());
     const afterRoot = byId(after).get('./') as CrateEntity;
     expect(afterRoot['hasPart']).toEqual([{ '@id': 'release-record.json' }]);
-    expect(byId(after).get('#revocation')).toMatchObject({ '@type': 'DeleteAction', actionStatus: 'http://schema.org/CompletedActionStatus', agent: { '@id': '#person-root' } });
+    expect(byId(after).get('#revocation')).toMatchObject({
+      '@type': 'DeleteAction',
+      actionStatus: 'http://schema.org/CompletedActionStatus',
+      agent: { '@id': '#person-root' },
+    });
     expect(danglingReferences(after)).toEqual([]);
   });
 

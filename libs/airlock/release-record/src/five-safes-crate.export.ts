@@ -19,7 +19,11 @@ const STATUS = {
   active: 'http://schema.org/ActiveActionStatus',
 } as const;
 const MEDIA_TYPES: Record<string, string> = {
-  csv: 'text/csv', tsv: 'text/tab-separated-values', text: 'text/plain', pdf: 'application/pdf', zip: 'application/zip',
+  csv: 'text/csv',
+  tsv: 'text/tab-separated-values',
+  text: 'text/plain',
+  pdf: 'application/pdf',
+  zip: 'application/zip',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 };
 
@@ -37,7 +41,11 @@ const ref = (id: string): Ref => ({ '@id': id });
 const person = (name: string) => `#person-${encodeURIComponent(name)}`;
 const localFile = (fileId: string, turn: number) => `#file-${fileId}-turn-${turn}`;
 // RO-Crate 1.2: ids are IRI references; escape what would break a relative path.
-const pathId = (path: string) => path.split('/').map((s) => s.replace(/%/g, '%25').replace(/ /g, '%20').replace(/#/g, '%23').replace(/\?/g, '%3F')).join('/');
+const pathId = (path: string) =>
+  path
+    .split('/')
+    .map((s) => s.replace(/%/g, '%25').replace(/ /g, '%20').replace(/#/g, '%23').replace(/\?/g, '%3F'))
+    .join('/');
 
 class Graph {
   private readonly entities = new Map<string, CrateEntity>();
@@ -61,8 +69,19 @@ export function toFiveSafesCrate(record: ReleaseRecord, options: CrateOptions = 
   graph.add({ '@id': FIVE_SAFES_PROFILE, '@type': 'Profile', name: 'Five Safes RO-Crate profile', version: '0.4' });
   graph.add({ '@id': tre.id, '@type': 'Organization', name: tre.name });
   graph.add({ '@id': '#airlock', '@type': 'SoftwareApplication', name: 'Airlock egress control', provider: ref(tre.id) });
-  const project = graph.add({ '@id': `#project-${encodeURIComponent(record.project.projectId)}`, '@type': 'Project', name: record.project.projectId, identifier: record.project.projectId });
-  const author = graph.add({ '@id': person(record.author.userId), '@type': 'Person', name: record.author.userId, identifier: record.author.userId, memberOf: project });
+  const project = graph.add({
+    '@id': `#project-${encodeURIComponent(record.project.projectId)}`,
+    '@type': 'Project',
+    name: record.project.projectId,
+    identifier: record.project.projectId,
+  });
+  const author = graph.add({
+    '@id': person(record.author.userId),
+    '@type': 'Person',
+    name: record.author.userId,
+    identifier: record.author.userId,
+    memberOf: project,
+  });
 
   const dataIdOf = (file: RecordTurnFile, turn: number): string => {
     const released = record.files.find((f) => f.fileId === file.fileId && f.sha256 === file.sha256 && turn === record.release.turn);
@@ -78,7 +97,17 @@ export function toFiveSafesCrate(record: ReleaseRecord, options: CrateOptions = 
 
   const dataEntities = record.files.filter((f) => f.released && !f.withdrawnAt).map((f) => fileRef(f, record.release.turn));
   const parts = options.recordFile
-    ? [...dataEntities, graph.add({ '@id': options.recordFile, '@type': 'File', name: 'Airlock release record', encodingFormat: 'application/json', description: `Release record, recordVersion ${record.recordVersion}`, about: ref('./') })]
+    ? [
+        ...dataEntities,
+        graph.add({
+          '@id': options.recordFile,
+          '@type': 'File',
+          name: 'Airlock release record',
+          encodingFormat: 'application/json',
+          description: `Release record, recordVersion ${record.recordVersion}`,
+          about: ref('./'),
+        }),
+      ]
     : dataEntities;
   const license = graph.add({ '@id': '#release-conditions', '@type': 'CreativeWork', name: 'Released under the conditions of the TRE that released it' });
   Object.assign(rootEntity, {
@@ -162,11 +191,19 @@ const describeFinding = (f: CheckFinding) =>
 function automatedCheck(graph: Graph, file: RecordTurnFile, turn: number, subject: Ref): CrateEntity {
   const check = file.check as NonNullable<RecordTurnFile['check']>;
   const rules = graph.add({
-    '@id': `#disclosure-rules-${encodeURIComponent(check.rulesVersion)}`, '@type': 'SoftwareApplication',
-    name: 'Airlock statistical disclosure control rules', softwareVersion: check.rulesVersion, provider: ref('#airlock'),
+    '@id': `#disclosure-rules-${encodeURIComponent(check.rulesVersion)}`,
+    '@type': 'SoftwareApplication',
+    name: 'Airlock statistical disclosure control rules',
+    softwareVersion: check.rulesVersion,
+    provider: ref('#airlock'),
   });
   const parameters = Object.entries(check.policy).map(([key, value]) =>
-    graph.add({ '@id': `#disclosure-rules-${encodeURIComponent(check.rulesVersion)}-turn-${turn}/${encodeURIComponent(key)}`, '@type': 'PropertyValue', name: key, value }),
+    graph.add({
+      '@id': `#disclosure-rules-${encodeURIComponent(check.rulesVersion)}-turn-${turn}/${encodeURIComponent(key)}`,
+      '@type': 'PropertyValue',
+      name: key,
+      value,
+    }),
   );
   return {
     '@id': `#disclosure-check-${file.fileId}-turn-${turn}`,
@@ -205,7 +242,13 @@ function manualCheck(graph: Graph, vote: RecordVote, subject: Ref): CrateEntity 
 }
 
 /** The decision of a turn under the approval policy then in force (the policy as PropertyValues). */
-function signOff(graph: Graph, record: ReleaseRecord, turn: RecordTurn, decision: RecordDecision, fileRef: (f: RecordTurnFile, turn: number) => Ref): CrateEntity {
+function signOff(
+  graph: Graph,
+  record: ReleaseRecord,
+  turn: RecordTurn,
+  decision: RecordDecision,
+  fileRef: (f: RecordTurnFile, turn: number) => Ref,
+): CrateEntity {
   const policy = Object.entries(decision.policy).map(([key, value]) =>
     graph.add({ '@id': `#approval-policy-turn-${turn.turn}/${encodeURIComponent(key)}`, '@type': 'PropertyValue', name: key, value }),
   );

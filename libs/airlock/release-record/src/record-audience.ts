@@ -25,4 +25,5 @@ export function peopleFor(audience: RecordAudience, authorId: string, checkers: 
   };
 }
 
-export const staffRole = (roles: readonly string[]): StaffRole => (roles.includes('administrator') && !roles.includes('output_checker') ? 'administrator' : 'checker');
+export const staffRole = (roles: readonly string[]): StaffRole =>
+  roles.includes('administrator') && !roles.includes('output_checker') ? 'administrator' : 'checker';

@@ -25,14 +25,23 @@ describe('release record', () => {
 
   it('lists the released files with their SHA-256, size, kind, group and object keys', () => {
     expect(record.files).toEqual([
-      expect.objectContaining({ fileId: 'f-adm', name: 'admissions.csv', sha256: SHA.admissions, size: 42, kind: 'output', group: 'outputs', released: true, releasedKey: `requests/${REQUEST_ID}/turn-2/f-adm/admissions.csv` }),
+      expect.objectContaining({
+        fileId: 'f-adm',
+        name: 'admissions.csv',
+        sha256: SHA.admissions,
+        size: 42,
+        kind: 'output',
+        group: 'outputs',
+        released: true,
+        releasedKey: `requests/${REQUEST_ID}/turn-2/f-adm/admissions.csv`,
+      }),
       expect.objectContaining({ fileId: 'f-fixed', sha256: SHA.fixed, released: true, releasedKey: `requests/${REQUEST_ID}/turn-2/f-fixed/by-ward.csv` }),
     ]);
     expect(record.release.files.map((f) => f.sha256)).toEqual([SHA.admissions, SHA.fixed]);
     expect(record.groups).toEqual([{ group: 'outputs', context: 'Admissions by ward', controls: 'Counts under 10 suppressed' }]);
   });
 
-  it('records the rules version, the thresholds and the parameters applied, and each file\'s findings and verdict', () => {
+  it("records the rules version, the thresholds and the parameters applied, and each file's findings and verdict", () => {
     expect(record.disclosureControl).toEqual({
       thresholds: { minCellCount: 10 },
       rules: [{ rulesVersion: '0.5.0', policy: { threshold: 10, zerosAreDisclosive: true, p: 0.1 }, fileIds: ['f-adm', 'f-fixed'] }],
@@ -45,10 +54,14 @@ describe('release record', () => {
   it('keeps every vote of both turns, with private comments, and the carried approvals of unchanged bytes', () => {
     const summary = record.votes.map((v) => [v.turn, v.fileId, v.checker, v.decision, v.carriedFromTurn ?? null]);
     expect(summary).toEqual([
-      [1, 'f-adm', 'chris', 'approve', null], [1, 'f-adm', 'dana', 'approve', null],
-      [1, 'f-risky', 'chris', 'approve', null], [1, 'f-risky', 'dana', 'request_changes', null],
-      [2, 'f-adm', 'chris', 'approve', 1], [2, 'f-adm', 'dana', 'approve', 1],
-      [2, 'f-fixed', 'dana', 'approve', null], [2, 'f-fixed', 'chris', 'approve', null],
+      [1, 'f-adm', 'chris', 'approve', null],
+      [1, 'f-adm', 'dana', 'approve', null],
+      [1, 'f-risky', 'chris', 'approve', null],
+      [1, 'f-risky', 'dana', 'request_changes', null],
+      [2, 'f-adm', 'chris', 'approve', 1],
+      [2, 'f-adm', 'dana', 'approve', 1],
+      [2, 'f-fixed', 'dana', 'approve', null],
+      [2, 'f-fixed', 'chris', 'approve', null],
     ]);
     expect(record.votes.every((v) => v.castAt)).toBe(true);
     expect(record.turns[0].comments).toEqual([expect.objectContaining({ author: 'chris', visibility: 'private', text: PRIVATE_NOTE })]);
@@ -59,7 +72,9 @@ describe('release record', () => {
     expect(record.overrides).toEqual([
       expect.objectContaining({ turn: 1, fileId: 'f-risky', checker: 'chris', failedRules: ['threshold'], justification: OVERRIDE, sha256: SHA.risky }),
     ]);
-    expect(record.exceptions).toEqual([expect.objectContaining({ turn: 1, fileId: 'f-risky', rule: 'threshold', justification: 'Zero by design', requestedBy: 'alice' })]);
+    expect(record.exceptions).toEqual([
+      expect.objectContaining({ turn: 1, fileId: 'f-risky', rule: 'threshold', justification: 'Zero by design', requestedBy: 'alice' }),
+    ]);
   });
 
   it('records each decision with the policy in force, and the lifecycle with times', () => {
@@ -69,16 +84,38 @@ describe('release record', () => {
       [2, 'approved', ['chris', 'dana'], 2],
     ]);
     expect(record.timeline.map((t) => t.type)).toEqual([
-      'RequestCreated', 'RequestSubmitted', 'ChecksStarted', 'ReviewOpened', 'ExceptionRequested', 'ChangesRequested',
-      'RequestSubmitted', 'ChecksStarted', 'ReviewOpened', 'RequestApproved', 'RequestReleased',
+      'RequestCreated',
+      'RequestSubmitted',
+      'ChecksStarted',
+      'ReviewOpened',
+      'ExceptionRequested',
+      'ChangesRequested',
+      'RequestSubmitted',
+      'ChecksStarted',
+      'ReviewOpened',
+      'RequestApproved',
+      'RequestReleased',
     ]);
     expect(record.release.releasedAt).toBe(record.timeline[record.timeline.length - 1].time);
   });
 
   it('is the same document whatever happens after the release, except a revocation', () => {
     const later = releasedStream()
-      .add('alice', { type: 'DownloadLinkIssued', data: { requestId: REQUEST_ID, fileId: 'f-adm', linkId: 'l1', issuedTo: 'alice', expiresAt: '2030-01-01T00:00:00.000Z', issuedAt: '2026-11-28T13:00:00.000Z' } })
-      .add('chris', { type: 'CommentAdded', data: { requestId: REQUEST_ID, turn: 2, authorId: 'chris', comment: { text: 'late', visibility: 'private' }, addedAt: '2026-11-28T13:01:00.000Z' } })
+      .add('alice', {
+        type: 'DownloadLinkIssued',
+        data: {
+          requestId: REQUEST_ID,
+          fileId: 'f-adm',
+          linkId: 'l1',
+          issuedTo: 'alice',
+          expiresAt: '2030-01-01T00:00:00.000Z',
+          issuedAt: '2026-11-28T13:00:00.000Z',
+        },
+      })
+      .add('chris', {
+        type: 'CommentAdded',
+        data: { requestId: REQUEST_ID, turn: 2, authorId: 'chris', comment: { text: 'late', visibility: 'private' }, addedAt: '2026-11-28T13:01:00.000Z' },
+      })
       .build();
     expect(JSON.stringify(recordOf(later))).toBe(JSON.stringify(record));
     expect(JSON.stringify(recordOf(releasedStream().build()))).toBe(JSON.stringify(record));
@@ -87,7 +124,11 @@ describe('release record', () => {
   it('after a revocation says who revoked it, why, and when each object was withdrawn', () => {
     const after = recordOf(revoked(releasedStream()).build());
     expect(after.request.status).toBe('revoked');
-    expect(after.revocation).toMatchObject({ revokedBy: 'root', reason: 'Found disclosive after release', withdrawn: [{ fileId: 'f-adm' }, { fileId: 'f-fixed' }] });
+    expect(after.revocation).toMatchObject({
+      revokedBy: 'root',
+      reason: 'Found disclosive after release',
+      withdrawn: [{ fileId: 'f-adm' }, { fileId: 'f-fixed' }],
+    });
     expect(after.files.every((f) => f.released && f.withdrawnAt)).toBe(true);
     expect(after.timeline.map((t) => t.type).slice(-1)).toEqual(['RequestRevoked']);
   });
@@ -99,7 +140,7 @@ describe('release record', () => {
   });
 });
 
-describe('the author\'s copy', () => {
+describe("the author's copy", () => {
   const mine = recordOf(releasedStream().build(), 'author');
   const text = JSON.stringify(mine);
 

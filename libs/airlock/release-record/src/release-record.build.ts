@@ -1,22 +1,49 @@
 import {
   RequestError,
-  type ChangesRequested, type CommentAdded, type ExceptionRequested, type FileChecked, type FileReleased, type FileScanned,
-  type RequestApproved, type RequestEvent, type RequestRejected, type RequestRevoked, type RequestState, type RequestSubmitted,
-  type ReleasedFileWithdrawn, type VoteCast,
+  type ChangesRequested,
+  type CommentAdded,
+  type ExceptionRequested,
+  type FileChecked,
+  type FileReleased,
+  type FileScanned,
+  type RequestApproved,
+  type RequestEvent,
+  type RequestRejected,
+  type RequestRevoked,
+  type RequestState,
+  type RequestSubmitted,
+  type ReleasedFileWithdrawn,
+  type VoteCast,
 } from '@airlock/domain';
 import { peopleFor, staffRole, type StaffRole } from './record-audience';
 import {
   RELEASE_RECORD_VERSION,
-  type RecordAudience, type RecordDecision, type RecordFile, type RecordOverride, type RecordTimelineEntry, type RecordTurn,
-  type RecordTurnFile, type RecordVote, type RecordedEvent, type ReleaseRecord,
+  type RecordAudience,
+  type RecordDecision,
+  type RecordFile,
+  type RecordOverride,
+  type RecordTimelineEntry,
+  type RecordTurn,
+  type RecordTurnFile,
+  type RecordVote,
+  type RecordedEvent,
+  type ReleaseRecord,
 } from './release-record.types';
 
 // Events after the release that belong in the record; later downloads and comments do not, so
 // the record stored at release and the one served later are the same document.
 const AFTER_RELEASE: ReadonlySet<RequestEvent['type']> = new Set(['RequestRevoked', 'ReleasedFileWithdrawn']);
 const TIMELINE: ReadonlySet<RequestEvent['type']> = new Set([
-  'RequestCreated', 'RequestSubmitted', 'ChecksStarted', 'ReviewOpened', 'ExceptionRequested',
-  'ChangesRequested', 'RequestApproved', 'RequestRejected', 'RequestReleased', 'RequestRevoked',
+  'RequestCreated',
+  'RequestSubmitted',
+  'ChecksStarted',
+  'ReviewOpened',
+  'ExceptionRequested',
+  'ChangesRequested',
+  'RequestApproved',
+  'RequestRejected',
+  'RequestReleased',
+  'RequestRevoked',
 ]);
 
 /** The part of the stream a record covers, or undefined while the request has not been released. */
@@ -43,18 +70,37 @@ function fileIn(build: Build, turn: number, fileId: string): RecordTurnFile | un
 
 function submitted(build: Build, data: RequestSubmitted['data']): void {
   const files = data.files.map((f): RecordTurnFile => ({
-    fileId: f.fileId, name: f.name, group: f.group, kind: f.kind, sha256: f.sha256, size: f.size, quarantineKey: f.quarantineKey,
+    fileId: f.fileId,
+    name: f.name,
+    group: f.group,
+    kind: f.kind,
+    sha256: f.sha256,
+    size: f.size,
+    quarantineKey: f.quarantineKey,
     votes: data.carriedVotes
       .filter((v) => v.fileId === f.fileId && v.sha256 === f.sha256)
       .map((v) => ({
-        turn: data.turn, fileId: f.fileId, fileName: f.name, sha256: f.sha256, checker: build.who(v.checkerId, 'checker'), decision: 'approve' as const,
-        castAt: data.submittedAt, carriedFromTurn: v.castInTurn, ...override(build, v.overrideJustification),
+        turn: data.turn,
+        fileId: f.fileId,
+        fileName: f.name,
+        sha256: f.sha256,
+        checker: build.who(v.checkerId, 'checker'),
+        decision: 'approve' as const,
+        castAt: data.submittedAt,
+        carriedFromTurn: v.castInTurn,
+        ...override(build, v.overrideJustification),
       })),
     exceptions: [],
   }));
   build.turns.push({
-    turn: data.turn, submittedAt: data.submittedAt, submittedBy: build.who(data.submittedBy, 'checker'), groups: data.groups,
-    approvalPolicy: data.policy, disclosureThresholds: data.disclosure ?? {}, files, comments: [],
+    turn: data.turn,
+    submittedAt: data.submittedAt,
+    submittedBy: build.who(data.submittedBy, 'checker'),
+    groups: data.groups,
+    approvalPolicy: data.policy,
+    disclosureThresholds: data.disclosure ?? {},
+    files,
+    comments: [],
   });
 }
 
@@ -83,23 +129,40 @@ function vote(build: Build, id: string, data: VoteCast['data']): void {
   if (!file) return;
   const visible = data.comment && (build.audience === 'tre' || data.comment.visibility === 'public');
   file.votes.push({
-    turn: data.turn, fileId: data.fileId, fileName: file.name, sha256: data.sha256, checker: build.who(data.checkerId, 'checker'),
-    decision: data.decision, castAt: data.castAt, ...(visible && data.comment ? { comment: data.comment } : {}),
-    ...override(build, data.overrideJustification), eventId: id,
+    turn: data.turn,
+    fileId: data.fileId,
+    fileName: file.name,
+    sha256: data.sha256,
+    checker: build.who(data.checkerId, 'checker'),
+    decision: data.decision,
+    castAt: data.castAt,
+    ...(visible && data.comment ? { comment: data.comment } : {}),
+    ...override(build, data.overrideJustification),
+    eventId: id,
   });
 }
 
 function comment(build: Build, id: string, { turn, fileId, authorId, comment: c, addedAt }: CommentAdded['data']): void {
   if (build.audience === 'author' && c.visibility !== 'public') return;
-  build.turns.find((t) => t.turn === turn)?.comments.push({
-    turn, ...(fileId ? { fileId } : {}), author: build.who(authorId, 'checker'), visibility: c.visibility, text: c.text, addedAt, eventId: id,
-  });
+  build.turns
+    .find((t) => t.turn === turn)
+    ?.comments.push({
+      turn,
+      ...(fileId ? { fileId } : {}),
+      author: build.who(authorId, 'checker'),
+      visibility: c.visibility,
+      text: c.text,
+      addedAt,
+      eventId: id,
+    });
 }
 
 function decided(build: Build, id: string, event: RequestApproved | ChangesRequested | RequestRejected): void {
   const [decision, people] =
-    event.type === 'RequestApproved' ? (['approved', event.data.approvers] as const)
-      : event.type === 'ChangesRequested' ? (['changes_requested', event.data.requestedBy] as const)
+    event.type === 'RequestApproved'
+      ? (['approved', event.data.approvers] as const)
+      : event.type === 'ChangesRequested'
+        ? (['changes_requested', event.data.requestedBy] as const)
         : (['rejected', event.data.rejectedBy] as const);
   const { turn, policy, decidedAt } = event.data;
   const entry: RecordDecision = { turn, decision, by: people.map((p) => build.who(p, 'checker')), policy, decidedAt, eventId: id };
@@ -123,23 +186,43 @@ function withdrawn(build: Build, { fileId, sha256, releasedKey, withdrawnAt }: R
 function apply(build: Build, recorded: RecordedEvent): void {
   const { event, id } = recorded;
   switch (event.type) {
-    case 'RequestSubmitted': return submitted(build, event.data);
-    case 'FileScanned': return scanned(build, event.data);
-    case 'FileChecked': return checked(build, event.data);
-    case 'ExceptionRequested': return exception(build, event.data);
-    case 'VoteCast': return vote(build, id, event.data);
-    case 'CommentAdded': return comment(build, id, event.data);
+    case 'RequestSubmitted':
+      return submitted(build, event.data);
+    case 'FileScanned':
+      return scanned(build, event.data);
+    case 'FileChecked':
+      return checked(build, event.data);
+    case 'ExceptionRequested':
+      return exception(build, event.data);
+    case 'VoteCast':
+      return vote(build, id, event.data);
+    case 'CommentAdded':
+      return comment(build, id, event.data);
     case 'RequestApproved':
     case 'ChangesRequested':
     case 'RequestRejected':
       return decided(build, id, event);
-    case 'FileReleased': return fileReleased(build, event.data);
-    case 'RequestReleased': build.releasedAt = event.data.releasedAt; return;
-    case 'RequestRevoked': return revoked(build, event.data);
-    case 'ReleasedFileWithdrawn': return withdrawn(build, event.data);
-    case 'ChecksStarted': { const t = build.turns.find((x) => x.turn === event.data.turn); if (t) t.checksStartedAt = event.data.startedAt; return; }
-    case 'ReviewOpened': { const t = build.turns.find((x) => x.turn === event.data.turn); if (t) t.reviewOpenedAt = event.data.openedAt; return; }
-    default: return;
+    case 'FileReleased':
+      return fileReleased(build, event.data);
+    case 'RequestReleased':
+      build.releasedAt = event.data.releasedAt;
+      return;
+    case 'RequestRevoked':
+      return revoked(build, event.data);
+    case 'ReleasedFileWithdrawn':
+      return withdrawn(build, event.data);
+    case 'ChecksStarted': {
+      const t = build.turns.find((x) => x.turn === event.data.turn);
+      if (t) t.checksStartedAt = event.data.startedAt;
+      return;
+    }
+    case 'ReviewOpened': {
+      const t = build.turns.find((x) => x.turn === event.data.turn);
+      if (t) t.reviewOpenedAt = event.data.openedAt;
+      return;
+    }
+    default:
+      return;
   }
 }
 
@@ -156,7 +239,10 @@ export function buildReleaseRecord(state: RequestState, events: readonly Recorde
   if (state.status === 'none') throw new RequestError('REQUEST_NOT_FOUND', 'No such request');
   const covered = recordedEvents(events);
   if (!covered) {
-    throw new RequestError('WRONG_STATE', `A request that is ${state.status} has no release record yet`, { currentStatus: state.status, allowedStatuses: ['released', 'revoked'] });
+    throw new RequestError('WRONG_STATE', `A request that is ${state.status} has no release record yet`, {
+      currentStatus: state.status,
+      allowedStatuses: ['released', 'revoked'],
+    });
   }
   const audience = options.audience ?? 'tre';
   const build: Build = { who: peopleFor(audience, state.authorId, state.checkers), audience, turns: [], decisions: [], released: [], timeline: [] };
@@ -175,7 +261,13 @@ function assemble(state: Extract<RequestState, { requestId: string }>, build: Bu
     recordType: 'airlock.release-record',
     recordVersion: RELEASE_RECORD_VERSION,
     audience: build.audience,
-    request: { requestId: state.requestId, title: state.title, createdAt: state.createdAt, status: build.revocation ? 'revoked' : 'released', turns: build.turns.length },
+    request: {
+      requestId: state.requestId,
+      title: state.title,
+      createdAt: state.createdAt,
+      status: build.revocation ? 'revoked' : 'released',
+      turns: build.turns.length,
+    },
     project: { projectId: state.projectId },
     author: { userId: state.authorId },
     approvalPolicy: last.approvalPolicy,
@@ -227,11 +319,18 @@ function rulesApplied(files: RecordTurnFile[]): ReleaseRecord['disclosureControl
 function overrides(turns: RecordTurn[]): RecordOverride[] {
   return turns.flatMap((t) =>
     t.files.flatMap((f) =>
-      f.votes.filter((v) => v.overridden).map((v) => ({
-        turn: v.turn, fileId: f.fileId, fileName: f.name, sha256: v.sha256, checker: v.checker,
-        failedRules: [...new Set((f.check?.findings ?? []).filter((x) => x.verdict === 'fail').map((x) => x.rule))],
-        castAt: v.castAt, ...(v.overrideJustification ? { justification: v.overrideJustification } : {}),
-      })),
+      f.votes
+        .filter((v) => v.overridden)
+        .map((v) => ({
+          turn: v.turn,
+          fileId: f.fileId,
+          fileName: f.name,
+          sha256: v.sha256,
+          checker: v.checker,
+          failedRules: [...new Set((f.check?.findings ?? []).filter((x) => x.verdict === 'fail').map((x) => x.rule))],
+          castAt: v.castAt,
+          ...(v.overrideJustification ? { justification: v.overrideJustification } : {}),
+        })),
     ),
   );
 }

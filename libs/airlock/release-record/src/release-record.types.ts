@@ -1,5 +1,14 @@
 import type {
-  ApprovalPolicy, CheckFinding, CheckVerdict, CommentVisibility, DisclosureThresholds, FileKind, Group, RequestEvent, ScanOutcome, VoteDecision,
+  ApprovalPolicy,
+  CheckFinding,
+  CheckVerdict,
+  CommentVisibility,
+  DisclosureThresholds,
+  FileKind,
+  Group,
+  RequestEvent,
+  ScanOutcome,
+  VoteDecision,
 } from '@airlock/domain';
 
 // The release record: what left the TRE, on whose word, under which rules. Machine-readable, one
@@ -43,7 +52,14 @@ export type RecordVote = {
 export type RecordComment = { turn: number; fileId?: string; author: string; visibility: CommentVisibility; text: string; addedAt: string; eventId: string };
 export type RecordException = { turn: number; fileId: string; rule: string; justification: string; requestedBy: string; requestedAt: string };
 export type RecordOverride = {
-  turn: number; fileId: string; fileName: string; sha256: string; checker: string; failedRules: string[]; castAt: string; justification?: string;
+  turn: number;
+  fileId: string;
+  fileName: string;
+  sha256: string;
+  checker: string;
+  failedRules: string[];
+  castAt: string;
+  justification?: string;
 };
 
 export type RecordCheck = {

@@ -134,7 +134,8 @@ const checkDelimitedTable = async (
         rule: 'archive',
         verdict: 'fail',
         cells: [],
-        message: 'An evidence file (the largest contributions of each cell) is inside the archive and would be released with it; submit it beside the table as a supporting file.',
+        message:
+          'An evidence file (the largest contributions of each cell) is inside the archive and would be released with it; submit it beside the table as a supporting file.',
       },
     ],
   };

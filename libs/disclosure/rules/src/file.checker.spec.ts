@@ -8,8 +8,7 @@ import { chunked, CHUNK_SIZES, textSource, utf8 } from './testing/byte-source.fi
 
 const ACRO_DATA = '/work/shared/data/acro';
 
-const check = (name: string, text: string, policy = DEFAULT_POLICY, size?: number): Promise<FileCheckResult> =>
-  checkFile(name, textSource(text, size), policy);
+const check = (name: string, text: string, policy = DEFAULT_POLICY, size?: number): Promise<FileCheckResult> => checkFile(name, textSource(text, size), policy);
 
 const table = (...rows: (string | number)[][]): string => rows.map((r) => r.join(',')).join('\n') + '\n';
 

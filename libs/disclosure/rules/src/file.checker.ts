@@ -11,11 +11,7 @@ import { combineVerdicts } from './verdict.combine';
  * retries rather than recording a verdict (fail closed). For files that belong together (a table
  * and its evidence, an ACRO results folder) use checkFiles.
  */
-export const checkFile = async (
-  fileName: string,
-  content: AsyncIterable<Uint8Array>,
-  policy: DisclosurePolicy = DEFAULT_POLICY,
-): Promise<FileCheckResult> => {
+export const checkFile = async (fileName: string, content: AsyncIterable<Uint8Array>, policy: DisclosurePolicy = DEFAULT_POLICY): Promise<FileCheckResult> => {
   const { fileType, findings } = await checkContent(fileName, content, policy, TOP_LEVEL);
   return { verdict: combineVerdicts(findings), fileType, findings, policy, rulesVersion: RULES_VERSION };
 };

@@ -28,7 +28,13 @@ export const checkFiles = async (files: readonly FileInput[], policy: Disclosure
 
   const check = async (file: FileInput, evidence: Evidence | null): Promise<Checked> => {
     const hash = inAcroFolder(file.name);
-    const captureUpTo = !hash ? 0 : /(^|\/)results\.json$/.test(file.name) ? ACRO_RESULTS_CAPTURE_BYTES : /(^|\/)checksums\/[^/]+\.txt$/.test(file.name) ? CHECKSUM_CAPTURE_BYTES : 0;
+    const captureUpTo = !hash
+      ? 0
+      : /(^|\/)results\.json$/.test(file.name)
+        ? ACRO_RESULTS_CAPTURE_BYTES
+        : /(^|\/)checksums\/[^/]+\.txt$/.test(file.name)
+          ? CHECKSUM_CAPTURE_BYTES
+          : 0;
     const tracked = trackStream(file.open(), { hash, captureUpTo });
     let result: ContentCheck;
     try {
@@ -79,21 +85,36 @@ const annotated = (file: FileInput, result: ContentCheck, annotation: AcroAnnota
 const evidenceFindings = (kind: FileKind | undefined, tables: string[], base: string): Finding[] => {
   const what = 'the number of contributors and the two largest contributions of each cell';
   if (kind === 'output') {
-    return [{ rule: 'file-type', verdict: 'fail', cells: [], message: `An evidence file holds ${what} and must never leave: submit it as a supporting file, not an output.` }];
+    return [
+      {
+        rule: 'file-type',
+        verdict: 'fail',
+        cells: [],
+        message: `An evidence file holds ${what} and must never leave: submit it as a supporting file, not an output.`,
+      },
+    ];
   }
   if (tables.length === 0) {
-    return [{ rule: 'file-type', verdict: 'review', cells: [], message: `Evidence (${what}) with no CSV or TSV table named ${base}.* beside it: supporting material for output checkers, never released.` }];
+    return [
+      {
+        rule: 'file-type',
+        verdict: 'review',
+        cells: [],
+        message: `Evidence (${what}) with no CSV or TSV table named ${base}.* beside it: supporting material for output checkers, never released.`,
+      },
+    ];
   }
-  return [{ rule: 'file-type', verdict: 'pass', cells: [], message: `Evidence for ${tables.join(', ')} (${what}): supporting material for output checkers, never released.` }];
+  return [
+    {
+      rule: 'file-type',
+      verdict: 'pass',
+      cells: [],
+      message: `Evidence for ${tables.join(', ')} (${what}): supporting material for output checkers, never released.`,
+    },
+  ];
 };
 
-const resultOf = (
-  file: FileInput,
-  result: ContentCheck,
-  findings: Finding[],
-  policy: DisclosurePolicy,
-  supporting?: FileResult['supporting'],
-): FileResult => ({
+const resultOf = (file: FileInput, result: ContentCheck, findings: Finding[], policy: DisclosurePolicy, supporting?: FileResult['supporting']): FileResult => ({
   name: file.name,
   verdict: combineVerdicts(findings),
   fileType: result.fileType,

@@ -23,12 +23,7 @@ export { readTableInMemory, type TableReading } from './tables/frequency-table.r
 export { readTable, type TableHeader, type TableRow, type TableSink } from './tables/table.reader';
 export type { FrequencyTable } from './tables/frequency-table';
 export type { BodyCell } from './tables/body-cell.parser';
-export {
-  summarizeContributions,
-  type CellStats,
-  type MagnitudeCell,
-  type MagnitudeStatistic,
-} from './magnitude/cell-stats';
+export { summarizeContributions, type CellStats, type MagnitudeCell, type MagnitudeStatistic } from './magnitude/cell-stats';
 export { checkMagnitudeCells } from './magnitude/magnitude-table.check';
 export { pRatioRule, violatesPRatio } from './magnitude/p-ratio.rule';
 export { nkDominanceRule, nkVerdict } from './magnitude/nk-dominance.rule';

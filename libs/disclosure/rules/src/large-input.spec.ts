@@ -41,7 +41,12 @@ const u32 = (n: number): number[] => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0
  * A zip whose last member streams `member` as DEFLATE stored blocks with a data descriptor, as a
  * streaming writer would: the CRC is known only at the end. `before` are small stored members.
  */
-async function* lazyZip(before: { name: string; data: Uint8Array }[], name: string, member: AsyncIterable<Uint8Array>, meter: Meter): AsyncGenerator<Uint8Array> {
+async function* lazyZip(
+  before: { name: string; data: Uint8Array }[],
+  name: string,
+  member: AsyncIterable<Uint8Array>,
+  meter: Meter,
+): AsyncGenerator<Uint8Array> {
   const central: number[][] = [];
   let offset = 0;
   const emit = (bytes: Uint8Array | number[]): Uint8Array => {
@@ -53,12 +58,36 @@ async function* lazyZip(before: { name: string; data: Uint8Array }[], name: stri
     const crc = crc32(entry.data);
     const nameBytes = utf8(entry.name);
     central.push(centralRecord(nameBytes, 0, 0, crc, entry.data.length, entry.data.length, offset));
-    yield emit([...u32(0x04034b50), ...u16(20), ...u16(0), ...u16(0), ...u32(0), ...u32(crc), ...u32(entry.data.length), ...u32(entry.data.length), ...u16(nameBytes.length), ...u16(0), ...nameBytes]);
+    yield emit([
+      ...u32(0x04034b50),
+      ...u16(20),
+      ...u16(0),
+      ...u16(0),
+      ...u32(0),
+      ...u32(crc),
+      ...u32(entry.data.length),
+      ...u32(entry.data.length),
+      ...u16(nameBytes.length),
+      ...u16(0),
+      ...nameBytes,
+    ]);
     yield emit(entry.data);
   }
   const start = offset;
   const nameBytes = utf8(name);
-  yield emit([...u32(0x04034b50), ...u16(20), ...u16(0x0008), ...u16(8), ...u32(0), ...u32(0), ...u32(0), ...u32(0), ...u16(nameBytes.length), ...u16(0), ...nameBytes]);
+  yield emit([
+    ...u32(0x04034b50),
+    ...u16(20),
+    ...u16(0x0008),
+    ...u16(8),
+    ...u32(0),
+    ...u32(0),
+    ...u32(0),
+    ...u32(0),
+    ...u16(nameBytes.length),
+    ...u16(0),
+    ...nameBytes,
+  ]);
   let crc = 0;
   let size = 0;
   const dataStart = offset;
@@ -77,20 +106,47 @@ async function* lazyZip(before: { name: string; data: Uint8Array }[], name: stri
   central.push(centralRecord(nameBytes, 0x0008, 8, crc, compressed, size, start));
   const centralStart = offset;
   for (const record of central) yield emit(record);
-  yield emit([...u32(0x06054b50), ...u16(0), ...u16(0), ...u16(central.length), ...u16(central.length), ...u32(offset - centralStart), ...u32(centralStart), ...u16(0)]);
+  yield emit([
+    ...u32(0x06054b50),
+    ...u16(0),
+    ...u16(0),
+    ...u16(central.length),
+    ...u16(central.length),
+    ...u32(offset - centralStart),
+    ...u32(centralStart),
+    ...u16(0),
+  ]);
   meter.closed = true;
 }
 
 const centralRecord = (name: Uint8Array, flags: number, method: number, crc: number, compressed: number, size: number, offset: number): number[] => [
-  ...u32(0x02014b50), ...u16(20), ...u16(20), ...u16(flags), ...u16(method), ...u16(0), ...u16(0x21), ...u32(crc), ...u32(compressed), ...u32(size),
-  ...u16(name.length), ...u16(0), ...u16(0), ...u16(0), ...u16(0), ...u32(0), ...u32(offset), ...name,
+  ...u32(0x02014b50),
+  ...u16(20),
+  ...u16(20),
+  ...u16(flags),
+  ...u16(method),
+  ...u16(0),
+  ...u16(0x21),
+  ...u32(crc),
+  ...u32(compressed),
+  ...u32(size),
+  ...u16(name.length),
+  ...u16(0),
+  ...u16(0),
+  ...u16(0),
+  ...u16(0),
+  ...u32(0),
+  ...u32(offset),
+  ...name,
 ];
 
 const CSV_HEADER = utf8('region,c1,c2,c3,c4,c5,c6,c7,c8,c9\n');
 // One cell in 500 rows is under the threshold, so the count of failing cells tells whether every row was judged.
 const csvRow = (i: number): string => `r${i},${[1, 2, 3, 4, 5, 6, 7, 8, 9].map((c) => (i % 500 === 0 && c === 4 ? 3 : 10 + ((i * c) % 90))).join(',')}\n`;
 const CSV_BLOCK = rowsBlock(64_000, csvRow);
-const FAILING_PER_BLOCK = utf8ToString(CSV_BLOCK).split('\n').filter((line) => line.split(',')[4] === '3').length;
+const FAILING_PER_BLOCK = utf8ToString(CSV_BLOCK)
+  .split('\n')
+  .filter((line) => line.split(',')[4] === '3').length;
 const TEXT_BLOCK = rowsBlock(64_000, (i) => `Line ${i} of the notes about the analysis.\n`);
 
 function utf8ToString(bytes: Uint8Array): string {
@@ -111,7 +167,11 @@ describe('2 GiB inputs, generated lazily: verdicts with flat memory', () => {
     const blocks = Math.floor((TWO_GIB - CSV_HEADER.length) / CSV_BLOCK.length);
     expect(result.verdict).toBe('fail');
     expect(result.findings).toHaveLength(1);
-    expect(result.findings[0]).toMatchObject({ rule: 'threshold', cellCount: blocks * FAILING_PER_BLOCK, message: `${blocks * FAILING_PER_BLOCK} cells have fewer than 10 contributors` });
+    expect(result.findings[0]).toMatchObject({
+      rule: 'threshold',
+      cellCount: blocks * FAILING_PER_BLOCK,
+      message: `${blocks * FAILING_PER_BLOCK} cells have fewer than 10 contributors`,
+    });
     expect(result.findings[0].cells).toHaveLength(200);
     expect(meter.closed).toBe(true);
     expect(meter.bytes).toBeGreaterThan(TWO_GIB - CSV_BLOCK.length);
@@ -132,7 +192,9 @@ describe('2 GiB inputs, generated lazily: verdicts with flat memory', () => {
   });
 
   it('XLSX: a 2 GiB sheet goes to review as too large, read to the end with flat memory', async () => {
-    const head = utf8('<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row><c t="inlineStr"><is><t>region</t></is></c><c t="inlineStr"><is><t>n</t></is></c></row>');
+    const head = utf8(
+      '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row><c t="inlineStr"><is><t>region</t></is></c><c t="inlineStr"><is><t>n</t></is></c></row>',
+    );
     const block = rowsBlock(64_000, (i) => `<row><c t="inlineStr"><is><t>r${i % 1000}</t></is></c><c><v>${10 + (i % 90)}</v></c></row>`);
     async function* sheet(): AsyncGenerator<Uint8Array> {
       yield* repeated(head, block, TWO_GIB, { bytes: 0, peak: 0, closed: false });
@@ -144,7 +206,9 @@ describe('2 GiB inputs, generated lazily: verdicts with flat memory', () => {
     ];
     const { result, meter, before } = await measure((m) => checkFile('big.xlsx', counted(lazyZip(parts, 'xl/worksheets/sheet1.xml', sheet(), m), m)));
     expect(result).toMatchObject({ verdict: 'review', fileType: { kind: 'xlsx' } });
-    expect(result.findings.map((f) => f.message)).toEqual(['sheet "Big": the sheet has more than 1000000 cells (policy maxTableCells), too many to check automatically.']);
+    expect(result.findings.map((f) => f.message)).toEqual([
+      'sheet "Big": the sheet has more than 1000000 cells (policy maxTableCells), too many to check automatically.',
+    ]);
     expect(meter.bytes).toBeGreaterThan(TWO_GIB);
     expect(meter.peak - before).toBeLessThan(FLAT);
   });

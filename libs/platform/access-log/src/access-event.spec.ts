@@ -22,9 +22,21 @@ describe('access events', () => {
     const envelope = accessEnvelope(aDownload(), { id: 'e-1', source: '/airlock/ingress' });
     expect(parseEnvelope(JSON.stringify(envelope))).toEqual(envelope);
     expect(envelope).toMatchObject({
-      type: 'airlock.access.file-downloaded.v1', subject: REQUEST_ID, time: '2026-11-28T10:00:00.000Z',
-      actor: { userId: 'alice', roles: ['researcher'] }, streamId: 'access-e-1', streamVersion: 1, correlationId: 'e-1',
-      data: { action: 'GET /requests/:id/files/:fileId/content', outcome: 'succeeded', clientAddress: '10.0.0.7', requestId: REQUEST_ID, projectId: 'p-1', file: { sha256: 'a'.repeat(64) } },
+      type: 'airlock.access.file-downloaded.v1',
+      subject: REQUEST_ID,
+      time: '2026-11-28T10:00:00.000Z',
+      actor: { userId: 'alice', roles: ['researcher'] },
+      streamId: 'access-e-1',
+      streamVersion: 1,
+      correlationId: 'e-1',
+      data: {
+        action: 'GET /requests/:id/files/:fileId/content',
+        outcome: 'succeeded',
+        clientAddress: '10.0.0.7',
+        requestId: REQUEST_ID,
+        projectId: 'p-1',
+        file: { sha256: 'a'.repeat(64) },
+      },
     });
   });
 
@@ -47,7 +59,13 @@ describe('access events', () => {
 });
 
 describe('refusals answered over HTTP', () => {
-  const refusal = { method: 'post', path: `/reviews/${REQUEST_ID}/files/f-9/votes`, route: '/reviews/:id/files/:fileId/votes', clientAddress: '10.1.2.3', at: '2026-11-28T10:00:00.000Z' };
+  const refusal = {
+    method: 'post',
+    path: `/reviews/${REQUEST_ID}/files/f-9/votes`,
+    route: '/reviews/:id/files/:fileId/votes',
+    clientAddress: '10.1.2.3',
+    at: '2026-11-28T10:00:00.000Z',
+  };
 
   it.each([
     [403, 'SELF_REVIEW'],
@@ -57,12 +75,18 @@ describe('refusals answered over HTTP', () => {
   ])('become a denied access event (%i %s)', (status, code) => {
     const event = refusalAccessEvent({ ...refusal, status, code, actor: status === 403 ? { userId: 'olga', roles: ['output_checker'] } : undefined });
     expect(event).toMatchObject({
-      kind: 'denied', outcome: 'denied', reasonCode: code, action: 'POST /reviews/:id/files/:fileId/votes',
-      requestId: REQUEST_ID, file: { fileId: 'f-9' }, actor: { clientAddress: '10.1.2.3' }, details: { status },
+      kind: 'denied',
+      outcome: 'denied',
+      reasonCode: code,
+      action: 'POST /reviews/:id/files/:fileId/votes',
+      requestId: REQUEST_ID,
+      file: { fileId: 'f-9' },
+      actor: { clientAddress: '10.1.2.3' },
+      details: { status },
     });
   });
 
-  it('name an unauthenticated caller anonymous and keep the token\'s claim apart', () => {
+  it("name an unauthenticated caller anonymous and keep the token's claim apart", () => {
     const event = refusalAccessEvent({ ...refusal, status: 401, code: 'TOKEN_INVALID', claimedUserId: 'mallory' });
     expect(event?.actor).toEqual({ userId: 'anonymous', roles: [], clientAddress: '10.1.2.3' });
     expect(event?.details).toMatchObject({ claimedUserId: 'mallory' });

@@ -30,8 +30,13 @@ describe('AccessLog on real PostgreSQL', () => {
     const requestId = randomUUID();
     const log = new AccessLog(db, { source: '/airlock/ingress' });
     const envelope = await log.record({
-      kind: 'fileViewed', actor: { userId: 'chris', roles: ['output_checker'], clientAddress: '127.0.0.1' }, action: 'GET /reviews/:id/files/:fileId/content',
-      outcome: 'succeeded', requestId, file: { fileId: 'f1', sha256: 'b'.repeat(64) }, at: new Date().toISOString(),
+      kind: 'fileViewed',
+      actor: { userId: 'chris', roles: ['output_checker'], clientAddress: '127.0.0.1' },
+      action: 'GET /reviews/:id/files/:fileId/content',
+      outcome: 'succeeded',
+      requestId,
+      file: { fileId: 'f1', sha256: 'b'.repeat(64) },
+      at: new Date().toISOString(),
     });
     const { rows } = await db.query<OutboxRow>('SELECT event_id, topic, key, payload, headers FROM outbox WHERE event_id = $1', [envelope.id]);
     expect(rows).toHaveLength(1);
@@ -39,12 +44,23 @@ describe('AccessLog on real PostgreSQL', () => {
     expect(parseEnvelope(JSON.stringify(rows[0].payload))).toEqual(envelope);
   });
 
-  it('writes nothing when the caller\'s transaction rolls back', async () => {
+  it("writes nothing when the caller's transaction rolls back", async () => {
     const log = new AccessLog(db, { source: '/airlock/egress-review' });
     let id = '';
     await expect(
       db.withTransaction(async (tx) => {
-        id = (await log.record({ kind: 'adminAction', actor: { userId: 'root', roles: ['administrator'] }, action: 'policy.update', outcome: 'succeeded', at: new Date().toISOString() }, tx)).id;
+        id = (
+          await log.record(
+            {
+              kind: 'adminAction',
+              actor: { userId: 'root', roles: ['administrator'] },
+              action: 'policy.update',
+              outcome: 'succeeded',
+              at: new Date().toISOString(),
+            },
+            tx,
+          )
+        ).id;
         throw new Error('effect failed');
       }),
     ).rejects.toThrow('effect failed');

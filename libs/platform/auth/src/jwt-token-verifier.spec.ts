@@ -73,10 +73,26 @@ describe('JwtTokenVerifier', () => {
 
   type Refusal = { name: string; header: () => Promise<string | undefined>; code: AuthErrorCode };
   const refusals: Refusal[] = [
-    { name: 'expired beyond the clock tolerance', header: async () => `Bearer ${await idp.token('u', ['researcher'], { expiresInSeconds: -120 })}`, code: 'TOKEN_EXPIRED' },
-    { name: 'from another issuer', header: async () => `Bearer ${await idp.token('u', ['researcher'], { issuer: 'https://evil.example/realms/tre' })}`, code: 'TOKEN_INVALID' },
-    { name: 'for another audience', header: async () => `Bearer ${await idp.token('u', ['researcher'], { audience: 'some-other-app' })}`, code: 'TOKEN_INVALID' },
-    { name: 'signed with a key the issuer does not publish', header: async () => `Bearer ${await idp.token('u', ['researcher'], { signWithForeignKey: true })}`, code: 'TOKEN_INVALID' },
+    {
+      name: 'expired beyond the clock tolerance',
+      header: async () => `Bearer ${await idp.token('u', ['researcher'], { expiresInSeconds: -120 })}`,
+      code: 'TOKEN_EXPIRED',
+    },
+    {
+      name: 'from another issuer',
+      header: async () => `Bearer ${await idp.token('u', ['researcher'], { issuer: 'https://evil.example/realms/tre' })}`,
+      code: 'TOKEN_INVALID',
+    },
+    {
+      name: 'for another audience',
+      header: async () => `Bearer ${await idp.token('u', ['researcher'], { audience: 'some-other-app' })}`,
+      code: 'TOKEN_INVALID',
+    },
+    {
+      name: 'signed with a key the issuer does not publish',
+      header: async () => `Bearer ${await idp.token('u', ['researcher'], { signWithForeignKey: true })}`,
+      code: 'TOKEN_INVALID',
+    },
     {
       name: 'whose payload was altered after signing (role escalation)',
       header: async () => {
@@ -159,7 +175,9 @@ describe('JwtTokenVerifier', () => {
       { name: 'an empty audience', change: { audience: '' } },
       { name: 'a clock tolerance above five minutes', change: { clockToleranceSeconds: 3600 } },
     ])('is refused at boot with $name', ({ change }) => {
-      expect(() => new JwtTokenVerifier({ issuer: 'https://idp.example', audience: 'airlock', jwksUrl: 'https://idp.example/jwks', ...change })).toThrow(/Invalid auth config/);
+      expect(() => new JwtTokenVerifier({ issuer: 'https://idp.example', audience: 'airlock', jwksUrl: 'https://idp.example/jwks', ...change })).toThrow(
+        /Invalid auth config/,
+      );
     });
   });
 });

@@ -20,10 +20,7 @@ const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
 const JWKS_COOLDOWN_MS = 30_000;
 
 // A token naming a key the issuer does not publish is the token's fault, not the issuer's.
-const KEY_SELECTION_FAILURES: ReadonlySet<string> = new Set([
-  errors.JWKSNoMatchingKey.code,
-  errors.JWKSMultipleMatchingKeys.code,
-]);
+const KEY_SELECTION_FAILURES: ReadonlySet<string> = new Set([errors.JWKSNoMatchingKey.code, errors.JWKSMultipleMatchingKeys.code]);
 
 export class JwtTokenVerifier implements TokenVerifier {
   private readonly config: ResolvedAuthConfig;

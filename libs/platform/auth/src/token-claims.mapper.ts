@@ -4,12 +4,7 @@ import { AuthError } from './auth.errors';
 
 // `system` is deliberately absent: it is a service acting on its own, so a person's token
 // can never carry it, whatever the identity provider says.
-const ROLES_A_PERSON_MAY_HOLD: ReadonlySet<ActorRole> = new Set<ActorRole>([
-  'researcher',
-  'output_checker',
-  'administrator',
-  'auditor',
-]);
+const ROLES_A_PERSON_MAY_HOLD: ReadonlySet<ActorRole> = new Set<ActorRole>(['researcher', 'output_checker', 'administrator', 'auditor']);
 
 /** Maps verified claims to an Actor: `sub` is the user; roles from `roles` and Keycloak's `realm_access.roles`. */
 export function actorFromClaims(claims: JWTPayload): Actor {

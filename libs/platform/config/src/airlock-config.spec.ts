@@ -34,7 +34,8 @@ describe('configuration', () => {
   // Heuristics.Limits.Exceeded.MaxScanTime (not scanned). Giving up earlier turns that answer into
   // a timeout, retried forever on the same file: the file's partition would never move again.
   it('waits for clamd longer than clamd itself may scan one file', () => {
-    const clamd = (env: Record<string, string>) => loadConfig({ AIRLOCK_OIDC_ISSUER: 'https://idp', AIRLOCK_OIDC_JWKS_URL: 'https://idp/certs', AIRLOCK_CLAMD_HOST: '127.0.0.1', ...env });
+    const clamd = (env: Record<string, string>) =>
+      loadConfig({ AIRLOCK_OIDC_ISSUER: 'https://idp', AIRLOCK_OIDC_JWKS_URL: 'https://idp/certs', AIRLOCK_CLAMD_HOST: '127.0.0.1', ...env });
     expect(clamd({}).clamd?.timeoutMs).toBeGreaterThan(120_000);
     expect(loadConfig(DEV).clamdProbe.timeoutMs).toBeGreaterThan(120_000);
     expect(clamd({ AIRLOCK_CLAMD_TIMEOUT_MS: '300000' }).clamd?.timeoutMs).toBe(300_000);
@@ -56,15 +57,21 @@ describe('configuration', () => {
     expect(loadConfig(DEV).faultInjection).toBeUndefined();
   });
   it('takes storage fault injection in a test run', () => {
-    expect(loadConfig({ ...DEV, AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: '2', AIRLOCK_FAULT_OP: 'delete', NODE_ENV: 'test' }).faultInjection).toEqual({ crashAfterStep: 2, op: 'delete' });
-    expect(loadConfig({ ...DEV, AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: '0', AIRLOCK_ALLOW_FAULT_INJECTION: 'true' }).faultInjection).toEqual({ crashAfterStep: 0 });
+    expect(
+      loadConfig({ ...DEV, AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: '2', AIRLOCK_FAULT_OP: 'delete', NODE_ENV: 'test' }).faultInjection,
+    ).toEqual({ crashAfterStep: 2, op: 'delete' });
+    expect(
+      loadConfig({ ...DEV, AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: '0', AIRLOCK_ALLOW_FAULT_INJECTION: 'true' }).faultInjection,
+    ).toEqual({ crashAfterStep: 0 });
     expect(() => loadConfig({ ...DEV, AIRLOCK_FAULT_INJECTION: 'true', NODE_ENV: 'test' })).toThrow(ConfigError);
   });
 });
 
 describe('the public ingress URL (the base of download links)', () => {
   it('is the configured URL, without a trailing slash', () => {
-    expect(loadConfig({ ...OIDC, AIRLOCK_HOST: '0.0.0.0', AIRLOCK_PUBLIC_INGRESS_URL: 'https://airlock.example.org/tre/' }).http.publicUrls.ingress).toBe('https://airlock.example.org/tre');
+    expect(loadConfig({ ...OIDC, AIRLOCK_HOST: '0.0.0.0', AIRLOCK_PUBLIC_INGRESS_URL: 'https://airlock.example.org/tre/' }).http.publicUrls.ingress).toBe(
+      'https://airlock.example.org/tre',
+    );
   });
 
   it('falls back to the listen address when ingress listens on one address', () => {
@@ -118,7 +125,9 @@ describe('identity', () => {
   it.each(['0.0.0.0', '::', '10.0.0.5', '192.168.1.2', 'airlock.example.org', '::ffff:10.0.0.1'])(
     'refuses the development issuer when listening on a non-loopback address (%s)',
     (host) => {
-      expect(() => loadConfig({ ...DEV, AIRLOCK_HOST: host })).toThrow(new RegExp(`AIRLOCK_DEV_IDENTITY.*AIRLOCK_HOST=${host.replace(/[.:]/g, '\\$&')}.*loopback`));
+      expect(() => loadConfig({ ...DEV, AIRLOCK_HOST: host })).toThrow(
+        new RegExp(`AIRLOCK_DEV_IDENTITY.*AIRLOCK_HOST=${host.replace(/[.:]/g, '\\$&')}.*loopback`),
+      );
     },
   );
 
@@ -127,8 +136,18 @@ describe('identity', () => {
   });
 
   it.each([
-    ['127.0.0.1', true], ['127.255.255.254', true], ['::1', true], ['localhost', true], ['LOCALHOST', true], ['::ffff:127.0.0.1', true],
-    ['0.0.0.0', false], ['::', false], ['128.0.0.1', false], ['10.1.2.3', false], ['localhost.example.org', false], ['', false],
+    ['127.0.0.1', true],
+    ['127.255.255.254', true],
+    ['::1', true],
+    ['localhost', true],
+    ['LOCALHOST', true],
+    ['::ffff:127.0.0.1', true],
+    ['0.0.0.0', false],
+    ['::', false],
+    ['128.0.0.1', false],
+    ['10.1.2.3', false],
+    ['localhost.example.org', false],
+    ['', false],
   ])('knows whether %j is a loopback address (%s)', (host, loopback) => {
     expect(isLoopbackHost(host)).toBe(loopback);
   });
@@ -138,12 +157,9 @@ describe('npm start on embedded defaults', () => {
   it('opts into the development issuer when nothing is configured', () => {
     expect(loadConfig(withDevIdentityOnEmbeddedDefaults({})).devIdentity).toBe(true);
   });
-  it.each([...REAL_SERVERS, ['AIRLOCK_OIDC_ISSUER', OIDC] as [string, Record<string, string>]])(
-    'does not opt in when %s is configured',
-    (_name, env) => {
-      expect(withDevIdentityOnEmbeddedDefaults(env).AIRLOCK_DEV_IDENTITY).toBeUndefined();
-    },
-  );
+  it.each([...REAL_SERVERS, ['AIRLOCK_OIDC_ISSUER', OIDC] as [string, Record<string, string>]])('does not opt in when %s is configured', (_name, env) => {
+    expect(withDevIdentityOnEmbeddedDefaults(env).AIRLOCK_DEV_IDENTITY).toBeUndefined();
+  });
   it('leaves an explicit choice alone', () => {
     expect(withDevIdentityOnEmbeddedDefaults({ AIRLOCK_DEV_IDENTITY: 'false' }).AIRLOCK_DEV_IDENTITY).toBe('false');
   });

@@ -22,7 +22,11 @@ const EnvSchema = z.object({
   AIRLOCK_CLAMD_HOST: z.string().optional(),
   AIRLOCK_CLAMD_PORT: port.default(3310),
   // Must match clamd's StreamMaxLength: longer streams are "not scanned", never clean.
-  AIRLOCK_CLAMD_STREAM_MAX_BYTES: z.coerce.number().int().positive().default(2100 * 1024 ** 2),
+  AIRLOCK_CLAMD_STREAM_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(2100 * 1024 ** 2),
   // Must exceed clamd's MaxScanTime (120 s by default): a zip bomb keeps clamd busy that long before it
   // answers Heuristics.Limits.Exceeded.MaxScanTime (not scanned); giving up sooner would retry the same
   // file forever and stall its partition.
@@ -32,11 +36,19 @@ const EnvSchema = z.object({
   AIRLOCK_OIDC_JWKS_URL: z.string().url().optional(),
   // Anyone who reaches ingress can mint any role with it, administrator included.
   AIRLOCK_DEV_IDENTITY: bool.default('false'),
-  AIRLOCK_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(10 * 1024 ** 3),
+  AIRLOCK_MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 ** 3),
   AIRLOCK_DOWNLOAD_LINK_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   // Outbox relay: a row the broker refuses this many times, or for this long, is parked (invariant 9).
   AIRLOCK_OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
-  AIRLOCK_OUTBOX_MAX_FAILING_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
+  AIRLOCK_OUTBOX_MAX_FAILING_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(10 * 60_000),
   // The base URL users reach ingress at: download links are built on it. Needed whenever the
   // listen address is not one a user could type (0.0.0.0, ::), as in any container.
   AIRLOCK_PUBLIC_INGRESS_URL: z.string().url().optional(),
@@ -56,10 +68,22 @@ const EnvSchema = z.object({
   AIRLOCK_AUDIT_PORT: port.default(3002),
   AIRLOCK_DISCLOSURE_CHECK_PORT: port.default(3003),
   // Released-bucket reconciler (egress-review): how often it runs, and how old an unbacked object must be.
-  AIRLOCK_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).default(5 * 60_000),
-  AIRLOCK_RECONCILE_GRACE_MS: z.coerce.number().int().min(0).default(15 * 60_000),
+  AIRLOCK_RECONCILE_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(5 * 60_000),
+  AIRLOCK_RECONCILE_GRACE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(15 * 60_000),
   // Draft sweeper (ingress): drafts whose file is frozen go at once; drafts no file names, after the grace.
-  AIRLOCK_DRAFT_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
+  AIRLOCK_DRAFT_SWEEP_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(10 * 60_000),
   // An object appears when its upload completes and its event follows at once: an hour is ample.
   AIRLOCK_DRAFT_GRACE_MS: z.coerce.number().int().min(0).default(3_600_000),
   // Storage fault injection for crash suites (FaultInjectingObjectStore): tests only, never production.
@@ -110,7 +134,10 @@ LOOPBACK.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
 
 /** 127.0.0.0/8, ::1 (also as [::1] or IPv4-mapped) and `localhost`: reachable from this machine only. */
 export function isLoopbackHost(host: string): boolean {
-  const bare = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const bare = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   if (bare === 'localhost') return true;
   const family = isIP(bare);
   return family !== 0 && LOOPBACK.check(bare, family === 4 ? 'ipv4' : 'ipv6');
@@ -120,7 +147,12 @@ const UNSPECIFIED_ADDRESSES = new Set(['0.0.0.0', '::', '0:0:0:0:0:0:0:0', '::ff
 
 /** 0.0.0.0 and :: mean "every address" to a listener and nothing to a browser. */
 export function isUnspecifiedHost(host: string): boolean {
-  return UNSPECIFIED_ADDRESSES.has(host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1'));
+  return UNSPECIFIED_ADDRESSES.has(
+    host
+      .trim()
+      .toLowerCase()
+      .replace(/^\[(.*)\]$/, '$1'),
+  );
 }
 
 /**
@@ -131,7 +163,8 @@ function ingressPublicUrl(e: z.infer<typeof EnvSchema>): string {
   const configured = e.AIRLOCK_PUBLIC_INGRESS_URL;
   if (configured) {
     const url = new URL(configured);
-    if (!['http:', 'https:'].includes(url.protocol)) throw new ConfigError(`Invalid configuration: AIRLOCK_PUBLIC_INGRESS_URL must be an http(s) URL, not ${JSON.stringify(configured)}`);
+    if (!['http:', 'https:'].includes(url.protocol))
+      throw new ConfigError(`Invalid configuration: AIRLOCK_PUBLIC_INGRESS_URL must be an http(s) URL, not ${JSON.stringify(configured)}`);
     if (isUnspecifiedHost(url.hostname)) {
       throw new ConfigError(`Invalid configuration: AIRLOCK_PUBLIC_INGRESS_URL=${configured} names no reachable host: set the address users reach ingress at`);
     }
@@ -170,7 +203,8 @@ function checkIdentity(e: z.infer<typeof EnvSchema>): void {
     return;
   }
   const refused = 'Invalid configuration: AIRLOCK_DEV_IDENTITY=true (the development issuer: anyone who reaches ingress can become administrator)';
-  if (e.AIRLOCK_OIDC_ISSUER) throw new ConfigError(`${refused} is refused together with AIRLOCK_OIDC_ISSUER: unset AIRLOCK_DEV_IDENTITY to use the OIDC provider`);
+  if (e.AIRLOCK_OIDC_ISSUER)
+    throw new ConfigError(`${refused} is refused together with AIRLOCK_OIDC_ISSUER: unset AIRLOCK_DEV_IDENTITY to use the OIDC provider`);
   const real = REAL_SERVER_SETTINGS.filter((name) => e[name] !== undefined);
   if (real.length > 0) {
     throw new ConfigError(`${refused} is refused with real servers configured (${real.join(', ')}): set AIRLOCK_OIDC_ISSUER and AIRLOCK_OIDC_JWKS_URL instead`);
@@ -206,7 +240,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   checkIdentity(e);
   const publicIngressUrl = ingressPublicUrl(e);
-  const webhookUrls = (e.AIRLOCK_WEBHOOK_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  const webhookUrls = (e.AIRLOCK_WEBHOOK_URLS ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
   const notHttp = webhookUrls.find((u) => !URL.canParse(u) || !['http:', 'https:'].includes(new URL(u).protocol));
   if (notHttp) throw new ConfigError(`Invalid configuration: AIRLOCK_WEBHOOK_URLS: ${JSON.stringify(notHttp)} is not an http(s) URL`);
   // Unsigned notifications could be forged by anyone who can reach the receiver.
@@ -214,7 +251,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     database: { url: e.AIRLOCK_DATABASE_URL },
     dataDir: e.AIRLOCK_DATA_DIR,
-    kafka: { brokers: e.AIRLOCK_KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean) },
+    kafka: {
+      brokers: e.AIRLOCK_KAFKA_BROKERS?.split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    },
     s3: e.AIRLOCK_S3_ENDPOINT
       ? {
           endpoint: e.AIRLOCK_S3_ENDPOINT,
@@ -229,9 +270,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ? { host: e.AIRLOCK_CLAMD_HOST, port: e.AIRLOCK_CLAMD_PORT, streamMaxLength: e.AIRLOCK_CLAMD_STREAM_MAX_BYTES, timeoutMs: e.AIRLOCK_CLAMD_TIMEOUT_MS }
       : undefined,
     clamdProbe: { host: '127.0.0.1', port: e.AIRLOCK_CLAMD_PORT, streamMaxLength: e.AIRLOCK_CLAMD_STREAM_MAX_BYTES, timeoutMs: e.AIRLOCK_CLAMD_TIMEOUT_MS },
-    oidc: e.AIRLOCK_OIDC_ISSUER
-      ? { issuer: e.AIRLOCK_OIDC_ISSUER, audience: e.AIRLOCK_OIDC_AUDIENCE, jwksUrl: e.AIRLOCK_OIDC_JWKS_URL as string }
-      : undefined,
+    oidc: e.AIRLOCK_OIDC_ISSUER ? { issuer: e.AIRLOCK_OIDC_ISSUER, audience: e.AIRLOCK_OIDC_AUDIENCE, jwksUrl: e.AIRLOCK_OIDC_JWKS_URL as string } : undefined,
     oidcAudience: e.AIRLOCK_OIDC_AUDIENCE,
     devIdentity: e.AIRLOCK_DEV_IDENTITY,
     limits: { maxUploadBytes: e.AIRLOCK_MAX_UPLOAD_BYTES, downloadLinkSeconds: e.AIRLOCK_DOWNLOAD_LINK_SECONDS },

@@ -116,7 +116,16 @@ export class Db implements Queryable {
   }
 }
 
-export function createDb({ url, max = 10, applicationName = 'airlock', connectionTimeoutMillis = 15_000, schema, role, entities = [], logger = silentLogger }: DbOptions): Db {
+export function createDb({
+  url,
+  max = 10,
+  applicationName = 'airlock',
+  connectionTimeoutMillis = 15_000,
+  schema,
+  role,
+  entities = [],
+  logger = silentLogger,
+}: DbOptions): Db {
   for (const name of [schema, role]) {
     if (name !== undefined && !/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`invalid identifier: ${name}`);
   }

@@ -56,11 +56,16 @@ describe('embedded postgres (PGlite over the wire protocol)', () => {
       sqlMigration('SpecGizmoSize1764547290002', 'ALTER TABLE gizmos ADD COLUMN size int'),
     ];
 
-    it('applies each migration once and records it in TypeORM\'s migrations table', async () => {
+    it("applies each migration once and records it in TypeORM's migrations table", async () => {
       expect(await runMigrations(db, migrations)).toEqual(['SpecGizmos1764547290001', 'SpecGizmoSize1764547290002']);
       expect(await runMigrations(db, migrations)).toEqual([]);
-      const { rows } = await db.query<{ name: string; timestamp: string }>(`SELECT name, timestamp FROM ${MIGRATIONS_TABLE} WHERE name LIKE 'SpecGizmo%' ORDER BY id`);
-      expect(rows.map((row) => [row.name, Number(row.timestamp)])).toEqual([['SpecGizmos1764547290001', 1764547290001], ['SpecGizmoSize1764547290002', 1764547290002]]);
+      const { rows } = await db.query<{ name: string; timestamp: string }>(
+        `SELECT name, timestamp FROM ${MIGRATIONS_TABLE} WHERE name LIKE 'SpecGizmo%' ORDER BY id`,
+      );
+      expect(rows.map((row) => [row.name, Number(row.timestamp)])).toEqual([
+        ['SpecGizmos1764547290001', 1764547290001],
+        ['SpecGizmoSize1764547290002', 1764547290002],
+      ]);
     });
 
     it('applies nothing of a batch when one migration fails', async () => {
@@ -69,7 +74,9 @@ describe('embedded postgres (PGlite over the wire protocol)', () => {
         sqlMigration('SpecBroken1764547290004', 'ALTER TABLE no_such_table ADD COLUMN x int'),
       ];
       await expect(runMigrations(db, batch)).rejects.toThrow(/no_such_table/);
-      const { rows } = await db.query(`SELECT to_regclass('doohickeys') AS doohickeys, (SELECT count(*)::int FROM ${MIGRATIONS_TABLE} WHERE name LIKE 'SpecDoohickeys%') AS recorded`);
+      const { rows } = await db.query(
+        `SELECT to_regclass('doohickeys') AS doohickeys, (SELECT count(*)::int FROM ${MIGRATIONS_TABLE} WHERE name LIKE 'SpecDoohickeys%') AS recorded`,
+      );
       expect(rows).toEqual([{ doohickeys: null, recorded: 0 }]);
     });
   });
@@ -112,7 +119,8 @@ describe('embedded postgres with a data directory', () => {
         const embedded = await startEmbeddedPostgres({ dataDir });
         const db = createDb({ url: embedded.url, max: 1 });
         try {
-          if (step === 'write') await runMigrations(db, [sqlMigration('SpecKept1764547290005', "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')")]);
+          if (step === 'write')
+            await runMigrations(db, [sqlMigration('SpecKept1764547290005', "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')")]);
           else expect((await db.query('SELECT v FROM kept')).rows).toEqual([{ v: 'still here' }]);
         } finally {
           await db.close();

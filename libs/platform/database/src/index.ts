@@ -2,12 +2,6 @@ export { Db, createDb, type DbEntity, type DbOptions, type DbResult, type DbTx, 
 export { AdoptingMigration, MIGRATIONS_TABLE, runMigrations, sqlMigration, type MigrationClass } from './migrations';
 export { LEGACY_MIGRATIONS_TABLE, runLegacyMigrations, type LegacyMigration } from './legacy-migrations';
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
-export {
-  DatabaseError,
-  DatabaseUnavailableError,
-  MigrationChangedError,
-  isConnectionFailure,
-  type DatabaseErrorCode,
-} from './database.errors';
+export { DatabaseError, DatabaseUnavailableError, MigrationChangedError, isConnectionFailure, type DatabaseErrorCode } from './database.errors';
 export { AdvisoryLockClass, SCHEMA_LOCK_KEY } from './advisory-locks';
 export { silentLogger, type Logger, type LogFn } from './logger';

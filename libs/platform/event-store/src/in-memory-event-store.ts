@@ -1,6 +1,15 @@
 import type { EventEnvelope } from '@airlock/contracts';
 import { DuplicateEventIdError, StreamVersionConflictError, assertExpectedVersion } from './event-store.errors';
-import { EVENT_MAX_BYTES, serializeWithinCap, toEnvelopes, type AppendOptions, type EventStoreOptions, type EventStore, type PendingEvent, type StreamSlice } from './event-store';
+import {
+  EVENT_MAX_BYTES,
+  serializeWithinCap,
+  toEnvelopes,
+  type AppendOptions,
+  type EventStoreOptions,
+  type EventStore,
+  type PendingEvent,
+  type StreamSlice,
+} from './event-store';
 
 export type RecordedOutboxMessage = { topic: string; key: string; envelope: EventEnvelope };
 

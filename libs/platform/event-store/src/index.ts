@@ -11,7 +11,5 @@ export { EVENT_WRITER_ROLE, eventStoreMigrations } from './event-store.migration
 export { PostgresEventStore } from './postgres-event-store';
 export { InMemoryEventStore, type RecordedOutboxMessage } from './in-memory-event-store';
 export { OutboxRelay, type OutboxMessage, type OutboxPublisher, type OutboxRelayOptions } from './outbox-relay';
-export {
-  OUTBOX_PARKED_TYPE, OUTBOX_REPLAYED_TYPE, listParked, replayParked, type ParkedMessage, type ParkedRow, type ReplayOptions,
-} from './outbox-parking';
+export { OUTBOX_PARKED_TYPE, OUTBOX_REPLAYED_TYPE, listParked, replayParked, type ParkedMessage, type ParkedRow, type ReplayOptions } from './outbox-parking';
 export { CLOUDEVENTS_CONTENT_TYPE, insertOutboxRow, outboxHeaders } from './outbox-row';

@@ -38,14 +38,34 @@ export async function recordOutboxSystemEvent(
   const time = 'parkedAt' in data ? data.parkedAt : data.replayedAt;
   // Its own stream and key: a record about a held-back stream must never be held back with it.
   const envelope: EventEnvelope<OutboxSystemRecordData> = {
-    specversion: '1.0', id, source: SOURCE, type, subject: data.streamId ?? data.eventId, time, datacontenttype: 'application/json',
-    streamId: `outbox-${id}`, streamVersion: 1, actor: SYSTEM_ACTOR, correlationId: data.eventId, causationId: data.eventId, data,
+    specversion: '1.0',
+    id,
+    source: SOURCE,
+    type,
+    subject: data.streamId ?? data.eventId,
+    time,
+    datacontenttype: 'application/json',
+    streamId: `outbox-${id}`,
+    streamVersion: 1,
+    actor: SYSTEM_ACTOR,
+    correlationId: data.eventId,
+    causationId: data.eventId,
+    data,
   };
   await insertOutboxRow(tx, { id, type, topic, key: `outbox:${data.eventId}`, envelope });
   return envelope;
 }
 
-export type ParkedRow = { eventId: string; eventType: string | null; streamId: string | null; topic: string; key: string; attempts: number; parkedAt: Date; reason: string | null };
+export type ParkedRow = {
+  eventId: string;
+  eventType: string | null;
+  streamId: string | null;
+  topic: string;
+  key: string;
+  attempts: number;
+  parkedAt: Date;
+  reason: string | null;
+};
 
 /** The rows parked and not yet replayed, oldest first. */
 export async function listParked(db: Queryable): Promise<ParkedRow[]> {
@@ -72,16 +92,21 @@ export type ReplayOptions = {
  */
 export async function replayParked(db: Db, { eventIds, by, topic }: ReplayOptions): Promise<string[]> {
   return db.withTransaction(async (tx) => {
-  const { rows } = await tx.query<{ event_id: string; topic: string; type: string | null; stream_id: string | null }>(
-    `UPDATE outbox SET parked_at = NULL, park_reason = NULL, attempts = 0, first_failed_at = NULL, next_attempt_at = NULL, last_error = NULL
+    const { rows } = await tx.query<{ event_id: string; topic: string; type: string | null; stream_id: string | null }>(
+      `UPDATE outbox SET parked_at = NULL, park_reason = NULL, attempts = 0, first_failed_at = NULL, next_attempt_at = NULL, last_error = NULL
      WHERE parked_at IS NOT NULL AND published_at IS NULL AND ($1::text[] IS NULL OR event_id = ANY($1::text[]))
      RETURNING event_id, topic, payload->>'type' AS type, payload->>'streamId' AS stream_id`,
-    [eventIds ? [...eventIds] : null],
-  );
-  const replayedAt = new Date().toISOString();
-  for (const row of rows) {
-    await recordOutboxSystemEvent(tx, OUTBOX_REPLAYED_TYPE, { eventId: row.event_id, eventType: row.type, streamId: row.stream_id, topic: row.topic, replayedBy: by, replayedAt }, topic);
-  }
-  return rows.map((row) => row.event_id);
+      [eventIds ? [...eventIds] : null],
+    );
+    const replayedAt = new Date().toISOString();
+    for (const row of rows) {
+      await recordOutboxSystemEvent(
+        tx,
+        OUTBOX_REPLAYED_TYPE,
+        { eventId: row.event_id, eventType: row.type, streamId: row.stream_id, topic: row.topic, replayedBy: by, replayedAt },
+        topic,
+      );
+    }
+    return rows.map((row) => row.event_id);
   });
 }

@@ -85,7 +85,12 @@ describe('OutboxRelay with real PostgreSQL and Kafka', () => {
 
   async function consume(topic: string): Promise<ReceivedMessage[]> {
     const received: ReceivedMessage[] = [];
-    const subscription = await bus.subscribe({ groupId: uniqueId('relay-check'), topics: [topic], fromBeginning: true, handler: async (message) => void received.push(message) });
+    const subscription = await bus.subscribe({
+      groupId: uniqueId('relay-check'),
+      topics: [topic],
+      fromBeginning: true,
+      handler: async (message) => void received.push(message),
+    });
     subscriptions.push(subscription);
     return received;
   }
@@ -120,7 +125,10 @@ describe('OutboxRelay with real PostgreSQL and Kafka', () => {
     // Two "processes": separate pools and separate Kafka producers.
     const otherBus = new KafkaMessageBus({ brokers: realStack().kafkaBrokers, clientId: uniqueId('relay-int-2') });
     try {
-      for (const [relayDb, publisher] of [[db, bus], [schema.open(2), otherBus]] as const) {
+      for (const [relayDb, publisher] of [
+        [db, bus],
+        [schema.open(2), otherBus],
+      ] as const) {
         const relay = new OutboxRelay(relayDb, publisher, { batchSize: 5, pollIntervalMs: 10 });
         relays.push(relay);
         relay.start();
@@ -176,7 +184,9 @@ describe('OutboxRelay with real PostgreSQL and Kafka', () => {
     const relay = new OutboxRelay(db, flaky, { pollIntervalMs: 20, maxBackoffMs: 200 });
     relays.push(relay);
     relay.start();
-    await expectEventually(() => expect(published.map((message) => JSON.parse(message.value).id)).toEqual(expect.arrayContaining(events.map((event) => event.id))));
+    await expectEventually(() =>
+      expect(published.map((message) => JSON.parse(message.value).id)).toEqual(expect.arrayContaining(events.map((event) => event.id))),
+    );
   });
 
   describe('a message the broker can never take (invariant 9: no slow poison)', () => {
@@ -196,7 +206,12 @@ describe('OutboxRelay with real PostgreSQL and Kafka', () => {
       const registry = new Registry();
       const logged: { level: string; fields: Record<string, unknown>; msg: string }[] = [];
       const relay = new OutboxRelay(db, bus, {
-        pollIntervalMs: 20, maxBackoffMs: 100, maxAttempts: 3, retryBackoffMs: 10, auditTopic: audit, logger: capturingLogger(logged),
+        pollIntervalMs: 20,
+        maxBackoffMs: 100,
+        maxAttempts: 3,
+        retryBackoffMs: 10,
+        auditTopic: audit,
+        logger: capturingLogger(logged),
       });
       relay.registerMetrics(registry);
       relays.push(relay);
@@ -206,7 +221,8 @@ describe('OutboxRelay with real PostgreSQL and Kafka', () => {
       await expectEventually(() => expect(received.map((m) => JSON.parse(m.value).id)).toEqual(expect.arrayContaining(afterBig.map((e) => e.id))));
       await expectEventually(async () => {
         const { rows } = await db.query<{ parked_at: Date | null; attempts: number; park_reason: string | null }>(
-          'SELECT parked_at, attempts, park_reason FROM outbox WHERE event_id = $1', [big.id],
+          'SELECT parked_at, attempts, park_reason FROM outbox WHERE event_id = $1',
+          [big.id],
         );
         expect(rows[0].parked_at).not.toBeNull();
         expect(rows[0].attempts).toBe(3);
@@ -241,7 +257,7 @@ describe('OutboxRelay with real PostgreSQL and Kafka', () => {
       expect(received.map((m) => JSON.parse(m.value).id)).not.toContain(heldBack[0].id);
     });
 
-    it('replays a parked row on an operator\'s command, and then releases the stream it held back', async () => {
+    it("replays a parked row on an operator's command, and then releases the stream it held back", async () => {
       const topic = uniqueId('airlock.relay-replay');
       await createSmallTopic(topic, 4_096);
       const streamId = uniqueStreamId();
@@ -255,7 +271,10 @@ describe('OutboxRelay with real PostgreSQL and Kafka', () => {
       // The operator raises the topic's limit, then replays.
       const admin = new Kafka({ clientId: uniqueId('alter'), brokers: realStack().kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
       await admin.connect();
-      await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: topic, configEntries: [{ name: 'max.message.bytes', value: '1048576' }] }] });
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [{ type: 2, name: topic, configEntries: [{ name: 'max.message.bytes', value: '1048576' }] }],
+      });
       await admin.disconnect();
       expect(await replayParked(db, { eventIds: [big.id], by: 'operator-1' })).toEqual([big.id]);
       const received = await consume(topic);
@@ -273,6 +292,7 @@ describe('OutboxRelay with real PostgreSQL and Kafka', () => {
 });
 
 function capturingLogger(lines: { level: string; fields: Record<string, unknown>; msg: string }[]) {
-  const at = (level: string) => (fields: unknown, msg?: string) => void lines.push({ level, fields: (typeof fields === 'object' && fields) ? (fields as Record<string, unknown>) : {}, msg: msg ?? String(fields) });
+  const at = (level: string) => (fields: unknown, msg?: string) =>
+    void lines.push({ level, fields: typeof fields === 'object' && fields ? (fields as Record<string, unknown>) : {}, msg: msg ?? String(fields) });
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

@@ -66,8 +66,14 @@ export class OutboxRelay {
     private readonly db: Db,
     private readonly publisher: OutboxPublisher,
     {
-      batchSize = 100, pollIntervalMs = 100, maxBackoffMs = 10_000, maxAttempts = 10, maxFailingMs = 10 * 60_000, retryBackoffMs = 1_000,
-      auditTopic, logger = silentLogger,
+      batchSize = 100,
+      pollIntervalMs = 100,
+      maxBackoffMs = 10_000,
+      maxAttempts = 10,
+      maxFailingMs = 10 * 60_000,
+      retryBackoffMs = 1_000,
+      auditTopic,
+      logger = silentLogger,
     }: OutboxRelayOptions = {},
   ) {
     this.batchSize = batchSize;
@@ -87,14 +93,18 @@ export class OutboxRelay {
   registerMetrics(registry: Registry): void {
     const db = this.db;
     new Gauge({
-      name: 'airlock_outbox_pending_messages', help: 'Outbox rows not yet published to the broker (parked rows excluded)', registers: [registry],
+      name: 'airlock_outbox_pending_messages',
+      help: 'Outbox rows not yet published to the broker (parked rows excluded)',
+      registers: [registry],
       async collect() {
         const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL AND parked_at IS NULL');
         this.set(rows[0].n);
       },
     });
     new Gauge({
-      name: 'airlock_outbox_parked_messages', help: 'Outbox rows parked because the broker refused them; their streams are held back', registers: [registry],
+      name: 'airlock_outbox_parked_messages',
+      help: 'Outbox rows parked because the broker refused them; their streams are held back',
+      registers: [registry],
       async collect() {
         const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE parked_at IS NOT NULL AND published_at IS NULL');
         this.set(rows[0].n);
@@ -136,7 +146,10 @@ export class OutboxRelay {
         if (!isRefusalOfMessage(error)) throw error;
         return this.publishOneByOne(tx, rows);
       }
-      await markPublished(tx, rows.map((row) => row.id));
+      await markPublished(
+        tx,
+        rows.map((row) => row.id),
+      );
       return { published: rows.length, parked: [] };
     });
     for (const parked of outcome.parked) this.announceParked(parked);
@@ -208,12 +221,22 @@ export class OutboxRelay {
     const { attempts, parked, size } = rows[0];
     const streamId = typeof row.payload?.streamId === 'string' ? row.payload.streamId : null;
     if (!parked) {
-      this.logger.warn({ eventId: row.event_id, streamId, topic: row.topic, attempts, retryInMs: backoffMs, reason }, 'outbox row refused by the broker; will retry');
+      this.logger.warn(
+        { eventId: row.event_id, streamId, topic: row.topic, attempts, retryInMs: backoffMs, reason },
+        'outbox row refused by the broker; will retry',
+      );
       return undefined;
     }
     const message: ParkedMessage = {
-      outboxId: row.id, eventId: row.event_id, eventType: typeof row.payload?.type === 'string' ? row.payload.type : null,
-      streamId, topic: row.topic, key: row.key, sizeBytes: size, attempts, reason,
+      outboxId: row.id,
+      eventId: row.event_id,
+      eventType: typeof row.payload?.type === 'string' ? row.payload.type : null,
+      streamId,
+      topic: row.topic,
+      key: row.key,
+      sizeBytes: size,
+      attempts,
+      reason,
     };
     const { outboxId: _outboxId, ...data } = message;
     await recordOutboxSystemEvent(tx, OUTBOX_PARKED_TYPE, { ...data, parkedAt: new Date().toISOString() }, this.auditTopic);

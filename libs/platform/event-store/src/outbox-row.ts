@@ -19,6 +19,10 @@ export function outboxHeaders(id: string, type: string): Record<string, string> 
  */
 export async function insertOutboxRow(tx: Queryable, row: { id: string; type: string; topic: string; key: string; envelope: unknown }): Promise<void> {
   await tx.query('INSERT INTO outbox (event_id, topic, key, payload, headers) VALUES ($1, $2, $3, $4, $5)', [
-    row.id, row.topic, row.key, JSON.stringify(row.envelope), JSON.stringify(outboxHeaders(row.id, row.type)),
+    row.id,
+    row.topic,
+    row.key,
+    JSON.stringify(row.envelope),
+    JSON.stringify(outboxHeaders(row.id, row.type)),
   ]);
 }

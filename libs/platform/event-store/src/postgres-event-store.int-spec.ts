@@ -58,7 +58,9 @@ describe('PostgresEventStore on real PostgreSQL', () => {
       'SELECT event_id, topic, key, payload, published_at FROM outbox WHERE event_id = ANY($1) ORDER BY id',
       [[...events, ...refused].map((event) => event.id)],
     );
-    expect(rows).toEqual(events.map((envelope) => ({ event_id: envelope.id, topic: 'airlock.other.v1', key: 'request-7', payload: envelope, published_at: null })));
+    expect(rows).toEqual(
+      events.map((envelope) => ({ event_id: envelope.id, topic: 'airlock.other.v1', key: 'request-7', payload: envelope, published_at: null })),
+    );
   });
 
   it('serialises appends to one stream without blocking other streams', async () => {

@@ -2,8 +2,16 @@ import type { EventEnvelope } from '@airlock/contracts';
 import type { Db, DbTx, Queryable } from '@airlock/database';
 import { outboxHeaders } from './outbox-row';
 import { DuplicateEventIdError, StreamVersionConflictError, assertExpectedVersion } from './event-store.errors';
-import { EVENT_MAX_BYTES, serializeWithinCap, toEnvelopes, type AppendOptions, type EventStoreOptions, type EventStore, type PendingEvent, type StreamSlice } from './event-store';
-
+import {
+  EVENT_MAX_BYTES,
+  serializeWithinCap,
+  toEnvelopes,
+  type AppendOptions,
+  type EventStoreOptions,
+  type EventStore,
+  type PendingEvent,
+  type StreamSlice,
+} from './event-store';
 
 export class PostgresEventStore implements EventStore {
   private readonly maxEventBytes: number;
@@ -16,10 +24,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readStream(streamId: string): Promise<StreamSlice> {
-    const { rows } = await this.db.query<{ envelope: EventEnvelope }>(
-      'SELECT envelope FROM events WHERE stream_id = $1 ORDER BY stream_version',
-      [streamId],
-    );
+    const { rows } = await this.db.query<{ envelope: EventEnvelope }>('SELECT envelope FROM events WHERE stream_id = $1 ORDER BY stream_version', [streamId]);
     const events = rows.map((row) => row.envelope);
     return { version: events.length === 0 ? 0 : events[events.length - 1].streamVersion, events };
   }
@@ -58,10 +63,7 @@ export class PostgresEventStore implements EventStore {
 }
 
 async function currentVersion(tx: Queryable, streamId: string): Promise<number> {
-  const { rows } = await tx.query<{ version: number }>(
-    'SELECT COALESCE(MAX(stream_version), 0)::int AS version FROM events WHERE stream_id = $1',
-    [streamId],
-  );
+  const { rows } = await tx.query<{ version: number }>('SELECT COALESCE(MAX(stream_version), 0)::int AS version FROM events WHERE stream_id = $1', [streamId]);
   return rows[0].version;
 }
 
@@ -69,13 +71,7 @@ async function insertEvents(tx: DbTx, envelopes: readonly EventEnvelope[], seria
   await tx.query(
     `INSERT INTO events (event_id, stream_id, stream_version, type, envelope)
      SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::jsonb[])`,
-    [
-      envelopes.map((e) => e.id),
-      envelopes.map((e) => e.streamId),
-      envelopes.map((e) => e.streamVersion),
-      envelopes.map((e) => e.type),
-      serialised,
-    ],
+    [envelopes.map((e) => e.id), envelopes.map((e) => e.streamId), envelopes.map((e) => e.streamVersion), envelopes.map((e) => e.type), serialised],
   );
 }
 
@@ -83,12 +79,6 @@ async function insertOutboxRows(tx: DbTx, envelopes: readonly EventEnvelope[], s
   await tx.query(
     `INSERT INTO outbox (event_id, topic, key, payload, headers)
      SELECT event_id, $2, $3, payload, headers FROM unnest($1::text[], $4::jsonb[], $5::jsonb[]) AS t(event_id, payload, headers)`,
-    [
-      envelopes.map((e) => e.id),
-      topic,
-      key,
-      serialised,
-      envelopes.map((e) => JSON.stringify(outboxHeaders(e.id, e.type))),
-    ],
+    [envelopes.map((e) => e.id), topic, key, serialised, envelopes.map((e) => JSON.stringify(outboxHeaders(e.id, e.type)))],
   );
 }

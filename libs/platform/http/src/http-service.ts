@@ -12,11 +12,21 @@ import { ProblemFilter, toProblem } from './problem.filter';
 
 class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
-  log(message: unknown, context?: string) { this.logger.debug({ context }, String(message)); }
-  error(message: unknown, trace?: string, context?: string) { this.logger.error({ context, trace }, String(message)); }
-  warn(message: unknown, context?: string) { this.logger.warn({ context }, String(message)); }
-  debug(message: unknown, context?: string) { this.logger.debug({ context }, String(message)); }
-  verbose(message: unknown, context?: string) { this.logger.trace({ context }, String(message)); }
+  log(message: unknown, context?: string) {
+    this.logger.debug({ context }, String(message));
+  }
+  error(message: unknown, trace?: string, context?: string) {
+    this.logger.error({ context, trace }, String(message));
+  }
+  warn(message: unknown, context?: string) {
+    this.logger.warn({ context }, String(message));
+  }
+  debug(message: unknown, context?: string) {
+    this.logger.debug({ context }, String(message));
+  }
+  verbose(message: unknown, context?: string) {
+    this.logger.trace({ context }, String(message));
+  }
 }
 
 export type HttpServiceOptions = {
@@ -65,7 +75,10 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Run
       const route = (request.route as { path?: string } | undefined)?.path ?? 'unmatched';
       end({ route });
       metrics.httpRequests.inc({ method: request.method, route, status: String(response.statusCode) });
-      logger.info({ method: request.method, route, status: response.statusCode, actor: (request as Request & { actor?: { userId: string } }).actor?.userId }, 'http');
+      logger.info(
+        { method: request.method, route, status: response.statusCode, actor: (request as Request & { actor?: { userId: string } }).actor?.userId },
+        'http',
+      );
     });
     next();
   });

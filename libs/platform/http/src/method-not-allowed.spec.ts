@@ -48,9 +48,12 @@ function call(base: string, method: string, path: string, headers: Record<string
   return new Promise((resolve, reject) => {
     const req = httpRequest(`${base}${path}`, { method, headers }, (res) => {
       let body = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => {
-        resolve({ status: res.statusCode ?? 0, allow: res.headers.allow, type: res.headers['content-type'], body });
-      });
+      res
+        .setEncoding('utf8')
+        .on('data', (chunk: string) => (body += chunk))
+        .on('end', () => {
+          resolve({ status: res.statusCode ?? 0, allow: res.headers.allow, type: res.headers['content-type'], body });
+        });
     });
     req.on('error', reject).end();
   });
@@ -61,7 +64,13 @@ describe('a method the path does not support', () => {
   const send = (method: string, path: string, headers?: Record<string, string>) => call(service.url, method, path, headers);
 
   beforeAll(async () => {
-    service = await startHttpService({ module: ThingsModule, host: '127.0.0.1', port: 0, logger: createLogger('things', 'silent'), metrics: createMetrics('things') });
+    service = await startHttpService({
+      module: ThingsModule,
+      host: '127.0.0.1',
+      port: 0,
+      logger: createLogger('things', 'silent'),
+      metrics: createMetrics('things'),
+    });
   });
   afterAll(() => service.close());
 

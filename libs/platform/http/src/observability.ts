@@ -24,8 +24,18 @@ export function createMetrics(service: string): ServiceMetrics {
   collectDefaultMetrics({ register: registry });
   return {
     registry,
-    httpRequests: new Counter({ name: 'airlock_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers: [registry] }),
-    httpDuration: new Histogram({ name: 'airlock_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route'], registers: [registry] }),
+    httpRequests: new Counter({
+      name: 'airlock_http_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'airlock_http_request_duration_seconds',
+      help: 'HTTP request duration',
+      labelNames: ['method', 'route'],
+      registers: [registry],
+    }),
   };
 }
 
@@ -43,9 +53,7 @@ export class ObservabilityController {
 
   @Get('health/ready')
   async ready(@Res() response: Response): Promise<void> {
-    const results = await Promise.all(
-      this.checks.map(async ({ name, check }) => ({ name, ok: await check().catch(() => false) })),
-    );
+    const results = await Promise.all(this.checks.map(async ({ name, check }) => ({ name, ok: await check().catch(() => false) })));
     const ok = results.every((r) => r.ok);
     response.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', checks: results });
   }

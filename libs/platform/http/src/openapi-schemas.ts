@@ -6,12 +6,31 @@ import type { CheckVerdict, CommentVisibility, FileKind, RequestAction, RequestS
 const keys = <T extends string>(record: Record<T, true>) => Object.keys(record) as T[];
 
 export const REQUEST_STATUSES = keys<RequestStatus>({
-  draft: true, submitted: true, checking: true, awaiting_review: true, changes_requested: true, approved: true,
-  released: true, rejected: true, withdrawn: true, blocked: true, failed: true, revoked: true,
+  draft: true,
+  submitted: true,
+  checking: true,
+  awaiting_review: true,
+  changes_requested: true,
+  approved: true,
+  released: true,
+  rejected: true,
+  withdrawn: true,
+  blocked: true,
+  failed: true,
+  revoked: true,
 });
 export const REQUEST_ACTIONS = keys<RequestAction>({
-  view: true, define_group: true, upload_file: true, remove_file: true, submit: true, withdraw: true,
-  request_exception: true, comment: true, review: true, download: true, revoke: true,
+  view: true,
+  define_group: true,
+  upload_file: true,
+  remove_file: true,
+  submit: true,
+  withdraw: true,
+  request_exception: true,
+  comment: true,
+  review: true,
+  download: true,
+  revoke: true,
 });
 export const FILE_KINDS = keys<FileKind>({ output: true, supporting: true, code: true });
 export const VOTE_DECISIONS = keys<VoteDecision>({ approve: true, request_changes: true, reject: true });
@@ -109,8 +128,10 @@ export class FileViewSchema {
   @ApiProperty({ format: 'uuid' }) fileId!: string;
   @ApiProperty({ description: 'Unicode NFC' }) name!: string;
   @ApiPropertyOptional({
-    example: 'U+0064 U+0430 U+0074 U+0061', description: "Checkers only: the name's code points, so look-alike names (Cyrillic а, Latin a) are told apart",
-  }) nameCodePoints?: string;
+    example: 'U+0064 U+0430 U+0074 U+0061',
+    description: "Checkers only: the name's code points, so look-alike names (Cyrillic а, Latin a) are told apart",
+  })
+  nameCodePoints?: string;
   @ApiProperty() group!: string;
   @ApiProperty({ enum: FILE_KINDS, enumName: 'FileKind', description: 'supporting files are never released' }) kind!: FileKind;
   @ApiProperty({ ...SHA256, description: 'SHA-256 of the bytes as uploaded; frozen at submission' }) sha256!: string;
@@ -118,7 +139,10 @@ export class FileViewSchema {
   @ApiPropertyOptional({ type: () => ScanOutcomeSchema }) scan?: ScanOutcomeSchema;
   @ApiPropertyOptional({ type: () => DisclosureCheckSchema }) check?: DisclosureCheckSchema;
   @ApiProperty({ type: () => ExceptionRequestSchema, isArray: true }) exceptions!: ExceptionRequestSchema[];
-  @ApiProperty({ type: 'integer', description: "Approvals of the current bytes; while the turn is open only the caller's own and those carried from an earlier turn" })
+  @ApiProperty({
+    type: 'integer',
+    description: "Approvals of the current bytes; while the turn is open only the caller's own and those carried from an earlier turn",
+  })
   approvals!: number;
   @ApiPropertyOptional({ type: () => VoteSchema, isArray: true, description: 'Checkers only (egress-review)' }) votes?: VoteSchema[];
   @ApiPropertyOptional({ type: () => FeedbackSchema, isArray: true, description: 'Researchers only (ingress)' }) feedback?: FeedbackSchema[];
@@ -160,12 +184,18 @@ export class RequestViewSchema {
   @ApiPropertyOptional({ description: 'Why the request was blocked, failed or revoked' }) reason?: string;
   @ApiPropertyOptional({
     type: 'integer',
-    description: "Stream version of the request, also its ETag. Absent from a checker's view (blinded review: it counts the other checkers' votes); their ETag is opaque.",
+    description:
+      "Stream version of the request, also its ETag. Absent from a checker's view (blinded review: it counts the other checkers' votes); their ETag is opaque.",
   })
   version?: number;
   @ApiProperty({ type: () => GroupSchema, isArray: true }) groups!: GroupSchema[];
   @ApiProperty({ type: () => FileViewSchema, isArray: true }) files!: FileViewSchema[];
-  @ApiProperty({ type: () => CommentRecordSchema, isArray: true, description: "Researchers see public comments only; while the turn is open a checker sees no other checker's comments of it" }) comments!: CommentRecordSchema[];
+  @ApiProperty({
+    type: () => CommentRecordSchema,
+    isArray: true,
+    description: "Researchers see public comments only; while the turn is open a checker sees no other checker's comments of it",
+  })
+  comments!: CommentRecordSchema[];
   @ApiPropertyOptional({ type: () => ApprovalPolicySchema, description: 'The policy recorded at submission' }) policy?: ApprovalPolicySchema;
   @ApiProperty({ type: () => TurnSchema, isArray: true }) history!: TurnSchema[];
   @ApiProperty({ enum: REQUEST_ACTIONS, enumName: 'RequestAction', isArray: true, description: 'What the caller may do now' }) actions!: RequestAction[];

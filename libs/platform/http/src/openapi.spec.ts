@@ -55,7 +55,13 @@ describe('the OpenAPI document every HTTP service serves', () => {
   const served = async () => (await (await get('/openapi.json')).json()) as OpenAPIObject;
 
   beforeAll(async () => {
-    service = await startHttpService({ module: ThingsModule, host: '127.0.0.1', port: 0, logger: createLogger('things', 'silent'), metrics: createMetrics('things') });
+    service = await startHttpService({
+      module: ThingsModule,
+      host: '127.0.0.1',
+      port: 0,
+      logger: createLogger('things', 'silent'),
+      metrics: createMetrics('things'),
+    });
   });
   afterAll(() => service.close());
 
@@ -86,8 +92,10 @@ describe('the OpenAPI document every HTTP service serves', () => {
     const { paths } = buildOpenApiDocument(service.app);
     const thing = paths['/things/{thingId}'].get;
     expect(thing?.security).toEqual([{ bearer: [] }]);
-    const codes = (status: string) => (thing?.responses[status] as { content: Record<string, { schema: { allOf: { properties?: { code: { enum: string[] } } }[] } }> })
-      .content['application/problem+json'].schema.allOf[1].properties?.code.enum;
+    const codes = (status: string) =>
+      (thing?.responses[status] as { content: Record<string, { schema: { allOf: { properties?: { code: { enum: string[] } } }[] } }> }).content[
+        'application/problem+json'
+      ].schema.allOf[1].properties?.code.enum;
     expect(codes('401')).toEqual(AUTH_PROBLEMS[401]);
     expect(codes('404')).toEqual(['THING_NOT_FOUND']);
     expect(paths['/open'].post?.security).toBeUndefined();

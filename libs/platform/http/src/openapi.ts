@@ -46,8 +46,16 @@ export const JSON_BODY_PROBLEMS: ProblemCodes = { 400: ['MALFORMED_JSON', 'INVAL
 export const STORE_PROBLEMS: ProblemCodes = { 409: ['STREAM_VERSION_CONFLICT'], 503: ['DATABASE_UNAVAILABLE'] };
 
 const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad request', 401: 'No valid access token', 403: 'Refused', 404: 'Not found', 409: 'Conflict with the current state',
-  410: 'Gone', 412: 'Precondition failed: what you read has changed', 413: 'Too large', 422: 'Refused by a rule', 503: 'A dependency is unavailable; retry later',
+  400: 'Bad request',
+  401: 'No valid access token',
+  403: 'Refused',
+  404: 'Not found',
+  409: 'Conflict with the current state',
+  410: 'Gone',
+  412: 'Precondition failed: what you read has changed',
+  413: 'Too large',
+  422: 'Refused by a rule',
+  503: 'A dependency is unavailable; retry later',
 };
 
 export function mergeProblemCodes(...groups: ProblemCodes[]): ProblemCodes {
@@ -75,7 +83,9 @@ function problemResponse(status: number, codes: readonly string[]) {
 /** The problem+json responses of a route, with the `code`s each status can carry. */
 export function ApiProblems(...groups: ProblemCodes[]): MethodDecorator & ClassDecorator {
   const merged = mergeProblemCodes(...groups);
-  return applyDecorators(...Object.entries(merged).map(([status, codes = []]) => ApiResponse({ status: Number(status), ...problemResponse(Number(status), codes) })));
+  return applyDecorators(
+    ...Object.entries(merged).map(([status, codes = []]) => ApiResponse({ status: Number(status), ...problemResponse(Number(status), codes) })),
+  );
 }
 
 // Optimistic concurrency (request-context.ts): the ETag a read answers with, and If-Match on a change.
@@ -102,8 +112,10 @@ const IF_MATCH_PATTERN: Record<ETagKind, string> = {
  */
 export function ApiIfMatch(kind: ETagKind): MethodDecorator {
   return ApiHeader({
-      name: 'If-Match', required: false, schema: { type: 'string', pattern: IF_MATCH_PATTERN[kind] },
-      description: `The ETag of your last read (${kind === 'version' ? 'e.g. `"7"`' : 'opaque'}): the change applies only if nothing changed since; otherwise 412 STALE_VERSION. \`*\` or no header: apply to the current state.`,
+    name: 'If-Match',
+    required: false,
+    schema: { type: 'string', pattern: IF_MATCH_PATTERN[kind] },
+    description: `The ETag of your last read (${kind === 'version' ? 'e.g. `"7"`' : 'opaque'}): the change applies only if nothing changed since; otherwise 412 STALE_VERSION. \`*\` or no header: apply to the current state.`,
   });
 }
 /** What If-Match can be answered with: put it with the route's other codes in `ApiProblems`. */
@@ -157,7 +169,12 @@ export function buildOpenApiDocument(app: INestApplication, fallback: ApiDocumen
     .setDescription(info.description)
     .setVersion(info.version)
     .addBearerAuth(
-      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "An OIDC access token from the TRE's identity provider; roles come from its claims." },
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description: "An OIDC access token from the TRE's identity provider; roles come from its claims.",
+      },
       BEARER_SCHEME,
     )
     .build();
@@ -188,7 +205,9 @@ const READINESS = {
 const OPERATIONS: Record<string, { summary: string; responses: Record<string, { description: string; content: Record<string, { schema: object }> }> }> = {
   '/health/live': {
     summary: 'Liveness: the process answers',
-    responses: { 200: { description: 'Alive', content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } } } } },
+    responses: {
+      200: { description: 'Alive', content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } } } },
+    },
   },
   '/health/ready': {
     summary: 'Readiness: every dependency answers',
@@ -233,6 +252,10 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'
 /** The operations a document describes, in the same form as `registeredRoutes`. */
 export function documentedRoutes(document: OpenAPIObject): RouteSignature[] {
   return Object.entries(document.paths)
-    .flatMap(([path, item]) => Object.keys(item).filter((k) => HTTP_METHODS.includes(k)).map((m) => `${m.toUpperCase()} ${path}` as RouteSignature))
+    .flatMap(([path, item]) =>
+      Object.keys(item)
+        .filter((k) => HTTP_METHODS.includes(k))
+        .map((m) => `${m.toUpperCase()} ${path}` as RouteSignature),
+    )
     .sort();
 }

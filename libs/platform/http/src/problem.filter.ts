@@ -27,9 +27,7 @@ const ADAPTER_CODES: Record<string, number> = {
 };
 
 const codeOf = (error: unknown): string | undefined =>
-  typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
-    ? (error as { code: string }).code
-    : undefined;
+  typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : undefined;
 
 export function toProblem(error: unknown): Problem {
   if (error instanceof RequestError) {
@@ -69,8 +67,14 @@ export class ProblemFilter implements ExceptionFilter {
    */
   private async recordRefusal(request: Request & { actor?: Actor }, status: number, code: string): Promise<boolean> {
     const refusal = refusalAccessEvent({
-      status, code, method: request.method, route: (request.route as { path?: string } | undefined)?.path, path: request.path,
-      actor: request.actor, clientAddress: request.ip, at: new Date().toISOString(),
+      status,
+      code,
+      method: request.method,
+      route: (request.route as { path?: string } | undefined)?.path,
+      path: request.path,
+      actor: request.actor,
+      clientAddress: request.ip,
+      at: new Date().toISOString(),
     });
     if (!refusal || !this.accessLog) return true;
     try {

@@ -35,7 +35,10 @@ class ProbeController {
 
 /** A slow database: the record lands well after the refusal was decided, so a response sent before it would show. */
 class SlowAccessLog implements AccessRecorder {
-  constructor(private readonly inner: AccessRecorder, private readonly delayMs: number) {}
+  constructor(
+    private readonly inner: AccessRecorder,
+    private readonly delayMs: number,
+  ) {}
   async record(event: AccessEvent, tx?: Queryable) {
     await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     return this.inner.record(event, tx);
@@ -58,7 +61,8 @@ async function closedPort(): Promise<number> {
 }
 
 type OutboxRow = { payload: { type: string; actor: { userId: string }; data: { reasonCode: string; outcome: string } } };
-const recordsFor = async (requestId: string) => (await db.query<OutboxRow>('SELECT payload FROM outbox WHERE key = $1', [requestId])).rows.map((r) => r.payload);
+const recordsFor = async (requestId: string) =>
+  (await db.query<OutboxRow>('SELECT payload FROM outbox WHERE key = $1', [requestId])).rows.map((r) => r.payload);
 
 beforeAll(async () => {
   admin = createDb({ url: realStack().databaseUrl, max: 1 });
@@ -98,7 +102,10 @@ describe('a refusal and its audit record', () => {
     const response = await fetch(`${service.url}/reviews/${requestId}`, { headers: { authorization: `Bearer ${token}` } });
     expect(response.status).toBe(403);
     expect(await recordsFor(requestId)).toEqual([
-      expect.objectContaining({ actor: expect.objectContaining({ userId: 'rita' }), data: expect.objectContaining({ reasonCode: 'ROLE_REQUIRED', outcome: 'denied' }) }),
+      expect.objectContaining({
+        actor: expect.objectContaining({ userId: 'rita' }),
+        data: expect.objectContaining({ reasonCode: 'ROLE_REQUIRED', outcome: 'denied' }),
+      }),
     ]);
   });
 });

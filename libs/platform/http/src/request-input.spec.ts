@@ -8,7 +8,13 @@ describe('id', () => {
   });
 
   it.each([
-    ['__proto__', 'projectId'], ['', 'userId'], ['a b', 'group'], ['../x', 'fileId'], [42, 'projectId'], [null, 'projectId'], ['x'.repeat(65), 'userId'],
+    ['__proto__', 'projectId'],
+    ['', 'userId'],
+    ['a b', 'group'],
+    ['../x', 'fileId'],
+    [42, 'projectId'],
+    [null, 'projectId'],
+    ['x'.repeat(65), 'userId'],
   ] as const)('refuses %p as %s with 400 INVALID_ID naming the field', (value, field) => {
     const refusal = (() => {
       try {

@@ -9,11 +9,16 @@ export function registerBusMetrics(bus: MessageBus, registry: Registry): void {
   if (!bus.consumerLag) return;
   const consumerLag = () => bus.consumerLag?.() ?? Promise.resolve([]);
   new Gauge({
-    name: 'airlock_consumer_lag', help: 'Messages published but not yet handled and committed, per consumer group and topic', labelNames: ['group', 'topic'], registers: [registry],
+    name: 'airlock_consumer_lag',
+    help: 'Messages published but not yet handled and committed, per consumer group and topic',
+    labelNames: ['group', 'topic'],
+    registers: [registry],
     async collect() {
       this.reset();
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('consumer lag timed out')), LAG_SCRAPE_TIMEOUT_MS); });
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('consumer lag timed out')), LAG_SCRAPE_TIMEOUT_MS);
+      });
       try {
         const lags = await Promise.race([consumerLag(), timeout]);
         for (const { groupId, topic, lag } of lags) this.set({ group: groupId, topic }, lag);

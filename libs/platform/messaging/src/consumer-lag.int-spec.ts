@@ -24,16 +24,27 @@ async function provesLagMoves(bus: MessageBus): Promise<void> {
   let handled = 0;
   // Created first so the group starts before the messages arrive.
   await bus.publish([{ topic, key: 'k', value: 'first' }]);
-  const subscription = await bus.subscribe({ groupId: group, topics: [topic], fromBeginning: true, handler: async () => { await held; handled += 1; } });
+  const subscription = await bus.subscribe({
+    groupId: group,
+    topics: [topic],
+    fromBeginning: true,
+    handler: async () => {
+      await held;
+      handled += 1;
+    },
+  });
   try {
     await bus.publish(Array.from({ length: 4 }, (_, n) => ({ topic, key: 'k', value: `m${n}` })));
     // One key, one partition: the first message is in flight and four wait behind it.
     await expectEventually(async () => expect(await lagOf(registry, group)).toBe(5), { timeoutMs: 30_000, intervalMs: 200 });
     release();
-    await expectEventually(async () => {
-      expect(handled).toBe(5);
-      expect(await lagOf(registry, group)).toBe(0);
-    }, { timeoutMs: 30_000, intervalMs: 200 });
+    await expectEventually(
+      async () => {
+        expect(handled).toBe(5);
+        expect(await lagOf(registry, group)).toBe(0);
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
   } finally {
     release();
     await subscription.stop();

@@ -17,7 +17,10 @@ describe('IdempotentConsumer on real PostgreSQL', () => {
   beforeAll(async () => {
     admin = createDb({ url: realStack().databaseUrl, max: 1 });
     await admin.query(`CREATE SCHEMA ${schema}`);
-    await runMigrations(open(1), [...idempotentConsumerMigrations, sqlMigration('IntReadModel1764547299001', 'CREATE TABLE request_counts (event_id text, n int)')]);
+    await runMigrations(open(1), [
+      ...idempotentConsumerMigrations,
+      sqlMigration('IntReadModel1764547299001', 'CREATE TABLE request_counts (event_id text, n int)'),
+    ]);
   });
   afterAll(async () => {
     await Promise.all(dbs.map((db) => db.close()));
@@ -30,7 +33,9 @@ describe('IdempotentConsumer on real PostgreSQL', () => {
     // Separate pools: each instance of the consuming service has its own connections.
     const instances = Array.from({ length: 5 }, () => new IdempotentConsumer(open(1), 'read-model'));
     const outcomes = await Promise.all(
-      instances.map((consumer) => consumer.handleInTransaction(eventId, async (tx) => void (await tx.query('INSERT INTO request_counts VALUES ($1, 1)', [eventId])))),
+      instances.map((consumer) =>
+        consumer.handleInTransaction(eventId, async (tx) => void (await tx.query('INSERT INTO request_counts VALUES ($1, 1)', [eventId]))),
+      ),
     );
     expect(outcomes.sort()).toEqual(['duplicate', 'duplicate', 'duplicate', 'duplicate', 'handled']);
     const { rowCount } = await open(1).query('SELECT 1 FROM request_counts WHERE event_id = $1', [eventId]);

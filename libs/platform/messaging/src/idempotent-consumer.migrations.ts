@@ -12,6 +12,4 @@ export class MessagingHandledEvents1764547200101 extends AdoptingMigration {
     `;
 }
 
-export const idempotentConsumerMigrations: readonly MigrationClass[] = [
-  MessagingHandledEvents1764547200101,
-];
+export const idempotentConsumerMigrations: readonly MigrationClass[] = [MessagingHandledEvents1764547200101];

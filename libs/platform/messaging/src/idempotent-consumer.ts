@@ -33,7 +33,10 @@ export class IdempotentConsumer {
    */
   async handleInTransaction(eventId: string, effect: (tx: DbTx) => Promise<void>): Promise<HandleOutcome> {
     return this.db.withTransaction(async (tx) => {
-      const { rowCount } = await tx.query('INSERT INTO handled_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [this.consumerName, eventId]);
+      const { rowCount } = await tx.query('INSERT INTO handled_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+        this.consumerName,
+        eventId,
+      ]);
       if (rowCount === 0) return 'duplicate';
       await effect(tx);
       return 'handled';

@@ -129,7 +129,10 @@ export class InProcessConsumerGroup {
       } catch (error) {
         if (isPermanentMessageError(error) && (await this.deadLetter(message, error))) return true;
         const retryInMs = backoffDelay(failures, this.log.retry);
-        this.log.logger.warn({ err: error, groupId: this.groupId, topic: message.topic, partition: message.partition, offset: message.offset, failures, retryInMs }, 'message handler failed; will redeliver');
+        this.log.logger.warn(
+          { err: error, groupId: this.groupId, topic: message.topic, partition: message.partition, offset: message.offset, failures, retryInMs },
+          'message handler failed; will redeliver',
+        );
         if (worker.stopped) return false;
         await sleepUntil(retryInMs, worker.stop);
         if (worker.stopped) return false;

@@ -24,7 +24,12 @@ async function pinTopics(kafka: Kafka, admin: Admin, groupId: string, topics: st
       logger.debug({ groupId, topic }, 'group already running: its first member pinned the start');
       continue;
     }
-    await commitOffsets(kafka, groupId, topic, ends.map((end) => ({ partition: end.partition, offset: end.high })));
+    await commitOffsets(
+      kafka,
+      groupId,
+      topic,
+      ends.map((end) => ({ partition: end.partition, offset: end.high })),
+    );
   }
 }
 

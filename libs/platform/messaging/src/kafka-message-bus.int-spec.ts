@@ -92,10 +92,16 @@ describe('KafkaMessageBus when services boot at once on a fresh broker', () => {
         // Another service creates the topics without waiting for their leaders, as the members boot.
         const creating = admin.createTopics({ waitForLeaders: false, topics: topics.map((topic) => ({ topic, numPartitions: 3 })) });
         await new Promise((resolve) => setTimeout(resolve, 5 * round));
-        const subscriptions = await Promise.all(buses.map((bus, member) => bus.subscribe({
-          groupId: uniqueId(`boot-group-${member}`), topics, fromBeginning: true,
-          handler: async (message) => void received[member].add(`${message.topic}/${message.key}`),
-        })));
+        const subscriptions = await Promise.all(
+          buses.map((bus, member) =>
+            bus.subscribe({
+              groupId: uniqueId(`boot-group-${member}`),
+              topics,
+              fromBeginning: true,
+              handler: async (message) => void received[member].add(`${message.topic}/${message.key}`),
+            }),
+          ),
+        );
         await buses[0].publish(topics.map((topic) => ({ topic, key: `round-${round}`, value: 'v' })));
         await expectEventually(() => received.forEach((seen) => expect(seen.size).toBe(topics.length)), { timeoutMs: 30_000 });
         await Promise.all(subscriptions.map((subscription) => subscription.stop()));

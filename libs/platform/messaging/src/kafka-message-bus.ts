@@ -65,7 +65,8 @@ export class KafkaMessageBus implements MessageBus {
     await this.ensureTopics([...options.topics, Topics.deadLetters]);
     return retryTransient(() => this.subscribeOnce(options), {
       withinMs: this.options.startupRetryMs ?? 60_000,
-      onRetry: (error, attempt, delayMs) => this.logger.warn({ err: error, groupId: options.groupId, attempt, delayMs }, 'subscription not ready yet: retrying'),
+      onRetry: (error, attempt, delayMs) =>
+        this.logger.warn({ err: error, groupId: options.groupId, attempt, delayMs }, 'subscription not ready yet: retrying'),
     });
   }
 
@@ -118,11 +119,14 @@ export class KafkaMessageBus implements MessageBus {
     // Resolves false, not an error, when they already exist, and then does not wait for their
     // leaders: another service may have created them a moment ago, hence the check below.
     await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: topicPartitions, replicationFactor })) });
-    await retryTransient(async () => {
-      const { topics: described } = await admin.fetchTopicMetadata({ topics: missing });
-      const leaderless = described.filter(({ partitions }) => partitions.length === 0 || partitions.some((partition) => partition.leader < 0));
-      if (leaderless.length > 0) throw new TopicsNotReady(leaderless.map(({ name }) => name));
-    }, { withinMs: this.options.startupRetryMs ?? 60_000 });
+    await retryTransient(
+      async () => {
+        const { topics: described } = await admin.fetchTopicMetadata({ topics: missing });
+        const leaderless = described.filter(({ partitions }) => partitions.length === 0 || partitions.some((partition) => partition.leader < 0));
+        if (leaderless.length > 0) throw new TopicsNotReady(leaderless.map(({ name }) => name));
+      },
+      { withinMs: this.options.startupRetryMs ?? 60_000 },
+    );
     missing.forEach((topic) => this.knownTopics.add(topic));
   }
 

@@ -57,7 +57,11 @@ export class KafkaSubscription implements Subscription {
     await consumer.connect();
     // Where the group has committed nothing, start at the oldest message (see pinNewGroupToEnd).
     await consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
-    await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: concurrentPartitions, eachMessage: (payload) => this.onMessage(consumer, payload) });
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: concurrentPartitions,
+      eachMessage: (payload) => this.onMessage(consumer, payload),
+    });
     await joined;
   }
 
@@ -106,7 +110,10 @@ export class KafkaSubscription implements Subscription {
   private async deadLetter(message: ReceivedMessage, error: unknown): Promise<Outcome> {
     try {
       await this.deps.publish([deadLetterFor(message, error, this.options.groupId, new Date())]);
-      this.deps.logger.warn({ groupId: this.options.groupId, topic: message.topic, partition: message.partition, offset: message.offset, err: error }, 'message dead-lettered');
+      this.deps.logger.warn(
+        { groupId: this.options.groupId, topic: message.topic, partition: message.partition, offset: message.offset, err: error },
+        'message dead-lettered',
+      );
       return { done: true };
     } catch (publishError) {
       return { done: false, error: publishError };
@@ -119,7 +126,10 @@ export class KafkaSubscription implements Subscription {
     this.failures.set(key, failures);
     const retryInMs = backoffDelay(failures, this.deps.retry);
     const { groupId } = this.options;
-    this.deps.logger.warn({ err: error, groupId, topic: message.topic, partition: message.partition, offset: message.offset, failures, retryInMs }, 'message handler failed; will redeliver');
+    this.deps.logger.warn(
+      { err: error, groupId, topic: message.topic, partition: message.partition, offset: message.offset, failures, retryInMs },
+      'message handler failed; will redeliver',
+    );
     const resume = pause();
     consumer.seek({ topic: message.topic, partition: message.partition, offset: message.offset });
     const timer = setTimeout(() => {

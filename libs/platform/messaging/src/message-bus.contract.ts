@@ -27,125 +27,164 @@ export function describeMessageBusContract(name: string, busFor: () => MessageBu
       await Promise.all(subscriptions.splice(0).map((subscription) => subscription.stop()));
     }, testTimeoutMs);
 
-    it('delivers a message with its key, value, headers, partition and offset', async () => {
-      const topic = uniqueId('topic');
-      const received: ReceivedMessage[] = [];
-      await subscribe([topic], async (message) => void received.push(message));
-      await busFor().publish([{ topic, key: 'request-1', value: '{"n":1}', headers: { 'ce-type': 'airlock.test.v1' } }]);
-      await eventually(() => expect(received).toHaveLength(1));
-      expect(received[0]).toMatchObject({ topic, key: 'request-1', value: '{"n":1}', headers: { 'ce-type': 'airlock.test.v1' } });
-      expect(received[0].partition).toEqual(expect.any(Number));
-      expect(received[0].offset).toMatch(/^\d+$/);
-    }, testTimeoutMs);
+    it(
+      'delivers a message with its key, value, headers, partition and offset',
+      async () => {
+        const topic = uniqueId('topic');
+        const received: ReceivedMessage[] = [];
+        await subscribe([topic], async (message) => void received.push(message));
+        await busFor().publish([{ topic, key: 'request-1', value: '{"n":1}', headers: { 'ce-type': 'airlock.test.v1' } }]);
+        await eventually(() => expect(received).toHaveLength(1));
+        expect(received[0]).toMatchObject({ topic, key: 'request-1', value: '{"n":1}', headers: { 'ce-type': 'airlock.test.v1' } });
+        expect(received[0].partition).toEqual(expect.any(Number));
+        expect(received[0].offset).toMatch(/^\d+$/);
+      },
+      testTimeoutMs,
+    );
 
-    it('starts a new group at the next message unless asked to start from the beginning', async () => {
-      const topic = uniqueId('topic');
-      await busFor().publish(messagesFor(topic, 'k', ['before']));
-      const fromNow: string[] = [];
-      const fromStart: string[] = [];
-      await subscribe([topic], async (message) => void fromNow.push(message.value));
-      await subscribe([topic], async (message) => void fromStart.push(message.value), uniqueId('group'), true);
-      await busFor().publish(messagesFor(topic, 'k', ['after']));
-      await eventually(() => expect(fromStart).toEqual(['before', 'after']));
-      await eventually(() => expect(fromNow).toEqual(['after']));
-    }, testTimeoutMs);
+    it(
+      'starts a new group at the next message unless asked to start from the beginning',
+      async () => {
+        const topic = uniqueId('topic');
+        await busFor().publish(messagesFor(topic, 'k', ['before']));
+        const fromNow: string[] = [];
+        const fromStart: string[] = [];
+        await subscribe([topic], async (message) => void fromNow.push(message.value));
+        await subscribe([topic], async (message) => void fromStart.push(message.value), uniqueId('group'), true);
+        await busFor().publish(messagesFor(topic, 'k', ['after']));
+        await eventually(() => expect(fromStart).toEqual(['before', 'after']));
+        await eventually(() => expect(fromNow).toEqual(['after']));
+      },
+      testTimeoutMs,
+    );
 
-    it('keeps the order of each key', async () => {
-      const topic = uniqueId('topic');
-      const keys = ['a', 'b', 'c', 'd', 'e'];
-      const seen = new Map<string, number[]>(keys.map((key) => [key, []]));
-      await subscribe([topic], async (message) => void seen.get(message.key)?.push(Number(message.value)));
-      for (let batch = 0; batch < 4; batch += 1) {
-        const interleaved = range(10).flatMap((_, n) => keys.map((key) => ({ topic, key, value: String(batch * 10 + n) })));
-        await busFor().publish(interleaved);
-      }
-      const expected = range(40).map((_, n) => n);
-      await eventually(() => keys.forEach((key) => expect(seen.get(key)).toEqual(expected)));
-    }, testTimeoutMs);
+    it(
+      'keeps the order of each key',
+      async () => {
+        const topic = uniqueId('topic');
+        const keys = ['a', 'b', 'c', 'd', 'e'];
+        const seen = new Map<string, number[]>(keys.map((key) => [key, []]));
+        await subscribe([topic], async (message) => void seen.get(message.key)?.push(Number(message.value)));
+        for (let batch = 0; batch < 4; batch += 1) {
+          const interleaved = range(10).flatMap((_, n) => keys.map((key) => ({ topic, key, value: String(batch * 10 + n) })));
+          await busFor().publish(interleaved);
+        }
+        const expected = range(40).map((_, n) => n);
+        await eventually(() => keys.forEach((key) => expect(seen.get(key)).toEqual(expected)));
+      },
+      testTimeoutMs,
+    );
 
-    it('delivers every message to each group', async () => {
-      const topic = uniqueId('topic');
-      const [first, second]: string[][] = [[], []];
-      await subscribe([topic], async (message) => void first.push(message.value));
-      await subscribe([topic], async (message) => void second.push(message.value));
-      await busFor().publish(range(6).map((value, n) => ({ topic, key: `k${n}`, value })));
-      await eventually(() => expect([first.sort(), second.sort()]).toEqual([range(6), range(6)]));
-    }, testTimeoutMs);
+    it(
+      'delivers every message to each group',
+      async () => {
+        const topic = uniqueId('topic');
+        const [first, second]: string[][] = [[], []];
+        await subscribe([topic], async (message) => void first.push(message.value));
+        await subscribe([topic], async (message) => void second.push(message.value));
+        await busFor().publish(range(6).map((value, n) => ({ topic, key: `k${n}`, value })));
+        await eventually(() => expect([first.sort(), second.sort()]).toEqual([range(6), range(6)]));
+      },
+      testTimeoutMs,
+    );
 
-    it('shares partitions within a group: each message once; a leaving member hands its partitions over', async () => {
-      const topic = uniqueId('topic');
-      const groupId = uniqueId('group');
-      const [byOne, byTwo]: string[][] = [[], []];
-      const one = await subscribe([topic], async (message) => void byOne.push(message.value), groupId);
-      await subscribe([topic], async (message) => void byTwo.push(message.value), groupId);
-      const firstBatch = range(30, 'first-');
-      await busFor().publish(firstBatch.map((value, n) => ({ topic, key: `request-${n}`, value })));
-      await eventually(() => expect([...byOne, ...byTwo].sort()).toEqual([...firstBatch].sort()));
-      // Both members got a share: three partitions over two members.
-      expect(byOne.length).toBeGreaterThan(0);
-      expect(byTwo.length).toBeGreaterThan(0);
+    it(
+      'shares partitions within a group: each message once; a leaving member hands its partitions over',
+      async () => {
+        const topic = uniqueId('topic');
+        const groupId = uniqueId('group');
+        const [byOne, byTwo]: string[][] = [[], []];
+        const one = await subscribe([topic], async (message) => void byOne.push(message.value), groupId);
+        await subscribe([topic], async (message) => void byTwo.push(message.value), groupId);
+        const firstBatch = range(30, 'first-');
+        await busFor().publish(firstBatch.map((value, n) => ({ topic, key: `request-${n}`, value })));
+        await eventually(() => expect([...byOne, ...byTwo].sort()).toEqual([...firstBatch].sort()));
+        // Both members got a share: three partitions over two members.
+        expect(byOne.length).toBeGreaterThan(0);
+        expect(byTwo.length).toBeGreaterThan(0);
 
-      await one.stop();
-      const onesShare = byOne.length;
-      const secondBatch = range(30, 'second-');
-      await busFor().publish(secondBatch.map((value, n) => ({ topic, key: `request-${n}`, value })));
-      await eventually(() => expect(byTwo.filter((value) => value.startsWith('second-')).sort()).toEqual([...secondBatch].sort()));
-      expect(byOne).toHaveLength(onesShare);
-      expect(byOne.length + byTwo.length).toBe(firstBatch.length + secondBatch.length); // nothing handled twice
-    }, testTimeoutMs);
+        await one.stop();
+        const onesShare = byOne.length;
+        const secondBatch = range(30, 'second-');
+        await busFor().publish(secondBatch.map((value, n) => ({ topic, key: `request-${n}`, value })));
+        await eventually(() => expect(byTwo.filter((value) => value.startsWith('second-')).sort()).toEqual([...secondBatch].sort()));
+        expect(byOne).toHaveLength(onesShare);
+        expect(byOne.length + byTwo.length).toBe(firstBatch.length + secondBatch.length); // nothing handled twice
+      },
+      testTimeoutMs,
+    );
 
-    it('redelivers a message whose handler failed, holding back the messages behind it', async () => {
-      const topic = uniqueId('topic');
-      const attempts: string[] = [];
-      let failuresLeft = 2;
-      await subscribe([topic], async (message) => {
-        attempts.push(message.value);
-        if (message.value === 'first' && failuresLeft-- > 0) throw new Error('downstream unavailable');
-      });
-      await busFor().publish(messagesFor(topic, 'same-key', ['first', 'second']));
-      await eventually(() => expect(attempts).toEqual(['first', 'first', 'first', 'second']));
-    }, testTimeoutMs);
+    it(
+      'redelivers a message whose handler failed, holding back the messages behind it',
+      async () => {
+        const topic = uniqueId('topic');
+        const attempts: string[] = [];
+        let failuresLeft = 2;
+        await subscribe([topic], async (message) => {
+          attempts.push(message.value);
+          if (message.value === 'first' && failuresLeft-- > 0) throw new Error('downstream unavailable');
+        });
+        await busFor().publish(messagesFor(topic, 'same-key', ['first', 'second']));
+        await eventually(() => expect(attempts).toEqual(['first', 'first', 'first', 'second']));
+      },
+      testTimeoutMs,
+    );
 
-    it('dead-letters a message that can never succeed, naming the error and origin, and moves on', async () => {
-      const topic = uniqueId('topic');
-      const deadLetters: ReceivedMessage[] = [];
-      await subscribe([Topics.deadLetters], async (message) => {
-        if (message.headers?.[DeadLetterHeaders.originTopic] === topic) deadLetters.push(message);
-      });
-      const handled: string[] = [];
-      const groupId = uniqueId('group');
-      await subscribe([topic], async (message) => {
-        if (message.value === 'poison') throw new PermanentMessageError('unknown schema version');
-        handled.push(message.value);
-      }, groupId);
-      await busFor().publish([{ topic, key: 'k', value: 'poison', headers: { trace: 't-1' } }, { topic, key: 'k', value: 'next' }]);
-      await eventually(() => expect(handled).toEqual(['next']));
-      await eventually(() => expect(deadLetters).toHaveLength(1));
-      expect(deadLetters[0]).toMatchObject({
-        key: 'k',
-        value: 'poison',
-        headers: {
-          trace: 't-1',
-          [DeadLetterHeaders.errorName]: 'PermanentMessageError',
-          [DeadLetterHeaders.errorMessage]: 'unknown schema version',
-          [DeadLetterHeaders.originTopic]: topic,
-          [DeadLetterHeaders.consumerGroup]: groupId,
-        },
-      });
-    }, testTimeoutMs);
+    it(
+      'dead-letters a message that can never succeed, naming the error and origin, and moves on',
+      async () => {
+        const topic = uniqueId('topic');
+        const deadLetters: ReceivedMessage[] = [];
+        await subscribe([Topics.deadLetters], async (message) => {
+          if (message.headers?.[DeadLetterHeaders.originTopic] === topic) deadLetters.push(message);
+        });
+        const handled: string[] = [];
+        const groupId = uniqueId('group');
+        await subscribe(
+          [topic],
+          async (message) => {
+            if (message.value === 'poison') throw new PermanentMessageError('unknown schema version');
+            handled.push(message.value);
+          },
+          groupId,
+        );
+        await busFor().publish([
+          { topic, key: 'k', value: 'poison', headers: { trace: 't-1' } },
+          { topic, key: 'k', value: 'next' },
+        ]);
+        await eventually(() => expect(handled).toEqual(['next']));
+        await eventually(() => expect(deadLetters).toHaveLength(1));
+        expect(deadLetters[0]).toMatchObject({
+          key: 'k',
+          value: 'poison',
+          headers: {
+            trace: 't-1',
+            [DeadLetterHeaders.errorName]: 'PermanentMessageError',
+            [DeadLetterHeaders.errorMessage]: 'unknown schema version',
+            [DeadLetterHeaders.originTopic]: topic,
+            [DeadLetterHeaders.consumerGroup]: groupId,
+          },
+        });
+      },
+      testTimeoutMs,
+    );
 
-    it('resumes a group from its committed offsets after its members restart', async () => {
-      const topic = uniqueId('topic');
-      const groupId = uniqueId('group');
-      const firstRun: string[] = [];
-      const first = await subscribe([topic], async (message) => void firstRun.push(message.value), groupId);
-      await busFor().publish(messagesFor(topic, 'k', ['a', 'b']));
-      await eventually(() => expect(firstRun).toEqual(['a', 'b']));
-      await first.stop();
-      await busFor().publish(messagesFor(topic, 'k', ['c']));
-      const secondRun: string[] = [];
-      await subscribe([topic], async (message) => void secondRun.push(message.value), groupId, true);
-      await eventually(() => expect(secondRun).toEqual(['c']));
-    }, testTimeoutMs);
+    it(
+      'resumes a group from its committed offsets after its members restart',
+      async () => {
+        const topic = uniqueId('topic');
+        const groupId = uniqueId('group');
+        const firstRun: string[] = [];
+        const first = await subscribe([topic], async (message) => void firstRun.push(message.value), groupId);
+        await busFor().publish(messagesFor(topic, 'k', ['a', 'b']));
+        await eventually(() => expect(firstRun).toEqual(['a', 'b']));
+        await first.stop();
+        await busFor().publish(messagesFor(topic, 'k', ['c']));
+        const secondRun: string[] = [];
+        await subscribe([topic], async (message) => void secondRun.push(message.value), groupId, true);
+        await eventually(() => expect(secondRun).toEqual(['c']));
+      },
+      testTimeoutMs,
+    );
   });
 }

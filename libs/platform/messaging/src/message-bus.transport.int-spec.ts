@@ -64,7 +64,10 @@ describe('MessageBusTransport on real Kafka', () => {
       attempts.push(message.value);
       if (message.value === 'first' && failuresLeft-- > 0) throw new Error('object store unavailable');
     });
-    await bus.publish([{ topic, key: 'request-1', value: 'first' }, { topic, key: 'request-1', value: 'second' }]);
+    await bus.publish([
+      { topic, key: 'request-1', value: 'first' },
+      { topic, key: 'request-1', value: 'second' },
+    ]);
     await expectEventually(() => expect(attempts).toEqual(['first', 'first', 'first', 'second']), { timeoutMs: 30_000 });
   });
 
@@ -76,7 +79,10 @@ describe('MessageBusTransport on real Kafka', () => {
       firstRun.push(message.value);
       if (message.value === 'stuck') throw new Error('scanner unavailable');
     });
-    await bus.publish([{ topic, key: 'request-1', value: 'handled' }, { topic, key: 'request-1', value: 'stuck' }]);
+    await bus.publish([
+      { topic, key: 'request-1', value: 'handled' },
+      { topic, key: 'request-1', value: 'stuck' },
+    ]);
     await expectEventually(() => expect(firstRun.filter((value) => value === 'stuck').length).toBeGreaterThanOrEqual(2), { timeoutMs: 30_000 });
     expect(firstRun[0]).toBe('handled');
     await first.close();

@@ -115,7 +115,10 @@ describe('MessageBusTransport over the in-process bus', () => {
   let script: Script;
   const apps: INestMicroservice[] = [];
 
-  async function start(controllers?: Type<unknown>[], configure: (app: INestMicroservice) => void = () => undefined): Promise<{ app: INestMicroservice; transport: MessageBusTransport }> {
+  async function start(
+    controllers?: Type<unknown>[],
+    configure: (app: INestMicroservice) => void = () => undefined,
+  ): Promise<{ app: INestMicroservice; transport: MessageBusTransport }> {
     const transport = new MessageBusTransport(bus);
     const app = await NestFactory.createMicroservice(TestModule.with(script, controllers), { strategy: transport, logger: false });
     apps.push(app);
@@ -171,7 +174,10 @@ describe('MessageBusTransport over the in-process bus', () => {
       await publish(SUBMITTED, 'two');
       await start();
       await eventually(() => expect(script.values('scans')).toEqual(['one', 'two']));
-      expect(bus.outcomes.filter((o) => o.group === SCANS)).toEqual([{ group: SCANS, value: 'one' }, { group: SCANS, value: 'two' }]);
+      expect(bus.outcomes.filter((o) => o.group === SCANS)).toEqual([
+        { group: SCANS, value: 'one' },
+        { group: SCANS, value: 'two' },
+      ]);
     });
 
     it('does not acknowledge a message whose handler is still failing: the next member gets it', async () => {
@@ -213,7 +219,11 @@ describe('MessageBusTransport over the in-process bus', () => {
       await eventually(() => expect(script.values('scans')).toEqual(['first', 'first', 'second']));
       await eventually(() => expect(completed).toBe(2));
       // The bus heard of success only once the observable had completed.
-      expect(bus.outcomes.filter((o) => o.group === SCANS).map((o) => [o.value, o.error ? 'failed' : 'ok'])).toEqual([['first', 'failed'], ['first', 'ok'], ['second', 'ok']]);
+      expect(bus.outcomes.filter((o) => o.group === SCANS).map((o) => [o.value, o.error ? 'failed' : 'ok'])).toEqual([
+        ['first', 'failed'],
+        ['first', 'ok'],
+        ['second', 'ok'],
+      ]);
     });
 
     it('dead-letters a message whose handler throws PermanentMessageError, and moves on', async () => {
@@ -228,7 +238,11 @@ describe('MessageBusTransport over the in-process bus', () => {
       await eventually(() => expect(deadLetters.filter((m) => m.headers?.[DeadLetterHeaders.consumerGroup] === SCANS)).toHaveLength(1));
       expect(deadLetters.find((m) => m.headers?.[DeadLetterHeaders.consumerGroup] === SCANS)).toMatchObject({
         value: 'poison',
-        headers: { [DeadLetterHeaders.errorName]: 'PermanentMessageError', [DeadLetterHeaders.errorMessage]: 'unknown schema version', [DeadLetterHeaders.originTopic]: SUBMITTED },
+        headers: {
+          [DeadLetterHeaders.errorName]: 'PermanentMessageError',
+          [DeadLetterHeaders.errorMessage]: 'unknown schema version',
+          [DeadLetterHeaders.originTopic]: SUBMITTED,
+        },
       });
     });
 

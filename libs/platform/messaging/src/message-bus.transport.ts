@@ -107,7 +107,10 @@ export class MessageBusTransport extends Server<Record<string, never>, MessageBu
 
 /** A handler failed with something that is not an Error (an RPC filter's `{ status, message }`): redeliver, and say what it was. */
 class HandlerFailedError extends Error {
-  constructor(group: string, readonly value: unknown) {
+  constructor(
+    group: string,
+    readonly value: unknown,
+  ) {
     super(`handler of consumer group ${group} failed with ${describe(value)}`);
     this.name = 'HandlerFailedError';
   }

@@ -19,11 +19,14 @@ describe('retrying transient broker errors', () => {
     const time = clock();
     const errors = [retriable('This server does not host this topic-partition'), retriable('leader not available')];
     const retries: number[] = [];
-    const result = await retryTransient(async () => {
-      const error = errors.shift();
-      if (error) throw error;
-      return 'subscribed';
-    }, { withinMs: 60_000, ...time, onRetry: (_error, attempt, delayMs) => retries.push(attempt, delayMs) });
+    const result = await retryTransient(
+      async () => {
+        const error = errors.shift();
+        if (error) throw error;
+        return 'subscribed';
+      },
+      { withinMs: 60_000, ...time, onRetry: (_error, attempt, delayMs) => retries.push(attempt, delayMs) },
+    );
     expect(result).toBe('subscribed');
     expect(retries).toEqual([1, 100, 2, 200]);
     expect(time.slept()).toBe(300);
@@ -33,7 +36,15 @@ describe('retrying transient broker errors', () => {
     const time = clock();
     let attempts = 0;
     const denied = Object.assign(new Error('Topic authorization failed'), { retriable: false });
-    await expect(retryTransient(async () => { attempts += 1; throw denied; }, { withinMs: 60_000, ...time })).rejects.toBe(denied);
+    await expect(
+      retryTransient(
+        async () => {
+          attempts += 1;
+          throw denied;
+        },
+        { withinMs: 60_000, ...time },
+      ),
+    ).rejects.toBe(denied);
     expect(attempts).toBe(1);
     expect(time.slept()).toBe(0);
   });
@@ -42,7 +53,15 @@ describe('retrying transient broker errors', () => {
     const time = clock();
     let attempts = 0;
     const last = retriable('still no leader');
-    await expect(retryTransient(async () => { attempts += 1; throw last; }, { withinMs: 1_000, policy: { initialMs: 100, maxMs: 400 }, ...time })).rejects.toBe(last);
+    await expect(
+      retryTransient(
+        async () => {
+          attempts += 1;
+          throw last;
+        },
+        { withinMs: 1_000, policy: { initialMs: 100, maxMs: 400 }, ...time },
+      ),
+    ).rejects.toBe(last);
     // Waits of 100, 200, 400 fit in 1,000 ms (700 in all); the next 400 would not.
     expect(attempts).toBe(4);
     expect(time.slept()).toBe(700);

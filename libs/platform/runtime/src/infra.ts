@@ -34,7 +34,10 @@ const STAGES: Stage[] = ['draft', 'quarantine', 'released', 'rejected', 'blocked
 export async function clamdAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
-    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once('error', () => done(false));
     socket.once('connect', () => socket.write('zPING\0'));
@@ -120,7 +123,8 @@ export async function buildInfra(config: AirlockConfig, { service, logger, share
   // Every instance runs the pending migrations at start; an advisory lock lets one at a time do so.
   const applied = await runMigrations(db, [...eventStoreMigrations, ...idempotentConsumerMigrations]);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrations applied');
-  const bus = shared.bus ?? (config.kafka.brokers ? new KafkaMessageBus({ brokers: config.kafka.brokers, clientId: `airlock-${service}` }) : new InProcessMessageBus());
+  const bus =
+    shared.bus ?? (config.kafka.brokers ? new KafkaMessageBus({ brokers: config.kafka.brokers, clientId: `airlock-${service}` }) : new InProcessMessageBus());
   if (!shared.bus) closers.push(() => bus.close());
   const store = objectStore(config, logger);
   await store.ensureBuckets();
@@ -134,7 +138,14 @@ export async function buildInfra(config: AirlockConfig, { service, logger, share
   closers.unshift(() => relay.stop());
   return {
     mode: config.database.url || config.kafka.brokers || config.s3 ? 'real' : 'embedded',
-    db, eventStore, bus, store, scanner: await scanner(config, logger), tokens, devIdentity, relay,
+    db,
+    eventStore,
+    bus,
+    store,
+    scanner: await scanner(config, logger),
+    tokens,
+    devIdentity,
+    relay,
     accessLog: new AccessLog(db, { source: `/airlock/${service}` }),
     async close() {
       for (const close of closers) await close().catch((err) => logger.warn({ err }, 'close failed'));

@@ -153,7 +153,8 @@ export class ClamdExchange {
 
   private observeSockets(clam: NodeClam): void {
     const opener = clam as unknown as SocketOpener;
-    if (typeof opener._initSocket !== 'function') throw this.unavailable('this clamscan version has no _initSocket to observe (see docs/adr/0008-clamscan-adapter.md)');
+    if (typeof opener._initSocket !== 'function')
+      throw this.unavailable('this clamscan version has no _initSocket to observe (see docs/adr/0008-clamscan-adapter.md)');
     const open = opener._initSocket.bind(clam);
     opener._initSocket = async (label?: string): Promise<Socket> => {
       const socket = await open(label);

@@ -46,10 +46,10 @@ describe('clamd INSTREAM replies', () => {
     expect(toScanResult({ kind: 'error', message: 'INSTREAM size limit exceeded.' }, ENGINE)).toEqual({ status: 'not_scanned', reason: TOO_LARGE_REASON });
   });
 
-  it.each([
-    [{ kind: 'error', message: "Can't allocate memory" }],
-    [{ kind: 'unexpected', text: 'HELLO' }],
-  ] as const)('fails closed on %j: the caller must retry', (reply) => {
-    expect(() => toScanResult(reply, ENGINE)).toThrow(ScannerUnavailableError);
-  });
+  it.each([[{ kind: 'error', message: "Can't allocate memory" }], [{ kind: 'unexpected', text: 'HELLO' }]] as const)(
+    'fails closed on %j: the caller must retry',
+    (reply) => {
+      expect(() => toScanResult(reply, ENGINE)).toThrow(ScannerUnavailableError);
+    },
+  );
 });

@@ -4,11 +4,7 @@ import { ScannerUnavailableError } from './scanning.errors';
 export const TOO_LARGE_REASON = 'too large to scan';
 
 /** What clamd said to one INSTREAM, before any policy is applied. */
-export type InstreamReply =
-  | { kind: 'ok' }
-  | { kind: 'found'; signature: string }
-  | { kind: 'error'; message: string }
-  | { kind: 'unexpected'; text: string };
+export type InstreamReply = { kind: 'ok' } | { kind: 'found'; signature: string } | { kind: 'error'; message: string } | { kind: 'unexpected'; text: string };
 
 /** Parses clamd's reply to `zINSTREAM` (NUL already stripped): `stream: OK`, `stream: <sig> FOUND`, `<msg> ERROR`. */
 export function parseInstreamReply(text: string): InstreamReply {

@@ -13,7 +13,7 @@ const scanner = new ClamdScanner({ host, port, timeoutMs: 30_000 });
 /** Streams `data` in uneven pieces, as a network or S3 body would arrive. */
 function streamOf(data: Buffer): Readable {
   const pieces: Buffer[] = [];
-  for (let offset = 0; offset < data.length; ) {
+  for (let offset = 0; offset < data.length;) {
     const size = 1 + Math.floor(Math.random() * 100_000);
     pieces.push(data.subarray(offset, offset + size));
     offset += size;

@@ -117,7 +117,10 @@ describe('ClamdScanner against an in-test clamd', () => {
     ['an endless reply (clamscan would buffer it all)', { afterStream: { reply: 'x'.repeat(100_000) } }, /reply too long/],
   ])('fails closed with ScannerUnavailableError on %s', async (_name, script, message) => {
     fake.use(script);
-    await expect(scannerFor().scan(Readable.from([Buffer.from('data')]))).rejects.toMatchObject({ code: 'SCANNER_UNAVAILABLE', message: expect.stringMatching(message) });
+    await expect(scannerFor().scan(Readable.from([Buffer.from('data')]))).rejects.toMatchObject({
+      code: 'SCANNER_UNAVAILABLE',
+      message: expect.stringMatching(message),
+    });
   });
 
   it('fails closed at once when clamd resets the VERSION connection (clamscan alone would wait forever)', async () => {

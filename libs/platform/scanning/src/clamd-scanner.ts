@@ -148,7 +148,8 @@ export class ClamdScanner implements MalwareScanner {
   /** The engine and signature database version, e.g. `ClamAV 1.4.6/27400/Sat Nov 28 09:00:00 2026` (just `ClamAV 1.4.6` with only unofficial signatures). */
   async version(): Promise<string> {
     const reply = (await ClamdExchange.run(this.address, this.timeoutMs, (clam) => clam.getVersion())).replace(/\0.*$/s, '').trim();
-    if (!/^ClamAV \d/.test(reply)) throw new ScannerUnavailableError(`unexpected VERSION reply from ${this.describe()}: ${JSON.stringify(reply.slice(0, 200))}`);
+    if (!/^ClamAV \d/.test(reply))
+      throw new ScannerUnavailableError(`unexpected VERSION reply from ${this.describe()}: ${JSON.stringify(reply.slice(0, 200))}`);
     return reply;
   }
 

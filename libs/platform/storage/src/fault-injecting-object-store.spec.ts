@@ -21,9 +21,14 @@ const body = Buffer.from('a,b\n1,2\n');
 describe('fault-injecting object store', () => {
   it('lets the step reach the store, then fails its caller', async () => {
     const seen: StoreStep[] = [];
-    const store = new FaultInjectingObjectStore(disk, (step) => { seen.push(step); return step.op === 'copy' ? 'fail' : 'continue'; });
+    const store = new FaultInjectingObjectStore(disk, (step) => {
+      seen.push(step);
+      return step.op === 'copy' ? 'fail' : 'continue';
+    });
     await store.putStream('quarantine', 'r1/f', Readable.from([body]), { maxBytes: 100 });
-    await expect(store.copy({ stage: 'quarantine', key: 'r1/f' }, { stage: 'released', key: 'r1/f' }, sha256Of(body))).rejects.toBeInstanceOf(InjectedFaultError);
+    await expect(store.copy({ stage: 'quarantine', key: 'r1/f' }, { stage: 'released', key: 'r1/f' }, sha256Of(body))).rejects.toBeInstanceOf(
+      InjectedFaultError,
+    );
     // The copy happened: a retry must cope with a destination that already exists.
     expect((await disk.head('released', 'r1/f'))?.sha256).toBe(sha256Of(body));
     expect(seen.map((s) => s.op)).toEqual(['put', 'copy']);
@@ -31,8 +36,14 @@ describe('fault-injecting object store', () => {
   });
 
   it('crashes right after the chosen step', async () => {
-    const crash = jest.fn(() => { throw new Error('crashed'); }) as unknown as () => never;
-    const store = new FaultInjectingObjectStore(disk, faultPlanFromEnv({ AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: '1', AIRLOCK_FAULT_OP: 'delete' }) ?? (() => 'continue'), crash);
+    const crash = jest.fn(() => {
+      throw new Error('crashed');
+    }) as unknown as () => never;
+    const store = new FaultInjectingObjectStore(
+      disk,
+      faultPlanFromEnv({ AIRLOCK_FAULT_INJECTION: 'true', AIRLOCK_FAULT_CRASH_AFTER_STEP: '1', AIRLOCK_FAULT_OP: 'delete' }) ?? (() => 'continue'),
+      crash,
+    );
     await store.putStream('draft', 'r2/a', Readable.from([body]), { maxBytes: 100 });
     await store.delete('draft', 'r2/a');
     await expect(store.delete('draft', 'r2/b')).rejects.toThrow('crashed');

@@ -2,10 +2,7 @@ import type { Readable } from 'node:stream';
 import type { ListedObject, ObjectRef, ObjectStore, PutOptions, Stage, StoredObject } from './object-store.port';
 
 /** A step of a multi-step move, as the store sees it: the operation and the object it touched. */
-export type StoreStep =
-  | { op: 'put'; to: ObjectRef }
-  | { op: 'copy'; from: ObjectRef; to: ObjectRef }
-  | { op: 'delete'; from: ObjectRef };
+export type StoreStep = { op: 'put'; to: ObjectRef } | { op: 'copy'; from: ObjectRef; to: ObjectRef } | { op: 'delete'; from: ObjectRef };
 
 /**
  * Decides what happens after each completed step: `continue`, `fail` (the step's caller sees an

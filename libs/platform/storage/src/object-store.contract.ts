@@ -189,7 +189,10 @@ export function describeObjectStoreContract(subject: () => ContractSubject): voi
       await store().putStream('rejected', `${base}/c.csv`, bodyOf('c'), { maxBytes: 100 });
       const before = Date.now() - 60_000;
       const listed = await store().list('released', `${base}/`);
-      expect(listed.map((o) => [o.key, o.size])).toEqual([[`${base}/a/1.csv`, 3], [`${base}/b.csv`, 3]]);
+      expect(listed.map((o) => [o.key, o.size])).toEqual([
+        [`${base}/a/1.csv`, 3],
+        [`${base}/b.csv`, 3],
+      ]);
       for (const o of listed) expect(o.lastModified.getTime()).toBeGreaterThan(before);
       await store().delete('released', `${base}/b.csv`);
       expect((await store().list('released', `${base}/`)).map((o) => o.key)).toEqual([`${base}/a/1.csv`]);

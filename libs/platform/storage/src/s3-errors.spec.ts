@@ -31,10 +31,10 @@ describe('classifying S3 failures', () => {
     expect(toStorageError(error, 'testing')).toBe(error);
   });
 
-  it.each([
-    Object.assign(new Error('x'), { name: 'NoSuchKey' }),
-    Object.assign(new Error('x'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }),
-  ])('recognises not found: %p', (error) => {
-    expect(isS3NotFound(error)).toBe(true);
-  });
+  it.each([Object.assign(new Error('x'), { name: 'NoSuchKey' }), Object.assign(new Error('x'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } })])(
+    'recognises not found: %p',
+    (error) => {
+      expect(isS3NotFound(error)).toBe(true);
+    },
+  );
 });

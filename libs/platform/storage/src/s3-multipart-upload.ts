@@ -40,7 +40,12 @@ export function partSizeFor(configured: number, maxBytes: number): number {
  * failure the parts in flight are cancelled and the upload is aborted, so neither an object nor
  * parts are left behind.
  */
-export async function multipartUpload(client: S3Client, target: MultipartTarget, chunks: AsyncIterator<Buffer>, opts: MultipartOptions): Promise<{ versionId?: string }> {
+export async function multipartUpload(
+  client: S3Client,
+  target: MultipartTarget,
+  chunks: AsyncIterator<Buffer>,
+  opts: MultipartOptions,
+): Promise<{ versionId?: string }> {
   const { bucket, key } = target;
   const { UploadId } = await client.send(
     new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: target.contentType, Metadata: target.metadata }),

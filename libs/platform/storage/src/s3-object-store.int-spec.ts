@@ -88,9 +88,7 @@ describe('S3ObjectStore against the real S3 server', () => {
     expect(response.status).toBe(200);
     const bytes = Buffer.from(await response.arrayBuffer());
     expect({ sha256: sha256Of(bytes), size: bytes.length }).toEqual(expected());
-    expect(response.headers.get('content-disposition')).toBe(
-      `attachment; filename="r_sultats _final_.csv"; filename*=UTF-8''r%C3%A9sultats%20%22final%22.csv`,
-    );
+    expect(response.headers.get('content-disposition')).toBe(`attachment; filename="r_sultats _final_.csv"; filename*=UTF-8''r%C3%A9sultats%20%22final%22.csv`);
   });
 
   it('refuses a presigned URL once tampered with', async () => {
@@ -187,7 +185,11 @@ describe('S3ObjectStore against the real S3 server', () => {
     ])('round-trips a multipart body byte for byte with its sha256 (%s)', async (_name, queueSize, size, partCount) => {
       const bytes = randomBytes(size);
       const key = `mp-direct/${uniqueId('rt')}.bin`;
-      const stored = await storeWith(queueSize).putStream('draft', key, chunked(bytes), { maxBytes: 100 * MiB, hashInMetadata: false, contentType: 'text/csv' });
+      const stored = await storeWith(queueSize).putStream('draft', key, chunked(bytes), {
+        maxBytes: 100 * MiB,
+        hashInMetadata: false,
+        contentType: 'text/csv',
+      });
 
       expect(stored).toMatchObject({ key, sha256: sha256Of(bytes), size });
       const head = await raw.send(new HeadObjectCommand({ Bucket: buckets.draft, Key: key }));

@@ -374,9 +374,7 @@ export class S3ObjectStore implements ObjectStore {
         );
         return { PartNumber: partNumber, ETag: result.CopyPartResult?.ETag };
       });
-      const done = await this.client.send(
-        new CompleteMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, UploadId, MultipartUpload: { Parts: parts } }),
-      );
+      const done = await this.client.send(new CompleteMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, UploadId, MultipartUpload: { Parts: parts } }));
       return done.VersionId;
     } catch (error) {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, UploadId })).catch(() => undefined);

@@ -1,11 +1,6 @@
 import type { Stage } from './object-store.port';
 
-export type StorageErrorCode =
-  | 'OBJECT_TOO_LARGE'
-  | 'OBJECT_NOT_FOUND'
-  | 'HASH_MISMATCH'
-  | 'STORAGE_UNAVAILABLE'
-  | 'INVALID_KEY';
+export type StorageErrorCode = 'OBJECT_TOO_LARGE' | 'OBJECT_NOT_FOUND' | 'HASH_MISMATCH' | 'STORAGE_UNAVAILABLE' | 'INVALID_KEY';
 
 /** Base of every error the storage adapters throw on purpose; switch on `code`. */
 export abstract class StorageError extends Error {

@@ -30,7 +30,9 @@ export async function stopTracing(): Promise<void> {
 
 // The exporter's own warnings (a collector that cannot be reached) as one JSON line each, like the service logs.
 function stderrDiagnostics(service: string): DiagLogger {
-  const write = (level: string) => (message: string, ...args: unknown[]) =>
-    process.stderr.write(`${JSON.stringify({ level, service, msg: `opentelemetry: ${message}`, args: args.map(String) })}\n`);
+  const write =
+    (level: string) =>
+    (message: string, ...args: unknown[]) =>
+      process.stderr.write(`${JSON.stringify({ level, service, msg: `opentelemetry: ${message}`, args: args.map(String) })}\n`);
   return { error: write('error'), warn: write('warn'), info: write('info'), debug: write('debug'), verbose: write('debug') };
 }

@@ -15,7 +15,9 @@ import { evolveRegistry, initialRegistry, withRegistryFacts, type RegistryState 
 const BUILT_IN_NAMES = [
   ...new Set([
     ...[Object.prototype, Function.prototype, Array.prototype, String.prototype].flatMap((o) => Object.getOwnPropertyNames(o)),
-    '__proto__', 'constructor', 'prototype',
+    '__proto__',
+    'constructor',
+    'prototype',
   ]),
 ];
 
@@ -44,7 +46,8 @@ const REGISTRY_IDS = { project: 'proj-o', member: 'mem-o', checker: 'chk-o', acc
 type RegistryRole = keyof typeof REGISTRY_IDS;
 
 function registryScript(ids: typeof REGISTRY_IDS): RegistryCommand[] {
-  const c = <T extends RegistryCommand['type']>(type: T, data: Extract<RegistryCommand, { type: T }>['data']) => ({ type, actor: ADMIN, at: AT, data }) as RegistryCommand;
+  const c = <T extends RegistryCommand['type']>(type: T, data: Extract<RegistryCommand, { type: T }>['data']) =>
+    ({ type, actor: ADMIN, at: AT, data }) as RegistryCommand;
   const { project, member, checker, accredited, stranger } = ids;
   return [
     c('AddMember', { projectId: project, userId: member }),
@@ -86,7 +89,8 @@ type RequestRole = keyof typeof REQUEST_IDS;
 
 function requestScript(ids: typeof REQUEST_IDS): RequestCommand[] {
   const author: Actor = { userId: ids.author, roles: ['researcher'], accreditedUntil: LATER, projectIds: [ids.project] };
-  const c = <T extends RequestCommand['type']>(type: T, data: Extract<RequestCommand, { type: T }>['data']) => ({ type, actor: author, at: AT, data }) as RequestCommand;
+  const c = <T extends RequestCommand['type']>(type: T, data: Extract<RequestCommand, { type: T }>['data']) =>
+    ({ type, actor: author, at: AT, data }) as RequestCommand;
   const upload = (fileId: string, group: string, name: string) =>
     c('AddFile', { fileId, name, group, kind: 'output', sha256: 'a'.repeat(64), size: 10, draftKey: `draft/${name}` });
   const submitWith = (keys: Record<string, string>) => c('Submit', { quarantineKeys: keys, policy: DEFAULT_APPROVAL_POLICY, disclosure: {} });
@@ -118,7 +122,11 @@ function runRequest(ids: typeof REQUEST_IDS, steps: readonly number[]): Outcome[
 
 // --- the property ---------------------------------------------------------------------------
 function expectLikeAnOrdinaryId<Ids extends Record<string, string>>(
-  run: (ids: Ids, steps: readonly number[]) => Outcome[], ordinaryIds: Ids, role: keyof Ids, name: string, steps: readonly number[],
+  run: (ids: Ids, steps: readonly number[]) => Outcome[],
+  ordinaryIds: Ids,
+  role: keyof Ids,
+  name: string,
+  steps: readonly number[],
 ): void {
   const ordinary = run(ordinaryIds, steps);
   const withName = run({ ...ordinaryIds, [role]: name }, steps);

@@ -22,7 +22,10 @@ const APPROVAL = {
   requiredApprovals: { schema: z.number().int().min(1).max(10), range: 'a whole number from 1 to 10' },
   extraApprovalForReview: { schema: z.boolean(), range: 'true or false' },
   extraApprovalForKinds: {
-    schema: z.array(z.enum(['output', 'supporting', 'code'])).max(3).refine((kinds) => new Set(kinds).size === kinds.length),
+    schema: z
+      .array(z.enum(['output', 'supporting', 'code']))
+      .max(3)
+      .refine((kinds) => new Set(kinds).size === kinds.length),
     range: 'a list of distinct file kinds (output, supporting, code)',
   },
 } as const;
@@ -36,11 +39,13 @@ const RANGES = new Map<string, string>([
 
 export const projectPolicySchema = z
   .object({
-    approval: z.object({
-      requiredApprovals: APPROVAL.requiredApprovals.schema,
-      extraApprovalForReview: APPROVAL.extraApprovalForReview.schema,
-      extraApprovalForKinds: APPROVAL.extraApprovalForKinds.schema,
-    }).strict(),
+    approval: z
+      .object({
+        requiredApprovals: APPROVAL.requiredApprovals.schema,
+        extraApprovalForReview: APPROVAL.extraApprovalForReview.schema,
+        extraApprovalForKinds: APPROVAL.extraApprovalForKinds.schema,
+      })
+      .strict(),
     disclosure: z.object(Object.fromEntries(Object.entries(THRESHOLDS).map(([key, field]) => [key, field.schema.optional()]))).strict(),
   })
   .strict();

@@ -20,7 +20,11 @@ export type RegistryErrorCode =
   | 'TEXT_TOO_LONG';
 
 export class RegistryError extends Error {
-  constructor(readonly code: RegistryErrorCode, message: string, readonly details: Record<string, unknown> = {}) {
+  constructor(
+    readonly code: RegistryErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
     super(message);
     this.name = 'RegistryError';
   }
@@ -56,9 +60,11 @@ function validateIds(data: RegistryCommand['data']): void {
 /** Invariant 9: the text an administrator writes into a registry event is bounded (request.limits.ts). */
 function requireRegistryTextWithinLimits(command: RegistryCommand): void {
   const [field, value, max] =
-    command.type === 'CreateProject' ? ['name', command.data.name, INPUT_LIMITS.projectName] as const
-    : command.type === 'RevokeAccreditation' ? ['reason', command.data.reason, INPUT_LIMITS.reason] as const
-    : [undefined, undefined, 0] as const;
+    command.type === 'CreateProject'
+      ? (['name', command.data.name, INPUT_LIMITS.projectName] as const)
+      : command.type === 'RevokeAccreditation'
+        ? (['reason', command.data.reason, INPUT_LIMITS.reason] as const)
+        : ([undefined, undefined, 0] as const);
   if (field && textTooLong(field, value, max)) throw new RegistryError('TEXT_TOO_LONG', `${field} is limited to ${max} characters`, { field, max });
 }
 

@@ -17,17 +17,16 @@ export type AccreditationGranted = AdminFact<'AccreditationGranted', { userId: s
 export type AccreditationRevoked = AdminFact<'AccreditationRevoked', { userId: string; reason: string }>;
 
 export type RegistryEvent =
-  | ProjectCreated
-  | ProjectPolicyChanged
-  | MemberAdded
-  | MemberRemoved
-  | CheckerAssigned
-  | CheckerUnassigned
-  | AccreditationGranted
-  | AccreditationRevoked;
+  ProjectCreated | ProjectPolicyChanged | MemberAdded | MemberRemoved | CheckerAssigned | CheckerUnassigned | AccreditationGranted | AccreditationRevoked;
 
 export type RegistryEventType = RegistryEvent['type'];
 export const REGISTRY_EVENT_TYPES: readonly RegistryEventType[] = [
-  'ProjectCreated', 'ProjectPolicyChanged', 'MemberAdded', 'MemberRemoved', 'CheckerAssigned', 'CheckerUnassigned',
-  'AccreditationGranted', 'AccreditationRevoked',
+  'ProjectCreated',
+  'ProjectPolicyChanged',
+  'MemberAdded',
+  'MemberRemoved',
+  'CheckerAssigned',
+  'CheckerUnassigned',
+  'AccreditationGranted',
+  'AccreditationRevoked',
 ];

@@ -72,7 +72,13 @@ function carriedVotes(state: ExistingRequest): CarriedVote[] {
   return state.files.flatMap((f) =>
     f.votes
       .filter((v) => v.decision === 'approve' && v.sha256 === f.sha256)
-      .map((v) => ({ fileId: f.fileId, sha256: f.sha256, checkerId: v.checkerId, castInTurn: v.turn, ...(v.overrideJustification ? { overrideJustification: v.overrideJustification } : {}) })),
+      .map((v) => ({
+        fileId: f.fileId,
+        sha256: f.sha256,
+        checkerId: v.checkerId,
+        castInTurn: v.turn,
+        ...(v.overrideJustification ? { overrideJustification: v.overrideJustification } : {}),
+      })),
   );
 }
 
@@ -95,8 +101,15 @@ export function submit(command: Submit, current: RequestState): RequestEvent[] {
     return { fileId: f.fileId, name: f.name, group: f.group, kind: f.kind, sha256: f.sha256, size: f.size, quarantineKey };
   });
   const data = {
-    requestId: state.requestId, turn: state.turn + 1, files, groups, policy: command.data.policy, disclosure: command.data.disclosure,
-    carriedVotes: carriedVotes(state), submittedBy: command.actor.userId, submittedAt: command.at,
+    requestId: state.requestId,
+    turn: state.turn + 1,
+    files,
+    groups,
+    policy: command.data.policy,
+    disclosure: command.data.disclosure,
+    carriedVotes: carriedVotes(state),
+    submittedBy: command.actor.userId,
+    submittedAt: command.at,
   };
   return [{ type: 'RequestSubmitted', data }];
 }

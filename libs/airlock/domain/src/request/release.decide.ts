@@ -47,7 +47,14 @@ export function recordDownload(command: RecordDownload, current: RequestState): 
   if (link.used) throw new RequestError('LINK_USED', 'Each download link works once');
   if (command.at > link.expiresAt) throw new RequestError('LINK_EXPIRED', 'This download link has expired');
   const file = fileOf(state, link.fileId);
-  const data = { requestId: state.requestId, fileId: file.fileId, sha256: file.sha256, linkId: link.linkId, downloadedBy: command.actor.userId, downloadedAt: command.at };
+  const data = {
+    requestId: state.requestId,
+    fileId: file.fileId,
+    sha256: file.sha256,
+    linkId: link.linkId,
+    downloadedBy: command.actor.userId,
+    downloadedAt: command.at,
+  };
   return [{ type: 'FileDownloaded', data }];
 }
 
@@ -83,4 +90,3 @@ export function failRequest(command: FailRequest, current: RequestState): Reques
   if (TERMINAL_STATUSES.includes(state.status) || state.status === 'released') return [];
   return [{ type: 'RequestFailed', data: { requestId: state.requestId, turn: state.turn, reason: command.data.reason, failedAt: command.at } }];
 }
-

@@ -3,24 +3,18 @@ import { WITHDRAWABLE, type RequestState } from './request.state';
 
 // What the caller may do now, so that clients never re-implement the lifecycle rules.
 export type RequestAction =
-  | 'view'
-  | 'define_group'
-  | 'upload_file'
-  | 'remove_file'
-  | 'submit'
-  | 'withdraw'
-  | 'request_exception'
-  | 'comment'
-  | 'review'
-  | 'download'
-  | 'revoke';
+  'view' | 'define_group' | 'upload_file' | 'remove_file' | 'submit' | 'withdraw' | 'request_exception' | 'comment' | 'review' | 'download' | 'revoke';
 
 export function availableActions(state: RequestState, actor: Actor, at: string): RequestAction[] {
   if (state.status === 'none') return [];
   const accredited = actor.accreditedUntil !== undefined && actor.accreditedUntil > at;
   const isAuthor = state.authorId === actor.userId && accredited;
   const independentChecker =
-    hasRole(actor, 'output_checker') && accredited && state.authorId !== actor.userId && !isMemberOf(actor, state.projectId) && checksProject(actor, state.projectId);
+    hasRole(actor, 'output_checker') &&
+    accredited &&
+    state.authorId !== actor.userId &&
+    !isMemberOf(actor, state.projectId) &&
+    checksProject(actor, state.projectId);
   const editable = state.status === 'draft' || state.status === 'changes_requested';
   const actions: RequestAction[] = [];
   if (isAuthor || independentChecker || hasRole(actor, 'administrator')) actions.push('view');

@@ -59,7 +59,17 @@ export class RequestBuilder {
   private uploaded(fileId: string, kind: FileKind, version: number): void {
     this.events.push({
       type: 'FileUploaded',
-      data: { requestId: this.requestId, fileId, name: `${fileId}.csv`, group: GROUP, kind, sha256: sha(fileId, version), size: 100, draftKey: `draft/${fileId}`, uploadedAt: AT },
+      data: {
+        requestId: this.requestId,
+        fileId,
+        name: `${fileId}.csv`,
+        group: GROUP,
+        kind,
+        sha256: sha(fileId, version),
+        size: 100,
+        draftKey: `draft/${fileId}`,
+        uploadedAt: AT,
+      },
     });
   }
 
@@ -75,14 +85,27 @@ export class RequestBuilder {
   submitted(carried: { fileId: string; checkerId: string }[] = []): this {
     this.turn += 1;
     const files = this.files.map((f) => ({
-      fileId: f.fileId, name: `${f.fileId}.csv`, group: GROUP, kind: f.kind, sha256: sha(f.fileId, f.version), size: 100, quarantineKey: `q/${f.fileId}/${this.turn}`,
+      fileId: f.fileId,
+      name: `${f.fileId}.csv`,
+      group: GROUP,
+      kind: f.kind,
+      sha256: sha(f.fileId, f.version),
+      size: 100,
+      quarantineKey: `q/${f.fileId}/${this.turn}`,
     }));
     const carriedVotes = carried.map((c) => ({ ...c, sha256: this.shaOf(c.fileId), castInTurn: this.turn - 1 }));
     this.events.push({
       type: 'RequestSubmitted',
       data: {
-        requestId: this.requestId, turn: this.turn, files, policy: this.policy, disclosure: {}, carriedVotes,
-        groups: [{ group: GROUP, context: 'Counts of admissions', controls: 'Rounded to 5' }], submittedBy: AUTHOR.userId, submittedAt: AT,
+        requestId: this.requestId,
+        turn: this.turn,
+        files,
+        policy: this.policy,
+        disclosure: {},
+        carriedVotes,
+        groups: [{ group: GROUP, context: 'Counts of admissions', controls: 'Rounded to 5' }],
+        submittedBy: AUTHOR.userId,
+        submittedAt: AT,
       },
     });
     return this;
@@ -95,17 +118,32 @@ export class RequestBuilder {
 
   scanned(result: ScanOutcome = CLEAN, fileIds = this.ids): this {
     for (const fileId of fileIds) {
-      this.events.push({ type: 'FileScanned', data: { requestId: this.requestId, turn: this.turn, fileId, sha256: this.shaOf(fileId), result, scannedAt: AT } });
+      this.events.push({
+        type: 'FileScanned',
+        data: { requestId: this.requestId, turn: this.turn, fileId, sha256: this.shaOf(fileId), result, scannedAt: AT },
+      });
     }
     return this;
   }
 
   checked(verdict: CheckVerdict = 'pass', fileIds = this.ids): this {
     for (const fileId of fileIds) {
-      const findings = verdict === 'pass' ? [] : [{ rule: 'threshold', verdict, cells: [{ row: 0, column: 1 }], message: '1 cell has fewer than 10 contributors' }];
+      const findings =
+        verdict === 'pass' ? [] : [{ rule: 'threshold', verdict, cells: [{ row: 0, column: 1 }], message: '1 cell has fewer than 10 contributors' }];
       this.events.push({
         type: 'FileChecked',
-        data: { requestId: this.requestId, turn: this.turn, fileId, sha256: this.shaOf(fileId), verdict, fileType: 'csv', findings, rulesVersion: 'test', policy: {}, checkedAt: AT },
+        data: {
+          requestId: this.requestId,
+          turn: this.turn,
+          fileId,
+          sha256: this.shaOf(fileId),
+          verdict,
+          fileType: 'csv',
+          findings,
+          rulesVersion: 'test',
+          policy: {},
+          checkedAt: AT,
+        },
       });
     }
     return this;
@@ -121,7 +159,16 @@ export class RequestBuilder {
     for (const fileId of fileIds) {
       this.events.push({
         type: 'VoteCast',
-        data: { requestId: this.requestId, turn: this.turn, fileId, sha256: this.shaOf(fileId), checkerId: checker.userId, decision, castAt: AT, ...(overrideJustification ? { overrideJustification } : {}) },
+        data: {
+          requestId: this.requestId,
+          turn: this.turn,
+          fileId,
+          sha256: this.shaOf(fileId),
+          checkerId: checker.userId,
+          decision,
+          castAt: AT,
+          ...(overrideJustification ? { overrideJustification } : {}),
+        },
       });
     }
     return this;
@@ -129,7 +176,10 @@ export class RequestBuilder {
 
   changesRequested(): this {
     this.votedBy(CHECKER_1).votedBy(CHECKER_2, 'request_changes');
-    this.events.push({ type: 'ChangesRequested', data: { requestId: this.requestId, turn: this.turn, policy: this.policy, requestedBy: [CHECKER_2.userId], decidedAt: AT } });
+    this.events.push({
+      type: 'ChangesRequested',
+      data: { requestId: this.requestId, turn: this.turn, policy: this.policy, requestedBy: [CHECKER_2.userId], decidedAt: AT },
+    });
     return this;
   }
 
@@ -144,7 +194,10 @@ export class RequestBuilder {
 
   released(): this {
     for (const f of this.files.filter((x) => x.kind !== 'supporting')) {
-      this.events.push({ type: 'FileReleased', data: { requestId: this.requestId, turn: this.turn, fileId: f.fileId, sha256: this.shaOf(f.fileId), releasedKey: `r/${f.fileId}`, releasedAt: AT } });
+      this.events.push({
+        type: 'FileReleased',
+        data: { requestId: this.requestId, turn: this.turn, fileId: f.fileId, sha256: this.shaOf(f.fileId), releasedKey: `r/${f.fileId}`, releasedAt: AT },
+      });
     }
     this.events.push({ type: 'RequestReleased', data: { requestId: this.requestId, turn: this.turn, releasedAt: AT } });
     return this;
@@ -156,7 +209,10 @@ export class RequestBuilder {
   }
 
   revoked(): this {
-    this.events.push({ type: 'RequestRevoked', data: { requestId: this.requestId, turn: this.turn, reason: 'disclosive', revokedBy: ADMIN.userId, revokedAt: AT } });
+    this.events.push({
+      type: 'RequestRevoked',
+      data: { requestId: this.requestId, turn: this.turn, reason: 'disclosive', revokedBy: ADMIN.userId, revokedAt: AT },
+    });
     return this;
   }
 

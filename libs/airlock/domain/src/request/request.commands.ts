@@ -7,10 +7,7 @@ type Command<TType extends string, TData> = { type: TType; actor: Actor; at: str
 
 export type CreateRequest = Command<'CreateRequest', { requestId: string; projectId: string; title: string }>;
 export type DefineGroup = Command<'DefineGroup', { group: string; context: string; controls: string }>;
-export type AddFile = Command<
-  'AddFile',
-  { fileId: string; name: string; group: string; kind: FileKind; sha256: string; size: number; draftKey: string }
->;
+export type AddFile = Command<'AddFile', { fileId: string; name: string; group: string; kind: FileKind; sha256: string; size: number; draftKey: string }>;
 export type RemoveFile = Command<'RemoveFile', { fileId: string }>;
 /** The handler freezes each file into quarantine first and passes the keys it wrote, and the project's policy. */
 export type Submit = Command<'Submit', { quarantineKeys: Record<string, string>; policy: ApprovalPolicy; disclosure: DisclosureThresholds }>;
@@ -32,10 +29,7 @@ export type RecordCheck = Command<
   }
 >;
 export type RequestException = Command<'RequestException', { fileId: string; rule: string; justification: string }>;
-export type CastVote = Command<
-  'CastVote',
-  { fileId: string; decision: VoteDecision; comment?: Comment; overrideJustification?: string }
->;
+export type CastVote = Command<'CastVote', { fileId: string; decision: VoteDecision; comment?: Comment; overrideJustification?: string }>;
 export type AddComment = Command<'AddComment', { fileId?: string; comment: Comment }>;
 /** The handler has copied the file to the released bucket and verified its SHA-256. */
 export type ReleaseFile = Command<'ReleaseFile', { fileId: string; verifiedSha256: string; releasedKey: string }>;

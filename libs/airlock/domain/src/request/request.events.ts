@@ -6,9 +6,7 @@ import type { ApprovalPolicy, DisclosureThresholds } from './approval-policy';
 export type FileKind = 'output' | 'supporting' | 'code';
 
 export type ScanOutcome =
-  | { status: 'clean'; engine: string }
-  | { status: 'infected'; signature: string; engine: string }
-  | { status: 'not_scanned'; reason: string };
+  { status: 'clean'; engine: string } | { status: 'infected'; signature: string; engine: string } | { status: 'not_scanned'; reason: string };
 
 export type CheckVerdict = 'pass' | 'fail' | 'review';
 
@@ -109,19 +107,10 @@ export type RequestRejected = Fact<'RequestRejected', Decision & { rejectedBy: s
 
 export type FileReleased = Fact<'FileReleased', { turn: number; fileId: string; sha256: string; releasedKey: string; releasedAt: string }>;
 export type RequestReleased = Fact<'RequestReleased', { turn: number; releasedAt: string }>;
-export type DownloadLinkIssued = Fact<
-  'DownloadLinkIssued',
-  { fileId: string; linkId: string; issuedTo: string; expiresAt: string; issuedAt: string }
->;
-export type FileDownloaded = Fact<
-  'FileDownloaded',
-  { fileId: string; sha256: string; linkId: string; downloadedBy: string; downloadedAt: string }
->;
+export type DownloadLinkIssued = Fact<'DownloadLinkIssued', { fileId: string; linkId: string; issuedTo: string; expiresAt: string; issuedAt: string }>;
+export type FileDownloaded = Fact<'FileDownloaded', { fileId: string; sha256: string; linkId: string; downloadedBy: string; downloadedAt: string }>;
 export type RequestRevoked = Fact<'RequestRevoked', { turn: number; reason: string; revokedBy: string; revokedAt: string }>;
-export type ReleasedFileWithdrawn = Fact<
-  'ReleasedFileWithdrawn',
-  { fileId: string; sha256: string; releasedKey: string; withdrawnAt: string }
->;
+export type ReleasedFileWithdrawn = Fact<'ReleasedFileWithdrawn', { fileId: string; sha256: string; releasedKey: string; withdrawnAt: string }>;
 /** Files of a rejected request are kept for the retention period in the rejected bucket. */
 export type RejectedFileMoved = Fact<'RejectedFileMoved', { fileId: string; sha256: string; rejectedKey: string; movedAt: string }>;
 export type RequestFailed = Fact<'RequestFailed', { turn: number; reason: string; failedAt: string }>;
@@ -157,9 +146,30 @@ export type RequestEvent =
 export type RequestEventType = RequestEvent['type'];
 
 export const REQUEST_EVENT_TYPES: readonly RequestEventType[] = [
-  'RequestCreated', 'GroupDefined', 'FileUploaded', 'FileRemoved', 'RequestSubmitted', 'RequestWithdrawn',
-  'ChecksStarted', 'FileScanned', 'FileBlocked', 'RequestBlocked', 'FileChecked', 'ReviewOpened',
-  'ExceptionRequested', 'VoteCast', 'CommentAdded', 'RequestApproved', 'ChangesRequested', 'RequestRejected',
-  'FileReleased', 'RequestReleased', 'DownloadLinkIssued', 'FileDownloaded', 'RequestRevoked',
-  'ReleasedFileWithdrawn', 'RejectedFileMoved', 'RequestFailed',
+  'RequestCreated',
+  'GroupDefined',
+  'FileUploaded',
+  'FileRemoved',
+  'RequestSubmitted',
+  'RequestWithdrawn',
+  'ChecksStarted',
+  'FileScanned',
+  'FileBlocked',
+  'RequestBlocked',
+  'FileChecked',
+  'ReviewOpened',
+  'ExceptionRequested',
+  'VoteCast',
+  'CommentAdded',
+  'RequestApproved',
+  'ChangesRequested',
+  'RequestRejected',
+  'FileReleased',
+  'RequestReleased',
+  'DownloadLinkIssued',
+  'FileDownloaded',
+  'RequestRevoked',
+  'ReleasedFileWithdrawn',
+  'RejectedFileMoved',
+  'RequestFailed',
 ];

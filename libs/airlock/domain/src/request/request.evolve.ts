@@ -12,13 +12,24 @@ function actedAsChecker(state: ExistingRequest, userId: string): ExistingRequest
 }
 
 function submitted(state: ExistingRequest, data: RequestSubmitted['data']): ExistingRequest {
-  const history = state.turn > 0 ? [...state.history, { turn: state.turn, files: state.files, outcome: state.status, comments: state.comments.filter((c) => c.turn === state.turn) }] : state.history;
+  const history =
+    state.turn > 0
+      ? [...state.history, { turn: state.turn, files: state.files, outcome: state.status, comments: state.comments.filter((c) => c.turn === state.turn) }]
+      : state.history;
   const previous = new Map(state.files.map((f) => [f.fileId, f]));
   const files = data.files.map((f): RequestFile => {
     const draft = previous.get(f.fileId);
     const carried = data.carriedVotes
       .filter((v) => v.fileId === f.fileId && v.sha256 === f.sha256)
-      .map((v) => ({ checkerId: v.checkerId, sha256: v.sha256, decision: 'approve' as const, turn: data.turn, carried: true, overrideJustification: v.overrideJustification, castAt: data.submittedAt }));
+      .map((v) => ({
+        checkerId: v.checkerId,
+        sha256: v.sha256,
+        decision: 'approve' as const,
+        turn: data.turn,
+        carried: true,
+        overrideJustification: v.overrideJustification,
+        castAt: data.submittedAt,
+      }));
     return { ...f, draftKey: draft?.draftKey ?? '', votes: carried, exceptions: [] };
   });
   return { ...state, status: 'submitted', turn: data.turn, files, groups: data.groups, policy: data.policy, decidedBy: [], history };
@@ -104,8 +115,20 @@ export function evolve(state: RequestState, event: RequestEvent): RequestState {
     if (event.type !== 'RequestCreated') return state;
     const { requestId, projectId, title, authorId, createdAt } = event.data;
     return {
-      status: 'draft', requestId, projectId, title, authorId, createdAt, turn: 0,
-      groups: [], files: [], comments: [], decidedBy: [], checkers: [], links: [], history: [],
+      status: 'draft',
+      requestId,
+      projectId,
+      title,
+      authorId,
+      createdAt,
+      turn: 0,
+      groups: [],
+      files: [],
+      comments: [],
+      decidedBy: [],
+      checkers: [],
+      links: [],
+      history: [],
     };
   }
   return evolveExisting(state, event);

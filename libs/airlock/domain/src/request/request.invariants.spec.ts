@@ -31,21 +31,49 @@ const turn = fc.integer({ min: 0, max: 3 });
 const mk = <T extends RequestCommand['type']>(type: T, a: Actor, data: Extract<RequestCommand, { type: T }>['data']) =>
   ({ type, actor: a, at: AT, data }) as RequestCommand;
 
-const command: fc.Arbitrary<RequestCommand> = fc.oneof(
-  fc.record({ f: fileId, v: version, kind: fc.constantFrom('output', 'supporting', 'code') as fc.Arbitrary<'output'> })
-    .map(({ f, v, kind }) => mk('AddFile', AUTHOR, { fileId: f, name: `${f}.csv`, group: GROUP, kind, sha256: sha(f, v), size: 10, draftKey: `d/${f}` })),
-  fileId.map((f) => mk('RemoveFile', AUTHOR, { fileId: f })),
-  turn.map(() => mk('Submit', AUTHOR, { quarantineKeys: { f1: 'q1', f2: 'q2' }, policy: { requiredApprovals: 2, extraApprovalForReview: true, extraApprovalForKinds: ['code'] }, disclosure: {} })),
-  turn.map((t) => mk('StartChecks', system, { turn: t })),
-  fc.record({ t: turn, f: fileId, v: version, s: scan }).map(({ t, f, v, s }) =>
-    mk('RecordScan', system, { turn: t, fileId: f, sha256: sha(f, v), result: s, ...(s.status === 'infected' ? { blockedKey: 'b' } : {}) })),
-  fc.record({ t: turn, f: fileId, v: version, verdict: fc.constantFrom('pass', 'fail', 'review') as fc.Arbitrary<'pass'> }).map(({ t, f, v, verdict }) =>
-    mk('RecordCheck', system, { turn: t, fileId: f, sha256: sha(f, v), verdict, fileType: 'csv', findings: [{ rule: 'threshold', verdict, cells: [], message: 'm' }], rulesVersion: 'v', policy: {} })),
-  fc.record({ a: actor, f: fileId, d: fc.constantFrom('approve', 'approve', 'approve', 'request_changes', 'reject') as fc.Arbitrary<'approve'>, j: fc.constantFrom(undefined, 'justified') }).map(({ a, f, d, j }) =>
-    mk('CastVote', a, { fileId: f, decision: d, ...(j ? { overrideJustification: j } : {}) })),
-  fc.record({ f: fileId, v: version }).map(({ f, v }) => mk('ReleaseFile', system, { fileId: f, verifiedSha256: sha(f, v), releasedKey: `r/${f}` })),
-  fc.constantFrom(mk('Withdraw', AUTHOR, {}), mk('Revoke', ADMIN, { reason: 'r' }), mk('FailRequest', system, { reason: 'r' })),
-).chain((c) => (c.type === 'Withdraw' || c.type === 'FailRequest' ? fc.constantFrom(c, c, mk('StartChecks', system, { turn: 1 })) : fc.constant(c)));
+const command: fc.Arbitrary<RequestCommand> = fc
+  .oneof(
+    fc
+      .record({ f: fileId, v: version, kind: fc.constantFrom('output', 'supporting', 'code') as fc.Arbitrary<'output'> })
+      .map(({ f, v, kind }) => mk('AddFile', AUTHOR, { fileId: f, name: `${f}.csv`, group: GROUP, kind, sha256: sha(f, v), size: 10, draftKey: `d/${f}` })),
+    fileId.map((f) => mk('RemoveFile', AUTHOR, { fileId: f })),
+    turn.map(() =>
+      mk('Submit', AUTHOR, {
+        quarantineKeys: { f1: 'q1', f2: 'q2' },
+        policy: { requiredApprovals: 2, extraApprovalForReview: true, extraApprovalForKinds: ['code'] },
+        disclosure: {},
+      }),
+    ),
+    turn.map((t) => mk('StartChecks', system, { turn: t })),
+    fc
+      .record({ t: turn, f: fileId, v: version, s: scan })
+      .map(({ t, f, v, s }) =>
+        mk('RecordScan', system, { turn: t, fileId: f, sha256: sha(f, v), result: s, ...(s.status === 'infected' ? { blockedKey: 'b' } : {}) }),
+      ),
+    fc.record({ t: turn, f: fileId, v: version, verdict: fc.constantFrom('pass', 'fail', 'review') as fc.Arbitrary<'pass'> }).map(({ t, f, v, verdict }) =>
+      mk('RecordCheck', system, {
+        turn: t,
+        fileId: f,
+        sha256: sha(f, v),
+        verdict,
+        fileType: 'csv',
+        findings: [{ rule: 'threshold', verdict, cells: [], message: 'm' }],
+        rulesVersion: 'v',
+        policy: {},
+      }),
+    ),
+    fc
+      .record({
+        a: actor,
+        f: fileId,
+        d: fc.constantFrom('approve', 'approve', 'approve', 'request_changes', 'reject') as fc.Arbitrary<'approve'>,
+        j: fc.constantFrom(undefined, 'justified'),
+      })
+      .map(({ a, f, d, j }) => mk('CastVote', a, { fileId: f, decision: d, ...(j ? { overrideJustification: j } : {}) })),
+    fc.record({ f: fileId, v: version }).map(({ f, v }) => mk('ReleaseFile', system, { fileId: f, verifiedSha256: sha(f, v), releasedKey: `r/${f}` })),
+    fc.constantFrom(mk('Withdraw', AUTHOR, {}), mk('Revoke', ADMIN, { reason: 'r' }), mk('FailRequest', system, { reason: 'r' })),
+  )
+  .chain((c) => (c.type === 'Withdraw' || c.type === 'FailRequest' ? fc.constantFrom(c, c, mk('StartChecks', system, { turn: 1 })) : fc.constant(c)));
 
 const step: fc.Arbitrary<Step> = fc.record({
   command,
@@ -78,25 +106,50 @@ function guided(state: ReturnType<typeof fold>, pick: number, outcome: number): 
       return state.files.map((f) => {
         const bytes = sometimes(13) ? sha(f.fileId, 9) : f.sha256;
         if (!f.scan) {
-          const result: ScanOutcome = sometimes(17) ? { status: 'infected', signature: 'x', engine: 'e' } : sometimes(11) ? { status: 'not_scanned', reason: 'r' } : { status: 'clean', engine: 'e' };
-          return mk('RecordScan', system, { turn: state.turn, fileId: f.fileId, sha256: bytes, result, ...(result.status === 'infected' ? { blockedKey: 'b' } : {}) });
+          const result: ScanOutcome = sometimes(17)
+            ? { status: 'infected', signature: 'x', engine: 'e' }
+            : sometimes(11)
+              ? { status: 'not_scanned', reason: 'r' }
+              : { status: 'clean', engine: 'e' };
+          return mk('RecordScan', system, {
+            turn: state.turn,
+            fileId: f.fileId,
+            sha256: bytes,
+            result,
+            ...(result.status === 'infected' ? { blockedKey: 'b' } : {}),
+          });
         }
         const verdict = (['pass', 'pass', 'pass', 'fail', 'review'] as const)[outcome % 5];
-        return mk('RecordCheck', system, { turn: state.turn, fileId: f.fileId, sha256: bytes, verdict, fileType: 'csv', findings: [], rulesVersion: 'v', policy: {} });
+        return mk('RecordCheck', system, {
+          turn: state.turn,
+          fileId: f.fileId,
+          sha256: bytes,
+          verdict,
+          fileType: 'csv',
+          findings: [],
+          rulesVersion: 'v',
+          policy: {},
+        });
       });
     case 'awaiting_review': {
-      const decision = (['approve', 'approve', 'approve', 'approve', 'approve', 'approve', 'approve', 'approve', 'request_changes', 'reject'] as const)[outcome % 10];
-      return state.files.map((f) => mk('CastVote', checkers[(pick + outcome) % checkers.length], { fileId: f.fileId, decision, ...(sometimes(2) ? { overrideJustification: 'ok' } : {}) }));
+      const decision = (['approve', 'approve', 'approve', 'approve', 'approve', 'approve', 'approve', 'approve', 'request_changes', 'reject'] as const)[
+        outcome % 10
+      ];
+      return state.files.map((f) =>
+        mk('CastVote', checkers[(pick + outcome) % checkers.length], { fileId: f.fileId, decision, ...(sometimes(2) ? { overrideJustification: 'ok' } : {}) }),
+      );
     }
     case 'approved':
-      return state.files.map((f) => mk('ReleaseFile', system, { fileId: f.fileId, verifiedSha256: sometimes(10) ? sha(f.fileId, 9) : f.sha256, releasedKey: 'r' }));
+      return state.files.map((f) =>
+        mk('ReleaseFile', system, { fileId: f.fileId, verifiedSha256: sometimes(10) ? sha(f.fileId, 9) : f.sha256, releasedKey: 'r' }),
+      );
     default:
       return [];
   }
 }
 const begin: RequestEvent[] = [
   { type: 'RequestCreated', data: { requestId: 'req-1', projectId: 'proj-1', title: 't', authorId: AUTHOR.userId, createdAt: AT } },
-  { type: 'GroupDefined', data: { requestId: 'req-1', group: GROUP, context: 'c', controls: 'k' , definedAt: AT } },
+  { type: 'GroupDefined', data: { requestId: 'req-1', group: GROUP, context: 'c', controls: 'k', definedAt: AT } },
 ];
 
 /** Runs steps as the command handler does: decide on the stream read, append only on the expected version. */
@@ -129,7 +182,10 @@ function assertReleaseGates(events: RequestEvent[]): void {
   let turn = 0;
   let turnStart = 0;
   events.forEach((event, index) => {
-    if (event.type === 'RequestSubmitted') { turn = event.data.turn; turnStart = index; }
+    if (event.type === 'RequestSubmitted') {
+      turn = event.data.turn;
+      turnStart = index;
+    }
     if (event.type !== 'FileReleased') return;
     const { fileId, sha256 } = event.data;
     const inTurn = events.slice(turnStart, index);
@@ -142,7 +198,9 @@ function assertReleaseGates(events: RequestEvent[]): void {
     expect(scanned.map((e) => e.type === 'FileScanned' && e.data.result.status)).toEqual(['clean']);
     const checked = inTurn.find((e) => e.type === 'FileChecked' && e.data.fileId === fileId && e.data.turn === turn);
     if (!checked || checked.type !== 'FileChecked') throw new Error('released without a disclosure check');
-    const votes = inTurn.flatMap((e) => (e.type === 'VoteCast' && e.data.fileId === fileId && e.data.sha256 === sha256 && e.data.turn === turn ? [e.data] : []));
+    const votes = inTurn.flatMap((e) =>
+      e.type === 'VoteCast' && e.data.fileId === fileId && e.data.sha256 === sha256 && e.data.turn === turn ? [e.data] : [],
+    );
     const carried = submitted.data.carriedVotes.filter((v) => v.fileId === fileId && v.sha256 === sha256);
     const approvals = [
       ...votes.filter((v) => v.decision === 'approve' && (checked.data.verdict !== 'fail' || v.overrideJustification)),
@@ -169,13 +227,16 @@ describe('invariant 1: no release without both gates', () => {
     );
     // The generator must actually reach releases, or the property proves nothing.
     expect(releases).toBeGreaterThan(2000);
-
   });
 
   it('reaches releases often enough when steps follow the happy path', () => {
     const happy: Step[] = [
       mk('AddFile', AUTHOR, { fileId: 'f1', name: 'f1.csv', group: GROUP, kind: 'output', sha256: sha('f1', 0), size: 10, draftKey: 'd' }),
-      mk('Submit', AUTHOR, { quarantineKeys: { f1: 'q1' }, policy: { requiredApprovals: 2, extraApprovalForReview: false, extraApprovalForKinds: [] }, disclosure: {} }),
+      mk('Submit', AUTHOR, {
+        quarantineKeys: { f1: 'q1' },
+        policy: { requiredApprovals: 2, extraApprovalForReview: false, extraApprovalForKinds: [] },
+        disclosure: {},
+      }),
       mk('StartChecks', system, { turn: 1 }),
       mk('RecordScan', system, { turn: 1, fileId: 'f1', sha256: sha('f1', 0), result: { status: 'clean', engine: 'e' } }),
       mk('RecordCheck', system, { turn: 1, fileId: 'f1', sha256: sha('f1', 0), verdict: 'pass', fileType: 'csv', findings: [], rulesVersion: 'v', policy: {} }),

@@ -81,7 +81,8 @@ export function requireGroupWithinLimits(state: ExistingRequest, group: { group:
   const total = [...others, group].reduce((sum, g) => sum + g.context.length + g.controls.length, 0);
   if (total > INPUT_LIMITS.groupTextPerRequest) {
     throw new RequestError('TEXT_TOO_LONG', `The context and controls of all groups together are limited to ${INPUT_LIMITS.groupTextPerRequest} characters`, {
-      field: 'groups', max: INPUT_LIMITS.groupTextPerRequest,
+      field: 'groups',
+      max: INPUT_LIMITS.groupTextPerRequest,
     });
   }
 }

@@ -41,7 +41,15 @@ describe('an ACRO results folder', () => {
     const means = byName(await checkFiles(fileSet(folder())))['output_1_0.csv'];
     expect(means.findings.filter((f) => f.message.startsWith('ACRO'))).toEqual([
       { rule: 'nk-dominance', verdict: 'fail', cells: [{ row: 0, column: 3 }], message: 'ACRO output_1: NKCheck flagged 1 cell' },
-      { rule: 'p-ratio', verdict: 'fail', cells: [{ row: 0, column: 1 }, { row: 0, column: 3 }], message: 'ACRO output_1: PPercentCheck flagged 2 cells' },
+      {
+        rule: 'p-ratio',
+        verdict: 'fail',
+        cells: [
+          { row: 0, column: 1 },
+          { row: 0, column: 3 },
+        ],
+        message: 'ACRO output_1: PPercentCheck flagged 2 cells',
+      },
       expect.objectContaining({ rule: 'threshold', verdict: 'fail', message: 'ACRO output_1: MinimumThresholdCheck flagged 6 cells' }),
     ]);
   });
@@ -49,7 +57,9 @@ describe('an ACRO results folder', () => {
   it("marks ACRO's own files as supporting material, and carries a custom output's review", async () => {
     const results = byName(await checkFiles(fileSet(folder())));
     expect(results['results.json']).toMatchObject({ verdict: 'pass', supporting: 'acro-metadata' });
-    expect(results['results.json'].findings[0].message).toBe('ACRO results (version 1.0.2) for 5 outputs: supporting material for output checkers, never released.');
+    expect(results['results.json'].findings[0].message).toBe(
+      'ACRO results (version 1.0.2) for 5 outputs: supporting material for output checkers, never released.',
+    );
     expect(results['checksums/output_0_0.csv.txt']).toMatchObject({ verdict: 'pass', supporting: 'acro-metadata' });
     expect(results['config.json']).toMatchObject({ verdict: 'pass', supporting: 'acro-metadata' });
     expect(results['notes.txt']).toMatchObject({ verdict: 'review', acro: { outputId: 'output_2', comments: ['context for the tables'] } });
@@ -60,7 +70,9 @@ describe('an ACRO results folder', () => {
       files['output_0_0.csv'] = files['output_0_0.csv'].replace(/,8$/m, ',18');
     });
     const table = byName(await checkFiles(fileSet(tampered)))['output_0_0.csv'];
-    expect(summary(table)).toContain("archive fail: The file does not match ACRO's checksum: it changed after ACRO checked it, so ACRO's results for output_0 do not apply.");
+    expect(summary(table)).toContain(
+      "archive fail: The file does not match ACRO's checksum: it changed after ACRO checked it, so ACRO's results for output_0 do not apply.",
+    );
   });
 
   it('sends an output without its checksum to review, and notes files ACRO lists that are missing', async () => {
@@ -69,7 +81,9 @@ describe('an ACRO results folder', () => {
       delete files['output_1_0.csv'];
     });
     const results = byName(await checkFiles(fileSet(partial)));
-    expect(summary(results['notes.txt'])).toContain("archive review: ACRO's checksum for this file is missing, so it cannot be shown to be the file ACRO checked (output_2).");
+    expect(summary(results['notes.txt'])).toContain(
+      "archive review: ACRO's checksum for this file is missing, so it cannot be shown to be the file ACRO checked (output_2).",
+    );
     expect(summary(results['results.json'])).toContain('archive review: ACRO lists 1 file that is not in the folder: output_1_0.csv');
   });
 
@@ -85,7 +99,9 @@ describe('an ACRO results folder', () => {
   it('is recognised inside a zip too, where its metadata would leave with the archive', async () => {
     const result = await checkFile('acro.zip', chunked(readFileSync(join(__dirname, '../testing/fixtures/acro-results.zip')), 4096));
     expect(result.verdict).toBe('fail');
-    expect(summary(result)).toContain("archive review: The archive holds ACRO's metadata (8 files: results.json, checksums, configuration), which would be released with it; a checker confirms.");
+    expect(summary(result)).toContain(
+      "archive review: The archive holds ACRO's metadata (8 files: results.json, checksums, configuration), which would be released with it; a checker confirms.",
+    );
     expect(summary(result)).toContain('nk-dominance fail: output_1_0.csv: ACRO output_1: NKCheck flagged 1 cell');
   });
 });

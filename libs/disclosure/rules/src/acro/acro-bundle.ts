@@ -17,9 +17,7 @@ export type AcroCarried = {
 };
 
 /** How an ACRO results folder changes the judgement of one of its files. */
-export type AcroAnnotation =
-  | { role: 'metadata'; note: string; findings: Finding[] }
-  | { role: 'output'; findings: Finding[]; acro: AcroCarried };
+export type AcroAnnotation = { role: 'metadata'; note: string; findings: Finding[] } | { role: 'output'; findings: Finding[]; acro: AcroCarried };
 
 // ACRO's check names, 0.4 and 1.x, mapped to our rules.
 const ACRO_RULES: Record<string, RuleName> = {
@@ -71,13 +69,23 @@ export const annotateAcroBundles = (files: readonly TrackedFile[]): Map<string, 
     }
     const metadataFindings: Finding[] = [];
     if (missing.length > 0) {
-      metadataFindings.push(finding('archive', 'review', `ACRO lists ${missing.length} file${missing.length === 1 ? '' : 's'} that ${missing.length === 1 ? 'is' : 'are'} not in the folder: ${missing.slice(0, 5).join(', ')}`));
+      metadataFindings.push(
+        finding(
+          'archive',
+          'review',
+          `ACRO lists ${missing.length} file${missing.length === 1 ? '' : 's'} that ${missing.length === 1 ? 'is' : 'are'} not in the folder: ${missing.slice(0, 5).join(', ')}`,
+        ),
+      );
     }
     const ownChecksum = checksumOf('results.json');
     if (ownChecksum !== null && resultsFile.sha256 !== null && ownChecksum !== resultsFile.sha256) {
       metadataFindings.push(finding('archive', 'fail', "results.json does not match ACRO's checksum: ACRO's statuses were changed after ACRO wrote them."));
     }
-    annotations.set(resultsFile.name, { role: 'metadata', note: `ACRO results (version ${results.version}) for ${results.outputs.length} outputs`, findings: metadataFindings });
+    annotations.set(resultsFile.name, {
+      role: 'metadata',
+      note: `ACRO results (version ${results.version}) for ${results.outputs.length} outputs`,
+      findings: metadataFindings,
+    });
     for (const [relative, file] of inFolder) {
       if (relative === 'config.json') annotations.set(file.name, { role: 'metadata', note: 'ACRO configuration', findings: [] });
       const checked = /^checksums\/(.+)\.txt$/.exec(relative);
@@ -92,9 +100,21 @@ const outputFindings = (output: AcroOutput, file: AcroOutput['files'][number], t
   if (checksum === null) {
     findings.push(finding('archive', 'review', `ACRO's checksum for this file is missing, so it cannot be shown to be the file ACRO checked (${output.uid}).`));
   } else if (target.sha256 === null) {
-    findings.push(finding('archive', 'review', `The file is too large to verify against ACRO's checksum here, so it cannot be shown to be the file ACRO checked (${output.uid}).`));
+    findings.push(
+      finding(
+        'archive',
+        'review',
+        `The file is too large to verify against ACRO's checksum here, so it cannot be shown to be the file ACRO checked (${output.uid}).`,
+      ),
+    );
   } else if (target.sha256 !== checksum) {
-    findings.push(finding('archive', 'fail', `The file does not match ACRO's checksum: it changed after ACRO checked it, so ACRO's results for ${output.uid} do not apply.`));
+    findings.push(
+      finding(
+        'archive',
+        'fail',
+        `The file does not match ACRO's checksum: it changed after ACRO checked it, so ACRO's results for ${output.uid} do not apply.`,
+      ),
+    );
   }
   return [...findings, ...dropCovered(carriedFindings(output, file), target.findings)];
 };

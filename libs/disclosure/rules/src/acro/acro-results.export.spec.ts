@@ -26,7 +26,12 @@ describe('toAcroResults: our verdicts as an ACRO results.json', () => {
 
   it("has the keys of ACRO's own results.json, at every level", async () => {
     const exported = toAcroResults(await check(), TIME);
-    expect(keys(exported)).toEqual(keys(acro).filter((k) => k !== 'tool').concat('tool').sort());
+    expect(keys(exported)).toEqual(
+      keys(acro)
+        .filter((k) => k !== 'tool')
+        .concat('tool')
+        .sort(),
+    );
     const theirs = Object.values(acro.results)[0];
     for (const output of Object.values(exported.results)) {
       expect(keys(output)).toEqual(keys(theirs));
@@ -74,6 +79,10 @@ describe('toAcroResults: our verdicts as an ACRO results.json', () => {
       exception: 'the R/G counts are published in the annual report',
     });
     // What we write reads back as ACRO results: the round trip keeps every output.
-    expect(parseAcroResults(new TextEncoder().encode(JSON.stringify(exported)))?.outputs.map((o) => o.uid).sort()).toEqual(Object.keys(acro.results).sort());
+    expect(
+      parseAcroResults(new TextEncoder().encode(JSON.stringify(exported)))
+        ?.outputs.map((o) => o.uid)
+        .sort(),
+    ).toEqual(Object.keys(acro.results).sort());
   });
 });

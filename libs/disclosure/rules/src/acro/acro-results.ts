@@ -40,7 +40,9 @@ export const parseAcroResults = (bytes: Uint8Array): AcroResults | null => {
   const outputs: AcroOutput[] = [];
   for (const [key, value] of Object.entries(data.results)) {
     if (!isRecord(value) || !Array.isArray(value.files)) return null;
-    const files = value.files.map((f) => (isRecord(f) && typeof f.name === 'string' ? { name: f.name, sdc: isRecord(f.sdc) ? (f.sdc as AcroFileSdc) : {} } : null));
+    const files = value.files.map((f) =>
+      isRecord(f) && typeof f.name === 'string' ? { name: f.name, sdc: isRecord(f.sdc) ? (f.sdc as AcroFileSdc) : {} } : null,
+    );
     if (files.some((f) => f === null)) return null;
     const fair = isRecord(value.fair) && isRecord(value.fair.check_status) ? value.fair.check_status : {};
     outputs.push({

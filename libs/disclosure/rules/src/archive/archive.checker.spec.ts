@@ -11,7 +11,10 @@ const FIXTURES = join(__dirname, '../testing/fixtures');
 const deflate = (data: Uint8Array): Uint8Array => deflateRawSync(data);
 const fixture = (name: string, policy = DEFAULT_POLICY): Promise<FileCheckResult> => checkFile(name, chunked(readFileSync(join(FIXTURES, name)), 4096), policy);
 const zipOf = (files: Record<string, string | Uint8Array>): Uint8Array =>
-  buildZip(Object.entries(files).map(([name, data]) => ({ name, data: typeof data === 'string' ? utf8(data) : data, method: 'deflate' })), { deflate });
+  buildZip(
+    Object.entries(files).map(([name, data]) => ({ name, data: typeof data === 'string' ? utf8(data) : data, method: 'deflate' })),
+    { deflate },
+  );
 const check = (bytes: Uint8Array, name = 'outputs.zip', policy = DEFAULT_POLICY): Promise<FileCheckResult> => checkFile(name, chunked(bytes, 1000), policy);
 const summary = (result: FileCheckResult): string[] => result.findings.map((f) => `${f.rule} ${f.verdict}: ${f.message}`);
 
@@ -53,13 +56,17 @@ describe('zip archives: every member is checked', () => {
 
   it('sends archive comments to review: free text outside the members', async () => {
     const bytes = buildZip([{ name: 'a.csv', data: utf8(PASSING) }], { comment: 'see the raw extract' });
-    expect(summary(await check(bytes))).toEqual(['archive review: The archive carries comments, free text outside its members that cannot be checked automatically.']);
+    expect(summary(await check(bytes))).toEqual([
+      'archive review: The archive carries comments, free text outside its members that cannot be checked automatically.',
+    ]);
   });
 });
 
 describe('zip archives: limits and concealment fail with an archive finding', () => {
   it('fails an encrypted archive (zip -P)', async () => {
-    expect(summary(await fixture('zip-encrypted.zip'))).toEqual(['archive fail: The archive is encrypted (entry "smoking.csv"), so its contents cannot be checked.']);
+    expect(summary(await fixture('zip-encrypted.zip'))).toEqual([
+      'archive fail: The archive is encrypted (entry "smoking.csv"), so its contents cannot be checked.',
+    ]);
   });
 
   it('fails a zip bomb, keeping what was found before it', async () => {

@@ -35,7 +35,12 @@ const MEMBER_HASH_BYTES = 64 << 20;
  * or sheet they are about. A bomb, encryption or an inconsistent archive ends the reading with an
  * `archive` finding; what was found before it stays.
  */
-export const checkArchive = async (kind: 'zip' | 'xlsx', body: AsyncIterable<Uint8Array>, policy: DisclosurePolicy, context: ArchiveContext): Promise<Finding[]> => {
+export const checkArchive = async (
+  kind: 'zip' | 'xlsx',
+  body: AsyncIterable<Uint8Array>,
+  policy: DisclosurePolicy,
+  context: ArchiveContext,
+): Promise<Finding[]> => {
   const budget = context.budget ?? new ArchiveBudget(policy);
   const workbook = kind === 'xlsx' ? new WorkbookCollector(policy) : null;
   const members: TrackedFile[] = [];
@@ -46,7 +51,9 @@ export const checkArchive = async (kind: 'zip' | 'xlsx', body: AsyncIterable<Uin
     for await (const entry of readZipEntries(body, budget, trailer)) {
       if (entry.directory) continue;
       if (entry.unsupportedMethod !== null) {
-        findings.push(archiveFinding('review', `Member "${entry.name}" uses compression method ${entry.unsupportedMethod}, which cannot be read; a checker must open it.`));
+        findings.push(
+          archiveFinding('review', `Member "${entry.name}" uses compression method ${entry.unsupportedMethod}, which cannot be read; a checker must open it.`),
+        );
         continue;
       }
       const role = workbook === null ? { kind: 'member' as const } : workbookPartRole(entry.name);
@@ -58,7 +65,8 @@ export const checkArchive = async (kind: 'zip' | 'xlsx', body: AsyncIterable<Uin
         findings.push(...(await readWorkbookPart(workbook, role.kind, entry.name, entry.content)));
       }
     }
-    if (trailer.comments > 0) findings.push(archiveFinding('review', 'The archive carries comments, free text outside its members that cannot be checked automatically.'));
+    if (trailer.comments > 0)
+      findings.push(archiveFinding('review', 'The archive carries comments, free text outside its members that cannot be checked automatically.'));
     if (workbook !== null) findings.push(...(await checkWorkbookSheets(workbook, policy)));
   } catch (error) {
     if (!(error instanceof ArchiveError)) throw error;
@@ -95,7 +103,8 @@ const readWorkbookPart = async (
     else await workbook.readWorksheet(name, content);
     return [];
   } catch (error) {
-    if (error instanceof XmlReadError) return [{ rule: 'file-type', verdict: 'review', cells: [], message: `Part "${name}" of the workbook cannot be read: ${error.message}` }];
+    if (error instanceof XmlReadError)
+      return [{ rule: 'file-type', verdict: 'review', cells: [], message: `Part "${name}" of the workbook cannot be read: ${error.message}` }];
     throw error;
   }
 };
@@ -107,7 +116,10 @@ const memberFindings = (members: TrackedFile[]): Finding[] => {
   const out: Finding[] = [];
   if (metadata.length > 0) {
     out.push(
-      archiveFinding('review', `The archive holds ACRO's metadata (${metadata.length} files: results.json, checksums, configuration), which would be released with it; a checker confirms.`),
+      archiveFinding(
+        'review',
+        `The archive holds ACRO's metadata (${metadata.length} files: results.json, checksums, configuration), which would be released with it; a checker confirms.`,
+      ),
       ...metadata.flatMap((m) => inMember(m.name, acro.get(m.name)?.findings ?? [])),
     );
   }
@@ -120,8 +132,7 @@ const memberFindings = (members: TrackedFile[]): Finding[] => {
 };
 
 /** A member's findings, told apart from the archive's own: the message starts with the member's path. */
-export const inMember = (member: string, findings: Finding[]): Finding[] =>
-  findings.map((f) => ({ ...f, message: `${member}: ${f.message}` }));
+export const inMember = (member: string, findings: Finding[]): Finding[] => findings.map((f) => ({ ...f, message: `${member}: ${f.message}` }));
 
 const archiveFinding = (verdict: 'fail' | 'review', message: string): Finding => ({ rule: 'archive', verdict, cells: [], message });
 

@@ -3,16 +3,7 @@
  * directory that disagrees with the entries are deliberate concealment or bombs, so they fail;
  * corrupt or unsupported content cannot be judged, so it goes to a person.
  */
-export type ArchiveErrorCode =
-  | 'corrupt'
-  | 'truncated'
-  | 'unsupported'
-  | 'encrypted'
-  | 'too-many-entries'
-  | 'too-large'
-  | 'ratio'
-  | 'too-deep'
-  | 'inconsistent';
+export type ArchiveErrorCode = 'corrupt' | 'truncated' | 'unsupported' | 'encrypted' | 'too-many-entries' | 'too-large' | 'ratio' | 'too-deep' | 'inconsistent';
 
 export class ArchiveError extends Error {
   constructor(

@@ -1,10 +1,7 @@
 import type { DisclosurePolicy } from '../disclosure.policy';
 import { ArchiveError } from './archive.error';
 
-export type ArchiveLimits = Pick<
-  DisclosurePolicy,
-  'archiveMaxEntries' | 'archiveMaxUncompressedBytes' | 'archiveMaxRatio' | 'archiveMaxDepth'
->;
+export type ArchiveLimits = Pick<DisclosurePolicy, 'archiveMaxEntries' | 'archiveMaxUncompressedBytes' | 'archiveMaxRatio' | 'archiveMaxDepth'>;
 
 // Small members compress absurdly well (a kilobyte of zeros); the ratio only matters past this size.
 const RATIO_FREE_BYTES = 1 << 20;

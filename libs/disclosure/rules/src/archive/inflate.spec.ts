@@ -30,13 +30,17 @@ describe('RawInflater (RFC 1951)', () => {
     ['incompressible bytes', randomBytes(300_000), constants.Z_DEFAULT_COMPRESSION],
     ['long runs (distance 1 copies)', Buffer.alloc(500_000, 0x30), constants.Z_BEST_COMPRESSION],
     ['nothing', Buffer.alloc(0), constants.Z_DEFAULT_COMPRESSION],
-  ])('inflates %s exactly, in any chunking', async (_name, data, level) => {
-    const compressed = deflateRawSync(data, { level });
-    for (const cut of [compressed.length || 1, 1, 7, 4096]) {
-      expect(Buffer.compare(await inflate(compressed, cut), data)).toBe(0);
-    }
-    // A cut of 1 is one zlib round trip per compressed byte (real inputs come in KiB pieces).
-  }, 120_000);
+  ])(
+    'inflates %s exactly, in any chunking',
+    async (_name, data, level) => {
+      const compressed = deflateRawSync(data, { level });
+      for (const cut of [compressed.length || 1, 1, 7, 4096]) {
+        expect(Buffer.compare(await inflate(compressed, cut), data)).toBe(0);
+      }
+      // A cut of 1 is one zlib round trip per compressed byte (real inputs come in KiB pieces).
+    },
+    120_000,
+  );
 
   it('matches zlib on arbitrary data', async () => {
     await fc.assert(

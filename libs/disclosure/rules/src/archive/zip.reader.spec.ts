@@ -107,7 +107,10 @@ describe('zip reader: hostile and broken archives', () => {
   });
 
   it('stops at the entry count limit', async () => {
-    const many = buildZip(Array.from({ length: 11 }, (_, i) => one({ name: `t${i}.csv` })), { deflate });
+    const many = buildZip(
+      Array.from({ length: 11 }, (_, i) => one({ name: `t${i}.csv` })),
+      { deflate },
+    );
     expect((await failure(many, { ...DEFAULT_POLICY, archiveMaxEntries: 10 })).code).toBe('too-many-entries');
   });
 });

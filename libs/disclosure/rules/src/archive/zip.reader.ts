@@ -129,7 +129,7 @@ const readUint64 = (data: DataView, at: number): number => data.getUint32(at, tr
 
 const findExtra = (extra: Uint8Array, id: number): Uint8Array | null => {
   const data = view(extra);
-  for (let at = 0; at + 4 <= extra.length; ) {
+  for (let at = 0; at + 4 <= extra.length;) {
     const size = data.getUint16(at + 2, true);
     if (data.getUint16(at, true) === id) return extra.subarray(at + 4, Math.min(extra.length, at + 4 + size));
     at += 4 + size;
@@ -213,13 +213,20 @@ const readEntryData = (queue: ByteQueue, header: LocalHeader, budget: ArchiveBud
       }
       if (expected.crc !== crc) throw new ArchiveError('corrupt', `Entry "${header.name}" fails its CRC-32 check.`);
     }
-    return { offset: header.offset, name: header.name, crc: expected.crc, compressedSize: consumed, size: supported ? produced : expected.size, encrypted: false };
+    return {
+      offset: header.offset,
+      name: header.name,
+      crc: expected.crc,
+      compressedSize: consumed,
+      size: supported ? produced : expected.size,
+      encrypted: false,
+    };
   };
   return { content, finish };
 };
 
 const skip = async (queue: ByteQueue, n: number, name: string): Promise<void> => {
-  for (let left = n; left > 0; ) {
+  for (let left = n; left > 0;) {
     const piece = await queue.next(left);
     if (piece === null) throw new ArchiveError('truncated', `The archive ends inside entry "${name}".`);
     left -= piece.length;
@@ -227,7 +234,7 @@ const skip = async (queue: ByteQueue, n: number, name: string): Promise<void> =>
 };
 
 async function* storedData(queue: ByteQueue, header: LocalHeader): AsyncGenerator<Uint8Array> {
-  for (let left = header.compressedSize; left > 0; ) {
+  for (let left = header.compressedSize; left > 0;) {
     const piece = await queue.next(left);
     if (piece === null) throw new ArchiveError('truncated', `The archive ends inside entry "${header.name}".`);
     left -= piece.length;
@@ -235,12 +242,7 @@ async function* storedData(queue: ByteQueue, header: LocalHeader): AsyncGenerato
   }
 }
 
-async function* deflatedData(
-  queue: ByteQueue,
-  header: LocalHeader,
-  deferred: boolean,
-  onConsumed: (n: number) => void,
-): AsyncGenerator<Uint8Array> {
+async function* deflatedData(queue: ByteQueue, header: LocalHeader, deferred: boolean, onConsumed: (n: number) => void): AsyncGenerator<Uint8Array> {
   const inflater = new RawInflater();
   try {
     let left = deferred ? Infinity : header.compressedSize;
@@ -273,8 +275,7 @@ const readDataDescriptor = async (queue: ByteQueue, zip64: boolean) => {
   return { crc: body.getUint32(0, true), compressedSize: size(4), size: size(4 + sizeBytes) };
 };
 
-const inconsistent = (message: string): ArchiveError =>
-  new ArchiveError('inconsistent', `${message}: unzip tools could show content that was not checked.`);
+const inconsistent = (message: string): ArchiveError => new ArchiveError('inconsistent', `${message}: unzip tools could show content that was not checked.`);
 
 const readCentralDirectory = async (queue: ByteQueue, signature: number | null, seen: LocalEntry[], trailer: ZipTrailer): Promise<void> => {
   if (signature === null) throw new ArchiveError('truncated', 'The archive ends before its central directory.');

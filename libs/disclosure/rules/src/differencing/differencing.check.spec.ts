@@ -41,9 +41,14 @@ describe('interval labels', () => {
   });
 
   it('writes intervals as a checker would', () => {
-    expect([{ lo: 16, hi: 18 }, { lo: 65, hi: Infinity }, { lo: -Infinity, hi: 0 }, { lo: 4, hi: 5 }].map((i) => formatInterval({ axis: 'number', ...i }))).toEqual([
-      '16-17', '65+', '<0', '4',
-    ]);
+    expect(
+      [
+        { lo: 16, hi: 18 },
+        { lo: 65, hi: Infinity },
+        { lo: -Infinity, hi: 0 },
+        { lo: 4, hi: 5 },
+      ].map((i) => formatInterval({ axis: 'number', ...i })),
+    ).toEqual(['16-17', '65+', '<0', '4']);
     expect(formatInterval({ axis: 'month', lo: 2019 * 12, hi: 2019 * 12 + 3 })).toBe('2019-Q1');
     expect(formatInterval({ axis: 'month', lo: 2019 * 12, hi: 2019 * 12 + 2 })).toBe('2019-01 to 2019-02');
   });

@@ -69,8 +69,12 @@ const overlappingBands = (table: TableSnapshot, other: ComparedTable, policy: Po
   const bands = found.map((h) => `${formatInterval(h.interval)} (${h.of[h.column]})`);
   const listed = bands.slice(0, 10).join(', ') + (bands.length > 10 ? ` and ${bands.length - 10} more` : '');
   return [
-    finding('fail', found.flatMap((h) => h.cells), other.origin,
-      `Overlapping bands: this table and ${describeOrigin(other.origin)} together give the count of ${listed} exactly, and it is below the threshold of ${policy.threshold}.`),
+    finding(
+      'fail',
+      found.flatMap((h) => h.cells),
+      other.origin,
+      `Overlapping bands: this table and ${describeOrigin(other.origin)} together give the count of ${listed} exactly, and it is below the threshold of ${policy.threshold}.`,
+    ),
   ];
 };
 
@@ -122,7 +126,9 @@ const coveredSpan = (bands: (Interval | null)[]): { lo: number; hi: number } | n
 const bandCells = (table: TableSnapshot, hidden: Hidden): CellRef[] => {
   const bands = bandsOf(table.rowLabels)?.bands ?? [];
   return bands.flatMap((band, row) =>
-    band && band.lo <= hidden.interval.hi && hidden.interval.lo <= band.hi ? [cellAt(row, hidden.column, table.rowLabels[row], table.columnLabels[hidden.column])] : [],
+    band && band.lo <= hidden.interval.hi && hidden.interval.lo <= band.hi
+      ? [cellAt(row, hidden.column, table.rowLabels[row], table.columnLabels[hidden.column])]
+      : [],
   );
 };
 
@@ -148,12 +154,24 @@ const subsetOrSnapshot = (table: TableSnapshot, other: ComparedTable, policy: Po
   const cells = revealing.map((p) => cellAt(p.row, p.column, table.rowLabels[p.row], table.columnLabels[p.column]));
   const what = describeOrigin(other.origin);
   if (larger && other.origin.relation === 'released') {
-    return [finding('fail', cells, other.origin,
-      `Snapshot: this table repeats the labels of ${what} with counts at least as large (cumulative figures); ${plural(revealing.length, 'cell')} differ from it by fewer than ${policy.threshold}, which reveals the new cases.`)];
+    return [
+      finding(
+        'fail',
+        cells,
+        other.origin,
+        `Snapshot: this table repeats the labels of ${what} with counts at least as large (cumulative figures); ${plural(revealing.length, 'cell')} differ from it by fewer than ${policy.threshold}, which reveals the new cases.`,
+      ),
+    ];
   }
   const [sub, whole] = larger ? [what, 'this table'] : ['this table', what];
-  return [finding('review', cells, other.origin,
-    `Subset tables: every cell of ${sub} is at most the same cell of ${whole} (a population and a sub-population); ${plural(revealing.length, 'cell')} differ by fewer than ${policy.threshold}, which a checker should compare in both files.`)];
+  return [
+    finding(
+      'review',
+      cells,
+      other.origin,
+      `Subset tables: every cell of ${sub} is at most the same cell of ${whole} (a population and a sub-population); ${plural(revealing.length, 'cell')} differ by fewer than ${policy.threshold}, which a checker should compare in both files.`,
+    ),
+  ];
 };
 
 /** Each label of `mine` to the index of the same label in `theirs`, when both name the same set. */
@@ -187,12 +205,20 @@ const linkedTables = (table: TableSnapshot, other: ComparedTable): DifferencingF
     if (gained.size > (best?.size ?? 0)) best = gained;
   }
   if (!best || best.size === 0) return [];
-  const cells = [...best].sort((a, b) => a - b).map((id) => {
-    const [r, c] = [Math.floor(id / width), id % width];
-    return cellAt(r, c, table.rowLabels[r], table.columnLabels[c]);
-  });
-  return [finding('fail', cells, other.origin,
-    `Linked tables: ${plural(cells.length, 'suppressed cell')} of this table can be recalculated from ${describeOrigin(other.origin)} (its cells or margins); suppress more cells (secondary suppression across both tables) or drop one table.`)];
+  const cells = [...best]
+    .sort((a, b) => a - b)
+    .map((id) => {
+      const [r, c] = [Math.floor(id / width), id % width];
+      return cellAt(r, c, table.rowLabels[r], table.columnLabels[c]);
+    });
+  return [
+    finding(
+      'fail',
+      cells,
+      other.origin,
+      `Linked tables: ${plural(cells.length, 'suppressed cell')} of this table can be recalculated from ${describeOrigin(other.origin)} (its cells or margins); suppress more cells (secondary suppression across both tables) or drop one table.`,
+    ),
+  ];
 };
 
 /** The table's own margins: each Total row and column is the sum of the others. */
@@ -205,10 +231,22 @@ const ownEquations = (table: TableSnapshot): Equation[] => {
   const equations: Equation[] = [];
   // Written as cells that sum to 0: the total with a minus sign is encoded by listing it in `minus`.
   for (const r of table.rowLabels.keys()) {
-    for (const t of totalColumns) equations.push(balance(innerColumns.map((c) => r * width + c), r * width + t));
+    for (const t of totalColumns)
+      equations.push(
+        balance(
+          innerColumns.map((c) => r * width + c),
+          r * width + t,
+        ),
+      );
   }
   for (const t of totalRows) {
-    for (const c of table.columnLabels.keys()) equations.push(balance(innerRows.map((r) => r * width + c), t * width + c));
+    for (const c of table.columnLabels.keys())
+      equations.push(
+        balance(
+          innerRows.map((r) => r * width + c),
+          t * width + c,
+        ),
+      );
   }
   return equations;
 };
@@ -256,7 +294,7 @@ const recover = (table: TableSnapshot, equations: Equation[]): Set<number> | nul
   const recovered = new Set<number>();
   const valueOf = (term: number) => (term < 0 ? -(known.get(~term) as number) : (known.get(term) as number));
   const idOf = (term: number) => (term < 0 ? ~term : term);
-  for (let progress = true; progress; ) {
+  for (let progress = true; progress;) {
     progress = false;
     for (const eq of equations) {
       const unknown = eq.cells.filter((t) => !known.has(idOf(t)));

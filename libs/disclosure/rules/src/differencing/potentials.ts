@@ -72,7 +72,7 @@ export class Potentials {
       root = this.parent[root];
     }
     // Second pass: point every node on the path at the root, with its offset to the root.
-    for (let node = id; this.parent[node] !== node; ) {
+    for (let node = id; this.parent[node] !== node;) {
       const next = this.parent[node];
       const own = this.offset[node];
       this.offset[node] = total;

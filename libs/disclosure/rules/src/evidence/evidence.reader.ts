@@ -6,7 +6,15 @@ import { EVIDENCE_COLUMNS, type Evidence, type EvidenceRow } from './evidence';
 export type EvidenceReading = { kind: 'evidence'; evidence: Evidence } | { kind: 'not-evidence'; header: string[] | null };
 
 const STATISTICS: Record<string, MagnitudeStatistic> = {
-  sum: 'sum', total: 'sum', mean: 'mean', average: 'mean', avg: 'mean', median: 'median', mode: 'mode', std: 'std', sd: 'std',
+  sum: 'sum',
+  total: 'sum',
+  mean: 'mean',
+  average: 'mean',
+  avg: 'mean',
+  median: 'median',
+  mode: 'mode',
+  std: 'std',
+  sd: 'std',
 };
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const MAX_LISTED_LINES = 10;
@@ -40,13 +48,21 @@ export const readEvidence = async (rows: AsyncIterable<string[]>, policy: Pick<D
     if (field('statistic') !== '') statistics.add(STATISTICS[field('statistic').toLowerCase()] ?? 'other');
     out.push({ row: field('row'), column: field('column'), stats });
     if (out.length > policy.maxTableCells) {
-      return evidenceOf('sum', [], [problem(`The evidence has more than ${policy.maxTableCells} rows (policy maxTableCells), too many to check automatically.`)]);
+      return evidenceOf(
+        'sum',
+        [],
+        [problem(`The evidence has more than ${policy.maxTableCells} rows (policy maxTableCells), too many to check automatically.`)],
+      );
     }
   }
   const problems: Finding[] = [];
   if (bad.length > 0) {
     const listed = bad.slice(0, MAX_LISTED_LINES).join(', ') + (bad.length > MAX_LISTED_LINES ? ', …' : '');
-    problems.push(problem(`${bad.length} evidence line${bad.length === 1 ? '' : 's'} (${listed}) cannot be used: contributors must be a whole number, the values numbers, second_largest at most largest.`));
+    problems.push(
+      problem(
+        `${bad.length} evidence line${bad.length === 1 ? '' : 's'} (${listed}) cannot be used: contributors must be a whole number, the values numbers, second_largest at most largest.`,
+      ),
+    );
   }
   if (statistics.size > 1) problems.push(problem('The evidence names more than one statistic; one table shows one statistic.'));
   return evidenceOf(statistics.size === 1 ? [...statistics][0] : 'sum', out, problems);
@@ -76,7 +92,14 @@ const parseStats = (field: (name: string) => string): CellStats | null => {
   if (contributors >= 2 && x2 === null) return null;
   if (x1 !== null && x2 !== null && x2 > x1) return null;
   const largest = [x1, x2].slice(0, Math.min(2, contributors)).filter((x): x is number => x !== null);
-  return { contributors, total, largest, negative: negativeOf(contributors, total, largest, smallest), missing, allSame: allSameOf(contributors, total, largest, smallest) };
+  return {
+    contributors,
+    total,
+    largest,
+    negative: negativeOf(contributors, total, largest, smallest),
+    missing,
+    allSame: allSameOf(contributors, total, largest, smallest),
+  };
 };
 
 // With N, T and the two largest, a negative contribution is certain when x2 or the rest (T − x1 − x2) is below zero.

@@ -22,7 +22,10 @@ describe('magnitude tables with an evidence file: minimum threshold on contribut
     expect(await table(oneCell('10,1000,150,140'))).toMatchObject({ verdict: 'pass', findings: [] });
     const nine = await table(oneCell('9,1000,150,140'));
     expect(rules(nine)).toEqual([['threshold', 'fail']]);
-    expect(nine.findings[0]).toMatchObject({ cells: [{ row: 0, column: 0, rowLabel: 'North', columnLabel: 'mean income' }], message: '1 cell has fewer than 10 contributors' });
+    expect(nine.findings[0]).toMatchObject({
+      cells: [{ row: 0, column: 0, rowLabel: 'North', columnLabel: 'mean income' }],
+      message: '1 cell has fewer than 10 contributors',
+    });
   });
 });
 
@@ -84,7 +87,9 @@ describe('magnitude tables with an evidence file: matching cells', () => {
     const byLabel = `${HEADER}\nNorth,A,12,1000,200,150\nNorth,B,12,1000,200,150\nSouth,B,12,1000,200,150\n`;
     const result = await table({ 't.csv': twoByTwo, 't.evidence.csv': byLabel }, { ...DEFAULT_POLICY, maxTableCells: 3 });
     expect(result.verdict).toBe('review');
-    expect(result.findings.map((f) => f.message)).toEqual(['The table has more than 3 cells (policy maxTableCells), too many to hold in memory and check automatically.']);
+    expect(result.findings.map((f) => f.message)).toEqual([
+      'The table has more than 3 cells (policy maxTableCells), too many to hold in memory and check automatically.',
+    ]);
   });
 
   it('sends published cells without evidence, and evidence for cells the table lacks, to review', async () => {
@@ -127,7 +132,10 @@ describe('the evidence file itself', () => {
   });
 
   it('is not paired with a file that is not a delimited table', async () => {
-    const files = fileSet({ 'income.evidence.csv': oneCell('10,1000,150,140')['income.evidence.csv'], 'income.png': new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) });
+    const files = fileSet({
+      'income.evidence.csv': oneCell('10,1000,150,140')['income.evidence.csv'],
+      'income.png': new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    });
     const [evidence] = await checkFiles(files);
     expect(evidence.verdict).toBe('review');
     expect(evidence.findings[0].message).toContain('no CSV or TSV table named income.* beside it');

@@ -33,8 +33,18 @@ export const checkMagnitudeTable = (table: FrequencyTable, evidence: Evidence, p
     ...evidence.problems,
     ...(lookup.problem ? [lookup.problem] : []),
     ...checkMagnitudeCells(cells, evidence.statistic, policy),
-    ...findingFor('threshold', 'review', unmatched, `${cellCount(unmatched.length)} of the table ${unmatched.length === 1 ? 'has' : 'have'} no line in the evidence file, so dominance cannot be judged`),
-    ...findingFor('threshold', 'review', text, `${cellCount(text.length)} ${text.length === 1 ? 'is' : 'are'} neither numbers nor suppression marks (spreadsheet formulas or text)`),
+    ...findingFor(
+      'threshold',
+      'review',
+      unmatched,
+      `${cellCount(unmatched.length)} of the table ${unmatched.length === 1 ? 'has' : 'have'} no line in the evidence file, so dominance cannot be judged`,
+    ),
+    ...findingFor(
+      'threshold',
+      'review',
+      text,
+      `${cellCount(text.length)} ${text.length === 1 ? 'is' : 'are'} neither numbers nor suppression marks (spreadsheet formulas or text)`,
+    ),
     ...(evidence.statistic === 'sum' ? secondarySuppressionRule(table) : []),
   ];
 };
@@ -47,8 +57,14 @@ type Lookup = { cells: Map<string, MagnitudeCell['stats']>; problem: Finding | n
  * not a label), so "3" is never both.
  */
 const evidenceLookup = (table: FrequencyTable, rows: EvidenceRow[]): Lookup => {
-  const rowIndex = axisIndex(table.rowLabels, rows.map((r) => r.row));
-  const columnIndex = axisIndex(table.columnLabels, rows.map((r) => r.column));
+  const rowIndex = axisIndex(
+    table.rowLabels,
+    rows.map((r) => r.row),
+  );
+  const columnIndex = axisIndex(
+    table.columnLabels,
+    rows.map((r) => r.column),
+  );
   const cells = new Map<string, MagnitudeCell['stats']>();
   let strays = 0;
   for (const line of rows) {

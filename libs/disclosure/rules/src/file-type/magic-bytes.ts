@@ -35,8 +35,7 @@ export const matchesSignature = (head: Uint8Array, signature: Signature): boolea
   return signature.bytes.every((b, i) => b === null || head[offset + i] === b);
 };
 
-export const startsWith = (head: Uint8Array, bytes: readonly number[]): boolean =>
-  head.length >= bytes.length && bytes.every((b, i) => head[i] === b);
+export const startsWith = (head: Uint8Array, bytes: readonly number[]): boolean => head.length >= bytes.length && bytes.every((b, i) => head[i] === b);
 
 export const ZIP_LOCAL_FILE = [0x50, 0x4b, 0x03, 0x04] as const;
 export const ZIP_EMPTY = [0x50, 0x4b, 0x05, 0x06] as const;

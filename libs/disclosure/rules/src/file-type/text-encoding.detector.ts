@@ -16,8 +16,7 @@ export const detectTextEncoding = (head: Uint8Array): TextEncodingGuess | null =
 };
 
 // Tab, LF, FF and CR occur in text; other C0 controls (NUL above all) mean binary content.
-export const isBinaryControlCode = (code: number): boolean =>
-  code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0c && code !== 0x0d;
+export const isBinaryControlCode = (code: number): boolean => code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0c && code !== 0x0d;
 
 const isBinaryControlByte = (byte: number): boolean => isBinaryControlCode(byte);
 

@@ -4,7 +4,11 @@ import { textSource } from '../testing/byte-source.fixture';
 
 const check = (files: Record<string, string>) =>
   checkFiles(
-    Object.entries(files).map(([name, text]) => ({ name, kind: name.includes('.evidence.') ? ('supporting' as const) : ('output' as const), open: () => textSource(text) })),
+    Object.entries(files).map(([name, text]) => ({
+      name,
+      kind: name.includes('.evidence.') ? ('supporting' as const) : ('output' as const),
+      open: () => textSource(text),
+    })),
     DEFAULT_POLICY,
   );
 const EVIDENCE = 'row,column,contributors,total,largest,second_largest\nNorth,mean income,12,372000,40000,38000\nSouth,mean income,15,450000,41000,39000\n';

@@ -3,8 +3,29 @@ import { isTotalLabel } from '../tables/frequency-table';
 
 // Header words of tables whose cells are sums, means or amounts rather than counts of people.
 const MAGNITUDE_WORDS = new Set([
-  'sum', 'mean', 'median', 'average', 'avg', 'income', 'incomes', 'cost', 'costs', 'amount', 'amounts', 'salary', 'salaries',
-  'spend', 'spending', 'value', 'values', 'price', 'prices', 'revenue', 'earnings', 'wage', 'wages',
+  'sum',
+  'mean',
+  'median',
+  'average',
+  'avg',
+  'income',
+  'incomes',
+  'cost',
+  'costs',
+  'amount',
+  'amounts',
+  'salary',
+  'salaries',
+  'spend',
+  'spending',
+  'value',
+  'values',
+  'price',
+  'prices',
+  'revenue',
+  'earnings',
+  'wage',
+  'wages',
 ]);
 // "total" alone is not a sign: nearly every count table has a Total margin, and "total admissions"
 // is a count. With another word of the list ("total cost") the other word decides.
@@ -61,6 +82,9 @@ export class MagnitudeHintDetector {
   private isMagnitudeLabel(label: string): boolean {
     if (CURRENCY.test(label)) return true;
     if (isTotalLabel(label)) return false;
-    return label.toLowerCase().split(/[^a-z]+/).some((w) => MAGNITUDE_WORDS.has(w));
+    return label
+      .toLowerCase()
+      .split(/[^a-z]+/)
+      .some((w) => MAGNITUDE_WORDS.has(w));
   }
 }

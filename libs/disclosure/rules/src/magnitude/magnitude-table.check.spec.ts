@@ -106,11 +106,23 @@ describe('missing values', () => {
 
 describe('all values the same', () => {
   it('fails a mode cell whose contributions are all equal, however many there are', () => {
-    expect(rules(check(Array.from({ length: 50 }, () => 3), 'mode'))).toEqual([['all-same', 'fail']]);
+    expect(
+      rules(
+        check(
+          Array.from({ length: 50 }, () => 3),
+          'mode',
+        ),
+      ),
+    ).toEqual([['all-same', 'fail']]);
   });
 
   it('passes a mode cell with two different values, and ignores sameness for other statistics', () => {
     expect(check([...Array.from({ length: 49 }, () => 3), 4], 'mode')).toEqual([]);
-    expect(check(Array.from({ length: 50 }, () => 3), 'mean')).toEqual([]);
+    expect(
+      check(
+        Array.from({ length: 50 }, () => 3),
+        'mean',
+      ),
+    ).toEqual([]);
   });
 });

@@ -13,11 +13,7 @@ import { pRatioRule } from './p-ratio.rule';
  * contributions or from an evidence file. Unlike ACRO, a negative cell does not hide failures of
  * other cells: each rule still reports its own cells (fail closed).
  */
-export const checkMagnitudeCells = (
-  cells: readonly MagnitudeCell[],
-  statistic: MagnitudeStatistic,
-  policy: DisclosurePolicy,
-): Finding[] => [
+export const checkMagnitudeCells = (cells: readonly MagnitudeCell[], statistic: MagnitudeStatistic, policy: DisclosurePolicy): Finding[] => [
   ...magnitudeThresholdRule(cells, policy),
   ...pRatioRule(cells, policy),
   ...nkDominanceRule(cells, policy),

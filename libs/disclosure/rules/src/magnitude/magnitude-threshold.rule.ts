@@ -8,8 +8,6 @@ import type { MagnitudeCell } from './cell-stats';
  * (non-missing values), as ACRO does with Series.count().
  */
 export const magnitudeThresholdRule = (cells: readonly MagnitudeCell[], policy: DisclosurePolicy): Finding[] => {
-  const failing = cells
-    .filter(({ stats }) => (stats.contributors === 0 ? policy.zerosAreDisclosive : stats.contributors < policy.threshold))
-    .map((c) => c.ref);
+  const failing = cells.filter(({ stats }) => (stats.contributors === 0 ? policy.zerosAreDisclosive : stats.contributors < policy.threshold)).map((c) => c.ref);
   return findingFor('threshold', 'fail', failing, `${cellsHave(failing.length)} fewer than ${policy.threshold} contributors`);
 };

@@ -20,7 +20,12 @@ export const nkDominanceRule = (cells: readonly MagnitudeCell[], policy: Disclos
   const { nkN: n, nkK: k } = policy;
   return [
     ...findingFor('nk-dominance', 'fail', failing, `${cellsHave(failing.length)} ${n} largest contributions above ${k} of the cell total`),
-    ...findingFor('nk-dominance', 'review', unknown, `${cellCount(unknown.length)}: fewer than the ${n} largest contributions are known, so dominance cannot be judged`),
+    ...findingFor(
+      'nk-dominance',
+      'review',
+      unknown,
+      `${cellCount(unknown.length)}: fewer than the ${n} largest contributions are known, so dominance cannot be judged`,
+    ),
   ];
 };
 

@@ -52,7 +52,10 @@ const nextChunk = async (iterator: AsyncIterator<Uint8Array>): Promise<IteratorR
 };
 
 const concat = (chunks: Uint8Array[], limit: number): Uint8Array => {
-  const total = Math.min(limit, chunks.reduce((n, c) => n + c.length, 0));
+  const total = Math.min(
+    limit,
+    chunks.reduce((n, c) => n + c.length, 0),
+  );
   const head = new Uint8Array(total);
   let offset = 0;
   for (const chunk of chunks) {

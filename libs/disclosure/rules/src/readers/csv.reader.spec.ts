@@ -44,9 +44,30 @@ describe.each(CHUNK_SIZES)('csv reader (%s chunks)', (_label, size) => {
   });
 
   it.each([
-    ['semicolon', 'a;b;c\n1,5;2;3\n', [['a', 'b', 'c'], ['1,5', '2', '3']]],
-    ['tab', 'a\tb\n1,2\t3\n', [['a', 'b'], ['1,2', '3']]],
-    ['comma, ignoring a quoted semicolon', '"a;b;c",d\n1,2\n', [['a;b;c', 'd'], ['1', '2']]],
+    [
+      'semicolon',
+      'a;b;c\n1,5;2;3\n',
+      [
+        ['a', 'b', 'c'],
+        ['1,5', '2', '3'],
+      ],
+    ],
+    [
+      'tab',
+      'a\tb\n1,2\t3\n',
+      [
+        ['a', 'b'],
+        ['1,2', '3'],
+      ],
+    ],
+    [
+      'comma, ignoring a quoted semicolon',
+      '"a;b;c",d\n1,2\n',
+      [
+        ['a;b;c', 'd'],
+        ['1', '2'],
+      ],
+    ],
   ])('detects the %s delimiter from the first line', async (_name, text, expected) => {
     expect(await rows(text, size)).toEqual(expected);
   });

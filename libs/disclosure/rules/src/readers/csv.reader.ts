@@ -17,10 +17,7 @@ export type CsvReaderOptions = {
  * anywhere; memory stays within the reader limits. A byte-order mark is dropped. Throws
  * TableReadError for content that is not a readable delimited table.
  */
-export async function* readCsvRows(
-  source: AsyncIterable<Uint8Array>,
-  options: CsvReaderOptions = {},
-): AsyncGenerator<string[], void, undefined> {
+export async function* readCsvRows(source: AsyncIterable<Uint8Array>, options: CsvReaderOptions = {}): AsyncGenerator<string[], void, undefined> {
   for await (const batch of readCsvRowBatches(source, options)) yield* batch;
 }
 
@@ -29,10 +26,7 @@ export async function* readCsvRows(
  * readCsvRows, with one asynchronous step per batch instead of per row (a narrow table of a
  * gigabyte has tens of millions of rows). The caller is done with a batch before the next is made.
  */
-export async function* readCsvRowBatches(
-  source: AsyncIterable<Uint8Array>,
-  options: CsvReaderOptions = {},
-): AsyncGenerator<string[][], void, undefined> {
+export async function* readCsvRowBatches(source: AsyncIterable<Uint8Array>, options: CsvReaderOptions = {}): AsyncGenerator<string[][], void, undefined> {
   const limits = options.limits ?? DEFAULT_READER_LIMITS;
   // TextDecoder drops the BOM of its own encoding (ignoreBOM defaults to false).
   const decoder = new TextDecoder(options.encoding ?? 'utf-8', { fatal: true });

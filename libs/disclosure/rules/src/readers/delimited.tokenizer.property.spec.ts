@@ -107,8 +107,7 @@ const expected = (text: string, delimiter: string): Outcome => {
 };
 
 const TEXT_PARTS = ['a', 'b', '12', '3.5', ' ', '"', '""', ',', ';', '\t', '\r', '\n', '\r\n', '\f', 'é', '😀'];
-const textOf = (parts: string[], maxLength = 40): fc.Arbitrary<string> =>
-  fc.array(fc.constantFrom(...parts), { maxLength }).map((chosen) => chosen.join(''));
+const textOf = (parts: string[], maxLength = 40): fc.Arbitrary<string> => fc.array(fc.constantFrom(...parts), { maxLength }).map((chosen) => chosen.join(''));
 const text = textOf(TEXT_PARTS);
 const textWithBinary = textOf([...TEXT_PARTS, '\u0000', '\u0001', '\u000b', '\u001f']);
 const delimiter = fc.constantFrom(',', ';', '\t');
@@ -137,7 +136,13 @@ describe('delimited tokenizer (properties)', () => {
   it('cuts every CRLF, doubled quote and quoted line break at a chunk boundary', () => {
     fc.assert(
       fc.property(text, delimiter, (t, d) => {
-        expect(feed(t, d, Array.from(t, () => 1))).toStrictEqual(expected(t, d));
+        expect(
+          feed(
+            t,
+            d,
+            Array.from(t, () => 1),
+          ),
+        ).toStrictEqual(expected(t, d));
       }),
       { numRuns: 500 },
     );

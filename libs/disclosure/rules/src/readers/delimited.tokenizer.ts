@@ -265,10 +265,7 @@ export class DelimitedTokenizer {
 
   private checkCell(value: string): void {
     if (value.length > this.limits.maxCellChars) {
-      throw new TableReadError(
-        'cell-too-large',
-        `A cell on line ${this.line} is longer than ${this.limits.maxCellChars} characters.`,
-      );
+      throw new TableReadError('cell-too-large', `A cell on line ${this.line} is longer than ${this.limits.maxCellChars} characters.`);
     }
   }
 

@@ -1,9 +1,4 @@
-export type TableReadErrorCode =
-  | 'unterminated-quote'
-  | 'cell-too-large'
-  | 'row-too-large'
-  | 'binary-content'
-  | 'invalid-encoding';
+export type TableReadErrorCode = 'unterminated-quote' | 'cell-too-large' | 'row-too-large' | 'binary-content' | 'invalid-encoding';
 
 /** The bytes cannot be read as a delimited table. Messages name positions, never content. */
 export class TableReadError extends Error {

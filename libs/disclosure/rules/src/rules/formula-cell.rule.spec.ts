@@ -49,7 +49,16 @@ describe('CSV injection (OWASP): text a spreadsheet runs as a formula', () => {
   });
 
   it('does not look in a workbook, whose text cells stay text when opened', async () => {
-    const workbook = buildWorkbook([{ name: 'Sheet1', rows: [['ward', 'count'], ['=cmd', 120], ['B', 98]] }]);
+    const workbook = buildWorkbook([
+      {
+        name: 'Sheet1',
+        rows: [
+          ['ward', 'count'],
+          ['=cmd', 120],
+          ['B', 98],
+        ],
+      },
+    ]);
     const result = await checkFile('book.xlsx', chunked(workbook));
     expect(result.findings.filter((f) => f.rule === 'formula')).toEqual([]);
   });

@@ -25,12 +25,23 @@ describe('class disclosure (share 0.90)', () => {
   });
 
   it('judges columns too, against the published total when there is one', async () => {
-    const findings = await findingsOf('class-disclosure', DEFAULT_POLICY, ['', 'A', 'B', 'Total'], ['x', 95, 50, 145], ['y', 5, 45, 50], ['Total', 100, 95, 195]);
+    const findings = await findingsOf(
+      'class-disclosure',
+      DEFAULT_POLICY,
+      ['', 'A', 'B', 'Total'],
+      ['x', 95, 50, 145],
+      ['y', 5, 45, 50],
+      ['Total', 100, 95, 195],
+    );
     expect(positions(findings)).toEqual([[0, 0]]);
   });
 
   it('uses the share from the policy', async () => {
-    const rows = [['', 'yes', 'no'], ['a', 80, 20], ['b', 50, 50]];
+    const rows = [
+      ['', 'yes', 'no'],
+      ['a', 80, 20],
+      ['b', 50, 50],
+    ];
     expect(await findingsOf('class-disclosure', { ...DEFAULT_POLICY, classDisclosureShare: 0.75 }, ...rows)).toHaveLength(1);
   });
 });
@@ -46,9 +57,20 @@ describe('secondary suppression', () => {
 
   it('follows a chain: one recovered cell gives back the next', async () => {
     // Column A's total recovers (0,0); then row x has a single unknown left, (0,1).
-    const rows = [['', 'A', 'B', 'C', 'Total'], ['x', '*', '[c]', 30, 55], ['y', 20, '*', 20, 60], ['z', 15, 20, 20, 55], ['Total', 40, '', 70, 170]];
+    const rows = [
+      ['', 'A', 'B', 'C', 'Total'],
+      ['x', '*', '[c]', 30, 55],
+      ['y', 20, '*', 20, 60],
+      ['z', 15, 20, 20, 55],
+      ['Total', 40, '', 70, 170],
+    ];
     const findings = await findingsOf('secondary-suppression', DEFAULT_POLICY, ...rows);
-    expect(positions(findings)).toEqual([[0, 0], [0, 1], [1, 1], [3, 1]]);
+    expect(positions(findings)).toEqual([
+      [0, 0],
+      [0, 1],
+      [1, 1],
+      [3, 1],
+    ]);
   });
 
   it('passes a pattern where every row and column has two suppressed cells', async () => {

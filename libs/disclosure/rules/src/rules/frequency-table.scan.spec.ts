@@ -100,7 +100,15 @@ describe('frequency table scan against the whole-table reference', () => {
   });
 
   it('says "at least" when a column total is smaller than several of its cells', () => {
-    const table = tableOf(['A', 'B'], [{ label: 'x', cells: ['100', '900'] }, { label: 'y', cells: ['100', '900'] }, { label: 'z', cells: ['100', '900'] }, { label: 'Total', cells: ['5', '2700'] }]);
+    const table = tableOf(
+      ['A', 'B'],
+      [
+        { label: 'x', cells: ['100', '900'] },
+        { label: 'y', cells: ['100', '900'] },
+        { label: 'z', cells: ['100', '900'] },
+        { label: 'Total', cells: ['5', '2700'] },
+      ],
+    );
     const [finding] = checkFrequencyTable(table, DEFAULT_POLICY).filter((f) => f.rule === 'class-disclosure');
     // Row shares are 0.9 exactly (pass); column A's published total 5 makes every cell of A fail.
     expect(finding.message).toMatch(/\(at least: a column total is smaller than its largest cells\)$/);
@@ -112,14 +120,17 @@ describe('a table streamed from CSV', () => {
   it('is judged whole, past the in-memory limit, with the same findings as in memory', async () => {
     const header = ['group', ...Array.from({ length: 20 }, (_, c) => `c${c}`), 'Total'].join(',');
     const lines = Array.from({ length: 5000 }, (_, r) => {
-      const cells = Array.from({ length: 20 }, (_, c) => (r * 7 + c * 13) % 101 === 0 ? 4 : 20 + ((r + c) % 50));
+      const cells = Array.from({ length: 20 }, (_, c) => ((r * 7 + c * 13) % 101 === 0 ? 4 : 20 + ((r + c) % 50)));
       return [`r${r}`, ...cells, cells.reduce((a, b) => a + b, 0)].join(',');
     });
     const csv = [header, ...lines].join('\n');
     const policy = { ...DEFAULT_POLICY, maxTableCells: 1000 };
     const findings = await checkTableRows(readCsvRowBatches(textSource(csv)), policy, null);
     const inMemory = referenceFrequencyCheck(
-      tableOf(header.split(',').slice(1), lines.map((l) => ({ label: l.split(',')[0], cells: l.split(',').slice(1) }))),
+      tableOf(
+        header.split(',').slice(1),
+        lines.map((l) => ({ label: l.split(',')[0], cells: l.split(',').slice(1) })),
+      ),
       policy,
     );
     expect(findings.map((f) => f.rule)).toEqual(['threshold']);

@@ -11,7 +11,11 @@ describe('rounding policy', () => {
 
   it('fails each count not rounded to the base, naming the cells, never the values', async () => {
     const [finding] = await roundingFindings(table, 'base5');
-    expect(finding).toMatchObject({ rule: 'rounding', verdict: 'fail', message: "4 counts are not rounded to a multiple of 5, as the project's policy requires." });
+    expect(finding).toMatchObject({
+      rule: 'rounding',
+      verdict: 'fail',
+      message: "4 counts are not rounded to a multiple of 5, as the project's policy requires.",
+    });
     expect(finding.cells.map((c) => `${c.rowLabel}/${c.columnLabel}`)).toEqual(['South/a', 'South/Total', 'Total/a', 'Total/Total']);
     expect(JSON.stringify(finding)).not.toMatch(/23|63|38|98/);
     expect((await roundingFindings(table, 'base10')).map((f) => f.cells.length)).toEqual([6]);
@@ -26,7 +30,11 @@ describe('rounding policy', () => {
   it('knows midpoint-6 rounding (0, 9, 15, 21, ...)', async () => {
     expect(await roundingFindings('area,a,b\nNorth,0,9\nSouth,15,105\n', 'midpoint6')).toEqual([]);
     const [finding] = await roundingFindings('area,a,b\nNorth,3,10\nSouth,12,21\n', 'midpoint6');
-    expect(finding.cells.map((c) => [c.row, c.column])).toEqual([[0, 0], [0, 1], [1, 0]]);
+    expect(finding.cells.map((c) => [c.row, c.column])).toEqual([
+      [0, 0],
+      [0, 1],
+      [1, 0],
+    ]);
   });
 
   it('skips pandas index-name rows when naming cells', async () => {

@@ -28,19 +28,37 @@ describe('row-level data', () => {
     ['dates of birth', 'date_of_birth', (i: number) => `19${50 + (i % 40)}-01-0${1 + (i % 9)}`],
     ['unique identifiers', 'patient_id', (i: number) => `P${1000 + i}`],
   ])('fails a column of %s', (signal, label, value) => {
-    const findings = detect(['group', label], many(25, (i) => ['a', value(i)]));
+    const findings = detect(
+      ['group', label],
+      many(25, (i) => ['a', value(i)]),
+    );
     expect(findings).toEqual([
-      { rule: 'row-level', verdict: 'fail', cells: [{ row: 0, column: 1, columnLabel: label }], message: `The file looks like row-level data: column "${label}" holds ${signal}` },
+      {
+        rule: 'row-level',
+        verdict: 'fail',
+        cells: [{ row: 0, column: 1, columnLabel: label }],
+        message: `The file looks like row-level data: column "${label}" holds ${signal}`,
+      },
     ]);
     expect(findings[0].message).not.toContain(value(0));
   });
 
   it('passes an aggregate table whose labels are categories', () => {
-    expect(detect(['region', 'count'], many(30, (i) => [`region ${i % 5}`, String(20 + i)]))).toEqual([]);
+    expect(
+      detect(
+        ['region', 'count'],
+        many(30, (i) => [`region ${i % 5}`, String(20 + i)]),
+      ),
+    ).toEqual([]);
   });
 
   it('does not call an id-named column of repeated categories an identifier', () => {
-    expect(detect(['site_id', 'n'], many(30, (i) => [`S${i % 3}`, '12']))).toEqual([]);
+    expect(
+      detect(
+        ['site_id', 'n'],
+        many(30, (i) => [`S${i % 3}`, '12']),
+      ),
+    ).toEqual([]);
   });
 
   it('fails a microdata CSV through checkFile', async () => {

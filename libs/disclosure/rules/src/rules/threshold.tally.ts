@@ -45,7 +45,13 @@ export class ThresholdTally {
     const { failing, unreadable } = this;
     return [
       ...findingFor('threshold', 'fail', failing.listed, `${cellsHave(failing.count)} fewer than ${this.policy.threshold} contributors`, failing.count),
-      ...findingFor('threshold', 'review', unreadable.listed, `The table could not be read as counts: ${unreadableReason(unreadable.count - this.fractional, this.formulas, this.fractional)}`, unreadable.count),
+      ...findingFor(
+        'threshold',
+        'review',
+        unreadable.listed,
+        `The table could not be read as counts: ${unreadableReason(unreadable.count - this.fractional, this.formulas, this.fractional)}`,
+        unreadable.count,
+      ),
     ];
   }
 }

@@ -25,7 +25,10 @@ describe('body cells', () => {
     expect(parseBodyCell(raw)).toMatchObject({ kind: 'suppressed' });
   });
 
-  it.each([['=HYPERLINK("http://x")', true], ['n/k', false]])('reads %j as text (formula: %s)', (raw, formula) => {
+  it.each([
+    ['=HYPERLINK("http://x")', true],
+    ['n/k', false],
+  ])('reads %j as text (formula: %s)', (raw, formula) => {
     expect(parseBodyCell(raw)).toEqual({ kind: 'text', formula });
   });
 });

@@ -13,7 +13,31 @@ const GROUPED_NUMBER = /^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$/;
 
 // Marks that statistical offices and ACRO use for suppressed or unavailable cells
 // (ONS/GSS: [c] confidential, [x] not available, [z] not applicable; ACRO writes NaN or blank).
-const MARKS = new Set(['*', '**', '***', 'x', 'c', '[c]', '[x]', '[z]', '[u]', '[low]', '..', '.', '-', '–', '—', ':', '~', 'n/a', 'na', 'nan', 'suppressed', 'supp', 'redacted']);
+const MARKS = new Set([
+  '*',
+  '**',
+  '***',
+  'x',
+  'c',
+  '[c]',
+  '[x]',
+  '[z]',
+  '[u]',
+  '[low]',
+  '..',
+  '.',
+  '-',
+  '–',
+  '—',
+  ':',
+  '~',
+  'n/a',
+  'na',
+  'nan',
+  'suppressed',
+  'supp',
+  'redacted',
+]);
 const BELOW_MARK = /^(<|<=|≤)\s*\d+(\.\d+)?$/;
 
 // OWASP CSV injection: a spreadsheet evaluates cells that start with these characters.

@@ -12,7 +12,11 @@ export type TableReading = { kind: 'table'; table: FrequencyTable } | { kind: 'u
  * tables do not need this: FrequencyTableScan judges them row by row at any size. `watch` sees
  * every row as read (see readTable).
  */
-export const readTableInMemory = async (batches: RowBatches, policy: Pick<DisclosurePolicy, 'maxTableCells'>, watch?: (row: string[]) => void): Promise<TableReading> => {
+export const readTableInMemory = async (
+  batches: RowBatches,
+  policy: Pick<DisclosurePolicy, 'maxTableCells'>,
+  watch?: (row: string[]) => void,
+): Promise<TableReading> => {
   const collector = new TableCollector(policy.maxTableCells);
   const problem = await readTable(batches, collector, watch);
   return problem === null ? { kind: 'table', table: collector.table() } : { kind: 'unreadable', finding: problem };

@@ -48,32 +48,33 @@ export const readTable = async (batches: RowBatches, sink: TableSink, watch?: (r
   let dataRow = 0;
   let stopped: Finding | null = null;
 
-  for await (const batch of batches) for (const raw of batch) {
-    watch?.(raw);
-    if (isBlank(raw)) continue; // Excel pads sheets with rows of empty cells
-    if (header === null) {
-      header = trimTrailingEmpty(raw, 0);
-      const columnLabels = header.slice(1).map((l) => l.trim());
-      sink.header(tableHeader(columnLabels, new Set(columnLabels.flatMap((label, i) => (isTotalLabel(label) ? [i] : [])))));
-      continue;
+  for await (const batch of batches)
+    for (const raw of batch) {
+      watch?.(raw);
+      if (isBlank(raw)) continue; // Excel pads sheets with rows of empty cells
+      if (header === null) {
+        header = trimTrailingEmpty(raw, 0);
+        const columnLabels = header.slice(1).map((l) => l.trim());
+        sink.header(tableHeader(columnLabels, new Set(columnLabels.flatMap((label, i) => (isTotalLabel(label) ? [i] : [])))));
+        continue;
+      }
+      const row = trimTrailingEmpty(raw, header.length);
+      const index = dataRow++;
+      if (row.length !== header.length) {
+        raggedCount++;
+        if (ragged.length < MAX_LISTED_ROWS) ragged.push(index);
+        continue;
+      }
+      // pandas writes the index name on its own row under the header ("year,,,,"): not data.
+      if (index === 0 && isBlank(row.slice(1))) continue;
+      // After a ragged row the table cannot be judged; reading goes on only to count them.
+      if (raggedCount > 0 || stopped !== null) continue;
+      const label = row[0].trim();
+      const cells = new Array<BodyCell>(row.length - 1);
+      for (let i = 1; i < row.length; i++) cells[i - 1] = parseBodyCell(row[i]);
+      stopped = sink.row({ index: bodyRows++, label, isTotal: isTotalLabel(label), cells });
+      if (stopped !== null) return stopped;
     }
-    const row = trimTrailingEmpty(raw, header.length);
-    const index = dataRow++;
-    if (row.length !== header.length) {
-      raggedCount++;
-      if (ragged.length < MAX_LISTED_ROWS) ragged.push(index);
-      continue;
-    }
-    // pandas writes the index name on its own row under the header ("year,,,,"): not data.
-    if (index === 0 && isBlank(row.slice(1))) continue;
-    // After a ragged row the table cannot be judged; reading goes on only to count them.
-    if (raggedCount > 0 || stopped !== null) continue;
-    const label = row[0].trim();
-    const cells = new Array<BodyCell>(row.length - 1);
-    for (let i = 1; i < row.length; i++) cells[i - 1] = parseBodyCell(row[i]);
-    stopped = sink.row({ index: bodyRows++, label, isTotal: isTotalLabel(label), cells });
-    if (stopped !== null) return stopped;
-  }
 
   if (header === null) return unreadable('The file holds no rows, so there is no table to check.');
   if (raggedCount > 0) {

@@ -19,8 +19,7 @@ const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 const innerRows = (table: FrequencyTable): number[] => range(table.body.length).filter((r) => !table.totalRows.has(r));
 
-const innerColumns = (table: FrequencyTable): number[] =>
-  range(table.columnLabels.length).filter((c) => !table.totalColumns.has(c));
+const innerColumns = (table: FrequencyTable): number[] => range(table.columnLabels.length).filter((c) => !table.totalColumns.has(c));
 
 /** Every row and every column, margins included, each with the inner cells that add up to its total. */
 const tableLines = (table: FrequencyTable): TableLine[] => {
@@ -89,8 +88,7 @@ const thresholdRule = (table: FrequencyTable, policy: DisclosurePolicy): Finding
   return findings;
 };
 
-const isBelowThreshold = (count: number, policy: DisclosurePolicy): boolean =>
-  count === 0 ? policy.zerosAreDisclosive : count < policy.threshold;
+const isBelowThreshold = (count: number, policy: DisclosurePolicy): boolean => (count === 0 ? policy.zerosAreDisclosive : count < policy.threshold);
 
 /**
  * Class disclosure. SDC handbook: when (nearly) everyone in a row or column category falls in
@@ -151,7 +149,7 @@ const secondarySuppressionRule = (table: FrequencyTable): Finding[] => {
   for (const line of lines) for (const p of line) if (isCount(cellAt(table, p))) known.add(key(p));
   const recovered = new Map<string, Position>();
   const equations = tableLines(table).filter((line) => line.total !== null);
-  for (let progress = true; progress; ) {
+  for (let progress = true; progress;) {
     progress = false;
     for (const line of equations) {
       const unknown = [...line.members, line.total as Position].filter((p) => !known.has(key(p)));
@@ -168,9 +166,7 @@ const secondarySuppressionRule = (table: FrequencyTable): Finding[] => {
     if (suppressed.length === 1 && !recovered.has(key(suppressed[0]))) lone.set(key(suppressed[0]), suppressed[0]);
   }
 
-  const cells = [...recovered.values(), ...lone.values()]
-    .sort(([r1, c1], [r2, c2]) => r1 - r2 || c1 - c2)
-    .map((p) => cellRef(table, ...p));
+  const cells = [...recovered.values(), ...lone.values()].sort(([r1, c1], [r2, c2]) => r1 - r2 || c1 - c2).map((p) => cellRef(table, ...p));
   const parts = [
     recovered.size > 0 ? `${recovered.size} can be recomputed from the totals and the other cells` : '',
     lone.size > 0 ? `${lone.size} ${lone.size === 1 ? 'is' : 'are'} the only suppressed cell in a row or column` : '',
@@ -189,4 +185,3 @@ export const referenceFrequencyCheck = (table: FrequencyTable, policy: Disclosur
   ...classDisclosureRule(table, policy),
   ...secondarySuppressionRule(table),
 ];
-

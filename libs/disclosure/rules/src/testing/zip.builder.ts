@@ -47,16 +47,43 @@ export const buildZip = (entries: ZipFixtureEntry[], options: ZipFixtureOptions 
     const method = deflated ? 8 : 0;
     const start = offset;
     const [hCrc, hCsize, hSize] = entry.dataDescriptor ? [0, 0, 0] : [crc, body.length, entry.data.length];
-    push([...u32(0x04034b50), ...u16(20), ...u16(flags), ...u16(method), ...u16(0), ...u16(0x21), ...u32(hCrc), ...u32(hCsize), ...u32(hSize), ...u16(name.length), ...u16(0)]);
+    push([
+      ...u32(0x04034b50),
+      ...u16(20),
+      ...u16(flags),
+      ...u16(method),
+      ...u16(0),
+      ...u16(0x21),
+      ...u32(hCrc),
+      ...u32(hCsize),
+      ...u32(hSize),
+      ...u16(name.length),
+      ...u16(0),
+    ]);
     push(name);
     push(body);
     if (entry.dataDescriptor) push([...u32(0x08074b50), ...u32(crc), ...u32(body.length), ...u32(entry.data.length)]);
     const c = entry.central ?? {};
     const cName = utf8(c.name ?? entry.name);
     const record = Uint8Array.from([
-      ...u32(0x02014b50), ...u16(20), ...u16(20), ...u16(flags), ...u16(method), ...u16(0), ...u16(0x21),
-      ...u32(c.crc ?? crc), ...u32(body.length), ...u32(c.size ?? entry.data.length), ...u16(cName.length), ...u16(0), ...u16(0),
-      ...u16(0), ...u16(0), ...u32(0), ...u32(c.offset ?? start), ...cName,
+      ...u32(0x02014b50),
+      ...u16(20),
+      ...u16(20),
+      ...u16(flags),
+      ...u16(method),
+      ...u16(0),
+      ...u16(0x21),
+      ...u32(c.crc ?? crc),
+      ...u32(body.length),
+      ...u32(c.size ?? entry.data.length),
+      ...u16(cName.length),
+      ...u16(0),
+      ...u16(0),
+      ...u16(0),
+      ...u16(0),
+      ...u32(0),
+      ...u32(c.offset ?? start),
+      ...cName,
     ]);
     records.push(record);
     if (!entry.unlisted) central.push(record);
@@ -65,7 +92,16 @@ export const buildZip = (entries: ZipFixtureEntry[], options: ZipFixtureOptions 
   const centralStart = offset;
   central.forEach(push);
   const comment = utf8(options.comment ?? '');
-  push([...u32(0x06054b50), ...u16(0), ...u16(0), ...u16(central.length), ...u16(central.length), ...u32(offset - centralStart), ...u32(centralStart), ...u16(comment.length)]);
+  push([
+    ...u32(0x06054b50),
+    ...u16(0),
+    ...u16(0),
+    ...u16(central.length),
+    ...u16(central.length),
+    ...u32(offset - centralStart),
+    ...u32(centralStart),
+    ...u16(comment.length),
+  ]);
   push(comment);
   if (options.trailing) push(options.trailing);
   const out = new Uint8Array(offset);

@@ -21,7 +21,11 @@ export const checkWorkbookSheets = async (workbook: WorkbookCollector, policy: D
     const sheetFindings = await checkTableRows([rows], policy, null);
     if (sheet.formulaCount > 0) {
       const listed = sheet.formulas.join(', ') + (sheet.formulaCount > sheet.formulas.length ? ', …' : '');
-      sheetFindings.push(review(`${sheet.formulaCount} cell${sheet.formulaCount === 1 ? ' holds a formula' : 's hold formulas'} (${listed}); formulas can link outside the workbook or refer to hidden cells, so a checker confirms them.`));
+      sheetFindings.push(
+        review(
+          `${sheet.formulaCount} cell${sheet.formulaCount === 1 ? ' holds a formula' : 's hold formulas'} (${listed}); formulas can link outside the workbook or refer to hidden cells, so a checker confirms them.`,
+        ),
+      );
     }
     findings.push(...sheetFindings.map((f) => ({ ...f, message: `${where}: ${f.message}` })));
   }

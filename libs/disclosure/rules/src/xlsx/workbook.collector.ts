@@ -71,14 +71,14 @@ export class WorkbookCollector {
     for await (const event of xmlEvents(content)) {
       if (event.kind === 'open') {
         if (event.name === 'si') current = '';
-        else if (event.name === 'rPh') phonetic++; // phonetic guides repeat the text; Excel does not show them
+        else if (event.name === 'rPh')
+          phonetic++; // phonetic guides repeat the text; Excel does not show them
         else if (event.name === 't') inText = phonetic === 0 && !event.selfClosing;
       } else if (event.kind === 'close') {
         if (event.name === 'si' && current !== null) {
           this.addString(current);
           current = null;
-        }
-        else if (event.name === 'rPh') phonetic--;
+        } else if (event.name === 'rPh') phonetic--;
         else if (event.name === 't') inText = false;
       } else if (inText && current !== null) current += event.text;
     }
@@ -128,7 +128,9 @@ export class WorkbookCollector {
       } else if (event.kind === 'close') {
         if (event.name === 'c' && row !== null) {
           const value = cellValue(cell);
-          rowCells.push(`${cell.column}${CELL}${typeof value === 'number' ? `s${value}` : `t${value.split(CELL).join('\uFFFD').split(END).join('\uFFFD')}`}${END}`);
+          rowCells.push(
+            `${cell.column}${CELL}${typeof value === 'number' ? `s${value}` : `t${value.split(CELL).join('\uFFFD').split(END).join('\uFFFD')}`}${END}`,
+          );
           sheet.width = Math.max(sheet.width, cell.column + 1);
           if (cell.formula !== null && sheet.formulaCount++ < LISTED_FORMULAS) sheet.formulas.push(a1(sheet.rowIndex[row], cell.column));
           if (++sheet.cells > limit) {
@@ -166,7 +168,7 @@ export class WorkbookCollector {
         const sep = entry.indexOf(CELL);
         if (sep < 0) continue;
         const value = entry.slice(sep + 2);
-        out[Number(entry.slice(0, sep))] = entry[sep + 1] === 's' ? this.strings[Number(value)] ?? '[unread text]' : value;
+        out[Number(entry.slice(0, sep))] = entry[sep + 1] === 's' ? (this.strings[Number(value)] ?? '[unread text]') : value;
       }
       yield out;
     }

@@ -46,7 +46,12 @@ describe('xlsx: each sheet is a table', () => {
   });
 
   it('reads shared strings that come after the sheets (Excel zip order)', async () => {
-    const result = await check(workbook([{ name: 'Cases', rows: COUNTS }, { name: 'Ages', rows: PASSING }]));
+    const result = await check(
+      workbook([
+        { name: 'Cases', rows: COUNTS },
+        { name: 'Ages', rows: PASSING },
+      ]),
+    );
     expect(result.findings[0]).toMatchObject({
       rule: 'threshold',
       verdict: 'fail',
@@ -60,14 +65,21 @@ describe('xlsx: each sheet is a table', () => {
   });
 
   it('judges a formula by the value Excel cached for it, and has a checker confirm the formula', async () => {
-    const rows: Cell[][] = [['age', 'A', 'Total'], ['18-40', 25, { formula: 'B2', cached: '25' }], ['41+', 40, 35]];
+    const rows: Cell[][] = [
+      ['age', 'A', 'Total'],
+      ['18-40', 25, { formula: 'B2', cached: '25' }],
+      ['41+', 40, 35],
+    ];
     expect(summary(await check(workbook([{ name: 'T', rows }])))).toEqual([
       'file-type review: sheet "T": 1 cell holds a formula (C2); formulas can link outside the workbook or refer to hidden cells, so a checker confirms them.',
     ]);
   });
 
   it('fails a workbook carrying a pivot cache: a copy of the source rows leaves with it', async () => {
-    const extra = { 'xl/pivotCache/pivotCacheDefinition1.xml': `<pivotCacheDefinition ${NS}/>`, 'xl/pivotCache/pivotCacheRecords1.xml': `<pivotCacheRecords ${NS}/>` };
+    const extra = {
+      'xl/pivotCache/pivotCacheDefinition1.xml': `<pivotCacheDefinition ${NS}/>`,
+      'xl/pivotCache/pivotCacheRecords1.xml': `<pivotCacheRecords ${NS}/>`,
+    };
     const result = await check(workbook([{ name: 'Ages', rows: PASSING }], extra));
     expect(summary(result)).toEqual([expect.stringMatching(/^row-level fail: The workbook holds a pivot cache/)]);
   });
@@ -90,7 +102,9 @@ describe('xlsx: each sheet is a table', () => {
   it('sends a sheet larger than maxTableCells to review', async () => {
     const rows: Cell[][] = [['k', 'n'], ...Array.from({ length: 30 }, (_, i): Cell[] => [`r${i}`, 20])];
     const result = await check(workbook([{ name: 'Big', rows }]), 't.xlsx', { ...DEFAULT_POLICY, maxTableCells: 10 });
-    expect(summary(result)).toEqual(['file-type review: sheet "Big": the sheet has more than 10 cells (policy maxTableCells), too many to check automatically.']);
+    expect(summary(result)).toEqual([
+      'file-type review: sheet "Big": the sheet has more than 10 cells (policy maxTableCells), too many to check automatically.',
+    ]);
   });
 });
 
@@ -98,7 +112,10 @@ describe('xlsx: malformed workbooks go to review', () => {
   it.each([
     ['a sheet that is not XML', '<worksheet><sheetData><row><c r="A1"'],
     ['a document type declaration (entity expansion)', '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]><worksheet/>'],
-    ['a cell beyond the last column (a row sized at will)', `<worksheet ${NS}><sheetData><row r="1"><c r="ZZZZZZZ1"><v>1</v></c></row></sheetData></worksheet>`],
+    [
+      'a cell beyond the last column (a row sized at will)',
+      `<worksheet ${NS}><sheetData><row r="1"><c r="ZZZZZZZ1"><v>1</v></c></row></sheetData></worksheet>`,
+    ],
     ['two root elements', `<worksheet ${NS}/><worksheet ${NS}/>`],
   ])('%s', async (_name, xml) => {
     const bytes = buildZip(

@@ -1,7 +1,5 @@
 export type XmlEvent =
-  | { kind: 'open'; name: string; attributes: Record<string, string>; selfClosing: boolean }
-  | { kind: 'close'; name: string }
-  | { kind: 'text'; text: string };
+  { kind: 'open'; name: string; attributes: Record<string, string>; selfClosing: boolean } | { kind: 'close'; name: string } | { kind: 'text'; text: string };
 
 /** The bytes of a workbook part are not XML we can read; messages name no content. */
 export class XmlReadError extends Error {

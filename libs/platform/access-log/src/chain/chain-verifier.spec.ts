@@ -6,7 +6,10 @@ function chain(n: number): ChainLink[] {
   const links: ChainLink[] = [];
   let head = GENESIS;
   for (let i = 1; i <= n; i += 1) {
-    const link = nextLink(head, recordBody({ envelope: { id: `e${i}`, type: 'airlock.test.v1', data: { n: i } }, recordedAt: '2026-11-28T00:00:00.000Z', topic: 't' }));
+    const link = nextLink(
+      head,
+      recordBody({ envelope: { id: `e${i}`, type: 'airlock.test.v1', data: { n: i } }, recordedAt: '2026-11-28T00:00:00.000Z', topic: 't' }),
+    );
     links.push(link);
     head = link;
   }
@@ -121,12 +124,22 @@ describe('audit chain verification', () => {
   describe('with signed checkpoints', () => {
     it('matches a chain passing through its signed heads', () => {
       const links = chain(10);
-      expect(verify(links, { signedHeads: [{ position: 4, headHash: links[3].recordHash }, { position: 10, headHash: links[9].recordHash }] })).toMatchObject({ valid: true, checkpointsMatched: 2 });
+      expect(
+        verify(links, {
+          signedHeads: [
+            { position: 4, headHash: links[3].recordHash },
+            { position: 10, headHash: links[9].recordHash },
+          ],
+        }),
+      ).toMatchObject({ valid: true, checkpointsMatched: 2 });
     });
 
     it('detects a chain recomputed from an edit onwards, which no link check can see', () => {
       const original = chain(10);
-      const signedHeads = [{ position: 3, headHash: original[2].recordHash }, { position: 8, headHash: original[7].recordHash }];
+      const signedHeads = [
+        { position: 3, headHash: original[2].recordHash },
+        { position: 8, headHash: original[7].recordHash },
+      ];
       const rewritten = original.slice(0, 5);
       let head = { position: 5, recordHash: original[4].recordHash };
       for (const link of original.slice(5)) {
@@ -136,12 +149,21 @@ describe('audit chain verification', () => {
         head = next;
       }
       expect(verify(rewritten)).toMatchObject({ valid: true });
-      expect(verify(rewritten, { signedHeads })).toMatchObject({ valid: false, kind: 'rewritten', firstInvalidPosition: 8, detail: expect.stringContaining('4..8') });
+      expect(verify(rewritten, { signedHeads })).toMatchObject({
+        valid: false,
+        kind: 'rewritten',
+        firstInvalidPosition: 8,
+        detail: expect.stringContaining('4..8'),
+      });
     });
 
     it('detects records cut off the end below a signed head', () => {
       const links = chain(10);
-      expect(verify(links.slice(0, 7), { signedHeads: [{ position: 9, headHash: links[8].recordHash }] })).toMatchObject({ valid: false, kind: 'deleted', firstInvalidPosition: 8 });
+      expect(verify(links.slice(0, 7), { signedHeads: [{ position: 9, headHash: links[8].recordHash }] })).toMatchObject({
+        valid: false,
+        kind: 'deleted',
+        firstInvalidPosition: 8,
+      });
     });
   });
 
@@ -163,7 +185,9 @@ describe('audit chain verification', () => {
   });
 
   it('hashes canonical bodies: key order and undefined members do not matter', () => {
-    expect(recordBody({ topic: 't', recordedAt: 'r', envelope: { b: 1, a: [{ d: 2, c: undefined, e: null }] } })).toBe('{"envelope":{"a":[{"d":2,"e":null}],"b":1},"recordedAt":"r","topic":"t"}');
+    expect(recordBody({ topic: 't', recordedAt: 'r', envelope: { b: 1, a: [{ d: 2, c: undefined, e: null }] } })).toBe(
+      '{"envelope":{"a":[{"d":2,"e":null}],"b":1},"recordedAt":"r","topic":"t"}',
+    );
     expect(canonicalJson({ b: 1, a: 2 })).toBe('{"a":2,"b":1}');
   });
 });

@@ -75,7 +75,14 @@ export class ChainVerifier {
       return { valid: false, count: this.count, firstInvalidPosition: position, kind, detail, checkpointsMatched: this.matched };
     }
     const lastPosition = this.count > 0 ? this.last.position : null;
-    return { valid: true, count: this.count, firstPosition: this.firstPosition, lastPosition, headHash: this.last.recordHash, checkpointsMatched: this.matched };
+    return {
+      valid: true,
+      count: this.count,
+      firstPosition: this.firstPosition,
+      lastPosition,
+      headHash: this.last.recordHash,
+      checkpointsMatched: this.matched,
+    };
   }
 
   private takeAnchor(link: ChainLink): void {
@@ -92,7 +99,8 @@ export class ChainVerifier {
 
   private evaluate(link: ChainLink, next: ChainLink | undefined): void {
     const expected = this.last.position + 1;
-    const intact = link.position === expected && link.prevHash === this.last.recordHash && chainHash(link.position, link.prevHash, link.body) === link.recordHash;
+    const intact =
+      link.position === expected && link.prevHash === this.last.recordHash && chainHash(link.position, link.prevHash, link.body) === link.recordHash;
     if (!intact) {
       this.finding = classify(link, next, this.beforeLast, this.last);
       return;
@@ -101,7 +109,8 @@ export class ChainVerifier {
     if (signedHash !== undefined && signedHash !== link.recordHash) {
       const after = Math.max(this.from - 1, ...[...this.signed.keys()].filter((p) => p < link.position && p >= this.from - 1));
       this.finding = {
-        kind: 'rewritten', position: link.position,
+        kind: 'rewritten',
+        position: link.position,
         detail: `record ${link.position} does not match its signed checkpoint: the chain was recomputed after a change in records ${after + 1}..${link.position}`,
       };
       return;
@@ -117,7 +126,11 @@ export class ChainVerifier {
   private checkTruncation(): void {
     const beyond = [...this.signed.keys()].filter((p) => p > this.last.position).sort((a, b) => a - b)[0];
     if (beyond !== undefined) {
-      this.finding = { kind: 'deleted', position: this.last.position + 1, detail: `records ${this.last.position + 1}..${beyond} are missing although checkpoint ${beyond} was signed` };
+      this.finding = {
+        kind: 'deleted',
+        position: this.last.position + 1,
+        detail: `records ${this.last.position + 1}..${beyond} are missing although checkpoint ${beyond} was signed`,
+      };
     }
   }
 }
@@ -142,32 +155,53 @@ function classify(link: ChainLink, next: ChainLink | undefined, beforeLast: Chai
   const expected = last.position + 1;
   if (link.position > expected) {
     const through = link.position - 1;
-    return { kind: 'deleted', position: expected, detail: through === expected ? `record ${expected} is missing` : `records ${expected}..${through} are missing` };
+    return {
+      kind: 'deleted',
+      position: expected,
+      detail: through === expected ? `record ${expected} is missing` : `records ${expected}..${through} are missing`,
+    };
   }
   if (link.position < expected) return { kind: 'reordered', position: link.position, detail: `record ${link.position} appears after record ${last.position}` };
   const shift = shiftOf(link);
   // The previous record sits between two records that link to each other: it was slipped in.
   if (beforeLast && link.prevHash === beforeLast.recordHash && (shift === 0 || shift === -1)) {
-    return { kind: 'inserted', position: last.position, detail: `record ${last.position} is not part of the chain: record ${link.position} links to record ${beforeLast.position}` };
+    return {
+      kind: 'inserted',
+      position: last.position,
+      detail: `record ${last.position} is not part of the chain: record ${link.position} links to record ${beforeLast.position}`,
+    };
   }
   if (shift === 0) {
     // Self-consistent but not linked: the record before it was edited and re-hashed.
     if (last.position === 0) return { kind: 'altered', position: link.position, detail: `record ${link.position} does not start from the genesis hash` };
-    return { kind: 'altered', position: last.position, detail: `record ${last.position} was changed and re-hashed: record ${link.position} still links to its original hash` };
+    return {
+      kind: 'altered',
+      position: last.position,
+      detail: `record ${last.position} was changed and re-hashed: record ${link.position} still links to its original hash`,
+    };
   }
   if (shift !== undefined && shift > 0) {
     if (next && shiftOf(next) !== shift) {
       return { kind: 'reordered', position: link.position, detail: `record ${link.position} holds the record that was at position ${link.position + shift}` };
     }
     return {
-      kind: 'deleted', position: link.position,
-      detail: shift === 1 ? `record ${link.position} was deleted and the records after it renumbered` : `records ${link.position}..${link.position + shift - 1} were deleted and the records after them renumbered`,
+      kind: 'deleted',
+      position: link.position,
+      detail:
+        shift === 1
+          ? `record ${link.position} was deleted and the records after it renumbered`
+          : `records ${link.position}..${link.position + shift - 1} were deleted and the records after them renumbered`,
     };
   }
-  if (shift !== undefined) return { kind: 'reordered', position: link.position, detail: `record ${link.position} holds the record that was at position ${link.position + shift}` };
+  if (shift !== undefined)
+    return { kind: 'reordered', position: link.position, detail: `record ${link.position} holds the record that was at position ${link.position + shift}` };
   // Nowhere does its hash fit: edited in place, unless the next record skips over it.
   if (next && next.prevHash === last.recordHash && shiftOf(next) === -1) {
-    return { kind: 'inserted', position: link.position, detail: `record ${link.position} is not part of the chain: record ${next.position} links to record ${last.position}` };
+    return {
+      kind: 'inserted',
+      position: link.position,
+      detail: `record ${link.position} is not part of the chain: record ${next.position} links to record ${last.position}`,
+    };
   }
   return { kind: 'altered', position: link.position, detail: `record ${link.position} does not hash to its recorded hash` };
 }

@@ -23,7 +23,10 @@ export function checkpointMessage(c: Pick<Checkpoint, 'position' | 'headHash' | 
 
 /** First 16 hex digits of the SHA-256 of the public key (SPKI DER): names the key in every checkpoint. */
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export function signingKeyFromPem(privateKeyPem: string): SigningKey {
@@ -66,7 +69,14 @@ export function verifyCheckpoint(publicKey: KeyObject, checkpoint: Checkpoint): 
 export function isCheckpoint(value: unknown): value is Checkpoint {
   const c = value as Partial<Checkpoint> | null;
   return (
-    typeof c === 'object' && c !== null && Number.isSafeInteger(c.position) && typeof c.headHash === 'string' && /^[0-9a-f]{64}$/.test(c.headHash) &&
-    typeof c.signedAt === 'string' && typeof c.keyId === 'string' && c.algorithm === 'Ed25519' && typeof c.signature === 'string'
+    typeof c === 'object' &&
+    c !== null &&
+    Number.isSafeInteger(c.position) &&
+    typeof c.headHash === 'string' &&
+    /^[0-9a-f]{64}$/.test(c.headHash) &&
+    typeof c.signedAt === 'string' &&
+    typeof c.keyId === 'string' &&
+    c.algorithm === 'Ed25519' &&
+    typeof c.signature === 'string'
   );
 }

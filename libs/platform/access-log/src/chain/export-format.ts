@@ -49,8 +49,12 @@ export function parseExportLine(line: Buffer): ExportLine {
   const match = RECORD_PREFIX.exec(start);
   if (match) {
     const prefixLength = match[0].length;
-    if (line[line.length - 1] !== CLOSE_BRACE || line[prefixLength] !== OPEN_BRACE) return { kind: 'unreadable', reason: 'record line is not {prefix,"record":{...}}' };
-    return { kind: 'record', link: { position: Number(match[1]), prevHash: match[2], recordHash: match[3], body: line.subarray(prefixLength, line.length - 1) } };
+    if (line[line.length - 1] !== CLOSE_BRACE || line[prefixLength] !== OPEN_BRACE)
+      return { kind: 'unreadable', reason: 'record line is not {prefix,"record":{...}}' };
+    return {
+      kind: 'record',
+      link: { position: Number(match[1]), prevHash: match[2], recordHash: match[3], body: line.subarray(prefixLength, line.length - 1) },
+    };
   }
   let value: unknown;
   try {

@@ -71,12 +71,17 @@ export class ExportVerifier {
     const lastPosition = this.lastLink?.position ?? null;
     const signedThrough = this.signedThrough(lastPosition);
     const base = {
-      records: this.records, firstPosition: this.firstPosition, lastPosition, checkpoints: this.checks,
-      signedThrough, unsignedRecords: signedThrough === null || lastPosition === null ? this.records : lastPosition - signedThrough,
+      records: this.records,
+      firstPosition: this.firstPosition,
+      lastPosition,
+      checkpoints: this.checks,
+      signedThrough,
+      unsignedRecords: signedThrough === null || lastPosition === null ? this.records : lastPosition - signedThrough,
     };
     if (this.unreadable) return { ...base, valid: false, status: 'unreadable', signedThrough: null, reason: this.unreadable };
     if (this.finding) return { ...base, valid: false, status: 'tampered', signedThrough: null, finding: this.finding };
-    if (this.checks.some((c) => c.signature !== 'valid')) return { ...base, valid: false, status: 'tampered', signedThrough: null, reason: 'a checkpoint signature does not verify with the given public key' };
+    if (this.checks.some((c) => c.signature !== 'valid'))
+      return { ...base, valid: false, status: 'tampered', signedThrough: null, reason: 'a checkpoint signature does not verify with the given public key' };
     if (signedThrough === null) return { ...base, valid: false, status: 'unsigned', reason: this.unsignedReason() };
     return { ...base, valid: true, status: 'verified' };
   }
@@ -132,7 +137,8 @@ export class ExportVerifier {
 
   private unsignedReason(): string {
     if (this.records === 0) return 'the file holds no records';
-    if (this.isFiltered()) return 'a filtered export is a subset of the chain: each record and consecutive link checks, but no signature can cover it; export a position range to verify against a checkpoint';
+    if (this.isFiltered())
+      return 'a filtered export is a subset of the chain: each record and consecutive link checks, but no signature can cover it; export a position range to verify against a checkpoint';
     if (this.checkpoints.length === 0) return 'the file carries no checkpoint signed by this key';
     return 'no checkpoint in the file falls within its records';
   }

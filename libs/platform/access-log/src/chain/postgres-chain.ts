@@ -16,14 +16,25 @@ type CheckpointRow = { position: string; head_hash: string; signed_at: string; k
 const toLink = (row: LinkRow): ChainLink => ({ position: Number(row.position), prevHash: row.prev_hash, recordHash: row.record_hash, body: row.body });
 
 export function toCheckpoint(row: CheckpointRow): Checkpoint & { publicKeyPem: string } {
-  return { position: Number(row.position), headHash: row.head_hash, signedAt: row.signed_at, keyId: row.key_id, algorithm: 'Ed25519', signature: row.signature, publicKeyPem: row.public_key };
+  return {
+    position: Number(row.position),
+    headHash: row.head_hash,
+    signedAt: row.signed_at,
+    keyId: row.key_id,
+    algorithm: 'Ed25519',
+    signature: row.signature,
+    publicKeyPem: row.public_key,
+  };
 }
 
 /**
  * Pages of the chain in position order, `from..to` inclusive (keyset on the primary key). The next
  * page is requested before the current one is handed out, so the database works while we hash.
  */
-export async function* readChainPages(db: Queryable, { from = 1, to = Number.MAX_SAFE_INTEGER, pageSize = 5_000 }: ChainRange = {}): AsyncGenerator<ChainLink[]> {
+export async function* readChainPages(
+  db: Queryable,
+  { from = 1, to = Number.MAX_SAFE_INTEGER, pageSize = 5_000 }: ChainRange = {},
+): AsyncGenerator<ChainLink[]> {
   const fetch = (after: number): Promise<DbResult<LinkRow>> =>
     db.query<LinkRow>(
       `SELECT position, prev_hash, record_hash, body FROM ${AUDIT_TABLES.records} WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3`,
@@ -39,11 +50,16 @@ export async function* readChainPages(db: Queryable, { from = 1, to = Number.MAX
 }
 
 export async function chainHead(db: Queryable): Promise<ChainHead> {
-  const { rows } = await db.query<{ position: string; record_hash: string }>(`SELECT position, record_hash FROM ${AUDIT_TABLES.records} ORDER BY position DESC LIMIT 1`);
+  const { rows } = await db.query<{ position: string; record_hash: string }>(
+    `SELECT position, record_hash FROM ${AUDIT_TABLES.records} ORDER BY position DESC LIMIT 1`,
+  );
   return rows[0] ? { position: Number(rows[0].position), recordHash: rows[0].record_hash } : { position: 0, recordHash: '0'.repeat(64) };
 }
 
-export async function readCheckpoints(db: Queryable, { from = 1, to = Number.MAX_SAFE_INTEGER }: ChainRange = {}): Promise<(Checkpoint & { publicKeyPem: string })[]> {
+export async function readCheckpoints(
+  db: Queryable,
+  { from = 1, to = Number.MAX_SAFE_INTEGER }: ChainRange = {},
+): Promise<(Checkpoint & { publicKeyPem: string })[]> {
   const { rows } = await db.query<CheckpointRow>(
     `SELECT position, head_hash, signed_at, key_id, signature, public_key FROM ${AUDIT_TABLES.checkpoints} WHERE position >= $1 AND position <= $2 ORDER BY position`,
     [from, to],
@@ -78,7 +94,8 @@ async function highestCheckpoint(db: Queryable): Promise<number> {
  * the last record: then the records were cut off the end, and that is reported as tampering.
  */
 async function checkRange(db: Queryable, from: number, to: number | undefined): Promise<{ truncatedThrough?: number; head: number }> {
-  if (!isPosition(from) || (to !== undefined && !isPosition(to))) throw new ChainRangeError('AUDIT_RANGE_INVALID', 'from and to must be positions: integers from 1');
+  if (!isPosition(from) || (to !== undefined && !isPosition(to)))
+    throw new ChainRangeError('AUDIT_RANGE_INVALID', 'from and to must be positions: integers from 1');
   if (to !== undefined && from > to) throw new ChainRangeError('AUDIT_RANGE_REVERSED', `from (${from}) must not be after to (${to})`);
   if (from === 1) return { head: 0 };
   const head = (await chainHead(db)).position;
@@ -107,11 +124,24 @@ export type StoredChainVerdict = ChainVerdict & {
  * the key stored beside it, which proves integrity since signing but not who signed.
  * Throws `ChainRangeError` for a range that is not one (see `checkRange`).
  */
-export async function verifyStoredChain(db: Queryable, { from = 1, to, pageSize = 5_000, trustedKeys }: ChainRange & { trustedKeys?: KeyObject[] } = {}): Promise<StoredChainVerdict> {
+export async function verifyStoredChain(
+  db: Queryable,
+  { from = 1, to, pageSize = 5_000, trustedKeys }: ChainRange & { trustedKeys?: KeyObject[] } = {},
+): Promise<StoredChainVerdict> {
   const { truncatedThrough, head } = await checkRange(db, from, to);
   if (truncatedThrough !== undefined) {
     const detail = `records ${head + 1}..${truncatedThrough} are missing although checkpoint ${truncatedThrough} was signed`;
-    return { valid: false, count: 0, firstInvalidPosition: head + 1, kind: 'deleted', detail, checkpointsMatched: 0, from, to: to ?? null, checkpoints: { checked: 0, unverified: [] } };
+    return {
+      valid: false,
+      count: 0,
+      firstInvalidPosition: head + 1,
+      kind: 'deleted',
+      detail,
+      checkpointsMatched: 0,
+      from,
+      to: to ?? null,
+      checkpoints: { checked: 0, unverified: [] },
+    };
   }
   const checkpoints = await readCheckpoints(db, { from, to });
   const unverified: CheckpointProblem[] = [];
@@ -136,12 +166,28 @@ export async function verifyStoredChain(db: Queryable, { from = 1, to, pageSize 
   const first = forged[0];
   if (verdict.valid && first) {
     const detail = `checkpoint ${first.position} does not verify with its key (${first.reason}): the checkpoints table was altered`;
-    return { valid: false, count: verdict.count, firstInvalidPosition: first.position, kind: 'altered', detail, checkpointsMatched: verdict.checkpointsMatched, ...context };
+    return {
+      valid: false,
+      count: verdict.count,
+      firstInvalidPosition: first.position,
+      kind: 'altered',
+      detail,
+      checkpointsMatched: verdict.checkpointsMatched,
+      ...context,
+    };
   }
   const stranger = unverified[0];
   if (verdict.valid && stranger) {
     const detail = `checkpoint ${stranger.position} is signed by key ${stranger.keyId}, which is neither the current nor a retired checkpoint key`;
-    return { valid: false, count: verdict.count, firstInvalidPosition: stranger.position, kind: 'altered', detail, checkpointsMatched: verdict.checkpointsMatched, ...context };
+    return {
+      valid: false,
+      count: verdict.count,
+      firstInvalidPosition: stranger.position,
+      kind: 'altered',
+      detail,
+      checkpointsMatched: verdict.checkpointsMatched,
+      ...context,
+    };
   }
   return { ...verdict, ...context };
 }
