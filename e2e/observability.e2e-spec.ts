@@ -171,11 +171,19 @@ describe('one request from upload to release', () => {
     const orphans = spans.filter((span) => span.parentSpanId !== clientSpanId && !byId.has(span.parentSpanId));
     expect(orphans.map((span) => `${span.service} ${span.name}`)).toEqual([]);
     const parentOf = (span: ReceivedSpan) => byId.get(span.parentSpanId);
-    const consumerOf = (service: string, type: string) =>
-      spans.find((span) => span.service === service && span.kind === 5 && span.attributes['cloudevents.event_type'] === type);
+    // A service may run several consumer groups on one topic (disclosure-check: the checks and the
+    // released-tables ledger), so a consumer span is picked by its group when one is named.
+    const consumerOf = (service: string, type: string, group?: string) =>
+      spans.find(
+        (span) =>
+          span.service === service &&
+          span.kind === 5 &&
+          span.attributes['cloudevents.event_type'] === type &&
+          (group === undefined || span.attributes['messaging.consumer.group.name'] === group),
+      );
 
     // submit (ingress HTTP) → its event → disclosure-check consumer → scan and check spans.
-    const checks = consumerOf('airlock-disclosure-check', 'airlock.request.submitted.v1');
+    const checks = consumerOf('airlock-disclosure-check', 'airlock.request.submitted.v1', 'airlock.disclosure-check');
     expect(checks).toBeDefined();
     expect(parentOf(checks as ReceivedSpan)).toMatchObject({ service: 'airlock-ingress', kind: 2 });
     for (const name of ['malware scan', 'disclosure check']) {

@@ -11,7 +11,7 @@ import { appendRequestEvents, messageOf } from '@airlock/testing-moves';
 import pino from 'pino';
 import { ADMIN_DEPS, AdminController, type AdminDeps } from './admin.controller';
 import { REVIEW_DEPS, ReviewsController, type ReviewDeps } from './reviews.controller';
-import { ReviewReadModel, reviewReadModelMigrations } from './review-read-model';
+import { ReviewReadModel, reviewReadModelEntities, reviewReadModelMigrations } from './review-read-model';
 
 // ETag and If-Match over HTTP on real PostgreSQL, tokens verified against a JWKS. A checker's
 // ETag is a digest of their own view, so blinded review holds: another checker's vote moves the
@@ -102,7 +102,7 @@ async function inReview(): Promise<string> {
 beforeAll(async () => {
   admin = createDb({ url: realStack().databaseUrl, max: 1 });
   await admin.query(`CREATE SCHEMA ${schema}`);
-  db = createDb({ url: realStack().databaseUrl, max: 4, schema });
+  db = createDb({ url: realStack().databaseUrl, max: 4, schema, entities: reviewReadModelEntities });
   await runMigrations(db, eventStoreMigrations);
   await runMigrations(db, reviewReadModelMigrations);
   events = new PostgresEventStore(db);
