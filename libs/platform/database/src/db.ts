@@ -1,5 +1,5 @@
 import { DataSource, EntitySchema, QueryFailedError, type EntityTarget, type ObjectLiteral, type QueryRunner, type Repository } from 'typeorm';
-import { toDatabaseError } from './database.errors';
+import { DatabaseUnavailableError, toDatabaseError } from './database.errors';
 import { silentLogger, type Logger } from './logger';
 import { MIGRATIONS_TABLE } from './migrations';
 import { TypeOrmLogger } from './typeorm-logger';
@@ -48,10 +48,15 @@ export class Db implements Queryable {
 
   async query<T = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<DbResult<T>> {
     const runner = (await this.initialized()).createQueryRunner();
+    let brokenConnection: Error | undefined;
     try {
       return await queryOn<T>(runner, sql, params);
+    } catch (error) {
+      // A connection that failed is destroyed, not pooled for the next caller (as pg's pool.query does).
+      if (error instanceof DatabaseUnavailableError) brokenConnection = error;
+      throw error;
     } finally {
-      await runner.release();
+      await releaseWith(runner, brokenConnection);
     }
   }
 
@@ -198,6 +203,12 @@ type PostgresRunner = { releasePostgresConnection?: (error?: Error) => Promise<v
 
 async function releaseWith(runner: QueryRunner, error: Error | undefined): Promise<void> {
   const postgres = runner as unknown as PostgresRunner;
-  if (error && typeof postgres.releasePostgresConnection === 'function') await postgres.releasePostgresConnection(error);
-  else await runner.release();
+  try {
+    if (error && typeof postgres.releasePostgresConnection === 'function') await postgres.releasePostgresConnection(error);
+    else await runner.release();
+  } catch {
+    // Releasing a connection the server already dropped can throw (pg-pool: already released or
+    // ended). The connection is gone either way; the caller's own outcome (its result, or its
+    // error mapped to DATABASE_UNAVAILABLE) must not be replaced by this one, which would be a 500.
+  }
 }
