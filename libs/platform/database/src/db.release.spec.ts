@@ -72,7 +72,7 @@ describe('Db over a connection the server dropped', () => {
   it('returns a healthy connection to the pool after a query', async () => {
     const released: string[] = [];
     const db = fakeDb({
-      query: async () => ({ records: [{ one: 1 }], affected: 1 }),
+      query: async () => ({ records: [{ one: 1 }], affected: 1, raw: [] }) as never,
       release: async () => void released.push('pooled'),
       releasePostgresConnection: async () => void released.push('destroyed'),
     });
