@@ -160,6 +160,13 @@ describe('one request from upload to release', () => {
         expect(inTrace.some((span) => span.service === 'airlock-audit' && span.attributes['cloudevents.event_type'] === 'airlock.request.released.v1')).toBe(
           true,
         );
+        // A child span is exported when it ends, before its parent does (the S3 PUTs of the release
+        // copy end inside the "release copy" span): wait until every parent has arrived too. A span
+        // whose parent never arrives keeps this failing until the timeout.
+        const ids = new Set(inTrace.map((span) => span.spanId));
+        expect(
+          inTrace.filter((span) => span.parentSpanId !== clientSpanId && !ids.has(span.parentSpanId)).map((span) => `${span.service} ${span.name}`),
+        ).toEqual([]);
         return inTrace;
       },
       { timeoutMs: 60_000, intervalMs: 250 },
