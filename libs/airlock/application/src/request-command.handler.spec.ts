@@ -32,6 +32,17 @@ describe('request command handler', () => {
     await expect(handler.execute('r1', group('b'), { expectedVersion: 2 })).resolves.toMatchObject({ version: 3 });
   });
 
+  it("refuses a stranger's change with a stale If-Match as NOT_AUTHOR, never a 412 naming the request's version", async () => {
+    const handler = new RequestCommandHandler(new InMemoryEventStore(), '/test');
+    await handler.execute('r1', create('r1'));
+    await handler.execute('r1', group('a'));
+    const mallory: Actor = { ...author, userId: 'mallory' };
+    const probe = (_s: unknown, at: string) => ({ type: 'Withdraw' as const, actor: mallory, at, data: {} });
+    const refused = await handler.execute('r1', probe, { expectedVersion: 0 }).catch((error: Error) => error);
+    expect(refused).toMatchObject({ code: 'NOT_AUTHOR' });
+    expect((refused as Error).message).not.toMatch(/version/);
+  });
+
   it('decides again on a fresh read when another writer got in first', async () => {
     const store = new InMemoryEventStore();
     const handler = new RequestCommandHandler(store, '/test');

@@ -6,7 +6,11 @@ type Add = { by: number };
 const counter: StreamModel<number, Add, number> = {
   streamId: (key) => `counter-${key}`,
   fold: (events) => events.reduce((sum, e) => sum + (e.data as number), 0),
-  decide: (command) => (command.by === 0 ? [] : [command.by]),
+  decide: (command) => {
+    // A negative step stands for a command refused to its caller (not the author, say).
+    if (command.by < 0) throw Object.assign(new Error('refused'), { code: 'NOT_AUTHOR' });
+    return command.by === 0 ? [] : [command.by];
+  },
   evolve: (sum, by) => sum + by,
   envelopes: (events, key, _command, at, correlationId = 'c'): PendingEvent[] =>
     events.map((by, i) => ({
@@ -87,6 +91,30 @@ describe('stream command handler (shared by requests and the registry)', () => {
     const refused = await handler.execute('a', () => ({ by: 1 }), { expected: { etag: 'odd', etagOf } }).catch((error: Error) => error);
     expect(refused).toMatchObject({ code: 'STALE_VERSION', expected: 'odd', actual: undefined });
     expect((refused as Error).message).not.toMatch(/\d/);
+  });
+
+  it("gives a caller the command is refused to that refusal, never a 412 that would tell them the stream's version", async () => {
+    const handler = new StreamCommandHandler(new InMemoryEventStore(), counter, { maxAttempts: 5 });
+    await handler.execute('a', () => ({ by: 1 }));
+    const refused = await handler.execute('a', () => ({ by: -1 }), { expected: { version: 0 } }).catch((error: Error) => error);
+    expect(refused).toMatchObject({ code: 'NOT_AUTHOR' });
+    expect((refused as Error).message).not.toMatch(/\d/);
+    const etagOf = (sum: number) => String(sum);
+    await expect(handler.execute('a', () => ({ by: -1 }), { expected: { etag: 'stale', etagOf } })).rejects.toMatchObject({ code: 'NOT_AUTHOR' });
+  });
+
+  it('with a view tag, retries a lost race to a change the view does not show, and refuses one it shows', async () => {
+    // The other writer's event leaves this view as it was (another checker's vote under blinded review).
+    const unseen = racing(1);
+    const blind = new StreamCommandHandler(unseen.store, counter, { maxAttempts: 5 });
+    await expect(blind.execute('a', () => ({ by: 2 }), { expected: { etag: 'seen', etagOf: () => 'seen' } })).resolves.toMatchObject({ state: 3 });
+    expect(unseen.calls.appends).toBe(2);
+    // The other writer's event changes the view: refused on the fresh read, naming no version.
+    const seen = racing(1);
+    const open = new StreamCommandHandler(seen.store, counter, { maxAttempts: 5 });
+    const refused = await open.execute('a', () => ({ by: 2 }), { expected: { etag: '0', etagOf: (sum) => String(sum) } }).catch((error: Error) => error);
+    expect(refused).toMatchObject({ code: 'STALE_VERSION', expected: '0', actual: undefined });
+    expect(seen.calls.appends).toBe(1);
   });
 
   it('runs the commands on one stream one at a time when asked, in arrival order', async () => {

@@ -72,7 +72,9 @@ class KeyedQueue {
  * decide, append with the version read. Without an expectation a lost race (another writer
  * appended first) is retried from a fresh read, a bounded number of times: a command still legal
  * on the fresh state then succeeds, one that is not gets the domain's refusal. With one (If-Match)
- * the command is decided against the read the caller named, or refused STALE_VERSION, never retried.
+ * the command is decided against the read the caller named, or refused STALE_VERSION; a refusal
+ * of the command itself comes first. A lost race is then not retried for a version, and retried
+ * for a view tag (the tag is compared again on the fresh read).
  */
 export class StreamCommandHandler<S, C, E> {
   private readonly queue = new KeyedQueue();
@@ -98,10 +100,12 @@ export class StreamCommandHandler<S, C, E> {
     const { expected } = options;
     for (let attempt = 1; ; attempt += 1) {
       const { state, version } = await this.load(key);
-      if (expected) refuseStale(expected, state, version);
       const at = this.clock().toISOString();
       const command = build(state, at);
+      // Decided first: a caller the command is refused to (not the author, not a checker of the
+      // project) gets that refusal, never a 412 that would tell them the stream moved (or its version).
       const events = this.model.decide(command, state);
+      if (expected) refuseStale(expected, state, version);
       if (events.length === 0) return { state, events, version };
       const pending = this.model.envelopes(events, key, command, at, options.correlationId, options.causationId);
       try {
@@ -109,9 +113,11 @@ export class StreamCommandHandler<S, C, E> {
         return { state: events.reduce(this.model.evolve, state), events, version: appended.version };
       } catch (error) {
         if (!isConflict(error)) throw error;
-        // The caller named its read, and the stream moved past it between our read and our append.
-        if (expected) throw 'version' in expected ? new StaleVersionError(expected.version) : new StaleVersionError(expected.etag);
-        if (attempt >= this.retry.maxAttempts) throw error;
+        // The caller named a version, and the stream moved past it between our read and our append.
+        if (expected && 'version' in expected) throw new StaleVersionError(expected.version);
+        // A view tag is checked again on the fresh read: a change the caller cannot see (another
+        // checker's vote) leaves their view, and so their command, as it was; a 412 would reveal it.
+        if (attempt >= this.retry.maxAttempts) throw expected ? new StaleVersionError(expected.etag) : error;
         const wait = this.retry.pauseMs?.(attempt) ?? 0;
         if (wait > 0) await pause(wait);
       }
