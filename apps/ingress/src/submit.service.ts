@@ -78,9 +78,10 @@ export class SubmitService {
 
   private async freezeAndSubmit(requestId: string, actor: Actor, expectedVersion: number | undefined) {
     const { state, version } = await this.requests.load(requestId);
-    if (expectedVersion !== undefined && version !== expectedVersion) throw new StaleVersionError(expectedVersion, version);
     const project = await this.registry.policyFor(state.status === 'none' ? '' : state.projectId);
     await this.refuseEarly(state, actor, project);
+    // After the refusals: a 412 names the version, which only the author may learn.
+    if (expectedVersion !== undefined && version !== expectedVersion) throw new StaleVersionError(expectedVersion, version);
     const { approval, disclosure } = project;
     const request = state as ExistingRequest;
     const quarantineKeys = await this.freeze(requestId, request);

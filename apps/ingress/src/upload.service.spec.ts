@@ -1,4 +1,10 @@
-import { parseFileName, parseKind } from './upload.service';
+import { Readable } from 'node:stream';
+import { RequestCommandHandler } from '@airlock/application';
+import type { Actor } from '@airlock/domain';
+import { InMemoryEventStore } from '@airlock/event-store';
+import type { ObjectStore } from '@airlock/storage';
+import pino from 'pino';
+import { parseFileName, parseKind, UploadService } from './upload.service';
 
 describe('upload input', () => {
   it.each(['table.csv', 'Résumé 2025 (final).xlsx', 'a'.repeat(255)])('accepts the file name %s', (name) => {
@@ -36,5 +42,23 @@ describe('upload input', () => {
     expect(parseKind(undefined)).toBe('output');
     expect(parseKind('supporting')).toBe('supporting');
     expect(() => parseKind('binary')).toThrow(expect.objectContaining({ code: 'INVALID_FILE_KIND' }));
+  });
+});
+
+describe('upload with If-Match', () => {
+  it("refuses a stranger's upload as NOT_AUTHOR before any 412 that would name the request's version", async () => {
+    const requests = new RequestCommandHandler(new InMemoryEventStore(), '/test');
+    const alice: Actor = { userId: 'alice', roles: ['researcher'], accreditedUntil: '2099-01-01T00:00:00.000Z', projectIds: ['p1'] };
+    await requests.execute('r1', (_s, at) => ({ type: 'CreateRequest', actor: alice, at, data: { requestId: 'r1', projectId: 'p1', title: 't' } }));
+    await requests.execute('r1', (_s, at) => ({ type: 'DefineGroup', actor: alice, at, data: { group: 'outputs', context: 'c', controls: 'k' } }));
+    const store = { putStream: jest.fn() } as unknown as ObjectStore;
+    const uploads = new UploadService(requests, store, { maxUploadBytes: 1024 }, pino({ enabled: false }));
+    const mallory: Actor = { ...alice, userId: 'mallory' };
+    const file = { name: 'a.csv', group: 'outputs', kind: 'output' as const };
+    const refused = await uploads.upload('r1', mallory, file, Readable.from(['x']), 1, 0).catch((error: Error) => error);
+    expect(refused).toMatchObject({ code: 'NOT_AUTHOR' });
+    expect(store.putStream).not.toHaveBeenCalled();
+    // The author with a stale read: 412.
+    await expect(uploads.upload('r1', alice, file, Readable.from(['x']), 1, 0)).rejects.toMatchObject({ code: 'STALE_VERSION' });
   });
 });

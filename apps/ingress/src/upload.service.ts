@@ -66,9 +66,10 @@ export class UploadService {
     const fileId = randomUUID();
     const { name, group, kind } = file;
     const { state, version } = await this.requests.load(requestId);
-    if (expectedVersion !== undefined && version !== expectedVersion) throw new StaleVersionError(expectedVersion, version);
-    // Refuse before reading a byte if the upload could never be accepted.
+    // Refuse before reading a byte if the upload could never be accepted; then (only to a caller
+    // who may upload here) if the request moved since the caller's read.
     this.precheck(state, actor, { fileId, name, group, kind });
+    if (expectedVersion !== undefined && version !== expectedVersion) throw new StaleVersionError(expectedVersion, version);
     if (declaredLength !== undefined && declaredLength > this.limits.maxUploadBytes) {
       throw new HttpProblem(413, 'UPLOAD_TOO_LARGE', `Uploads are limited to ${this.limits.maxUploadBytes} bytes`);
     }
