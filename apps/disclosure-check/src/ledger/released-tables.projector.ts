@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { wireType, type EventEnvelope } from '@airlock/contracts';
 import type { Queryable } from '@airlock/database';
-import { readTableSnapshot, type DisclosurePolicy, type TableSnapshot } from '@airlock/disclosure-rules';
+import type { DisclosurePolicy, TableSnapshot } from '@airlock/disclosure-rules';
 import type { FileReleased, RequestSubmitted } from '@airlock/domain';
 import type { RequestCommandHandler } from '@airlock/application';
 import type { ObjectStore } from '@airlock/storage';
@@ -17,7 +16,8 @@ const REBUILD_PAGE = 100;
  * The table is the snapshot the check recorded for the released bytes (by SHA-256); a table
  * released before snapshots were kept is read again from the released bucket, its hash verified.
  * Idempotent: a redelivered event adds nothing, so it needs no consumer bookkeeping.
- */
+ */ import { readVerifiedSnapshot } from './verified-snapshot';
+
 export class ReleasedTablesProjector {
   constructor(
     private readonly tables: ReleasedTables,
@@ -74,20 +74,12 @@ export class ReleasedTablesProjector {
       this.logger.warn({ releasedKey }, 'released file no longer in the released bucket; its table is not in the ledger');
       return null;
     }
-    const hash = createHash('sha256');
-    const stream = await this.store.getStream('released', releasedKey);
-    async function* hashed() {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        hash.update(chunk);
-        yield chunk;
-      }
-    }
-    const table = await readTableSnapshot(name, hashed(), this.policy);
-    // readTableSnapshot may stop early (not a table); only a whole read can be verified.
-    if (table && hash.digest('hex') !== sha256) {
+    const read = await readVerifiedSnapshot(this.store, 'released', releasedKey, { name, sha256 }, this.policy);
+    if (read && !read.sha256Matches) {
       this.logger.error({ releasedKey }, 'released file does not match its SHA-256; its table is not in the ledger');
       return null;
     }
+    const table = read?.table ?? null;
     return table;
   }
 }

@@ -1,9 +1,6 @@
-import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import {
   checkDifferencing,
   combineVerdicts,
-  readTableSnapshot,
   type ComparedTable,
   type DisclosurePolicy,
   type FileResult,
@@ -14,6 +11,7 @@ import type { SubmittedFile, TurnRecord } from '@airlock/domain';
 import type { ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
 import type { ReleasedTables } from './released-tables.repository';
+import { readVerifiedSnapshot } from './verified-snapshot';
 
 export type TurnToCheck = {
   requestId: string;
@@ -79,17 +77,9 @@ export class TurnDifferencing {
     if (file.kind === 'supporting' || result.supporting || !['csv', 'tsv'].includes(result.fileType.kind)) return null;
     const known = await this.ledger.snapshot(file.sha256);
     if (known) return known;
-    const hash = createHash('sha256');
-    const stream: Readable = await this.store.getStream('quarantine', file.quarantineKey);
-    async function* hashed() {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        hash.update(chunk);
-        yield chunk;
-      }
-    }
-    const table = await readTableSnapshot(file.name, hashed(), policy);
-    stream.destroy();
-    if (!table || hash.digest('hex') !== file.sha256) return null;
+    const read = await readVerifiedSnapshot(this.store, 'quarantine', file.quarantineKey, file, policy);
+    if (!read?.sha256Matches) return null;
+    const { table } = read;
     await this.ledger.saveSnapshot(file.sha256, table);
     return table;
   }
