@@ -1,4 +1,4 @@
-import type { DataSource, QueryRunner } from 'typeorm';
+import { QueryRunnerAlreadyReleasedError, type DataSource, type QueryRunner } from 'typeorm';
 import { DatabaseUnavailableError } from './database.errors';
 import { Db } from './db';
 
@@ -78,5 +78,59 @@ describe('Db over a connection the server dropped', () => {
     });
     await expect(db.query('select 1 as one')).resolves.toEqual({ rows: [{ one: 1 }], rowCount: 1 });
     expect(released).toEqual(['pooled']);
+  });
+});
+
+// PostgresQueryRunner listens for its connection's 'error' event and releases itself on it: a
+// connection the server terminates (57P01) while a transaction waits between statements (the
+// ingress freeze lock holds one across the whole freeze) leaves a runner whose next statement,
+// COMMIT included, throws QueryRunnerAlreadyReleasedError instead of the connection's error.
+describe('Db over a transaction whose connection the server dropped between statements', () => {
+  function releasedUnderTransaction() {
+    let active = false;
+    let released = false;
+    const ifConnected = async <T>(result: T): Promise<T> => {
+      if (released) throw new QueryRunnerAlreadyReleasedError();
+      return result;
+    };
+    const runner = {
+      connect: async () => undefined,
+      startTransaction: async () => {
+        active = true;
+      },
+      get isTransactionActive() {
+        return active;
+      },
+      query: () => ifConnected({ records: [{ locked: true }], affected: 1, raw: [] }),
+      commitTransaction: () => ifConnected(undefined),
+      rollbackTransaction: () => ifConnected(undefined),
+      release: async () => undefined,
+      releasePostgresConnection: async () => undefined,
+    };
+    // What TypeORM's 'error' listener does to the runner.
+    const dropConnection = () => {
+      released = true;
+    };
+    return { db: fakeDb(runner as unknown as Partial<QueryRunner> & Record<string, unknown>), dropConnection };
+  }
+
+  it('answers DATABASE_UNAVAILABLE when COMMIT finds the runner released', async () => {
+    const { db, dropConnection } = releasedUnderTransaction();
+    const outcome = db.withTransaction(async (tx) => {
+      await tx.query('SELECT pg_try_advisory_xact_lock(1, 2) AS locked');
+      dropConnection();
+      return 'frozen';
+    });
+    await expect(outcome).rejects.toBeInstanceOf(DatabaseUnavailableError);
+  });
+
+  it('answers DATABASE_UNAVAILABLE when the next statement finds the runner released', async () => {
+    const { db, dropConnection } = releasedUnderTransaction();
+    const outcome = db.withTransaction(async (tx) => {
+      await tx.query('SELECT 1');
+      dropConnection();
+      return tx.query('SELECT 2');
+    });
+    await expect(outcome).rejects.toBeInstanceOf(DatabaseUnavailableError);
   });
 });

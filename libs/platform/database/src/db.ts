@@ -1,4 +1,13 @@
-import { DataSource, EntitySchema, QueryFailedError, type EntityTarget, type ObjectLiteral, type QueryRunner, type Repository } from 'typeorm';
+import {
+  DataSource,
+  EntitySchema,
+  QueryFailedError,
+  QueryRunnerAlreadyReleasedError,
+  type EntityTarget,
+  type ObjectLiteral,
+  type QueryRunner,
+  type Repository,
+} from 'typeorm';
 import { DatabaseUnavailableError, toDatabaseError } from './database.errors';
 import { silentLogger, type Logger } from './logger';
 import { MIGRATIONS_TABLE } from './migrations';
@@ -88,7 +97,7 @@ export class Db implements Queryable {
       return result;
     } catch (error) {
       brokenConnection = await rollbackQuietly(runner);
-      throw toDatabaseError(driverError(error));
+      throw databaseError(error);
     } finally {
       // Passing an error destroys the connection instead of returning a half-open one to the pool.
       await releaseWith(runner, brokenConnection);
@@ -101,7 +110,7 @@ export class Db implements Queryable {
     try {
       return await fn(dataSource.getRepository(entity));
     } catch (error) {
-      throw toDatabaseError(driverError(error));
+      throw databaseError(error);
     }
   }
 
@@ -115,7 +124,7 @@ export class Db implements Queryable {
     if (this.closed) return Promise.reject(new Error('Cannot use a database after it was closed'));
     this.initializing ??= this.dataSource.initialize().catch((error: unknown) => {
       this.initializing = undefined;
-      throw toDatabaseError(driverError(error));
+      throw databaseError(error);
     });
     return this.initializing;
   }
@@ -159,9 +168,15 @@ export function createDb({
   return new Db(dataSource);
 }
 
-/** The driver's own error (pg's, with its SQLSTATE `code`), as callers have always seen it. */
-function driverError(error: unknown): unknown {
-  return error instanceof QueryFailedError && error.driverError ? error.driverError : error;
+/**
+ * The driver's own error (pg's, with its SQLSTATE `code`), as callers have always seen it, and a
+ * connection failure as DatabaseUnavailableError. A runner released under Db is a failed connection
+ * too: PostgresQueryRunner releases itself when its connection emits 'error' (the server terminated
+ * it while a transaction waited between statements), and Db releases its own runners only after this.
+ */
+function databaseError(error: unknown): unknown {
+  if (error instanceof QueryRunnerAlreadyReleasedError) return new DatabaseUnavailableError(error);
+  return toDatabaseError(error instanceof QueryFailedError && error.driverError ? error.driverError : error);
 }
 
 async function queryOn<T>(runner: QueryRunner, sql: string, params: readonly unknown[]): Promise<DbResult<T>> {
@@ -169,7 +184,7 @@ async function queryOn<T>(runner: QueryRunner, sql: string, params: readonly unk
     const result = await runner.query(sql, [...params], true);
     return { rows: (result.records ?? []) as T[], rowCount: result.affected ?? 0 };
   } catch (error) {
-    throw toDatabaseError(driverError(error));
+    throw databaseError(error);
   }
 }
 
