@@ -441,6 +441,7 @@ const ROWS: Row[] = [
   { service: 'audit', route: 'POST /audit/checkpoints', expect: auditorOnly(201), send: () => at('POST /audit/checkpoints') },
   // The checkpoint key is public: anyone verifying an export offline needs it.
   { service: 'audit', route: 'GET /audit/public-key', expect: OPEN, send: () => at('GET /audit/public-key') },
+  { service: 'audit', route: 'GET /audit/public-keys', expect: OPEN, send: () => at('GET /audit/public-keys') },
   ...operations('audit'),
 
   // disclosure-check: a consumer group; its HTTP server serves health and metrics only

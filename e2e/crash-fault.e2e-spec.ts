@@ -52,7 +52,7 @@ const CYCLE: Plan[] = ['release', 'revoke', 'override', 'changes', 'reject', 'ei
 type Upload = { name: string; group: string; body: Buffer };
 type Tracked = { index: number; plan: Plan; id?: string; uploads: Upload[]; status?: string; error?: string };
 
-const stats = { retries: 0, serverErrors: new Map<number, number>(), kills: 0, restarts: [] as string[] };
+const stats = { retries: 0, serverErrors: new Map<number, number>(), unexpected: [] as string[], kills: 0, restarts: [] as string[] };
 
 function clean(i: number): Buffer {
   return Buffer.from(`ward,admissions\nward-${i}-A,${120 + (i % 7)}\nward-${i}-B,${98 + (i % 5)}\nward-${i}-C,${57 + (i % 3)}\n`);
@@ -102,6 +102,9 @@ async function persist<T>(what: string, call: () => Promise<T>, settled?: (e: Ap
       return await call();
     } catch (error) {
       if (error instanceof ApiError && error.status >= 500) stats.serverErrors.set(error.status, (stats.serverErrors.get(error.status) ?? 0) + 1);
+      // A server that is down or restarting answers 503 (the client waits and retries); any other
+      // 5xx is a fault the airlock should have mapped, and is kept with its message for the report.
+      if (error instanceof ApiError && error.status >= 500 && error.status !== 503) stats.unexpected.push(`${what}: ${error.status} ${error.message}`);
       if (error instanceof ApiError && error.status < 500) {
         const done = settled ? await settled(error).catch(() => undefined) : undefined;
         if (done !== undefined) return done;
@@ -304,6 +307,8 @@ describe('two instances of every service, killed at random, with Kafka, PostgreS
     const wrong = tracked.filter((t) => t.status !== EXPECTED[t.plan]).map((t) => ({ index: t.index, plan: t.plan, status: t.status, error: t.error }));
     expect(wrong).toEqual([]);
     expect(stats.restarts).toEqual(['kafka', 'postgres', 's3']);
+    // While servers restart, every refusal is a 503 that says "try again", never a 500.
+    expect(stats.unexpected).toEqual([]);
   });
 
   it('keeps the released bucket equal to the log: exactly the approved files, byte for byte', async () => {

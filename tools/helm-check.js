@@ -42,6 +42,8 @@ expect(
 );
 expect(settings.AIRLOCK_OIDC_ISSUER, 'AIRLOCK_OIDC_ISSUER is not set');
 expect(!('AIRLOCK_DEV_IDENTITY' in settings), 'AIRLOCK_DEV_IDENTITY in the ConfigMap');
+// ci/test-values.yaml names a collector: its URL must reach every service as OTel's own variable.
+expect(/^https?:\/\//.test(settings.OTEL_EXPORTER_OTLP_ENDPOINT ?? ''), 'OTEL_EXPORTER_OTLP_ENDPOINT is not in the ConfigMap');
 
 for (const deployment of ofKind('Deployment')) {
   const name = component(deployment);
@@ -66,7 +68,7 @@ for (const deployment of ofKind('Deployment')) {
     expect(!env.AIRLOCK_DEV_IDENTITY, `${where}: AIRLOCK_DEV_IDENTITY is set`);
   }
   if (name === 'audit') {
-    const key = pod.volumes?.find((v) => v.secret);
+    const key = pod.volumes?.find((v) => v.name === 'audit-signing-key');
     expect(key?.secret?.secretName, 'audit: the signing key is not mounted from a Secret');
     // Secret files are root-owned, group fsGroup: the service's user reads them through the group.
     expect(
@@ -76,6 +78,15 @@ for (const deployment of ofKind('Deployment')) {
     const mount = pod.containers[0].volumeMounts?.find((m) => m.name === key?.name);
     const file = pod.containers[0].env.find((e) => e.name === 'AIRLOCK_AUDIT_SIGNING_KEY_FILE')?.value ?? '';
     expect(mount?.readOnly && file.startsWith(`${mount.mountPath}/`), `audit: AIRLOCK_AUDIT_SIGNING_KEY_FILE=${file} is not on the read-only key mount`);
+    // The retired checkpoint keys (public) after a rotation: a read-only Secret mount, like the key.
+    const retired = pod.volumes?.find((v) => v.name === 'audit-retired-keys');
+    const retiredMount = pod.containers[0].volumeMounts?.find((m) => m.name === 'audit-retired-keys');
+    const retiredFile = pod.containers[0].env.find((e) => e.name === 'AIRLOCK_AUDIT_RETIRED_PUBLIC_KEYS_FILE')?.value ?? '';
+    expect(retired?.secret?.secretName, 'audit: the retired public keys are not mounted from a Secret');
+    expect(
+      retiredMount?.readOnly && retiredFile.startsWith(`${retiredMount.mountPath}/`),
+      `audit: AIRLOCK_AUDIT_RETIRED_PUBLIC_KEYS_FILE=${retiredFile} is not on the read-only retired-keys mount`,
+    );
   }
 }
 

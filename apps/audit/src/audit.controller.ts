@@ -16,6 +16,7 @@ import {
   ExportDoc,
   ExportFormatQuery,
   PublicKeyDoc,
+  PublicKeysDoc,
   RecordsDoc,
   RecordsPageQuery,
   VerifyDoc,
@@ -162,5 +163,11 @@ export class AuditPublicKeyController {
   publicKey(@Res({ passthrough: true }) response: Response): string {
     response.setHeader('x-airlock-key-id', this.checkpoints.keyId);
     return this.checkpoints.publicKey;
+  }
+
+  @Get('public-keys')
+  @PublicKeysDoc()
+  publicKeys() {
+    return { current: this.checkpoints.keyId, keys: this.checkpoints.publicKeys };
   }
 }

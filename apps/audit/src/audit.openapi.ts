@@ -133,3 +133,26 @@ export const PublicKeyDoc = () =>
     ApiProduces('application/x-pem-file'),
     ApiOkResponse({ description: 'PEM (SPKI); its id in the x-airlock-key-id header', content: { 'application/x-pem-file': { schema: { type: 'string' } } } }),
   );
+
+export const PublicKeysDoc = () =>
+  applyDecorators(
+    ApiOperation({ summary: 'Every key that verifies checkpoints: the current one and those retired by a rotation (no token needed)' }),
+    ApiOkResponse({
+      description: 'The current key id, and each key as PEM (SPKI) with its id and status',
+      schema: {
+        type: 'object',
+        required: ['current', 'keys'],
+        properties: {
+          current: { type: 'string' },
+          keys: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['keyId', 'status', 'pem'],
+              properties: { keyId: { type: 'string' }, status: { type: 'string', enum: ['current', 'retired'] }, pem: { type: 'string' } },
+            },
+          },
+        },
+      },
+    }),
+  );

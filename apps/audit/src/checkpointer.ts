@@ -58,6 +58,18 @@ export class Checkpointer {
     return this.publicKeyPem;
   }
 
+  /**
+   * Every key a verifier needs, the current one first: after a rotation, checkpoints signed by a
+   * retired key still verify only if the verifier has that key too.
+   */
+  get publicKeys(): { keyId: string; status: 'current' | 'retired'; pem: string }[] {
+    return [...this.trusted].map(([keyId, publicKey]) => ({
+      keyId,
+      status: keyId === this.key.keyId ? 'current' : 'retired',
+      pem: keyId === this.key.keyId ? this.publicKeyPem : publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    }));
+  }
+
   start(): void {
     this.timer = setInterval(() => void this.checkpointQuietly(), this.options.intervalMs);
     this.timer.unref();

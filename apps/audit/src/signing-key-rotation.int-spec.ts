@@ -117,6 +117,17 @@ describe('rotating the audit checkpoint key', () => {
   });
 });
 
+describe('the public keys a verifier is given', () => {
+  it('lists the current key first, then each retired one, each with the id its checkpoints name', () => {
+    const keys = checkpointer(newKey, [oldKey]).publicKeys;
+    expect(keys).toEqual([
+      { keyId: newKey.keyId, status: 'current', pem: publicKeyPem(newKey) },
+      { keyId: oldKey.keyId, status: 'retired', pem: publicKeyPem(oldKey) },
+    ]);
+    expect(checkpointer(newKey).publicKeys.map((k) => k.status)).toEqual(['current']);
+  });
+});
+
 describe('retired public keys in the configuration', () => {
   it('reads every PEM block of the variable and of the file', () => {
     const [a, b, c] = [generateSigningKey().key, generateSigningKey().key, generateSigningKey().key];
