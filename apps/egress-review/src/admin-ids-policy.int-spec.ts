@@ -111,6 +111,22 @@ describe('ids that are JavaScript property names, over HTTP', () => {
     expect(await call('GET', '/accreditations/valueOf')).toMatchObject({ body: { accredited: false } });
   });
 
+  it.each(['1', 'March 7 2099', '2099-01-01', '9999-12-31T23:30:00-01:00', '0000-01-01T00:30:00+01:00', '2099-02-30T00:00:00Z'])(
+    'refuses the accreditation expiry %j: an RFC 3339 date-time with a four-digit year only, 400 and no event',
+    async (expiresAt) => {
+      const before = await registryVersion();
+      expect(await call('PUT', '/accreditations/dora', { expiresAt })).toMatchObject({ status: 400, body: { code: 'INVALID_BODY' } });
+      expect(await registryVersion()).toBe(before);
+    },
+  );
+
+  it('takes an expiry with an offset and answers it in UTC', async () => {
+    expect(await call('PUT', '/accreditations/dora', { expiresAt: '2099-01-01T01:30:00+01:00' })).toMatchObject({
+      status: 200,
+      body: { userId: 'dora', accredited: true, expiresAt: '2099-01-01T00:30:00.000Z' },
+    });
+  });
+
   it.each([
     ['GET', '/projects/__proto__', 'projectId'],
     ['PUT', '/projects/__proto__/members/alice', 'projectId'],

@@ -330,8 +330,7 @@ export class AdminController {
     requireAdministrator(actor);
     id(userId, 'userId');
     const expiresAt = text(body(raw), 'expiresAt', 64);
-    if (Number.isNaN(Date.parse(expiresAt))) throw new HttpProblem(400, 'INVALID_BODY', 'expiresAt must be an RFC 3339 date-time');
-    const data = { userId: id(userId, 'userId'), expiresAt: new Date(expiresAt).toISOString() };
+    const data = { userId: id(userId, 'userId'), expiresAt: rfc3339Utc(expiresAt) };
     await this.registry(actor, (at) => ({ type: 'GrantAccreditation', actor, at, data }));
     // The documented shape (AccreditationSchema): an expiry already past grants nothing.
     return { userId, accredited: Date.parse(data.expiresAt) > Date.now(), expiresAt: data.expiresAt };
@@ -385,4 +384,32 @@ export class AdminController {
     if (result.state.status === 'none') throw new RequestError('REQUEST_NOT_FOUND', 'No such request');
     return { requestId: rid, status: result.state.status };
   }
+}
+
+// RFC 3339 only (Date.parse also takes "1", "March 7" or 30 February), and a UTC instant with a
+// four-digit year: toISOString writes years past 9999, or before 0 after an offset, as "+010000-..."
+// or "-000001-...", which is no date-time and would sort before every real one.
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
+function rfc3339Utc(value: string): string {
+  const m = RFC3339.exec(value);
+  const [year, month, day, hour, minute, second, , offsetHours, offsetMinutes] = (m ?? []).slice(1).map(Number);
+  const valid =
+    m !== null &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysIn(year, month) &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60 &&
+    !(offsetHours >= 24) &&
+    !(offsetMinutes >= 60);
+  const iso = valid ? new Date(Date.parse(value)).toISOString() : '';
+  if (!/^\d{4}-/.test(iso)) throw new HttpProblem(400, 'INVALID_BODY', 'expiresAt must be an RFC 3339 date-time between the years 0000 and 9999');
+  return iso;
+}
+
+function daysIn(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
 }
