@@ -126,6 +126,14 @@ const summaryOf = (output: string): string => {
   return lines.reverse().find((l) => /\b(passed|failed|failures?|errors?)\b/.test(l)) ?? '(no summary)';
 };
 
+// schemathesis's FAILURES section (each failing operation, check and reproducing curl), bounded.
+const failuresOf = (output: string): string => {
+  const start = output.search(/=+ (FAILURES|ERRORS) =+/);
+  const end = output.search(/=+ (SUMMARY|WARNINGS) =+/);
+  const section = start >= 0 ? output.slice(start, end > start ? end : undefined) : output.slice(-4000);
+  return section.slice(0, 6000);
+};
+
 beforeAll(async () => {
   airlock = await startAirlock(3880);
   configFile = writeConfig(mkdtempSync(path.join(tmpdir(), 'airlock-fuzz-')), await seed());
@@ -148,7 +156,13 @@ describe('every service answers whatever its OpenAPI document allows, as every r
     const run = await fuzz(service, role, await airlock.token(USERS[role], [role]), perRun);
     runs.push(run);
     if (run.exitCode !== 0) console.log(`schemathesis against ${service} as ${role} failed:\n${run.output.slice(-20_000)}`);
-    expect({ service, role, exitCode: run.exitCode }).toEqual({ service, role, exitCode: 0 });
+    // The failing cases go into the compared value, so CI's short failure report names them.
+    expect({ service, role, exitCode: run.exitCode, failures: run.exitCode === 0 ? '' : failuresOf(run.output) }).toEqual({
+      service,
+      role,
+      exitCode: 0,
+      failures: '',
+    });
     // schemathesis exits 0 when it could not test anything (an unreachable API, say): that is no pass.
     expect(run.output).not.toMatch(/No test cases were generated/);
     expect(summaryOf(run.output)).toMatch(/\d+ passed/);
