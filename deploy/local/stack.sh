@@ -43,6 +43,8 @@ cmd_up() {
   pg_install; kafka_install; s3_install; clamd_install
   # kcat: the security team's kind of Kafka consumer; the audit e2e test reads the audit topic with it.
   command -v kcat >/dev/null || apt_install kcat
+  # Chromium from Debian for the browser tests (playwright-core drives it; no browser is downloaded).
+  command -v chromium >/dev/null || apt_install chromium
   # Start everything first, then wait for each: the servers boot in parallel, so
   # `up` takes as long as the slowest (Kafka's JVM), not the sum.
   kafka_start; pg_start; s3_start; clamd_start
