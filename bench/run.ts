@@ -5,6 +5,7 @@ import { formatAuditReport, runAuditBench } from './audit/audit.bench';
 import { S3Client } from '@aws-sdk/client-s3';
 import { realStack } from '@airlock/testing';
 import { formatLoadReport, runLoadBench } from './load/load.bench';
+import { formatPipelineReport, runPipelineBench } from './pipeline/pipeline.bench';
 import { formatDisclosureReport, runDisclosureBench, writeDisclosureReport } from './disclosure/disclosure.bench';
 import { csvBenchSection } from './csv/run';
 import { formatDifferencingReport, runDifferencingBench } from './differencing/differencing.bench';
@@ -33,8 +34,8 @@ function positiveInt(name: string, fallback: number, min = 1): number {
   return value;
 }
 
-// AIRLOCK_BENCH_ONLY=upload,disclosure,csv,differencing,audit,load picks sections (default: all six).
-const ONLY = new Set((process.env.AIRLOCK_BENCH_ONLY || 'upload,disclosure,csv,differencing,audit,load').split(',').map((s) => s.trim()));
+// AIRLOCK_BENCH_ONLY=upload,disclosure,csv,differencing,audit,load,pipeline picks sections (default: all seven).
+const ONLY = new Set((process.env.AIRLOCK_BENCH_ONLY || 'upload,disclosure,csv,differencing,audit,load,pipeline').split(',').map((s) => s.trim()));
 
 async function main(): Promise<void> {
   if (ONLY.has('upload')) await uploadBench();
@@ -75,6 +76,21 @@ async function main(): Promise<void> {
     mkdirSync(OUT_DIR, { recursive: true });
     writeFileSync(path.join(OUT_DIR, 'load.json'), `${JSON.stringify(load, null, 2)}\n`);
   }
+  if (ONLY.has('pipeline')) await pipelineSection();
+}
+
+async function pipelineSection(): Promise<void> {
+  // Submit -> awaiting review: 50 at once, one alone, and a 1 GiB file beside clamd + SHA-256 (bench/pipeline).
+  const pipeline = await runPipelineBench({
+    concurrent: positiveInt('AIRLOCK_BENCH_PIPELINE_REQUESTS', 50),
+    singleRuns: positiveInt('AIRLOCK_BENCH_PIPELINE_SINGLE_RUNS', 5),
+    largeBytes: positiveInt('AIRLOCK_BENCH_PIPELINE_LARGE_BYTES', 1024 * 1024 * 1024),
+    basePort: 3960,
+    outDir: OUT_DIR,
+  });
+  process.stdout.write(formatPipelineReport(pipeline));
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(path.join(OUT_DIR, 'pipeline.json'), `${JSON.stringify(pipeline, null, 2)}\n`);
 }
 
 async function uploadBench(): Promise<void> {

@@ -31,7 +31,11 @@ export type EventStore = {
  */
 export const EVENT_MAX_BYTES = 512 * 1024;
 
-export type EventStoreOptions = { maxEventBytes?: number };
+export type EventStoreOptions = {
+  maxEventBytes?: number;
+  /** Called after an append committed (its outbox rows are visible), e.g. to nudge the outbox relay. */
+  onCommitted?: () => void;
+};
 
 /** Refuses the whole append if any of its events is over the cap: nothing of it is stored. */
 export function serializeWithinCap(envelopes: readonly EventEnvelope[], maxBytes: number = EVENT_MAX_BYTES): string[] {

@@ -189,6 +189,41 @@ describe('OutboxRelay with real PostgreSQL and Kafka', () => {
     );
   });
 
+  it('publishes an append at once when the store nudges it, though its poll would wait ten minutes', async () => {
+    const published: OutboxMessage[] = [];
+    const relay = new OutboxRelay(db, { publish: async (messages) => void published.push(...messages) }, { pollIntervalMs: 600_000 });
+    relays.push(relay);
+    relay.start();
+    // The first round finds nothing it needs to publish for these streams; the relay then sleeps.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const store = new PostgresEventStore(db, { onCommitted: () => relay.nudge() });
+    const { events } = await store.appendToStream(uniqueStreamId(), 0, pendingEvents(2), { topic: 'airlock.nudged.v1' });
+    await expectEventually(() => expect(published.map((message) => JSON.parse(message.value).id)).toEqual(expect.arrayContaining(events.map((e) => e.id))), {
+      timeoutMs: 20_000,
+    });
+  });
+
+  it('does not let nudges cut short its back-off while the broker is down', async () => {
+    let attempts = 0;
+    const down: OutboxPublisher = {
+      publish: async () => {
+        attempts += 1;
+        throw new Error('broker unavailable');
+      },
+    };
+    await new PostgresEventStore(db).appendToStream(uniqueStreamId(), 0, pendingEvents(1), { topic: 'airlock.down.v1' });
+    // The first failure backs off 2 x 30 s: nothing may be tried again within this test.
+    const relay = new OutboxRelay(db, down, { pollIntervalMs: 30_000, maxBackoffMs: 60_000 });
+    relays.push(relay);
+    relay.start();
+    await expectEventually(() => expect(attempts).toBe(1));
+    for (let i = 0; i < 20; i += 1) {
+      relay.nudge();
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(attempts).toBe(1);
+  });
+
   describe('a message the broker can never take (invariant 9: no slow poison)', () => {
     it('parks it after bounded retries, holds back only its own stream, keeps every other stream flowing, counts and audits it', async () => {
       const topic = uniqueId('airlock.relay-poison');

@@ -61,6 +61,8 @@ export class OutboxRelay {
   private loop: Promise<void> | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
+  private nudged = false;
+  private wakeOnNudge: (() => void) | undefined;
 
   constructor(
     private readonly db: Db,
@@ -117,6 +119,16 @@ export class OutboxRelay {
     if (this.loop) return;
     this.stopping = false;
     this.loop = this.run();
+  }
+
+  /**
+   * Rows were just committed by this process: publish them now rather than at the next poll. A
+   * nudge during a round makes the next round start at once; the poll still finds rows committed
+   * by other processes.
+   */
+  nudge(): void {
+    this.nudged = true;
+    this.wakeOnNudge?.();
   }
 
   async stop(): Promise<void> {
@@ -257,29 +269,34 @@ export class OutboxRelay {
     let failures = 0;
     while (!this.stopping) {
       let delayMs = this.pollIntervalMs;
+      this.nudged = false;
       try {
         const published = await this.relayOnce();
         failures = 0;
-        if (published >= this.batchSize) delayMs = 0; // more are waiting: drain without pausing
+        // More are waiting, or were committed during the round: go on without pausing.
+        if (published >= this.batchSize || this.nudged) delayMs = 0;
       } catch (error) {
         failures += 1;
         delayMs = Math.min(this.maxBackoffMs, this.pollIntervalMs * 2 ** failures);
         this.logger.warn({ err: error, failures, retryInMs: delayMs }, 'outbox relay failed; rows stay unpublished');
       }
-      if (delayMs > 0) await this.sleep(delayMs);
+      // A back-off after a failure is not cut short by nudges: appends must not hammer a broker that is down.
+      if (delayMs > 0) await this.sleep(delayMs, failures === 0);
     }
   }
 
-  private sleep(ms: number): Promise<void> {
+  private sleep(ms: number, nudgeable: boolean): Promise<void> {
     if (this.stopping) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.wake = undefined;
+        this.wakeOnNudge = undefined;
         resolve();
       };
       const timer = setTimeout(done, ms);
       this.wake = done;
+      if (nudgeable) this.wakeOnNudge = done;
     });
   }
 }

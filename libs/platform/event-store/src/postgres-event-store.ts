@@ -15,12 +15,14 @@ import {
 
 export class PostgresEventStore implements EventStore {
   private readonly maxEventBytes: number;
+  private readonly onCommitted: () => void;
 
   constructor(
     private readonly db: Db,
-    { maxEventBytes = EVENT_MAX_BYTES }: EventStoreOptions = {},
+    { maxEventBytes = EVENT_MAX_BYTES, onCommitted = () => undefined }: EventStoreOptions = {},
   ) {
     this.maxEventBytes = maxEventBytes;
+    this.onCommitted = onCommitted;
   }
 
   async readStream(streamId: string): Promise<StreamSlice> {
@@ -47,6 +49,7 @@ export class PostgresEventStore implements EventStore {
     } catch (error) {
       throw await this.translateUniqueViolation(error, streamId, expectedVersion);
     }
+    this.onCommitted();
     return { version: expectedVersion + envelopes.length, events: envelopes };
   }
 

@@ -132,8 +132,9 @@ export async function buildInfra(config: AirlockConfig, { service, logger, share
   // Whoever starts the development issuer announces it (npm start does so once for all four).
   if (devIdentity && !shared.devIdentity) announceDevIdentity(config, logger);
   const tokens = tokenVerifier(config);
-  const eventStore = new PostgresEventStore(db);
   const relay = new OutboxRelay(db, bus, { batchSize: 200, pollIntervalMs: 100, ...config.outbox, logger });
+  // An append by this process reaches the broker at once instead of at the relay's next poll.
+  const eventStore = new PostgresEventStore(db, { onCommitted: () => relay.nudge() });
   relay.start();
   closers.unshift(() => relay.stop());
   return {
