@@ -194,12 +194,17 @@ describe('a request returned for changes, resubmitted, approved, released, downl
 
     // The TRE's copy is kept inside the TRE (quarantine store), never in the released bucket that
     // leaves it: it holds private comments. The same bytes as served.
-    const keys = { record: `records/${id}/release-record.json`, crate: `records/${id}/ro-crate-metadata.json` };
+    const keys = { record: `records/${id}/release-record.json`, crate: `records/${id}/ro-crate-metadata.json`, acro: `records/${id}/results.json` };
     await expectEventually(
-      async () => expect(await airlock.keysIn('quarantine', `records/${id}/`)).toEqual(expect.arrayContaining([keys.record, keys.crate])),
+      async () => expect(await airlock.keysIn('quarantine', `records/${id}/`)).toEqual(expect.arrayContaining([keys.record, keys.crate, keys.acro])),
       { timeoutMs: 30_000 },
     );
     expect(await storedObject(keys.record)).toBe(text);
+    // Beside it, the released package as ACRO's results.json: the two released files, as checked, at the release.
+    const acro = JSON.parse(await storedObject(keys.acro));
+    expect(acro.version).toBe('1.0.2');
+    expect(Object.keys(acro.results).sort()).toEqual(['admissions.csv', 'by-ward.csv']);
+    expect(acro.results['by-ward.csv']).toMatchObject({ status: 'pass', timestamp: record.release.releasedAt, files: [{ name: 'by-ward.csv' }] });
     expect((await airlock.keysIn('released', `requests/${id}/`)).filter((k) => k.endsWith('.json'))).toEqual([]);
   });
 

@@ -4,6 +4,7 @@ import { PermanentMessageError, type IdempotentConsumer, type ReceivedMessage } 
 import {
   RELEASE_RECORD_STAGE,
   recordedEvents,
+  releaseAcroResults,
   releaseRecordDocument,
   releaseRecordKeys,
   type RecordedEvent,
@@ -32,9 +33,10 @@ function unreadable(requestId: string) {
 }
 
 /**
- * Writes the TRE's release record (JSON) and its Five Safes RO-Crate next to the released files,
- * at `requests/<id>/`. Each write re-reads the stream and puts the whole document, so redelivery,
- * reordering and a crash between the two puts all end with the same, current bytes.
+ * Writes the TRE's release record (JSON), its Five Safes RO-Crate and an ACRO results.json of the
+ * released package at `records/<id>/` in the internal store. Each write re-reads the stream and
+ * puts whole documents, so redelivery, reordering and a crash between the puts all end with the
+ * same, current bytes.
  */
 export class ReleaseRecordWriter {
   constructor(
@@ -60,6 +62,8 @@ export class ReleaseRecordWriter {
         ['ro-crate', keys.crate],
       ];
       documents = targets.map(([format, key]) => ({ key, ...releaseRecordDocument(state, events, { audience: 'tre', format }) }));
+      // ACRO's results.json for the released package, for SACRO-Viewer and the TRE's ACRO tooling.
+      documents.push({ key: keys.acro, ...releaseAcroResults(state, events) });
     } catch (error) {
       // Pure code failing on stored events fails the same way every time: dead-letter it rather
       // than hold up the records of every other request on this partition.

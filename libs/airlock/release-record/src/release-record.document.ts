@@ -1,3 +1,4 @@
+import { toAcroResults } from '@airlock/disclosure-rules';
 import type { RequestState } from '@airlock/domain';
 import { buildReleaseRecord } from './release-record.build';
 import { toFiveSafesCrate, type CrateOptions } from './five-safes-crate.export';
@@ -27,8 +28,12 @@ export function parseRecordFormat(value: string | undefined): ReleaseRecordForma
  */
 export const RELEASE_RECORD_STAGE = 'quarantine';
 
-export function releaseRecordKeys(requestId: string): { record: string; crate: string } {
-  return { record: `records/${requestId}/release-record.json`, crate: `records/${requestId}/ro-crate-metadata.json` };
+export function releaseRecordKeys(requestId: string): { record: string; crate: string; acro: string } {
+  return {
+    record: `records/${requestId}/release-record.json`,
+    crate: `records/${requestId}/ro-crate-metadata.json`,
+    acro: `records/${requestId}/results.json`,
+  };
 }
 
 export type ReleaseRecordDocument = { format: ReleaseRecordFormat; contentType: string; body: string };
@@ -43,4 +48,23 @@ export function releaseRecordDocument(
   const crateOptions: CrateOptions = { ...options.crate, ...(options.audience === 'tre' ? { recordFile: 'release-record.json' } : {}) };
   const document = options.format === 'json' ? record : toFiveSafesCrate(record, crateOptions);
   return { format: options.format, contentType: RELEASE_RECORD_MEDIA_TYPES[options.format], body: `${JSON.stringify(document, null, 2)}\n` };
+}
+
+/**
+ * The released package as an ACRO results.json (ACRO 1.0.2's format, which SACRO-Viewer opens):
+ * one output per released file with its automated verdict, the cells each rule flagged and the
+ * findings as comments, timed at the release. Files that were not released are left out.
+ */
+export function releaseAcroResults(state: RequestState, events: readonly RecordedEvent[]): { contentType: string; body: string } {
+  const record = buildReleaseRecord(state, events, { audience: 'tre' });
+  const released = new Set(record.release.files.map((f) => f.fileId));
+  const files = record.files
+    .filter((file) => released.has(file.fileId))
+    .map((file) => ({
+      name: file.name,
+      verdict: file.check?.verdict ?? ('review' as const),
+      fileType: { kind: file.check?.fileType ?? 'unknown' },
+      findings: file.check?.findings ?? [],
+    }));
+  return { contentType: 'application/json; charset=utf-8', body: `${JSON.stringify(toAcroResults(files, record.release.releasedAt), null, 2)}\n` };
 }

@@ -9,7 +9,7 @@ export { checkFile } from './file.checker';
 export { checkFiles } from './files.checker';
 export type { AcroCarried } from './acro/acro-bundle';
 export { parseAcroResults, type AcroResults, type AcroOutput } from './acro/acro-results';
-export { ACRO_FORMAT_VERSION, toAcroResults, type AcroExport, type AcroExportOutput } from './acro/acro-results.export';
+export { ACRO_FORMAT_VERSION, toAcroResults, type AcroExport, type AcroExportInput, type AcroExportOutput } from './acro/acro-results.export';
 export { EVIDENCE_COLUMNS, OPTIONAL_EVIDENCE_COLUMNS, isEvidenceName } from './evidence/evidence';
 export { ArchiveError, type ArchiveErrorCode } from './archive/archive.error';
 export { readCsvRowBatches, readCsvRows, type CsvReaderOptions } from './readers/csv.reader';

@@ -27,6 +27,17 @@ export type AcroExport = {
   results: Record<string, AcroExportOutput>;
 };
 
+/**
+ * What the export reads of a file's result: a FileResult fits, and so does a check as recorded in
+ * a request's events (the release path writes results.json from the release record).
+ */
+export type AcroExportInput = Pick<FileResult, 'name' | 'verdict' | 'supporting' | 'acro'> & {
+  fileType: { kind: string };
+  /** A rule name as recorded (a string: results recorded by an earlier rules version name theirs). */
+  findings: readonly (Pick<Finding, 'verdict' | 'cells' | 'cellCount' | 'message'> & { rule: string })[];
+};
+type ExportFinding = AcroExportInput['findings'][number];
+
 const WORST: readonly Verdict[] = ['fail', 'review', 'pass'];
 const worst = (verdicts: Verdict[]): Verdict => WORST.find((v) => verdicts.includes(v)) ?? 'pass';
 
@@ -37,8 +48,8 @@ const worst = (verdicts: Verdict[]): Verdict => WORST.find((v) => verdicts.inclu
  * messages as comments. Supporting material is marked DO NOT RELEASE, as ACRO marks its summaries;
  * ACRO's own metadata is left out (this file replaces it). `timestamp` comes from the caller.
  */
-export const toAcroResults = (results: readonly FileResult[], timestamp: string): AcroExport => {
-  const outputs = new Map<string, FileResult[]>();
+export const toAcroResults = (results: readonly AcroExportInput[], timestamp: string): AcroExport => {
+  const outputs = new Map<string, AcroExportInput[]>();
   for (const result of results) {
     if (result.supporting === 'acro-metadata') continue;
     const uid = result.acro?.outputId ?? (result.supporting ? `${result.name}-DONT_RELEASE` : result.name);
@@ -52,7 +63,7 @@ export const toAcroResults = (results: readonly FileResult[], timestamp: string)
   };
 };
 
-const outputOf = (uid: string, files: FileResult[], timestamp: string): AcroExportOutput => {
+const outputOf = (uid: string, files: AcroExportInput[], timestamp: string): AcroExportOutput => {
   const acro = files.find((f) => f.acro)?.acro;
   const supporting = files.some((f) => f.supporting);
   const findings = files.flatMap((f) => f.findings);
@@ -80,7 +91,7 @@ const outputOf = (uid: string, files: FileResult[], timestamp: string): AcroExpo
 };
 
 /** ACRO's per-file flags: how many cells each rule flagged, and which. */
-const sdcOf = (file: FileResult): AcroExportFile['sdc'] => {
+const sdcOf = (file: AcroExportInput): AcroExportFile['sdc'] => {
   const summary: Record<string, number> = {};
   const cells: Record<string, [number, number][]> = {};
   for (const finding of file.findings.filter((f) => f.verdict !== 'pass')) {
@@ -93,7 +104,7 @@ const sdcOf = (file: FileResult): AcroExportFile['sdc'] => {
 };
 
 /** ACRO's outcome table (column → row → flags), for the flagged cells whose labels we know. */
-const outcomeOf = (findings: Finding[]): AcroExportOutput['outcome'] => {
+const outcomeOf = (findings: readonly ExportFinding[]): AcroExportOutput['outcome'] => {
   const outcome: AcroExportOutput['outcome'] = {};
   for (const finding of findings) {
     for (const cell of finding.cells) {
@@ -105,7 +116,7 @@ const outcomeOf = (findings: Finding[]): AcroExportOutput['outcome'] => {
   return outcome;
 };
 
-const summaryOf = (status: Verdict, findings: Finding[]): string => {
+const summaryOf = (status: Verdict, findings: readonly ExportFinding[]): string => {
   const counts = new Map<string, number>();
   for (const f of findings) counts.set(f.rule, (counts.get(f.rule) ?? 0) + Math.max(1, f.cellCount ?? f.cells.length));
   return [status, ...[...counts].map(([rule, n]) => `${rule}: ${n} cell${n === 1 ? '' : 's'}`)].join('; ');
