@@ -94,7 +94,9 @@ export class DisclosureCheckWorker {
     if (files.every((file) => state.files.find((f) => f.fileId === file.fileId)?.check)) return;
     const sources = new Map<string, ReturnType<typeof hashedSource>>();
     const inputs: FileInput[] = files.map((file) => ({
-      name: file.name,
+      // Each group is a folder: an evidence file pairs with its table, and an ACRO results folder
+      // uploaded file by file speaks for its files, within one group only.
+      name: `${file.group}/${file.name}`,
       kind: file.kind,
       open: () => {
         const source = hashedSource(() => this.store.getStream('quarantine', file.quarantineKey));

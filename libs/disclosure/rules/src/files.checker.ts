@@ -32,8 +32,9 @@ export const checkFiles = async (files: readonly FileInput[], policy: Disclosure
       ? 0
       : /(^|\/)results\.json$/.test(file.name)
         ? ACRO_RESULTS_CAPTURE_BYTES
-        : /(^|\/)checksums\/[^/]+\.txt$/.test(file.name)
-          ? CHECKSUM_CAPTURE_BYTES
+        : /\.txt$/.test(file.name)
+          ? // checksums/<file>.txt, or <file>.txt beside it in a folder uploaded file by file
+            CHECKSUM_CAPTURE_BYTES
           : 0;
     const tracked = trackStream(file.open(), { hash, captureUpTo });
     let result: ContentCheck;

@@ -96,6 +96,54 @@ describe('an ACRO results folder', () => {
     );
   });
 
+  describe('uploaded file by file into one group (no slashes in names: checksums beside the files)', () => {
+    // As disclosure-check names them: each group of a request is its own folder.
+    const loose = (files: Record<string, string>, group = 'acro'): Record<string, string> =>
+      Object.fromEntries(Object.entries(files).map(([name, text]) => [`${group}/${name.replace(/^checksums\//, '')}`, text]));
+
+    it('verifies the checksums, carries ACRO over and marks the checksum files as metadata', async () => {
+      const results = byName(await checkFiles(fileSet(loose(folder()))));
+      expect(results['acro/output_0_0.csv'].acro).toMatchObject({ outputId: 'output_0' });
+      expect(summary(results['acro/output_0_0.csv'])).toEqual(['threshold fail: 6 cells have fewer than 10 contributors']);
+      expect(summary(results['acro/notes.txt']).filter((m) => m.includes('checksum'))).toEqual([]);
+      expect(results['acro/output_0_0.csv.txt']).toMatchObject({ verdict: 'pass', supporting: 'acro-metadata' });
+      expect(results['acro/results.json']).toMatchObject({ supporting: 'acro-metadata' });
+      expect(summary(results['acro/results.json']).filter((m) => m.includes('not in the folder'))).toEqual([]);
+    });
+
+    it('finds the checksums the airlock CLI flattened from checksums/ (checksums__<file>.txt)', async () => {
+      const flattened = Object.fromEntries(Object.entries(folder()).map(([name, text]) => [`acro/${name.replace(/^checksums\//, 'checksums__')}`, text]));
+      const results = byName(await checkFiles(fileSet(flattened)));
+      expect(results['acro/checksums__output_0_0.csv.txt']).toMatchObject({ verdict: 'pass', supporting: 'acro-metadata' });
+      expect(summary(results['acro/notes.txt']).filter((m) => m.includes('checksum'))).toEqual([]);
+    });
+
+    it('fails an output that no longer matches the checksum beside it', async () => {
+      const tampered = loose(
+        folder((files) => {
+          files['output_0_0.csv'] = files['output_0_0.csv'].replace(/,8$/m, ',18');
+        }),
+      );
+      expect(summary(byName(await checkFiles(fileSet(tampered)))['acro/output_0_0.csv'])).toContain(
+        "archive fail: The file does not match ACRO's checksum: it changed after ACRO checked it, so ACRO's results for output_0 do not apply.",
+      );
+    });
+
+    it("keeps two groups' ACRO folders apart: each results.json speaks only for its own group", async () => {
+      const one = loose(folder(), 'first');
+      const other = loose(
+        folder((files) => {
+          delete files['output_1_0.csv'];
+        }),
+        'second',
+      );
+      const results = byName(await checkFiles(fileSet({ ...one, ...other })));
+      expect(summary(results['first/results.json']).filter((m) => m.includes('not in the folder'))).toEqual([]);
+      expect(summary(results['second/results.json'])).toContain('archive review: ACRO lists 1 file that is not in the folder: output_1_0.csv');
+      expect(results['second/output_0_0.csv'].acro).toMatchObject({ outputId: 'output_0' });
+    });
+  });
+
   it('is recognised inside a zip too, where its metadata would leave with the archive', async () => {
     const result = await checkFile('acro.zip', chunked(readFileSync(join(__dirname, '../testing/fixtures/acro-results.zip')), 4096));
     expect(result.verdict).toBe('fail');

@@ -54,11 +54,17 @@ export const annotateAcroBundles = (files: readonly TrackedFile[]): Map<string, 
     if (results === null) continue;
     const dir = dirOf(resultsFile.name);
     const inFolder = new Map(files.filter((f) => f.name.startsWith(dir)).map((f) => [f.name.slice(dir.length), f]));
+    // ACRO keeps checksums in checksums/<file>.txt. A folder uploaded file by file (one group of a
+    // request, where names hold no slashes) has them as checksums__<file>.txt (the airlock CLI's
+    // flattening of sub-folders) or beside the files as <file>.txt.
+    const checksumFileOf = (name: string): TrackedFile | undefined =>
+      inFolder.get(`checksums/${name}.txt`) ?? inFolder.get(`checksums__${name}.txt`) ?? inFolder.get(`${name}.txt`);
     const checksumOf = (name: string): string | null => {
-      const bytes = inFolder.get(`checksums/${name}.txt`)?.captured;
+      const bytes = checksumFileOf(name)?.captured;
       const value = bytes ? new TextDecoder().decode(bytes).trim() : '';
       return CHECKSUM.test(value) ? value.toLowerCase() : null;
     };
+    const listed = new Set(['results.json', ...results.outputs.flatMap((output) => output.files.map((file) => file.name))]);
     const missing: string[] = [];
     for (const output of results.outputs) {
       for (const file of output.files) {
@@ -88,8 +94,11 @@ export const annotateAcroBundles = (files: readonly TrackedFile[]): Map<string, 
     });
     for (const [relative, file] of inFolder) {
       if (relative === 'config.json') annotations.set(file.name, { role: 'metadata', note: 'ACRO configuration', findings: [] });
-      const checked = /^checksums\/(.+)\.txt$/.exec(relative);
-      if (checked && checksumOf(checked[1]) !== null) annotations.set(file.name, { role: 'metadata', note: `ACRO checksum of ${checked[1]}`, findings: [] });
+      const checked = /^checksums(?:\/|__)(.+)\.txt$/.exec(relative) ?? /^(.+)\.txt$/.exec(relative);
+      const of = checked?.[1];
+      if (of !== undefined && listed.has(of) && !annotations.has(file.name) && checksumFileOf(of) === file && checksumOf(of) !== null) {
+        annotations.set(file.name, { role: 'metadata', note: `ACRO checksum of ${of}`, findings: [] });
+      }
     }
   }
   return annotations;
