@@ -168,6 +168,10 @@ describe('resumable uploads (issue 13)', () => {
     expect(completed.body['file']).toMatchObject({ fileId: session.uploadId, name: 'big.csv', sha256: hex(file), size: file.length });
     const request = await researcher.getRequest(requestId);
     expect(request.files.map((f) => [f.name, f.sha256])).toEqual([['big.csv', hex(file)]]);
+    // Completing again (a retry whose first answer was lost) answers the same and records nothing twice.
+    const again = await call('POST', `/requests/${requestId}/uploads/${session.uploadId}/complete`, { body: { sha256: hex(file) } });
+    expect(again).toMatchObject({ status: 201, body: { file: { fileId: session.uploadId, sha256: hex(file) } } });
+    expect((await researcher.getRequest(requestId)).files).toHaveLength(1);
 
     // The draft holds exactly the bytes sent; the manifest and the multipart upload are gone.
     expect(await keysIn('draft', `requests/${requestId}/`)).toEqual([`requests/${requestId}/draft/${session.uploadId}`]);

@@ -177,6 +177,8 @@ export class ResumableUploadService {
   async complete(requestId: string, actor: Actor, uploadId: string, sha256: string | undefined, expectedVersion?: number) {
     const parts = this.available();
     if (sha256 !== undefined && !SHA256_HEX.test(sha256)) throw new HttpProblem(400, 'INVALID_BODY', 'sha256 must be 64 lower-case hex digits');
+    const recorded = await this.alreadyRecorded(requestId, actor, uploadId);
+    if (recorded) return recorded;
     const manifest = await this.authorised(requestId, actor, uploadId);
     const key = draftKeyOf(requestId, uploadId);
     const stored = await parts.listParts('draft', key, manifest.storeUploadId).catch(async (error: unknown) => {
@@ -210,6 +212,17 @@ export class ResumableUploadService {
     const result = await this.uploads.record(requestId, actor, file, { ...hashed, draftKey: key }, expectedVersion);
     await this.store.delete('draft', manifestKeyOf(requestId, uploadId)).catch(() => undefined);
     return { result, fileId: uploadId };
+  }
+
+  /**
+   * A completion sent again (its answer was lost, or a retry raced it): the file this upload became
+   * is in the request already, so the answer is the same and nothing is recorded twice.
+   */
+  private async alreadyRecorded(requestId: string, actor: Actor, uploadId: string) {
+    const loaded = await this.requests.load(requestId);
+    requireAuthor(loaded.state, actor, this.clock());
+    if (loaded.state.status === 'none' || !loaded.state.files.some((f) => f.fileId === uploadId)) return undefined;
+    return { result: loaded, fileId: uploadId };
   }
 
   async abort(requestId: string, actor: Actor, uploadId: string): Promise<void> {

@@ -101,7 +101,7 @@ export class UploadService {
 
   /**
    * Records a file whose bytes are in the draft bucket (a streamed upload, or a completed
-   * resumable one): the FileUploaded event with its SHA-256 and size. On refusal the draft goes.
+   * resumable one): the FileUploaded event with its SHA-256 and size. On refusal the draft goes, unless a file of the request names it.
    */
   async record(
     requestId: string,
@@ -120,7 +120,13 @@ export class UploadService {
       this.logger.info({ requestId, fileId: file.fileId, size, sha256 }, 'file uploaded');
       return result;
     } catch (error) {
-      await this.store.delete('draft', draftKey).catch(() => undefined);
+      // A completion that lost a race with its own retry must not delete what the winner recorded:
+      // the draft goes only when no file of the request names it (when unsure, the sweep decides later).
+      const named = await this.requests.load(requestId).then(
+        ({ state }) => state.status !== 'none' && state.files.some((f) => f.draftKey === draftKey),
+        () => true,
+      );
+      if (!named) await this.store.delete('draft', draftKey).catch(() => undefined);
       throw error;
     }
   }
