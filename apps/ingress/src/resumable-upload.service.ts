@@ -18,7 +18,13 @@ const PART_NUMBER = /^[1-9][0-9]{0,4}$/;
 const SHA256_DIGEST = /(?:^|,)\s*sha-256=:([A-Za-z0-9+/]{43}=):\s*(?:,|$)/i;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
-export type ResumableLimits = { maxUploadBytes: number; partBytes: number; expiryMs: number };
+/**
+ * `bufferBytes`: parts are held whole while their length and SHA-256 are checked, so the bytes held
+ * at once across all parts arriving in this process are bounded; past it a part is refused with 503
+ * UPLOADS_BUSY (clients send it again shortly) rather than letting a burst exhaust memory.
+ */
+export type ResumableLimits = { maxUploadBytes: number; partBytes: number; expiryMs: number; bufferBytes?: number };
+const DEFAULT_BUFFER_BYTES = 256 * 1024 * 1024;
 
 /** What the draft bucket keeps beside an open multipart upload (`requests/<id>/uploads/<uploadId>`). */
 export type UploadManifest = {
@@ -76,6 +82,8 @@ const notFound = () => new HttpProblem(404, 'UPLOAD_NOT_FOUND', 'No such upload 
  * the same FileUploaded path as a streamed upload, so submit freezes it the same way.
  */
 export class ResumableUploadService {
+  private buffered = 0;
+
   constructor(
     private readonly requests: RequestCommandHandler,
     private readonly store: ObjectStore,
@@ -154,19 +162,28 @@ export class ResumableUploadService {
     if (declared.length !== undefined && declared.length > expected) {
       throw new HttpProblem(413, 'PART_TOO_LARGE', `Part ${partNumber} is ${expected} bytes`, { expectedSize: expected });
     }
-    const bytes = await readExactly(body, expected);
-    if (bytes.length !== expected) {
-      throw new HttpProblem(400, 'PART_SIZE_MISMATCH', `Part ${partNumber} is ${expected} bytes; ${bytes.length} arrived`, { expectedSize: expected });
+    const budget = this.limits.bufferBytes ?? DEFAULT_BUFFER_BYTES;
+    if (this.buffered + expected > budget) {
+      throw new HttpProblem(503, 'UPLOADS_BUSY', 'Too many parts are arriving at once; send this part again shortly');
     }
-    const actual = createHash('sha256').update(bytes).digest('base64');
-    if (actual !== digest) throw new HttpProblem(422, 'PART_DIGEST_MISMATCH', `The SHA-256 of part ${partNumber} does not match its Content-Digest`);
+    this.buffered += expected;
     try {
-      await parts.uploadPart('draft', draftKeyOf(requestId, uploadId), manifest.storeUploadId, partNumber, bytes);
-    } catch (error) {
-      if (error instanceof ObjectNotFoundError) throw notFound();
-      throw error;
+      const bytes = await readExactly(body, expected);
+      if (bytes.length !== expected) {
+        throw new HttpProblem(400, 'PART_SIZE_MISMATCH', `Part ${partNumber} is ${expected} bytes; ${bytes.length} arrived`, { expectedSize: expected });
+      }
+      const actual = createHash('sha256').update(bytes).digest('base64');
+      if (actual !== digest) throw new HttpProblem(422, 'PART_DIGEST_MISMATCH', `The SHA-256 of part ${partNumber} does not match its Content-Digest`);
+      try {
+        await parts.uploadPart('draft', draftKeyOf(requestId, uploadId), manifest.storeUploadId, partNumber, bytes);
+      } catch (error) {
+        if (error instanceof ObjectNotFoundError) throw notFound();
+        throw error;
+      }
+      return { uploadId, partNumber, size: bytes.length, sha256: Buffer.from(actual, 'base64').toString('hex') };
+    } finally {
+      this.buffered -= expected;
     }
-    return { uploadId, partNumber, size: bytes.length, sha256: Buffer.from(actual, 'base64').toString('hex') };
   }
 
   /**

@@ -167,6 +167,7 @@ export class UploadsController {
     400: ['INVALID_PART_NUMBER', 'PART_SIZE_MISMATCH', 'DIGEST_REQUIRED', 'INVALID_DIGEST', 'UPLOAD_ABORTED'],
     413: ['PART_TOO_LARGE'],
     422: ['PART_DIGEST_MISMATCH'],
+    503: ['UPLOADS_BUSY'],
   })
   async putPart(
     @CurrentActor() actor: Actor,
