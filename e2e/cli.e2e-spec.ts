@@ -181,6 +181,23 @@ describe('the airlock CLI on the real stack', () => {
     expect(again.files.map((f) => f.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);
   });
 
+  it('stops on Ctrl-C (SIGINT) with exit 130, keeping the confirmed parts for the next run', async () => {
+    const created = json(await cli('request', 'create', '--project', projectId, '--title', 'Interrupted', '--json'));
+    const id = created['requestId'] as string;
+    expect((await cli('group', 'set', id, 'outputs', '--context', 'A model', '--controls', 'No person-level data')).code).toBe(0);
+    writeFileSync(path.join(work, 'weights.bin'), large.subarray(0, 60 * MiB));
+    const first = start(['push', id, 'weights.bin', '--skip-check']);
+    await expectEventually(() => expect(first.stderr()).toMatch(/weights\.bin: ([1-9]\d)% /), { timeoutMs: 300_000, intervalMs: 20 });
+    first.child.kill('SIGINT');
+    const interrupted = await first.done;
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toMatch(/interrupted; confirmed parts are kept, run the same command again/);
+    const resumed = json(await cli('push', id, 'weights.bin', '--skip-check', '--json')) as { files: Record<string, number | string>[] };
+    expect(resumed.files[0]).toMatchObject({ status: 'resumed', partCount: 12, sha256: sha256(large.subarray(0, 60 * MiB)) });
+    expect(resumed.files[0]['partsSkipped']).toBeGreaterThan(0);
+    expect((resumed.files[0]['partsSent'] as number) + (resumed.files[0]['partsSkipped'] as number)).toBe(12);
+  });
+
   it('answers a missing request with exit 4 and a push to a released request with exit 5', async () => {
     const missing = await cli('status', '00000000-0000-4000-8000-000000000000', '--json');
     expect(missing.code).toBe(4);

@@ -28,6 +28,7 @@ export type UploadSession = {
   uploadId: string;
   name: string;
   group: string;
+  kind: string;
   size: number;
   sha256: string;
   partSize: number;
@@ -121,7 +122,7 @@ export class Api {
   listUploads(requestId: string) {
     return this.send<UploadSession[]>('GET', `/requests/${enc(requestId)}/uploads`, { retries: 3 });
   }
-  startUpload(requestId: string, file: { name: string; size: number; sha256: string; group: string }) {
+  startUpload(requestId: string, file: { name: string; size: number; sha256: string; group: string; kind: string }) {
     return this.send<UploadSession>('POST', `/requests/${enc(requestId)}/uploads`, { json: file, retries: 3 });
   }
   abortUpload(requestId: string, uploadId: string) {

@@ -170,6 +170,7 @@ export function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Comm
     .argument('<requestId>')
     .argument('<paths...>', 'files or folders (a folder\'s files are named by their path in it, "/" as "__")')
     .option('--group <group>', 'the group the files join', 'outputs')
+    .option('--kind <kind>', 'output, supporting or code (supporting material and code never leave)', 'output')
     .option('--parallel <n>', 'files sent at once', (v) => positiveInt(v, '--parallel'), 3)
     .option('--policy <file>', 'disclosure policy JSON for the local check (default: the built-in defaults)')
     .option('--skip-check', 'upload without the local disclosure check (the service checks anyway)')
@@ -177,7 +178,7 @@ export function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Comm
       'after',
       '\nRun it again after Ctrl-C or a lost connection: files already in the request are skipped and an\nunfinished upload continues from its last confirmed part.\n\nExamples:\n  $ airlock push 5f0c… outputs/ --group tables\n  $ airlock push 5f0c… table1.csv table2.csv --json\n',
     )
-    .action(async (requestId: string, paths: string[], options: { group: string; parallel: number; policy?: string; skipCheck?: boolean }) => {
+    .action(async (requestId: string, paths: string[], options: { group: string; kind: string; parallel: number; policy?: string; skipCheck?: boolean }) => {
       const files = await collectPushFiles(paths, io.cwd);
       let checks: LocalCheck[] = [];
       if (!options.skipCheck) {
@@ -190,7 +191,7 @@ export function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Comm
       const progress = io.isTty && !globals().json ? new BarProgress(total, io.stderr) : new PlainProgress(total, io.err);
       let outcomes: FileOutcome[];
       try {
-        outcomes = await pushFiles(api, requestId, files, { group: options.group, parallel: options.parallel, signal: io.signal, progress });
+        outcomes = await pushFiles(api, requestId, files, { group: options.group, kind: options.kind, parallel: options.parallel, signal: io.signal, progress });
       } finally {
         progress.stop();
       }

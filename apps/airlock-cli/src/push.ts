@@ -64,7 +64,7 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-export type PushOptions = { group: string; parallel: number; signal: AbortSignal; progress: PushProgress };
+export type PushOptions = { group: string; kind: string; parallel: number; signal: AbortSignal; progress: PushProgress };
 
 /**
  * Uploads each file in parts, several files at once. A file the request already holds with the
@@ -102,11 +102,11 @@ async function pushOne(api: Api, request: RequestView, open: UploadSession[], fi
       options.progress.done(file.name, 'already in the request, unchanged');
       return { ...outcome, status: 'unchanged', fileId: existing.fileId };
     }
-    let session = open.find((u) => u.name === file.name && u.size === file.size && u.sha256 === sha256 && u.group === options.group);
+    let session = open.find((u) => u.name === file.name && u.size === file.size && u.sha256 === sha256 && u.group === options.group && u.kind === options.kind);
     // An unfinished upload of this name with other bytes (the file changed since) goes.
     for (const stale of open.filter((u) => u.name === file.name && u !== session)) await api.abortUpload(request.requestId, stale.uploadId);
     if (session) outcome.status = 'resumed';
-    else session = await api.startUpload(request.requestId, { name: file.name, size: file.size, sha256, group: options.group });
+    else session = await api.startUpload(request.requestId, { name: file.name, size: file.size, sha256, group: options.group, kind: options.kind });
     const toSend = partsToSend(file.size, session.partSize, session.parts);
     outcome.partCount = session.partCount;
     outcome.partsSkipped = session.partCount - toSend.length;
