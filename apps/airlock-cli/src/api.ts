@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { CliError, EXIT, exitCodeForStatus, isRetryable } from './cli-core';
 
 export type FileView = {
@@ -142,6 +143,31 @@ export class Api {
       retries: 3,
     });
   }
+  /** The single-shot upload (no parts): the body streamed as it is read, for servers without resumable uploads. */
+  async putFileStream(requestId: string, name: string, body: AsyncIterable<Uint8Array>, size: number, where: { group: string; kind: string }) {
+    const query = new URLSearchParams(where);
+    const init = {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${this.token ?? ''}`, 'content-type': 'application/octet-stream', 'content-length': String(size) },
+      body: Readable.toWeb(Readable.from(body)) as unknown as RequestInit['body'],
+      duplex: 'half',
+    } as RequestInit;
+    let response: Response;
+    try {
+      response = await fetch(new URL(`/requests/${enc(requestId)}/files/${enc(name)}?${query}`, this.baseUrl), init);
+    } catch (error) {
+      throw new ConnectionError(`Cannot reach ${this.baseUrl}: ${(error as Error).message}`);
+    }
+    const text = await response.text();
+    const parsed = (text ? JSON.parse(text) : {}) as unknown;
+    if (!response.ok) throw new ApiProblem(response.status, parsed as Problem);
+    return parsed as { file: FileView; request: RequestView };
+  }
+
+  removeFile(requestId: string, fileId: string) {
+    return this.send<RequestView>('DELETE', `/requests/${enc(requestId)}/files/${enc(fileId)}`);
+  }
+
   downloadLink(requestId: string, fileId: string) {
     return this.send<{ url: string; path: string; expiresAt: string }>('POST', `/requests/${enc(requestId)}/files/${enc(fileId)}/download-links`);
   }

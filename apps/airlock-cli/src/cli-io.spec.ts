@@ -5,11 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import type { Api } from './api';
+import { Api } from './api';
 import { EXIT } from './cli-core';
 import { deviceCodeLogin, discoverDeviceFlow } from './credentials';
 import { downloadReleased } from './download';
-import { BarProgress } from './progress';
+import { BarProgress, PlainProgress } from './progress';
+import { pushFiles } from './push';
+import { writeFileSync } from 'node:fs';
 
 // The CLI's edges against small local HTTP servers standing in for an OIDC issuer and for the
 // download endpoint (the real ingress is exercised in e2e/cli.e2e-spec.ts).
@@ -139,5 +141,51 @@ describe('progress bars on a terminal', () => {
     expect(drawn).toMatch(/model\.bin/);
     expect(drawn).toMatch(/total/);
     expect(drawn).toMatch(/10\.0 MiB\/20\.0 MiB/);
+  });
+});
+
+describe('push to a server without resumable uploads', () => {
+  async function pushTo(answerSha: (bytes: Buffer) => string) {
+    const calls: string[] = [];
+    let received = Buffer.alloc(0);
+    const { url, server } = await serve((req, body, res) => {
+      calls.push(`${req.method} ${req.url}`);
+      if (req.method === 'GET' && req.url === '/requests/r1') return send(res, 200, { requestId: 'r1', projectId: 'p', status: 'draft', turn: 0, version: 2, files: [] });
+      if (req.url?.startsWith('/requests/r1/uploads')) return send(res, 501, { code: 'RESUMABLE_UPLOADS_UNAVAILABLE', detail: 'no parts here' });
+      if (req.method === 'PUT') {
+        received = Buffer.from(body, 'latin1');
+        return send(res, 201, { file: { fileId: 'f9', name: 'x.csv', sha256: answerSha(received), size: received.length } });
+      }
+      if (req.method === 'DELETE') return send(res, 200, { requestId: 'r1', files: [] });
+      send(res, 404, { code: 'ROUTE_NOT_FOUND' });
+    });
+    const dir = mkdtempSync(path.join(tmpdir(), 'airlock-cli-whole-'));
+    const content = 'ward,n\nA,12\nB,40\n';
+    writeFileSync(path.join(dir, 'x.csv'), content);
+    try {
+      const outcomes = await pushFiles(new Api(url, 'token'), 'r1', [{ name: 'x.csv', path: path.join(dir, 'x.csv'), size: content.length }], {
+        group: 'outputs',
+        kind: 'output',
+        parallel: 2,
+        signal: new AbortController().signal,
+        progress: new PlainProgress(content.length, () => undefined),
+      });
+      return { outcomes, calls, received: received.toString('latin1'), content };
+    } finally {
+      server.close();
+    }
+  }
+
+  it('sends the file whole, streamed, and checks the SHA-256 the server computed', async () => {
+    const { outcomes, calls, received, content } = await pushTo((b) => createHash('sha256').update(b).digest('hex'));
+    expect(received).toBe(content);
+    expect(calls).toContain('PUT /requests/r1/files/x.csv?group=outputs&kind=output');
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'uploaded', fileId: 'f9', partsSent: 1, bytesSent: content.length })]);
+  });
+
+  it('removes the file again when the server stored other bytes, and fails with exit 6', async () => {
+    const { outcomes, calls } = await pushTo(() => '0'.repeat(64));
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'failed', error: expect.objectContaining({ code: 'HASH_MISMATCH', exitCode: EXIT.verification }) })]);
+    expect(calls).toContain('DELETE /requests/r1/files/f9');
   });
 });

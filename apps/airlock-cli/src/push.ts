@@ -74,7 +74,10 @@ export type PushOptions = { group: string; kind: string; parallel: number; signa
  */
 export async function pushFiles(api: Api, requestId: string, files: readonly PushFile[], options: PushOptions): Promise<FileOutcome[]> {
   const request = await api.getRequest(requestId);
-  const open = await api.listUploads(requestId);
+  const open = await api.listUploads(requestId).catch((error: unknown) => {
+    if (error instanceof ApiProblem && error.code === 'RESUMABLE_UPLOADS_UNAVAILABLE') return [];
+    throw error;
+  });
   const outcomes: FileOutcome[] = new Array(files.length);
   let next = 0;
   const worker = async () => {
@@ -106,7 +109,14 @@ async function pushOne(api: Api, request: RequestView, open: UploadSession[], fi
     // An unfinished upload of this name with other bytes (the file changed since) goes.
     for (const stale of open.filter((u) => u.name === file.name && u !== session)) await api.abortUpload(request.requestId, stale.uploadId);
     if (session) outcome.status = 'resumed';
-    else session = await api.startUpload(request.requestId, { name: file.name, size: file.size, sha256, group: options.group, kind: options.kind });
+    else {
+      try {
+        session = await api.startUpload(request.requestId, { name: file.name, size: file.size, sha256, group: options.group, kind: options.kind });
+      } catch (error) {
+        if (error instanceof ApiProblem && error.code === 'RESUMABLE_UPLOADS_UNAVAILABLE') return await pushWhole(api, request.requestId, file, sha256, options, outcome);
+        throw error;
+      }
+    }
     const toSend = partsToSend(file.size, session.partSize, session.parts);
     outcome.partCount = session.partCount;
     outcome.partsSkipped = session.partCount - toSend.length;
@@ -142,3 +152,26 @@ async function pushOne(api: Api, request: RequestView, open: UploadSession[], fi
 }
 
 const open_ = (file: string) => open(file, 'r');
+
+/**
+ * A server whose object store takes no parts (the local-disk store of `npm start`): the file goes
+ * in one streamed request, not resumable. The SHA-256 the server computed must be ours, or the file
+ * is removed from the request again.
+ */
+async function pushWhole(api: Api, requestId: string, file: PushFile, sha256: string, options: PushOptions, outcome: FileOutcome): Promise<FileOutcome> {
+  options.progress.file(file.name, file.size, 0);
+  async function* counted() {
+    for await (const chunk of createReadStream(file.path, { highWaterMark: 1 << 20 })) {
+      if (options.signal.aborted) throw new CliError(EXIT.interrupted, 'Interrupted');
+      options.progress.bytes(file.name, (chunk as Buffer).length);
+      yield chunk as Buffer;
+    }
+  }
+  const { file: stored } = await api.putFileStream(requestId, file.name, counted(), file.size, { group: options.group, kind: options.kind });
+  if (stored.sha256 !== sha256) {
+    await api.removeFile(requestId, stored.fileId);
+    throw new CliError(EXIT.verification, `${file.name}: the server stored other bytes (SHA-256 ${stored.sha256}); removed again`, 'HASH_MISMATCH');
+  }
+  options.progress.done(file.name, `done in one piece (this server takes no parts), SHA-256 verified`);
+  return { ...outcome, status: 'uploaded', fileId: stored.fileId, partCount: 1, partsSent: 1, bytesSent: file.size };
+}
