@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expectEventually, uniqueId, type AirlockClient, type RequestView } from '@airlock/testing';
@@ -109,7 +110,7 @@ type Owner = 'author' | 'lapsed author';
 type Service = 'ingress' | 'egress-review' | 'audit' | 'disclosure-check';
 const SERVICES: readonly Service[] = ['ingress', 'egress-review', 'audit', 'disclosure-check'];
 type Call = { token: string | undefined; caller: Caller; target: Target; owner: Owner };
-type Sent = { method: string; path: string; json?: unknown; raw?: string };
+type Sent = { method: string; path: string; json?: unknown; raw?: string; headers?: Record<string, string> };
 type Row = {
   service: Service;
   route: `${'GET' | 'POST' | 'PUT' | 'DELETE'} /${string}`;
@@ -139,6 +140,31 @@ const ids = (t: Target) => ({ requestId: t.requestId, fileId: t.fileId });
 const adminDo = (method: 'PUT' | 'POST' | 'DELETE', p: string, payload?: unknown) => client.administrator.admin(method, p, payload);
 const inAYear = () => new Date(Date.now() + 365 * 24 * 3600 * 1000).toISOString();
 const OPEN = everyone(ok(200));
+
+/**
+ * A resumable upload of SAFE_TABLE (one part) on the target, started by its author (and its part
+ * sent, for `withPart`); the lapsed author can start none, so their calls name an upload that does
+ * not exist (they are refused for their accreditation before it is looked up).
+ */
+async function openUpload({ target, owner }: Call, withPart = false): Promise<string> {
+  if (owner === 'lapsed author') return randomUUID();
+  const response = await fetch(`${client.author.urls.ingress}/requests/${target.requestId}/uploads`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${tokens.author}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: `parts-${randomUUID()}.csv`, size: Buffer.byteLength(SAFE_TABLE), sha256: sha256Hex(SAFE_TABLE) }),
+  });
+  const { uploadId } = (await response.json()) as { uploadId: string };
+  if (withPart) {
+    await fetch(`${client.author.urls.ingress}/requests/${target.requestId}/uploads/${uploadId}/parts/1`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${tokens.author}`, 'content-type': 'application/octet-stream', 'content-digest': PART_DIGEST },
+      body: SAFE_TABLE,
+    });
+  }
+  return uploadId;
+}
+const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+const PART_DIGEST = `sha-256=:${createHash('sha256').update(SAFE_TABLE).digest('base64')}:`;
 
 const ROWS: Row[] = [
   // ingress: the researcher's API
@@ -255,6 +281,57 @@ const ROWS: Row[] = [
       return { method: 'GET', path: link };
     },
     check: (_call, body) => expect(body).toBe(SAFE_TABLE),
+  },
+  {
+    service: 'ingress',
+    route: 'POST /requests/{requestId}/uploads',
+    stage: 'draft',
+    expect: authorOnly(201),
+    send: ({ target }) =>
+      at('POST /requests/{requestId}/uploads', ids(target), {
+        json: { name: 'in-parts.csv', size: Buffer.byteLength(SAFE_TABLE), sha256: sha256Hex(SAFE_TABLE) },
+      }),
+  },
+  {
+    service: 'ingress',
+    route: 'GET /requests/{requestId}/uploads',
+    stage: 'draft',
+    expect: authorOnly(200),
+    send: ({ target }) => at('GET /requests/{requestId}/uploads', ids(target)),
+  },
+  {
+    service: 'ingress',
+    route: 'GET /requests/{requestId}/uploads/{uploadId}',
+    stage: 'draft',
+    expect: authorOnly(200),
+    send: async (call) => at('GET /requests/{requestId}/uploads/{uploadId}', { ...ids(call.target), uploadId: await openUpload(call) }),
+  },
+  {
+    service: 'ingress',
+    route: 'PUT /requests/{requestId}/uploads/{uploadId}/parts/{partNumber}',
+    stage: 'draft',
+    expect: authorOnly(200),
+    send: async (call) =>
+      at(
+        'PUT /requests/{requestId}/uploads/{uploadId}/parts/{partNumber}',
+        { ...ids(call.target), uploadId: await openUpload(call), partNumber: '1' },
+        { raw: SAFE_TABLE, headers: { 'content-digest': PART_DIGEST } },
+      ),
+  },
+  {
+    service: 'ingress',
+    route: 'POST /requests/{requestId}/uploads/{uploadId}/complete',
+    stage: 'draft',
+    expect: authorOnly(201),
+    send: async (call) => at('POST /requests/{requestId}/uploads/{uploadId}/complete', { ...ids(call.target), uploadId: await openUpload(call, true) }, { json: {} }),
+    check: (_call, body) => expect(body).toMatchObject({ file: { sha256: sha256Hex(SAFE_TABLE) } }),
+  },
+  {
+    service: 'ingress',
+    route: 'DELETE /requests/{requestId}/uploads/{uploadId}',
+    stage: 'draft',
+    expect: authorOnly(204),
+    send: async (call) => at('DELETE /requests/{requestId}/uploads/{uploadId}', { ...ids(call.target), uploadId: await openUpload(call) }),
   },
   ...operations('ingress'),
 
@@ -512,7 +589,7 @@ async function perform(row: Row, caller: Caller): Promise<{ status: number; code
   const call: Call = { token: tokens[caller], caller, target, owner: ownerOf(caller) };
   const sent = await row.send(call);
   const base = airlock.services[row.service].url;
-  const headers: Record<string, string> = call.token ? { authorization: `Bearer ${call.token}` } : {};
+  const headers: Record<string, string> = { ...sent.headers, ...(call.token ? { authorization: `Bearer ${call.token}` } : {}) };
   let body: string | undefined;
   if (sent.json !== undefined) {
     headers['content-type'] = 'application/json';

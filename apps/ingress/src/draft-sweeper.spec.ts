@@ -64,13 +64,13 @@ describe('draft sweeper', () => {
     const sweeper = (graceMs: number, now = new Date()) => new DraftSweeper({ store, requests, logger: pino({ level: 'silent' }), graceMs, clock: () => now });
 
     // Within the grace an unnamed draft may be an upload whose event is still being written.
-    expect(await sweeper(3_600_000).sweep()).toEqual({ objects: 3, deleted: 1 });
+    expect(await sweeper(3_600_000).sweep()).toEqual({ objects: 3, deleted: 1, uploadsAborted: 0, manifestsDeleted: 0 });
     expect((await store.list('draft', `requests/${requestId}/`)).map((o) => o.key).sort()).toEqual([
       `requests/${requestId}/draft/f2`,
       `requests/${requestId}/draft/orphan`,
     ]);
 
-    expect(await sweeper(3_600_000, new Date(Date.now() + 2 * 3_600_000)).sweep()).toEqual({ objects: 2, deleted: 1 });
+    expect(await sweeper(3_600_000, new Date(Date.now() + 2 * 3_600_000)).sweep()).toEqual({ objects: 2, deleted: 1, uploadsAborted: 0, manifestsDeleted: 0 });
     expect((await store.list('draft', `requests/${requestId}/`)).map((o) => o.key)).toEqual([`requests/${requestId}/draft/f2`]);
   });
 });

@@ -9,10 +9,14 @@ import { DraftSweeper } from './draft-sweeper';
 import { IngressModule } from './ingress.module';
 import { SubmitService, freezeLocks, inProcessFreezeLock, postgresFreezeLock } from './submit.service';
 import { UploadService } from './upload.service';
+import { ResumableUploadService } from './resumable-upload.service';
+import { isResumableUploadStore } from '@airlock/storage';
 
 export const INGRESS_SOURCE = '/airlock/ingress';
 // PUT /requests/{requestId}/files/{name}: the body is the file, streamed, never parsed.
 const UPLOAD_ROUTE = { method: 'PUT', path: /^\/requests\/[^/]+\/files\/[^/]+\/?$/ };
+// PUT /requests/{requestId}/uploads/{uploadId}/parts/{partNumber}: one part of a resumable upload, raw.
+const PART_ROUTE = { method: 'PUT', path: /^\/requests\/[^/]+\/uploads\/[^/]+\/parts\/[^/]+\/?$/ };
 // Submits freezing at once, across all requests, per ingress process.
 const FREEZE_LOCK_CONNECTIONS = 16;
 
@@ -28,6 +32,14 @@ export async function startIngress(infra: Infra, config: AirlockConfig, logger: 
     ? createDb({ url: config.database.url, max: FREEZE_LOCK_CONNECTIONS, applicationName: 'airlock-ingress-freeze' })
     : undefined;
   const lock = lockDb ? freezeLocks(inProcessFreezeLock(), postgresFreezeLock(lockDb)) : inProcessFreezeLock();
+  const resumable = new ResumableUploadService(
+    requests,
+    infra.store,
+    isResumableUploadStore(infra.store) ? infra.store : undefined,
+    uploads,
+    { maxUploadBytes: config.limits.maxUploadBytes, ...config.resumable },
+    logger,
+  );
   const submits = new SubmitService(requests, registry, infra.store, lock, logger);
   const publicUrl = config.http.publicUrls.ingress;
   const metrics = createMetrics('ingress');
@@ -39,6 +51,7 @@ export async function startIngress(infra: Infra, config: AirlockConfig, logger: 
       registry,
       store: infra.store,
       uploads,
+      resumable,
       submits,
       links: { ttlSeconds: config.limits.downloadLinkSeconds, publicUrl },
       clock: () => new Date(),
@@ -59,12 +72,20 @@ export async function startIngress(infra: Infra, config: AirlockConfig, logger: 
     logger,
     metrics,
     accessLog: infra.accessLog,
-    rawBodyRoutes: [UPLOAD_ROUTE],
+    rawBodyRoutes: [UPLOAD_ROUTE, PART_ROUTE],
   }).catch(async (error: unknown) => {
     await lockDb?.close();
     throw error;
   });
-  const drafts = new DraftSweeper({ store: infra.store, requests, logger, graceMs: config.drafts.graceMs });
+  const drafts = new DraftSweeper({
+    store: infra.store,
+    requests,
+    logger,
+    graceMs: config.drafts.graceMs,
+    uploads: isResumableUploadStore(infra.store) ? infra.store : undefined,
+    uploadExpiryMs: config.resumable.expiryMs,
+    audit: infra.accessLog,
+  });
   drafts.start(config.drafts.sweepIntervalMs);
   return {
     ...http,

@@ -5,6 +5,7 @@ import { DEV_IDENTITY, DevIdentityController } from './dev-identity.controller';
 import { INGRESS_DEPS } from './ingress.tokens';
 import { DownloadsController } from './downloads.controller';
 import { RequestsController, type IngressDeps } from './requests.controller';
+import { UploadsController } from './uploads.controller';
 
 export type IngressModuleOptions = {
   deps: IngressDeps;
@@ -24,7 +25,7 @@ export class IngressModule {
       { provide: READINESS_CHECKS, useValue: options.readiness },
       AuthGuard,
     ];
-    const controllers: DynamicModule['controllers'] = [RequestsController, DownloadsController, ObservabilityController];
+    const controllers: DynamicModule['controllers'] = [RequestsController, UploadsController, DownloadsController, ObservabilityController];
     if (options.devIdentity) {
       providers.push({ provide: DEV_IDENTITY, useValue: options.devIdentity });
       controllers.push(DevIdentityController);

@@ -48,6 +48,7 @@ import type { ObjectStore } from '@airlock/storage';
 import type { Request, Response } from 'express';
 import { INGRESS_DEPS } from './ingress.tokens';
 
+import type { ResumableUploadService } from './resumable-upload.service';
 import type { SubmitService } from './submit.service';
 import { UploadService, parseFileName, parseKind } from './upload.service';
 
@@ -56,6 +57,8 @@ export type IngressDeps = {
   registry: RegistryHandler;
   store: ObjectStore;
   uploads: UploadService;
+  /** Resumable uploads in parts; absent where the object store cannot take parts (uploads.controller.ts answers 501). */
+  resumable?: ResumableUploadService;
   submits: SubmitService;
   links: { ttlSeconds: number; publicUrl: string };
   clock: () => Date;

@@ -91,27 +91,48 @@ export class UploadService {
         }
         throw error;
       });
+    if (stored.size === 0) {
+      await this.store.delete('draft', draftKey).catch(() => undefined);
+      throw new HttpProblem(400, 'EMPTY_FILE', 'An empty file cannot be submitted');
+    }
+    const result = await this.record(requestId, actor, { fileId, name, group, kind }, { ...stored, draftKey }, expectedVersion);
+    return { result, fileId };
+  }
+
+  /**
+   * Records a file whose bytes are in the draft bucket (a streamed upload, or a completed
+   * resumable one): the FileUploaded event with its SHA-256 and size. On refusal the draft goes, unless a file of the request names it.
+   */
+  async record(
+    requestId: string,
+    actor: Actor,
+    file: { fileId: string; name: string; group: string; kind: FileKind },
+    stored: { sha256: string; size: number; draftKey: string },
+    expectedVersion?: number,
+  ) {
+    const { sha256, size, draftKey } = stored;
     try {
-      if (stored.size === 0) throw new HttpProblem(400, 'EMPTY_FILE', 'An empty file cannot be submitted');
       const result = await this.requests.execute(
         requestId,
-        (_s, at) => ({
-          type: 'AddFile',
-          actor,
-          at,
-          data: { fileId, name, group, kind, sha256: stored.sha256, size: stored.size, draftKey },
-        }),
+        (_s, at) => ({ type: 'AddFile', actor, at, data: { ...file, sha256, size, draftKey } }),
         { expectedVersion },
       );
-      this.logger.info({ requestId, fileId, size: stored.size, sha256: stored.sha256 }, 'file uploaded');
-      return { result, fileId };
+      this.logger.info({ requestId, fileId: file.fileId, size, sha256 }, 'file uploaded');
+      return result;
     } catch (error) {
-      await this.store.delete('draft', draftKey).catch(() => undefined);
+      // A completion that lost a race with its own retry must not delete what the winner recorded:
+      // the draft goes only when no file of the request names it (when unsure, the sweep decides later).
+      const named = await this.requests.load(requestId).then(
+        ({ state }) => state.status !== 'none' && state.files.some((f) => f.draftKey === draftKey),
+        () => true,
+      );
+      if (!named) await this.store.delete('draft', draftKey).catch(() => undefined);
       throw error;
     }
   }
 
-  private precheck(state: RequestState, actor: Actor, file: { fileId: string; name: string; group: string; kind: FileKind }): void {
+  /** Refuses (with the domain's coded error) an upload that could never be accepted, before reading a byte. */
+  precheck(state: RequestState, actor: Actor, file: { fileId: string; name: string; group: string; kind: FileKind }): void {
     decide({ type: 'AddFile', actor, at: new Date().toISOString(), data: { ...file, sha256: '', size: 1, draftKey: '' } }, state);
   }
 }

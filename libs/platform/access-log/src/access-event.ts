@@ -13,6 +13,8 @@ export const ACCESS_EVENT_TYPES = {
   objectDeleted: 'airlock.access.object-deleted.v1',
   /** A stored object no event backs, removed by a reconciler or a revocation sweep (docs/design.md invariant 7). */
   orphanRemoved: 'airlock.access.orphan-removed.v1',
+  /** One run of the ingress draft sweeper: drafts deleted and abandoned resumable uploads aborted. */
+  draftsSwept: 'airlock.access.drafts-swept.v1',
 } as const;
 
 export type AccessEventKind = keyof typeof ACCESS_EVENT_TYPES;

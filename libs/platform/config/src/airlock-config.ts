@@ -86,6 +86,16 @@ const EnvSchema = z.object({
     .default(10 * 60_000),
   // An object appears when its upload completes and its event follows at once: an hour is ample.
   AIRLOCK_DRAFT_GRACE_MS: z.coerce.number().int().min(0).default(3_600_000),
+  // Resumable uploads (ingress): each part is held in memory while its SHA-256 is checked, so the
+  // part size is bounded (S3 needs at least 5 MiB for every part but the last).
+  AIRLOCK_UPLOAD_PART_BYTES: z.coerce
+    .number()
+    .int()
+    .min(5 * 1024 ** 2)
+    .max(64 * 1024 ** 2)
+    .default(8 * 1024 ** 2),
+  // A resumable upload not completed within this age is abandoned: the draft sweeper aborts it.
+  AIRLOCK_UPLOAD_EXPIRY_MS: z.coerce.number().int().min(60_000).default(24 * 3_600_000),
   // Storage fault injection for crash suites (FaultInjectingObjectStore): tests only, never production.
   AIRLOCK_FAULT_INJECTION: bool.default('false'),
   AIRLOCK_FAULT_CRASH_AFTER_STEP: z.coerce.number().int().min(0).optional(),
@@ -115,6 +125,8 @@ export type AirlockConfig = {
   webhooks: { urls: string[]; secret?: string; maxAttempts: number; timeoutMs: number; backoff: { initialMs: number; maxMs: number } };
   reconcile: { intervalMs: number; graceMs: number };
   drafts: { sweepIntervalMs: number; graceMs: number };
+  /** Resumable uploads: the part size a client must send, and the age past which an unfinished one is aborted. */
+  resumable: { partBytes: number; expiryMs: number };
   /** Set only in test runs (see loadConfig): kill the process after the N-th mutating storage step. */
   faultInjection?: { crashAfterStep: number; op?: 'put' | 'copy' | 'delete' };
   http: { host: string; ports: { ingress: number; egressReview: number; audit: number; disclosureCheck: number }; publicUrls: { ingress: string } };
@@ -286,6 +298,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     reconcile: { intervalMs: e.AIRLOCK_RECONCILE_INTERVAL_MS, graceMs: e.AIRLOCK_RECONCILE_GRACE_MS },
     drafts: { sweepIntervalMs: e.AIRLOCK_DRAFT_SWEEP_INTERVAL_MS, graceMs: e.AIRLOCK_DRAFT_GRACE_MS },
+    resumable: { partBytes: e.AIRLOCK_UPLOAD_PART_BYTES, expiryMs: e.AIRLOCK_UPLOAD_EXPIRY_MS },
     ...(e.AIRLOCK_FAULT_INJECTION && e.AIRLOCK_FAULT_CRASH_AFTER_STEP !== undefined
       ? { faultInjection: { crashAfterStep: e.AIRLOCK_FAULT_CRASH_AFTER_STEP, ...(e.AIRLOCK_FAULT_OP ? { op: e.AIRLOCK_FAULT_OP } : {}) } }
       : {}),

@@ -1,4 +1,16 @@
-export { STAGES, type ListedObject, type ObjectRef, type ObjectStore, type PutOptions, type Stage, type StoredObject } from './object-store.port';
+export {
+  STAGES,
+  isResumableUploadStore,
+  type ListedObject,
+  type ObjectRef,
+  type ObjectStore,
+  type OpenUpload,
+  type PutOptions,
+  type ResumableUploadStore,
+  type Stage,
+  type StoredObject,
+  type StoredPart,
+} from './object-store.port';
 export {
   HashMismatchError,
   InvalidKeyError,

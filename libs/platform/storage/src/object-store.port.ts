@@ -52,3 +52,31 @@ export type ObjectStore = {
   /** True when the store answers and every stage bucket is usable. Never throws. */
   ping(): Promise<boolean>;
 };
+
+/** One part of a resumable upload as the store holds it. */
+export type StoredPart = { partNumber: number; size: number; etag: string };
+
+/** A multipart upload not yet completed or aborted (the draft sweeper aborts abandoned ones). */
+export type OpenUpload = { key: string; uploadId: string; initiated: Date };
+
+/**
+ * Resumable uploads in parts (S3 multipart): a store that offers it (S3) lets a client send a
+ * file part by part, learn which parts arrived, and complete it into one object. Parts are sent
+ * whole (each bounded by the caller's part size limit), so a part is never half stored.
+ */
+export type ResumableUploadStore = {
+  createUpload(stage: Stage, key: string): Promise<string>;
+  uploadPart(stage: Stage, key: string, uploadId: string, partNumber: number, body: Buffer): Promise<StoredPart>;
+  /** The parts stored so far, by part number; throws ObjectNotFoundError when the upload is gone. */
+  listParts(stage: Stage, key: string, uploadId: string): Promise<StoredPart[]>;
+  completeUpload(stage: Stage, key: string, uploadId: string, parts: readonly StoredPart[]): Promise<void>;
+  /** Idempotent: aborting an upload that is gone succeeds. */
+  abortUpload(stage: Stage, key: string, uploadId: string): Promise<void>;
+  /** Uploads started under `prefix` and neither completed nor aborted. */
+  listOpenUploads(stage: Stage, prefix: string): Promise<OpenUpload[]>;
+};
+
+export function isResumableUploadStore(store: object): store is ResumableUploadStore {
+  const candidate = store as Partial<ResumableUploadStore>;
+  return typeof candidate.createUpload === 'function' && typeof candidate.listOpenUploads === 'function';
+}

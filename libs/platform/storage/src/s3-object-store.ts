@@ -11,19 +11,33 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { attachmentDisposition } from './content-disposition';
 import { HashingMeter, hashStream } from './hashing-meter';
 import { assertMaxBytes, assertValidKey, normaliseSha256, RESERVED_KEY_PREFIX } from './object-key';
-import { type ListedObject, type ObjectRef, type ObjectStore, type PutOptions, type Stage, STAGES, type StoredObject } from './object-store.port';
-import { isS3NotFound, toStorageError } from './s3-errors';
+import {
+  type ListedObject,
+  type ObjectRef,
+  type ObjectStore,
+  type OpenUpload,
+  type PutOptions,
+  type ResumableUploadStore,
+  type Stage,
+  STAGES,
+  type StoredObject,
+  type StoredPart,
+} from './object-store.port';
+import { httpStatusOf, isS3NotFound, toStorageError } from './s3-errors';
 import { MAX_PARTS, MIN_PART_BYTES, multipartUpload, partSizeFor } from './s3-multipart-upload';
-import { HashMismatchError, ObjectNotFoundError, ObjectTooLargeError } from './storage.errors';
+import { HashMismatchError, ObjectNotFoundError, ObjectTooLargeError, StorageUnavailableError } from './storage.errors';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -79,7 +93,7 @@ type ReplaceHeaders = { Metadata: Record<string, string>; ContentType?: string }
  * ObjectStore on any S3 API (AWS, MinIO, Ceph, versitygw). Uploads stream through a
  * hashing meter into a multipart upload, so memory stays flat whatever the file size.
  */
-export class S3ObjectStore implements ObjectStore {
+export class S3ObjectStore implements ObjectStore, ResumableUploadStore {
   private readonly client: S3Client;
   private readonly presignClient: S3Client;
   private readonly buckets: Record<Stage, string>;
@@ -274,6 +288,92 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  async createUpload(stage: Stage, key: string): Promise<string> {
+    assertValidKey(key);
+    const bucket = this.buckets[stage];
+    const result = await this.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key })).catch((error: unknown) => {
+      throw toStorageError(error, `starting an upload to ${bucket}/${key}`);
+    });
+    if (!result.UploadId) throw new StorageUnavailableError(`S3 gave no upload id for ${bucket}/${key}`);
+    return result.UploadId;
+  }
+
+  async uploadPart(stage: Stage, key: string, uploadId: string, partNumber: number, body: Buffer): Promise<StoredPart> {
+    assertValidKey(key);
+    const bucket = this.buckets[stage];
+    try {
+      const result = await this.client.send(
+        new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length }),
+      );
+      return { partNumber, size: body.length, etag: result.ETag ?? '' };
+    } catch (error) {
+      if (isNoSuchUpload(error)) throw new ObjectNotFoundError(stage, key);
+      throw toStorageError(error, `part ${partNumber} of ${bucket}/${key}`);
+    }
+  }
+
+  async listParts(stage: Stage, key: string, uploadId: string): Promise<StoredPart[]> {
+    assertValidKey(key);
+    const bucket = this.buckets[stage];
+    const parts: StoredPart[] = [];
+    let marker: string | undefined;
+    try {
+      do {
+        const page = await this.client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }));
+        for (const p of page.Parts ?? []) {
+          if (p.PartNumber !== undefined) parts.push({ partNumber: p.PartNumber, size: p.Size ?? 0, etag: p.ETag ?? '' });
+        }
+        marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+      } while (marker);
+    } catch (error) {
+      if (isNoSuchUpload(error)) throw new ObjectNotFoundError(stage, key);
+      throw toStorageError(error, `listing the parts of ${bucket}/${key}`);
+    }
+    return parts.sort((a, b) => a.partNumber - b.partNumber);
+  }
+
+  async completeUpload(stage: Stage, key: string, uploadId: string, parts: readonly StoredPart[]): Promise<void> {
+    assertValidKey(key);
+    const bucket = this.buckets[stage];
+    const Parts = [...parts].sort((a, b) => a.partNumber - b.partNumber).map((p) => ({ PartNumber: p.partNumber, ETag: p.etag }));
+    await this.client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts } })).catch((error: unknown) => {
+      if (isNoSuchUpload(error)) throw new ObjectNotFoundError(stage, key);
+      throw toStorageError(error, `completing ${bucket}/${key}`);
+    });
+  }
+
+  async abortUpload(stage: Stage, key: string, uploadId: string): Promise<void> {
+    assertValidKey(key);
+    const bucket = this.buckets[stage];
+    await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch((error: unknown) => {
+      if (isNoSuchUpload(error)) return;
+      throw toStorageError(error, `aborting the upload of ${bucket}/${key}`);
+    });
+  }
+
+  async listOpenUploads(stage: Stage, prefix: string): Promise<OpenUpload[]> {
+    const bucket = this.buckets[stage];
+    const open: OpenUpload[] = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      const page = await this.client
+        .send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix || undefined, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }))
+        .catch((error: unknown) => {
+          throw toStorageError(error, `listing the open uploads of ${bucket}/${prefix}`);
+        });
+      for (const u of page.Uploads ?? []) {
+        // Uploads of our own staging objects are the adapter's business (aborted on failure).
+        if (!u.Key || !u.UploadId || u.Key.startsWith(RESERVED_KEY_PREFIX)) continue;
+        open.push({ key: u.Key, uploadId: u.UploadId, initiated: u.Initiated ?? new Date(0) });
+      }
+      const more = page.IsTruncated === true;
+      keyMarker = more ? page.NextKeyMarker : undefined;
+      uploadIdMarker = more ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+    return open;
+  }
+
   /** Releases the SDK's sockets (tests, shutdown hooks). */
   close(): void {
     this.client.destroy();
@@ -387,6 +487,8 @@ export class S3ObjectStore implements ObjectStore {
     await this.client.send(new DeleteObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: versionId })).catch(() => undefined);
   }
 }
+
+const isNoSuchUpload = (error: unknown) => (error as { name?: string }).name === 'NoSuchUpload' || httpStatusOf(error) === 404;
 
 function copySource(ref: BucketRef): string {
   return `${ref.bucket}/${ref.key.split('/').map(encodeURIComponent).join('/')}`;
