@@ -29,7 +29,7 @@ export type Infra = {
 };
 
 export const DEV_ISSUER = 'airlock-dev';
-const STAGES: Stage[] = ['draft', 'quarantine', 'released', 'rejected', 'blocked'];
+const STAGES: Stage[] = ['draft', 'quarantine', 'released', 'rejected', 'blocked', 'imported'];
 
 export async function clamdAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {

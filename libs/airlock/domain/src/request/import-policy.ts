@@ -127,6 +127,16 @@ export function classifyImport(head: Uint8Array, name: string): ImportClassifica
   return { kind: rule.kind, mediaType };
 }
 
+/**
+ * What a file's name alone proposes, before a byte is read: lets an upload of a kind the project
+ * does not allow be refused at once. Never the final word: classifyImport also reads the bytes.
+ */
+export function importClassificationByName(name: string): ImportClassification {
+  const rule = NAME_RULES.find((r) => r.pattern.test(name));
+  if (!rule) return { kind: 'unrecognised', mediaType: 'application/octet-stream', reason: 'the file name has no extension of a known importable kind' };
+  return { kind: rule.kind, mediaType: 'application/octet-stream' };
+}
+
 /** Why the policy refuses this file, or undefined when it may come in. */
 export function importRefusal(policy: Pick<ImportPolicy, 'allowedKinds'>, found: ImportClassification): string | undefined {
   if (found.kind === 'unrecognised') return `not an importable file: ${found.reason ?? 'unrecognised content'}`;
