@@ -4,10 +4,12 @@ import { AirlockClient, ApiError, devToken, expectEventually, type RequestView }
 // `npm run demo`: one request through the public HTTP APIs of a running airlock (`npm start`),
 // printing each step. Needs the development issuer, which `npm start` turns on (AIRLOCK_DEV_IDENTITY=true)
 // on embedded defaults only.
+// The same port variables `npm start` reads, so one set of exports serves both.
+const local = (port: string | undefined, fallback: number) => `http://127.0.0.1:${port ?? fallback}`;
 const urls = {
-  ingress: process.env.AIRLOCK_INGRESS_URL ?? 'http://127.0.0.1:3000',
-  egressReview: process.env.AIRLOCK_EGRESS_REVIEW_URL ?? 'http://127.0.0.1:3001',
-  audit: process.env.AIRLOCK_AUDIT_URL ?? 'http://127.0.0.1:3002',
+  ingress: process.env.AIRLOCK_INGRESS_URL ?? local(process.env.AIRLOCK_INGRESS_PORT, 3000),
+  egressReview: process.env.AIRLOCK_EGRESS_REVIEW_URL ?? local(process.env.AIRLOCK_EGRESS_REVIEW_PORT, 3001),
+  audit: process.env.AIRLOCK_AUDIT_URL ?? local(process.env.AIRLOCK_AUDIT_PORT, 3002),
 };
 
 const step = (n: number, text: string) => process.stdout.write(`\n[${n}] ${text}\n`);
@@ -78,7 +80,7 @@ async function main() {
   } catch (error) {
     if (error instanceof ApiError && error.body.code === 'FILE_NOT_SCANNED') {
       info('approval refused: the file was NOT SCANNED (no clamd reachable), so it can never be released.');
-      info('The request is held in review. Start clamd (deploy/local/stack.sh up) and run the demo again to see a release.');
+      info('The request is held in review. `npm start` said why it has no clamd: fix that, start again, and rerun the demo.');
       await printAudit(auditor, id, 'airlock.request.review-opened.v1');
       return;
     }

@@ -49,7 +49,10 @@ export async function bringOwnClamd(config: AirlockConfig, env: NodeJS.ProcessEn
   if (await clamdAnswers(host, port)) return { outcome: 'not-needed', why: `a clamd already answers on ${host}:${port}` };
   const stackEnv = { ...env, AIRLOCK_STACK_DIR: path.resolve(config.dataDir, 'clamd'), AIRLOCK_CLAMD_PORT: String(port) };
   say(`Starting clamd (the malware scanner) on ${host}:${port}; the first time this may install it (apt-get install clamav-daemon)...`);
-  const { code, lines } = await runStack('clamd-up', stackEnv, (line) => say(`  ${line}`));
+  // Progress lines as they come; an error is said once, by the caller, with what it means.
+  const { code, lines } = await runStack('clamd-up', stackEnv, (line) => {
+    if (!line.includes('ERROR')) say(`  ${line}`);
+  });
   if (code !== 0 || !(await clamdAnswers(host, port))) {
     const error = [...lines].reverse().find((l) => l.includes('ERROR'));
     return { outcome: 'unavailable', reason: error?.replace(/^\[stack\] ERROR: /, '') ?? `deploy/local/stack.sh clamd-up exited with ${code}` };

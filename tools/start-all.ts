@@ -35,7 +35,7 @@ async function scannerForAll(config: AirlockConfig, logger: Logger, closers: (()
     process.stdout.write(
       `\nNO MALWARE SCANNER: clamd could not be had (${clamd.reason}).\n` +
         `Files will be marked "not scanned" and can never be released; \`npm run demo\` will stop at "not scanned".\n` +
-        `Install clamav-daemon (Debian/Ubuntu) and start again, or set AIRLOCK_CLAMD_HOST to a running clamd.\n\n`,
+        `Fix that (clamd comes from Debian's clamav-daemon) and start again, or set AIRLOCK_CLAMD_HOST to a running clamd.\n\n`,
     );
     return new UnavailableScanner();
   }
@@ -79,18 +79,26 @@ async function main() {
       `\n${devIdentity ? `  dev tokens:       POST ${running[0].service.url}/dev/token {"userId":"alice","roles":["researcher"]}\n                    (development issuer: anyone who can reach this port can become administrator)\n` : ''}` +
       `  try:              npm run demo\n\n`,
   );
+  // Under `npm start` a Ctrl-C reaches this process twice (from the terminal, and forwarded by npm):
+  // the second must not cut the first stop short, or the embedded database and clamd are left running.
+  let stopping = false;
   const stop = async () => {
-    for (const { service, infra } of running.reverse()) {
-      await service.close().catch(() => undefined);
-      await infra.close();
+    if (stopping) return;
+    stopping = true;
+    try {
+      for (const { service, infra } of running.reverse()) {
+        await service.close().catch(() => undefined);
+        await infra.close();
+      }
+      await bus?.close();
+      await db.close();
+    } finally {
+      for (const close of closers) await close().catch((err: unknown) => logger.warn({ err }, 'close failed'));
     }
-    await bus?.close();
-    await db.close();
-    for (const close of closers) await close();
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 main().catch((error: unknown) => {
