@@ -12,9 +12,7 @@ const STACK = path.resolve(__dirname, '../deploy/local/stack.sh');
 
 export type OwnClamd =
   /** A scanner is configured (AIRLOCK_CLAMD_HOST), one already answers, or the caller opted out. */
-  | { outcome: 'not-needed'; why: string }
-  | { outcome: 'started'; port: number; stop(): Promise<void> }
-  | { outcome: 'unavailable'; reason: string };
+  { outcome: 'not-needed'; why: string } | { outcome: 'started'; port: number; stop(): Promise<void> } | { outcome: 'unavailable'; reason: string };
 
 function runStack(command: string, env: NodeJS.ProcessEnv, onLine: (line: string) => void): Promise<{ code: number; lines: string[] }> {
   return new Promise((resolve) => {

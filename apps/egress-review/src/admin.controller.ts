@@ -67,7 +67,9 @@ function policy(raw: unknown, defaultApprovals: number): ProjectPolicy {
           : approval,
         disclosure: input['disclosure'] ?? {},
         // Imports (docs/adr/0012-imports.md): unset members take DEFAULT_IMPORT_POLICY.
-        ...(input['imports'] === undefined ? {} : { imports: isObject(input['imports']) ? { ...DEFAULT_IMPORT_POLICY, ...input['imports'] } : input['imports'] }),
+        ...(input['imports'] === undefined
+          ? {}
+          : { imports: isObject(input['imports']) ? { ...DEFAULT_IMPORT_POLICY, ...input['imports'] } : input['imports'] }),
       }
     : input;
   const violation = isObject(input) ? projectPolicyViolation(candidate) : { path: 'policy', message: 'policy must be a JSON object' };
@@ -106,7 +108,8 @@ export class DisclosureThresholdsSchema {
 
 @ApiSchema({
   name: 'ImportPolicyInput',
-  description: 'Files coming into the TRE. The malware scan always runs. Unset members take the defaults: code, data and documents; no disclosure checks; one checker.',
+  description:
+    'Files coming into the TRE. The malware scan always runs. Unset members take the defaults: code, data and documents; no disclosure checks; one checker.',
 })
 export class ImportPolicyBody {
   @ApiPropertyOptional({ enum: IMPORT_KINDS, enumName: 'ImportKind', isArray: true, default: DEFAULT_IMPORT_POLICY.allowedKinds }) allowedKinds?: ImportKind[];

@@ -95,7 +95,18 @@ export class ReviewReadModel {
        ON CONFLICT (request_id) DO UPDATE SET status = EXCLUDED.status, turn = EXCLUDED.turn, version = EXCLUDED.version,
          file_count = EXCLUDED.file_count, verdicts = EXCLUDED.verdicts, updated_at = now()
        WHERE review_requests.version < EXCLUDED.version`,
-      [state.requestId, state.projectId, state.authorId, state.title, state.status, state.turn, version, state.files.length, JSON.stringify(verdicts), state.direction],
+      [
+        state.requestId,
+        state.projectId,
+        state.authorId,
+        state.title,
+        state.status,
+        state.turn,
+        version,
+        state.files.length,
+        JSON.stringify(verdicts),
+        state.direction,
+      ],
     );
   }
 

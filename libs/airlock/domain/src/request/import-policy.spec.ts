@@ -55,9 +55,13 @@ const grouped: RequestEvent = { type: 'GroupDefined', data: { requestId: 'imp-1'
 const upload = { fileId: 'f1', name: 'lookup.csv', group: GROUP, kind: 'code' as const, sha256: sha('f1'), size: 10, draftKey: 'd/f1' };
 const uploaded: RequestEvent = { type: 'FileUploaded', data: { requestId: 'imp-1', ...upload, content: CSV, uploadedAt: AT } };
 const submitImport = (imports: ImportPolicy = DEFAULT_IMPORT_POLICY) =>
-  command('Submit', AUTHOR, { quarantineKeys: { f1: 'q/f1' }, policy: { requiredApprovals: 2, extraApprovalForReview: true, extraApprovalForKinds: [] }, disclosure: {}, imports });
-const run = (events: RequestEvent[], ...commands: Parameters<typeof decide>[0][]) =>
-  commands.reduce((acc, c) => [...acc, ...decide(c, fold(acc))], events);
+  command('Submit', AUTHOR, {
+    quarantineKeys: { f1: 'q/f1' },
+    policy: { requiredApprovals: 2, extraApprovalForReview: true, extraApprovalForKinds: [] },
+    disclosure: {},
+    imports,
+  });
+const run = (events: RequestEvent[], ...commands: Parameters<typeof decide>[0][]) => commands.reduce((acc, c) => [...acc, ...decide(c, fold(acc))], events);
 
 describe('an import request', () => {
   it('records its direction; a request created before directions existed reads as an export', () => {
@@ -84,9 +88,14 @@ describe('an import request', () => {
       .thenRefuses('FILE_KIND_NOT_ALLOWED');
     spec
       .given([created, grouped])
-      .when(command('AddFile', AUTHOR, { ...upload, importCheck: { content: { kind: 'unrecognised', mediaType: 'application/x-elf' }, allowedKinds: ['data'] } }))
+      .when(
+        command('AddFile', AUTHOR, { ...upload, importCheck: { content: { kind: 'unrecognised', mediaType: 'application/x-elf' }, allowedKinds: ['data'] } }),
+      )
       .thenRefuses('FILE_KIND_NOT_ALLOWED');
-    spec.given([created, grouped]).when(command('AddFile', AUTHOR, upload)).thenRefuses('INVALID_COMMAND');
+    spec
+      .given([created, grouped])
+      .when(command('AddFile', AUTHOR, upload))
+      .thenRefuses('INVALID_COMMAND');
   });
 
   it('refuses submission when the policy no longer allows a file, or arrives without the import policy', () => {
@@ -96,7 +105,13 @@ describe('an import request', () => {
       .thenRefuses('FILE_KIND_NOT_ALLOWED');
     spec
       .given([created, grouped, uploaded])
-      .when(command('Submit', AUTHOR, { quarantineKeys: { f1: 'q/f1' }, policy: { requiredApprovals: 2, extraApprovalForReview: true, extraApprovalForKinds: [] }, disclosure: {} }))
+      .when(
+        command('Submit', AUTHOR, {
+          quarantineKeys: { f1: 'q/f1' },
+          policy: { requiredApprovals: 2, extraApprovalForReview: true, extraApprovalForKinds: [] },
+          disclosure: {},
+        }),
+      )
       .thenRefuses('INVALID_COMMAND');
   });
 

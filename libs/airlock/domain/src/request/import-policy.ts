@@ -140,6 +140,7 @@ export function importClassificationByName(name: string): ImportClassification {
 /** Why the policy refuses this file, or undefined when it may come in. */
 export function importRefusal(policy: Pick<ImportPolicy, 'allowedKinds'>, found: ImportClassification): string | undefined {
   if (found.kind === 'unrecognised') return `not an importable file: ${found.reason ?? 'unrecognised content'}`;
-  if (!policy.allowedKinds.includes(found.kind)) return `this project does not allow ${found.kind} to be imported (allowed: ${policy.allowedKinds.join(', ') || 'none'})`;
+  if (!policy.allowedKinds.includes(found.kind))
+    return `this project does not allow ${found.kind} to be imported (allowed: ${policy.allowedKinds.join(', ') || 'none'})`;
   return undefined;
 }
