@@ -103,6 +103,42 @@ async function main() {
   const sha = createHash('sha256').update(body).digest('hex');
   info(`${body.length} bytes, sha256 ${sha} ${sha === f.sha256 ? '(identical to the upload)' : '(DIFFERENT!)'}`);
   await printAudit(auditor, id, 'airlock.request.file-downloaded.v1');
+  await importDemo(researcher, checker1, project);
+}
+
+/** Files come INTO the TRE the same way, under the project's import policy (docs/adr/0012-imports.md). */
+async function importDemo(researcher: AirlockClient, checker: AirlockClient, project: string) {
+  step(8, 'The other direction: alice imports a lookup table into the TRE (default import policy: one checker)');
+  const { requestId } = await researcher.createRequest(project, 'Region lookup for the analysis', 'import');
+  await researcher.defineGroup(requestId, 'outputs', 'Region codes and names (public reference data)', 'Public data');
+  const refused = await researcher.upload(requestId, 'setup.exe', 'MZ').catch((error: unknown) => error);
+  info(`setup.exe: ${refused instanceof ApiError ? `refused ${refused.status} ${refused.body.code}: ${refused.body.detail}` : 'ACCEPTED (unexpected)'}`);
+  const { file } = await researcher.upload(requestId, 'regions.csv', 'code,name\nN,North\nS,South\nE,East\nW,West\n');
+  info(`regions.csv: ${file.content?.kind} (${file.content?.mediaType})`);
+  await researcher.submit(requestId);
+  const review = await expectEventually(
+    async () => {
+      const r = await researcher.getRequest(requestId);
+      if (!['awaiting_review', 'blocked', 'failed'].includes(r.status)) throw new Error(`still ${r.status}`);
+      return r;
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+  info(`status: ${review.status}; scan: ${JSON.stringify(review.files[0].scan)}; disclosure rules: ${review.files[0].check?.['rulesVersion']}`);
+  const decided = await checker.vote(requestId, review.files[0].fileId, 'approve').catch((error: unknown) => error);
+  if (decided instanceof ApiError) {
+    info(`approval refused: ${decided.body.code} (an import is scanned like an export; without clamd it stays "not scanned")`);
+    return;
+  }
+  const done = await expectEventually(
+    async () => {
+      const r = await researcher.getRequest(requestId);
+      if (r.status !== 'released') throw new Error(`still ${r.status}`);
+      return r;
+    },
+    { timeoutMs: 30_000, intervalMs: 250 },
+  );
+  info(`chris approved; status: ${done.status}, direction ${done.direction}, in the ${done.destination} bucket (never in released)`);
 }
 
 async function printAudit(auditor: AirlockClient, id: string, lastType: string) {
