@@ -4,10 +4,12 @@ import { AirlockClient, ApiError, devToken, expectEventually, type RequestView }
 // `npm run demo`: one request through the public HTTP APIs of a running airlock (`npm start`),
 // printing each step. Needs the development issuer, which `npm start` turns on (AIRLOCK_DEV_IDENTITY=true)
 // on embedded defaults only.
+// The same port variables `npm start` reads, so one set of exports serves both.
+const local = (port: string | undefined, fallback: number) => `http://127.0.0.1:${port ?? fallback}`;
 const urls = {
-  ingress: process.env.AIRLOCK_INGRESS_URL ?? 'http://127.0.0.1:3000',
-  egressReview: process.env.AIRLOCK_EGRESS_REVIEW_URL ?? 'http://127.0.0.1:3001',
-  audit: process.env.AIRLOCK_AUDIT_URL ?? 'http://127.0.0.1:3002',
+  ingress: process.env.AIRLOCK_INGRESS_URL ?? local(process.env.AIRLOCK_INGRESS_PORT, 3000),
+  egressReview: process.env.AIRLOCK_EGRESS_REVIEW_URL ?? local(process.env.AIRLOCK_EGRESS_REVIEW_PORT, 3001),
+  audit: process.env.AIRLOCK_AUDIT_URL ?? local(process.env.AIRLOCK_AUDIT_PORT, 3002),
 };
 
 const step = (n: number, text: string) => process.stdout.write(`\n[${n}] ${text}\n`);
@@ -78,7 +80,7 @@ async function main() {
   } catch (error) {
     if (error instanceof ApiError && error.body.code === 'FILE_NOT_SCANNED') {
       info('approval refused: the file was NOT SCANNED (no clamd reachable), so it can never be released.');
-      info('The request is held in review. Start clamd (deploy/local/stack.sh up) and run the demo again to see a release.');
+      info('The request is held in review. `npm start` said why it has no clamd: fix that, start again, and rerun the demo.');
       await printAudit(auditor, id, 'airlock.request.review-opened.v1');
       return;
     }
@@ -101,6 +103,42 @@ async function main() {
   const sha = createHash('sha256').update(body).digest('hex');
   info(`${body.length} bytes, sha256 ${sha} ${sha === f.sha256 ? '(identical to the upload)' : '(DIFFERENT!)'}`);
   await printAudit(auditor, id, 'airlock.request.file-downloaded.v1');
+  await importDemo(researcher, checker1, project);
+}
+
+/** Files come INTO the TRE the same way, under the project's import policy (docs/adr/0012-imports.md). */
+async function importDemo(researcher: AirlockClient, checker: AirlockClient, project: string) {
+  step(8, 'The other direction: alice imports a lookup table into the TRE (default import policy: one checker)');
+  const { requestId } = await researcher.createRequest(project, 'Region lookup for the analysis', 'import');
+  await researcher.defineGroup(requestId, 'outputs', 'Region codes and names (public reference data)', 'Public data');
+  const refused = await researcher.upload(requestId, 'setup.exe', 'MZ').catch((error: unknown) => error);
+  info(`setup.exe: ${refused instanceof ApiError ? `refused ${refused.status} ${refused.body.code}: ${refused.body.detail}` : 'ACCEPTED (unexpected)'}`);
+  const { file } = await researcher.upload(requestId, 'regions.csv', 'code,name\nN,North\nS,South\nE,East\nW,West\n');
+  info(`regions.csv: ${file.content?.kind} (${file.content?.mediaType})`);
+  await researcher.submit(requestId);
+  const review = await expectEventually(
+    async () => {
+      const r = await researcher.getRequest(requestId);
+      if (!['awaiting_review', 'blocked', 'failed'].includes(r.status)) throw new Error(`still ${r.status}`);
+      return r;
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+  info(`status: ${review.status}; scan: ${JSON.stringify(review.files[0].scan)}; disclosure rules: ${review.files[0].check?.['rulesVersion']}`);
+  const decided = await checker.vote(requestId, review.files[0].fileId, 'approve').catch((error: unknown) => error);
+  if (decided instanceof ApiError) {
+    info(`approval refused: ${decided.body.code} (an import is scanned like an export; without clamd it stays "not scanned")`);
+    return;
+  }
+  const done = await expectEventually(
+    async () => {
+      const r = await researcher.getRequest(requestId);
+      if (r.status !== 'released') throw new Error(`still ${r.status}`);
+      return r;
+    },
+    { timeoutMs: 30_000, intervalMs: 250 },
+  );
+  info(`chris approved; status: ${done.status}, direction ${done.direction}, in the ${done.destination} bucket (never in released)`);
 }
 
 async function printAudit(auditor: AirlockClient, id: string, lastType: string) {

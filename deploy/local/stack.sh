@@ -7,6 +7,8 @@
 #   deploy/local/stack.sh status   one line per server: name, port, up/down
 #   deploy/local/stack.sh env      `export` lines for the tests: eval "$(deploy/local/stack.sh env)"
 #   deploy/local/stack.sh restart S   stop and start one server (postgres, kafka, s3, clamd), wait until ready
+#   deploy/local/stack.sh clamd-up    clamd alone (what `npm start` runs): install if the machine allows, start, wait
+#   deploy/local/stack.sh clamd-down  stop the clamd this script started
 #
 # Downloads and builds are cached in ${AIRLOCK_CACHE:-$HOME/.cache/airlock}, so a
 # second `up` on the same machine only starts processes. Data, logs and pid files
@@ -32,7 +34,7 @@ source "$STACK_HOME/lib/s3.sh"
 source "$STACK_HOME/lib/clamd.sh"
 
 usage() {
-  sed -n '2,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+  sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
   exit 2
 }
 
@@ -73,6 +75,17 @@ cmd_restart() {
   "${fn}_install"; "${fn}_down"; "${fn}_start"; "${fn}_wait"
 }
 
+# `npm start` brings its own clamd (tools/start-all.ts): install it only where that needs no
+# password (root, or sudo without one), so a start never hangs on a prompt; then start and wait.
+cmd_clamd_up() {
+  mkdir -p "$AIRLOCK_CACHE" "$RUN_DIR" "$LOG_DIR"
+  if [[ -z $(clamd_bin) && $(id -u) -ne 0 ]] && ! sudo -n true 2>/dev/null; then
+    die "clamd is not installed, and installing it (apt-get install clamav-daemon) needs root"
+  fi
+  command -v apt-get >/dev/null || [[ -n $(clamd_bin) ]] || die "clamd is not installed and this machine has no apt-get to install it"
+  clamd_install; clamd_start; clamd_wait
+}
+
 cmd_status() {
   printf '%-10s %-6s %s\n' postgres "$PG_PORT" "$(pg_status)"
   printf '%-10s %-6s %s\n' kafka "$KAFKA_PORT" "$(kafka_status)"
@@ -104,5 +117,7 @@ case ${1:-} in
   status) cmd_status ;;
   env) cmd_env ;;
   restart) cmd_restart "${2:-}" ;;
+  clamd-up) cmd_clamd_up ;;
+  clamd-down) clamd_down ;;
   *) usage ;;
 esac

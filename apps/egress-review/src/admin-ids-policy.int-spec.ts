@@ -163,6 +163,10 @@ describe('project policy ranges, over HTTP', () => {
     ['policy.approval.requiredApprovals', { approval: { requiredApprovals: 0 } }],
     ['policy.approval.extraApprovalForKinds', { approval: { extraApprovalForKinds: ['binary'] } }],
     ['policy.disclosure.nkk', { disclosure: { nkk: 0.9 } }],
+    ['policy.imports.allowedKinds', { imports: { allowedKinds: ['binaries'] } }],
+    ['policy.imports.requiredApprovals', { imports: { requiredApprovals: 0 } }],
+    ['policy.imports.disclosureChecks', { imports: { disclosureChecks: 'yes' } }],
+    ['policy.imports', { imports: 'all' }],
   ])('refuses %s out of range with 400 naming the field', async (field, policy) => {
     const before = await registryVersion();
     expect(await call('PUT', '/projects/constructor/policy', policy)).toMatchObject({ status: 400, body: { code: 'INVALID_POLICY', field } });
@@ -175,6 +179,14 @@ describe('project policy ranges, over HTTP', () => {
     expect(await call('PUT', '/projects/constructor/policy', policy)).toMatchObject({
       status: 200,
       body: { policy: { approval: { requiredApprovals: 3, extraApprovalForReview: false, extraApprovalForKinds: [] }, disclosure: policy.disclosure } },
+    });
+  });
+
+  it('takes an import policy, unset members from the defaults (docs/adr/0012-imports.md)', async () => {
+    const policy = { imports: { allowedKinds: ['data', 'packages'] } };
+    expect(await call('PUT', '/projects/constructor/policy', policy)).toMatchObject({
+      status: 200,
+      body: { policy: { imports: { allowedKinds: ['data', 'packages'], disclosureChecks: false, requiredApprovals: 1 } } },
     });
   });
 });

@@ -2,12 +2,15 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Res,
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { DISCLOSURE_POLICY_FIELDS } from '@airlock/disclosure-rules';
 import {
+  DEFAULT_IMPORT_POLICY,
+  IMPORT_KINDS,
   RegistryError,
   RequestError,
   hasRole,
   projectPolicyViolation,
   type Actor,
   type FileKind,
+  type ImportKind,
   type ProjectPolicy,
   type RegistryCommand,
 } from '@airlock/domain';
@@ -63,6 +66,10 @@ function policy(raw: unknown, defaultApprovals: number): ProjectPolicy {
           ? { requiredApprovals: defaultApprovals, extraApprovalForReview: false, extraApprovalForKinds: [], ...approval }
           : approval,
         disclosure: input['disclosure'] ?? {},
+        // Imports (docs/adr/0012-imports.md): unset members take DEFAULT_IMPORT_POLICY.
+        ...(input['imports'] === undefined
+          ? {}
+          : { imports: isObject(input['imports']) ? { ...DEFAULT_IMPORT_POLICY, ...input['imports'] } : input['imports'] }),
       }
     : input;
   const violation = isObject(input) ? projectPolicyViolation(candidate) : { path: 'policy', message: 'policy must be a JSON object' };
@@ -99,10 +106,22 @@ export class DisclosureThresholdsSchema {
   minResidualDof?: number;
 }
 
+@ApiSchema({
+  name: 'ImportPolicyInput',
+  description:
+    'Files coming into the TRE. The malware scan always runs. Unset members take the defaults: code, data and documents; no disclosure checks; one checker.',
+})
+export class ImportPolicyBody {
+  @ApiPropertyOptional({ enum: IMPORT_KINDS, enumName: 'ImportKind', isArray: true, default: DEFAULT_IMPORT_POLICY.allowedKinds }) allowedKinds?: ImportKind[];
+  @ApiPropertyOptional({ default: false, description: 'Run the statistical disclosure checks on imports too' }) disclosureChecks?: boolean;
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 10, default: 1 }) requiredApprovals?: number;
+}
+
 @ApiSchema({ name: 'ProjectPolicyInput' })
 export class ProjectPolicyBody {
   @ApiPropertyOptional({ type: () => ApprovalPolicyBody }) approval?: ApprovalPolicyBody;
   @ApiPropertyOptional({ type: () => DisclosureThresholdsSchema }) disclosure?: DisclosureThresholdsSchema;
+  @ApiPropertyOptional({ type: () => ImportPolicyBody }) imports?: ImportPolicyBody;
 }
 
 @ApiSchema({ name: 'CreateProject' })
@@ -116,6 +135,7 @@ export class CreateProjectBody {
 export class ProjectPolicySchema {
   @ApiProperty({ type: () => ApprovalPolicySchema }) approval!: ApprovalPolicySchema;
   @ApiProperty({ type: () => DisclosureThresholdsSchema }) disclosure!: DisclosureThresholdsSchema;
+  @ApiPropertyOptional({ type: () => ImportPolicyBody, description: 'Absent: the default import policy' }) imports?: ImportPolicyBody;
 }
 
 @ApiSchema({ name: 'Project' })

@@ -1,5 +1,5 @@
 import { wireType } from '@airlock/contracts';
-import { SYSTEM_ACTOR, releasableFiles, type ExistingRequest, type RequestFile, type RequestState } from '@airlock/domain';
+import { SYSTEM_ACTOR, releasableFiles, releaseDestination, type ExistingRequest, type RequestFile, type RequestState } from '@airlock/domain';
 import type { IdempotentConsumer, ReceivedMessage } from '@airlock/messaging';
 import { onceForEvents, type CommandContext, type RequestCommandHandler } from '@airlock/application';
 import type { ObjectStore } from '@airlock/storage';
@@ -10,7 +10,7 @@ import type { OrphanRemover } from './orphan-remover';
 
 const APPROVED = wireType('RequestApproved');
 
-/** Everything a request ever puts in the released bucket lives under this prefix. */
+/** Everything a request ever puts in the released (or, for an import, imported) bucket lives under this prefix. */
 export const releasedPrefix = (requestId: string): string => `requests/${requestId}/`;
 
 export const releasedKeyOf = (state: ExistingRequest, file: RequestFile): string =>
@@ -55,6 +55,8 @@ export class ReleaseWorker {
   private async releaseFile(state: ExistingRequest, file: RequestFile, context: CommandContext): Promise<boolean> {
     const { requestId } = state;
     const releasedKey = releasedKeyOf(state, file);
+    // Exports go to the released bucket, imports to the imported one (docs/adr/0012-imports.md).
+    const destination = releaseDestination(state);
     let verifiedSha256: string;
     try {
       const copied = await inSpan(
@@ -63,7 +65,7 @@ export class ReleaseWorker {
         async () => {
           const timer = egressReviewMetrics.releaseCopyDuration.startTimer();
           try {
-            return await this.store.copy({ stage: 'quarantine', key: file.quarantineKey as string }, { stage: 'released', key: releasedKey }, file.sha256);
+            return await this.store.copy({ stage: 'quarantine', key: file.quarantineKey as string }, { stage: destination, key: releasedKey }, file.sha256);
           } finally {
             timer();
           }
@@ -96,12 +98,12 @@ export class ReleaseWorker {
       }
     } catch (error) {
       if (codeOf(error) !== 'HASH_MISMATCH') throw error;
-      await this.orphans.remove('released', releasedKey, 'HASH_NOT_RELEASED', requestId);
+      await this.orphans.remove(destination, releasedKey, 'HASH_NOT_RELEASED', requestId);
       await this.fail(requestId, `file ${file.fileId} failed hash verification at release`, context);
       return false;
     }
     egressReviewMetrics.filesReleased.inc();
-    this.logger.info({ requestId, fileId: file.fileId, sha256: verifiedSha256 }, 'file released');
+    this.logger.info({ requestId, fileId: file.fileId, sha256: verifiedSha256, destination }, 'file released');
     return true;
   }
 
@@ -110,7 +112,7 @@ export class ReleaseWorker {
     if (state.status === 'none' || state.status === 'released' || state.status === 'approved') return;
     for (const file of releasableFiles(state)) {
       if (file.releasedKey) continue; // recorded: the revocation worker withdraws it, with its event
-      if (await this.orphans.remove('released', releasedKeyOf(state, file), 'RELEASE_REVOKED', state.requestId)) {
+      if (await this.orphans.remove(releaseDestination(state), releasedKeyOf(state, file), 'RELEASE_REVOKED', state.requestId)) {
         this.logger.warn(
           { requestId: state.requestId, fileId: file.fileId, status: state.status },
           'unrecorded released copy removed: the request moved on mid-release',

@@ -62,9 +62,11 @@ const release = (store: ObjectStore) => new ReleaseWorker(h.requests(), store, h
 const revocation = () => new RevocationWorker(h.requests(), h.store, h.consumer('revocation'), logger, orphans());
 const reconciler = () => new ReleasedReconciler({ db: h.db, store: h.store, orphans: orphans(), logger, graceMs: 0 });
 
-async function approved() {
+async function approved(direction: 'export' | 'import' = 'export') {
   const requestId = randomUUID();
   const { events, keys } = submittedRequestEvents(requestId, FILES, 'approved');
+  // An import (docs/adr/0012-imports.md): the same stream, created with the other direction.
+  if (direction === 'import') events[0] = { ...events[0], data: { ...events[0].data, direction } } as (typeof events)[0];
   for (const f of FILES) await putText(h.store, 'quarantine', keys[f.fileId], f.content);
   const stored = await appendRequestEvents(h.events, requestId, events);
   return { requestId, message: messageOf(stored[stored.length - 1]) };
@@ -139,6 +141,32 @@ describe('the released-bucket reconciler', () => {
     await h.store.delete('released', releasedKeys[0]);
     expect((await reconciler().reconcile()).missing).toEqual([releasedKeys[0]]);
     await revoke(requestId);
+    expect((await reconciler().reconcile()).missing).toEqual([]);
+  });
+
+  it('releases an import into the imported bucket, which it reconciles the same way', async () => {
+    const { requestId, message } = await approved('import');
+    await release(h.store).onMessage(message);
+    expect((await h.requests().load(requestId)).state.status).toBe('released');
+    expect(await h.store.list('released', releasedPrefix(requestId))).toEqual([]);
+    const importedKeys = (await h.store.list('imported', releasedPrefix(requestId))).map((o) => o.key);
+    expect(importedKeys).toHaveLength(2);
+    const { events } = await h.events.readStream(requestStreamId(requestId));
+    const released = events.filter((e) => e.type === wireType('FileReleased')).map((e) => (e.data as { destination?: string }).destination);
+    expect(released).toEqual(['imported', 'imported']);
+
+    // Backed by their events: neither removed nor reported missing from the released bucket.
+    const planted = `requests/${randomUUID()}/turn-1/f1/planted.py`;
+    await putText(h.store, 'imported', planted, 'print(1)\n');
+    expect(await reconciler().reconcile()).toMatchObject({ removed: 1, missing: [] });
+    expect(await h.store.head('imported', planted)).toBeUndefined();
+    expect((await h.store.list('imported', releasedPrefix(requestId))).map((o) => o.key)).toEqual(importedKeys);
+    expect(await removals(planted)).toEqual([expect.objectContaining({ reasonCode: 'NO_RELEASE_EVENT' })]);
+
+    await h.store.delete('imported', importedKeys[0]);
+    expect((await reconciler().reconcile()).missing).toEqual([importedKeys[0]]);
+    await revoke(requestId);
+    expect(await h.store.list('imported', releasedPrefix(requestId))).toEqual([]);
     expect((await reconciler().reconcile()).missing).toEqual([]);
   });
 });

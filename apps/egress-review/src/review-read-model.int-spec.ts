@@ -47,6 +47,8 @@ describe('the review queue read through its entity', () => {
       projectId: 'p-1',
       authorId: 'alice',
       title: 'title r-1',
+      // Written without a direction (as before imports existed): an export.
+      direction: 'export',
       status: 'awaiting_review',
       turn: 1,
       version: 5,

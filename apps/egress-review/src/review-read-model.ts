@@ -2,7 +2,8 @@ import { isRequestEvent, parseEnvelope } from '@airlock/contracts';
 import { AdoptingMigration, type Db, type MigrationClass } from '@airlock/database';
 import type { ReceivedMessage } from '@airlock/messaging';
 import type { RequestCommandHandler } from '@airlock/application';
-import { Column, Entity, In, PrimaryColumn, type FindOptionsWhere } from 'typeorm';
+import type { RequestDirection } from '@airlock/domain';
+import { Column, Entity, In, PrimaryColumn, type FindOptionsWhere, type MigrationInterface, type QueryRunner } from 'typeorm';
 
 export class ReviewRequests1764547200301 extends AdoptingMigration {
   readonly legacyId = 'egress-review-001-review-requests';
@@ -21,7 +22,22 @@ export class ReviewRequests1764547200301 extends AdoptingMigration {
     CREATE INDEX IF NOT EXISTS review_requests_status ON review_requests (status, updated_at);`;
 }
 
-export const reviewReadModelMigrations: readonly MigrationClass[] = [ReviewRequests1764547200301];
+/**
+ * Imports (docs/adr/0012-imports.md): the queue shows which way a request's files travel. Rows
+ * written before directions existed are exports, as their requests are. New with imports, so
+ * there is no earlier schema to adopt.
+ */
+export class ReviewRequestsDirection1764547200310 implements MigrationInterface {
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`ALTER TABLE review_requests ADD COLUMN direction text NOT NULL DEFAULT 'export' CHECK (direction IN ('export', 'import'))`);
+  }
+
+  async down(): Promise<void> {
+    throw new Error('ReviewRequestsDirection1764547200310 is forward-only: restore a backup to go back');
+  }
+}
+
+export const reviewReadModelMigrations: readonly MigrationClass[] = [ReviewRequests1764547200301, ReviewRequestsDirection1764547200310];
 
 /** One row of the checkers' queue; the table is ReviewRequests1764547200301's, never synchronised from here. */
 @Entity('review_requests')
@@ -30,6 +46,7 @@ export class ReviewRequestRow {
   @Column({ name: 'project_id', type: 'text' }) projectId!: string;
   @Column({ name: 'author_id', type: 'text' }) authorId!: string;
   @Column({ type: 'text' }) title!: string;
+  @Column({ type: 'text' }) direction!: RequestDirection;
   @Column({ type: 'text' }) status!: string;
   @Column({ type: 'int' }) turn!: number;
   @Column({ type: 'int' }) version!: number;
@@ -46,6 +63,7 @@ export type ReviewSummary = {
   projectId: string;
   authorId: string;
   title: string;
+  direction: RequestDirection;
   status: string;
   turn: number;
   version: number;
@@ -72,12 +90,23 @@ export class ReviewReadModel {
     const verdicts: Record<string, number> = {};
     for (const f of state.files) if (f.check) verdicts[f.check.verdict] = (verdicts[f.check.verdict] ?? 0) + 1;
     await this.db.query(
-      `INSERT INTO review_requests (request_id, project_id, author_id, title, status, turn, version, file_count, verdicts, updated_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9, now())
+      `INSERT INTO review_requests (request_id, project_id, author_id, title, status, turn, version, file_count, verdicts, direction, updated_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10, now())
        ON CONFLICT (request_id) DO UPDATE SET status = EXCLUDED.status, turn = EXCLUDED.turn, version = EXCLUDED.version,
          file_count = EXCLUDED.file_count, verdicts = EXCLUDED.verdicts, updated_at = now()
        WHERE review_requests.version < EXCLUDED.version`,
-      [state.requestId, state.projectId, state.authorId, state.title, state.status, state.turn, version, state.files.length, JSON.stringify(verdicts)],
+      [
+        state.requestId,
+        state.projectId,
+        state.authorId,
+        state.title,
+        state.status,
+        state.turn,
+        version,
+        state.files.length,
+        JSON.stringify(verdicts),
+        state.direction,
+      ],
     );
   }
 
@@ -91,6 +120,7 @@ export class ReviewReadModel {
       projectId: row.projectId,
       authorId: row.authorId,
       title: row.title,
+      direction: row.direction,
       status: row.status,
       turn: row.turn,
       version: row.version,

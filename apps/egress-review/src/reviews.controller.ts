@@ -109,6 +109,8 @@ export class ReviewSummarySchema {
   @ApiProperty() projectId!: string;
   @ApiProperty() authorId!: string;
   @ApiProperty() title!: string;
+  @ApiProperty({ enum: ['export', 'import'], enumName: 'RequestDirection', description: 'export: outputs leaving the TRE; import: files coming into it' })
+  direction!: string;
   @ApiProperty({ enum: REQUEST_STATUSES, enumName: 'RequestStatus' }) status!: string;
   @ApiProperty({ type: 'integer' }) turn!: number;
   @ApiProperty({ type: 'integer' }) fileCount!: number;

@@ -1,5 +1,5 @@
 import { wireType, type EventEnvelope } from '@airlock/contracts';
-import { SYSTEM_ACTOR } from '@airlock/domain';
+import { SYSTEM_ACTOR, releaseDestination } from '@airlock/domain';
 import type { IdempotentConsumer, ReceivedMessage } from '@airlock/messaging';
 import { onceForEvents, type RequestCommandHandler } from '@airlock/application';
 import type { ObjectStore } from '@airlock/storage';
@@ -32,9 +32,10 @@ export class RevocationWorker {
     const { state } = await this.requests.load(envelope.subject);
     if (state.status !== 'revoked') return;
     const context = { correlationId: envelope.correlationId, causationId: envelope.id };
+    const destination = releaseDestination(state);
     for (const file of state.files) {
       if (!file.releasedKey || file.withdrawnFromRelease) continue;
-      await this.store.delete('released', file.releasedKey);
+      await this.store.delete(destination, file.releasedKey);
       await this.requests.execute(
         state.requestId,
         (_s, at) => ({ type: 'WithdrawReleasedFile', actor: SYSTEM_ACTOR, at, data: { fileId: file.fileId } }),
@@ -42,8 +43,8 @@ export class RevocationWorker {
       );
       this.logger.info({ requestId: state.requestId, fileId: file.fileId, sha256: file.sha256 }, 'released file withdrawn after revocation');
     }
-    for (const object of await this.store.list('released', releasedPrefix(state.requestId))) {
-      await this.orphans.remove('released', object.key, 'RELEASE_REVOKED', state.requestId);
+    for (const object of await this.store.list(destination, releasedPrefix(state.requestId))) {
+      await this.orphans.remove(destination, object.key, 'RELEASE_REVOKED', state.requestId);
     }
   }
 }

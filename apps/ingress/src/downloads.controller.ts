@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { RequestError, decide, type Actor, type RecordDownload } from '@airlock/domain';
+import { RequestError, decide, releaseDestination, type Actor, type ExistingRequest, type RecordDownload } from '@airlock/domain';
 import type { Response } from 'express';
 import { INGRESS_DEPS } from './ingress.tokens';
 import type { IngressDeps } from './requests.controller';
@@ -58,7 +58,8 @@ export class DownloadsController {
     decide(use(this.deps.clock().toISOString()), state);
     const file = state.status === 'none' ? undefined : state.files.find((f) => f.fileId === link.fileId);
     if (!file?.releasedKey) throw new RequestError('FILE_NOT_RELEASED', 'Only released files can be downloaded');
-    const bytes = await this.deps.store.getStream('released', file.releasedKey);
+    // An import's files are taken from the imported bucket (docs/adr/0012-imports.md).
+    const bytes = await this.deps.store.getStream(releaseDestination(state as ExistingRequest), file.releasedKey);
     try {
       // Atomic with the stream's version: of two racing uses one appends, the other is refused LINK_USED.
       await this.deps.requests.execute(id, (_s, at) => use(at));

@@ -23,7 +23,7 @@ const FREEZE_LOCK_CONNECTIONS = 16;
 export async function startIngress(infra: Infra, config: AirlockConfig, logger: Logger): Promise<RunningHttpService> {
   const requests = new RequestCommandHandler(infra.eventStore, INGRESS_SOURCE);
   const registry = new RegistryHandler(infra.eventStore, INGRESS_SOURCE);
-  const uploads = new UploadService(requests, infra.store, config.limits, logger);
+  const uploads = new UploadService(requests, infra.store, config.limits, logger, registry);
   // The embedded database serves one connection, which the lock's transaction would hold. The lock
   // holds its connection for the whole freeze while the freeze itself needs others (to read and
   // append): from the shared pool, a burst of submits would take every connection and starve

@@ -13,7 +13,7 @@ import {
   ApiSchema,
   ApiTags,
 } from '@nestjs/swagger';
-import { RequestError, isAccredited, type Actor, type RequestCommand, type RequestState } from '@airlock/domain';
+import { REQUEST_DIRECTIONS, RequestError, isAccredited, type Actor, type RequestCommand, type RequestDirection, type RequestState } from '@airlock/domain';
 import {
   AUTH_PROBLEMS,
   ApiDocument,
@@ -64,6 +64,12 @@ export type IngressDeps = {
   clock: () => Date;
 };
 
+function parseDirection(value: unknown): RequestDirection {
+  if (value === undefined) return 'export';
+  if (typeof value === 'string' && (REQUEST_DIRECTIONS as readonly string[]).includes(value)) return value as RequestDirection;
+  throw new HttpProblem(400, 'INVALID_DIRECTION', `direction must be one of ${REQUEST_DIRECTIONS.join(', ')}`);
+}
+
 function existing(state: RequestState) {
   if (state.status === 'none') throw new RequestError('REQUEST_NOT_FOUND', 'No such request');
   return state;
@@ -76,6 +82,12 @@ const nonBlank = (maxLength: number, description?: string) => ({ minLength: 1, m
 export class CreateRequestBody {
   @ApiProperty({ ...ID_SCHEMA, description: 'A project you are a member of' }) projectId!: string;
   @ApiProperty(nonBlank(LIMITS.title)) title!: string;
+  @ApiPropertyOptional({
+    enum: REQUEST_DIRECTIONS,
+    default: 'export',
+    description: "export: outputs leave the TRE (released bucket). import: files come into the TRE under the project's import policy (imported bucket).",
+  })
+  direction?: RequestDirection;
 }
 
 @ApiSchema({ name: 'DefineGroup' })
@@ -157,12 +169,13 @@ export class RequestsController {
   @ApiBody({ type: CreateRequestBody })
   @ApiCreatedResponse({ type: RequestViewSchema, headers: VERSION_ETAG, description: 'The request, with the actions the caller may take now' })
   @ApiProblems(AUTH_PROBLEMS, STORE_PROBLEMS, JSON_BODY_PROBLEMS, {
-    400: ['TEXT_TOO_LONG', 'INVALID_ID'],
+    400: ['TEXT_TOO_LONG', 'INVALID_ID', 'INVALID_DIRECTION'],
     403: ['ROLE_REQUIRED', 'NOT_ACCREDITED', 'NOT_PROJECT_MEMBER'],
   })
   async create(@CurrentActor() actor: Actor, @Body() raw: unknown) {
     const input = body(raw);
-    const data = { requestId: randomUUID(), projectId: validId(input['projectId'], 'projectId'), title: text(input, 'title', LIMITS.title) };
+    const direction = parseDirection(input['direction']);
+    const data = { requestId: randomUUID(), projectId: validId(input['projectId'], 'projectId'), title: text(input, 'title', LIMITS.title), direction };
     return this.run(data.requestId, actor, undefined, (person, at) => ({ type: 'CreateRequest', actor: person, at, data }));
   }
 
@@ -212,7 +225,9 @@ export class RequestsController {
       'Uploads are limited to AIRLOCK_MAX_UPLOAD_BYTES (10 GiB by default); a Content-Length above it is refused before a byte is read. ' +
       'Any Content-Type is taken as is. The name is stored in Unicode NFC (a name differing only in normalisation is the same name); ' +
       'names with invisible, bidirectional-control or format characters (U+202E, U+200B, U+FEFF …) are refused. ' +
-      `A request holds at most ${LIMITS.filesPerRequest} files (400 TOO_MANY_FILES).`,
+      `A request holds at most ${LIMITS.filesPerRequest} files (400 TOO_MANY_FILES). ` +
+      "On an import, the name and then the stored bytes must show a kind the project's import policy allows (code, packages, data, documents); " +
+      'anything else, executables included, is refused 415 FILE_KIND_NOT_ALLOWED before review.',
   })
   @REQUEST_ID
   @ApiIfMatch('version')
@@ -244,6 +259,7 @@ export class RequestsController {
     ],
     409: ['WRONG_STATE', 'FILE_NAME_TAKEN'],
     413: ['UPLOAD_TOO_LARGE'],
+    415: ['FILE_KIND_NOT_ALLOWED'],
     422: ['UNKNOWN_GROUP'],
     503: ['STORAGE_UNAVAILABLE'],
   })
@@ -289,6 +305,7 @@ export class RequestsController {
   @ApiProblems(IF_MATCH_PROBLEMS, ...ON_REQUEST, {
     400: ['NO_FILES'],
     409: ['WRONG_STATE', 'SUBMIT_IN_PROGRESS', 'FILES_CHANGED'],
+    415: ['FILE_KIND_NOT_ALLOWED'],
     422: ['MISSING_CONTEXT', 'HASH_MISMATCH'],
     503: ['STORAGE_UNAVAILABLE'],
   })

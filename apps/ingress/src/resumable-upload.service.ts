@@ -103,7 +103,7 @@ export class ResumableUploadService {
     if (!SHA256_HEX.test(file.sha256)) throw new HttpProblem(400, 'INVALID_BODY', 'sha256 must be 64 lower-case hex digits');
     const uploadId = randomUUID();
     const { state } = await this.requests.load(requestId);
-    this.uploads.precheck(state, actor, { fileId: uploadId, name: file.name, group: file.group, kind: file.kind });
+    await this.uploads.precheck(state, actor, { fileId: uploadId, name: file.name, group: file.group, kind: file.kind });
     if (file.size > this.limits.maxUploadBytes) {
       throw new HttpProblem(413, 'UPLOAD_TOO_LARGE', `Uploads are limited to ${this.limits.maxUploadBytes} bytes`);
     }
@@ -261,7 +261,7 @@ export class ResumableUploadService {
     const { state } = await this.requests.load(requestId);
     requireAuthor(state, actor, this.clock());
     const manifest = await this.readManifest(requestId, uploadId);
-    this.uploads.precheck(state, actor, { fileId: uploadId, name: manifest.name, group: manifest.group, kind: manifest.kind });
+    await this.uploads.precheck(state, actor, { fileId: uploadId, name: manifest.name, group: manifest.group, kind: manifest.kind });
     return manifest;
   }
 

@@ -1,4 +1,4 @@
-import { RequestError, decide, type Actor, type ExistingRequest, type ProjectPolicy, type RequestState } from '@airlock/domain';
+import { RequestError, decide, importPolicyOf, type Actor, type ExistingRequest, type ProjectPolicy, type RequestState } from '@airlock/domain';
 import type { Db } from '@airlock/database';
 import { HttpProblem } from '@airlock/http';
 import { StaleVersionError, type RegistryHandler, type RequestCommandHandler } from '@airlock/application';
@@ -49,6 +49,9 @@ export function freezeLocks(...locks: FreezeLock[]): FreezeLock {
   return locks.reduce((outer, inner) => ({ run: (requestId, work) => outer.run(requestId, () => inner.run(requestId, work)) }));
 }
 
+/** An import is submitted under the project's import policy (docs/adr/0012-imports.md). */
+const importsOf = (request: ExistingRequest, project: ProjectPolicy) => (request.direction === 'import' ? { imports: importPolicyOf(project) } : {});
+
 const frozenDrafts = (state: ExistingRequest) => state.files.filter((f) => f.quarantineKey && f.draftKey).map((f) => f.draftKey);
 
 /**
@@ -84,6 +87,7 @@ export class SubmitService {
     if (expectedVersion !== undefined && version !== expectedVersion) throw new StaleVersionError(expectedVersion, version);
     const { approval, disclosure } = project;
     const request = state as ExistingRequest;
+    const imports = importsOf(request, project);
     const quarantineKeys = await this.freeze(requestId, request);
     const result = await this.requests.execute(
       requestId,
@@ -91,7 +95,7 @@ export class SubmitService {
         // A file added or removed since the copies were made: the frozen set no longer matches.
         const changed = fresh.status !== 'none' && fresh.files.some((f) => !Object.hasOwn(quarantineKeys, f.fileId));
         if (changed && fresh.status === request.status) throw new HttpProblem(409, 'FILES_CHANGED', 'The files changed while submitting; submit again');
-        return { type: 'Submit', actor, at, data: { quarantineKeys, policy: approval, disclosure } };
+        return { type: 'Submit', actor, at, data: { quarantineKeys, policy: approval, disclosure, ...imports } };
       },
       { expectedVersion },
     );
@@ -103,10 +107,12 @@ export class SubmitService {
   }
 
   /** Refuse before copying a byte; a request already submitted gets the leftovers of its freeze swept. */
-  private async refuseEarly(state: RequestState, actor: Actor, { approval, disclosure }: ProjectPolicy) {
+  private async refuseEarly(state: RequestState, actor: Actor, project: ProjectPolicy) {
+    const { approval, disclosure } = project;
     const placeholders = Object.fromEntries((state.status === 'none' ? [] : state.files).map((f) => [f.fileId, 'pending']));
+    const imports = state.status === 'none' ? {} : importsOf(state, project);
     try {
-      decide({ type: 'Submit', actor, at: new Date().toISOString(), data: { quarantineKeys: placeholders, policy: approval, disclosure } }, state);
+      decide({ type: 'Submit', actor, at: new Date().toISOString(), data: { quarantineKeys: placeholders, policy: approval, disclosure, ...imports } }, state);
     } catch (error) {
       if (error instanceof RequestError && error.code === 'WRONG_STATE' && state.status !== 'none' && state.authorId === actor.userId) {
         await this.deleteDrafts(state.requestId, frozenDrafts(state));

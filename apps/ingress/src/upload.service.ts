@@ -1,8 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { decide, INPUT_LIMITS, type Actor, type FileKind, type RequestState } from '@airlock/domain';
+import {
+  IMPORT_SNIFF_BYTES,
+  INPUT_LIMITS,
+  classifyImport,
+  decide,
+  importClassificationByName,
+  importPolicyOf,
+  type Actor,
+  type ImportKind,
+  type FileKind,
+  type RequestState,
+} from '@airlock/domain';
 import { HttpProblem } from '@airlock/http';
-import { StaleVersionError, codePointsOf, type RequestCommandHandler } from '@airlock/application';
+import { StaleVersionError, codePointsOf, type RegistryHandler, type RequestCommandHandler } from '@airlock/application';
 import type { ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
 
@@ -52,6 +63,8 @@ export class UploadService {
     private readonly store: ObjectStore,
     private readonly limits: UploadLimits,
     private readonly logger: Logger,
+    /** Imports: the project's import policy says which kinds may come in (docs/adr/0012-imports.md). */
+    private readonly registry?: Pick<RegistryHandler, 'policyFor'>,
   ) {}
 
   /** `expectedVersion` (If-Match): add the file only to this version of the request, or refuse 412 before reading a byte. */
@@ -68,7 +81,7 @@ export class UploadService {
     const { state, version } = await this.requests.load(requestId);
     // Refuse before reading a byte if the upload could never be accepted; then (only to a caller
     // who may upload here) if the request moved since the caller's read.
-    this.precheck(state, actor, { fileId, name, group, kind });
+    await this.precheck(state, actor, { fileId, name, group, kind });
     if (expectedVersion !== undefined && version !== expectedVersion) throw new StaleVersionError(expectedVersion, version);
     if (declaredLength !== undefined && declaredLength > this.limits.maxUploadBytes) {
       throw new HttpProblem(413, 'UPLOAD_TOO_LARGE', `Uploads are limited to ${this.limits.maxUploadBytes} bytes`);
@@ -112,9 +125,12 @@ export class UploadService {
   ) {
     const { sha256, size, draftKey } = stored;
     try {
+      // Imports: the stored bytes (not the client's word) say what the file is.
+      const allowedKinds = await this.allowedImportKinds((await this.requests.load(requestId)).state);
+      const importCheck = allowedKinds ? { content: classifyImport(await this.head(draftKey), file.name), allowedKinds } : undefined;
       const result = await this.requests.execute(
         requestId,
-        (_s, at) => ({ type: 'AddFile', actor, at, data: { ...file, sha256, size, draftKey } }),
+        (_s, at) => ({ type: 'AddFile', actor, at, data: { ...file, sha256, size, draftKey, ...(importCheck ? { importCheck } : {}) } }),
         { expectedVersion },
       );
       this.logger.info({ requestId, fileId: file.fileId, size, sha256 }, 'file uploaded');
@@ -131,8 +147,37 @@ export class UploadService {
     }
   }
 
-  /** Refuses (with the domain's coded error) an upload that could never be accepted, before reading a byte. */
-  precheck(state: RequestState, actor: Actor, file: { fileId: string; name: string; group: string; kind: FileKind }): void {
-    decide({ type: 'AddFile', actor, at: new Date().toISOString(), data: { ...file, sha256: '', size: 1, draftKey: '' } }, state);
+  /**
+   * Refuses (with the domain's coded error) an upload that could never be accepted, before reading
+   * a byte; an import is judged here by its name, and by its bytes once stored.
+   */
+  async precheck(state: RequestState, actor: Actor, file: { fileId: string; name: string; group: string; kind: FileKind }): Promise<void> {
+    const allowedKinds = await this.allowedImportKinds(state);
+    const importCheck = allowedKinds ? { importCheck: { content: importClassificationByName(file.name), allowedKinds } } : {};
+    decide({ type: 'AddFile', actor, at: new Date().toISOString(), data: { ...file, sha256: '', size: 1, draftKey: '', ...importCheck } }, state);
+  }
+
+  /** The kinds an import may bring in (undefined for an export); fails closed without the registry. */
+  private async allowedImportKinds(state: RequestState): Promise<ImportKind[] | undefined> {
+    if (state.status === 'none' || state.direction !== 'import') return undefined;
+    if (!this.registry) throw new HttpProblem(503, 'IMPORT_POLICY_UNAVAILABLE', 'Imports cannot be accepted here: the project policy is not available');
+    return importPolicyOf(await this.registry.policyFor(state.projectId)).allowedKinds;
+  }
+
+  /** The first bytes of a stored draft, for classification; the stream is closed once they are in. */
+  private async head(draftKey: string): Promise<Uint8Array> {
+    const stream = await this.store.getStream('draft', draftKey);
+    const chunks: Buffer[] = [];
+    let length = 0;
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        chunks.push(chunk);
+        length += chunk.length;
+        if (length >= IMPORT_SNIFF_BYTES) break;
+      }
+    } finally {
+      stream.destroy();
+    }
+    return new Uint8Array(Buffer.concat(chunks).subarray(0, IMPORT_SNIFF_BYTES));
   }
 }

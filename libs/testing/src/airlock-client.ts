@@ -18,6 +18,8 @@ export type FileView = {
   kind: string;
   sha256: string;
   size: number;
+  /** Imports only: the kind the name and bytes showed. */
+  content?: { kind: string; mediaType: string; reason?: string };
   scan?: Json;
   check?: { verdict: string; findings: Json[] } & Json;
   approvals: number;
@@ -33,6 +35,8 @@ export type RequestView = {
   status: string;
   turn: number;
   authorId: string;
+  direction: 'export' | 'import';
+  destination: 'released' | 'imported';
   reason?: string;
   version: number;
   files: FileView[];
@@ -41,6 +45,7 @@ export type RequestView = {
   history: Json[];
   groups: Json[];
   policy?: Json;
+  imports?: Json;
 };
 
 async function send<T>(url: string, init: RequestInit & { duplex?: 'half' }): Promise<T> {
@@ -71,11 +76,12 @@ export class AirlockClient {
     return { ...this.sent, ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...extra };
   }
 
-  createRequest(projectId: string, title: string): Promise<RequestView> {
+  /** `direction` defaults (server side) to export. */
+  createRequest(projectId: string, title: string, direction?: 'export' | 'import'): Promise<RequestView> {
     return send(`${this.urls.ingress}/requests`, {
       method: 'POST',
       headers: this.headers({ 'content-type': 'application/json' }),
-      body: JSON.stringify({ projectId, title }),
+      body: JSON.stringify({ projectId, title, ...(direction ? { direction } : {}) }),
     });
   }
 
@@ -164,7 +170,7 @@ export class AirlockClient {
     return fetchLink(link.url);
   }
 
-  listReviews(status?: string): Promise<{ items: { requestId: string; status: string }[] }> {
+  listReviews(status?: string): Promise<{ items: { requestId: string; status: string; direction: string }[] }> {
     return send(`${this.urls.egressReview}/reviews${status ? `?status=${status}` : ''}`, { headers: this.headers() });
   }
 

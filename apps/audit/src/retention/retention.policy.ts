@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '@airlock/contracts';
-import type { RequestState } from '@airlock/domain';
+import { releaseDestination, type RequestState } from '@airlock/domain';
 import type { Stage } from '@airlock/storage';
 import type { RetentionDays } from '../audit.config';
 
@@ -50,7 +50,8 @@ function objectsOf(state: Exclude<RequestState, { status: 'none' }>, status: Ret
     const rejectedKey = (file as { rejectedKey?: string }).rejectedKey;
     switch (status) {
       case 'released':
-        return file.releasedKey ? [{ ...base, stage: 'released', key: file.releasedKey }] : [];
+        // An import's approved files sit in `imported` (docs/adr/0012-imports.md).
+        return file.releasedKey ? [{ ...base, stage: releaseDestination(state), key: file.releasedKey }] : [];
       case 'blocked':
         // The infected file sits in `blocked`; its clean siblings never left quarantine.
         if (file.blockedKey) return [{ ...base, stage: 'blocked', key: file.blockedKey }];

@@ -29,7 +29,9 @@ export class ReleasedTablesProjector {
 
   async project(envelope: EventEnvelope): Promise<void> {
     if (envelope.type !== FILE_RELEASED) return;
-    const { requestId, fileId, turn, sha256, releasedKey, releasedAt } = envelope.data as FileReleased['data'];
+    const { requestId, fileId, turn, sha256, releasedKey, releasedAt, destination } = envelope.data as FileReleased['data'];
+    // Imports came into the TRE: they are not outputs, so differencing never compares against them.
+    if (destination === 'imported') return;
     const { state, envelopes } = await this.requests.load(requestId);
     if (state.status === 'none') return;
     const file = [...state.files, ...state.history.flatMap((t) => t.files)].find((f) => f.fileId === fileId);

@@ -3,6 +3,7 @@ import {
   approvalsVisibleTo,
   availableActions,
   commentsVisibleToChecker,
+  releaseDestination,
   pseudonymForResearcher,
   votesVisibleTo,
   type Actor,
@@ -37,6 +38,8 @@ function fileView(state: ExistingRequest, f: RequestFile, actor: Actor, audience
     kind: f.kind,
     sha256: f.sha256,
     size: f.size,
+    // Imports: what the name and bytes showed the file to be (checked against the project's import policy).
+    ...(f.content ? { content: f.content } : {}),
     ...(f.scan ? { scan: f.scan } : {}),
     ...(f.check ? { check: f.check } : {}),
     exceptions: f.exceptions,
@@ -61,6 +64,9 @@ export function requestView(state: ExistingRequest, version: number, actor: Acto
     projectId: state.projectId,
     title: state.title,
     authorId: state.authorId,
+    // Which way the files travel, and where approved files go (docs/adr/0012-imports.md).
+    direction: state.direction,
+    destination: releaseDestination(state),
     status: state.status,
     turn: state.turn,
     createdAt: state.createdAt,
@@ -72,6 +78,7 @@ export function requestView(state: ExistingRequest, version: number, actor: Acto
     files: state.files.map((f) => fileView(state, f, actor, audience)),
     comments,
     ...(state.policy ? { policy: state.policy } : {}),
+    ...(state.imports ? { imports: state.imports } : {}),
     history: state.history.map((t) => ({
       turn: t.turn,
       outcome: t.outcome,

@@ -1,6 +1,7 @@
 export * from './identity/actor';
 export * from './identity/id.grammar';
 export * from './request/approval-policy';
+export * from './request/import-policy';
 export * from './request/request.events';
 export * from './request/request.commands';
 export * from './request/request.errors';

@@ -1,5 +1,6 @@
 import {
   RequestError,
+  releaseDestination,
   type ChangesRequested,
   type CommentAdded,
   type ExceptionRequested,
@@ -264,6 +265,8 @@ function assemble(state: Extract<RequestState, { requestId: string }>, build: Bu
     request: {
       requestId: state.requestId,
       title: state.title,
+      direction: state.direction,
+      destination: releaseDestination(state),
       createdAt: state.createdAt,
       status: build.revocation ? 'revoked' : 'released',
       turns: build.turns.length,

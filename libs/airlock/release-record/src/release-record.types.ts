@@ -9,6 +9,8 @@ import type {
   RequestEvent,
   ScanOutcome,
   VoteDecision,
+  ReleaseDestination,
+  RequestDirection,
 } from '@airlock/domain';
 
 // The release record: what left the TRE, on whose word, under which rules. Machine-readable, one
@@ -117,7 +119,16 @@ export type ReleaseRecord = {
   recordType: 'airlock.release-record';
   recordVersion: string;
   audience: RecordAudience;
-  request: { requestId: string; title: string; createdAt: string; status: 'released' | 'revoked'; turns: number };
+  /** `direction`: export (to the released bucket) or import (to the imported bucket), docs/adr/0012-imports.md. */
+  request: {
+    requestId: string;
+    title: string;
+    direction: RequestDirection;
+    destination: ReleaseDestination;
+    createdAt: string;
+    status: 'released' | 'revoked';
+    turns: number;
+  };
   project: { projectId: string };
   author: { userId: string };
   /** The approval policy in force for the released turn (each decision also carries its own). */

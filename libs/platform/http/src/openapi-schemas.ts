@@ -1,5 +1,15 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
-import type { CheckVerdict, CommentVisibility, FileKind, RequestAction, RequestStatus, VoteDecision } from '@airlock/domain';
+import type {
+  CheckVerdict,
+  CommentVisibility,
+  FileKind,
+  ImportKind,
+  ReleaseDestination,
+  RequestAction,
+  RequestDirection,
+  RequestStatus,
+  VoteDecision,
+} from '@airlock/domain';
 
 // Schemas of the request view both HTTP APIs answer with (libs/airlock/application/src/request.view.ts).
 // Each enum is listed from a Record over the domain's union, so a new member fails the build here.
@@ -123,6 +133,24 @@ export class FeedbackSchema {
   @ApiProperty({ type: 'integer' }) turn!: number;
 }
 
+export const REQUEST_DIRECTION_VALUES = keys<RequestDirection>({ export: true, import: true });
+export const RELEASE_DESTINATIONS = keys<ReleaseDestination>({ released: true, imported: true });
+export const IMPORT_KIND_VALUES = keys<ImportKind>({ code: true, packages: true, data: true, documents: true });
+
+@ApiSchema({ name: 'ImportClassification', description: "Imports only: what the file's name and first bytes show it to be." })
+export class ImportClassificationSchema {
+  @ApiProperty({ enum: [...IMPORT_KIND_VALUES, 'unrecognised'], description: 'unrecognised files never come in' }) kind!: ImportKind | 'unrecognised';
+  @ApiProperty({ example: 'text/csv' }) mediaType!: string;
+  @ApiPropertyOptional() reason?: string;
+}
+
+@ApiSchema({ name: 'ImportPolicy', description: "A project's import policy, recorded at submission. The malware scan always runs." })
+export class ImportPolicySchema {
+  @ApiProperty({ enum: IMPORT_KIND_VALUES, enumName: 'ImportKind', isArray: true, description: 'The kinds that may come in' }) allowedKinds!: ImportKind[];
+  @ApiProperty({ description: 'Whether the statistical disclosure checks run (off by default for imports)' }) disclosureChecks!: boolean;
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 10, description: 'Checkers who must approve (1 by default)' }) requiredApprovals!: number;
+}
+
 @ApiSchema({ name: 'FileView' })
 export class FileViewSchema {
   @ApiProperty({ format: 'uuid' }) fileId!: string;
@@ -136,6 +164,7 @@ export class FileViewSchema {
   @ApiProperty({ enum: FILE_KINDS, enumName: 'FileKind', description: 'supporting files are never released' }) kind!: FileKind;
   @ApiProperty({ ...SHA256, description: 'SHA-256 of the bytes as uploaded; frozen at submission' }) sha256!: string;
   @ApiProperty({ type: 'integer', minimum: 1 }) size!: number;
+  @ApiPropertyOptional({ type: () => ImportClassificationSchema }) content?: ImportClassificationSchema;
   @ApiPropertyOptional({ type: () => ScanOutcomeSchema }) scan?: ScanOutcomeSchema;
   @ApiPropertyOptional({ type: () => DisclosureCheckSchema }) check?: DisclosureCheckSchema;
   @ApiProperty({ type: () => ExceptionRequestSchema, isArray: true }) exceptions!: ExceptionRequestSchema[];
@@ -178,6 +207,14 @@ export class RequestViewSchema {
   @ApiProperty() projectId!: string;
   @ApiProperty() title!: string;
   @ApiProperty() authorId!: string;
+  @ApiProperty({
+    enum: REQUEST_DIRECTION_VALUES,
+    enumName: 'RequestDirection',
+    description: 'export: outputs leaving the TRE; import: files coming into it. Requests from before directions existed are exports.',
+  })
+  direction!: RequestDirection;
+  @ApiProperty({ enum: RELEASE_DESTINATIONS, enumName: 'ReleaseDestination', description: 'The bucket approved files go to' })
+  destination!: ReleaseDestination;
   @ApiProperty({ enum: REQUEST_STATUSES, enumName: 'RequestStatus' }) status!: RequestStatus;
   @ApiProperty({ type: 'integer', description: '0 in the first draft; each submission starts a new turn' }) turn!: number;
   @ApiProperty(TIMESTAMP) createdAt!: string;
@@ -197,6 +234,7 @@ export class RequestViewSchema {
   })
   comments!: CommentRecordSchema[];
   @ApiPropertyOptional({ type: () => ApprovalPolicySchema, description: 'The policy recorded at submission' }) policy?: ApprovalPolicySchema;
+  @ApiPropertyOptional({ type: () => ImportPolicySchema, description: 'Imports only: the import policy recorded at submission' }) imports?: ImportPolicySchema;
   @ApiProperty({ type: () => TurnSchema, isArray: true }) history!: TurnSchema[];
   @ApiProperty({ enum: REQUEST_ACTIONS, enumName: 'RequestAction', isArray: true, description: 'What the caller may do now' }) actions!: RequestAction[];
 }

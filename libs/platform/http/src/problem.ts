@@ -51,6 +51,9 @@ export function statusForRequestError(code: RequestErrorCode): number {
     case 'MISSING_CONTEXT':
     case 'UNKNOWN_FINDING':
       return 422;
+    // An import of a kind the project does not let in (docs/adr/0012-imports.md).
+    case 'FILE_KIND_NOT_ALLOWED':
+      return 415;
   }
 }
 

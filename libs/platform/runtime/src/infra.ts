@@ -29,7 +29,7 @@ export type Infra = {
 };
 
 export const DEV_ISSUER = 'airlock-dev';
-const STAGES: Stage[] = ['draft', 'quarantine', 'released', 'rejected', 'blocked'];
+const STAGES: Stage[] = ['draft', 'quarantine', 'released', 'rejected', 'blocked', 'imported'];
 
 export async function clamdAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
@@ -61,7 +61,8 @@ function baseObjectStore(config: AirlockConfig): ObjectStore {
   return new S3ObjectStore({ ...s3, buckets });
 }
 
-async function scanner(config: AirlockConfig, logger: Logger): Promise<MalwareScanner> {
+/** The malware scanner the configuration gives (`npm start` builds it once for all four services). */
+export async function malwareScanner(config: AirlockConfig, logger: Logger): Promise<MalwareScanner> {
   if (config.clamd) return new ClamdScanner(config.clamd);
   // Embedded default: use a local clamd if one answers; otherwise files are "not scanned" and can never be released.
   if (await clamdAnswers(config.clamdProbe.host, config.clamdProbe.port)) return new ClamdScanner(config.clamdProbe);
@@ -99,7 +100,7 @@ function tokenVerifier(config: AirlockConfig): TokenVerifier {
 export type InfraOptions = {
   service: string;
   logger: Logger;
-  shared?: Partial<Pick<Infra, 'bus' | 'db' | 'devIdentity'>>;
+  shared?: Partial<Pick<Infra, 'bus' | 'db' | 'devIdentity' | 'scanner'>>;
   /** Read-model entities the service's data source maps (its tables come from the service's migrations). */
   entities?: readonly DbEntity[];
 };
@@ -143,7 +144,7 @@ export async function buildInfra(config: AirlockConfig, { service, logger, share
     eventStore,
     bus,
     store,
-    scanner: await scanner(config, logger),
+    scanner: shared.scanner ?? (await malwareScanner(config, logger)),
     tokens,
     devIdentity,
     relay,

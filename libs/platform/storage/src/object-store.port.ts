@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 
 // One bucket (or directory) per stage of a file's life: docs/design.md "Buckets (stages)".
-export const STAGES = ['draft', 'quarantine', 'released', 'rejected', 'blocked'] as const;
+export const STAGES = ['draft', 'quarantine', 'released', 'rejected', 'blocked', 'imported'] as const;
 export type Stage = (typeof STAGES)[number];
 
 export type StoredObject = { key: string; sha256: string; size: number; versionId?: string };

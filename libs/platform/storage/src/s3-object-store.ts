@@ -52,6 +52,7 @@ export const DEFAULT_BUCKETS: Readonly<Record<Stage, string>> = {
   released: 'airlock-released',
   rejected: 'airlock-rejected',
   blocked: 'airlock-blocked',
+  imported: 'airlock-imported',
 };
 
 export type S3ObjectStoreConfig = {

@@ -30,7 +30,21 @@ const APPROVAL = {
   },
 } as const;
 
+const IMPORTS = {
+  allowedKinds: {
+    schema: z
+      .array(z.enum(['code', 'packages', 'data', 'documents']))
+      .max(4)
+      .refine((kinds) => new Set(kinds).size === kinds.length),
+    range: 'a list of distinct import kinds (code, packages, data, documents)',
+  },
+  disclosureChecks: { schema: z.boolean(), range: 'true or false' },
+  requiredApprovals: APPROVAL.requiredApprovals,
+} as const;
+
 const RANGES = new Map<string, string>([
+  ...Object.entries(IMPORTS).map(([key, field]) => [`imports.${key}`, field.range] as const),
+  ['imports', 'an object'],
   ...Object.entries(THRESHOLDS).map(([key, field]) => [`disclosure.${key}`, field.range] as const),
   ...Object.entries(APPROVAL).map(([key, field]) => [`approval.${key}`, field.range] as const),
   ['approval', 'an object'],
@@ -47,6 +61,14 @@ export const projectPolicySchema = z
       })
       .strict(),
     disclosure: z.object(Object.fromEntries(Object.entries(THRESHOLDS).map(([key, field]) => [key, field.schema.optional()]))).strict(),
+    imports: z
+      .object({
+        allowedKinds: IMPORTS.allowedKinds.schema,
+        disclosureChecks: IMPORTS.disclosureChecks.schema,
+        requiredApprovals: IMPORTS.requiredApprovals.schema,
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

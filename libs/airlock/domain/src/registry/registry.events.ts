@@ -1,8 +1,10 @@
 import type { ApprovalPolicy, DisclosureThresholds } from '../request/approval-policy';
+import type { ImportPolicy } from '../request/import-policy';
 
 // Safe people: projects, memberships and accreditation, kept as events in one registry stream
 // so every administrative act is on the record (and audited) like any other change.
-export type ProjectPolicy = { approval: ApprovalPolicy; disclosure: DisclosureThresholds };
+/** `imports` was added later: a project without it takes DEFAULT_IMPORT_POLICY (import-policy.ts). */
+export type ProjectPolicy = { approval: ApprovalPolicy; disclosure: DisclosureThresholds; imports?: ImportPolicy };
 
 type AdminFact<TType extends string, TData> = { type: TType; data: TData & { by: string; at: string } };
 

@@ -1,6 +1,7 @@
 import { isMemberOf } from '../identity/actor';
 import { ID_RULE, invalidIdField, type IdField } from '../identity/id.grammar';
 import type { AddFile, CreateRequest, DefineGroup, RemoveFile, Submit, Withdraw } from './request.commands';
+import { REQUEST_DIRECTIONS, importApprovalPolicy, importRefusal } from './import-policy';
 import { RequestError } from './request.errors';
 import type { CarriedVote, RequestEvent } from './request.events';
 import { existing, fileOf, requireAccredited, requireAuthor, requireRole, requireStatus } from './request.guards';
@@ -28,9 +29,10 @@ export function createRequest(command: CreateRequest, state: RequestState): Requ
   const { actor, at } = command;
   requireRole(actor, 'researcher');
   requireAccredited(actor, at);
-  const { requestId, projectId, title } = command.data;
+  const { requestId, projectId, title, direction = 'export' } = command.data;
+  if (!REQUEST_DIRECTIONS.includes(direction)) throw new RequestError('INVALID_COMMAND', `direction must be one of ${REQUEST_DIRECTIONS.join(', ')}`);
   if (!isMemberOf(actor, projectId)) throw new RequestError('NOT_PROJECT_MEMBER', 'You are not a member of this project', { projectId });
-  return [{ type: 'RequestCreated', data: { requestId, projectId, title, authorId: actor.userId, createdAt: at } }];
+  return [{ type: 'RequestCreated', data: { requestId, projectId, title, authorId: actor.userId, direction, createdAt: at } }];
 }
 
 export function defineGroup(command: DefineGroup, current: RequestState): RequestEvent[] {
@@ -55,7 +57,16 @@ export function addFile(command: AddFile, current: RequestState): RequestEvent[]
   if (state.files.some((f) => f.name === command.data.name)) {
     throw new RequestError('FILE_NAME_TAKEN', 'The request already has a file with this name', { name: command.data.name });
   }
-  return [{ type: 'FileUploaded', data: { requestId: state.requestId, ...command.data, uploadedAt: command.at } }];
+  const { importCheck, ...file } = command.data;
+  if (state.direction !== 'import') return [{ type: 'FileUploaded', data: { requestId: state.requestId, ...file, uploadedAt: command.at } }];
+  // Imports: a kind the project does not allow is refused here, before any checker sees it.
+  if (!importCheck) throw new RequestError('INVALID_COMMAND', 'An import file must be classified before it is added');
+  const refusal = importRefusal(importCheck, importCheck.content);
+  if (refusal) {
+    const { kind, mediaType } = importCheck.content;
+    throw new RequestError('FILE_KIND_NOT_ALLOWED', refusal, { name: file.name, kind, mediaType, allowedKinds: importCheck.allowedKinds });
+  }
+  return [{ type: 'FileUploaded', data: { requestId: state.requestId, ...file, content: importCheck.content, uploadedAt: command.at } }];
 }
 
 export function removeFile(command: RemoveFile, current: RequestState): RequestEvent[] {
@@ -95,6 +106,15 @@ export function submit(command: Submit, current: RequestState): RequestEvent[] {
   if (incomplete.length > 0) {
     throw new RequestError('MISSING_CONTEXT', 'Every group needs its context and its disclosure controls', { groups: incomplete });
   }
+  const imports = state.direction === 'import' ? command.data.imports : undefined;
+  if (state.direction === 'import') {
+    if (!imports) throw new RequestError('INVALID_COMMAND', "An import is submitted with the project's import policy");
+    // The policy may have narrowed since upload: files of a kind no longer allowed never reach review.
+    for (const f of state.files) {
+      const refusal = f.content ? importRefusal(imports, f.content) : 'the file was never classified';
+      if (refusal) throw new RequestError('FILE_KIND_NOT_ALLOWED', refusal, { name: f.name, kind: f.content?.kind, allowedKinds: imports.allowedKinds });
+    }
+  }
   const files = state.files.map((f) => {
     const quarantineKey = frozenKey(command.data.quarantineKeys, f.fileId);
     if (!quarantineKey) throw new RequestError('INVALID_COMMAND', 'Every file must be frozen before submission', { fileId: f.fileId });
@@ -105,9 +125,11 @@ export function submit(command: Submit, current: RequestState): RequestEvent[] {
     turn: state.turn + 1,
     files,
     groups,
-    policy: command.data.policy,
+    // Imports: one checker by default, from the import policy (docs/adr/0012-imports.md).
+    policy: imports ? importApprovalPolicy(imports) : command.data.policy,
     disclosure: command.data.disclosure,
     carriedVotes: carriedVotes(state),
+    ...(imports ? { direction: 'import' as const, imports } : {}),
     submittedBy: command.actor.userId,
     submittedAt: command.at,
   };

@@ -3,7 +3,7 @@ import { RequestError } from './request.errors';
 import type { RequestEvent } from './request.events';
 import { evolve } from './request.evolve';
 import { existing, fileOf, requireAuthor, requireRole, requireSameBytes, requireStatus } from './request.guards';
-import { TERMINAL_STATUSES, releasableFiles, type ExistingRequest, type RequestState } from './request.state';
+import { TERMINAL_STATUSES, releasableFiles, releaseDestination, type ExistingRequest, type RequestState } from './request.state';
 
 export function releaseFile(command: ReleaseFile, current: RequestState): RequestEvent[] {
   const state = existing(current);
@@ -16,7 +16,15 @@ export function releaseFile(command: ReleaseFile, current: RequestState): Reques
   const { requestId, turn } = state;
   const released: RequestEvent = {
     type: 'FileReleased',
-    data: { requestId, turn, fileId: file.fileId, sha256: file.sha256, releasedKey: command.data.releasedKey, releasedAt: command.at },
+    data: {
+      requestId,
+      turn,
+      fileId: file.fileId,
+      sha256: file.sha256,
+      releasedKey: command.data.releasedKey,
+      ...(state.direction === 'import' ? { destination: releaseDestination(state) } : {}),
+      releasedAt: command.at,
+    },
   };
   const done = releasableFiles(evolve(state, released) as ExistingRequest).every((f) => f.releasedKey);
   return done ? [released, { type: 'RequestReleased', data: { requestId, turn, releasedAt: command.at } }] : [released];

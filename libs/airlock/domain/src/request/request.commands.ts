@@ -1,16 +1,38 @@
 import type { Actor } from '../identity/actor';
 import type { ApprovalPolicy, DisclosureThresholds } from './approval-policy';
+import type { ImportClassification, ImportPolicy, RequestDirection } from './import-policy';
 import type { CheckFinding, CheckVerdict, Comment, FileKind, ScanOutcome, VoteDecision } from './request.events';
 
 // Every command carries who acts and when; the domain never reads a clock or the environment.
 type Command<TType extends string, TData> = { type: TType; actor: Actor; at: string; data: TData };
 
-export type CreateRequest = Command<'CreateRequest', { requestId: string; projectId: string; title: string }>;
+/** `direction` defaults to export. */
+export type CreateRequest = Command<'CreateRequest', { requestId: string; projectId: string; title: string; direction?: RequestDirection }>;
 export type DefineGroup = Command<'DefineGroup', { group: string; context: string; controls: string }>;
-export type AddFile = Command<'AddFile', { fileId: string; name: string; group: string; kind: FileKind; sha256: string; size: number; draftKey: string }>;
+/**
+ * Imports: the handler has classified the stored bytes (`content`, import-policy.ts) and passes the
+ * project's allowed kinds, so a kind the project does not allow is refused at upload.
+ */
+export type AddFile = Command<
+  'AddFile',
+  {
+    fileId: string;
+    name: string;
+    group: string;
+    kind: FileKind;
+    sha256: string;
+    size: number;
+    draftKey: string;
+    importCheck?: { content: ImportClassification; allowedKinds: ImportPolicy['allowedKinds'] };
+  }
+>;
 export type RemoveFile = Command<'RemoveFile', { fileId: string }>;
 /** The handler freezes each file into quarantine first and passes the keys it wrote, and the project's policy. */
-export type Submit = Command<'Submit', { quarantineKeys: Record<string, string>; policy: ApprovalPolicy; disclosure: DisclosureThresholds }>;
+/** An import's submission also carries the project's import policy (`imports`), checked against every file's kind. */
+export type Submit = Command<
+  'Submit',
+  { quarantineKeys: Record<string, string>; policy: ApprovalPolicy; disclosure: DisclosureThresholds; imports?: ImportPolicy }
+>;
 export type Withdraw = Command<'Withdraw', Record<string, never>>;
 export type StartChecks = Command<'StartChecks', { turn: number }>;
 /** An infected file must already have been moved to the blocked bucket: `blockedKey` says where. */

@@ -36,7 +36,9 @@ describe('creating a request', () => {
     spec
       .given([])
       .when(command('CreateRequest', AUTHOR, { requestId: 'req-1', projectId: 'proj-1', title: 'Table 1' }))
-      .then([{ type: 'RequestCreated', data: { requestId: 'req-1', projectId: 'proj-1', title: 'Table 1', authorId: 'alice', createdAt: AT } }]);
+      .then([
+        { type: 'RequestCreated', data: { requestId: 'req-1', projectId: 'proj-1', title: 'Table 1', authorId: 'alice', direction: 'export', createdAt: AT } },
+      ]);
   });
   it.each([
     ['a second request with the same id', aRequest().build(), AUTHOR, 'proj-1', 'REQUEST_ALREADY_EXISTS'],

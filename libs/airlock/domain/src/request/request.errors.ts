@@ -31,7 +31,8 @@ export type RequestErrorCode =
   | 'INVALID_ID'
   | 'TEXT_TOO_LONG'
   | 'TOO_MANY_GROUPS'
-  | 'TOO_MANY_FILES';
+  | 'TOO_MANY_FILES'
+  | 'FILE_KIND_NOT_ALLOWED';
 
 export class RequestError extends Error {
   constructor(

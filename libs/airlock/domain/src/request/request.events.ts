@@ -1,4 +1,5 @@
 import type { ApprovalPolicy, DisclosureThresholds } from './approval-policy';
+import type { ImportClassification, ImportPolicy, RequestDirection } from './import-policy';
 
 // Facts about an egress request, in the past tense. Times, ids and actors arrive with the
 // command; the domain never reads a clock (docs/style.md).
@@ -25,11 +26,23 @@ export type Comment = { text: string; visibility: CommentVisibility };
 
 type Fact<TType extends string, TData> = { type: TType; data: { requestId: string } & TData };
 
-export type RequestCreated = Fact<'RequestCreated', { projectId: string; title: string; authorId: string; createdAt: string }>;
+/** `direction` was added later: an event without it is an export (docs/adr/0012-imports.md). */
+export type RequestCreated = Fact<'RequestCreated', { projectId: string; title: string; authorId: string; direction?: RequestDirection; createdAt: string }>;
 export type GroupDefined = Fact<'GroupDefined', { group: string; context: string; controls: string; definedAt: string }>;
 export type FileUploaded = Fact<
   'FileUploaded',
-  { fileId: string; name: string; group: string; kind: FileKind; sha256: string; size: number; draftKey: string; uploadedAt: string }
+  {
+    fileId: string;
+    name: string;
+    group: string;
+    kind: FileKind;
+    sha256: string;
+    size: number;
+    draftKey: string;
+    /** Imports only: what the file's name and first bytes show it to be (import-policy.ts). */
+    content?: ImportClassification;
+    uploadedAt: string;
+  }
 >;
 export type FileRemoved = Fact<'FileRemoved', { fileId: string; removedAt: string }>;
 
@@ -55,6 +68,9 @@ export type RequestSubmitted = Fact<
     disclosure: DisclosureThresholds;
     /** Approvals of files whose bytes did not change since the last turn, kept for this turn. */
     carriedVotes: CarriedVote[];
+    /** Imports only (absent: an export): the direction and the project's import policy of this turn. */
+    direction?: RequestDirection;
+    imports?: ImportPolicy;
     submittedBy: string;
     submittedAt: string;
   }
@@ -105,7 +121,13 @@ export type RequestApproved = Fact<'RequestApproved', Decision & { approvers: st
 export type ChangesRequested = Fact<'ChangesRequested', Decision & { requestedBy: string[] }>;
 export type RequestRejected = Fact<'RequestRejected', Decision & { rejectedBy: string[] }>;
 
-export type FileReleased = Fact<'FileReleased', { turn: number; fileId: string; sha256: string; releasedKey: string; releasedAt: string }>;
+/** `destination` is the bucket the file went to; absent (older events) means `released`. */
+export type FileReleased = Fact<
+  'FileReleased',
+  { turn: number; fileId: string; sha256: string; releasedKey: string; destination?: ReleaseDestination; releasedAt: string }
+>;
+/** Exports go to the released bucket, imports to the imported bucket. */
+export type ReleaseDestination = 'released' | 'imported';
 export type RequestReleased = Fact<'RequestReleased', { turn: number; releasedAt: string }>;
 export type DownloadLinkIssued = Fact<'DownloadLinkIssued', { fileId: string; linkId: string; issuedTo: string; expiresAt: string; issuedAt: string }>;
 export type FileDownloaded = Fact<'FileDownloaded', { fileId: string; sha256: string; linkId: string; downloadedBy: string; downloadedAt: string }>;

@@ -30,9 +30,10 @@ function submitted(state: ExistingRequest, data: RequestSubmitted['data']): Exis
         overrideJustification: v.overrideJustification,
         castAt: data.submittedAt,
       }));
-    return { ...f, draftKey: draft?.draftKey ?? '', votes: carried, exceptions: [] };
+    return { ...f, draftKey: draft?.draftKey ?? '', ...(draft?.content ? { content: draft.content } : {}), votes: carried, exceptions: [] };
   });
-  return { ...state, status: 'submitted', turn: data.turn, files, groups: data.groups, policy: data.policy, decidedBy: [], history };
+  const imports = data.imports ? { imports: data.imports } : {};
+  return { ...state, status: 'submitted', turn: data.turn, files, groups: data.groups, policy: data.policy, ...imports, decidedBy: [], history };
 }
 
 function evolveExisting(state: ExistingRequest, event: RequestEvent): ExistingRequest {
@@ -113,13 +114,14 @@ function evolveExisting(state: ExistingRequest, event: RequestEvent): ExistingRe
 export function evolve(state: RequestState, event: RequestEvent): RequestState {
   if (state.status === 'none') {
     if (event.type !== 'RequestCreated') return state;
-    const { requestId, projectId, title, authorId, createdAt } = event.data;
+    const { requestId, projectId, title, authorId, createdAt, direction } = event.data;
     return {
       status: 'draft',
       requestId,
       projectId,
       title,
       authorId,
+      direction: direction ?? 'export',
       createdAt,
       turn: 0,
       groups: [],

@@ -1,5 +1,6 @@
 import type { ApprovalPolicy } from './approval-policy';
-import type { CheckFinding, CheckVerdict, Comment, FileKind, ScanOutcome, VoteDecision } from './request.events';
+import type { ImportClassification, ImportPolicy, RequestDirection } from './import-policy';
+import type { CheckFinding, CheckVerdict, Comment, FileKind, ReleaseDestination, ScanOutcome, VoteDecision } from './request.events';
 
 export type RequestStatus =
   | 'draft'
@@ -56,6 +57,8 @@ export type RequestFile = {
   sha256: string;
   size: number;
   draftKey: string;
+  /** Imports only: the kind found at upload (import-policy.ts). */
+  content?: ImportClassification;
   quarantineKey?: string;
   scan?: ScanOutcome;
   check?: { verdict: CheckVerdict; fileType: string; findings: CheckFinding[]; rulesVersion: string; policy: Record<string, unknown> };
@@ -78,6 +81,10 @@ export type RequestData = {
   projectId: string;
   title: string;
   authorId: string;
+  /** Chosen at creation; requests created before directions existed are exports. */
+  direction: RequestDirection;
+  /** Imports: the project's import policy recorded at the last submission. */
+  imports?: ImportPolicy;
   createdAt: string;
   /** 0 while in first draft; each submission starts a new turn. */
   turn: number;
@@ -102,4 +109,9 @@ export const initialState: RequestState = { status: 'none' };
 /** Files that leave the TRE when approved; supporting files never do. */
 export function releasableFiles(state: ExistingRequest): RequestFile[] {
   return state.files.filter((f) => f.kind !== 'supporting');
+}
+
+/** Where approved files go: the released bucket for exports, the imported bucket for imports. */
+export function releaseDestination(state: Pick<RequestData, 'direction'>): ReleaseDestination {
+  return state.direction === 'import' ? 'imported' : 'released';
 }
