@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { expectEventually, uniqueId, type AirlockClient } from '@airlock/testing';
+import { WebSession, csrfOf, expectEventually, fieldOf, textOf, uniqueId, type AirlockClient, type PageResponse } from '@airlock/testing';
 import { newProject, startAirlock, type AirlockUnderTest } from './airlock-stack';
-import { WebSession, csrfOf, fieldOf, textOf, type PageResponse } from './web-session';
+
 
 // The researcher's pages on the real stack (four service processes, PostgreSQL, Kafka, S3, clamd),
 // driven over plain HTTP as a browser without JavaScript would: sign-in through the OIDC provider
