@@ -171,6 +171,18 @@ describe('a researcher request through the pages', () => {
     expect(uploaded.body).toContain(sha256(SAFE_TABLE));
     expect(uploaded.body).toContain(sha256(RISKY_TABLE));
 
+    // A file added by mistake is removed with its own button (the API's RemoveFile).
+    const extra = new FormData();
+    extra.append('_csrf', csrfOf(uploaded));
+    extra.append('group', 'tables');
+    extra.append('files', new Blob(['x,y\n1,2\n']), 'mistake.csv');
+    const withExtra = await web.postMultipart(`${requestPath}/files`, extra);
+    const extraId = (await api.getRequest(requestId)).files.find((f) => f.name === 'mistake.csv')?.fileId ?? '';
+    expect(withExtra.body).toContain(`${requestPath}/files/${extraId}/remove`);
+    const removed = await web.post(`${requestPath}/files/${extraId}/remove`, { _csrf: csrfOf(withExtra), version: fieldOf(withExtra, 'version') });
+    expect(removed.status).toBe(200);
+    expect(removed.body).not.toContain('mistake.csv');
+
     // The JSON API sees exactly what the pages did.
     const seen = await api.getRequest(requestId);
     expect(seen.groups).toEqual([{ group: 'tables', context: 'Hospital admissions by ward, adults, 2023 to 2025', controls: 'Counts below 10 suppressed' }]);
