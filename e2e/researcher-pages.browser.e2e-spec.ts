@@ -134,4 +134,13 @@ describeWithChromium('the researcher pages in Chromium', () => {
     await checkPage('10-signed-out');
     expect(consoleErrors).toEqual([]);
   });
+
+  it('shows the administrator page of projects and members', async () => {
+    airlock.idp.signIn({ userId: uniqueId('admin'), roles: ['administrator'] });
+    await page.goto(`${airlock.services.ingress.url}/web/admin`);
+    await page.waitForURL('**/web/admin');
+    await expect(page.locator(`#project-${project}`).count()).resolves.toBe(1);
+    await checkPage('11-admin-projects');
+    expect(consoleErrors).toEqual([]);
+  });
 });

@@ -213,10 +213,10 @@ export class ResearcherPagesController {
 
   private navigation(request: WebRequest, current: 'home' | 'new') {
     const base = this.web.basePath;
-    void request;
     return [
       { href: `${base}/`, text: 'My requests', active: current === 'home' },
       { href: `${base}/requests/new`, text: 'New request', active: current === 'new' },
+      ...(request.actor?.roles.includes('administrator') ? [{ href: `${base}/admin`, text: 'Administration' }] : []),
     ];
   }
 }
