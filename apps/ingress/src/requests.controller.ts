@@ -49,6 +49,7 @@ import type { Request, Response } from 'express';
 import { INGRESS_DEPS } from './ingress.tokens';
 
 import type { ResumableUploadService } from './resumable-upload.service';
+import type { AuthoredRequests } from './authored-requests';
 import type { SubmitService } from './submit.service';
 import { UploadService, parseFileName, parseKind } from './upload.service';
 
@@ -62,6 +63,8 @@ export type IngressDeps = {
   submits: SubmitService;
   links: { ttlSeconds: number; publicUrl: string };
   clock: () => Date;
+  /** "My requests" for the pages (absent where no page is served). */
+  authored?: AuthoredRequests;
 };
 
 function parseDirection(value: unknown): RequestDirection {
