@@ -9,18 +9,26 @@ const root = path.resolve(__dirname, '..');
 const out = path.join(root, 'dist');
 const swcrc = JSON.parse(fs.readFileSync(path.join(root, '.swcrc'), 'utf8'));
 const SKIP = /\.(spec|int-spec|e2e-spec)\.ts$|\.d\.ts$/;
+// The pages' templates and browser files (libs/platform/web, apps/*/src/views, .../assets) are read next to the code.
+const COPIED = /\.(njk|mjs|css)$/;
 
 function* sources(dir) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) yield* sources(full);
-    else if (entry.name.endsWith('.ts') && !SKIP.test(entry.name)) yield full;
+    else if ((entry.name.endsWith('.ts') && !SKIP.test(entry.name)) || COPIED.test(entry.name)) yield full;
   }
 }
 
 let count = 0;
 for (const top of ['apps', 'libs']) {
   for (const file of sources(path.join(root, top))) {
+    if (COPIED.test(file)) {
+      const copy = path.join(out, path.relative(root, file));
+      fs.mkdirSync(path.dirname(copy), { recursive: true });
+      fs.copyFileSync(file, copy);
+      continue;
+    }
     const { code } = transformFileSync(file, { ...swcrc, swcrc: false, sourceMaps: false, filename: file });
     const target = path.join(out, path.relative(root, file)).replace(/\.ts$/, '.js');
     fs.mkdirSync(path.dirname(target), { recursive: true });

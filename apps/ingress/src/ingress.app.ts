@@ -5,6 +5,10 @@ import { registerBusMetrics } from '@airlock/messaging';
 import { RegistryHandler, RequestCommandHandler } from '@airlock/application';
 import type { Infra } from '@airlock/runtime';
 import type { Logger } from 'pino';
+import { urlencoded } from 'express';
+import path from 'node:path';
+import { Web, webOptionsFor } from '@airlock/web';
+import { AuthoredRequests } from './authored-requests';
 import { DraftSweeper } from './draft-sweeper';
 import { IngressModule } from './ingress.module';
 import { SubmitService, freezeLocks, inProcessFreezeLock, postgresFreezeLock } from './submit.service';
@@ -13,6 +17,8 @@ import { UploadService } from './upload.service';
 export const INGRESS_SOURCE = '/airlock/ingress';
 // PUT /requests/{requestId}/files/{name}: the body is the file, streamed, never parsed.
 const UPLOAD_ROUTE = { method: 'PUT', path: /^\/requests\/[^/]+\/files\/[^/]+\/?$/ };
+// POST /web/requests/{requestId}/files: the pages' multipart upload, streamed; its handler checks the CSRF field.
+const UPLOAD_FORM_ROUTE = { method: 'POST', path: /^\/web\/requests\/[^/]+\/files\/?$/ };
 // Submits freezing at once, across all requests, per ingress process.
 const FREEZE_LOCK_CONNECTIONS = 16;
 
@@ -33,6 +39,15 @@ export async function startIngress(infra: Infra, config: AirlockConfig, logger: 
   const metrics = createMetrics('ingress');
   infra.relay.registerMetrics(metrics.registry);
   registerBusMetrics(infra.bus, metrics.registry);
+  // The researchers' pages (docs/adr/0011-web-pages.md), and the development issuer's sign-in page for them.
+  const webOptions = webOptionsFor(config, 'ingress', logger, {
+    viewDirs: [path.join(__dirname, 'views')],
+    assetDir: path.join(__dirname, 'assets'),
+    formPaths: ['/dev/authorize'],
+    multipartRoutes: [UPLOAD_FORM_ROUTE],
+  });
+  const web = webOptions ? new Web(webOptions, logger) : undefined;
+  const callbackUris = [config.http.publicUrls.ingress, config.http.publicUrls.egressReview].filter(Boolean).map((url) => `${url}/web/auth/callback`);
   const module = IngressModule.forRoot({
     deps: {
       requests,
@@ -42,10 +57,13 @@ export async function startIngress(infra: Infra, config: AirlockConfig, logger: 
       submits,
       links: { ttlSeconds: config.limits.downloadLinkSeconds, publicUrl },
       clock: () => new Date(),
+      authored: new AuthoredRequests(infra.db, requests),
     },
     tokens: infra.tokens,
     metrics,
     devIdentity: infra.devIdentity,
+    devIssuer: { publicUrl, redirectUris: callbackUris },
+    web,
     readiness: [
       { name: 'database', check: async () => (await infra.db.query('select 1')).rowCount === 1 },
       { name: 'object-store', check: () => infra.store.ping() },
@@ -60,6 +78,11 @@ export async function startIngress(infra: Infra, config: AirlockConfig, logger: 
     metrics,
     accessLog: infra.accessLog,
     rawBodyRoutes: [UPLOAD_ROUTE],
+    configure: (app) => {
+      // The token endpoint takes forms (RFC 6749), server to server: no session, no CSRF token.
+      if (infra.devIdentity) app.use('/dev/token', urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
+      web?.install(app);
+    },
   }).catch(async (error: unknown) => {
     await lockDb?.close();
     throw error;

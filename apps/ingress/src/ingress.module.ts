@@ -1,7 +1,9 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import type { DevIdentityProvider, TokenVerifier } from '@airlock/auth';
 import { AuthGuard, METRICS, ObservabilityController, READINESS_CHECKS, TOKEN_VERIFIER, type ReadinessCheck, type ServiceMetrics } from '@airlock/http';
-import { DEV_IDENTITY, DevIdentityController } from './dev-identity.controller';
+import { webProviders, type Web } from '@airlock/web';
+import { DEV_IDENTITY, DEV_ISSUER_OPTIONS, DevIdentityController, type DevIssuerOptions } from './dev-identity.controller';
+import { ResearcherPagesController } from './researcher-pages.controller';
 import { INGRESS_DEPS } from './ingress.tokens';
 import { DownloadsController } from './downloads.controller';
 import { RequestsController, type IngressDeps } from './requests.controller';
@@ -12,6 +14,10 @@ export type IngressModuleOptions = {
   metrics: ServiceMetrics;
   readiness: ReadinessCheck[];
   devIdentity?: DevIdentityProvider;
+  /** The development issuer's sign-in page and code exchange (with devIdentity and the pages). */
+  devIssuer?: DevIssuerOptions;
+  /** The researchers' pages (libs/platform/web); absent, only the JSON API is served. */
+  web?: Web;
 };
 
 @Module({})
@@ -25,8 +31,13 @@ export class IngressModule {
       AuthGuard,
     ];
     const controllers: DynamicModule['controllers'] = [RequestsController, DownloadsController, ObservabilityController];
+    if (options.web) {
+      const web = webProviders(options.web);
+      providers.push(...web.providers);
+      controllers.push(...web.controllers, ResearcherPagesController);
+    }
     if (options.devIdentity) {
-      providers.push({ provide: DEV_IDENTITY, useValue: options.devIdentity });
+      providers.push({ provide: DEV_IDENTITY, useValue: options.devIdentity }, { provide: DEV_ISSUER_OPTIONS, useValue: options.devIssuer ?? { publicUrl: '', redirectUris: [] } });
       controllers.push(DevIdentityController);
     }
     return { module: IngressModule, providers, controllers };

@@ -48,6 +48,7 @@ import type { ObjectStore } from '@airlock/storage';
 import type { Request, Response } from 'express';
 import { INGRESS_DEPS } from './ingress.tokens';
 
+import type { AuthoredRequests } from './authored-requests';
 import type { SubmitService } from './submit.service';
 import { UploadService, parseFileName, parseKind } from './upload.service';
 
@@ -59,6 +60,8 @@ export type IngressDeps = {
   submits: SubmitService;
   links: { ttlSeconds: number; publicUrl: string };
   clock: () => Date;
+  /** "My requests" for the pages (absent where no page is served). */
+  authored?: AuthoredRequests;
 };
 
 function existing(state: RequestState) {

@@ -36,6 +36,18 @@ const EnvSchema = z.object({
   AIRLOCK_OIDC_JWKS_URL: z.string().url().optional(),
   // Anyone who reaches ingress can mint any role with it, administrator included.
   AIRLOCK_DEV_IDENTITY: bool.default('false'),
+  // The pages' sign-in (authorization code + PKCE): the client registered with the OIDC provider, and
+  // its discovery document when the issuer's own URL does not serve it.
+  AIRLOCK_OIDC_CLIENT_ID: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/)
+    .default('airlock-web'),
+  AIRLOCK_OIDC_CLIENT_SECRET: z.string().optional(),
+  AIRLOCK_OIDC_DISCOVERY_URL: z.string().url().optional(),
+  // Seals the pages' session cookies (at least 32 characters); unset, each process generates its own.
+  AIRLOCK_WEB_SESSION_SECRET: z.string().min(32).optional(),
+  // Secure cookies; by default, when the service's public URL is https.
+  AIRLOCK_WEB_SECURE_COOKIES: bool.optional(),
   AIRLOCK_MAX_UPLOAD_BYTES: z.coerce
     .number()
     .int()
@@ -52,6 +64,8 @@ const EnvSchema = z.object({
   // The base URL users reach ingress at: download links are built on it. Needed whenever the
   // listen address is not one a user could type (0.0.0.0, ::), as in any container.
   AIRLOCK_PUBLIC_INGRESS_URL: z.string().url().optional(),
+  // The base URL users reach egress-review's pages at (sign-in returns there); derived like ingress's.
+  AIRLOCK_PUBLIC_EGRESS_REVIEW_URL: z.string().url().optional(),
   AIRLOCK_REQUIRED_APPROVALS: z.coerce.number().int().min(1).max(10).default(2),
   AIRLOCK_MIN_CELL_COUNT: z.coerce.number().int().min(1).default(10),
   // Webhooks (egress-review): where notable request events are POSTed, signed with the secret.
@@ -117,7 +131,14 @@ export type AirlockConfig = {
   drafts: { sweepIntervalMs: number; graceMs: number };
   /** Set only in test runs (see loadConfig): kill the process after the N-th mutating storage step. */
   faultInjection?: { crashAfterStep: number; op?: 'put' | 'copy' | 'delete' };
-  http: { host: string; ports: { ingress: number; egressReview: number; audit: number; disclosureCheck: number }; publicUrls: { ingress: string } };
+  http: {
+    host: string;
+    ports: { ingress: number; egressReview: number; audit: number; disclosureCheck: number };
+    /** egressReview: absent when it listens on every address and AIRLOCK_PUBLIC_EGRESS_REVIEW_URL is unset (its pages are then off). */
+    publicUrls: { ingress: string; egressReview?: string };
+  };
+  /** The pages (libs/platform/web): OIDC client and session cookie settings. */
+  web: { clientId: string; clientSecret?: string; discoveryUrl?: string; sessionSecret?: Buffer; secureCookies?: boolean };
 };
 
 export class ConfigError extends Error {
@@ -178,6 +199,29 @@ function ingressPublicUrl(e: z.infer<typeof EnvSchema>): string {
   }
   const host = isIP(e.AIRLOCK_HOST) === 6 ? `[${e.AIRLOCK_HOST}]` : e.AIRLOCK_HOST;
   return `http://${host}:${e.AIRLOCK_INGRESS_PORT}`;
+}
+
+/** egress-review's pages' base URL: AIRLOCK_PUBLIC_EGRESS_REVIEW_URL, or its listen address when that is one a browser can reach. */
+function egressReviewPublicUrl(e: z.infer<typeof EnvSchema>): string | undefined {
+  const configured = e.AIRLOCK_PUBLIC_EGRESS_REVIEW_URL;
+  if (configured) {
+    const url = new URL(configured);
+    if (!['http:', 'https:'].includes(url.protocol) || isUnspecifiedHost(url.hostname) || url.search || url.hash) {
+      throw new ConfigError(`Invalid configuration: AIRLOCK_PUBLIC_EGRESS_REVIEW_URL must be an http(s) base URL naming a reachable host, not ${JSON.stringify(configured)}`);
+    }
+    return configured.replace(/\/+$/, '');
+  }
+  if (isUnspecifiedHost(e.AIRLOCK_HOST)) return undefined;
+  const host = isIP(e.AIRLOCK_HOST) === 6 ? `[${e.AIRLOCK_HOST}]` : e.AIRLOCK_HOST;
+  return `http://${host}:${e.AIRLOCK_EGRESS_REVIEW_PORT}`;
+}
+
+/** Where the pages read the provider's endpoints: the development issuer's document on ingress, or the OIDC issuer's. */
+function discoveryUrl(e: z.infer<typeof EnvSchema>, publicIngressUrl: string): string | undefined {
+  if (e.AIRLOCK_OIDC_DISCOVERY_URL) return e.AIRLOCK_OIDC_DISCOVERY_URL;
+  if (e.AIRLOCK_DEV_IDENTITY) return `${publicIngressUrl}/dev/.well-known/openid-configuration`;
+  if (e.AIRLOCK_OIDC_ISSUER && /^https?:\/\//i.test(e.AIRLOCK_OIDC_ISSUER)) return `${e.AIRLOCK_OIDC_ISSUER.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  return undefined;
 }
 
 const isSet = (env: Record<string, string | undefined>, name: string) => (env[name] ?? '') !== '';
@@ -297,7 +341,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         audit: e.AIRLOCK_AUDIT_PORT,
         disclosureCheck: e.AIRLOCK_DISCLOSURE_CHECK_PORT,
       },
-      publicUrls: { ingress: publicIngressUrl },
+      publicUrls: { ingress: publicIngressUrl, ...(egressReviewPublicUrl(e) ? { egressReview: egressReviewPublicUrl(e) } : {}) },
+    },
+    web: {
+      clientId: e.AIRLOCK_OIDC_CLIENT_ID,
+      ...(e.AIRLOCK_OIDC_CLIENT_SECRET ? { clientSecret: e.AIRLOCK_OIDC_CLIENT_SECRET } : {}),
+      ...(discoveryUrl(e, publicIngressUrl) ? { discoveryUrl: discoveryUrl(e, publicIngressUrl) } : {}),
+      ...(e.AIRLOCK_WEB_SESSION_SECRET ? { sessionSecret: Buffer.from(e.AIRLOCK_WEB_SESSION_SECRET, 'utf8') } : {}),
+      ...(e.AIRLOCK_WEB_SECURE_COOKIES !== undefined ? { secureCookies: e.AIRLOCK_WEB_SECURE_COOKIES } : {}),
     },
   };
 }

@@ -49,6 +49,8 @@ export type HttpServiceOptions = {
    * bus consumers: they start listening before HTTP does, and stop when the application closes.
    */
   microservices?: readonly CustomTransportStrategy[];
+  /** Express middleware of the service's own, installed before any route (e.g. the pages', libs/platform/web). */
+  configure?: (app: INestApplication) => void;
 };
 
 export type RunningHttpService = { app: INestApplication; url: string; close(): Promise<void> };
@@ -82,6 +84,7 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Run
     });
     next();
   });
+  options.configure?.(app);
   app.use(methodNotAllowed(app));
   app.useGlobalFilters(new ProblemFilter(logger, options.accessLog));
   mountOpenApi(app, options.document);

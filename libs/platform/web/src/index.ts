@@ -1,0 +1,5 @@
+export * from './csrf';
+export * from './oidc-client';
+export * from './sealed-cookie';
+export * from './web';
+export * from './web-options';
