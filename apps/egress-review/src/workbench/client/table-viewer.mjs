@@ -142,7 +142,7 @@ class TableViewer {
     this.order = order;
     this.positionOf = new Map(order.map((r, i) => [r, i]));
     this.flagged = [];
-    for (const [i, r] of order.entries()) for (let c = 0; c <= this.columns; c++) if (this.marks.has(r * this.columns + c)) this.flagged.push([i, c]);
+    for (const [i, r] of order.entries()) for (let c = 0; c < this.columns; c++) if (this.marks.has(r * this.columns + c)) this.flagged.push([i, c]);
     this.viewport.setAttribute('aria-rowcount', String(order.length + 1));
     this.canvas.style.height = `${(order.length + 1) * ROW_HEIGHT}px`;
     this.canvas.style.width = `${NUMBER_WIDTH + this.columns * COLUMN_WIDTH}px`;
