@@ -1,0 +1,387 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { expectEventually, type AirlockClient, type RequestView } from '@airlock/testing';
+import { newProject, startAirlock, type AirlockUnderTest } from './airlock-stack';
+import { startOidcCodeProvider, type OidcCodeProvider, type SignInAs } from './oidc-code-provider';
+
+// The checkers' workbench end to end: four service processes on the real PostgreSQL, Kafka, S3
+// and clamd; a researcher submits through the API, checkers sign in with authorization code +
+// PKCE and review through the pages only. The browser part drives Debian's Chromium.
+jest.setTimeout(600_000);
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = path.join(__dirname, '..', 'docs', 'screenshots');
+// Disclosive: 3 admissions in a ward-year is under the threshold of 10.
+const RISKY_TABLE = 'ward,y2023,y2024,y2025\nA,40,3,35\nB,45,50,52\nC,38,41,44\n';
+const SAFE_TABLE = 'ward,admissions_2024,admissions_2025\nA,120,134\nB,98,101\nC,57,66\n';
+const HOSTILE_NAME = '<img src=x onerror=alert(1)>.csv';
+const HOSTILE_TABLE = 'label,count\n"<script>alert(1)</script>",120\n<img src=x onerror=alert(2)>,130\n';
+
+const CHRIS: SignInAs = { userId: 'chris', roles: ['output_checker'] };
+const DANA: SignInAs = { userId: 'dana', roles: ['output_checker'] };
+// A checker who is also a member of the project: never an independent reviewer of it.
+const MALLORY: SignInAs = { userId: 'mallory', roles: ['output_checker', 'researcher'] };
+// A checker of another project only.
+const OLIVE: SignInAs = { userId: 'olive', roles: ['output_checker'] };
+
+/** A browser's cookie jar and redirects, over fetch: enough to sign in and use the pages without script. */
+class PageSession {
+  private readonly cookies = new Map<string, string>();
+  setCookies: string[] = [];
+
+  constructor(
+    private readonly base: string,
+    private readonly provider: OidcCodeProvider,
+  ) {}
+
+  private remember(response: Response) {
+    for (const line of response.headers.getSetCookie()) {
+      this.setCookies.push(line);
+      const [pair] = line.split(';');
+      const at = pair.indexOf('=');
+      const name = pair.slice(0, at);
+      const value = pair.slice(at + 1);
+      if (value === '' || /expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    const absolute = url.startsWith('http') ? url : `${this.base}${url}`;
+    const sameOrigin = absolute.startsWith(this.base);
+    const headers = new Headers(init.headers);
+    if (sameOrigin && this.cookies.size > 0) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    const response = await fetch(absolute, { ...init, headers, redirect: 'manual' });
+    if (sameOrigin) this.remember(response);
+    return response;
+  }
+
+  /** GET, following redirects (the sign-in goes through the provider and back) and the continue page's refresh. */
+  async get(url: string): Promise<{ response: Response; html: string }> {
+    let next = url;
+    for (let hops = 0; hops < 10; hops++) {
+      const response = await this.fetch(next);
+      const location = response.headers.get('location');
+      if (response.status >= 300 && response.status < 400 && location) {
+        next = new URL(location, next.startsWith('http') ? next : `${this.base}${next}`).toString();
+        continue;
+      }
+      const html = await response.text();
+      const refresh = /http-equiv="refresh" content="0;url=([^"]+)"/.exec(html);
+      if (refresh) {
+        next = refresh[1].replace(/&amp;/g, '&');
+        continue;
+      }
+      return { response, html };
+    }
+    throw new Error('too many redirects');
+  }
+
+  async signIn(person: SignInAs): Promise<string> {
+    this.provider.signInAs(person);
+    return (await this.get('/web/reviews')).html;
+  }
+
+  async post(url: string, form: Record<string, string>): Promise<Response> {
+    return this.fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+  }
+}
+
+const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? /name="[^"]*csrf[^"]*" value="([^"]+)"/i.exec(html)?.[1] ?? '';
+const etagOf = (html: string) => /name="etag" value="([^"]+)"/.exec(html)?.[1] ?? '';
+const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+
+let airlock: AirlockUnderTest;
+let provider: OidcCodeProvider;
+let project: string;
+let researcher: AirlockClient;
+let egress: string;
+let risky: RequestView;
+
+async function untilStatus(id: string, statuses: string[]): Promise<RequestView> {
+  return expectEventually(
+    async () => {
+      const request = await researcher.getRequest(id);
+      if (!statuses.includes(request.status)) throw new Error(`request ${id} is ${request.status}, waiting for ${statuses.join('|')}`);
+      return request;
+    },
+    { timeoutMs: 90_000, intervalMs: 200 },
+  );
+}
+
+async function submitted(title: string, files: Record<string, string>): Promise<RequestView> {
+  const created = await researcher.createRequest(project, title);
+  await researcher.defineGroup(created.requestId, 'outputs', 'Admissions by ward, 2023-2025, from the HES extract', 'Counts below 10 were meant to be suppressed');
+  for (const [name, body] of Object.entries(files)) await researcher.upload(created.requestId, name, body);
+  await researcher.submit(created.requestId);
+  return untilStatus(created.requestId, ['awaiting_review']);
+}
+
+beforeAll(async () => {
+  provider = await startOidcCodeProvider((person) => airlock.token(person.userId, person.roles));
+  airlock = await startAirlock(4200, { env: { AIRLOCK_OIDC_DISCOVERY_URL: provider.discoveryUrl, AIRLOCK_WEB_SESSION_SECRET: 'e2e-session-secret-of-at-least-32-characters' }, readyWithinMs: 240_000 });
+  egress = airlock.services['egress-review'].url;
+  researcher = airlock.client.as(await airlock.token('alice', ['researcher']));
+  const admin = airlock.client.as(await airlock.token('root', ['administrator']));
+  project = newProject();
+  await admin.setUpProject(project, { researchers: ['alice', 'mallory'], checkers: ['chris', 'dana'] });
+  // Mallory checks another project and is a member of this one; Olive checks only another project.
+  await admin.setUpProject(newProject(), { researchers: [], checkers: ['olive', 'mallory'] });
+  risky = await submitted('Admissions by ward', { 'admissions_by_ward.csv': RISKY_TABLE, 'admissions_totals.csv': SAFE_TABLE, [HOSTILE_NAME]: HOSTILE_TABLE });
+});
+
+afterAll(async () => {
+  await airlock?.stop();
+  await provider?.stop();
+});
+
+const fileId = (name: string) => risky.files.find((f) => f.name === name)?.fileId ?? '';
+
+describe('checker pages over HTTP', () => {
+  it('signs a checker in with authorization code + PKCE into a strict, HttpOnly, SameSite=Strict session', async () => {
+    const session = new PageSession(egress, provider);
+    const first = await session.fetch('/web/reviews');
+    expect(first.status).toBe(303);
+    expect(first.headers.get('location')).toMatch(/\/web\/sign-in\?returnTo=/);
+    const html = await session.signIn(CHRIS);
+    expect(text(html)).toContain('Review queue');
+    const sessionCookie = session.setCookies.filter((c) => c.startsWith('airlock_egress_review=')).at(-1) ?? '';
+    expect(sessionCookie).toMatch(/HttpOnly/i);
+    expect(sessionCookie).toMatch(/SameSite=Strict/i);
+    const page = await session.fetch('/web/reviews');
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    expect(page.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+  });
+
+  it('lists the request in the queue with its project, verdicts and my progress, and finds it by search', async () => {
+    const session = new PageSession(egress, provider);
+    await session.signIn(CHRIS);
+    const { html } = await session.get(`/web/reviews?q=${encodeURIComponent(project)}`);
+    const shown = text(html);
+    expect(shown).toContain('Admissions by ward');
+    expect(shown).toContain(project);
+    expect(shown).toContain('0 of 3 files voted');
+    expect(shown).toMatch(/⚠ 1 fail/);
+    const { html: none } = await session.get(`/web/reviews?q=no-such-request-${Date.now()}`);
+    expect(text(none)).toContain('No requests match');
+  });
+
+  it('shows the request in plain words: groups with context and controls, SHA-256, scan engine, verdicts and a timeline', async () => {
+    const session = new PageSession(egress, provider);
+    await session.signIn(CHRIS);
+    const { response, html } = await session.get(`/web/reviews/${risky.requestId}`);
+    expect(response.status).toBe(200);
+    const shown = text(html);
+    expect(shown).toContain('Status: Waiting for your review');
+    expect(shown).toContain('Counts below 10 were meant to be suppressed');
+    expect(shown).toContain(risky.files[0].sha256);
+    expect(shown).toMatch(/Clean \(engine and signature database: [^)]*\d/);
+    expect(shown).toContain('⚠ Fail');
+    expect(shown).toContain('Ready for review (turn 1)');
+    // The hostile name is text, never markup.
+    expect(html).not.toContain('<img src=x onerror');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;.csv');
+  });
+
+  it('refuses a vote form without the CSRF token with 403', async () => {
+    const session = new PageSession(egress, provider);
+    const html = await session.signIn(CHRIS);
+    expect(csrfOf(html)).not.toBe('');
+    const refused = await session.post(`/web/reviews/${risky.requestId}/files/${fileId('admissions_totals.csv')}/vote`, { decision: 'approve' });
+    expect(refused.status).toBe(403);
+    expect((await airlock.client.as(await airlock.token('chris', ['output_checker'])).getReview(risky.requestId)).files.every((f) => f.votes?.length === 0)).toBe(true);
+  });
+
+  it('answers 404 to a checker who is a project member and to a checker of another project', async () => {
+    for (const person of [MALLORY, OLIVE]) {
+      const session = new PageSession(egress, provider);
+      await session.signIn(person);
+      const page = await session.get(`/web/reviews/${risky.requestId}`);
+      expect(page.response.status).toBe(404);
+      const file = await session.fetch(`/web/reviews/${risky.requestId}/files/${fileId('admissions_by_ward.csv')}/content`);
+      expect(file.status).toBe(404);
+    }
+  });
+
+  it('serves the frozen bytes only as a sandboxed attachment', async () => {
+    const session = new PageSession(egress, provider);
+    await session.signIn(CHRIS);
+    const response = await session.fetch(`/web/reviews/${risky.requestId}/files/${fileId(HOSTILE_NAME)}/content`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toMatch(/^attachment;/);
+    expect(response.headers.get('content-type')).toBe('application/octet-stream');
+    expect(response.headers.get('content-security-policy')).toMatch(/^sandbox;/);
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await response.text()).toBe(HOSTILE_TABLE);
+  });
+
+  it('needs an override justification to approve a failed file, then two checkers decide and the votes are unblinded', async () => {
+    const chris = new PageSession(egress, provider);
+    await chris.signIn(CHRIS);
+    const page = (await chris.get(`/web/reviews/${risky.requestId}`)).html;
+    const vote = (session: PageSession, html: string, name: string, form: Record<string, string>) =>
+      session.post(`/web/reviews/${risky.requestId}/files/${fileId(name)}/vote`, { _csrf: csrfOf(html), etag: etagOf(html), ...form });
+    const refused = await vote(chris, page, 'admissions_by_ward.csv', { decision: 'approve' });
+    expect(refused.status).toBe(422);
+    expect(text(await refused.text())).toContain('explain why the findings do not make it disclosive');
+    const accepted = await vote(chris, page, 'admissions_by_ward.csv', {
+      decision: 'approve',
+      overrideJustification: 'The 3 is a count of wards, not of people',
+      comment: 'Checked against the extract',
+      visibility: 'private',
+    });
+    expect(accepted.status).toBe(303);
+    for (const name of ['admissions_totals.csv', HOSTILE_NAME]) {
+      const fresh = (await chris.get(`/web/reviews/${risky.requestId}`)).html;
+      expect((await vote(chris, fresh, name, { decision: 'approve' })).status).toBe(303);
+    }
+    const dana = new PageSession(egress, provider);
+    await dana.signIn(DANA);
+    let seen = (await dana.get(`/web/reviews/${risky.requestId}`)).html;
+    // Blinded: Dana sees neither Chris's vote nor his private comment.
+    expect(text(seen)).not.toContain('Checked against the extract');
+    expect(text(seen)).not.toMatch(/chris: approve/);
+    expect((await vote(dana, seen, 'admissions_by_ward.csv', { decision: 'request_changes', comment: 'Suppress the 3', visibility: 'public' })).status).toBe(303);
+    for (const name of ['admissions_totals.csv', HOSTILE_NAME]) {
+      seen = (await dana.get(`/web/reviews/${risky.requestId}`)).html;
+      expect((await vote(dana, seen, name, { decision: 'approve' })).status).toBe(303);
+    }
+    await untilStatus(risky.requestId, ['changes_requested']);
+    const decided = text((await chris.get(`/web/reviews/${risky.requestId}`)).html);
+    expect(decided).toContain('Status: Returned to the researcher');
+    expect(decided).toContain('dana: request changes');
+    expect(decided).toContain('Conflict');
+    expect(decided).toContain('Changes requested in turn 1');
+    const returned = text((await chris.get('/web/reviews?tab=returned')).html);
+    expect(returned).toContain('Admissions by ward');
+  });
+});
+
+const browserTest = existsSync(CHROMIUM) ? describe : describe.skip;
+if (!existsSync(CHROMIUM)) console.warn(`Browser tests skipped: ${CHROMIUM} is absent (apt-get install -y chromium).`);
+
+browserTest('checker pages in Chromium', () => {
+  // Loaded here so a machine without the packages still runs the HTTP tests.
+  const { chromium } = require('playwright-core') as typeof import('playwright-core');
+  const { default: AxeBuilder } = require('@axe-core/playwright') as typeof import('@axe-core/playwright');
+  type Browser = import('playwright-core').Browser;
+  type Page = import('playwright-core').Page;
+  let browser: Browser;
+  let request: RequestView;
+  const dialogs: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    request = await submitted('Admissions by ward, for the browser', { 'admissions_by_ward.csv': RISKY_TABLE, 'admissions_totals.csv': SAFE_TABLE, [HOSTILE_NAME]: HOSTILE_TABLE });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  async function signedIn(person: SignInAs): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    provider.signInAs(person);
+    await page.goto(`${egress}/web/reviews`);
+    await page.waitForURL(/\/web\/reviews$/);
+    return page;
+  }
+
+  async function expectNoViolations(page: Page) {
+    const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+    expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toStrictEqual([]);
+  }
+
+  it('shows the queue and the request page with no WCAG 2.2 AA violations', async () => {
+    const page = await signedIn(CHRIS);
+    const link = page.locator(`a[href$="/web/reviews/${request.requestId}"]`);
+    await link.waitFor();
+    await expectNoViolations(page);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'checker-queue.png'), fullPage: true });
+    await link.click();
+    await page.waitForSelector('#status');
+    await expectNoViolations(page);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'checker-request.png'), fullPage: true });
+    expect(dialogs).toStrictEqual([]);
+    await page.context().close();
+  });
+
+  it('lets a checker jump between flagged cells with the keyboard and read the finding', async () => {
+    const page = await signedIn(CHRIS);
+    const id = request.files.find((f) => f.name === 'admissions_by_ward.csv')?.fileId;
+    await page.goto(`${egress}/web/reviews/${request.requestId}/files/${id}`);
+    await page.waitForSelector('[data-table-viewer][data-ready="true"]');
+    await expectNoViolations(page);
+    // Into the grid with the keyboard alone, then N to the next flagged cell.
+    await page.locator('.app-grid [role="gridcell"][tabindex="0"]').focus();
+    await page.keyboard.press('n');
+    const focused = page.locator('.app-grid [role="gridcell"]:focus');
+    expect(await focused.textContent()).toMatch(/Flagged \(threshold[^)]*\): 3$/);
+    const details = await page.locator('.app-grid-details').textContent();
+    expect(details).toContain('threshold');
+    expect(details).toMatch(/policy: threshold 10/);
+    expect(details).toContain('Column statistics: y2024');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'checker-file-table.png'), fullPage: true });
+    // P goes back (the only flagged cell wraps onto itself) and focus stays in the grid.
+    await page.keyboard.press('p');
+    expect(await page.locator('.app-grid [role="gridcell"]:focus').textContent()).toMatch(/: 3$/);
+    await page.context().close();
+  });
+
+  it('keeps script in file names and cells inert', async () => {
+    const page = await signedIn(CHRIS);
+    const id = request.files.find((f) => f.name === HOSTILE_NAME)?.fileId;
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(`${egress}/web/reviews/${request.requestId}/files/${id}`);
+    await page.waitForSelector('[data-table-viewer][data-ready="true"]');
+    await page.waitForTimeout(300);
+    expect(dialogs).toStrictEqual([]);
+    expect(requests.filter((url) => !url.startsWith(egress))).toStrictEqual([]);
+    expect(requests.some((url) => url.endsWith('/x'))).toBe(false);
+    expect(await page.locator('.app-grid').textContent()).toContain('<script>alert(1)</script>');
+    await page.context().close();
+  });
+
+  it('renders a 1,000,000-cell table with a bounded number of cells in the DOM', async () => {
+    const page = await signedIn(CHRIS);
+    const id = request.files.find((f) => f.name === 'admissions_totals.csv')?.fileId;
+    // The grid's data for this one test is a generated 1,000,000-cell table (100,000 rows of 10),
+    // with a finding every 1,000 rows; the page, the script and the service are the real ones.
+    const columns = 10;
+    const rows: string[][] = [Array.from({ length: columns }, (_, c) => `col${c}`)];
+    for (let r = 1; r < 100_000; r++) rows.push(Array.from({ length: columns }, (_, c) => String((r * 7 + c * 13) % 997)));
+    const marks = [];
+    for (let r = 1000; r < 100_000; r += 1000) marks.push([r, 3, [0]]);
+    const payload = {
+      rows,
+      header: 0,
+      columns,
+      marks,
+      findings: [{ index: 0, rule: 'threshold', verdict: 'fail', message: 'cells under 10', parameters: { threshold: '10' }, cellCount: marks.length, located: marks.length }],
+      stats: Array.from({ length: columns }, (_, column) => ({ column, count: 0, sum: 0, minNonZero: null, divisibleBy5: 0, divisibleBy10: 0 })),
+      truncated: false,
+    };
+    const body = JSON.stringify(payload);
+    await page.route('**/grid.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body }));
+    await page.goto(`${egress}/web/reviews/${request.requestId}/files/${id}`);
+    await page.waitForSelector('[data-table-viewer][data-ready="true"]', { timeout: 60_000 });
+    const cells = await page.locator('.app-grid [role="gridcell"]').count();
+    expect(cells).toBeGreaterThan(0);
+    expect(cells).toBeLessThan(2_000);
+    // Jumping to a finding far down the table still leaves a bounded DOM and focuses the cell.
+    await page.locator('.app-grid [role="gridcell"][tabindex="0"]').focus();
+    for (let i = 0; i < 5; i++) await page.keyboard.press('n');
+    expect(await page.locator('.app-grid [role="gridcell"]:focus').getAttribute('id')).toBe('grid-cell-5000-3');
+    expect(await page.locator('.app-grid [role="gridcell"]').count()).toBeLessThan(2_000);
+    expect(await page.locator('.app-grid-status, [role="status"]').first().textContent()).toContain('99,999 of 99,999 rows');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'checker-file-million-cells.png') });
+    await page.context().close();
+  });
+});
