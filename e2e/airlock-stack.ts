@@ -12,6 +12,7 @@ import {
   writeTestAuditSigningKey,
   type ServiceName,
   type ServiceProcess,
+  type TestIdentityProvider,
   type TestTokenOptions,
 } from '@airlock/testing';
 
@@ -20,6 +21,8 @@ import {
 export type AirlockUnderTest = {
   client: AirlockClient;
   token(userId: string, roles: string[], opts?: TestTokenOptions): Promise<string>;
+  /** The test OIDC provider, whose code flow the pages sign in through (`signIn` sets who is signed in there). */
+  idp: TestIdentityProvider;
   services: Record<ServiceName, ServiceProcess>;
   restart(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
   stopService(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
@@ -64,6 +67,7 @@ export async function startAirlock(basePort: number, options: AirlockOptions = {
   const client = new AirlockClient({ ingress: services.ingress.url, egressReview: services['egress-review'].url, audit: services.audit.url }, undefined);
   return {
     client,
+    idp,
     services,
     s3,
     bucketPrefix,

@@ -18,11 +18,11 @@ export class AuthoredRequests {
   ) {}
 
   async of(userId: string): Promise<AuthoredRequest[]> {
-    const { rows } = await this.db.query<{ stream_id: string }>(
-      `SELECT stream_id FROM events WHERE type = $1 AND envelope->'actor'->>'userId' = $2 ORDER BY global_position DESC LIMIT ${MAX_LISTED}`,
+    const { rows } = await this.db.query<{ request_id: string }>(
+      `SELECT envelope->'data'->>'requestId' AS request_id FROM events WHERE type = $1 AND envelope->'data'->>'authorId' = $2 ORDER BY global_position DESC LIMIT ${MAX_LISTED}`,
       [wireType('RequestCreated'), userId],
     );
-    const loaded = await Promise.all(rows.map((row) => this.requests.load(row.stream_id)));
+    const loaded = await Promise.all(rows.map((row) => this.requests.load(row.request_id)));
     return loaded.flatMap(({ state, version }) => (state.status !== 'none' && state.authorId === userId ? [{ state, version }] : []));
   }
 }

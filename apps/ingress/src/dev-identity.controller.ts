@@ -106,7 +106,8 @@ export class DevIdentityController {
       if (input['grant_type'] !== 'authorization_code') throw new OAuthError('unsupported_grant_type', 'Only authorization_code is supported');
       const grant = this.codes.redeem({ code: input['code'], clientId: input['client_id'], redirectUri: input['redirect_uri'], codeVerifier: input['code_verifier'] });
       const accessToken = await this.identity.issue({ userId: grant.userId, roles: grant.roles, ttlSeconds: TOKEN_SECONDS });
-      return { access_token: accessToken, token_type: 'Bearer', expires_in: TOKEN_SECONDS };
+      const idToken = await this.identity.issueIdToken({ userId: grant.userId, clientId: String(input['client_id']), ...(grant.nonce ? { nonce: grant.nonce } : {}) });
+      return { access_token: accessToken, id_token: idToken, token_type: 'Bearer', expires_in: TOKEN_SECONDS };
     } catch (error) {
       if (error instanceof OAuthError) {
         response.status(400);

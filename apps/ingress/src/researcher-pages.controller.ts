@@ -1,12 +1,38 @@
-import { Controller, Get, Inject, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
-import type { Actor } from '@airlock/domain';
-import { WEB, WebErrorFilter, WebSignedIn, type Web, type WebRequest } from '@airlock/web';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { RequestError, type Actor } from '@airlock/domain';
+import { requestId, toProblem } from '@airlock/http';
+import { PageError, WEB, WebErrorFilter, WebSignedIn, readMultipart, type Web, type WebRequest } from '@airlock/web';
 import type { Response } from 'express';
 import { INGRESS_DEPS } from './ingress.tokens';
 import { RequestsController, type IngressDeps } from './requests.controller';
+import { parseFileName, parseKind } from './upload.service';
 
 // The researcher's pages (docs/adr/0011-web-pages.md). Every action calls the JSON API's own
-// handler methods (RequestsController) or the services behind them, so there is one implementation.
+// handler methods (RequestsController) or, for the streamed upload, the same UploadService the
+// API's upload calls, so there is one implementation of each rule.
+
+const MAX_FILES_PER_FORM = 20;
+const GROUP_PROMPTS = {
+  context: 'What the files show, the population they describe (who, where, when) and how the numbers were made. Say how they relate to outputs released before.',
+  controls: 'The disclosure controls you applied: for example, counts below 10 suppressed, counts rounded to the nearest 5, secondary suppression.',
+};
+
+type FormErrors = Record<string, string>;
+
+/** A refusal the person can fix in the form (400 or 422): shown beside the form, not as an error page. */
+function formError(error: unknown): { field: string; message: string } | undefined {
+  const problem = toProblem(error);
+  if (problem.status !== 400 && problem.status !== 422) return undefined;
+  const field = typeof (problem as { field?: unknown }).field === 'string' ? String((problem as { field?: unknown }).field) : 'form';
+  return { field, message: problem.detail ?? 'This could not be done' };
+}
+
+/** A request the person may not see looks like one that does not exist (no probing of ids). */
+function notFoundIfNotTheirs(error: unknown): never {
+  if (error instanceof RequestError && ['NOT_AUTHOR', 'REQUEST_NOT_FOUND'].includes(error.code)) throw new PageError(404, 'There is no request at this address, or it is not yours.');
+  if (toProblem(error).code === 'INVALID_ID') throw new PageError(404, 'There is no request at this address.');
+  throw error;
+}
 
 @Controller('web')
 @UseGuards(WebSignedIn)
@@ -23,8 +49,177 @@ export class ResearcherPagesController {
 
   @Get()
   async home(@Req() request: WebRequest, @Res() response: Response) {
-    const actor = request.actor as Actor;
+    const actor = actorOf(request);
     const mine = (await this.deps.authored?.of(actor.userId)) ?? [];
-    this.web.render(response, 'requests-list.njk', { title: 'My requests', requests: mine.map(({ state }) => state) });
+    this.web.render(response, 'requests-list.njk', {
+      title: 'My requests',
+      navigation: this.navigation(request, 'home'),
+      requests: mine.map(({ state }) => ({ requestId: state.requestId, title: state.title, projectId: state.projectId, status: state.status, createdAt: state.createdAt, files: state.files.length })),
+    });
+  }
+
+  @Get('requests/new')
+  async newRequest(@Req() request: WebRequest, @Res() response: Response) {
+    await this.renderNewRequest(request, response, {}, {});
+  }
+
+  @Post('requests')
+  async create(@Req() request: WebRequest, @Res() response: Response, @Body() form: Record<string, unknown>) {
+    const input = { projectId: form['projectId'], title: typeof form['title'] === 'string' ? form['title'].trim() : form['title'] };
+    try {
+      const view = await this.api.create(actorOf(request), input);
+      response.redirect(303, `${this.web.basePath}/requests/${view.requestId}`);
+    } catch (error) {
+      const invalid = formError(error);
+      if (!invalid && !(error instanceof RequestError && error.code === 'NOT_PROJECT_MEMBER')) throw error;
+      const message = invalid?.message ?? 'You are not a member of this project';
+      const field = invalid?.field === 'title' ? 'title' : 'projectId';
+      await this.renderNewRequest(request, response, input, { [field]: message }, 400);
+    }
+  }
+
+  @Get('requests/:requestId')
+  async show(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string) {
+    await this.renderRequest(request, response, id);
+  }
+
+  @Get('requests/:requestId/groups/new')
+  async groupForm(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string, @Query('group') group: unknown) {
+    const view = await this.api.get(actorOf(request), id).catch(notFoundIfNotTheirs);
+    const existing = typeof group === 'string' ? view.groups.find((g) => g.group === group) : undefined;
+    this.renderGroupForm(response, request, view, { group: existing?.group ?? '', context: existing?.context ?? '', controls: existing?.controls ?? '' }, {});
+  }
+
+  @Post('requests/:requestId/groups')
+  async defineGroup(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string, @Body() form: Record<string, unknown>) {
+    const actor = actorOf(request);
+    const values = { group: str(form['group']).trim(), context: str(form['context']).trim(), controls: str(form['controls']).trim() };
+    try {
+      await this.api.defineGroup(actor, versionOf(form), id, values.group, { context: values.context, controls: values.controls });
+      response.redirect(303, `${this.web.basePath}/requests/${id}#groups`);
+    } catch (error) {
+      const invalid = formError(error);
+      if (!invalid) return notFoundIfNotTheirs(error);
+      const view = await this.api.get(actor, id).catch(notFoundIfNotTheirs);
+      const field = ['context', 'controls'].includes(invalid.field) ? invalid.field : 'group';
+      this.renderGroupForm(response, request, view, values, { [field]: invalid.message }, 400);
+    }
+  }
+
+  /** Multipart, streamed: each file goes straight to UploadService (as the API's PUT), never buffered. */
+  @Post('requests/:requestId/files')
+  async upload(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string) {
+    const actor = actorOf(request);
+    let uploaded = 0;
+    try {
+      const person = await this.deps.registry.enrich(actor);
+      const stream = requestId(id);
+      await readMultipart(request, { csrfValid: (token) => this.web.csrfValid(request, token), maxFiles: MAX_FILES_PER_FORM }, async (file, fields) => {
+        const target = { name: parseFileName(file.filename), group: fields['group'] || 'outputs', kind: parseKind(fields['kind'] || undefined) };
+        await this.deps.uploads.upload(stream, person, target, file.stream);
+        uploaded += 1;
+      });
+      if (uploaded === 0) return this.renderRequest(request, response, id, { files: 'Select at least one file' }, 400);
+      response.redirect(303, `${this.web.basePath}/requests/${id}#files`);
+    } catch (error) {
+      const invalid = formError(error);
+      const status = toProblem(error).status;
+      if (!invalid && status !== 409 && status !== 413) return notFoundIfNotTheirs(error);
+      const done = uploaded > 0 ? ` ${uploaded} file${uploaded === 1 ? ' was' : 's were'} added before it.` : '';
+      await this.renderRequest(request, response, id, { files: `${invalid?.message ?? toProblem(error).detail ?? 'The upload failed'}.${done}` }, status);
+    }
+  }
+
+  @Post('requests/:requestId/submit')
+  @HttpCode(303)
+  async submit(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string, @Body() form: Record<string, unknown>) {
+    await this.act(request, response, id, () => this.api.submit(actorOf(request), versionOf(form), id));
+  }
+
+  @Post('requests/:requestId/withdraw')
+  @HttpCode(303)
+  async withdraw(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string, @Body() form: Record<string, unknown>) {
+    await this.act(request, response, id, () => this.api.withdraw(actorOf(request), versionOf(form), id));
+  }
+
+  /** A button's action: back to the request page, or the page with the refusal in words. */
+  private async act(request: WebRequest, response: Response, id: string, action: () => Promise<unknown>) {
+    try {
+      await action();
+      response.redirect(303, `${this.web.basePath}/requests/${id}`);
+    } catch (error) {
+      const problem = toProblem(error);
+      if (![400, 409, 412, 422].includes(problem.status)) return notFoundIfNotTheirs(error);
+      const message = problem.status === 412 ? 'The request changed since you opened this page. Check it and try again.' : (problem.detail ?? 'This could not be done');
+      await this.renderRequest(request, response, id, { action: message }, problem.status);
+    }
+  }
+
+  private async renderRequest(request: WebRequest, response: Response, id: string, errors: FormErrors = {}, status = 200) {
+    const view = await this.api.get(actorOf(request), id).catch(notFoundIfNotTheirs);
+    const groups = view.groups.map((g) => ({ ...g, files: view.files.filter((f) => f.group === g.group) }));
+    this.web.render(
+      response,
+      'request.njk',
+      {
+        title: view.title,
+        navigation: this.navigation(request, 'home'),
+        view,
+        groups,
+        ungrouped: view.files.filter((f) => !view.groups.some((g) => g.group === f.group)),
+        can: Object.fromEntries(view.actions.map((a) => [a, true])),
+        errors: Object.keys(errors).length > 0 ? errors : undefined,
+      },
+      status,
+    );
+  }
+
+  private renderGroupForm(response: Response, request: WebRequest, view: { requestId: string; title: string; version?: number }, values: Record<string, string>, errors: FormErrors, status = 200) {
+    this.web.render(
+      response,
+      'group-form.njk',
+      { title: 'Describe a group of files', navigation: this.navigation(request, 'home'), view, values, prompts: GROUP_PROMPTS, errors: Object.keys(errors).length > 0 ? errors : undefined },
+      status,
+    );
+  }
+
+  private async renderNewRequest(request: WebRequest, response: Response, values: Record<string, unknown>, errors: FormErrors, status = 200) {
+    const person = await this.deps.registry.enrich(actorOf(request));
+    this.web.render(
+      response,
+      'request-new.njk',
+      {
+        title: 'Start a new request',
+        navigation: this.navigation(request, 'new'),
+        projects: person.projectIds ?? [],
+        values,
+        errors: Object.keys(errors).length > 0 ? errors : undefined,
+      },
+      status,
+    );
+  }
+
+  private navigation(request: WebRequest, current: 'home' | 'new') {
+    const base = this.web.basePath;
+    void request;
+    return [
+      { href: `${base}/`, text: 'My requests', active: current === 'home' },
+      { href: `${base}/requests/new`, text: 'New request', active: current === 'new' },
+    ];
   }
 }
+
+function actorOf(request: WebRequest): Actor {
+  if (!request.actor) throw new PageError(401, 'Sign in to continue.');
+  return request.actor;
+}
+
+const str = (value: unknown) => (typeof value === 'string' ? value : '');
+
+/** The version the page showed, sent back as If-Match so a stale page cannot overwrite newer work. */
+function versionOf(form: Record<string, unknown>): string | undefined {
+  const value = form['version'];
+  return typeof value === 'string' && /^\d{1,9}$/.test(value) ? value : undefined;
+}
+
+

@@ -6,3 +6,4 @@ export * from './service-processes';
 export * from './service-environment';
 export * from './airlock-cluster';
 export * from './tcp-balancer';
+export * from './web-session';

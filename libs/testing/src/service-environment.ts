@@ -27,7 +27,7 @@ export function realServerEnvironment(stack: RealStack = realStack(), bucketPref
 // The environment every service process of an e2e test, the crash suite and the load bench gets:
 // the real stack, the test OIDC issuer, an audit checkpoint key and a data dir outside the repo.
 export function serviceEnvironment(
-  idp: Pick<TestIdentityProvider, 'issuer' | 'audience' | 'jwksUrl'>,
+  idp: Pick<TestIdentityProvider, 'issuer' | 'audience' | 'jwksUrl'> & { discoveryUrl?: string },
   ports: Record<ServiceName, number>,
   bucketPrefix: string,
   files: { signingKeyFile: string; dataDir: string },
@@ -37,6 +37,8 @@ export function serviceEnvironment(
     AIRLOCK_OIDC_ISSUER: idp.issuer,
     AIRLOCK_OIDC_AUDIENCE: idp.audience,
     AIRLOCK_OIDC_JWKS_URL: idp.jwksUrl,
+    // The pages sign in with authorization code + PKCE at the provider's endpoints (docs/adr/0011-web-pages.md).
+    ...(idp.discoveryUrl ? { AIRLOCK_OIDC_DISCOVERY_URL: idp.discoveryUrl } : {}),
     AIRLOCK_AUDIT_SIGNING_KEY_FILE: files.signingKeyFile,
     AIRLOCK_DATA_DIR: files.dataDir,
     AIRLOCK_LOG_LEVEL: process.env.AIRLOCK_E2E_LOG_LEVEL ?? 'warn',

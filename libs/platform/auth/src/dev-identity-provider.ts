@@ -72,4 +72,21 @@ export class DevIdentityProvider {
     this.config.onIssued?.({ userId: request.userId, roles: [...request.roles], expiresAt: new Date((now + ttlSeconds) * 1000).toISOString(), tokenId });
     return token;
   }
+
+  /**
+   * An OIDC ID token for the sign-in of the pages: addressed to the client (`aud`), carrying the
+   * authorization request's `nonce`, so the client can tell this answer belongs to its own request.
+   * It grants nothing by itself (the verifier only takes tokens for the API's audience).
+   */
+  async issueIdToken(request: { userId: string; clientId: string; nonce?: string; ttlSeconds?: number }): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT(request.nonce ? { nonce: request.nonce } : {})
+      .setProtectedHeader({ alg: ALGORITHM, kid: this.kid, typ: 'JWT' })
+      .setIssuer(this.config.issuer)
+      .setAudience(request.clientId)
+      .setSubject(request.userId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + (request.ttlSeconds ?? 300))
+      .sign(this.privateKey);
+  }
 }

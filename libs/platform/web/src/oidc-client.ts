@@ -1,5 +1,6 @@
-import { codeChallengeS256, newCodeVerifier } from '@airlock/auth';
-import { randomBytes } from 'node:crypto';
+import { ALLOWED_ALGORITHMS, codeChallengeS256, newCodeVerifier } from '@airlock/auth';
+import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 
 // The pages' side of OIDC: authorization code with PKCE (S256), a public client by default (a
 // confidential one when a client secret is configured, as Keycloak allows). The provider's
@@ -13,9 +14,11 @@ export type OidcClientOptions = {
   redirectUri: string;
   scope?: string;
   fetch?: typeof fetch;
+  /** The provider's signing keys; by default read from the discovery document's jwks_uri. */
+  keys?: JWTVerifyGetKey;
 };
 
-type Metadata = { authorizationEndpoint: string; tokenEndpoint: string };
+type Metadata = { issuer: string; authorizationEndpoint: string; tokenEndpoint: string; keys: JWTVerifyGetKey };
 
 /** What the browser must bring back: kept in the sealed login cookie, never in the URL but `state`. */
 export type LoginTransaction = { state: string; verifier: string; nonce: string; returnTo: string };
@@ -75,9 +78,24 @@ export class OidcClient {
     }).catch((error: unknown) => {
       throw new OidcError('The identity provider could not be reached', { cause: error });
     });
-    const body = (await response.json().catch(() => undefined)) as { access_token?: unknown } | undefined;
+    const body = (await response.json().catch(() => undefined)) as { access_token?: unknown; id_token?: unknown } | undefined;
     if (!response.ok || typeof body?.access_token !== 'string') throw new OidcError(`The identity provider refused the code (HTTP ${response.status})`);
+    if (typeof body.id_token !== 'string') throw new OidcError('The identity provider sent no ID token');
+    await this.checkIdToken(body.id_token, transaction);
     return { accessToken: body.access_token };
+  }
+
+  /** The ID token must come from the issuer, be addressed to this client and carry this sign-in's nonce (no replayed answer). */
+  private async checkIdToken(idToken: string, transaction: LoginTransaction): Promise<void> {
+    const { issuer, keys } = await this.discover();
+    let nonce: unknown;
+    try {
+      const { payload } = await jwtVerify(idToken, keys, { issuer, audience: this.options.clientId, algorithms: [...ALLOWED_ALGORITHMS], requiredClaims: ['sub', 'exp'] });
+      nonce = payload['nonce'];
+    } catch (error) {
+      throw new OidcError('The identity provider sent an ID token that does not verify', { cause: error });
+    }
+    if (typeof nonce !== 'string' || !sameString(nonce, transaction.nonce)) throw new OidcError('The ID token is not for this sign-in (nonce mismatch)');
   }
 
   private async discover(): Promise<Metadata> {
@@ -89,14 +107,23 @@ export class OidcClient {
     );
     const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
     if (!response.ok || !body) throw new OidcError(`The identity provider's discovery document could not be read (HTTP ${response.status})`);
-    const { authorization_endpoint: authorizationEndpoint, token_endpoint: tokenEndpoint } = body;
+    const { issuer, authorization_endpoint: authorizationEndpoint, token_endpoint: tokenEndpoint, jwks_uri: jwksUri } = body;
     if (!httpUrl(authorizationEndpoint) || !httpUrl(tokenEndpoint)) throw new OidcError('The discovery document names no authorization or token endpoint');
+    if (typeof issuer !== 'string' || issuer === '') throw new OidcError('The discovery document names no issuer');
+    if (!this.options.keys && !httpUrl(jwksUri)) throw new OidcError('The discovery document names no jwks_uri');
     const methods = body['code_challenge_methods_supported'];
     if (Array.isArray(methods) && !methods.includes('S256')) throw new OidcError('The identity provider does not support PKCE with S256');
-    const value = { authorizationEndpoint, tokenEndpoint };
+    const keys = this.options.keys ?? createRemoteJWKSet(new URL(jwksUri as string), { timeoutDuration: TIMEOUT_MS });
+    const value = { issuer, authorizationEndpoint, tokenEndpoint, keys };
     this.metadata = { value, fetchedAt: Date.now() };
     return value;
   }
+}
+
+function sameString(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 function randomToken(): string {

@@ -29,6 +29,8 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { CSRF_FIELD, CSRF_HEADER, csrfTokensMatch, newCsrfToken } from './csrf';
 import { OidcClient, OidcError, type LoginTransaction } from './oidc-client';
+import { MultipartError } from './multipart';
+import { bytesInPlainWords, scanInPlainWords, statusInPlainWords, verdictInPlainWords } from './plain-words';
 import { SealedCookies } from './sealed-cookie';
 import type { WebOptions } from './web-options';
 
@@ -102,6 +104,10 @@ export class Web {
     this.oidc = new OidcClient({ ...options.oidc, redirectUri: `${options.publicUrl}${options.basePath}/auth/callback` });
     const loader = new nunjucks.FileSystemLoader([...(options.viewDirs ?? []), path.join(__dirname, 'views'), govukRoot(), mojRoot()]);
     this.env = new nunjucks.Environment(loader, { autoescape: true, throwOnUndefined: false });
+    this.env.addFilter('plainStatus', statusInPlainWords);
+    this.env.addFilter('plainScan', scanInPlainWords);
+    this.env.addFilter('plainVerdict', verdictInPlainWords);
+    this.env.addFilter('plainBytes', bytesInPlainWords);
   }
 
   get basePath(): string {
@@ -273,7 +279,7 @@ export class WebErrorFilter implements ExceptionFilter {
       response.redirect(303, `${this.web.basePath}/sign-in?returnTo=${encodeURIComponent(returnTo)}`);
       return;
     }
-    if (error instanceof PageError) return this.web.render(response, 'web-error.njk', { title: titleFor(error.status), message: error.message }, error.status);
+    if (error instanceof PageError || error instanceof MultipartError) return this.web.render(response, 'web-error.njk', { title: titleFor(error.status), message: error.message }, error.status);
     if (error instanceof OidcError) return this.web.render(response, 'web-error.njk', { title: 'Sign-in failed', message: error.message }, 502);
     const problem = toProblem(error);
     const message = problem.status >= 500 ? 'Something went wrong on our side. Try again in a few minutes.' : problem.detail;
