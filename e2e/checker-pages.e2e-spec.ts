@@ -1,8 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { expectEventually, type AirlockClient, type RequestView } from '@airlock/testing';
+import { WebSession, csrfOf, expectEventually, fieldOf, textOf, type AirlockClient, type PageResponse, type RequestView } from '@airlock/testing';
 import { newProject, startAirlock, type AirlockUnderTest } from './airlock-stack';
-import { startOidcCodeProvider, type OidcCodeProvider, type SignInAs } from './oidc-code-provider';
 
 // The checkers' workbench end to end: four service processes on the real PostgreSQL, Kafka, S3
 // and clamd; a researcher submits through the API, checkers sign in with authorization code +
@@ -13,10 +12,12 @@ const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.join(__dirname, '..', 'docs', 'screenshots');
 // Disclosive: 3 admissions in a ward-year is under the threshold of 10.
 const RISKY_TABLE = 'ward,y2023,y2024,y2025\nA,40,3,35\nB,45,50,52\nC,38,41,44\n';
+const FIXED_TABLE = 'ward,y2023,y2024,y2025\nA,40,10,35\nB,45,50,52\nC,38,41,44\n';
 const SAFE_TABLE = 'ward,admissions_2024,admissions_2025\nA,120,134\nB,98,101\nC,57,66\n';
 const HOSTILE_NAME = '<img src=x onerror=alert(1)>.csv';
 const HOSTILE_TABLE = 'label,count\n"<script>alert(1)</script>",120\n<img src=x onerror=alert(2)>,130\n';
 
+type SignInAs = { userId: string; roles: string[] };
 const CHRIS: SignInAs = { userId: 'chris', roles: ['output_checker'] };
 const DANA: SignInAs = { userId: 'dana', roles: ['output_checker'] };
 // A checker who is also a member of the project: never an independent reviewer of it.
@@ -24,75 +25,18 @@ const MALLORY: SignInAs = { userId: 'mallory', roles: ['output_checker', 'resear
 // A checker of another project only.
 const OLIVE: SignInAs = { userId: 'olive', roles: ['output_checker'] };
 
-/** A browser's cookie jar and redirects, over fetch: enough to sign in and use the pages without script. */
-class PageSession {
-  private readonly cookies = new Map<string, string>();
-  setCookies: string[] = [];
-
-  constructor(
-    private readonly base: string,
-    private readonly provider: OidcCodeProvider,
-  ) {}
-
-  private remember(response: Response) {
-    for (const line of response.headers.getSetCookie()) {
-      this.setCookies.push(line);
-      const [pair] = line.split(';');
-      const at = pair.indexOf('=');
-      const name = pair.slice(0, at);
-      const value = pair.slice(at + 1);
-      if (value === '' || /expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-
-  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
-    const absolute = url.startsWith('http') ? url : `${this.base}${url}`;
-    const sameOrigin = absolute.startsWith(this.base);
-    const headers = new Headers(init.headers);
-    if (sameOrigin && this.cookies.size > 0) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    const response = await fetch(absolute, { ...init, headers, redirect: 'manual' });
-    if (sameOrigin) this.remember(response);
-    return response;
-  }
-
-  /** GET, following redirects (the sign-in goes through the provider and back) and the continue page's refresh. */
-  async get(url: string): Promise<{ response: Response; html: string }> {
-    let next = url;
-    for (let hops = 0; hops < 10; hops++) {
-      const response = await this.fetch(next);
-      const location = response.headers.get('location');
-      if (response.status >= 300 && response.status < 400 && location) {
-        next = new URL(location, next.startsWith('http') ? next : `${this.base}${next}`).toString();
-        continue;
-      }
-      const html = await response.text();
-      const refresh = /http-equiv="refresh" content="0;url=([^"]+)"/.exec(html);
-      if (refresh) {
-        next = refresh[1].replace(/&amp;/g, '&');
-        continue;
-      }
-      return { response, html };
-    }
-    throw new Error('too many redirects');
-  }
-
-  async signIn(person: SignInAs): Promise<string> {
-    this.provider.signInAs(person);
-    return (await this.get('/web/reviews')).html;
-  }
-
-  async post(url: string, form: Record<string, string>): Promise<Response> {
-    return this.fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
-  }
+/** Signs in through the test provider's code flow; the callback's continue page moves on by itself in a browser. */
+async function signedInSession(person: SignInAs): Promise<WebSession> {
+  const session = new WebSession(egress);
+  airlock.idp.signIn(person);
+  await session.get('/web/reviews');
+  return session;
 }
 
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? /name="[^"]*csrf[^"]*" value="([^"]+)"/i.exec(html)?.[1] ?? '';
-const etagOf = (html: string) => /name="etag" value="([^"]+)"/.exec(html)?.[1] ?? '';
-const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+const csrf = (page: PageResponse) => csrfOf(page);
+const etagOf = (page: PageResponse) => fieldOf(page, 'etag');
 
 let airlock: AirlockUnderTest;
-let provider: OidcCodeProvider;
 let project: string;
 let researcher: AirlockClient;
 let egress: string;
@@ -118,8 +62,7 @@ async function submitted(title: string, files: Record<string, string>): Promise<
 }
 
 beforeAll(async () => {
-  provider = await startOidcCodeProvider((person) => airlock.token(person.userId, person.roles));
-  airlock = await startAirlock(4200, { env: { AIRLOCK_OIDC_DISCOVERY_URL: provider.discoveryUrl, AIRLOCK_WEB_SESSION_SECRET: 'e2e-session-secret-of-at-least-32-characters' }, readyWithinMs: 240_000 });
+  airlock = await startAirlock(4200, { env: { AIRLOCK_WEB_SESSION_SECRET: 'e2e-session-secret-of-at-least-32-characters' }, readyWithinMs: 240_000 });
   egress = airlock.services['egress-review'].url;
   researcher = airlock.client.as(await airlock.token('alice', ['researcher']));
   const admin = airlock.client.as(await airlock.token('root', ['administrator']));
@@ -132,46 +75,46 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await airlock?.stop();
-  await provider?.stop();
 });
 
 const fileId = (name: string) => risky.files.find((f) => f.name === name)?.fileId ?? '';
 
 describe('checker pages over HTTP', () => {
   it('signs a checker in with authorization code + PKCE into a strict, HttpOnly, SameSite=Strict session', async () => {
-    const session = new PageSession(egress, provider);
-    const first = await session.fetch('/web/reviews');
-    expect(first.status).toBe(303);
-    expect(first.headers.get('location')).toMatch(/\/web\/sign-in\?returnTo=/);
-    const html = await session.signIn(CHRIS);
-    expect(text(html)).toContain('Review queue');
-    const sessionCookie = session.setCookies.filter((c) => c.startsWith('airlock_egress_review=')).at(-1) ?? '';
+    const session = new WebSession(egress);
+    airlock.idp.signIn(CHRIS);
+    let hop = await session.send('GET', `${egress}/web/reviews`);
+    expect(hop.status).toBe(303);
+    expect(hop.location).toMatch(/\/web\/sign-in\?returnTo=/);
+    const cookies: string[] = [];
+    for (let i = 0; i < 5 && hop.location; i++) {
+      hop = await session.send('GET', hop.location);
+      cookies.push(...hop.headers.getSetCookie());
+    }
+    const sessionCookie = cookies.filter((c) => c.startsWith('airlock_egress_review=')).at(-1) ?? '';
     expect(sessionCookie).toMatch(/HttpOnly/i);
     expect(sessionCookie).toMatch(/SameSite=Strict/i);
-    const page = await session.fetch('/web/reviews');
+    const page = await session.get('/web/reviews');
+    expect(textOf(page)).toContain('Review queue');
     expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
     expect(page.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
   });
 
   it('lists the request in the queue with its project, verdicts and my progress, and finds it by search', async () => {
-    const session = new PageSession(egress, provider);
-    await session.signIn(CHRIS);
-    const { html } = await session.get(`/web/reviews?q=${encodeURIComponent(project)}`);
-    const shown = text(html);
+    const session = await signedInSession(CHRIS);
+    const shown = textOf(await session.get(`/web/reviews?q=${encodeURIComponent(project)}`));
     expect(shown).toContain('Admissions by ward');
     expect(shown).toContain(project);
     expect(shown).toContain('0 of 3 files voted');
     expect(shown).toMatch(/⚠ 1 fail/);
-    const { html: none } = await session.get(`/web/reviews?q=no-such-request-${Date.now()}`);
-    expect(text(none)).toContain('No requests match');
+    expect(textOf(await session.get(`/web/reviews?q=no-such-request-${Date.now()}`))).toContain('No requests match');
   });
 
   it('shows the request in plain words: groups with context and controls, SHA-256, scan engine, verdicts and a timeline', async () => {
-    const session = new PageSession(egress, provider);
-    await session.signIn(CHRIS);
-    const { response, html } = await session.get(`/web/reviews/${risky.requestId}`);
-    expect(response.status).toBe(200);
-    const shown = text(html);
+    const session = await signedInSession(CHRIS);
+    const page = await session.get(`/web/reviews/${risky.requestId}`);
+    expect(page.status).toBe(200);
+    const shown = textOf(page);
     expect(shown).toContain('Status: Waiting for your review');
     expect(shown).toContain('Counts below 10 were meant to be suppressed');
     expect(shown).toContain(risky.files[0].sha256);
@@ -179,81 +122,97 @@ describe('checker pages over HTTP', () => {
     expect(shown).toContain('⚠ Fail');
     expect(shown).toContain('Ready for review (turn 1)');
     // The hostile name is text, never markup.
-    expect(html).not.toContain('<img src=x onerror');
-    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;.csv');
+    expect(page.body).not.toContain('<img src=x onerror');
+    expect(page.body).toContain('&lt;img src=x onerror=alert(1)&gt;.csv');
   });
 
   it('refuses a vote form without the CSRF token with 403', async () => {
-    const session = new PageSession(egress, provider);
-    const html = await session.signIn(CHRIS);
-    expect(csrfOf(html)).not.toBe('');
+    const session = await signedInSession(CHRIS);
     const refused = await session.post(`/web/reviews/${risky.requestId}/files/${fileId('admissions_totals.csv')}/vote`, { decision: 'approve' });
     expect(refused.status).toBe(403);
-    expect((await airlock.client.as(await airlock.token('chris', ['output_checker'])).getReview(risky.requestId)).files.every((f) => f.votes?.length === 0)).toBe(true);
+    const view = await airlock.client.as(await airlock.token('chris', ['output_checker'])).getReview(risky.requestId);
+    expect(view.files.every((f) => f.votes?.length === 0)).toBe(true);
   });
 
   it('answers 404 to a checker who is a project member and to a checker of another project', async () => {
     for (const person of [MALLORY, OLIVE]) {
-      const session = new PageSession(egress, provider);
-      await session.signIn(person);
-      const page = await session.get(`/web/reviews/${risky.requestId}`);
-      expect(page.response.status).toBe(404);
-      const file = await session.fetch(`/web/reviews/${risky.requestId}/files/${fileId('admissions_by_ward.csv')}/content`);
-      expect(file.status).toBe(404);
+      const session = await signedInSession(person);
+      expect((await session.get(`/web/reviews/${risky.requestId}`)).status).toBe(404);
+      expect((await session.get(`/web/reviews/${risky.requestId}/files/${fileId('admissions_by_ward.csv')}`)).status).toBe(404);
+      expect((await session.get(`/web/reviews/${risky.requestId}/files/${fileId('admissions_by_ward.csv')}/content`)).status).toBe(404);
     }
   });
 
   it('serves the frozen bytes only as a sandboxed attachment', async () => {
-    const session = new PageSession(egress, provider);
-    await session.signIn(CHRIS);
-    const response = await session.fetch(`/web/reviews/${risky.requestId}/files/${fileId(HOSTILE_NAME)}/content`);
+    const session = await signedInSession(CHRIS);
+    const response = await session.get(`/web/reviews/${risky.requestId}/files/${fileId(HOSTILE_NAME)}/content`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-disposition')).toMatch(/^attachment;/);
     expect(response.headers.get('content-type')).toBe('application/octet-stream');
     expect(response.headers.get('content-security-policy')).toMatch(/^sandbox;/);
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(await response.text()).toBe(HOSTILE_TABLE);
+    expect(response.body).toBe(HOSTILE_TABLE);
   });
 
   it('needs an override justification to approve a failed file, then two checkers decide and the votes are unblinded', async () => {
-    const chris = new PageSession(egress, provider);
-    await chris.signIn(CHRIS);
-    const page = (await chris.get(`/web/reviews/${risky.requestId}`)).html;
-    const vote = (session: PageSession, html: string, name: string, form: Record<string, string>) =>
-      session.post(`/web/reviews/${risky.requestId}/files/${fileId(name)}/vote`, { _csrf: csrfOf(html), etag: etagOf(html), ...form });
-    const refused = await vote(chris, page, 'admissions_by_ward.csv', { decision: 'approve' });
+    const vote = async (session: WebSession, name: string, form: Record<string, string>) => {
+      const page = await session.get(`/web/reviews/${risky.requestId}`);
+      return session.post(`/web/reviews/${risky.requestId}/files/${fileId(name)}/vote`, { _csrf: csrf(page), etag: etagOf(page), ...form });
+    };
+    const chris = await signedInSession(CHRIS);
+    const refused = await vote(chris, 'admissions_by_ward.csv', { decision: 'approve' });
     expect(refused.status).toBe(422);
-    expect(text(await refused.text())).toContain('explain why the findings do not make it disclosive');
-    const accepted = await vote(chris, page, 'admissions_by_ward.csv', {
+    expect(textOf(refused)).toContain('explain why the findings do not make it disclosive');
+    const accepted = await vote(chris, 'admissions_by_ward.csv', {
       decision: 'approve',
       overrideJustification: 'The 3 is a count of wards, not of people',
       comment: 'Checked against the extract',
       visibility: 'private',
     });
-    expect(accepted.status).toBe(303);
-    for (const name of ['admissions_totals.csv', HOSTILE_NAME]) {
-      const fresh = (await chris.get(`/web/reviews/${risky.requestId}`)).html;
-      expect((await vote(chris, fresh, name, { decision: 'approve' })).status).toBe(303);
-    }
-    const dana = new PageSession(egress, provider);
-    await dana.signIn(DANA);
-    let seen = (await dana.get(`/web/reviews/${risky.requestId}`)).html;
+    expect(accepted.status).toBe(200);
+    expect(textOf(accepted)).toContain('Your vote was recorded');
+    for (const name of ['admissions_totals.csv', HOSTILE_NAME]) expect((await vote(chris, name, { decision: 'approve' })).status).toBe(200);
+    const dana = await signedInSession(DANA);
+    const seen = textOf(await dana.get(`/web/reviews/${risky.requestId}`));
     // Blinded: Dana sees neither Chris's vote nor his private comment.
-    expect(text(seen)).not.toContain('Checked against the extract');
-    expect(text(seen)).not.toMatch(/chris: approve/);
-    expect((await vote(dana, seen, 'admissions_by_ward.csv', { decision: 'request_changes', comment: 'Suppress the 3', visibility: 'public' })).status).toBe(303);
-    for (const name of ['admissions_totals.csv', HOSTILE_NAME]) {
-      seen = (await dana.get(`/web/reviews/${risky.requestId}`)).html;
-      expect((await vote(dana, seen, name, { decision: 'approve' })).status).toBe(303);
-    }
+    expect(seen).not.toContain('Checked against the extract');
+    expect(seen).not.toMatch(/chris: approve/);
+    expect((await vote(dana, 'admissions_by_ward.csv', { decision: 'request_changes', comment: 'Suppress the 3', visibility: 'public' })).status).toBe(200);
+    for (const name of ['admissions_totals.csv', HOSTILE_NAME]) expect((await vote(dana, name, { decision: 'approve' })).status).toBe(200);
     await untilStatus(risky.requestId, ['changes_requested']);
-    const decided = text((await chris.get(`/web/reviews/${risky.requestId}`)).html);
+    const decided = textOf(await chris.get(`/web/reviews/${risky.requestId}`));
     expect(decided).toContain('Status: Returned to the researcher');
     expect(decided).toContain('dana: request changes');
     expect(decided).toContain('Conflict');
     expect(decided).toContain('Changes requested in turn 1');
-    const returned = text((await chris.get('/web/reviews?tab=returned')).html);
-    expect(returned).toContain('Admissions by ward');
+    expect(textOf(await chris.get('/web/reviews?tab=returned'))).toContain('Admissions by ward');
+  });
+
+  it('shows a resubmitted table cell by cell against the last turn, then the release record after approval', async () => {
+    await researcher.removeFile(risky.requestId, fileId('admissions_by_ward.csv'));
+    const { file: fixed } = await researcher.upload(risky.requestId, 'admissions_by_ward.csv', FIXED_TABLE);
+    await researcher.submit(risky.requestId);
+    await untilStatus(risky.requestId, ['awaiting_review']);
+    const chris = await signedInSession(CHRIS);
+    const request = textOf(await chris.get(`/web/reviews/${risky.requestId}`));
+    expect(request).toContain('Turn 2 is a resubmission');
+    expect(request).toContain('Changed since the last turn');
+    expect(request).toContain('Unchanged since the last turn');
+    const filePage = textOf(await chris.get(`/web/reviews/${risky.requestId}/files/${fixed.fileId}`));
+    expect(filePage).toContain('What changed since turn 1');
+    expect(filePage).toMatch(/1 cell changed, matched by row and column labels/);
+    expect(filePage).toMatch(/row 2 \(A\), column 3 \(y2024\) ≠ changed 3 10/);
+    const dana = await signedInSession(DANA);
+    for (const session of [chris, dana]) {
+      const page = await session.get(`/web/reviews/${risky.requestId}`);
+      expect((await session.post(`/web/reviews/${risky.requestId}/files/${fixed.fileId}/vote`, { _csrf: csrf(page), etag: etagOf(page), decision: 'approve' })).status).toBe(200);
+    }
+    await untilStatus(risky.requestId, ['released']);
+    expect(textOf(await chris.get(`/web/reviews/${risky.requestId}`))).toContain('download the RO-Crate');
+    const crate = await chris.get(`/web/reviews/${risky.requestId}/release-record?format=ro-crate`);
+    expect(crate.status).toBe(200);
+    expect(crate.headers.get('content-disposition')).toMatch(/^attachment;/);
+    expect(JSON.parse(crate.body)).toHaveProperty('@context');
   });
 });
 
@@ -287,7 +246,7 @@ browserTest('checker pages in Chromium', () => {
       dialogs.push(dialog.message());
       void dialog.dismiss();
     });
-    provider.signInAs(person);
+    airlock.idp.signIn(person);
     await page.goto(`${egress}/web/reviews`);
     await page.waitForURL(/\/web\/reviews$/);
     return page;
@@ -381,7 +340,7 @@ browserTest('checker pages in Chromium', () => {
     expect(await page.locator('.app-grid [role="gridcell"]:focus').getAttribute('id')).toBe('grid-cell-5000-3');
     expect(await page.locator('.app-grid [role="gridcell"]').count()).toBeLessThan(2_000);
     expect(await page.locator('.app-grid-status, [role="status"]').first().textContent()).toContain('99,999 of 99,999 rows');
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'checker-file-million-cells.png') });
+    await page.locator('#grid').screenshot({ path: path.join(SCREENSHOTS, 'checker-file-million-cells.png') });
     await page.context().close();
   });
 });

@@ -1,13 +1,15 @@
 import { Controller, Get, Inject, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { AccessRecorder } from '@airlock/access-log';
 import { viewTag, type RequestView } from '@airlock/application';
-import { RequestError, type Actor, type CommentVisibility, type VoteDecision } from '@airlock/domain';
+import { RequestError, type Actor, type CommentVisibility, type ExistingRequest, type RequestFile, type VoteDecision } from '@airlock/domain';
 import { HttpProblem, LIMITS, id as validId, toProblem } from '@airlock/http';
 import type { ObjectStore } from '@airlock/storage';
 import { PageError, WEB, WebErrorFilter, WebSignedIn, type Web, type WebRequest } from '@airlock/web';
 import type { Response } from 'express';
 import { CheckerReviews, type CheckerRequest } from '../checker-reviews';
+import { ReleaseRecordController } from '../release-record.controller';
 import { REVIEW_DEPS, type ReviewDeps } from '../reviews.controller';
+import { diffGrids } from './cell-diff';
 import { contentViewOf, sandboxedContentHeaders } from './content-view';
 import { openContent } from './file-content';
 import { jsonForHtml } from './grid-payload';
@@ -128,6 +130,7 @@ export class CheckerPagesController {
     const shown = view.files.find((f) => f.fileId === fileId);
     await this.recordView(request, state, file, 'GET /web/reviews/:requestId/files/:fileId');
     const opened = await openContent(await this.files.store.getStream('quarantine', file.quarantineKey), file);
+    const changes = 'grid' in opened ? await this.sinceLastTurn(request, state, file, opened.grid.rows) : undefined;
     const base = `${this.web.basePath}/reviews/${encodeURIComponent(id)}/files/${encodeURIComponent(fileId)}`;
     const grid = opened.view.kind === 'table' && 'grid' in opened ? opened.grid : undefined;
     const marked = new Map((grid?.marks ?? []).map(([row, column, findings]) => [`${row}:${column}`, findings]));
@@ -157,9 +160,19 @@ export class CheckerPagesController {
         })),
         previewCut: grid.rows.length > PREVIEW_ROWS,
       },
+      changes,
       gridSrc: `${base}/grid.json`,
       contentUrl: `${base}/content`,
     });
+  }
+
+  /** The release record, JSON or a Five Safes RO-Crate, from the JSON API's own handler, as a download. */
+  @Get('reviews/:requestId/release-record')
+  async releaseRecord(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string, @Query('format') format: unknown) {
+    const chosen = format === 'ro-crate' ? 'ro-crate' : 'json';
+    const body = await hideStrangers(() => new ReleaseRecordController(this.deps).releaseRecord(request.actor as Actor, id, chosen, response));
+    response.set('Content-Disposition', `attachment; filename="release-record-${id.replace(/[^\w-]/g, '')}${chosen === 'ro-crate' ? '.crate' : ''}.json"`);
+    response.status(200).send(typeof body === 'string' ? body : JSON.stringify(body, null, 2));
   }
 
   /** The grid's data for the script: JSON, never script, with the same cells and findings as the page. */
@@ -189,6 +202,30 @@ export class CheckerPagesController {
     } finally {
       await stream.close().catch(() => undefined);
     }
+  }
+
+  /**
+   * What changed in this table since the researcher's previous turn: the same file name in the
+   * last earlier turn, compared cell by cell (cell-diff.ts). Reading the earlier bytes is a view too.
+   */
+  private async sinceLastTurn(request: WebRequest, state: ExistingRequest, file: RequestFile, rows: string[][]) {
+    const earlier = [...state.history].filter((t) => t.turn < state.turn).sort((a, b) => b.turn - a.turn)[0];
+    const previous = earlier?.files.find((f) => f.name === file.name);
+    if (!earlier || !previous?.quarantineKey) return earlier ? { turn: earlier.turn, status: 'new' as const } : undefined;
+    if (previous.sha256 === file.sha256) return { turn: earlier.turn, status: 'unchanged' as const };
+    await this.recordView(request, state, { ...previous, quarantineKey: previous.quarantineKey }, 'GET /web/reviews/:requestId/files/:fileId (previous turn)');
+    const before = await openContent(await this.files.store.getStream('quarantine', previous.quarantineKey), previous).catch(() => undefined);
+    if (!before || !('grid' in before)) return { turn: earlier.turn, status: 'not-comparable' as const };
+    const diff = diffGrids(before.grid.rows, rows, 500);
+    const label = (row: number, column: number, grid: string[][]) => `row ${row + 1} (${grid[row]?.[0] ?? ''}), column ${column + 1} (${grid[0]?.[column] ?? ''})`;
+    return {
+      turn: earlier.turn,
+      status: 'changed' as const,
+      matchedBy: diff.matchedBy,
+      total: diff.total,
+      truncated: diff.truncated,
+      cells: diff.changes.map((c) => ({ ...c, where: label(c.row, c.column, c.kind === 'removed' ? before.grid.rows : rows) })),
+    };
   }
 
   private async viewable(actor: Actor, id: string, fileId: string) {
@@ -240,13 +277,17 @@ export class CheckerPagesController {
     const lastAt = envelopes.at(-1)?.time;
     const decided = !['submitted', 'checking', 'awaiting_review'].includes(view.status);
     const canVote = view.actions.includes('review');
+    const lastTurn = [...view.history].filter((t) => t.turn < view.turn).sort((a, b) => b.turn - a.turn)[0];
     const files = view.files.map((f) => {
+      const before = lastTurn?.files.find((p) => p.name === f.name);
+      const sinceLastTurn = !lastTurn ? undefined : !before ? 'New in this turn' : before.sha256 === f.sha256 ? 'Unchanged since the last turn' : 'Changed since the last turn';
       const votes = 'votes' in f ? f.votes : [];
       const mine = votes.find((v) => v.checkerId === actor.userId && v.turn === view.turn && !v.carried);
       const decisions = new Set(votes.filter((v) => v.turn === view.turn).map((v) => v.decision));
       return {
         ...f,
         humanSize: humanSize(f.size),
+        sinceLastTurn,
         mine,
         votes,
         consolidation: decided && votes.length > 0 ? (decisions.size > 1 ? 'Conflict' : 'Agreement') : undefined,
@@ -254,6 +295,7 @@ export class CheckerPagesController {
         findingCount: f.check?.findings.length ?? 0,
       };
     });
+    const removed = (lastTurn?.files ?? []).filter((p) => !view.files.some((f) => f.name === p.name)).map((p) => p.name);
     const groups = view.groups.map((g) => ({ ...g, files: files.filter((f) => f.group === g.group) }));
     const ungrouped = files.filter((f) => !view.groups.some((g) => g.group === f.group));
     if (ungrouped.length > 0) groups.push({ group: 'Other files', context: '', controls: '', files: ungrouped });
@@ -266,6 +308,8 @@ export class CheckerPagesController {
         status: plainStatus(view, actor.userId, lastAt, this.deps.clock()),
         groups,
         timeline: events.reverse(),
+        lastTurn: lastTurn?.turn,
+        removed,
         etag: viewTag(view),
         decisions: DECISIONS.map((value) => ({ value, text: DECISION_LABELS[value] })),
         errorSummary: failed.errors && failed.errors.length > 0 ? failed.errors : undefined,
