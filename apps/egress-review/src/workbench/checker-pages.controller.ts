@@ -13,7 +13,7 @@ import { diffGrids } from './cell-diff';
 import { contentViewOf, sandboxedContentHeaders } from './content-view';
 import { openContent } from './file-content';
 import { jsonForHtml } from './grid-payload';
-import { QUEUE_TABS, age, humanSize, matchesSearch, myProgress, plainStatus, queueTab, timeline, type QueueTab } from './request-page';
+import { QUEUE_TABS, age, humanSize, matchesSearch, myProgress, plainStatus, queueTab, submittedBefore, timeline, type QueueTab } from './request-page';
 import { detectFileType, peekHead } from '@airlock/disclosure-rules';
 
 export const CHECKER_PAGE_DEPS = Symbol('CHECKER_PAGE_DEPS');
@@ -107,6 +107,38 @@ export class CheckerPagesController {
     this.renderRequest(response, request, await this.load(request, id), { errors, fileId, form }, undefined, 422);
   }
 
+  /**
+   * A bulk action on a group: the same vote on every file of the group still waiting for mine, one
+   * CastVote each (the same command as a single vote). Approving a file that failed the automated
+   * check still needs its own justification, so such files are left for a vote of their own.
+   */
+  @Post('reviews/:requestId/groups/vote')
+  async voteGroup(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string) {
+    const actor = request.actor as Actor;
+    const form = (request.body ?? {}) as Record<string, unknown>;
+    const errors: FormErrors = [];
+    const decision = form['decision'] as VoteDecision;
+    const group = typeof form['group'] === 'string' ? form['group'] : '';
+    const anchor = `#group-decision-${encodeURIComponent(group)}`;
+    if (!DECISIONS.includes(decision)) errors.push({ href: anchor, text: 'Choose approve, request changes or reject for the group' });
+    const comment = textField(form, 'comment', LIMITS.comment, anchor, errors);
+    const visibility: CommentVisibility = form['visibility'] === 'public' ? 'public' : 'private';
+    if (errors.length === 0) {
+      const { view } = await this.load(request, id);
+      const pending = view.files.filter(
+        (f) => f.group === group && !f.blocked && !('votes' in f && f.votes.some((v) => v.checkerId === actor.userId && v.turn === view.turn && !v.carried)),
+      );
+      const needOwnVote = pending.filter((f) => decision === 'approve' && f.check?.verdict === 'fail');
+      for (const f of pending.filter((p) => !needOwnVote.includes(p))) {
+        const input = { fileId: f.fileId, decision, ...(comment ? { comment: { text: comment, visibility } } : {}) };
+        if (!(await this.act(() => this.reviews.vote(actor, id, input), anchor, errors))) break;
+      }
+      for (const f of needOwnVote) errors.push({ href: `#decision-${f.fileId}`, text: `${f.name} failed the automated check: approve it on its own, with a justification` });
+      if (errors.length === 0) return response.redirect(303, `${this.web.basePath}/reviews/${encodeURIComponent(id)}?done=vote`);
+    }
+    this.renderRequest(response, request, await this.load(request, id), { errors, form }, undefined, 422);
+  }
+
   @Post('reviews/:requestId/comments')
   async comment(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string) {
     const actor = request.actor as Actor;
@@ -126,11 +158,11 @@ export class CheckerPagesController {
   async file(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string, @Param('fileId') fileId: string) {
     const actor = request.actor as Actor;
     const { state, file } = await this.viewable(actor, id, fileId);
-    const { view } = await this.load(request, id);
+    const { view, envelopes } = await this.load(request, id);
     const shown = view.files.find((f) => f.fileId === fileId);
     await this.recordView(request, state, file, 'GET /web/reviews/:requestId/files/:fileId');
     const opened = await openContent(await this.files.store.getStream('quarantine', file.quarantineKey), file);
-    const changes = 'grid' in opened ? await this.sinceLastTurn(request, state, file, opened.grid.rows) : undefined;
+    const changes = 'grid' in opened ? await this.sinceLastTurn(request, state, submittedBefore(envelopes, state.turn), file, opened.grid.rows) : undefined;
     const base = `${this.web.basePath}/reviews/${encodeURIComponent(id)}/files/${encodeURIComponent(fileId)}`;
     const grid = opened.view.kind === 'table' && 'grid' in opened ? opened.grid : undefined;
     const marked = new Map((grid?.marks ?? []).map(([row, column, findings]) => [`${row}:${column}`, findings]));
@@ -208,13 +240,12 @@ export class CheckerPagesController {
    * What changed in this table since the researcher's previous turn: the same file name in the
    * last earlier turn, compared cell by cell (cell-diff.ts). Reading the earlier bytes is a view too.
    */
-  private async sinceLastTurn(request: WebRequest, state: ExistingRequest, file: RequestFile, rows: string[][]) {
-    const earlier = [...state.history].filter((t) => t.turn < state.turn).sort((a, b) => b.turn - a.turn)[0];
+  private async sinceLastTurn(request: WebRequest, state: ExistingRequest, earlier: ReturnType<typeof submittedBefore>, file: RequestFile, rows: string[][]) {
     const previous = earlier?.files.find((f) => f.name === file.name);
     if (!earlier || !previous?.quarantineKey) return earlier ? { turn: earlier.turn, status: 'new' as const } : undefined;
     if (previous.sha256 === file.sha256) return { turn: earlier.turn, status: 'unchanged' as const };
     await this.recordView(request, state, { ...previous, quarantineKey: previous.quarantineKey }, 'GET /web/reviews/:requestId/files/:fileId (previous turn)');
-    const before = await openContent(await this.files.store.getStream('quarantine', previous.quarantineKey), previous).catch(() => undefined);
+    const before = await openContent(await this.files.store.getStream('quarantine', previous.quarantineKey), { name: previous.name }).catch(() => undefined);
     if (!before || !('grid' in before)) return { turn: earlier.turn, status: 'not-comparable' as const };
     const diff = diffGrids(before.grid.rows, rows, 500);
     const label = (row: number, column: number, grid: string[][]) => `row ${row + 1} (${grid[row]?.[0] ?? ''}), column ${column + 1} (${grid[0]?.[column] ?? ''})`;
@@ -277,7 +308,7 @@ export class CheckerPagesController {
     const lastAt = envelopes.at(-1)?.time;
     const decided = !['submitted', 'checking', 'awaiting_review'].includes(view.status);
     const canVote = view.actions.includes('review');
-    const lastTurn = [...view.history].filter((t) => t.turn < view.turn).sort((a, b) => b.turn - a.turn)[0];
+    const lastTurn = submittedBefore(envelopes, view.turn);
     const files = view.files.map((f) => {
       const before = lastTurn?.files.find((p) => p.name === f.name);
       const sinceLastTurn = !lastTurn ? undefined : !before ? 'New in this turn' : before.sha256 === f.sha256 ? 'Unchanged since the last turn' : 'Changed since the last turn';
@@ -296,9 +327,12 @@ export class CheckerPagesController {
       };
     });
     const removed = (lastTurn?.files ?? []).filter((p) => !view.files.some((f) => f.name === p.name)).map((p) => p.name);
-    const groups = view.groups.map((g) => ({ ...g, files: files.filter((f) => f.group === g.group) }));
+    const groups = view.groups.map((g) => {
+      const inGroup = files.filter((f) => f.group === g.group);
+      return { ...g, files: inGroup, canBulkVote: inGroup.filter((f) => f.canVote).length > 1 };
+    });
     const ungrouped = files.filter((f) => !view.groups.some((g) => g.group === f.group));
-    if (ungrouped.length > 0) groups.push({ group: 'Other files', context: '', controls: '', files: ungrouped });
+    if (ungrouped.length > 0) groups.push({ group: 'Other files', context: '', controls: '', files: ungrouped, canBulkVote: false });
     this.web.render(
       response,
       'checker-request.njk',

@@ -1,7 +1,7 @@
 import type { RequestView } from '@airlock/application';
 import { requestEnvelope, type EventEnvelope } from '@airlock/contracts';
 import type { RequestEvent } from '@airlock/domain';
-import { age, humanSize, matchesSearch, myProgress, plainStatus, queueTab, timeline, STUCK_AFTER_MS } from './request-page';
+import { age, humanSize, matchesSearch, myProgress, plainStatus, queueTab, submittedBefore, timeline, STUCK_AFTER_MS } from './request-page';
 
 const REQUEST = '6f1c1f0e-8d3a-4a51-9a43-0c5e4b0b7a01';
 const actor = { userId: 'system', roles: [] };
@@ -51,6 +51,28 @@ describe('timeline', () => {
     const events = [vote('dana', 1), vote('dana', 2)].map((e) => envelope(e));
     expect(timeline(events, aView({ status: 'changes_requested', turn: 1 }), 'chris').map((e) => e.text)).toStrictEqual(['dana approved a.csv', 'dana approved a.csv']);
     expect(timeline(events, aView({ turn: 2 }), 'chris').map((e) => e.text)).toStrictEqual(['dana approved a.csv']);
+  });
+});
+
+describe('the last turn', () => {
+  it('is read from the submissions, so a file replaced since then still compares with what was submitted', () => {
+    const submitted = (turn: number, sha256: string): RequestEvent => ({
+      type: 'RequestSubmitted',
+      data: {
+        requestId: REQUEST,
+        turn,
+        files: [{ fileId: `f${turn}`, name: 'a.csv', group: 'g', kind: 'output', sha256, size: 1, quarantineKey: `q/${turn}` }],
+        groups: [],
+        policy: { requiredApprovals: 2 },
+        disclosure: {},
+        carriedVotes: [],
+        submittedBy: 'alice',
+        submittedAt: '2026-12-01T10:00:00.000Z',
+      },
+    }) as unknown as RequestEvent;
+    const events = [submitted(1, 'old'), submitted(2, 'new'), submitted(3, 'newer')].map((e) => envelope(e));
+    expect(submittedBefore(events, 3)).toMatchObject({ turn: 2, files: [{ sha256: 'new', quarantineKey: 'q/2' }] });
+    expect(submittedBefore(events, 1)).toBeUndefined();
   });
 });
 

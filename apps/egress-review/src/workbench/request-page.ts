@@ -1,5 +1,6 @@
 import type { RequestView } from '@airlock/application';
 import { toDomainEvent, type EventEnvelope } from '@airlock/contracts';
+import type { SubmittedFile } from '@airlock/domain';
 
 // What the request page says, in plain words, computed from the same view the JSON API returns
 // (reviews.controller.ts), so the page shows nothing a checker could not read through the API.
@@ -84,7 +85,38 @@ export function plainStatus(view: RequestView, viewerId: string, lastEventAt: st
 
 export type TimelineEntry = { at: string; text: string };
 
-const FILE = (view: RequestView, fileId: string) => view.files.find((f) => f.fileId === fileId)?.name ?? 'a file of an earlier turn';
+/** Every file name the stream ever had, by file id (files of earlier turns are no longer in the view). */
+const fileNames = (envelopes: readonly EventEnvelope[]): Map<string, string> => {
+  const names = new Map<string, string>();
+  for (const envelope of envelopes) {
+    try {
+      const event = toDomainEvent(envelope);
+      if (event.type === 'FileUploaded') names.set(event.data.fileId, event.data.name);
+    } catch {
+      continue;
+    }
+  }
+  return names;
+};
+
+/**
+ * The files as submitted in the latest turn before `turn`, from its RequestSubmitted event: the
+ * fold's turn history snapshots the files at the next submission, after the researcher's edits,
+ * so the event is the faithful record of what the checkers saw then.
+ */
+export function submittedBefore(envelopes: readonly EventEnvelope[], turn: number): { turn: number; files: SubmittedFile[] } | undefined {
+  let found: { turn: number; files: SubmittedFile[] } | undefined;
+  for (const envelope of envelopes) {
+    let event;
+    try {
+      event = toDomainEvent(envelope);
+    } catch {
+      continue;
+    }
+    if (event.type === 'RequestSubmitted' && event.data.turn < turn && (!found || event.data.turn > found.turn)) found = { turn: event.data.turn, files: event.data.files };
+  }
+  return found;
+}
 const DECISION_WORDS = { approve: 'approved', request_changes: 'asked for changes to', reject: 'rejected' } as const;
 
 /**
@@ -96,6 +128,8 @@ export function timeline(envelopes: readonly EventEnvelope[], view: RequestView,
   const open = ['submitted', 'checking', 'awaiting_review'].includes(view.status);
   const hidden = (turn: number, by: string) => open && turn === view.turn && by !== viewerId && by !== view.authorId;
   const entries: TimelineEntry[] = [];
+  const names = fileNames(envelopes);
+  const FILE = (shown: RequestView, fileId: string) => names.get(fileId) ?? shown.files.find((f) => f.fileId === fileId)?.name ?? 'a file';
   for (const envelope of envelopes) {
     let event;
     try {
