@@ -33,8 +33,8 @@ afterAll(async () => {
 });
 
 /** Signs in through the provider's code flow, checking each hop; returns the session and the provider's authorize URL. */
-async function signedIn(userId: string): Promise<{ web: WebSession; authorize: URL }> {
-  airlock.idp.signIn({ userId, roles: ['researcher'] });
+async function signedIn(userId: string, roles = ['researcher']): Promise<{ web: WebSession; authorize: URL }> {
+  airlock.idp.signIn({ userId, roles });
   const web = new WebSession(airlock.services.ingress.url);
   const start = await web.send('GET', `${web.baseUrl}/web/`);
   expect(start.status).toBe(303);
@@ -171,6 +171,18 @@ describe('a researcher request through the pages', () => {
     expect(uploaded.body).toContain(sha256(SAFE_TABLE));
     expect(uploaded.body).toContain(sha256(RISKY_TABLE));
 
+    // A file added by mistake is removed with its own button (the API's RemoveFile).
+    const extra = new FormData();
+    extra.append('_csrf', csrfOf(uploaded));
+    extra.append('group', 'tables');
+    extra.append('files', new Blob(['x,y\n1,2\n']), 'mistake.csv');
+    const withExtra = await web.postMultipart(`${requestPath}/files`, extra);
+    const extraId = (await api.getRequest(requestId)).files.find((f) => f.name === 'mistake.csv')?.fileId ?? '';
+    expect(withExtra.body).toContain(`${requestPath}/files/${extraId}/remove`);
+    const removed = await web.post(`${requestPath}/files/${extraId}/remove`, { _csrf: csrfOf(withExtra), version: fieldOf(withExtra, 'version') });
+    expect(removed.status).toBe(200);
+    expect(removed.body).not.toContain('mistake.csv');
+
     // The JSON API sees exactly what the pages did.
     const seen = await api.getRequest(requestId);
     expect(seen.groups).toEqual([{ group: 'tables', context: 'Hospital admissions by ward, adults, 2023 to 2025', controls: 'Counts below 10 suppressed' }]);
@@ -234,5 +246,29 @@ describe('a researcher request through the pages', () => {
     const again = await other.send('GET', `${other.baseUrl}/web/`);
     expect(again.status).toBe(303);
     expect(again.location).toContain('/web/sign-in');
+  });
+});
+
+describe('the administrator page', () => {
+  it('lists projects with members and accreditation, and adds a member with the registry command; others get 403', async () => {
+    const { web: admin } = await signedIn(uniqueId('admin'), ['administrator']);
+    const page = await admin.get('/web/admin');
+    expect(page.status).toBe(200);
+    expectSecurityHeaders(page);
+    expect(page.body).toContain(`id="project-${project}"`);
+    expect(textOf(page)).toContain(alice);
+    const newcomer = uniqueId('nina');
+    expect((await admin.post(`/web/admin/projects/${project}/members`, { userId: newcomer })).status).toBe(403);
+    const added = await admin.post(`/web/admin/projects/${project}/members`, { _csrf: csrfOf(page), userId: newcomer });
+    expect(added.status).toBe(200);
+    expect(textOf(added)).toContain(newcomer);
+    const registry = airlock.client.as(await airlock.token('root', ['administrator']));
+    expect(((await registry.admin('GET', `/projects/${project}`)) as { members: string[] }).members).toContain(newcomer);
+    const invalid = await admin.post(`/web/admin/projects/${project}/members`, { _csrf: csrfOf(page), userId: 'not a valid id!' });
+    expect(invalid.status).toBe(400);
+    expect(textOf(invalid)).toContain('There is a problem');
+
+    const { web: researcher } = await signedIn(alice);
+    expect((await researcher.get('/web/admin')).status).toBe(403);
   });
 });

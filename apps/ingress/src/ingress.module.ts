@@ -3,6 +3,7 @@ import type { DevIdentityProvider, TokenVerifier } from '@airlock/auth';
 import { AuthGuard, METRICS, ObservabilityController, READINESS_CHECKS, TOKEN_VERIFIER, type ReadinessCheck, type ServiceMetrics } from '@airlock/http';
 import { webProviders, type Web } from '@airlock/web';
 import { DEV_IDENTITY, DEV_ISSUER_OPTIONS, DevIdentityController, type DevIssuerOptions } from './dev-identity.controller';
+import { AdminPagesController } from './admin-pages.controller';
 import { ResearcherPagesController } from './researcher-pages.controller';
 import { INGRESS_DEPS } from './ingress.tokens';
 import { DownloadsController } from './downloads.controller';
@@ -34,7 +35,7 @@ export class IngressModule {
     if (options.web) {
       const web = webProviders(options.web);
       providers.push(...web.providers);
-      controllers.push(...web.controllers, ResearcherPagesController);
+      controllers.push(...web.controllers, ResearcherPagesController, AdminPagesController);
     }
     if (options.devIdentity) {
       providers.push({ provide: DEV_IDENTITY, useValue: options.devIdentity }, { provide: DEV_ISSUER_OPTIONS, useValue: options.devIssuer ?? { publicUrl: '', redirectUris: [] } });

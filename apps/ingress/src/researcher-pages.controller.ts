@@ -130,6 +130,18 @@ export class ResearcherPagesController {
     }
   }
 
+  @Post('requests/:requestId/files/:fileId/remove')
+  @HttpCode(303)
+  async removeFile(
+    @Req() request: WebRequest,
+    @Res() response: Response,
+    @Param('requestId') id: string,
+    @Param('fileId') fileId: string,
+    @Body() form: Record<string, unknown>,
+  ) {
+    await this.act(request, response, id, () => this.api.removeFile(actorOf(request), versionOf(form), id, fileId));
+  }
+
   @Post('requests/:requestId/submit')
   @HttpCode(303)
   async submit(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string, @Body() form: Record<string, unknown>) {
@@ -201,10 +213,10 @@ export class ResearcherPagesController {
 
   private navigation(request: WebRequest, current: 'home' | 'new') {
     const base = this.web.basePath;
-    void request;
     return [
       { href: `${base}/`, text: 'My requests', active: current === 'home' },
       { href: `${base}/requests/new`, text: 'New request', active: current === 'new' },
+      ...(request.actor?.roles.includes('administrator') ? [{ href: `${base}/admin`, text: 'Administration' }] : []),
     ];
   }
 }

@@ -15,7 +15,6 @@ type BusboyInstance = NodeJS.WritableStream & {
   on(event: 'error', listener: (error: unknown) => void): BusboyInstance;
   on(event: 'fieldsLimit' | 'filesLimit' | 'partsLimit', listener: () => void): BusboyInstance;
 };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const busboy = require('busboy') as (config: { headers: Request['headers']; limits?: Record<string, number>; defParamCharset?: string }) => BusboyInstance;
 
 export type MultipartFile = { field: string; filename: string; stream: Readable };

@@ -224,7 +224,7 @@ export class Web {
   safeReturnTo(value: unknown): string {
     const home = `${this.options.basePath}/`;
     if (typeof value !== 'string' || value.length > 1024) return home;
-    if (!value.startsWith(home) || value.includes('//') || value.includes('\\') || /[\x00-\x1f]/.test(value)) return home;
+    if (!value.startsWith(home) || value.includes('//') || value.includes('\\') || /\p{Cc}/u.test(value)) return home;
     return value;
   }
 
