@@ -53,9 +53,12 @@ async function untilStatus(id: string, statuses: string[]): Promise<RequestView>
   );
 }
 
-async function submitted(title: string, files: Record<string, string>): Promise<RequestView> {
+const GROUP_TEXT = { context: 'Admissions by ward, 2023-2025, from the HES extract', controls: 'Counts below 10 were meant to be suppressed' };
+const HOSTILE_GROUP_TEXT = { context: "<script>alert('context')</script> admissions", controls: "<img src=x onerror=alert('controls')> suppression" };
+
+async function submitted(title: string, files: Record<string, string>, group = GROUP_TEXT): Promise<RequestView> {
   const created = await researcher.createRequest(project, title);
-  await researcher.defineGroup(created.requestId, 'outputs', 'Admissions by ward, 2023-2025, from the HES extract', 'Counts below 10 were meant to be suppressed');
+  await researcher.defineGroup(created.requestId, 'outputs', group.context, group.controls);
   for (const [name, body] of Object.entries(files)) await researcher.upload(created.requestId, name, body);
   await researcher.submit(created.requestId);
   return untilStatus(created.requestId, ['awaiting_review']);
@@ -232,7 +235,11 @@ browserTest('checker pages in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    request = await submitted('Admissions by ward, for the browser', { 'admissions_by_ward.csv': RISKY_TABLE, 'admissions_totals.csv': SAFE_TABLE, [HOSTILE_NAME]: HOSTILE_TABLE });
+    request = await submitted(
+      'Admissions by ward, for the browser',
+      { 'admissions_by_ward.csv': RISKY_TABLE, 'admissions_totals.csv': SAFE_TABLE, [HOSTILE_NAME]: HOSTILE_TABLE },
+      HOSTILE_GROUP_TEXT,
+    );
   });
 
   afterAll(async () => {
@@ -268,6 +275,32 @@ browserTest('checker pages in Chromium', () => {
     await expectNoViolations(page);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'checker-request.png'), fullPage: true });
     expect(dialogs).toStrictEqual([]);
+    await page.context().close();
+  });
+
+  it('lets a checker vote and comment with the keyboard alone, and keeps script in context, controls and comments inert', async () => {
+    const page = await signedIn(DANA);
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(`${egress}/web/reviews/${request.requestId}`);
+    expect(await page.locator('.app-group').first().textContent()).toContain("<script>alert('context')</script>");
+    const id = request.files.find((f) => f.name === 'admissions_totals.csv')?.fileId;
+    // Arrow keys choose within a radio group; Tab moves on to the comment, the visibility and the button.
+    await page.locator(`#decision-${id}-approve`).focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await page.locator(`#decision-${id}-request_changes`).isChecked()).toBe(true);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('<script>alert("comment")</script> please round to 5');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.govuk-notification-banner--success');
+    expect(await page.locator('.govuk-notification-banner--success').textContent()).toContain('Your vote was recorded');
+    expect(await page.locator(`#file-${id}`).textContent()).toContain('<script>alert("comment")</script> please round to 5');
+    await expectNoViolations(page);
+    expect(dialogs).toStrictEqual([]);
+    expect(requests.filter((url) => !url.startsWith(egress))).toStrictEqual([]);
     await page.context().close();
   });
 
