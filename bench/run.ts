@@ -7,6 +7,7 @@ import { realStack } from '@airlock/testing';
 import { formatLoadReport, runLoadBench } from './load/load.bench';
 import { formatDisclosureReport, runDisclosureBench, writeDisclosureReport } from './disclosure/disclosure.bench';
 import { csvBenchSection } from './csv/run';
+import { formatGridReport, runGridBench } from './workbench/grid.bench';
 import { formatDifferencingReport, runDifferencingBench } from './differencing/differencing.bench';
 import { buildReport, formatReport, writeReport } from './lib/report';
 import { deletePrefix, STORE_UPLOAD, storeClientConfig } from './lib/s3';
@@ -33,8 +34,8 @@ function positiveInt(name: string, fallback: number, min = 1): number {
   return value;
 }
 
-// AIRLOCK_BENCH_ONLY=upload,disclosure,csv,differencing,audit,load picks sections (default: all six).
-const ONLY = new Set((process.env.AIRLOCK_BENCH_ONLY || 'upload,disclosure,csv,differencing,audit,load').split(',').map((s) => s.trim()));
+// AIRLOCK_BENCH_ONLY=upload,disclosure,csv,differencing,audit,load,workbench picks sections (default: all seven).
+const ONLY = new Set((process.env.AIRLOCK_BENCH_ONLY || 'upload,disclosure,csv,differencing,audit,load,workbench').split(',').map((s) => s.trim()));
 
 async function main(): Promise<void> {
   if (ONLY.has('upload')) await uploadBench();
@@ -46,6 +47,13 @@ async function main(): Promise<void> {
   }
   // Our CSV tokenizer beside csv-parse on the same bytes (bench/csv; docs/adr/0009).
   if (ONLY.has('csv')) await csvBenchSection(OUT_DIR);
+  if (ONLY.has('workbench')) {
+    // The checkers' grid on 1,000,000 cells in headless Chromium: first paint and the jump to the next finding.
+    const grid = await runGridBench();
+    process.stdout.write(formatGridReport(grid));
+    mkdirSync(OUT_DIR, { recursive: true });
+    writeFileSync(path.join(OUT_DIR, 'workbench-grid.json'), `${JSON.stringify(grid, null, 2)}\n`);
+  }
   if (ONLY.has('differencing')) {
     // A new 1,000-cell table against 10,000 released tables in the database (bench/differencing).
     const differencing = await runDifferencingBench(positiveInt('AIRLOCK_BENCH_DIFFERENCING_RUNS', 21));
