@@ -157,6 +157,18 @@ describe('checker pages over HTTP', () => {
     expect(response.body).toBe(HOSTILE_TABLE);
   });
 
+  it('puts the pages’ file views and their refusals in the audit log', async () => {
+    const auditor = airlock.client.as(await airlock.token('sam', ['auditor']));
+    await expectEventually(
+      async () => {
+        const { items } = await auditor.auditRecords({ requestId: risky.requestId });
+        const seen = items.map((r) => `${r.envelope.type} ${(r.envelope as { actor?: { userId?: string } }).actor?.userId}`);
+        expect(seen).toEqual(expect.arrayContaining(['airlock.access.file-viewed.v1 chris', 'airlock.access.denied.v1 mallory', 'airlock.access.denied.v1 olive']));
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+  });
+
   it('needs an override justification to approve a failed file, then two checkers decide and the votes are unblinded', async () => {
     const vote = async (session: WebSession, name: string, form: Record<string, string>) => {
       const page = await session.get(`/web/reviews/${risky.requestId}`);

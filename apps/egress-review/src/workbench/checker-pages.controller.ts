@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
-import type { AccessRecorder } from '@airlock/access-log';
+import { refusalAccessEvent, type AccessRecorder } from '@airlock/access-log';
 import { viewTag, type RequestView } from '@airlock/application';
 import { RequestError, type Actor, type CommentVisibility, type ExistingRequest, type RequestFile, type VoteDecision } from '@airlock/domain';
 import { HttpProblem, LIMITS, id as validId, toProblem } from '@airlock/http';
@@ -156,8 +156,7 @@ export class CheckerPagesController {
 
   @Get('reviews/:requestId/files/:fileId')
   async file(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string, @Param('fileId') fileId: string) {
-    const actor = request.actor as Actor;
-    const { state, file } = await this.viewable(actor, id, fileId);
+    const { state, file } = await this.viewable(request, id, fileId);
     const { view, envelopes } = await this.load(request, id);
     const shown = view.files.find((f) => f.fileId === fileId);
     await this.recordView(request, state, file, 'GET /web/reviews/:requestId/files/:fileId');
@@ -202,7 +201,7 @@ export class CheckerPagesController {
   @Get('reviews/:requestId/release-record')
   async releaseRecord(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string, @Query('format') format: unknown) {
     const chosen = format === 'ro-crate' ? 'ro-crate' : 'json';
-    const body = await hideStrangers(() => new ReleaseRecordController(this.deps).releaseRecord(request.actor as Actor, id, chosen, response));
+    const body = await this.hideStrangers(request, () => new ReleaseRecordController(this.deps).releaseRecord(request.actor as Actor, id, chosen, response));
     response.set('Content-Disposition', `attachment; filename="release-record-${id.replace(/[^\w-]/g, '')}${chosen === 'ro-crate' ? '.crate' : ''}.json"`);
     response.status(200).send(typeof body === 'string' ? body : JSON.stringify(body, null, 2));
   }
@@ -210,7 +209,7 @@ export class CheckerPagesController {
   /** The grid's data for the script: JSON, never script, with the same cells and findings as the page. */
   @Get('reviews/:requestId/files/:fileId/grid.json')
   async grid(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string, @Param('fileId') fileId: string) {
-    const { state, file } = await this.viewable(request.actor as Actor, id, fileId);
+    const { state, file } = await this.viewable(request, id, fileId);
     await this.recordView(request, state, file, 'GET /web/reviews/:requestId/files/:fileId/grid.json');
     const opened = await openContent(await this.files.store.getStream('quarantine', file.quarantineKey), file);
     if (!('grid' in opened)) throw new PageError(404, 'This file is not a table.');
@@ -223,7 +222,7 @@ export class CheckerPagesController {
    */
   @Get('reviews/:requestId/files/:fileId/content')
   async content(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string, @Param('fileId') fileId: string) {
-    const { state, file } = await this.viewable(request.actor as Actor, id, fileId);
+    const { state, file } = await this.viewable(request, id, fileId);
     await this.recordView(request, state, file, 'GET /web/reviews/:requestId/files/:fileId/content');
     const stream = await peekHead(await this.files.store.getStream('quarantine', file.quarantineKey), 8192);
     const view = contentViewOf(detectFileType(stream.head, file.name));
@@ -259,12 +258,40 @@ export class CheckerPagesController {
     };
   }
 
-  private async viewable(actor: Actor, id: string, fileId: string) {
-    return hideStrangers(() => this.reviews.viewableFile(actor, id, fileId));
+  private viewable(request: WebRequest, id: string, fileId: string) {
+    return this.hideStrangers(request, () => this.reviews.viewableFile(request.actor as Actor, id, fileId));
   }
 
   private load(request: WebRequest, id: string): Promise<CheckerRequest> {
-    return hideStrangers(() => this.reviews.request(request.actor as Actor, id));
+    return this.hideStrangers(request, () => this.reviews.request(request.actor as Actor, id));
+  }
+
+  /**
+   * Strangers get 404 for a request they may not see, not 403 (which would confirm it exists);
+   * the refusal itself, with its real code, goes to the audit log as the JSON API's would (invariant 5).
+   */
+  private async hideStrangers<T>(request: WebRequest, load: () => Promise<T>): Promise<T> {
+    try {
+      return await load();
+    } catch (error) {
+      const code = error instanceof RequestError ? error.code : error instanceof HttpProblem ? error.code : undefined;
+      if (code === 'REQUEST_NOT_FOUND' || (code && HIDDEN.has(code))) {
+        const problem = toProblem(error);
+        const refusal = refusalAccessEvent({
+          status: problem.status,
+          code: problem.code,
+          method: request.method,
+          route: (request.route as { path?: string } | undefined)?.path,
+          path: request.path,
+          actor: request.actor,
+          clientAddress: request.ip,
+          at: this.deps.clock().toISOString(),
+        });
+        if (refusal) await this.files.accessLog.record(refusal);
+        throw new PageError(404, 'There is no such request or file, or you are not a checker of its project.');
+      }
+      throw error;
+    }
   }
 
   /** Runs a command; a refusal a person can fix (a missing justification, a lost race) becomes a form error. */
@@ -354,17 +381,6 @@ export class CheckerPagesController {
       },
       status,
     );
-  }
-}
-
-/** Strangers get 404 for a request they may not see, not 403 (which would confirm it exists). */
-async function hideStrangers<T>(load: () => Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (error) {
-    const code = error instanceof RequestError ? error.code : error instanceof HttpProblem ? error.code : undefined;
-    if (code === 'REQUEST_NOT_FOUND' || (code && HIDDEN.has(code))) throw new PageError(404, 'There is no such request or file, or you are not a checker of its project.');
-    throw error;
   }
 }
 
