@@ -331,6 +331,7 @@ browserTest('checker pages in Chromium', () => {
     expect(details).toContain('threshold');
     expect(details).toMatch(/policy: threshold 10/);
     expect(details).toContain('Column statistics: y2024');
+    expect(await focused.getAttribute('title')).toMatch(/^⚠ threshold: .*\(policy: threshold 10/);
     // P goes back (the only flagged cell wraps onto itself) and focus stays in the grid.
     await page.keyboard.press('ArrowLeft');
     await page.keyboard.press('p');

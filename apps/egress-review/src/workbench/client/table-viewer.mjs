@@ -220,7 +220,13 @@ class TableViewer {
       cell.append(el('span', { class: 'govuk-visually-hidden' }, `Flagged (${findings.map((f) => this.data.findings[f].rule).join(', ')}): `));
     }
     cell.append(el('span', { class: 'app-grid__value' }, value));
-    cell.title = value.length > 18 ? value : '';
+    // The tooltip names each finding's rule, its message and the policy it applied (the details panel says the same for keyboard users).
+    const tips = (findings ?? []).map((f) => {
+      const finding = this.data.findings[f];
+      const parameters = Object.entries(finding.parameters).map(([k, v]) => `${k} ${v}`).join(', ');
+      return `${finding.verdict === 'fail' ? '⚠' : '?'} ${finding.rule}: ${finding.message}${parameters ? ` (policy: ${parameters})` : ''}`;
+    });
+    cell.title = [value.length > 18 ? value : '', ...tips].filter(Boolean).join('\n');
     this.place(cell, top, NUMBER_WIDTH + c * COLUMN_WIDTH, COLUMN_WIDTH);
     return cell;
   }
