@@ -207,6 +207,24 @@ describe('a researcher request through the pages', () => {
     expect(text).toContain('Disclosure risk found');
     expect((await api.getRequest(requestId)).status).toBe('awaiting_review');
 
+    // An exception to the finding, asked for from the page, reaches the request as through the API.
+    const riskyId = seen.files.find((f) => f.name === 'small-counts.csv')?.fileId ?? '';
+    expect(checked.body).toContain(`${requestPath}/files/${riskyId}/exceptions`);
+    const current = await api.getRequest(requestId);
+    const noReason = await web.post(`${requestPath}/files/${riskyId}/exceptions`, { _csrf: csrfOf(checked), version: String(current.version), rule: 'threshold', justification: '' });
+    expect(noReason.status).toBe(400);
+    const asked = await web.post(`${requestPath}/files/${riskyId}/exceptions`, {
+      _csrf: csrfOf(checked),
+      version: String(current.version),
+      rule: 'threshold',
+      justification: 'The 3 is a count of wards, not of people',
+    });
+    expect(asked.status).toBe(200);
+    expect(textOf(asked)).toContain('Exception asked for threshold : The 3 is a count of wards, not of people');
+    expect((await api.getRequest(requestId)).files.find((f) => f.fileId === riskyId)?.exceptions).toEqual([
+      expect.objectContaining({ rule: 'threshold', justification: 'The 3 is a count of wards, not of people' }),
+    ]);
+
     const list = await web.get('/web/');
     expect(list.body).toContain(`href="${requestPath}"`);
   });

@@ -142,6 +142,20 @@ export class ResearcherPagesController {
     await this.act(request, response, id, () => this.api.removeFile(actorOf(request), versionOf(form), id, fileId));
   }
 
+  /** An exception to one automated finding, with the researcher's justification (the API's RequestException). */
+  @Post('requests/:requestId/files/:fileId/exceptions')
+  @HttpCode(303)
+  async exception(
+    @Req() request: WebRequest,
+    @Res() response: Response,
+    @Param('requestId') id: string,
+    @Param('fileId') fileId: string,
+    @Body() form: Record<string, unknown>,
+  ) {
+    const input = { rule: str(form['rule']), justification: str(form['justification']).trim() };
+    await this.act(request, response, id, () => this.api.exception(actorOf(request), versionOf(form), id, fileId, input));
+  }
+
   @Post('requests/:requestId/submit')
   @HttpCode(303)
   async submit(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string, @Body() form: Record<string, unknown>) {
