@@ -163,7 +163,9 @@ describe('checker pages over HTTP', () => {
       async () => {
         const { items } = await auditor.auditRecords({ requestId: risky.requestId });
         const seen = items.map((r) => `${r.envelope.type} ${(r.envelope as { actor?: { userId?: string } }).actor?.userId}`);
-        expect(seen).toEqual(expect.arrayContaining(['airlock.access.file-viewed.v1 chris', 'airlock.access.denied.v1 mallory', 'airlock.access.denied.v1 olive']));
+        expect(seen).toEqual(
+          expect.arrayContaining(['airlock.access.file-viewed.v1 chris', 'airlock.access.denied.v1 mallory', 'airlock.access.denied.v1 olive']),
+        );
       },
       { timeoutMs: 60_000, intervalMs: 500 },
     );
@@ -220,7 +222,10 @@ describe('checker pages over HTTP', () => {
     const dana = await signedInSession(DANA);
     for (const session of [chris, dana]) {
       const page = await session.get(`/web/reviews/${risky.requestId}`);
-      expect((await session.post(`/web/reviews/${risky.requestId}/files/${fixed.fileId}/vote`, { _csrf: csrf(page), etag: etagOf(page), decision: 'approve' })).status).toBe(200);
+      expect(
+        (await session.post(`/web/reviews/${risky.requestId}/files/${fixed.fileId}/vote`, { _csrf: csrf(page), etag: etagOf(page), decision: 'approve' }))
+          .status,
+      ).toBe(200);
     }
     await untilStatus(risky.requestId, ['released']);
     expect(textOf(await chris.get(`/web/reviews/${risky.requestId}`))).toContain('download the RO-Crate');
@@ -370,7 +375,17 @@ browserTest('checker pages in Chromium', () => {
       header: 0,
       columns,
       marks,
-      findings: [{ index: 0, rule: 'threshold', verdict: 'fail', message: 'cells under 10', parameters: { threshold: '10' }, cellCount: marks.length, located: marks.length }],
+      findings: [
+        {
+          index: 0,
+          rule: 'threshold',
+          verdict: 'fail',
+          message: 'cells under 10',
+          parameters: { threshold: '10' },
+          cellCount: marks.length,
+          located: marks.length,
+        },
+      ],
       stats: Array.from({ length: columns }, (_, column) => ({ column, count: 0, sum: 0, minNonZero: null, divisibleBy5: 0, divisibleBy10: 0 })),
       truncated: false,
     };

@@ -23,7 +23,17 @@ function payload(rows: number, columns: number): string {
     header: 0,
     columns,
     marks,
-    findings: [{ index: 0, rule: 'threshold', verdict: 'fail', message: 'cells under 10', parameters: { threshold: '10' }, cellCount: marks.length, located: marks.length }],
+    findings: [
+      {
+        index: 0,
+        rule: 'threshold',
+        verdict: 'fail',
+        message: 'cells under 10',
+        parameters: { threshold: '10' },
+        cellCount: marks.length,
+        located: marks.length,
+      },
+    ],
     stats: Array.from({ length: columns }, (_, column) => ({ column, count: 0, sum: 0, minNonZero: null, divisibleBy5: 0, divisibleBy10: 0 })),
     truncated: false,
   });
@@ -67,7 +77,12 @@ export async function runGridBench(rows = 100_000, columns = 10, jumps = 20): Pr
       times.push(performance.now() - started);
     }
     times.sort((a, b) => a - b);
-    return { cells: rows * columns, firstPaintMs: Number(firstPaintMs), domCells, jumpMs: { median: times[Math.floor(times.length / 2)], max: times[times.length - 1], runs: times.length } };
+    return {
+      cells: rows * columns,
+      firstPaintMs: Number(firstPaintMs),
+      domCells,
+      jumpMs: { median: times[Math.floor(times.length / 2)], max: times[times.length - 1], runs: times.length },
+    };
   } finally {
     await browser.close();
     server.close();

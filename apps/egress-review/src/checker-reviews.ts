@@ -1,4 +1,15 @@
-import { RequestError, hasRole, isAccredited, type Actor, type Comment, type ExistingRequest, type RequestCommand, type RequestFile, type RequestState, type VoteDecision } from '@airlock/domain';
+import {
+  RequestError,
+  hasRole,
+  isAccredited,
+  type Actor,
+  type Comment,
+  type ExistingRequest,
+  type RequestCommand,
+  type RequestFile,
+  type RequestState,
+  type VoteDecision,
+} from '@airlock/domain';
 import { parseViewTag, requestId } from '@airlock/http';
 import { requestView, viewTag, type RequestView } from '@airlock/application';
 import type { EventEnvelope } from '@airlock/contracts';
@@ -60,7 +71,8 @@ export class CheckerReviews {
   private async run(id: string, token: Actor, ifMatch: string | undefined, build: (person: Actor, at: string) => RequestCommand): Promise<RequestView> {
     const etag = parseViewTag(ifMatch);
     const person = await this.deps.registry.enrich(token);
-    const etagOf = (state: RequestState, version: number) => (state.status === 'none' ? '' : viewTag(requestView(state, version, person, 'checker', this.now())));
+    const etagOf = (state: RequestState, version: number) =>
+      state.status === 'none' ? '' : viewTag(requestView(state, version, person, 'checker', this.now()));
     const expected = etag === undefined ? undefined : { etag, etagOf };
     const result = await this.deps.requests.execute(requestId(id), (_s, at) => build(person, at), { expected });
     return requestView(existing(result.state), result.version, person, 'checker', this.now());

@@ -11,13 +11,7 @@ import {
   ApiSchema,
   ApiTags,
 } from '@nestjs/swagger';
-import {
-  RequestError,
-  hasRole,
-  type Actor,
-  type CommentVisibility,
-  type VoteDecision,
-} from '@airlock/domain';
+import { RequestError, hasRole, type Actor, type CommentVisibility, type VoteDecision } from '@airlock/domain';
 import {
   AUTH_PROBLEMS,
   ApiDocument,

@@ -65,7 +65,13 @@ export class CheckerPagesController {
     const items = await Promise.all(
       shown.map(async (item) => {
         // My progress comes from the request as I see it (blinded: only my own votes count).
-        const progress = item.status === 'awaiting_review' ? await this.reviews.request(actor, item.requestId).then(({ view }) => myProgress(view, actor.userId)).catch(() => undefined) : undefined;
+        const progress =
+          item.status === 'awaiting_review'
+            ? await this.reviews
+                .request(actor, item.requestId)
+                .then(({ view }) => myProgress(view, actor.userId))
+                .catch(() => undefined)
+            : undefined;
         return { ...item, age: age(item.updatedAt, now), progress };
       }),
     );
@@ -133,7 +139,8 @@ export class CheckerPagesController {
         const input = { fileId: f.fileId, decision, ...(comment ? { comment: { text: comment, visibility } } : {}) };
         if (!(await this.act(() => this.reviews.vote(actor, id, input), anchor, errors))) break;
       }
-      for (const f of needOwnVote) errors.push({ href: `#decision-${f.fileId}`, text: `${f.name} failed the automated check: approve it on its own, with a justification` });
+      for (const f of needOwnVote)
+        errors.push({ href: `#decision-${f.fileId}`, text: `${f.name} failed the automated check: approve it on its own, with a justification` });
       if (errors.length === 0) return response.redirect(303, `${this.web.basePath}/reviews/${encodeURIComponent(id)}?done=vote`);
     }
     this.renderRequest(response, request, await this.load(request, id), { errors, form }, undefined, 422);
@@ -247,7 +254,8 @@ export class CheckerPagesController {
     const before = await openContent(await this.files.store.getStream('quarantine', previous.quarantineKey), { name: previous.name }).catch(() => undefined);
     if (!before || !('grid' in before)) return { turn: earlier.turn, status: 'not-comparable' as const };
     const diff = diffGrids(before.grid.rows, rows, 500);
-    const label = (row: number, column: number, grid: string[][]) => `row ${row + 1} (${grid[row]?.[0] ?? ''}), column ${column + 1} (${grid[0]?.[column] ?? ''})`;
+    const label = (row: number, column: number, grid: string[][]) =>
+      `row ${row + 1} (${grid[row]?.[0] ?? ''}), column ${column + 1} (${grid[0]?.[column] ?? ''})`;
     return {
       turn: earlier.turn,
       status: 'changed' as const,
@@ -306,7 +314,12 @@ export class CheckerPagesController {
     }
   }
 
-  private async recordView(request: WebRequest, state: { requestId: string; projectId: string }, file: { fileId: string; name: string; sha256: string; quarantineKey: string }, action: string) {
+  private async recordView(
+    request: WebRequest,
+    state: { requestId: string; projectId: string },
+    file: { fileId: string; name: string; sha256: string; quarantineKey: string },
+    action: string,
+  ) {
     const actor = request.actor as Actor;
     // Invariant 5: every view of a file is in the audit log, recorded before the first byte is read.
     await this.files.accessLog.record({
@@ -338,7 +351,13 @@ export class CheckerPagesController {
     const lastTurn = submittedBefore(envelopes, view.turn);
     const files = view.files.map((f) => {
       const before = lastTurn?.files.find((p) => p.name === f.name);
-      const sinceLastTurn = !lastTurn ? undefined : !before ? 'New in this turn' : before.sha256 === f.sha256 ? 'Unchanged since the last turn' : 'Changed since the last turn';
+      const sinceLastTurn = !lastTurn
+        ? undefined
+        : !before
+          ? 'New in this turn'
+          : before.sha256 === f.sha256
+            ? 'Unchanged since the last turn'
+            : 'Changed since the last turn';
       const votes = 'votes' in f ? f.votes : [];
       const mine = votes.find((v) => v.checkerId === actor.userId && v.turn === view.turn && !v.carried);
       const decisions = new Set(votes.filter((v) => v.turn === view.turn).map((v) => v.decision));

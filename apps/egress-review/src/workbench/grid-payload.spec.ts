@@ -7,7 +7,13 @@ const policy = { threshold: 10, zerosAreDisclosive: true, p: 0.1, rounding: 'non
 
 describe('findings overlay', () => {
   it('puts a body cell finding on the grid cell under its labels, past blank rows and a pandas index row', () => {
-    const rows = [['', '', ''], ['year', 'men', 'women'], ['year', '', ''], ['2020', '12', '3'], ['2021', '40', '0']];
+    const rows = [
+      ['', '', ''],
+      ['year', 'men', 'women'],
+      ['year', '', ''],
+      ['2020', '12', '3'],
+      ['2021', '40', '0'],
+    ];
     const findings: CheckFinding[] = [
       {
         rule: 'threshold',
@@ -116,8 +122,14 @@ describe('cell diff between turns', () => {
 
 describe('content view', () => {
   it.each([
-    [{ kind: 'csv', mediaType: 'text/csv' }, { kind: 'table', table: 'csv' }],
-    [{ kind: 'image', mediaType: 'image/png' }, { kind: 'image', mediaType: 'image/png' }],
+    [
+      { kind: 'csv', mediaType: 'text/csv' },
+      { kind: 'table', table: 'csv' },
+    ],
+    [
+      { kind: 'image', mediaType: 'image/png' },
+      { kind: 'image', mediaType: 'image/png' },
+    ],
     [{ kind: 'image', mediaType: 'image/svg+xml' }, { kind: 'text' }],
     [{ kind: 'text', mediaType: 'text/plain' }, { kind: 'text' }],
   ] as const)('shows %o as %o', (type, view) => {

@@ -68,7 +68,14 @@ export function parseNumber(cell: string): number | null {
 
 /** Count, sum, smallest non-zero and multiples of 5 and 10 of each column over the body rows. */
 export function columnStats(rows: readonly string[][], bodyRows: readonly number[], columns: number): ColumnStats[] {
-  const stats: ColumnStats[] = Array.from({ length: columns }, (_, column) => ({ column, count: 0, sum: 0, minNonZero: null, divisibleBy5: 0, divisibleBy10: 0 }));
+  const stats: ColumnStats[] = Array.from({ length: columns }, (_, column) => ({
+    column,
+    count: 0,
+    sum: 0,
+    minNonZero: null,
+    divisibleBy5: 0,
+    divisibleBy10: 0,
+  }));
   for (const at of bodyRows) {
     const row = rows[at];
     for (let column = 0; column < row.length && column < columns; column++) {
@@ -136,5 +143,10 @@ export function gridPayload(
 
 /** JSON safe to place in a `<script type="application/json">` block: no `<`, so no `</script>` can end it early. */
 export function jsonForHtml(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }

@@ -17,8 +17,32 @@ const aView = (over: Partial<RequestView> = {}): RequestView =>
     createdAt: '2026-12-01T10:00:00.000Z',
     groups: [],
     files: [
-      { fileId: 'f1', name: 'a.csv', group: 'g', kind: 'output', sha256: 'x', size: 1, exceptions: [], approvals: 0, votes: [], released: false, blocked: false },
-      { fileId: 'f2', name: 'b.csv', group: 'g', kind: 'output', sha256: 'y', size: 1, exceptions: [], approvals: 0, votes: [], released: false, blocked: false },
+      {
+        fileId: 'f1',
+        name: 'a.csv',
+        group: 'g',
+        kind: 'output',
+        sha256: 'x',
+        size: 1,
+        exceptions: [],
+        approvals: 0,
+        votes: [],
+        released: false,
+        blocked: false,
+      },
+      {
+        fileId: 'f2',
+        name: 'b.csv',
+        group: 'g',
+        kind: 'output',
+        sha256: 'y',
+        size: 1,
+        exceptions: [],
+        approvals: 0,
+        votes: [],
+        released: false,
+        blocked: false,
+      },
     ],
     comments: [],
     history: [],
@@ -28,7 +52,11 @@ const aView = (over: Partial<RequestView> = {}): RequestView =>
 
 let version = 0;
 const envelope = (event: RequestEvent, time = '2026-12-01T10:00:00.000Z'): EventEnvelope =>
-  ({ ...requestEnvelope(event, REQUEST, { id: `e${++version}`, source: '/test', time, actor, correlationId: 'c' }), streamId: `request-${REQUEST}`, streamVersion: version }) as EventEnvelope;
+  ({
+    ...requestEnvelope(event, REQUEST, { id: `e${++version}`, source: '/test', time, actor, correlationId: 'c' }),
+    streamId: `request-${REQUEST}`,
+    streamVersion: version,
+  }) as EventEnvelope;
 
 const vote = (checkerId: string, turn = 1): RequestEvent => ({
   type: 'VoteCast',
@@ -41,7 +69,14 @@ const comment = (authorId: string, visibility: 'private' | 'public', turn = 1): 
 
 describe('timeline', () => {
   it('leaves out another checker’s votes and comments while the turn is open, and never repeats comment text', () => {
-    const events = [vote('chris'), vote('dana'), comment('dana', 'private'), comment('dana', 'public'), comment('alice', 'public'), comment('chris', 'private')].map((e) => envelope(e));
+    const events = [
+      vote('chris'),
+      vote('dana'),
+      comment('dana', 'private'),
+      comment('dana', 'public'),
+      comment('alice', 'public'),
+      comment('chris', 'private'),
+    ].map((e) => envelope(e));
     const texts = timeline(events, aView(), 'chris').map((e) => e.text);
     expect(texts).toStrictEqual(['You approved a.csv', 'alice commented (public)', 'You commented (private)']);
     expect(texts.join(' ')).not.toContain('secret words');
@@ -49,27 +84,31 @@ describe('timeline', () => {
 
   it('shows every vote once the turn is decided, and earlier turns’ votes in an open turn', () => {
     const events = [vote('dana', 1), vote('dana', 2)].map((e) => envelope(e));
-    expect(timeline(events, aView({ status: 'changes_requested', turn: 1 }), 'chris').map((e) => e.text)).toStrictEqual(['dana approved a.csv', 'dana approved a.csv']);
+    expect(timeline(events, aView({ status: 'changes_requested', turn: 1 }), 'chris').map((e) => e.text)).toStrictEqual([
+      'dana approved a.csv',
+      'dana approved a.csv',
+    ]);
     expect(timeline(events, aView({ turn: 2 }), 'chris').map((e) => e.text)).toStrictEqual(['dana approved a.csv']);
   });
 });
 
 describe('the last turn', () => {
   it('is read from the submissions, so a file replaced since then still compares with what was submitted', () => {
-    const submitted = (turn: number, sha256: string): RequestEvent => ({
-      type: 'RequestSubmitted',
-      data: {
-        requestId: REQUEST,
-        turn,
-        files: [{ fileId: `f${turn}`, name: 'a.csv', group: 'g', kind: 'output', sha256, size: 1, quarantineKey: `q/${turn}` }],
-        groups: [],
-        policy: { requiredApprovals: 2 },
-        disclosure: {},
-        carriedVotes: [],
-        submittedBy: 'alice',
-        submittedAt: '2026-12-01T10:00:00.000Z',
-      },
-    }) as unknown as RequestEvent;
+    const submitted = (turn: number, sha256: string): RequestEvent =>
+      ({
+        type: 'RequestSubmitted',
+        data: {
+          requestId: REQUEST,
+          turn,
+          files: [{ fileId: `f${turn}`, name: 'a.csv', group: 'g', kind: 'output', sha256, size: 1, quarantineKey: `q/${turn}` }],
+          groups: [],
+          policy: { requiredApprovals: 2 },
+          disclosure: {},
+          carriedVotes: [],
+          submittedBy: 'alice',
+          submittedAt: '2026-12-01T10:00:00.000Z',
+        },
+      }) as unknown as RequestEvent;
     const events = [submitted(1, 'old'), submitted(2, 'new'), submitted(3, 'newer')].map((e) => envelope(e));
     expect(submittedBefore(events, 3)).toMatchObject({ turn: 2, files: [{ sha256: 'new', quarantineKey: 'q/2' }] });
     expect(submittedBefore(events, 1)).toBeUndefined();
@@ -89,14 +128,19 @@ describe('status in plain words', () => {
 
   it('names a file that could not be scanned with the reason, and a failed request with its reason', () => {
     const files = [{ ...aView().files[0], scan: { status: 'not_scanned', reason: 'clamd unreachable' } }] as RequestView['files'];
-    expect(plainStatus(aView({ files }), 'chris', undefined, now).problems).toStrictEqual(['a.csv could not be scanned for malware: clamd unreachable. It cannot be approved.']);
+    expect(plainStatus(aView({ files }), 'chris', undefined, now).problems).toStrictEqual([
+      'a.csv could not be scanned for malware: clamd unreachable. It cannot be approved.',
+    ]);
     expect(plainStatus(aView({ status: 'failed', reason: 'hash mismatch after copy' }), 'chris', undefined, now).summary).toContain('hash mismatch after copy');
   });
 
   it('counts my own votes of this turn as my progress, not carried ones', () => {
     const files = aView().files.map((f, i) => ({
       ...f,
-      votes: i === 0 ? [{ checkerId: 'chris', turn: 1, decision: 'approve', sha256: 'x', castAt: '' }] : [{ checkerId: 'chris', turn: 1, decision: 'approve', sha256: 'y', castAt: '', carried: true }],
+      votes:
+        i === 0
+          ? [{ checkerId: 'chris', turn: 1, decision: 'approve', sha256: 'x', castAt: '' }]
+          : [{ checkerId: 'chris', turn: 1, decision: 'approve', sha256: 'y', castAt: '', carried: true }],
     })) as RequestView['files'];
     expect(myProgress(aView({ files }), 'chris')).toStrictEqual({ voted: 1, of: 2 });
     expect(plainStatus(aView({ files }), 'chris', undefined, now).summary).toContain('You have voted on 1 of 2 files in turn 1');

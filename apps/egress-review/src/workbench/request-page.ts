@@ -36,7 +36,10 @@ export function plainStatus(view: RequestView, viewerId: string, lastEventAt: st
   const scanned = view.files.filter((f) => f.scan).length;
   const checked = view.files.filter((f) => f.check).length;
   const total = view.files.length;
-  const waiting = (what: string) => (stuck ? `${what} has not moved for ${minutes(idle)} minutes: a scanner, checker or broker may be unavailable. The request waits; nothing is passed by default.` : undefined);
+  const waiting = (what: string) =>
+    stuck
+      ? `${what} has not moved for ${minutes(idle)} minutes: a scanner, checker or broker may be unavailable. The request waits; nothing is passed by default.`
+      : undefined;
   switch (view.status) {
     case 'submitted':
     case 'checking': {
@@ -60,16 +63,31 @@ export function plainStatus(view: RequestView, viewerId: string, lastEventAt: st
       };
     }
     case 'changes_requested':
-      return { label: 'Returned to the researcher', tone: 'information', summary: `Checkers asked for changes in turn ${view.turn}; the researcher may revise and resubmit.`, problems };
+      return {
+        label: 'Returned to the researcher',
+        tone: 'information',
+        summary: `Checkers asked for changes in turn ${view.turn}; the researcher may revise and resubmit.`,
+        problems,
+      };
     case 'approved': {
       const stall = waiting('Release');
       if (stall) problems.unshift(stall);
-      return { label: 'Approved, being released', tone: stuck ? 'warning' : 'success', summary: 'Both checks passed and the checkers approved; the files are being copied to the released bucket after their hashes are verified.', problems };
+      return {
+        label: 'Approved, being released',
+        tone: stuck ? 'warning' : 'success',
+        summary: 'Both checks passed and the checkers approved; the files are being copied to the released bucket after their hashes are verified.',
+        problems,
+      };
     }
     case 'released':
       return { label: 'Released', tone: 'success', summary: 'The approved files are in the released bucket; the researcher can download them.', problems };
     case 'rejected':
-      return { label: 'Rejected', tone: 'error', summary: 'Checkers rejected the request; its files are kept in the rejected bucket for the retention period.', problems };
+      return {
+        label: 'Rejected',
+        tone: 'error',
+        summary: 'Checkers rejected the request; its files are kept in the rejected bucket for the retention period.',
+        problems,
+      };
     case 'withdrawn':
       return { label: 'Withdrawn', tone: 'information', summary: 'The researcher withdrew the request before a decision.', problems };
     case 'blocked':
@@ -77,7 +95,12 @@ export function plainStatus(view: RequestView, viewerId: string, lastEventAt: st
     case 'failed':
       return { label: 'Failed', tone: 'error', summary: `A step failed for good: ${view.reason ?? 'no reason was recorded'}.`, problems };
     case 'revoked':
-      return { label: 'Release revoked', tone: 'error', summary: `The release was revoked: ${view.reason ?? 'no reason was recorded'}. Links no longer work.`, problems };
+      return {
+        label: 'Release revoked',
+        tone: 'error',
+        summary: `The release was revoked: ${view.reason ?? 'no reason was recorded'}. Links no longer work.`,
+        problems,
+      };
     default:
       return { label: view.status, tone: 'information', summary: '', problems };
   }
@@ -113,7 +136,8 @@ export function submittedBefore(envelopes: readonly EventEnvelope[], turn: numbe
     } catch {
       continue;
     }
-    if (event.type === 'RequestSubmitted' && event.data.turn < turn && (!found || event.data.turn > found.turn)) found = { turn: event.data.turn, files: event.data.files };
+    if (event.type === 'RequestSubmitted' && event.data.turn < turn && (!found || event.data.turn > found.turn))
+      found = { turn: event.data.turn, files: event.data.files };
   }
   return found;
 }
@@ -169,7 +193,11 @@ export function timeline(envelopes: readonly EventEnvelope[], view: RequestView,
           if (hidden(event.data.turn, event.data.checkerId)) return undefined;
           return `${event.data.checkerId === viewerId ? 'You' : event.data.checkerId} ${DECISION_WORDS[event.data.decision]} ${FILE(view, event.data.fileId)}${event.data.overrideJustification ? ' (overriding the automated verdict)' : ''}`;
         case 'CommentAdded':
-          if (hidden(event.data.turn, event.data.authorId) || (event.data.comment.visibility === 'private' && event.data.authorId !== viewerId && open && event.data.turn === view.turn)) return undefined;
+          if (
+            hidden(event.data.turn, event.data.authorId) ||
+            (event.data.comment.visibility === 'private' && event.data.authorId !== viewerId && open && event.data.turn === view.turn)
+          )
+            return undefined;
           return `${event.data.authorId === viewerId ? 'You' : event.data.authorId} commented (${event.data.comment.visibility})`;
         case 'RequestApproved':
           return `Approved in turn ${event.data.turn}`;

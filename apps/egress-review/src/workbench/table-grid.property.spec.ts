@@ -13,10 +13,15 @@ const CELL_CHARS = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(',', '"', '\n', '\r\n', '\r', ';', '\t', "'", '<', '>', '&', '=') },
   { weight: 2, arbitrary: fc.constantFrom('é', 'ß', 'Ж', '中', '🙂', '\u0301', 'ﬁ', '\u2028', '\u00a0') },
 );
-const cell = fc.oneof({ weight: 1, arbitrary: fc.constant('') }, { weight: 4, arbitrary: fc.array(CELL_CHARS, { maxLength: 8 }).map((parts) => parts.join('')) });
+const cell = fc.oneof(
+  { weight: 1, arbitrary: fc.constant('') },
+  { weight: 4, arbitrary: fc.array(CELL_CHARS, { maxLength: 8 }).map((parts) => parts.join('')) },
+);
 
 const table = (maxColumns: number, maxRows: number) =>
-  fc.integer({ min: 1, max: maxColumns }).chain((width) => fc.array(fc.array(cell, { minLength: width, maxLength: width }), { minLength: 1, maxLength: maxRows }));
+  fc
+    .integer({ min: 1, max: maxColumns })
+    .chain((width) => fc.array(fc.array(cell, { minLength: width, maxLength: width }), { minLength: 1, maxLength: maxRows }));
 
 const tables = fc.oneof(table(12, 25), table(1000, 3));
 
@@ -76,13 +81,25 @@ describe('table grid fidelity', () => {
 
   it('keeps a byte-order mark out of the first cell, as the disclosure checks do', async () => {
     const bytes = new TextEncoder().encode('\uFEFFyear,count\n2020,5\n');
-    await expect(shipped(bytes, 'csv', [2, 3])).resolves.toMatchObject({ rows: [['year', 'count'], ['2020', '5']] });
+    await expect(shipped(bytes, 'csv', [2, 3])).resolves.toMatchObject({
+      rows: [
+        ['year', 'count'],
+        ['2020', '5'],
+      ],
+    });
   });
 
   it('cuts a table past the cell limit and says so', async () => {
     const bytes = new TextEncoder().encode('a,b\n1,2\n3,4\n5,6\n');
     const grid = await readTableGrid(bytes, chunked(bytes, []), 'csv', 5);
-    expect(grid).toStrictEqual({ kind: 'grid', rows: [['a', 'b'], ['1', '2']], truncated: true });
+    expect(grid).toStrictEqual({
+      kind: 'grid',
+      rows: [
+        ['a', 'b'],
+        ['1', '2'],
+      ],
+      truncated: true,
+    });
   });
 
   it('gives the reason for bytes that are not a table instead of throwing', async () => {

@@ -1,9 +1,7 @@
 import { DEFAULT_READER_LIMITS, TableReadError, detectTextEncoding, readCsvRowBatches, type ReaderLimits } from '@airlock/disclosure-rules';
 
 /** The cells of a delimited table exactly as the disclosure checks read them, for the viewer. */
-export type TableGrid =
-  | { kind: 'grid'; rows: string[][]; truncated: boolean }
-  | { kind: 'unreadable'; reason: string; rows: string[][] };
+export type TableGrid = { kind: 'grid'; rows: string[][]; truncated: boolean } | { kind: 'unreadable'; reason: string; rows: string[][] };
 
 /** Most cells a page ships; past it the grid is cut and says so (docs/design.md, Scale). */
 export const MAX_GRID_CELLS = 2_000_000;

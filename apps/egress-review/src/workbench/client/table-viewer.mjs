@@ -113,7 +113,7 @@ class TableViewer {
     // The findings panel's links (#cell-r-c) move the grid to the cell instead of the preview's anchor.
     document.addEventListener('click', (event) => {
       const link = event.target.closest('a[data-cell]');
-      if (!link || !this.root.contains(link) && !document.querySelector(`[data-grid-for="${this.root.id}"]`)?.contains(link)) return;
+      if (!link || (!this.root.contains(link) && !document.querySelector(`[data-grid-for="${this.root.id}"]`)?.contains(link))) return;
       event.preventDefault();
       const [row, column] = link.dataset.cell.split(',').map(Number);
       this.focusGridCell(row, column);
@@ -223,7 +223,9 @@ class TableViewer {
     // The tooltip names each finding's rule, its message and the policy it applied (the details panel says the same for keyboard users).
     const tips = (findings ?? []).map((f) => {
       const finding = this.data.findings[f];
-      const parameters = Object.entries(finding.parameters).map(([k, v]) => `${k} ${v}`).join(', ');
+      const parameters = Object.entries(finding.parameters)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
       return `${finding.verdict === 'fail' ? '⚠' : '?'} ${finding.rule}: ${finding.message}${parameters ? ` (policy: ${parameters})` : ''}`;
     });
     cell.title = [value.length > 18 ? value : '', ...tips].filter(Boolean).join('\n');
@@ -328,7 +330,8 @@ class TableViewer {
         item.append(el('strong', { class: `govuk-tag app-verdict app-verdict--${finding.verdict}` }, `${finding.verdict === 'fail' ? '⚠ Fail' : '? Review'}`));
         item.append(document.createTextNode(` ${finding.rule}: ${finding.message}`));
         const parameters = Object.entries(finding.parameters);
-        if (parameters.length > 0) item.append(el('span', { class: 'govuk-body-s app-grid-details__parameters' }, ` (policy: ${parameters.map(([k, v]) => `${k} ${v}`).join(', ')})`));
+        if (parameters.length > 0)
+          item.append(el('span', { class: 'govuk-body-s app-grid-details__parameters' }, ` (policy: ${parameters.map(([k, v]) => `${k} ${v}`).join(', ')})`));
         list.append(item);
       }
       details.push(list);
