@@ -8,6 +8,7 @@ import { formatLoadReport, runLoadBench } from './load/load.bench';
 import { formatPipelineReport, runPipelineBench } from './pipeline/pipeline.bench';
 import { formatDisclosureReport, runDisclosureBench, writeDisclosureReport } from './disclosure/disclosure.bench';
 import { csvBenchSection } from './csv/run';
+import { formatGridReport, runGridBench } from './workbench/grid.bench';
 import { formatDifferencingReport, runDifferencingBench } from './differencing/differencing.bench';
 import { buildReport, formatReport, writeReport } from './lib/report';
 import { deletePrefix, STORE_UPLOAD, storeClientConfig } from './lib/s3';
@@ -34,8 +35,8 @@ function positiveInt(name: string, fallback: number, min = 1): number {
   return value;
 }
 
-// AIRLOCK_BENCH_ONLY=upload,disclosure,csv,differencing,audit,load,pipeline picks sections (default: all seven).
-const ONLY = new Set((process.env.AIRLOCK_BENCH_ONLY || 'upload,disclosure,csv,differencing,audit,load,pipeline').split(',').map((s) => s.trim()));
+// AIRLOCK_BENCH_ONLY=upload,disclosure,csv,differencing,audit,load,pipeline,workbench picks sections (default: all eight).
+const ONLY = new Set((process.env.AIRLOCK_BENCH_ONLY || 'upload,disclosure,csv,differencing,audit,load,pipeline,workbench').split(',').map((s) => s.trim()));
 
 async function main(): Promise<void> {
   if (ONLY.has('upload')) await uploadBench();
@@ -47,6 +48,13 @@ async function main(): Promise<void> {
   }
   // Our CSV tokenizer beside csv-parse on the same bytes (bench/csv; docs/adr/0009).
   if (ONLY.has('csv')) await csvBenchSection(OUT_DIR);
+  if (ONLY.has('workbench')) {
+    // The checkers' grid on 1,000,000 cells in headless Chromium: first paint and the jump to the next finding.
+    const grid = await runGridBench();
+    process.stdout.write(formatGridReport(grid));
+    mkdirSync(OUT_DIR, { recursive: true });
+    writeFileSync(path.join(OUT_DIR, 'workbench-grid.json'), `${JSON.stringify(grid, null, 2)}\n`);
+  }
   if (ONLY.has('differencing')) {
     // A new 1,000-cell table against 10,000 released tables in the database (bench/differencing).
     const differencing = await runDifferencingBench(positiveInt('AIRLOCK_BENCH_DIFFERENCING_RUNS', 21));

@@ -33,6 +33,9 @@ import { webhookNotifications } from './notifications/webhook-notifications';
 import { EgressReviewEventsModule, EgressReviewGroups } from './egress-review.events';
 import { ReviewReadModel, reviewReadModelMigrations } from './review-read-model';
 import { REVIEW_DEPS, ReviewsController, type ReviewDeps } from './reviews.controller';
+import path from 'node:path';
+import { Web, webOptionsFor, webProviders } from '@airlock/web';
+import { CHECKER_PAGE_DEPS, CheckerPagesController } from './workbench/checker-pages.controller';
 
 export const EGRESS_REVIEW_SOURCE = '/airlock/egress-review';
 
@@ -45,11 +48,23 @@ export class EgressReviewModule {
     tokens: TokenVerifier,
     metrics: ServiceMetrics,
     readiness: ReadinessCheck[],
+    web?: Web,
   ): DynamicModule {
+    // The checkers' pages (workbench/), when the service has a public URL and an OIDC provider to sign in with.
+    const pages = web ? webProviders(web) : { providers: [], controllers: [] };
     return {
       module: EgressReviewModule,
-      controllers: [ReviewsController, ReleaseRecordController, FileViewController, AdminController, ObservabilityController],
+      controllers: [
+        ReviewsController,
+        ReleaseRecordController,
+        FileViewController,
+        AdminController,
+        ObservabilityController,
+        ...(web ? [...pages.controllers, CheckerPagesController] : []),
+      ],
       providers: [
+        ...pages.providers,
+        ...(web ? [{ provide: CHECKER_PAGE_DEPS, useValue: { store: files.store, accessLog: files.accessLog } }] : []),
         { provide: REVIEW_DEPS, useValue: deps },
         { provide: FILE_VIEW_DEPS, useValue: files },
         { provide: ADMIN_DEPS, useValue: admin },
@@ -95,6 +110,11 @@ export async function startEgressReview(infra: Infra, config: AirlockConfig, log
   registerBusMetrics(infra.bus, metrics.registry);
   registerEgressReviewMetrics(metrics.registry, infra.db);
   const deps: ReviewDeps = { requests, registry, readModel, clock: () => new Date() };
+  const webOptions = webOptionsFor(config, 'egress-review', logger, {
+    viewDirs: [path.join(__dirname, 'views')],
+    assetDir: path.join(__dirname, 'workbench', 'client'),
+  });
+  const web = webOptions ? new Web(webOptions, logger) : undefined;
   // One Nest application: the consumer groups (a microservice on the bus) join before HTTP listens.
   const consumers = new MessageBusTransport(infra.bus);
   const http = await startHttpService({
@@ -109,6 +129,7 @@ export async function startEgressReview(infra: Infra, config: AirlockConfig, log
           { name: 'database', check: async () => (await infra.db.query('select 1')).rowCount === 1 },
           { name: 'object-store', check: () => infra.store.ping() },
         ],
+        web,
       ),
       imports: consumerModules,
     },
@@ -118,6 +139,7 @@ export async function startEgressReview(infra: Infra, config: AirlockConfig, log
     metrics,
     accessLog: infra.accessLog,
     microservices: [consumers],
+    configure: (app) => web?.install(app),
   });
   return {
     url: http.url,

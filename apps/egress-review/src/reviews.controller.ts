@@ -11,16 +11,7 @@ import {
   ApiSchema,
   ApiTags,
 } from '@nestjs/swagger';
-import {
-  RequestError,
-  hasRole,
-  isAccredited,
-  type Actor,
-  type CommentVisibility,
-  type RequestCommand,
-  type RequestState,
-  type VoteDecision,
-} from '@airlock/domain';
+import { RequestError, hasRole, type Actor, type CommentVisibility, type VoteDecision } from '@airlock/domain';
 import {
   AUTH_PROBLEMS,
   ApiDocument,
@@ -45,14 +36,13 @@ import {
   id as validId,
   optionalId,
   optionalText,
-  parseViewTag,
-  requestId,
   text,
   visibility,
   type ProblemCodes,
 } from '@airlock/http';
-import { requestView, viewTag, type RegistryHandler, type RequestCommandHandler, type RequestView } from '@airlock/application';
+import { viewTag, type RegistryHandler, type RequestCommandHandler, type RequestView } from '@airlock/application';
 
+import { CheckerReviews } from './checker-reviews';
 import type { ReviewReadModel } from './review-read-model';
 
 export const REVIEW_DEPS = Symbol('REVIEW_DEPS');
@@ -73,15 +63,6 @@ const STATUSES = [
   'revoked',
 ];
 const DECISIONS: readonly VoteDecision[] = ['approve', 'request_changes', 'reject'];
-
-function requireChecker(actor: Actor): void {
-  if (!hasRole(actor, 'output_checker')) throw new RequestError('ROLE_REQUIRED', 'This action needs the output_checker role', { role: 'output_checker' });
-}
-
-function existing(state: RequestState) {
-  if (state.status === 'none') throw new RequestError('REQUEST_NOT_FOUND', 'No such request');
-  return state;
-}
 
 // OpenAPI: request and response schemas, with the limits the handlers enforce (request-input.ts).
 const nonBlank = (maxLength: number, description?: string) => ({ minLength: 1, maxLength, pattern: '\\S', ...(description ? { description } : {}) });
@@ -153,17 +134,10 @@ function checkerETag(body: unknown): string | undefined {
 @UseGuards(AuthGuard)
 @UseInterceptors(etagFromBody(checkerETag))
 export class ReviewsController {
-  constructor(@Inject(REVIEW_DEPS) private readonly deps: ReviewDeps) {}
+  private readonly reviews: CheckerReviews;
 
-  /** `ifMatch`: a checker's ETag; with it the command is decided only if the view it names is still what the checker sees. */
-  private async run(id: string, token: Actor, ifMatch: string | undefined, build: (person: Actor, at: string) => RequestCommand) {
-    const etag = parseViewTag(ifMatch);
-    const person = await this.deps.registry.enrich(token);
-    const etagOf = (state: RequestState, version: number) =>
-      state.status === 'none' ? '' : viewTag(requestView(state, version, person, 'checker', this.deps.clock().toISOString()));
-    const expected = etag === undefined ? undefined : { etag, etagOf };
-    const result = await this.deps.requests.execute(requestId(id), (_s, at) => build(person, at), { expected });
-    return requestView(existing(result.state), result.version, person, 'checker', this.deps.clock().toISOString());
+  constructor(@Inject(REVIEW_DEPS) deps: ReviewDeps) {
+    this.reviews = new CheckerReviews(deps);
   }
 
   @Get()
@@ -176,19 +150,11 @@ export class ReviewsController {
   @ApiOkResponse({ type: ReviewListSchema, description: 'The queue' })
   @ApiProblems(AUTH_PROBLEMS, { 400: ['INVALID_QUERY'], 403: ['ROLE_REQUIRED', 'NOT_ACCREDITED'], 503: STORE_PROBLEMS[503] })
   async list(@CurrentActor() actor: Actor, @Query('status') status: string | undefined, @Query('limit') limit: string | undefined) {
-    requireChecker(actor);
+    if (!hasRole(actor, 'output_checker')) throw new RequestError('ROLE_REQUIRED', 'This action needs the output_checker role', { role: 'output_checker' });
     if (status !== undefined && !STATUSES.includes(status)) throw new HttpProblem(400, 'INVALID_QUERY', `status must be one of ${STATUSES.join(', ')}`);
     const size = limit === undefined ? 100 : Number(limit);
     if (!Number.isInteger(size) || size < 1 || size > 500) throw new HttpProblem(400, 'INVALID_QUERY', 'limit must be 1-500');
-    const person = await this.deps.registry.enrich(actor);
-    // Safe people: the queue itself (titles, authors) is closed to a checker whose accreditation lapsed.
-    if (!isAccredited(person, this.deps.clock().toISOString())) throw new RequestError('NOT_ACCREDITED', 'Your accreditation is missing or has expired');
-    // A checker sees the requests of the projects they check, never their own or their projects'.
-    const items = await this.deps.readModel.list(status, size, person.checksProjectIds ?? []);
-    // Blinded review: no stream version in the queue either (it counts the other checkers' votes).
-    return {
-      items: items.filter((i) => i.authorId !== actor.userId && !(person.projectIds ?? []).includes(i.projectId)).map(({ version: _version, ...item }) => item),
-    };
+    return { items: await this.reviews.queue(actor, status, size) };
   }
 
   @Get(':requestId')
@@ -197,16 +163,7 @@ export class ReviewsController {
   @ApiOkResponse({ type: RequestViewSchema, headers: VIEW_ETAG, description: 'The request, as a checker sees it (no version: see the ETag)' })
   @ApiProblems(AUTH_PROBLEMS, { 403: ['ROLE_REQUIRED', 'SELF_REVIEW', 'NOT_ASSIGNED_CHECKER'], 404: ['REQUEST_NOT_FOUND'], 503: STORE_PROBLEMS[503] })
   async get(@CurrentActor() actor: Actor, @Param('requestId') id: string) {
-    requireChecker(actor);
-    const person = await this.deps.registry.enrich(actor);
-    const { state, version } = await this.deps.requests.load(requestId(id));
-    const request = existing(state);
-    const at = this.deps.clock().toISOString();
-    if (request.authorId === actor.userId) throw new RequestError('SELF_REVIEW', 'The author of a request cannot review it');
-    if (!requestView(request, version, person, 'checker', at).actions.includes('view')) {
-      throw new RequestError('NOT_ASSIGNED_CHECKER', 'You are not an independent, accredited checker of this project');
-    }
-    return requestView(request, version, person, 'checker', at);
+    return (await this.reviews.request(actor, id)).view;
   }
 
   @Post(':requestId/files/:fileId/votes')
@@ -244,7 +201,7 @@ export class ReviewsController {
       ...(commentText ? { comment: { text: commentText, visibility: visibility(input, 'private') } } : {}),
       ...(overrideJustification ? { overrideJustification } : {}),
     };
-    return this.run(id, actor, ifMatch, (person, at) => ({ type: 'CastVote', actor: person, at, data }));
+    return this.reviews.vote(actor, id, data, ifMatch);
   }
 
   @Post(':requestId/comments')
@@ -264,6 +221,6 @@ export class ReviewsController {
     const input = body(raw);
     const fileId = optionalId(input, 'fileId');
     const data = { ...(fileId ? { fileId } : {}), comment: { text: text(input, 'text', LIMITS.comment), visibility: visibility(input, 'private') } };
-    return this.run(id, actor, ifMatch, (person, at) => ({ type: 'AddComment', actor: person, at, data }));
+    return this.reviews.comment(actor, id, data, ifMatch);
   }
 }

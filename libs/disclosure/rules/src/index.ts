@@ -5,6 +5,8 @@ export { DISCLOSURE_POLICY_FIELDS, disclosurePolicySchema, firstViolation, type 
 export { RULES_VERSION } from './rules.version';
 export { combineVerdicts } from './verdict.combine';
 export { detectFileType } from './file-type/file-type.detector';
+export { detectTextEncoding, type TextEncodingName } from './file-type/text-encoding.detector';
+export { peekHead, type PeekedStream } from './readers/byte-stream.head';
 export { checkFile } from './file.checker';
 export { checkFiles } from './files.checker';
 export type { AcroCarried } from './acro/acro-bundle';
