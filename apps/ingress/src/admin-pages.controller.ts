@@ -1,3 +1,4 @@
+import { ApiExcludeController } from '@nestjs/swagger';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { hasRole, type Actor } from '@airlock/domain';
 import { id as validId, toProblem } from '@airlock/http';
@@ -10,6 +11,8 @@ import type { IngressDeps } from './requests.controller';
 // accreditations, and adding a member. It reads and changes the registry through RegistryHandler with
 // the same command the admin API sends (AddMember), decided by the same domain rules (role, ids).
 
+// Pages, not API: kept out of the OpenAPI document (the JSON APIs they call are in it).
+@ApiExcludeController()
 @Controller('web/admin')
 @UseGuards(WebSignedIn)
 @UseFilters(WebErrorFilter)

@@ -1,3 +1,4 @@
+import { ApiExcludeController } from '@nestjs/swagger';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { RequestError, type Actor } from '@airlock/domain';
 import { requestId, toProblem } from '@airlock/http';
@@ -13,7 +14,8 @@ import { parseFileName, parseKind } from './upload.service';
 
 const MAX_FILES_PER_FORM = 20;
 const GROUP_PROMPTS = {
-  context: 'What the files show, the population they describe (who, where, when) and how the numbers were made. Say how they relate to outputs released before.',
+  context:
+    'What the files show, the population they describe (who, where, when) and how the numbers were made. Say how they relate to outputs released before.',
   controls: 'The disclosure controls you applied: for example, counts below 10 suppressed, counts rounded to the nearest 5, secondary suppression.',
 };
 
@@ -29,11 +31,14 @@ function formError(error: unknown): { field: string; message: string } | undefin
 
 /** A request the person may not see looks like one that does not exist (no probing of ids). */
 function notFoundIfNotTheirs(error: unknown): never {
-  if (error instanceof RequestError && ['NOT_AUTHOR', 'REQUEST_NOT_FOUND'].includes(error.code)) throw new PageError(404, 'There is no request at this address, or it is not yours.');
+  if (error instanceof RequestError && ['NOT_AUTHOR', 'REQUEST_NOT_FOUND'].includes(error.code))
+    throw new PageError(404, 'There is no request at this address, or it is not yours.');
   if (toProblem(error).code === 'INVALID_ID') throw new PageError(404, 'There is no request at this address.');
   throw error;
 }
 
+// Pages, not API: kept out of the OpenAPI document (the JSON APIs they call are in it).
+@ApiExcludeController()
 @Controller('web')
 @UseGuards(WebSignedIn)
 @UseFilters(WebErrorFilter)
@@ -54,7 +59,14 @@ export class ResearcherPagesController {
     this.web.render(response, 'requests-list.njk', {
       title: 'My requests',
       navigation: this.navigation(request, 'home'),
-      requests: mine.map(({ state }) => ({ requestId: state.requestId, title: state.title, projectId: state.projectId, status: state.status, createdAt: state.createdAt, files: state.files.length })),
+      requests: mine.map(({ state }) => ({
+        requestId: state.requestId,
+        title: state.title,
+        projectId: state.projectId,
+        status: state.status,
+        createdAt: state.createdAt,
+        files: state.files.length,
+      })),
     });
   }
 
@@ -176,7 +188,8 @@ export class ResearcherPagesController {
     } catch (error) {
       const problem = toProblem(error);
       if (![400, 409, 412, 422].includes(problem.status)) return notFoundIfNotTheirs(error);
-      const message = problem.status === 412 ? 'The request changed since you opened this page. Check it and try again.' : (problem.detail ?? 'This could not be done');
+      const message =
+        problem.status === 412 ? 'The request changed since you opened this page. Check it and try again.' : (problem.detail ?? 'This could not be done');
       await this.renderRequest(request, response, id, { action: message }, problem.status);
     }
   }
@@ -200,11 +213,25 @@ export class ResearcherPagesController {
     );
   }
 
-  private renderGroupForm(response: Response, request: WebRequest, view: { requestId: string; title: string; version?: number }, values: Record<string, string>, errors: FormErrors, status = 200) {
+  private renderGroupForm(
+    response: Response,
+    request: WebRequest,
+    view: { requestId: string; title: string; version?: number },
+    values: Record<string, string>,
+    errors: FormErrors,
+    status = 200,
+  ) {
     this.web.render(
       response,
       'group-form.njk',
-      { title: 'Describe a group of files', navigation: this.navigation(request, 'home'), view, values, prompts: GROUP_PROMPTS, errors: Object.keys(errors).length > 0 ? errors : undefined },
+      {
+        title: 'Describe a group of files',
+        navigation: this.navigation(request, 'home'),
+        view,
+        values,
+        prompts: GROUP_PROMPTS,
+        errors: Object.keys(errors).length > 0 ? errors : undefined,
+      },
       status,
     );
   }
@@ -247,5 +274,3 @@ function versionOf(form: Record<string, unknown>): string | undefined {
   const value = form['version'];
   return typeof value === 'string' && /^\d{1,9}$/.test(value) ? value : undefined;
 }
-
-

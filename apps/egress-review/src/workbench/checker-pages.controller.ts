@@ -1,3 +1,4 @@
+import { ApiExcludeController } from '@nestjs/swagger';
 import { Controller, Get, Inject, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { refusalAccessEvent, type AccessRecorder } from '@airlock/access-log';
 import { viewTag, type RequestView } from '@airlock/application';
@@ -34,6 +35,8 @@ type FormErrors = { href: string; text: string }[];
  * findings on the cells. Every read and every action goes through CheckerReviews, the code the
  * JSON API calls; this class only turns forms into its inputs and results into pages.
  */
+// Pages, not API: kept out of the OpenAPI document (the JSON APIs they call are in it).
+@ApiExcludeController()
 @Controller('web')
 @UseGuards(WebSignedIn)
 @UseFilters(WebErrorFilter)

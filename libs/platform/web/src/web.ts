@@ -1,3 +1,4 @@
+import { ApiExcludeController } from '@nestjs/swagger';
 import {
   ArgumentsHost,
   Catch,
@@ -163,13 +164,25 @@ export class Web {
   }
 
   refuseCsrf(response: Response): void {
-    response.status(403).type('html').send(this.renderPage('web-error.njk', { title: 'Forbidden', message: 'The form had expired or did not come from this service. Go back, reload the page and try again.' }, undefined));
+    response
+      .status(403)
+      .type('html')
+      .send(
+        this.renderPage(
+          'web-error.njk',
+          { title: 'Forbidden', message: 'The form had expired or did not come from this service. Go back, reload the page and try again.' },
+          undefined,
+        ),
+      );
   }
 
   /** Renders a page with the layout's context: service name, signed-in user, CSRF token, base path. */
   render(response: Response, view: string, context: Record<string, unknown> = {}, status = 200): void {
     const request = response.req as WebRequest;
-    response.status(status).type('html').send(this.renderPage(view, context, request.web?.session));
+    response
+      .status(status)
+      .type('html')
+      .send(this.renderPage(view, context, request.web?.session));
   }
 
   renderPage(view: string, context: Record<string, unknown>, session: WebSession | undefined): string {
@@ -207,7 +220,11 @@ export class Web {
     const { accessToken } = await this.oidc.exchange(query['code'], transaction);
     const actor = await verifier.verify(`Bearer ${accessToken}`);
     // A fresh session id and CSRF token at sign-in: nothing from before survives it.
-    const session: WebSession = { sid: randomBytes(16).toString('base64url'), csrf: newCsrfToken(), user: { userId: actor.userId, roles: actor.roles, token: accessToken } };
+    const session: WebSession = {
+      sid: randomBytes(16).toString('base64url'),
+      csrf: newCsrfToken(),
+      user: { userId: actor.userId, roles: actor.roles, token: accessToken },
+    };
     this.saveSession(response, session, tokenExpiry(accessToken));
     if (request.web) request.web.session = session;
     this.logger.info({ userId: actor.userId, roles: actor.roles }, 'signed in to the pages');
@@ -279,7 +296,8 @@ export class WebErrorFilter implements ExceptionFilter {
       response.redirect(303, `${this.web.basePath}/sign-in?returnTo=${encodeURIComponent(returnTo)}`);
       return;
     }
-    if (error instanceof PageError || error instanceof MultipartError) return this.web.render(response, 'web-error.njk', { title: titleFor(error.status), message: error.message }, error.status);
+    if (error instanceof PageError || error instanceof MultipartError)
+      return this.web.render(response, 'web-error.njk', { title: titleFor(error.status), message: error.message }, error.status);
     if (error instanceof OidcError) return this.web.render(response, 'web-error.njk', { title: 'Sign-in failed', message: error.message }, 502);
     const problem = toProblem(error);
     const message = problem.status >= 500 ? 'Something went wrong on our side. Try again in a few minutes.' : problem.detail;
@@ -297,6 +315,8 @@ function titleFor(status: number): string {
 }
 
 /** Sign-in, its callback, sign-out. */
+// Pages, not API: kept out of the OpenAPI document (the JSON APIs they call are in it).
+@ApiExcludeController()
 @Controller('web')
 export class WebAuthController {
   constructor(
