@@ -123,9 +123,9 @@ const fileNames = (envelopes: readonly EventEnvelope[]): Map<string, string> => 
 };
 
 /**
- * The files as submitted in the latest turn before `turn`, from its RequestSubmitted event: the
- * fold's turn history snapshots the files at the next submission, after the researcher's edits,
- * so the event is the faithful record of what the checkers saw then.
+ * The files as submitted in the latest turn before `turn`, read from its RequestSubmitted event,
+ * the record of what the checkers were given then (a rejected or withdrawn turn, which the fold's
+ * history does not record as returned, is found here too).
  */
 export function submittedBefore(envelopes: readonly EventEnvelope[], turn: number): { turn: number; files: SubmittedFile[] } | undefined {
   let found: { turn: number; files: SubmittedFile[] } | undefined;

@@ -380,6 +380,22 @@ describe('changes requested and resubmission', () => {
         expect(after.files.find((f) => f.fileId === 'f2')?.votes).toEqual([]);
       });
   });
+  it('keeps in the history the files turn 1 was reviewed with, not the ones the author edited afterwards', () => {
+    const given = returned().changed('f2').build();
+    spec
+      .given(given)
+      .when(command('Submit', AUTHOR, submitData({ f1: 'q/f1/2', f2: 'q/f2/2' })))
+      .thenProduces((events) => {
+        const after = fold([...given, ...events]) as ExistingRequest;
+        const reviewed = after.history[0].files.find((f) => f.fileId === 'f2');
+        expect(reviewed?.sha256).toBe(sha('f2'));
+        expect(reviewed?.votes.map((v) => [v.checkerId, v.decision]).sort()).toEqual([
+          ['chris', 'approve'],
+          ['dana', 'request_changes'],
+        ]);
+        expect(after.files.find((f) => f.fileId === 'f2')?.sha256).not.toBe(sha('f2'));
+      });
+  });
   it('decides turn 2 with the carried approvals', () => {
     const turn2 = returned()
       .changed('f2')

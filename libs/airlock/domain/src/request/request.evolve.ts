@@ -11,11 +11,24 @@ function actedAsChecker(state: ExistingRequest, userId: string): ExistingRequest
   return { ...state, checkers: [...state.checkers, userId] };
 }
 
+/** The turn as it was reviewed: its files with their votes, scans and checks, its outcome and comments. */
+const turnRecord = (state: ExistingRequest) => ({
+  turn: state.turn,
+  files: state.files,
+  outcome: state.status,
+  comments: state.comments.filter((c) => c.turn === state.turn),
+});
+
 function submitted(state: ExistingRequest, data: RequestSubmitted['data']): ExistingRequest {
+  // A returned turn went into the history when it was returned, before the author edited the
+  // files: keep those files, bring its comments up to date (the author may have answered since).
+  const last = state.history[state.history.length - 1];
   const history =
-    state.turn > 0
-      ? [...state.history, { turn: state.turn, files: state.files, outcome: state.status, comments: state.comments.filter((c) => c.turn === state.turn) }]
-      : state.history;
+    state.turn === 0
+      ? state.history
+      : last?.turn === state.turn
+        ? [...state.history.slice(0, -1), { ...last, comments: state.comments.filter((c) => c.turn === state.turn) }]
+        : [...state.history, turnRecord(state)];
   const previous = new Map(state.files.map((f) => [f.fileId, f]));
   const files = data.files.map((f): RequestFile => {
     const draft = previous.get(f.fileId);
@@ -86,8 +99,11 @@ function evolveExisting(state: ExistingRequest, event: RequestEvent): ExistingRe
     }
     case 'RequestApproved':
       return { ...state, status: 'approved', decidedBy: event.data.approvers };
-    case 'ChangesRequested':
-      return { ...state, status: 'changes_requested', decidedBy: event.data.requestedBy };
+    case 'ChangesRequested': {
+      const returned: ExistingRequest = { ...state, status: 'changes_requested', decidedBy: event.data.requestedBy };
+      // The reviewed turn is recorded now: the author's edits that follow belong to the next turn.
+      return { ...returned, history: [...state.history, turnRecord(returned)] };
+    }
     case 'RequestRejected':
       return { ...state, status: 'rejected', decidedBy: event.data.rejectedBy };
     case 'FileReleased':
