@@ -116,6 +116,7 @@ async function uploadBench(): Promise<void> {
   // Ingress first: it creates the buckets if this S3 server has none yet.
   const ingress = await IngressUploadBench.start({ stack, s3, bucketPrefix, logLevel: process.env.AIRLOCK_LOG_LEVEL || 'warn' });
   const measurements: UploadMeasurement[] = [];
+  const cliRuns: Awaited<ReturnType<IngressUploadBench['cliPush']>>[] = [];
   try {
     const direct = new DirectUploadBench({ outDir: OUT_DIR, client: clientConfig, s3, bucket, keyPrefix: directKeys, ...STORE_UPLOAD });
     const sides = [(run: number) => direct.upload(file, run), (run: number) => ingress.upload(file, run)];
@@ -124,6 +125,9 @@ async function uploadBench(): Promise<void> {
       // direct, ingress | ingress, direct | ...: neither side always gets the warmer cache.
       for (const upload of run % 2 ? sides : [...sides].reverse()) measurements.push(await upload(run));
     }
+    // The researchers' CLI pushing the same file (checks first, then resumable parts), after the
+    // two sides above; AIRLOCK_BENCH_CLI=0 leaves it out.
+    if (process.env.AIRLOCK_BENCH_CLI !== '0') for (let run = 1; run <= runsPerSide; run++) cliRuns.push(await ingress.cliPush(file, run));
   } finally {
     await ingress.stop();
     await deletePrefix(s3, bucket, directKeys); // whatever a failed run left behind
@@ -141,8 +145,14 @@ async function uploadBench(): Promise<void> {
     measurements,
   );
   process.stdout.write(formatReport(report));
+  const cli = cliRuns.length === 0 ? undefined : cliSummary(cliRuns, report.median.direct.mibPerSecond);
+  if (cli) {
+    process.stdout.write(
+      `CLI push (airlock push: local checks, then parts): median ${cli.medianMiBPerSecond.toFixed(1)} MiB/s = ${cli.throughputRatio.toFixed(2)} x the direct upload; CLI peak RSS ${cli.peakRssMiB.toFixed(1)} MiB\n`,
+    );
+  }
   const json = path.join(OUT_DIR, 'upload.json');
-  writeReport(json, report);
+  writeReport(json, cli ? { ...report, cli } : report);
   process.stdout.write(`written to ${path.relative(process.cwd(), json)}\n`);
 }
 
@@ -150,3 +160,9 @@ main().catch((error: unknown) => {
   process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });
+
+function cliSummary(runs: { run: number; durationMs: number; mibPerSecond: number; peakRssMiB: number }[], directMiBPerSecond: number) {
+  const middle = <T>(values: T[], key: (v: T) => number) => [...values].map(key).sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+  const medianMiBPerSecond = middle(runs, (r) => r.mibPerSecond);
+  return { runs, medianMiBPerSecond, throughputRatio: medianMiBPerSecond / directMiBPerSecond, peakRssMiB: middle(runs, (r) => r.peakRssMiB) };
+}

@@ -28,6 +28,8 @@ export type UploadReport = {
     ingressPeakRss: { maxMiB: number; actualMiB: number; verdict: Verdict };
     throughputRatio: { min: number; actual: number; verdict: Verdict };
   };
+  /** `airlock push` of the same file (bench/run.ts), beside the direct upload's median. */
+  cli?: { runs: unknown[]; medianMiBPerSecond: number; throughputRatio: number; peakRssMiB: number };
 };
 
 export function summarise(side: UploadSide, runs: readonly UploadMeasurement[]): SideSummary {

@@ -1,4 +1,8 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
   AirlockClient,
@@ -83,6 +87,50 @@ export class IngressUploadBench {
       return { side: 'ingress', run, bytes: file.bytes, durationMs, bodySentMs: response.bodySentMs, idleRssBytes, peakRssBytes };
     } finally {
       progress.stop();
+      await deletePrefix(this.options.s3, `${this.options.bucketPrefix}draft`, `requests/${requestId}/`);
+    }
+  }
+
+  /**
+   * The same file pushed by the researchers' CLI (`airlock push`, compiled, as a child process):
+   * its local disclosure check, then the resumable upload in parts. Wall time of the command, and
+   * the CLI process's own peak RSS (VmHWM, read until it exits).
+   */
+  async cliPush(file: TestFile, run: number): Promise<{ run: number; durationMs: number; mibPerSecond: number; peakRssMiB: number }> {
+    const token = await this.idp.token(BENCH_RESEARCHER, ['researcher'], { expiresInSeconds: 3600 });
+    const client = new AirlockClient({ ingress: this.ingress.url, egressReview: '', audit: '' }, token);
+    const { requestId } = await client.createRequest(this.projectId, `CLI push benchmark, run ${run}`);
+    await client.defineGroup(requestId, GROUP, 'Upload benchmark', 'None: pseudo-random bytes, deleted after the run');
+    const configDir = mkdtempSync(path.join(tmpdir(), 'airlock-bench-cli-'));
+    try {
+      const bin = path.resolve(__dirname, '../../apps/airlock-cli/bin/airlock.js');
+      const started = performance.now();
+      const child = spawn(process.execPath, [bin, 'push', requestId, file.path, '--group', GROUP, '--json'], {
+        env: { ...process.env, AIRLOCK_URL: this.ingress.url, AIRLOCK_TOKEN: token, AIRLOCK_CONFIG_DIR: configDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
+      let peakRssBytes = 0;
+      const sample = () => {
+        try {
+          peakRssBytes = Math.max(peakRssBytes, readMemory(child.pid as number).peakRssBytes);
+        } catch {
+          // the process has just exited
+        }
+      };
+      const sampler = setInterval(sample, 100);
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      clearInterval(sampler);
+      const durationMs = performance.now() - started;
+      if (code !== 0) throw new Error(`airlock push exited ${code}:\n${output.slice(-4000)}`);
+      const { files } = await client.getRequest(requestId);
+      const stored = files.find((f) => f.name === path.basename(file.path));
+      if (stored?.sha256 !== file.sha256) throw new Error(`the CLI's upload was stored with sha256 ${stored?.sha256}, not ${file.sha256}`);
+      return { run, durationMs, mibPerSecond: file.bytes / 1024 / 1024 / (durationMs / 1000), peakRssMiB: peakRssBytes / 1024 / 1024 };
+    } finally {
+      rmSync(configDir, { recursive: true, force: true });
       await deletePrefix(this.options.s3, `${this.options.bucketPrefix}draft`, `requests/${requestId}/`);
     }
   }
