@@ -323,7 +323,8 @@ const ROWS: Row[] = [
     route: 'POST /requests/{requestId}/uploads/{uploadId}/complete',
     stage: 'draft',
     expect: authorOnly(201),
-    send: async (call) => at('POST /requests/{requestId}/uploads/{uploadId}/complete', { ...ids(call.target), uploadId: await openUpload(call, true) }, { json: {} }),
+    send: async (call) =>
+      at('POST /requests/{requestId}/uploads/{uploadId}/complete', { ...ids(call.target), uploadId: await openUpload(call, true) }, { json: {} }),
     check: (_call, body) => expect(body).toMatchObject({ file: { sha256: sha256Hex(SAFE_TABLE) } }),
   },
   {

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { WebSession, csrfOf, expectEventually, fieldOf, textOf, uniqueId, type AirlockClient, type PageResponse } from '@airlock/testing';
 import { newProject, startAirlock, type AirlockUnderTest } from './airlock-stack';
 
-
 // The researcher's pages on the real stack (four service processes, PostgreSQL, Kafka, S3, clamd),
 // driven over plain HTTP as a browser without JavaScript would: sign-in through the OIDC provider
 // with authorization code + PKCE, then a request made, described, uploaded and submitted through
@@ -115,7 +114,13 @@ describe('signing in to the researcher pages', () => {
       fetch(new URL('/token', authorize).toString(), {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code, client_id: 'airlock-web', redirect_uri: `${web.baseUrl}/web/auth/callback`, code_verifier: verifier }).toString(),
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          client_id: 'airlock-web',
+          redirect_uri: `${web.baseUrl}/web/auth/callback`,
+          code_verifier: verifier,
+        }).toString(),
       });
     // Without the browser's verifier (kept sealed in its login cookie) the code is worth nothing.
     const stolen = await token('A'.repeat(43));
@@ -211,7 +216,12 @@ describe('a researcher request through the pages', () => {
     const riskyId = seen.files.find((f) => f.name === 'small-counts.csv')?.fileId ?? '';
     expect(checked.body).toContain(`${requestPath}/files/${riskyId}/exceptions`);
     const current = await api.getRequest(requestId);
-    const noReason = await web.post(`${requestPath}/files/${riskyId}/exceptions`, { _csrf: csrfOf(checked), version: String(current.version), rule: 'threshold', justification: '' });
+    const noReason = await web.post(`${requestPath}/files/${riskyId}/exceptions`, {
+      _csrf: csrfOf(checked),
+      version: String(current.version),
+      rule: 'threshold',
+      justification: '',
+    });
     expect(noReason.status).toBe(400);
     const asked = await web.post(`${requestPath}/files/${riskyId}/exceptions`, {
       _csrf: csrfOf(checked),

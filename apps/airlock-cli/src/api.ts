@@ -47,7 +47,12 @@ export class ApiProblem extends CliError {
     readonly status: number,
     readonly problem: Problem,
   ) {
-    super(exitCodeForStatus(status, problem.code), `${problem.detail ?? problem.title ?? `HTTP ${status}`}${problem.code ? ` (${status} ${problem.code})` : ` (${status})`}`, problem.code, problem);
+    super(
+      exitCodeForStatus(status, problem.code),
+      `${problem.detail ?? problem.title ?? `HTTP ${status}`}${problem.code ? ` (${status} ${problem.code})` : ` (${status})`}`,
+      problem.code,
+      problem,
+    );
     this.name = 'ApiProblem';
   }
 }
@@ -92,7 +97,9 @@ export class Api {
       response = await fetch(new URL(path, this.baseUrl), { method, headers, body, signal: options.signal });
     } catch (error) {
       if (options.signal?.aborted) throw new CliError(EXIT.interrupted, 'Interrupted');
-      throw new ConnectionError(`Cannot reach ${this.baseUrl}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`);
+      throw new ConnectionError(
+        `Cannot reach ${this.baseUrl}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`,
+      );
     }
     const text = await response.text();
     let parsed: unknown = undefined;

@@ -44,7 +44,13 @@ describe('part plans', () => {
     ];
     expect(partsToSend(size, 5 * MiB, confirmed).map((r) => r.partNumber)).toEqual([2, 4, 5]);
     expect(partsToSend(size, 5 * MiB, [])).toHaveLength(5);
-    expect(partsToSend(size, 5 * MiB, partRanges(size, 5 * MiB).map((r) => ({ partNumber: r.partNumber, size: r.end - r.start })))).toEqual([]);
+    expect(
+      partsToSend(
+        size,
+        5 * MiB,
+        partRanges(size, 5 * MiB).map((r) => ({ partNumber: r.partNumber, size: r.end - r.start })),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -57,7 +63,7 @@ describe('names in the request', () => {
     expect(firstDuplicate(['a', 'b'])).toBeUndefined();
   });
 
-  it('names a folder\'s files relative to it, and refuses two files that would share a name, or an empty one', async () => {
+  it("names a folder's files relative to it, and refuses two files that would share a name, or an empty one", async () => {
     const root = mkdtempSync(path.join(tmpdir(), 'airlock-cli-'));
     mkdirSync(path.join(root, 'out', 'tables'), { recursive: true });
     writeFileSync(path.join(root, 'out', 'a.csv'), 'x\n1\n');
@@ -106,7 +112,11 @@ describe('formatting', () => {
     expect(crossedTenth(9, 10, 100)).toBe(true);
     const lines: string[] = [];
     let now = 0;
-    const progress = new PlainProgress(100 * MiB, (t) => lines.push(t), () => now);
+    const progress = new PlainProgress(
+      100 * MiB,
+      (t) => lines.push(t),
+      () => now,
+    );
     progress.file('big.bin', 100 * MiB, 20 * MiB);
     for (let i = 0; i < 16; i++) {
       now += 1000;

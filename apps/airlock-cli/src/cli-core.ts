@@ -58,7 +58,10 @@ export const isRetryable = (status: number) => status >= 500 || status === 429 |
  * folder is named by its path with `__` for each `/` (`tables/ward.csv` becomes `tables__ward.csv`).
  */
 export function uploadName(relativePath: string): string {
-  return relativePath.split(/[\\/]+/).filter(Boolean).join('__');
+  return relativePath
+    .split(/[\\/]+/)
+    .filter(Boolean)
+    .join('__');
 }
 
 /** Upload names for the files under each argument: a file by its own name, a folder's files relative to it. */

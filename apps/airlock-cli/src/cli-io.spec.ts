@@ -36,10 +36,12 @@ describe('login with the OIDC device code flow', () => {
     let polls = 0;
     const seen: Record<string, string>[] = [];
     const { url, server } = await serve((req, body, res) => {
-      if (req.url === '/.well-known/openid-configuration') return send(res, 200, { device_authorization_endpoint: `${url}/device`, token_endpoint: `${url}/token` });
+      if (req.url === '/.well-known/openid-configuration')
+        return send(res, 200, { device_authorization_endpoint: `${url}/device`, token_endpoint: `${url}/token` });
       const form = Object.fromEntries(new URLSearchParams(body));
       seen.push(form);
-      if (req.url === '/device') return send(res, 200, { device_code: 'dc-1', user_code: 'ABCD-EFGH', verification_uri: `${url}/activate`, expires_in: 60, interval: 1 });
+      if (req.url === '/device')
+        return send(res, 200, { device_code: 'dc-1', user_code: 'ABCD-EFGH', verification_uri: `${url}/activate`, expires_in: 60, interval: 1 });
       polls += 1;
       if (polls === 1) return send(res, 400, { error: 'authorization_pending' });
       if (polls === 2) return send(res, 400, { error: 'slow_down' });
@@ -50,9 +52,15 @@ describe('login with the OIDC device code flow', () => {
       expect(endpoints).toEqual({ device: `${url}/device`, token: `${url}/token` });
       const shown: string[] = [];
       const waits: number[] = [];
-      const token = await deviceCodeLogin(endpoints as { device: string; token: string }, 'airlock-cli', 'openid', (m) => shown.push(m), async (ms) => {
-        waits.push(ms);
-      });
+      const token = await deviceCodeLogin(
+        endpoints as { device: string; token: string },
+        'airlock-cli',
+        'openid',
+        (m) => shown.push(m),
+        async (ms) => {
+          waits.push(ms);
+        },
+      );
       expect(token).toBe('the-token');
       expect(shown[0]).toContain('ABCD-EFGH');
       expect(waits).toEqual([1000, 1000, 6000]); // slow_down adds five seconds
@@ -71,7 +79,15 @@ describe('login with the OIDC device code flow', () => {
     });
     try {
       expect(await discoverDeviceFlow(url)).toBeUndefined();
-      await expect(deviceCodeLogin({ device: `${url}/device`, token: `${url}/token` }, 'c', 'openid', () => undefined, async () => undefined)).rejects.toMatchObject({
+      await expect(
+        deviceCodeLogin(
+          { device: `${url}/device`, token: `${url}/token` },
+          'c',
+          'openid',
+          () => undefined,
+          async () => undefined,
+        ),
+      ).rejects.toMatchObject({
         exitCode: EXIT.auth,
         message: expect.stringContaining('access_denied'),
       });
@@ -150,7 +166,8 @@ describe('push to a server without resumable uploads', () => {
     let received = Buffer.alloc(0);
     const { url, server } = await serve((req, body, res) => {
       calls.push(`${req.method} ${req.url}`);
-      if (req.method === 'GET' && req.url === '/requests/r1') return send(res, 200, { requestId: 'r1', projectId: 'p', status: 'draft', turn: 0, version: 2, files: [] });
+      if (req.method === 'GET' && req.url === '/requests/r1')
+        return send(res, 200, { requestId: 'r1', projectId: 'p', status: 'draft', turn: 0, version: 2, files: [] });
       if (req.url?.startsWith('/requests/r1/uploads')) return send(res, 501, { code: 'RESUMABLE_UPLOADS_UNAVAILABLE', detail: 'no parts here' });
       if (req.method === 'PUT') {
         received = Buffer.from(body, 'latin1');
@@ -185,7 +202,9 @@ describe('push to a server without resumable uploads', () => {
 
   it('removes the file again when the server stored other bytes, and fails with exit 6', async () => {
     const { outcomes, calls } = await pushTo(() => '0'.repeat(64));
-    expect(outcomes).toEqual([expect.objectContaining({ status: 'failed', error: expect.objectContaining({ code: 'HASH_MISMATCH', exitCode: EXIT.verification }) })]);
+    expect(outcomes).toEqual([
+      expect.objectContaining({ status: 'failed', error: expect.objectContaining({ code: 'HASH_MISMATCH', exitCode: EXIT.verification }) }),
+    ]);
     expect(calls).toContain('DELETE /requests/r1/files/f9');
   });
 });

@@ -57,7 +57,7 @@ Exit codes:
 
 export function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
   const program = new Command('airlock')
-    .description('Researchers\' command line for Airlock: requests, resumable uploads, status and downloads.')
+    .description("Researchers' command line for Airlock: requests, resumable uploads, status and downloads.")
     .option('--url <url>', 'the ingress API (default: AIRLOCK_URL, or the one saved at login)')
     .option('--json', 'print JSON (one document, or one line per change with --watch)')
     .showHelpAfterError()
@@ -82,7 +82,10 @@ export function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Comm
     .option('--issuer <url>', 'the OIDC issuer (default: AIRLOCK_OIDC_ISSUER)')
     .option('--client-id <id>', 'the OIDC client for the device flow (default: AIRLOCK_OIDC_CLIENT_ID, or airlock-cli)')
     .option('--scope <scope>', 'scopes to ask for', 'openid')
-    .addHelpText('after', '\nExamples:\n  $ airlock login --url https://airlock.tre.example/api --issuer https://id.tre.example/realms/tre\n  $ AIRLOCK_TOKEN=eyJ… airlock login --url http://localhost:3000\n')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ airlock login --url https://airlock.tre.example/api --issuer https://id.tre.example/realms/tre\n  $ AIRLOCK_TOKEN=eyJ… airlock login --url http://localhost:3000\n',
+    )
     .action(async (options: { issuer?: string; clientId?: string; scope: string }) => {
       const saved = await loadCredentials(io.env);
       const url = resolveUrl(globals().url, io.env, saved);
@@ -92,7 +95,13 @@ export function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Comm
       let source: 'device-code' | 'environment';
       let how: string;
       if (device) {
-        token = await deviceCodeLogin(device, options.clientId ?? io.env['AIRLOCK_OIDC_CLIENT_ID'] ?? 'airlock-cli', options.scope, (m) => io.err(`${m}\n`), io.sleep);
+        token = await deviceCodeLogin(
+          device,
+          options.clientId ?? io.env['AIRLOCK_OIDC_CLIENT_ID'] ?? 'airlock-cli',
+          options.scope,
+          (m) => io.err(`${m}\n`),
+          io.sleep,
+        );
         source = 'device-code';
         how = `OIDC device code flow at ${issuer}`;
       } else if (io.env['AIRLOCK_TOKEN']) {
@@ -109,7 +118,11 @@ export function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Comm
       }
       const claims = decodeJwtClaims(token);
       await saveCredentials(io.env, { url, token, source, ...(issuer ? { issuer } : {}), savedAt: new Date().toISOString() });
-      const who = { userId: claims['sub'], roles: rolesOf(claims), expiresAt: typeof claims['exp'] === 'number' ? new Date(claims['exp'] * 1000).toISOString() : undefined };
+      const who = {
+        userId: claims['sub'],
+        roles: rolesOf(claims),
+        expiresAt: typeof claims['exp'] === 'number' ? new Date(claims['exp'] * 1000).toISOString() : undefined,
+      };
       print({ loggedIn: true, url, method: source, ...who, savedIn: configDir(io.env) }, () => `Logged in to ${url} as ${String(who.userId)} with ${how}.\n`);
     });
 
@@ -130,8 +143,20 @@ export function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Comm
         },
       );
       const exp = typeof claims['exp'] === 'number' ? new Date(claims['exp'] * 1000).toISOString() : undefined;
-      const who = { userId: claims['sub'], roles: rolesOf(claims), issuer: claims['iss'], expiresAt: exp, url, accepted, source: io.env['AIRLOCK_TOKEN'] ? 'environment' : saved?.source };
-      print(who, () => `${String(who.userId)} (${who.roles.join(', ') || 'no roles'}) at ${url}\nissuer ${String(who.issuer)}, token expires ${exp ?? 'never'}; ${accepted ? 'the server accepts it' : 'the server REFUSES it: run airlock login'}\n`);
+      const who = {
+        userId: claims['sub'],
+        roles: rolesOf(claims),
+        issuer: claims['iss'],
+        expiresAt: exp,
+        url,
+        accepted,
+        source: io.env['AIRLOCK_TOKEN'] ? 'environment' : saved?.source,
+      };
+      print(
+        who,
+        () =>
+          `${String(who.userId)} (${who.roles.join(', ') || 'no roles'}) at ${url}\nissuer ${String(who.issuer)}, token expires ${exp ?? 'never'}; ${accepted ? 'the server accepts it' : 'the server REFUSES it: run airlock login'}\n`,
+      );
       if (!accepted) setExit(EXIT.auth);
     });
 
@@ -187,11 +212,18 @@ export function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Comm
       }
       const { api } = await session();
       const total = files.reduce((sum, f) => sum + f.size, 0);
-      if (!globals().json) io.out(`Uploading ${files.length} file${files.length === 1 ? '' : 's'} (${formatBytes(total)}) to ${requestId}, group ${options.group}\n`);
+      if (!globals().json)
+        io.out(`Uploading ${files.length} file${files.length === 1 ? '' : 's'} (${formatBytes(total)}) to ${requestId}, group ${options.group}\n`);
       const progress = io.isTty && !globals().json ? new BarProgress(total, io.stderr) : new PlainProgress(total, io.err);
       let outcomes: FileOutcome[];
       try {
-        outcomes = await pushFiles(api, requestId, files, { group: options.group, kind: options.kind, parallel: options.parallel, signal: io.signal, progress });
+        outcomes = await pushFiles(api, requestId, files, {
+          group: options.group,
+          kind: options.kind,
+          parallel: options.parallel,
+          signal: io.signal,
+          progress,
+        });
       } finally {
         progress.stop();
       }
@@ -212,7 +244,7 @@ export function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Comm
 
   program
     .command('status')
-    .description('A request\'s state, files, scan and disclosure findings')
+    .description("A request's state, files, scan and disclosure findings")
     .argument('<requestId>')
     .option('--watch', 'follow it until it is released, rejected or back with you (one JSON line per change with --json)')
     .option('--interval <ms>', 'how often --watch asks', (v) => positiveInt(v, '--interval'), 2000)
@@ -269,7 +301,11 @@ export function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Comm
         });
         rows.push(view ? { requestId: id, status: view.status, title: view.title, files: view.files.length } : { requestId: id, status: 'unavailable' });
       }
-      print({ requests: rows }, () => (rows.length === 0 ? 'No requests yet (airlock request create).\n' : rows.map((r) => `${r.requestId}  ${r.status.padEnd(18)} ${r.files ?? '-'} files  ${r.title ?? ''}\n`).join('')));
+      print({ requests: rows }, () =>
+        rows.length === 0
+          ? 'No requests yet (airlock request create).\n'
+          : rows.map((r) => `${r.requestId}  ${r.status.padEnd(18)} ${r.files ?? '-'} files  ${r.title ?? ''}\n`).join(''),
+      );
     });
 
   return program;
@@ -300,7 +336,9 @@ export function checkReport(checks: readonly LocalCheck[]): string {
     for (const f of c.findings) lines.push(`         ${f.rule} (${f.verdict}): ${f.message}`);
   }
   const risky = checks.filter((c) => c.verdict !== 'pass').length;
-  lines.push(risky === 0 ? '  No findings.' : `  ${risky} file${risky === 1 ? '' : 's'} with findings: a checker will see them; consider fixing before you submit.`);
+  lines.push(
+    risky === 0 ? '  No findings.' : `  ${risky} file${risky === 1 ? '' : 's'} with findings: a checker will see them; consider fixing before you submit.`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -309,7 +347,8 @@ function pushReport(outcomes: readonly FileOutcome[]): string {
     outcomes
       .map((o) => {
         if (o.status === 'failed') return `FAILED    ${o.name}: ${o.error?.message ?? ''}`;
-        const parts = o.partCount === undefined ? '' : ` (${o.partsSent} of ${o.partCount} parts sent${o.partsSkipped > 0 ? `, ${o.partsSkipped} already confirmed` : ''})`;
+        const parts =
+          o.partCount === undefined ? '' : ` (${o.partsSent} of ${o.partCount} parts sent${o.partsSkipped > 0 ? `, ${o.partsSkipped} already confirmed` : ''})`;
         return `${o.status.toUpperCase().padEnd(9)} ${o.name}  ${formatBytes(o.size)}  sha256 ${o.sha256 ?? ''}${parts}`;
       })
       .join('\n') + '\n'
@@ -344,7 +383,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     const failure = error instanceof CliError ? error : new CliError(EXIT.error, `internal error: ${(error as Error)?.stack ?? String(error)}`);
-    if (json) io.out(`${JSON.stringify({ error: { message: failure.message, code: failure.code, exitCode: failure.exitCode, ...(failure.details ?? {}) } })}\n`);
+    if (json)
+      io.out(`${JSON.stringify({ error: { message: failure.message, code: failure.code, exitCode: failure.exitCode, ...(failure.details ?? {}) } })}\n`);
     io.err(`airlock: ${failure.message}\n`);
     return failure.exitCode;
   }

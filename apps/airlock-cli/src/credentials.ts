@@ -83,7 +83,14 @@ export async function knownRequests(env: CliEnv, url: string, userId: string): P
 // ---- OIDC device authorization grant (RFC 8628) ----------------------------------------------
 
 type Discovery = { device_authorization_endpoint?: string; token_endpoint?: string };
-type DeviceAuthorization = { device_code: string; user_code: string; verification_uri: string; verification_uri_complete?: string; expires_in: number; interval?: number };
+type DeviceAuthorization = {
+  device_code: string;
+  user_code: string;
+  verification_uri: string;
+  verification_uri_complete?: string;
+  expires_in: number;
+  interval?: number;
+};
 
 /** The issuer's device endpoint, or undefined when it offers no device code flow (or cannot be reached). */
 export async function discoverDeviceFlow(issuer: string): Promise<{ device: string; token: string } | undefined> {

@@ -49,7 +49,8 @@ async function downloadOne(api: Api, requestId: string, dir: string, file: FileV
   const response = await fetch(new URL(link.path, api.baseUrl)).catch((error: Error) => {
     throw new CliError(EXIT.unavailable, `Cannot download ${file.name}: ${error.message}`);
   });
-  if (!response.ok || !response.body) throw new CliError(response.status >= 500 ? EXIT.unavailable : EXIT.refused, `Cannot download ${file.name}: HTTP ${response.status}`);
+  if (!response.ok || !response.body)
+    throw new CliError(response.status >= 500 ? EXIT.unavailable : EXIT.refused, `Cannot download ${file.name}: HTTP ${response.status}`);
   const temporary = `${target}.airlock-part`;
   const hash = createHash('sha256');
   let size = 0;
@@ -69,7 +70,11 @@ async function downloadOne(api: Api, requestId: string, dir: string, file: FileV
   const sha256 = hash.digest('hex');
   if (sha256 !== file.sha256 || size !== file.size) {
     await rm(temporary, { force: true });
-    throw new CliError(EXIT.verification, `${file.name}: the downloaded bytes do not match the released file (SHA-256 ${sha256}, expected ${file.sha256}); nothing kept`, 'HASH_MISMATCH');
+    throw new CliError(
+      EXIT.verification,
+      `${file.name}: the downloaded bytes do not match the released file (SHA-256 ${sha256}, expected ${file.sha256}); nothing kept`,
+      'HASH_MISMATCH',
+    );
   }
   await rename(temporary, target);
   return { ...base, status: 'downloaded' };

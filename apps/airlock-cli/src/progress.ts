@@ -36,7 +36,11 @@ export class PlainProgress implements PushProgress {
     this.files.set(name, { size, done: alreadyConfirmed, startedAt: this.now(), sentAtStart: alreadyConfirmed });
     this.total.done += alreadyConfirmed;
     this.total.sentAtStart += alreadyConfirmed;
-    this.write(alreadyConfirmed > 0 ? `${name}: resuming, ${formatBytes(alreadyConfirmed)} of ${formatBytes(size)} already confirmed\n` : `${name}: uploading ${formatBytes(size)}\n`);
+    this.write(
+      alreadyConfirmed > 0
+        ? `${name}: resuming, ${formatBytes(alreadyConfirmed)} of ${formatBytes(size)} already confirmed\n`
+        : `${name}: uploading ${formatBytes(size)}\n`,
+    );
   }
 
   bytes(name: string, n: number): void {

@@ -40,7 +40,8 @@ export async function collectPushFiles(args: readonly string[], cwd: string): Pr
       if (error instanceof LocalFilesError) throw new CliError(EXIT.usage, error.message);
       throw error;
     }
-    for (const f of found) files.push({ name: uploadName(info.isDirectory() ? path.relative(full, f.path) : path.basename(f.path)), path: f.path, size: f.size });
+    for (const f of found)
+      files.push({ name: uploadName(info.isDirectory() ? path.relative(full, f.path) : path.basename(f.path)), path: f.path, size: f.size });
   }
   const duplicate = firstDuplicate(files.map((f) => f.name));
   if (duplicate) throw new CliError(EXIT.usage, `Two files would both be named ${duplicate} in the request; push them separately or rename one`);
@@ -55,7 +56,11 @@ export async function localChecks(files: readonly PushFile[], policy: Disclosure
     files.map((f) => localFileInput({ name: f.name, path: f.path, size: f.size })),
     policy,
   );
-  return results.map((r) => ({ name: r.name, verdict: r.verdict, findings: r.findings.map((f) => ({ rule: f.rule, verdict: f.verdict, message: f.message })) }));
+  return results.map((r) => ({
+    name: r.name,
+    verdict: r.verdict,
+    findings: r.findings.map((f) => ({ rule: f.rule, verdict: f.verdict, message: f.message })),
+  }));
 }
 
 export async function sha256File(file: string): Promise<string> {
@@ -113,7 +118,8 @@ async function pushOne(api: Api, request: RequestView, open: UploadSession[], fi
       try {
         session = await api.startUpload(request.requestId, { name: file.name, size: file.size, sha256, group: options.group, kind: options.kind });
       } catch (error) {
-        if (error instanceof ApiProblem && error.code === 'RESUMABLE_UPLOADS_UNAVAILABLE') return await pushWhole(api, request.requestId, file, sha256, options, outcome);
+        if (error instanceof ApiProblem && error.code === 'RESUMABLE_UPLOADS_UNAVAILABLE')
+          return await pushWhole(api, request.requestId, file, sha256, options, outcome);
         throw error;
       }
     }
@@ -145,7 +151,10 @@ async function pushOne(api: Api, request: RequestView, open: UploadSession[], fi
   } catch (error) {
     if (error instanceof CliError && error.exitCode === EXIT.interrupted) throw error;
     const failure = error instanceof CliError ? error : new CliError(EXIT.error, (error as Error).message);
-    const hint = error instanceof ApiProblem && error.code === 'UNKNOWN_GROUP' ? ` (define it first: airlock group set ${request.requestId} ${options.group} --context ... --controls ...)` : '';
+    const hint =
+      error instanceof ApiProblem && error.code === 'UNKNOWN_GROUP'
+        ? ` (define it first: airlock group set ${request.requestId} ${options.group} --context ... --controls ...)`
+        : '';
     options.progress.failed(file.name, failure.message + hint);
     return { ...outcome, status: 'failed', error: { message: failure.message + hint, code: failure.code, exitCode: failure.exitCode } };
   }

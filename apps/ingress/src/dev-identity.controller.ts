@@ -104,9 +104,18 @@ export class DevIdentityController {
     response.status(200);
     try {
       if (input['grant_type'] !== 'authorization_code') throw new OAuthError('unsupported_grant_type', 'Only authorization_code is supported');
-      const grant = this.codes.redeem({ code: input['code'], clientId: input['client_id'], redirectUri: input['redirect_uri'], codeVerifier: input['code_verifier'] });
+      const grant = this.codes.redeem({
+        code: input['code'],
+        clientId: input['client_id'],
+        redirectUri: input['redirect_uri'],
+        codeVerifier: input['code_verifier'],
+      });
       const accessToken = await this.identity.issue({ userId: grant.userId, roles: grant.roles, ttlSeconds: TOKEN_SECONDS });
-      const idToken = await this.identity.issueIdToken({ userId: grant.userId, clientId: String(input['client_id']), ...(grant.nonce ? { nonce: grant.nonce } : {}) });
+      const idToken = await this.identity.issueIdToken({
+        userId: grant.userId,
+        clientId: String(input['client_id']),
+        ...(grant.nonce ? { nonce: grant.nonce } : {}),
+      });
       return { access_token: accessToken, id_token: idToken, token_type: 'Bearer', expires_in: TOKEN_SECONDS };
     } catch (error) {
       if (error instanceof OAuthError) {
@@ -127,7 +136,17 @@ export class DevIdentityController {
     }
   }
 
-  private render(response: Response, request: AuthorizationRequest, form: { userId?: string; roles?: readonly string[]; errors?: Record<string, string> }, status = 200) {
-    this.web?.render(response, 'dev-authorize.njk', { title: 'Sign in to the development issuer', request, form, roles: PERSON_ROLES, errors: form.errors }, status);
+  private render(
+    response: Response,
+    request: AuthorizationRequest,
+    form: { userId?: string; roles?: readonly string[]; errors?: Record<string, string> },
+    status = 200,
+  ) {
+    this.web?.render(
+      response,
+      'dev-authorize.njk',
+      { title: 'Sign in to the development issuer', request, form, roles: PERSON_ROLES, errors: form.errors },
+      status,
+    );
   }
 }

@@ -33,7 +33,12 @@ beforeAll(async () => {
   const registry = new RegistryHandler(infra.eventStore, '/airlock/test');
   const admin = { userId: 'root', roles: ['administrator' as const] };
   const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
-  await registry.execute((at) => ({ type: 'CreateProject', actor: admin, at, data: { projectId: project, name: 'Dev sign-in', policy: DEFAULT_PROJECT_POLICY } }));
+  await registry.execute((at) => ({
+    type: 'CreateProject',
+    actor: admin,
+    at,
+    data: { projectId: project, name: 'Dev sign-in', policy: DEFAULT_PROJECT_POLICY },
+  }));
   await registry.execute((at) => ({ type: 'AddMember', actor: admin, at, data: { projectId: project, userId: alice } }));
   await registry.execute((at) => ({ type: 'GrantAccreditation', actor: admin, at, data: { userId: alice, expiresAt } }));
 });
@@ -104,7 +109,13 @@ describe('the development issuer as the pages\u2019 OIDC provider', () => {
     const replay = await fetch(`${BASE}/dev/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: callback.searchParams.get('code') ?? '', client_id: 'airlock-web', redirect_uri: `${BASE}/web/auth/callback`, code_verifier: 'A'.repeat(43) }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: callback.searchParams.get('code') ?? '',
+        client_id: 'airlock-web',
+        redirect_uri: `${BASE}/web/auth/callback`,
+        code_verifier: 'A'.repeat(43),
+      }).toString(),
     });
     expect(replay.status).toBe(400);
     expect(await replay.json()).toMatchObject({ error: 'invalid_grant' });
@@ -134,7 +145,11 @@ describe('the development issuer as the pages\u2019 OIDC provider', () => {
   });
 
   it('still issues tokens by JSON for scripts, and refuses a code exchange with the wrong verifier', async () => {
-    const json = await fetch(`${BASE}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: alice, roles: ['researcher'] }) });
+    const json = await fetch(`${BASE}/dev/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: alice, roles: ['researcher'] }),
+    });
     expect(json.status).toBe(201);
     expect(await json.json()).toMatchObject({ token_type: 'Bearer' });
 
@@ -148,7 +163,13 @@ describe('the development issuer as the pages\u2019 OIDC provider', () => {
     const wrong = await fetch(`${BASE}/dev/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, client_id: 'airlock-web', redirect_uri: `${BASE}/web/auth/callback`, code_verifier: 'B'.repeat(43) }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        client_id: 'airlock-web',
+        redirect_uri: `${BASE}/web/auth/callback`,
+        code_verifier: 'B'.repeat(43),
+      }).toString(),
     });
     expect(wrong.status).toBe(400);
     expect(await wrong.json()).toMatchObject({ error: 'invalid_grant', error_description: expect.stringMatching(/code_verifier/) });

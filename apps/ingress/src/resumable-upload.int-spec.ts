@@ -157,7 +157,9 @@ describe('resumable uploads (issue 13)', () => {
     // The client comes back: it finds its upload and learns which parts the store confirmed.
     const listed = await call('GET', `/requests/${requestId}/uploads`);
     expect(listed.status).toBe(200);
-    expect(listed.body).toEqual([expect.objectContaining({ uploadId: session.uploadId, name: 'big.csv', parts: [{ partNumber: 1, size: PART }], bytesConfirmed: PART })]);
+    expect(listed.body).toEqual([
+      expect.objectContaining({ uploadId: session.uploadId, name: 'big.csv', parts: [{ partNumber: 1, size: PART }], bytesConfirmed: PART }),
+    ]);
 
     for (const n of [2, 3]) expect((await putPart(requestId, session.uploadId, n, partOf(file, n))).status).toBe(200);
     const resumed = await call('GET', `/requests/${requestId}/uploads/${session.uploadId}`);
@@ -213,7 +215,10 @@ describe('resumable uploads (issue 13)', () => {
     expect(await putPart(requestId, uploadId, 3, part1)).toMatchObject({ status: 400, body: { code: 'INVALID_PART_NUMBER' } });
     expect(await putPart(requestId, uploadId, 0, part1)).toMatchObject({ status: 400, body: { code: 'INVALID_PART_NUMBER' } });
     expect(await putPart(requestId, uploadId, 1, part1.subarray(0, 1000))).toMatchObject({ status: 400, body: { code: 'PART_SIZE_MISMATCH' } });
-    expect(await putPart(requestId, uploadId, 2, Buffer.concat([partOf(file, 2), Buffer.alloc(50)]))).toMatchObject({ status: 413, body: { code: 'PART_TOO_LARGE' } });
+    expect(await putPart(requestId, uploadId, 2, Buffer.concat([partOf(file, 2), Buffer.alloc(50)]))).toMatchObject({
+      status: 413,
+      body: { code: 'PART_TOO_LARGE' },
+    });
     expect((await call('GET', `/requests/${requestId}/uploads/${uploadId}`)).body).toMatchObject({ parts: [], bytesConfirmed: 0 });
 
     const incomplete = await call('POST', `/requests/${requestId}/uploads/${uploadId}/complete`);
@@ -277,6 +282,9 @@ describe('resumable uploads (issue 13)', () => {
       "SELECT payload FROM outbox WHERE payload->>'type' = 'airlock.access.drafts-swept.v1' ORDER BY id DESC LIMIT 1",
     );
     const payload = typeof rows.rows[0].payload === 'string' ? JSON.parse(rows.rows[0].payload) : rows.rows[0].payload;
-    expect(payload.data).toMatchObject({ action: 'drafts.sweep', details: { uploadsAborted: summary.uploadsAborted, manifestsDeleted: summary.manifestsDeleted } });
+    expect(payload.data).toMatchObject({
+      action: 'drafts.sweep',
+      details: { uploadsAborted: summary.uploadsAborted, manifestsDeleted: summary.manifestsDeleted },
+    });
   });
 });

@@ -48,7 +48,14 @@ describe('resumable upload service', () => {
     const { store, multipart, parts } = fakes();
     const logger = pino({ enabled: false });
     const uploads = new UploadService(requests, store, { maxUploadBytes: 1024 * MiB }, logger);
-    const service = new ResumableUploadService(requests, store, multipart, uploads, { maxUploadBytes: 1024 * MiB, partBytes: 5 * MiB, expiryMs: 60_000, bufferBytes: 10 * MiB }, logger);
+    const service = new ResumableUploadService(
+      requests,
+      store,
+      multipart,
+      uploads,
+      { maxUploadBytes: 1024 * MiB, partBytes: 5 * MiB, expiryMs: 60_000, bufferBytes: 10 * MiB },
+      logger,
+    );
     const size = 15 * MiB;
     const session = await service.start('r1', alice, { name: 'big.bin', group: 'outputs', kind: 'output', size, sha256: 'a'.repeat(64) });
     const part = Buffer.alloc(5 * MiB, 7);
@@ -67,7 +74,9 @@ describe('resumable upload service', () => {
     await expect(pending[0]).rejects.toMatchObject({ code: 'PART_SIZE_MISMATCH' });
     slow[1].end(part);
     await expect(pending[1]).resolves.toMatchObject({ partNumber: 2, size: 5 * MiB });
-    await expect(service.putPart('r1', alice, session.uploadId, '3', Readable.from([part]), { digest: `sha-256=:${digest}:` })).resolves.toMatchObject({ partNumber: 3 });
+    await expect(service.putPart('r1', alice, session.uploadId, '3', Readable.from([part]), { digest: `sha-256=:${digest}:` })).resolves.toMatchObject({
+      partNumber: 3,
+    });
     expect([...parts.values()].flat().map((p) => p.partNumber)).toEqual([2, 3]);
   });
 });

@@ -69,8 +69,7 @@ export function partSizeFor(size: number, configured: number): number {
 }
 
 const partCountOf = (m: Pick<UploadManifest, 'size' | 'partSize'>) => Math.ceil(m.size / m.partSize);
-const partLengthOf = (m: Pick<UploadManifest, 'size' | 'partSize'>, partNumber: number) =>
-  Math.min(m.partSize, m.size - (partNumber - 1) * m.partSize);
+const partLengthOf = (m: Pick<UploadManifest, 'size' | 'partSize'>, partNumber: number) => Math.min(m.partSize, m.size - (partNumber - 1) * m.partSize);
 
 const notFound = () => new HttpProblem(404, 'UPLOAD_NOT_FOUND', 'No such upload in progress for this request');
 
@@ -118,7 +117,10 @@ export class ResumableUploadService {
       createdAt: this.clock().toISOString(),
     };
     const json = Buffer.from(JSON.stringify(manifest));
-    await this.store.putStream('draft', manifestKeyOf(requestId, uploadId), Readable.from([json]), { maxBytes: MAX_MANIFEST_BYTES, contentType: 'application/json' });
+    await this.store.putStream('draft', manifestKeyOf(requestId, uploadId), Readable.from([json]), {
+      maxBytes: MAX_MANIFEST_BYTES,
+      contentType: 'application/json',
+    });
     this.logger.info({ requestId, uploadId, size: file.size, partSize: manifest.partSize }, 'resumable upload started');
     return this.view(manifest, []);
   }
@@ -220,7 +222,8 @@ export class ResumableUploadService {
       await this.store.delete('draft', manifestKeyOf(requestId, uploadId)).catch(() => undefined);
       throw problem;
     };
-    if (hashed.size !== manifest.size) await refuse(new HttpProblem(409, 'UPLOAD_INCOMPLETE', `The assembled file is ${hashed.size} bytes, not ${manifest.size}`));
+    if (hashed.size !== manifest.size)
+      await refuse(new HttpProblem(409, 'UPLOAD_INCOMPLETE', `The assembled file is ${hashed.size} bytes, not ${manifest.size}`));
     if (hashed.sha256 !== manifest.sha256 || (sha256 !== undefined && hashed.sha256 !== sha256)) {
       this.logger.warn({ requestId, uploadId, declared: manifest.sha256, actual: hashed.sha256 }, 'resumable upload refused: SHA-256 mismatch');
       await refuse(new HttpProblem(422, 'HASH_MISMATCH', 'The assembled file does not have the SHA-256 declared for it', { sha256: hashed.sha256 }));
@@ -252,7 +255,12 @@ export class ResumableUploadService {
   }
 
   private available(): ResumableUploadStore {
-    if (!this.parts) throw new HttpProblem(501, 'RESUMABLE_UPLOADS_UNAVAILABLE', 'This object store does not take uploads in parts; use PUT /requests/{requestId}/files/{name}');
+    if (!this.parts)
+      throw new HttpProblem(
+        501,
+        'RESUMABLE_UPLOADS_UNAVAILABLE',
+        'This object store does not take uploads in parts; use PUT /requests/{requestId}/files/{name}',
+      );
     return this.parts;
   }
 

@@ -1,5 +1,18 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Req, UseGuards, UseInterceptors } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiPropertyOptional, ApiSchema, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiSchema,
+  ApiTags,
+} from '@nestjs/swagger';
 import { RequestError, type Actor } from '@airlock/domain';
 import {
   AUTH_PROBLEMS,
@@ -32,7 +45,10 @@ import { parseFileName, parseKind } from './upload.service';
 export class StartUploadBody {
   @ApiProperty({ minLength: 1, maxLength: LIMITS.fileName, description: 'The file name in the request (no slashes or control characters)' }) name!: string;
   @ApiProperty({ type: 'integer', minimum: 1, description: 'The whole file, in bytes; at most the upload limit (413 UPLOAD_TOO_LARGE)' }) size!: number;
-  @ApiProperty({ pattern: '^[0-9a-f]{64}$', description: 'The SHA-256 of the whole file; completion refuses an assembled object that differs (422 HASH_MISMATCH)' })
+  @ApiProperty({
+    pattern: '^[0-9a-f]{64}$',
+    description: 'The SHA-256 of the whole file; completion refuses an assembled object that differs (422 HASH_MISMATCH)',
+  })
   sha256!: string;
   @ApiPropertyOptional({ ...ID_SCHEMA, default: 'outputs', description: 'A group defined on the request' }) group?: string;
   @ApiPropertyOptional({ enum: FILE_KINDS, default: 'output' }) kind?: string;
@@ -70,7 +86,10 @@ export class StoredPartSchema {
 
 @ApiSchema({ name: 'CompleteUpload' })
 export class CompleteUploadBody {
-  @ApiPropertyOptional({ pattern: '^[0-9a-f]{64}$', description: 'Optional, again: the assembled object must match it as well as the SHA-256 declared at the start (422 HASH_MISMATCH)' })
+  @ApiPropertyOptional({
+    pattern: '^[0-9a-f]{64}$',
+    description: 'Optional, again: the assembled object must match it as well as the SHA-256 declared at the start (422 HASH_MISMATCH)',
+  })
   sha256?: string;
 }
 
@@ -126,7 +145,13 @@ export class UploadsController {
     const kind = input['kind'];
     if (kind !== undefined && typeof kind !== 'string') throw new HttpProblem(400, 'INVALID_BODY', 'kind must be a string');
     const person = await this.deps.registry.enrich(actor);
-    return this.service().start(requestId(id), person, { name: parseFileName(input['name']), group, kind: parseKind(kind), size, sha256: sha256.toLowerCase() });
+    return this.service().start(requestId(id), person, {
+      name: parseFileName(input['name']),
+      group,
+      kind: parseKind(kind),
+      size,
+      sha256: sha256.toLowerCase(),
+    });
   }
 
   @Get()

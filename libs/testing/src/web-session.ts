@@ -21,7 +21,9 @@ export class WebSession {
   async post(path: string, fields: Record<string, string | string[]>): Promise<PageResponse> {
     const body = new URLSearchParams();
     for (const [name, value] of Object.entries(fields)) for (const v of ([] as string[]).concat(value)) body.append(name, v);
-    return this.follow(await this.send('POST', new URL(path, this.baseUrl).toString(), { body: body.toString(), contentType: 'application/x-www-form-urlencoded' }));
+    return this.follow(
+      await this.send('POST', new URL(path, this.baseUrl).toString(), { body: body.toString(), contentType: 'application/x-www-form-urlencoded' }),
+    );
   }
 
   /** A multipart post (a file upload form). */
@@ -29,7 +31,11 @@ export class WebSession {
     return this.follow(await this.send('POST', new URL(path, this.baseUrl).toString(), { form }));
   }
 
-  async send(method: string, url: string, content: { body?: string; contentType?: string; form?: FormData } = {}): Promise<PageResponse & { location?: string }> {
+  async send(
+    method: string,
+    url: string,
+    content: { body?: string; contentType?: string; form?: FormData } = {},
+  ): Promise<PageResponse & { location?: string }> {
     const target = new URL(url);
     const cookie = target.origin === new URL(this.baseUrl).origin ? [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ') : '';
     const response = await fetch(url, {
@@ -40,7 +46,13 @@ export class WebSession {
     });
     if (target.origin === new URL(this.baseUrl).origin) this.keepCookies(response.headers.getSetCookie());
     const location = response.headers.get('location') ?? undefined;
-    return { status: response.status, url, headers: response.headers, body: await response.text(), ...(location ? { location: new URL(location, url).toString() } : {}) };
+    return {
+      status: response.status,
+      url,
+      headers: response.headers,
+      body: await response.text(),
+      ...(location ? { location: new URL(location, url).toString() } : {}),
+    };
   }
 
   private async follow(first: PageResponse & { location?: string }): Promise<PageResponse> {
@@ -54,7 +66,8 @@ export class WebSession {
       const [pair, ...attributes] = line.split(';');
       const at = pair.indexOf('=');
       const name = pair.slice(0, at).trim();
-      const expired = attributes.some((a) => /^\s*expires=/i.test(a) && new Date(a.split('=')[1]).getTime() < Date.now()) || attributes.some((a) => /^\s*max-age=0/i.test(a));
+      const expired =
+        attributes.some((a) => /^\s*expires=/i.test(a) && new Date(a.split('=')[1]).getTime() < Date.now()) || attributes.some((a) => /^\s*max-age=0/i.test(a));
       if (expired) this.jar.delete(name);
       else this.jar.set(name, pair.slice(at + 1).trim());
     }
@@ -77,5 +90,8 @@ export function fieldOf(page: PageResponse, name: string): string {
 
 /** Text content, roughly (tags dropped, entities left), for assertions on what a page says. */
 export function textOf(page: PageResponse): string {
-  return page.body.replace(/<script[\s\S]*?<\/script>/g, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+  return page.body
+    .replace(/<script[\s\S]*?<\/script>/g, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ');
 }

@@ -73,7 +73,8 @@ export class AuthorizationCodes {
     if (!pending || pending.expiresAt <= this.now()) throw new OAuthError('invalid_grant', 'The code is unknown, used or expired');
     if (token.clientId !== pending.request.clientId) throw new OAuthError('invalid_grant', 'The code was issued to another client');
     if (token.redirectUri !== pending.request.redirectUri) throw new OAuthError('invalid_grant', 'redirect_uri differs from the authorization request');
-    if (!verifiesChallenge(token.codeVerifier, pending.request.codeChallenge)) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
+    if (!verifiesChallenge(token.codeVerifier, pending.request.codeChallenge))
+      throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
     return pending.grant;
   }
 

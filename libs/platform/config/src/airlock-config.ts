@@ -109,7 +109,11 @@ const EnvSchema = z.object({
     .max(64 * 1024 ** 2)
     .default(8 * 1024 ** 2),
   // A resumable upload not completed within this age is abandoned: the draft sweeper aborts it.
-  AIRLOCK_UPLOAD_EXPIRY_MS: z.coerce.number().int().min(60_000).default(24 * 3_600_000),
+  AIRLOCK_UPLOAD_EXPIRY_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .default(24 * 3_600_000),
   // Storage fault injection for crash suites (FaultInjectingObjectStore): tests only, never production.
   AIRLOCK_FAULT_INJECTION: bool.default('false'),
   AIRLOCK_FAULT_CRASH_AFTER_STEP: z.coerce.number().int().min(0).optional(),
@@ -219,7 +223,9 @@ function egressReviewPublicUrl(e: z.infer<typeof EnvSchema>): string | undefined
   if (configured) {
     const url = new URL(configured);
     if (!['http:', 'https:'].includes(url.protocol) || isUnspecifiedHost(url.hostname) || url.search || url.hash) {
-      throw new ConfigError(`Invalid configuration: AIRLOCK_PUBLIC_EGRESS_REVIEW_URL must be an http(s) base URL naming a reachable host, not ${JSON.stringify(configured)}`);
+      throw new ConfigError(
+        `Invalid configuration: AIRLOCK_PUBLIC_EGRESS_REVIEW_URL must be an http(s) base URL naming a reachable host, not ${JSON.stringify(configured)}`,
+      );
     }
     return configured.replace(/\/+$/, '');
   }
@@ -232,7 +238,8 @@ function egressReviewPublicUrl(e: z.infer<typeof EnvSchema>): string | undefined
 function discoveryUrl(e: z.infer<typeof EnvSchema>, publicIngressUrl: string): string | undefined {
   if (e.AIRLOCK_OIDC_DISCOVERY_URL) return e.AIRLOCK_OIDC_DISCOVERY_URL;
   if (e.AIRLOCK_DEV_IDENTITY) return `${publicIngressUrl}/dev/.well-known/openid-configuration`;
-  if (e.AIRLOCK_OIDC_ISSUER && /^https?:\/\//i.test(e.AIRLOCK_OIDC_ISSUER)) return `${e.AIRLOCK_OIDC_ISSUER.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  if (e.AIRLOCK_OIDC_ISSUER && /^https?:\/\//i.test(e.AIRLOCK_OIDC_ISSUER))
+    return `${e.AIRLOCK_OIDC_ISSUER.replace(/\/+$/, '')}/.well-known/openid-configuration`;
   return undefined;
 }
 

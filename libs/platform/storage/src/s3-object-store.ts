@@ -337,10 +337,12 @@ export class S3ObjectStore implements ObjectStore, ResumableUploadStore {
     assertValidKey(key);
     const bucket = this.buckets[stage];
     const Parts = [...parts].sort((a, b) => a.partNumber - b.partNumber).map((p) => ({ PartNumber: p.partNumber, ETag: p.etag }));
-    await this.client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts } })).catch((error: unknown) => {
-      if (isNoSuchUpload(error)) throw new ObjectNotFoundError(stage, key);
-      throw toStorageError(error, `completing ${bucket}/${key}`);
-    });
+    await this.client
+      .send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts } }))
+      .catch((error: unknown) => {
+        if (isNoSuchUpload(error)) throw new ObjectNotFoundError(stage, key);
+        throw toStorageError(error, `completing ${bucket}/${key}`);
+      });
   }
 
   async abortUpload(stage: Stage, key: string, uploadId: string): Promise<void> {

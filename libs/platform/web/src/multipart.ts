@@ -105,7 +105,8 @@ export function readMultipart<T>(
     });
     parser.on('close', () => {
       void chain.then(() => {
-        if (failed === undefined && !options.csrfValid(fields[CSRF_FIELD])) fail(new MultipartError(403, 'The form had expired or did not come from this service'));
+        if (failed === undefined && !options.csrfValid(fields[CSRF_FIELD]))
+          fail(new MultipartError(403, 'The form had expired or did not come from this service'));
         if (failed !== undefined) reject(failed);
         else resolve({ fields, results });
       });

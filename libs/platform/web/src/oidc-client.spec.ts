@@ -16,7 +16,14 @@ async function provider() {
   const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
   const keys = createLocalJWKSet({ keys: [jwk] });
   const idToken = (claims: Record<string, unknown>, audience = 'airlock-web') =>
-    new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(ISSUER).setAudience(audience).setSubject('alice').setIssuedAt().setExpirationTime('5m').sign(privateKey);
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setIssuer(ISSUER)
+      .setAudience(audience)
+      .setSubject('alice')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(privateKey);
   const sent: { url: string; body?: string }[] = [];
   let tokenAnswer: () => Promise<unknown> = async () => ({});
   const fetchStub = (async (url: string | URL, init?: RequestInit) => {
@@ -24,7 +31,13 @@ async function provider() {
     const body = String(url).endsWith('/token') ? await tokenAnswer() : DISCOVERY;
     return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
   }) as typeof fetch;
-  const client = new OidcClient({ discoveryUrl: `${ISSUER}/.well-known/openid-configuration`, clientId: 'airlock-web', redirectUri: 'http://127.0.0.1/web/auth/callback', fetch: fetchStub, keys });
+  const client = new OidcClient({
+    discoveryUrl: `${ISSUER}/.well-known/openid-configuration`,
+    clientId: 'airlock-web',
+    redirectUri: 'http://127.0.0.1/web/auth/callback',
+    fetch: fetchStub,
+    keys,
+  });
   return { client, idToken, sent, answer: (f: () => Promise<unknown>) => (tokenAnswer = f) };
 }
 

@@ -90,7 +90,12 @@ export class OidcClient {
     const { issuer, keys } = await this.discover();
     let nonce: unknown;
     try {
-      const { payload } = await jwtVerify(idToken, keys, { issuer, audience: this.options.clientId, algorithms: [...ALLOWED_ALGORITHMS], requiredClaims: ['sub', 'exp'] });
+      const { payload } = await jwtVerify(idToken, keys, {
+        issuer,
+        audience: this.options.clientId,
+        algorithms: [...ALLOWED_ALGORITHMS],
+        requiredClaims: ['sub', 'exp'],
+      });
       nonce = payload['nonce'];
     } catch (error) {
       throw new OidcError('The identity provider sent an ID token that does not verify', { cause: error });

@@ -8,7 +8,11 @@ const STATUS: Record<string, PlainStatus> = {
   submitted: { text: 'Submitted', hint: 'The files are being frozen and queued for checks.', colour: 'blue' },
   checking: { text: 'Being checked', hint: 'The files are being scanned for viruses and checked for disclosure risk.', colour: 'blue' },
   awaiting_review: { text: 'Waiting for output checkers', hint: 'Two output checkers will review the files.', colour: 'light-blue' },
-  changes_requested: { text: 'Changes requested', hint: 'The checkers asked for changes: read their comments, change the files and submit again.', colour: 'orange' },
+  changes_requested: {
+    text: 'Changes requested',
+    hint: 'The checkers asked for changes: read their comments, change the files and submit again.',
+    colour: 'orange',
+  },
   approved: { text: 'Approved', hint: 'The files are approved and being released.', colour: 'green' },
   released: { text: 'Released', hint: 'The approved files can be downloaded.', colour: 'green' },
   rejected: { text: 'Rejected', hint: 'The checkers rejected this request.', colour: 'red' },

@@ -33,7 +33,11 @@ describe('Web', () => {
   });
 
   it('escapes what people wrote, and puts the CSRF token of the session in its forms', () => {
-    const html = web.renderPage('web-error.njk', { title: '<script>alert(1)</script>', message: '"><img src=x onerror=alert(1)>' }, { sid: 's', csrf: 'the-token', user: { userId: 'alice', roles: ['researcher'], token: 't' } });
+    const html = web.renderPage(
+      'web-error.njk',
+      { title: '<script>alert(1)</script>', message: '"><img src=x onerror=alert(1)>' },
+      { sid: 's', csrf: 'the-token', user: { userId: 'alice', roles: ['researcher'], token: 't' } },
+    );
     expect(html).not.toContain('<script>alert(1)');
     expect(html).not.toContain('<img src=x');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');

@@ -71,8 +71,12 @@ export async function startTestIdentityProvider(options: TestIdentityProviderOpt
       const redirect = typeof query['redirect_uri'] === 'string' && /^http:\/\/127\.0\.0\.1:\d+\//.test(query['redirect_uri']) ? [query['redirect_uri']] : [];
       try {
         const authorization = parseAuthorizationRequest(query, redirect);
-        if (!signedIn) return send(response, 401, { error: 'login_required' }), true;
-        const code = codes.issue(authorization, { userId: signedIn.userId, roles: signedIn.roles as ActorRole[], ...(authorization.nonce ? { nonce: authorization.nonce } : {}) });
+        if (!signedIn) return (send(response, 401, { error: 'login_required' }), true);
+        const code = codes.issue(authorization, {
+          userId: signedIn.userId,
+          roles: signedIn.roles as ActorRole[],
+          ...(authorization.nonce ? { nonce: authorization.nonce } : {}),
+        });
         const back = new URL(authorization.redirectUri);
         back.searchParams.set('code', code);
         back.searchParams.set('state', authorization.state);
@@ -89,7 +93,12 @@ export async function startTestIdentityProvider(options: TestIdentityProviderOpt
         if (form['grant_type'] !== 'authorization_code') throw new OAuthError('unsupported_grant_type', 'authorization_code only');
         const grant = codes.redeem({ code: form['code'], clientId: form['client_id'], redirectUri: form['redirect_uri'], codeVerifier: form['code_verifier'] });
         const accessToken = await sign(key, kid, { roles: [...grant.roles] }, { issuer, audience, subject: grant.userId, expiresInSeconds: 3600 });
-        const idToken = await sign(key, kid, grant.nonce ? { nonce: grant.nonce } : {}, { issuer, audience: form['client_id'], subject: grant.userId, expiresInSeconds: 300 });
+        const idToken = await sign(key, kid, grant.nonce ? { nonce: grant.nonce } : {}, {
+          issuer,
+          audience: form['client_id'],
+          subject: grant.userId,
+          expiresInSeconds: 300,
+        });
         send(response, 200, { access_token: accessToken, id_token: idToken, token_type: 'Bearer', expires_in: 3600 });
       } catch (error) {
         if (!(error instanceof OAuthError)) throw error;
@@ -191,7 +200,12 @@ async function bodyOf(request: IncomingMessage): Promise<string> {
   return text;
 }
 
-function sign(key: SigningKey, kid: string, claims: Record<string, unknown>, at: { issuer: string; audience: string; subject: string; expiresInSeconds: number }): Promise<string> {
+function sign(
+  key: SigningKey,
+  kid: string,
+  claims: Record<string, unknown>,
+  at: { issuer: string; audience: string; subject: string; expiresInSeconds: number },
+): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT(claims)
     .setProtectedHeader({ alg: ALGORITHM, kid, typ: 'JWT' })

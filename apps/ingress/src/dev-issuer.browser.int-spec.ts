@@ -9,7 +9,7 @@ import { createDb, type Db } from '@airlock/database';
 import type { RunningHttpService } from '@airlock/http';
 import { buildInfra, type Infra } from '@airlock/runtime';
 import { realStack, uniqueId } from '@airlock/testing';
-import { startIngress } from '../apps/ingress/src/ingress.app';
+import { startIngress } from './ingress.app';
 
 // The development issuer's sign-in page in Debian's Chromium: `npm start` on embedded defaults
 // (the issuer is refused with real servers, so ingress runs in-process on the real PostgreSQL with
@@ -17,7 +17,7 @@ import { startIngress } from '../apps/ingress/src/ingress.app';
 jest.setTimeout(120_000);
 
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = path.resolve(__dirname, '..', 'docs', 'screenshots');
+const SCREENSHOTS = path.resolve(__dirname, '../../../docs/screenshots');
 const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const PORT = 4109;
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -38,7 +38,10 @@ describeWithChromium("the development issuer's sign-in page in Chromium", () => 
   async function checkPage(name: string): Promise<void> {
     await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
     const results = await new AxeBuilder({ page }).withTags(WCAG_22_AA).analyze();
-    expect({ page: name, violations: results.violations.map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(' ')) })) }).toEqual({ page: name, violations: [] });
+    expect({ page: name, violations: results.violations.map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(' ')) })) }).toEqual({
+      page: name,
+      violations: [],
+    });
   }
 
   beforeAll(async () => {

@@ -1,8 +1,8 @@
+// The auth lib's verifier and development issuer, tested here with the test identity provider
+// (libs/testing depends on auth; a spec inside auth importing testing would close a cycle).
 // Specs use the shared test identity provider (docs/design.md).
-import { startJsonServer, type JsonServer } from '@airlock/testing';
-import { AuthError } from './auth.errors';
-import { DevIdentityProvider, type IssuedDevToken } from './dev-identity-provider';
-import { JwtTokenVerifier } from './jwt-token-verifier';
+import { AuthError, DevIdentityProvider, type IssuedDevToken, JwtTokenVerifier } from '@airlock/auth';
+import { startJsonServer, type JsonServer } from './test-identity-provider';
 
 const config = { issuer: 'http://localhost:3000/dev-idp', audience: 'airlock' };
 

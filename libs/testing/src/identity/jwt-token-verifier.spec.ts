@@ -1,8 +1,9 @@
+// The auth lib's verifier and development issuer, tested here with the test identity provider
+// (libs/testing depends on auth; a spec inside auth importing testing would close a cycle).
 // Specs use the shared test identity provider (docs/design.md).
-import { startJsonServer, startTestIdentityProvider, type TestIdentityProvider } from '@airlock/testing';
+import { AuthError, type AuthErrorCode, JwtTokenVerifier } from '@airlock/auth';
+import { startJsonServer, startTestIdentityProvider, type TestIdentityProvider } from './test-identity-provider';
 import { SignJWT } from 'jose';
-import { AuthError, type AuthErrorCode } from './auth.errors';
-import { JwtTokenVerifier } from './jwt-token-verifier';
 
 const base64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
