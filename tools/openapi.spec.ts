@@ -13,7 +13,7 @@ const OPEN_ROUTES: Record<OpenApiService, string[]> = {
   ingress: ['GET /downloads/{token}', ...HEALTH],
   'egress-review': HEALTH,
   // The checkpoint key is public: anyone verifying an export offline needs it.
-  audit: ['GET /audit/public-key', ...HEALTH],
+  audit: ['GET /audit/public-key', 'GET /audit/public-keys', ...HEALTH],
   'disclosure-check': HEALTH,
 };
 /** Fewer would mean routes went missing (disclosure-check serves health and metrics only). */
