@@ -142,7 +142,7 @@ export class ResumableUploadService {
 
   async get(requestId: string, actor: Actor, uploadId: string): Promise<UploadSessionView> {
     const parts = this.available();
-    const manifest = await this.authorised(requestId, actor, uploadId);
+    const { manifest } = await this.authorised(requestId, actor, uploadId);
     return this.view(manifest, await this.storedParts(parts, manifest));
   }
 
@@ -153,7 +153,7 @@ export class ResumableUploadService {
    */
   async putPart(requestId: string, actor: Actor, uploadId: string, partNumberText: string, body: Readable, declared: { length?: number; digest?: string }) {
     const parts = this.available();
-    const manifest = await this.authorised(requestId, actor, uploadId);
+    const { manifest } = await this.authorised(requestId, actor, uploadId);
     const partCount = partCountOf(manifest);
     if (!PART_NUMBER.test(partNumberText) || Number(partNumberText) > partCount) {
       throw new HttpProblem(400, 'INVALID_PART_NUMBER', `Part numbers of this upload are 1-${partCount}`, { partCount });
@@ -198,7 +198,7 @@ export class ResumableUploadService {
     if (sha256 !== undefined && !SHA256_HEX.test(sha256)) throw new HttpProblem(400, 'INVALID_BODY', 'sha256 must be 64 lower-case hex digits');
     const recorded = await this.alreadyRecorded(requestId, actor, uploadId);
     if (recorded) return recorded;
-    const manifest = await this.authorised(requestId, actor, uploadId);
+    const { manifest, state } = await this.authorised(requestId, actor, uploadId);
     const key = draftKeyOf(requestId, uploadId);
     const stored = await parts.listParts('draft', key, manifest.storeUploadId).catch(async (error: unknown) => {
       // Completed before (the answer was lost): the object is there, go on to record it.
@@ -229,7 +229,7 @@ export class ResumableUploadService {
       await refuse(new HttpProblem(422, 'HASH_MISMATCH', 'The assembled file does not have the SHA-256 declared for it', { sha256: hashed.sha256 }));
     }
     const file = { fileId: uploadId, name: manifest.name, group: manifest.group, kind: manifest.kind };
-    const result = await this.uploads.record(requestId, actor, file, { ...hashed, draftKey: key }, expectedVersion);
+    const result = await this.uploads.record(requestId, actor, file, { ...hashed, draftKey: key }, expectedVersion, state);
     await this.store.delete('draft', manifestKeyOf(requestId, uploadId)).catch(() => undefined);
     return { result, fileId: uploadId };
   }
@@ -265,12 +265,12 @@ export class ResumableUploadService {
   }
 
   /** As a streamed upload: the author, accredited, on a request that takes this file now. */
-  private async authorised(requestId: string, actor: Actor, uploadId: string): Promise<UploadManifest> {
+  private async authorised(requestId: string, actor: Actor, uploadId: string): Promise<{ manifest: UploadManifest; state: RequestState }> {
     const { state } = await this.requests.load(requestId);
     requireAuthor(state, actor, this.clock());
     const manifest = await this.readManifest(requestId, uploadId);
     await this.uploads.precheck(state, actor, { fileId: uploadId, name: manifest.name, group: manifest.group, kind: manifest.kind });
-    return manifest;
+    return { manifest, state };
   }
 
   private async authorOnly(requestId: string, actor: Actor): Promise<void> {

@@ -108,13 +108,15 @@ export class UploadService {
       await this.store.delete('draft', draftKey).catch(() => undefined);
       throw new HttpProblem(400, 'EMPTY_FILE', 'An empty file cannot be submitted');
     }
-    const result = await this.record(requestId, actor, { fileId, name, group, kind }, { ...stored, draftKey }, expectedVersion);
+    const result = await this.record(requestId, actor, { fileId, name, group, kind }, { ...stored, draftKey }, expectedVersion, state);
     return { result, fileId };
   }
 
   /**
    * Records a file whose bytes are in the draft bucket (a streamed upload, or a completed
    * resumable one): the FileUploaded event with its SHA-256 and size. On refusal the draft goes, unless a file of the request names it.
+   * `loaded`: the request as the caller already read it, so it is not read again for the import
+   * policy (a request's direction and project never change; the command itself folds the latest).
    */
   async record(
     requestId: string,
@@ -122,11 +124,12 @@ export class UploadService {
     file: { fileId: string; name: string; group: string; kind: FileKind },
     stored: { sha256: string; size: number; draftKey: string },
     expectedVersion?: number,
+    loaded?: RequestState,
   ) {
     const { sha256, size, draftKey } = stored;
     try {
       // Imports: the stored bytes (not the client's word) say what the file is.
-      const allowedKinds = await this.allowedImportKinds((await this.requests.load(requestId)).state);
+      const allowedKinds = await this.allowedImportKinds(loaded ?? (await this.requests.load(requestId)).state);
       const importCheck = allowedKinds ? { content: classifyImport(await this.head(draftKey), file.name), allowedKinds } : undefined;
       const result = await this.requests.execute(
         requestId,
