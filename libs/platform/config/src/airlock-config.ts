@@ -13,6 +13,10 @@ const EnvSchema = z.object({
   AIRLOCK_DATABASE_URL: z.string().url().optional(),
   AIRLOCK_DATA_DIR: z.string().default('.airlock'),
   AIRLOCK_KAFKA_BROKERS: z.string().optional(),
+  /** Partitions of a topic this airlock creates (an existing topic keeps its own count). */
+  AIRLOCK_KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(3),
+  /** Partitions one consumer instance works on at once (messages of one partition stay in order). */
+  AIRLOCK_KAFKA_CONCURRENT_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(3),
   AIRLOCK_S3_ENDPOINT: z.string().url().optional(),
   AIRLOCK_S3_ACCESS_KEY: z.string().optional(),
   AIRLOCK_S3_SECRET_KEY: z.string().optional(),
@@ -125,7 +129,7 @@ const EnvSchema = z.object({
 export type AirlockConfig = {
   database: { url?: string };
   dataDir: string;
-  kafka: { brokers?: string[] };
+  kafka: { brokers?: string[]; topicPartitions: number; concurrentPartitions: number };
   s3?: { endpoint: string; accessKeyId: string; secretAccessKey: string; region: string; forcePathStyle: boolean; bucketPrefix: string };
   clamd?: { host: string; port: number; streamMaxLength: number; timeoutMs: number };
   /** Where the embedded default looks for a local clamd when AIRLOCK_CLAMD_HOST is not set. */
@@ -318,6 +322,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       brokers: e.AIRLOCK_KAFKA_BROKERS?.split(',')
         .map((b) => b.trim())
         .filter(Boolean),
+      topicPartitions: e.AIRLOCK_KAFKA_TOPIC_PARTITIONS,
+      concurrentPartitions: e.AIRLOCK_KAFKA_CONCURRENT_PARTITIONS,
     },
     s3: e.AIRLOCK_S3_ENDPOINT
       ? {

@@ -125,7 +125,15 @@ export async function buildInfra(config: AirlockConfig, { service, logger, share
   const applied = await runMigrations(db, [...eventStoreMigrations, ...idempotentConsumerMigrations]);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrations applied');
   const bus =
-    shared.bus ?? (config.kafka.brokers ? new KafkaMessageBus({ brokers: config.kafka.brokers, clientId: `airlock-${service}` }) : new InProcessMessageBus());
+    shared.bus ??
+    (config.kafka.brokers
+      ? new KafkaMessageBus({
+          brokers: config.kafka.brokers,
+          clientId: `airlock-${service}`,
+          topicPartitions: config.kafka.topicPartitions,
+          consumer: { concurrentPartitions: config.kafka.concurrentPartitions },
+        })
+      : new InProcessMessageBus());
   if (!shared.bus) closers.push(() => bus.close());
   const store = objectStore(config, logger);
   await store.ensureBuckets();
