@@ -79,11 +79,14 @@ afterAll(async () => {
 it('exports one trace from an HTTP call on ingress to the audit consumer of its event', async () => {
   const traceId = randomBytes(16).toString('hex');
   const clientSpanId = randomBytes(8).toString('hex');
-  const admin = new AirlockClient({
-    ingress: `http://127.0.0.1:${PORTS.ingress}`,
-    egressReview: `http://127.0.0.1:${PORTS['egress-review']}`,
-    audit: `http://127.0.0.1:${PORTS.audit}`,
-  })
+  const admin = new AirlockClient(
+    {
+      ingress: `http://127.0.0.1:${PORTS.ingress}`,
+      egressReview: `http://127.0.0.1:${PORTS['egress-review']}`,
+      audit: `http://127.0.0.1:${PORTS.audit}`,
+    },
+    undefined,
+  )
     .as(await idp.token('root', ['administrator']))
     .withHeaders({ traceparent: `00-${traceId}-${clientSpanId}-01` });
   await admin.setUpProject(newProject(), { researchers: ['alice'], checkers: ['chris', 'dana'] });
