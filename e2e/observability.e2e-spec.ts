@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { expectEventually, type AirlockClient, type RequestView } from '@airlock/testing';
+import { Topics } from '@airlock/contracts';
+import { KafkaMessageBus, type ReceivedMessage } from '@airlock/messaging';
+import { expectEventually, realStack, uniqueId, type AirlockClient, type RequestView } from '@airlock/testing';
 import { newProject, startAirlock, type AirlockUnderTest } from './airlock-stack';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
 
@@ -158,6 +160,42 @@ describe('one request from upload to release', () => {
     // Audit continues each event's trace: the release it records hangs from the release consumer.
     const audited = consumerOf('airlock-audit', 'airlock.request.released.v1') as ReceivedSpan;
     expect(parentOf(audited)).toMatchObject({ service: 'airlock-egress-review', spanId: releaseConsumer.spanId });
+  });
+
+  it('carries the trace on to the audit topic: the record of the release continues its trace in a traceparent header', async () => {
+    const bus = new KafkaMessageBus({ brokers: realStack().kafkaBrokers, clientId: uniqueId('observability-audit-reader') });
+    const received: ReceivedMessage[] = [];
+    const subscription = await bus.subscribe({
+      groupId: uniqueId('observability-audit-reader'),
+      topics: [Topics.audit],
+      fromBeginning: true,
+      handler: async (message) => void received.push(message),
+    });
+    try {
+      const released = await expectEventually(
+        async () => {
+          const found = received.find((message) => {
+            const { event } = (JSON.parse(message.value) as { data?: { event?: { type?: string; subject?: string } } }).data ?? {};
+            return event?.type === 'airlock.request.released.v1' && event.subject === request.requestId;
+          });
+          expect(found).toBeDefined();
+          return found as ReceivedMessage;
+        },
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
+      // W3C traceparent: 00-<trace id>-<parent span id>-<flags>; the parent is the audit consumer's span.
+      const [, tracedId, parentSpanId] = (released.headers?.traceparent ?? '').split('-');
+      expect(tracedId).toBe(traceId);
+      const auditConsumer = receiver.spans.find((span) => span.spanId === parentSpanId);
+      expect(auditConsumer).toMatchObject({
+        service: 'airlock-audit',
+        kind: 5,
+        attributes: expect.objectContaining({ 'cloudevents.event_type': 'airlock.request.released.v1' }),
+      });
+    } finally {
+      await subscription.stop();
+      await bus.close();
+    }
   });
 
   it('moves the business metrics', async () => {

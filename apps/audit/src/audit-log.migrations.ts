@@ -1,3 +1,4 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { AdoptingMigration, type MigrationClass } from '@airlock/database';
 
 // The role the audit service writes as: it may read and append, never change or remove (issue 5:
@@ -152,4 +153,22 @@ export class AuditQueryMetaAndPublication1764547200203 extends AdoptingMigration
     `;
 }
 
-export const auditLogMigrations: readonly MigrationClass[] = [AuditChain1764547200201, AuditRetention1764547200202, AuditQueryMetaAndPublication1764547200203];
+export class AuditRecordTraceContext1764547200204 implements MigrationInterface {
+  async up(runner: QueryRunner): Promise<void> {
+    // The W3C trace context (traceparent, tracestate) of the event a record was made from, so the
+    // audit topic's copy continues that trace. Telemetry beside the record, never hashed: the chain
+    // is verified from \`body\` alone, and the append-only triggers guard this column as any other.
+    await runner.query('ALTER TABLE audit_records ADD COLUMN trace_headers jsonb');
+  }
+
+  async down(): Promise<void> {
+    throw new Error('AuditRecordTraceContext1764547200204 is forward-only: restore a backup to go back');
+  }
+}
+
+export const auditLogMigrations: readonly MigrationClass[] = [
+  AuditChain1764547200201,
+  AuditRetention1764547200202,
+  AuditQueryMetaAndPublication1764547200203,
+  AuditRecordTraceContext1764547200204,
+];
