@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { expectEventually, type AirlockClient, type RequestView } from '@airlock/testing';
+import { Topics } from '@airlock/contracts';
+import { KafkaMessageBus, type ReceivedMessage } from '@airlock/messaging';
+import { expectEventually, realStack, uniqueId, type AirlockClient, type RequestView } from '@airlock/testing';
 import { newProject, startAirlock, type AirlockUnderTest } from './airlock-stack';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
 
 // Traces and metrics, end to end: the four services export spans to an OTLP/HTTP receiver run by
 // this test, and one request is followed from upload to release through HTTP and Kafka.
@@ -12,56 +13,6 @@ jest.setTimeout(240_000);
 
 const SAFE_TABLE = 'ward,admissions_2024,admissions_2025\nA,120,134\nB,98,101\nC,57,66\n';
 const SERVICES = ['airlock-ingress', 'airlock-disclosure-check', 'airlock-egress-review', 'airlock-audit'];
-
-type ReceivedSpan = { service: string; traceId: string; spanId: string; parentSpanId: string; name: string; kind: number; attributes: Record<string, unknown> };
-type OtlpValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number; arrayValue?: { values: OtlpValue[] } };
-type OtlpAttribute = { key: string; value: OtlpValue };
-type OtlpExport = {
-  resourceSpans?: {
-    resource?: { attributes?: OtlpAttribute[] };
-    scopeSpans?: { spans?: { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes?: OtlpAttribute[] }[] }[];
-  }[];
-};
-
-const valueOf = (value: OtlpValue): unknown =>
-  value.stringValue ?? value.intValue ?? value.boolValue ?? value.doubleValue ?? value.arrayValue?.values.map(valueOf);
-const attributesOf = (attributes: OtlpAttribute[] = []) => Object.fromEntries(attributes.map(({ key, value }) => [key, valueOf(value)]));
-
-/** A bare OTLP/HTTP receiver: the services' exporter posts JSON (ExportTraceServiceRequest) to /v1/traces. */
-async function startOtlpReceiver(): Promise<{ endpoint: string; spans: ReceivedSpan[]; close(): Promise<void> }> {
-  const spans: ReceivedSpan[] = [];
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      if (request.url !== '/v1/traces' || !String(request.headers['content-type']).includes('json')) {
-        response.writeHead(415).end();
-        return;
-      }
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpExport;
-      for (const { resource, scopeSpans = [] } of body.resourceSpans ?? []) {
-        const service = String(attributesOf(resource?.attributes)['service.name']);
-        for (const { spans: list = [] } of scopeSpans) {
-          for (const span of list) {
-            spans.push({
-              service,
-              traceId: span.traceId,
-              spanId: span.spanId,
-              parentSpanId: span.parentSpanId ?? '',
-              name: span.name,
-              kind: span.kind,
-              attributes: attributesOf(span.attributes),
-            });
-          }
-        }
-      }
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { endpoint: `http://127.0.0.1:${port}/v1/traces`, spans, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
 
 /** Prometheus text: each sample line as `name{labels}` → value. */
 async function scrape(url: string): Promise<Map<string, number>> {
@@ -96,7 +47,7 @@ function sample(samples: Map<string, number>, name: string, labels: Record<strin
 const has = (samples: Map<string, number>, name: string, labels: Record<string, string> = {}) =>
   [...samples.keys()].some((series) => series.startsWith(`${name}{`) && Object.entries(labels).every(([key, value]) => series.includes(`${key}="${value}"`)));
 
-let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
+let receiver: OtlpReceiver;
 let airlock: AirlockUnderTest;
 let project: string;
 
@@ -209,6 +160,42 @@ describe('one request from upload to release', () => {
     // Audit continues each event's trace: the release it records hangs from the release consumer.
     const audited = consumerOf('airlock-audit', 'airlock.request.released.v1') as ReceivedSpan;
     expect(parentOf(audited)).toMatchObject({ service: 'airlock-egress-review', spanId: releaseConsumer.spanId });
+  });
+
+  it('carries the trace on to the audit topic: the record of the release continues its trace in a traceparent header', async () => {
+    const bus = new KafkaMessageBus({ brokers: realStack().kafkaBrokers, clientId: uniqueId('observability-audit-reader') });
+    const received: ReceivedMessage[] = [];
+    const subscription = await bus.subscribe({
+      groupId: uniqueId('observability-audit-reader'),
+      topics: [Topics.audit],
+      fromBeginning: true,
+      handler: async (message) => void received.push(message),
+    });
+    try {
+      const released = await expectEventually(
+        async () => {
+          const found = received.find((message) => {
+            const { event } = (JSON.parse(message.value) as { data?: { event?: { type?: string; subject?: string } } }).data ?? {};
+            return event?.type === 'airlock.request.released.v1' && event.subject === request.requestId;
+          });
+          expect(found).toBeDefined();
+          return found as ReceivedMessage;
+        },
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
+      // W3C traceparent: 00-<trace id>-<parent span id>-<flags>; the parent is the audit consumer's span.
+      const [, tracedId, parentSpanId] = (released.headers?.traceparent ?? '').split('-');
+      expect(tracedId).toBe(traceId);
+      const auditConsumer = receiver.spans.find((span) => span.spanId === parentSpanId);
+      expect(auditConsumer).toMatchObject({
+        service: 'airlock-audit',
+        kind: 5,
+        attributes: expect.objectContaining({ 'cloudevents.event_type': 'airlock.request.released.v1' }),
+      });
+    } finally {
+      await subscription.stop();
+      await bus.close();
+    }
   });
 
   it('moves the business metrics', async () => {

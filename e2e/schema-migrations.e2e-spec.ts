@@ -1,8 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import {
   AdoptingMigration,
   createDb,
   LEGACY_MIGRATIONS_TABLE,
+  MIGRATION_CHECKSUMS_TABLE,
   MIGRATIONS_TABLE,
   runLegacyMigrations,
   runMigrations,
@@ -135,6 +138,7 @@ describe('TypeORM migrations on real PostgreSQL', () => {
         'audit_records',
         'audit_retention_deletions',
         'audit_retention_swept',
+        'airlock_migration_checksums',
         'disclosure_table_snapshots',
         'events',
         'handled_events',
@@ -177,4 +181,26 @@ describe('TypeORM migrations on real PostgreSQL', () => {
     expect(await startServices(fresh.name)).toEqual([]);
     expect(await catalogue(fresh)).toEqual(freshCatalogue);
   });
+
+  it('refuse to start on a database where an applied migration changed: `npm run migrate` exits non-zero naming it, and applies nothing', async () => {
+    const schema = await freshSchema('edited');
+    const migrate = () =>
+      spawnSync(process.execPath, ['-r', '@swc-node/register', 'tools/migrate.ts'], {
+        cwd: path.resolve(__dirname, '..'),
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, AIRLOCK_DATABASE_URL: realStack().databaseUrl, AIRLOCK_DATABASE_SCHEMA: schema.name },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+    expect(migrate()).toMatchObject({ status: 0 });
+    const recorded = await schema.db.query<{ name: string }>(`SELECT name FROM ${MIGRATION_CHECKSUMS_TABLE} ORDER BY name`);
+    expect(recorded.rows.map((row) => row.name)).toEqual(ALL_MIGRATIONS.map((Class) => Class.name).sort());
+    // The checksum recorded when it was applied no longer matches the code: as if the migration had been edited since.
+    const edited = 'AuditChain1764547200201';
+    await schema.db.query(`UPDATE ${MIGRATION_CHECKSUMS_TABLE} SET checksum = $2 WHERE name = $1`, [edited, 'f'.repeat(64)]);
+    const before = await catalogue(schema);
+    const refused = migrate();
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(`migration ${edited} was changed after it was applied`);
+    expect(await catalogue(schema)).toEqual(before);
+  }, 240_000);
 });

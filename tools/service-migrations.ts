@@ -1,4 +1,4 @@
-import type { MigrationClass } from '@airlock/database';
+import { MigrationChecksums1764547200000, type MigrationClass } from '@airlock/database';
 import { eventStoreMigrations } from '@airlock/event-store';
 import { idempotentConsumerMigrations } from '@airlock/messaging';
 import { auditLogMigrations } from '../apps/audit/src/audit-log.migrations';
@@ -8,7 +8,8 @@ import { reviewReadModelMigrations } from '../apps/egress-review/src/review-read
 // What each service migrates at start: every service runs the platform's (libs/platform/runtime/src/infra.ts),
 // audit, egress-review and disclosure-check add their own tables (audit.app.ts, egress-review.app.ts,
 // disclosure-check.app.ts).
-const platform = [...eventStoreMigrations, ...idempotentConsumerMigrations];
+// runMigrations brings the checksums table's migration to each of them (libs/platform/database/src/migrations.ts).
+const platform = [MigrationChecksums1764547200000, ...eventStoreMigrations, ...idempotentConsumerMigrations];
 
 export const SERVICE_MIGRATIONS: Readonly<Record<'ingress' | 'disclosure-check' | 'egress-review' | 'audit', readonly MigrationClass[]>> = {
   ingress: platform,

@@ -1,3 +1,4 @@
+import './start-all-instrument';
 import 'reflect-metadata';
 import path from 'node:path';
 import { ConfigError, loadConfig, withDevIdentityOnEmbeddedDefaults, type AirlockConfig } from '@airlock/config';
@@ -7,6 +8,7 @@ import type { Logger } from 'pino';
 import { InProcessMessageBus } from '@airlock/messaging';
 import { announceDevIdentity, buildInfra, malwareScanner, startDevIdentity, type Infra, type RunningService, type ServiceStarter } from '@airlock/runtime';
 import { UnavailableScanner, type MalwareScanner } from '@airlock/scanning';
+import { stopTracing } from '@airlock/telemetry';
 import { startAudit } from '../apps/audit/src/audit.app';
 import { startDisclosureCheck } from '../apps/disclosure-check/src/disclosure-check.app';
 import { startEgressReview } from '../apps/egress-review/src/egress-review.app';
@@ -94,6 +96,8 @@ async function main() {
       await db.close();
     } finally {
       for (const close of closers) await close().catch((err: unknown) => logger.warn({ err }, 'close failed'));
+      // The spans still buffered (the stop's own among them) leave before the process does.
+      await stopTracing().catch((err: unknown) => logger.warn({ err }, 'flushing traces failed'));
     }
     process.exit(0);
   };

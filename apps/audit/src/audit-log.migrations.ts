@@ -1,4 +1,4 @@
-import { AdoptingMigration, type MigrationClass } from '@airlock/database';
+import { AdoptingMigration, SqlMigration, type MigrationClass } from '@airlock/database';
 
 // The role the audit service writes as: it may read and append, never change or remove (issue 5:
 // "enforced in the database, not only in code"). The service connects with `-c role=...`, or as a
@@ -152,4 +152,16 @@ export class AuditQueryMetaAndPublication1764547200203 extends AdoptingMigration
     `;
 }
 
-export const auditLogMigrations: readonly MigrationClass[] = [AuditChain1764547200201, AuditRetention1764547200202, AuditQueryMetaAndPublication1764547200203];
+export class AuditRecordTraceContext1764547200204 extends SqlMigration {
+  // The W3C trace context (traceparent, tracestate) of the event a record was made from, so the
+  // audit topic's copy continues that trace. Telemetry beside the record, never hashed: the chain
+  // is verified from `body` alone, and the append-only triggers guard this column as any other.
+  readonly sql = 'ALTER TABLE audit_records ADD COLUMN trace_headers jsonb';
+}
+
+export const auditLogMigrations: readonly MigrationClass[] = [
+  AuditChain1764547200201,
+  AuditRetention1764547200202,
+  AuditQueryMetaAndPublication1764547200203,
+  AuditRecordTraceContext1764547200204,
+];

@@ -24,7 +24,10 @@ const PUBLISH_LOCK_CLASS = 0x41550002;
 const INSERT_CHUNK = 1_000;
 const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json; charset=UTF-8';
 
-export type AppendInput = { topic: string; envelope: EventEnvelope; recordedAt: string };
+/** `traceHeaders`: the W3C trace context of the consumed event, kept beside the record (never hashed) for the audit topic. */
+export type AppendInput = { topic: string; envelope: EventEnvelope; recordedAt: string; traceHeaders?: Record<string, string> };
+/** A record as the audit topic publishes it, with the trace context it continues. */
+export type PublishableRecord = { record: AuditRecord; traceHeaders: Record<string, string> };
 export type AppendResult = { record: AuditRecord; duplicate: boolean };
 
 export type AuditLogRepositoryOptions = {
@@ -38,6 +41,7 @@ export type AuditLogRepositoryOptions = {
 
 type Pending = { input: AppendInput; resolve: (result: AppendResult) => void; reject: (error: unknown) => void };
 type LinkRow = { position: string; prev_hash: string; record_hash: string; body: string };
+type TracedLink = { link: ChainLink; traceHeaders?: Record<string, string> };
 const toLink = (row: LinkRow): ChainLink => ({ position: Number(row.position), prevHash: row.prev_hash, recordHash: row.record_hash, body: row.body });
 
 /**
@@ -79,7 +83,7 @@ export class AuditLogRepository {
       const headRow = rows.find((row) => row.event_id === null);
       const known = new Map(rows.filter((row) => row.event_id !== null).map((row) => [row.event_id as string, toAuditRecord(toLink(row))]));
       let head: ChainHead = headRow ? { position: Number(headRow.position), recordHash: headRow.record_hash } : GENESIS;
-      const appended: { link: ChainLink; record: AuditRecord }[] = [];
+      const appended: TracedLink[] = [];
       const results = inputs.map((input): AppendResult => {
         const already = known.get(input.envelope.id);
         if (already) return { record: already, duplicate: true };
@@ -94,15 +98,12 @@ export class AuditLogRepository {
           recordHash: link.recordHash,
           envelope,
         };
-        appended.push({ link, record });
+        appended.push({ link, traceHeaders: input.traceHeaders });
         known.set(input.envelope.id, record);
         head = link;
         return { record, duplicate: false };
       });
-      await this.insert(
-        tx,
-        appended.map((a) => a.link),
-      );
+      await this.insert(tx, appended);
       return results;
     });
   }
@@ -186,18 +187,18 @@ export class AuditLogRepository {
    * resolved (the broker acknowledged). One publisher at a time across processes, so records leave
    * in position order; a crash before the cursor moves publishes them again (consumers dedupe on id).
    */
-  async publishNext(topic: string, limit: number, publish: (records: AuditRecord[]) => Promise<void>): Promise<number> {
+  async publishNext(topic: string, limit: number, publish: (records: PublishableRecord[]) => Promise<void>): Promise<number> {
     return this.write(async (tx) => {
       const { rows: lock } = await tx.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock($1, ${SCHEMA_LOCK_KEY}) AS locked`, [PUBLISH_LOCK_CLASS]);
       if (!lock[0].locked) return 0;
       await tx.query('INSERT INTO audit_publication (topic, position) VALUES ($1, 0) ON CONFLICT (topic) DO NOTHING', [topic]);
       const { rows: cursor } = await tx.query<{ position: string }>('SELECT position FROM audit_publication WHERE topic = $1', [topic]);
-      const { rows } = await tx.query<LinkRow>(
-        `SELECT position, prev_hash, record_hash, body FROM ${AUDIT_TABLES.records} WHERE position > $1 ORDER BY position LIMIT $2`,
+      const { rows } = await tx.query<LinkRow & { trace_headers: Record<string, string> | null }>(
+        `SELECT position, prev_hash, record_hash, body, trace_headers FROM ${AUDIT_TABLES.records} WHERE position > $1 ORDER BY position LIMIT $2`,
         [Number(cursor[0].position), limit],
       );
       if (rows.length === 0) return 0;
-      await publish(rows.map((row) => toAuditRecord(toLink(row))));
+      await publish(rows.map((row) => ({ record: toAuditRecord(toLink(row)), traceHeaders: row.trace_headers ?? {} })));
       await tx.query('UPDATE audit_publication SET position = $2 WHERE topic = $1', [topic, Number(rows[rows.length - 1].position)]);
       return rows.length;
     });
@@ -227,16 +228,22 @@ export class AuditLogRepository {
     });
   }
 
-  private async insert(tx: DbTx, links: ChainLink[]): Promise<void> {
+  private async insert(tx: DbTx, links: TracedLink[]): Promise<void> {
     if (links.length === 0) return;
     // The audit topic is fed from this table by AuditPublisher: no second copy in the outbox.
     // Plain parameters, not arrays: pg escapes every quote of a JSON body inside an array literal.
     for (let i = 0; i < links.length; i += INSERT_CHUNK) {
       const chunk = links.slice(i, i + INSERT_CHUNK);
-      const values = chunk.map((_, j) => `($${j * 4 + 1}::bigint, $${j * 4 + 2}, $${j * 4 + 3}, $${j * 4 + 4})`).join(', ');
+      const values = chunk.map((_, j) => `($${j * 5 + 1}::bigint, $${j * 5 + 2}, $${j * 5 + 3}, $${j * 5 + 4}, $${j * 5 + 5}::jsonb)`).join(', ');
       await tx.query(
-        `INSERT INTO ${AUDIT_TABLES.records} (position, prev_hash, record_hash, body) VALUES ${values}`,
-        chunk.flatMap((l) => [l.position, l.prevHash, l.recordHash, l.body.toString()]),
+        `INSERT INTO ${AUDIT_TABLES.records} (position, prev_hash, record_hash, body, trace_headers) VALUES ${values}`,
+        chunk.flatMap(({ link, traceHeaders }) => [
+          link.position,
+          link.prevHash,
+          link.recordHash,
+          link.body.toString(),
+          traceHeaders && Object.keys(traceHeaders).length > 0 ? JSON.stringify(traceHeaders) : null,
+        ]),
       );
     }
   }

@@ -50,13 +50,14 @@ export class AuditPublisher {
     const { topic, batchSize = 1_000 } = this.options;
     return this.log.publishNext(topic, batchSize, (records) =>
       this.bus.publish(
-        records.map((record) => {
+        records.map(({ record, traceHeaders }) => {
           const envelope = auditRecordEnvelope(record);
           return {
             topic,
             key: envelope.subject,
             value: JSON.stringify(envelope),
-            headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE, ce_id: envelope.id, ce_type: envelope.type },
+            // The trace context of the event the record was made from (Kafka headers, as the outbox sends).
+            headers: { ...traceHeaders, 'content-type': CLOUDEVENTS_CONTENT_TYPE, ce_id: envelope.id, ce_type: envelope.type },
           };
         }),
       ),

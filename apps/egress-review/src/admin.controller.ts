@@ -185,10 +185,10 @@ export class AdminController {
   constructor(@Inject(ADMIN_DEPS) private readonly deps: AdminDeps) {}
 
   /** `ifMatch`: the ETag of a project read (the registry's version); with it the change is decided against that version or refused 412. */
-  private async registry(actor: Actor, build: (at: string) => RegistryCommand, ifMatch?: string) {
+  private async registry(actor: Actor, build: (at: string) => RegistryCommand, ifMatch?: string): Promise<number> {
     requireAdministrator(actor);
     const expectedVersion = parseIfMatch(ifMatch);
-    await this.deps.registry.execute(build, { expectedVersion });
+    return (await this.deps.registry.execute(build, { expectedVersion })).version;
   }
 
   /**
@@ -359,26 +359,35 @@ export class AdminController {
   @Delete('accreditations/:userId')
   @ApiOperation({ summary: "Revoke a person's accreditation now" })
   @USER_ID
-  @ApiOkResponse({ type: AccreditationSchema, description: 'No longer accredited' })
-  @ApiProblems(...ADMIN, BAD_ID, { 404: ['NOT_ACCREDITED'] })
-  async revokeAccreditation(@CurrentActor() actor: Actor, @Param('userId') userId: string) {
-    await this.registry(actor, (at) => ({
-      type: 'RevokeAccreditation',
+  @ApiIfMatch('version')
+  @ApiOkResponse({ type: AccreditationSchema, headers: VERSION_ETAG, description: 'No longer accredited' })
+  @ApiProblems(IF_MATCH_PROBLEMS, ...ADMIN, BAD_ID, { 404: ['NOT_ACCREDITED'] })
+  async revokeAccreditation(
+    @CurrentActor() actor: Actor,
+    @IfMatch() ifMatch: string | undefined,
+    @Param('userId') userId: string,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const version = await this.registry(
       actor,
-      at,
-      data: { userId: id(userId, 'userId'), reason: 'revoked by an administrator' },
-    }));
+      (at) => ({ type: 'RevokeAccreditation', actor, at, data: { userId: id(userId, 'userId'), reason: 'revoked by an administrator' } }),
+      ifMatch,
+    );
+    response.setHeader('ETag', `"${version}"`);
     return { userId, accredited: false };
   }
 
+  /** With its ETag, the registry's version: the If-Match a revocation decided against this read sends. */
   @Get('accreditations/:userId')
   @ApiOperation({ summary: "A person's accreditation" })
   @USER_ID
-  @ApiOkResponse({ type: AccreditationSchema, description: 'The accreditation, if any' })
+  @ApiOkResponse({ type: AccreditationSchema, headers: VERSION_ETAG, description: 'The accreditation, if any' })
   @ApiProblems(...ADMIN_READ, BAD_ID)
-  async accreditation(@CurrentActor() actor: Actor, @Param('userId') userId: string) {
+  async accreditation(@CurrentActor() actor: Actor, @Param('userId') userId: string, @Res({ passthrough: true }) response: Response) {
     requireAdministrator(actor);
-    const found = (await this.deps.registry.load()).state.accreditations.get(id(userId, 'userId'));
+    const { state, version } = await this.deps.registry.load();
+    const found = state.accreditations.get(id(userId, 'userId'));
+    response.setHeader('ETag', `"${version}"`);
     return { userId, accredited: Boolean(found), ...(found ? { expiresAt: found.expiresAt } : {}) };
   }
 

@@ -224,3 +224,25 @@ describe("an administrator's project ETag", () => {
     });
   });
 });
+
+describe("an administrator's revocation of an accreditation", () => {
+  it("takes If-Match with the registry's version like the project commands: 412 on a stale one, 400 on garbage, none applies to the current state", async () => {
+    const until = new Date(Date.now() + 86_400_000).toISOString();
+    for (const userId of ['erin', 'fred'])
+      expect((await call('root', 'PUT', `/admin/accreditations/${userId}`, { json: { expiresAt: until } })).status).toBe(200);
+    const read = await call('root', 'GET', '/admin/accreditations/erin');
+    const { version } = await events.readStream('registry');
+    expect(read).toMatchObject({ status: 200, etag: `"${version}"`, body: { userId: 'erin', accredited: true } });
+
+    const stale = await call('root', 'DELETE', '/admin/accreditations/erin', { ifMatch: `"${version - 1}"` });
+    expect(stale).toMatchObject({ status: 412, body: { code: 'STALE_VERSION' } });
+    expect((await call('root', 'GET', '/admin/accreditations/erin')).body).toMatchObject({ accredited: true });
+    expect(await call('root', 'DELETE', '/admin/accreditations/erin', { ifMatch: '"x"' })).toMatchObject({ status: 400, body: { code: 'INVALID_IF_MATCH' } });
+
+    const fresh = await call('root', 'DELETE', '/admin/accreditations/erin', { ifMatch: read.etag as string });
+    expect(fresh).toMatchObject({ status: 200, etag: `"${version + 1}"`, body: { userId: 'erin', accredited: false } });
+    expect((await call('root', 'GET', '/admin/accreditations/erin')).body).toMatchObject({ accredited: false });
+    // Without If-Match (as the sibling routes) it applies to the current state.
+    expect(await call('root', 'DELETE', '/admin/accreditations/fred')).toMatchObject({ status: 200, body: { userId: 'fred', accredited: false } });
+  });
+});

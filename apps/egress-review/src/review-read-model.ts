@@ -1,9 +1,9 @@
 import { isRequestEvent, parseEnvelope } from '@airlock/contracts';
-import { AdoptingMigration, type Db, type MigrationClass } from '@airlock/database';
+import { AdoptingMigration, SqlMigration, type Db, type MigrationClass } from '@airlock/database';
 import type { ReceivedMessage } from '@airlock/messaging';
 import type { RequestCommandHandler } from '@airlock/application';
 import type { RequestDirection } from '@airlock/domain';
-import { Column, Entity, In, PrimaryColumn, type FindOptionsWhere, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { Column, Entity, In, PrimaryColumn, type FindOptionsWhere } from 'typeorm';
 
 export class ReviewRequests1764547200301 extends AdoptingMigration {
   readonly legacyId = 'egress-review-001-review-requests';
@@ -27,14 +27,8 @@ export class ReviewRequests1764547200301 extends AdoptingMigration {
  * written before directions existed are exports, as their requests are. New with imports, so
  * there is no earlier schema to adopt.
  */
-export class ReviewRequestsDirection1764547200310 implements MigrationInterface {
-  async up(runner: QueryRunner): Promise<void> {
-    await runner.query(`ALTER TABLE review_requests ADD COLUMN direction text NOT NULL DEFAULT 'export' CHECK (direction IN ('export', 'import'))`);
-  }
-
-  async down(): Promise<void> {
-    throw new Error('ReviewRequestsDirection1764547200310 is forward-only: restore a backup to go back');
-  }
+export class ReviewRequestsDirection1764547200310 extends SqlMigration {
+  readonly sql = `ALTER TABLE review_requests ADD COLUMN direction text NOT NULL DEFAULT 'export' CHECK (direction IN ('export', 'import'))`;
 }
 
 export const reviewReadModelMigrations: readonly MigrationClass[] = [ReviewRequests1764547200301, ReviewRequestsDirection1764547200310];

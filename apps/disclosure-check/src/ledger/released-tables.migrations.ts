@@ -1,5 +1,4 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
-import type { MigrationClass } from '@airlock/database';
+import { SqlMigration, type MigrationClass } from '@airlock/database';
 
 /**
  * Disclosure-check's own tables (docs/adr/0010-released-tables-ledger.md), applied at start after
@@ -12,9 +11,8 @@ import type { MigrationClass } from '@airlock/database';
  * A TypeORM migration (docs/adr/0007-typeorm-data-sources-and-migrations.md); new since the
  * hand-written runner, so there is no earlier schema to adopt.
  */
-export class DisclosureCheckReleasedTables1764547200401 implements MigrationInterface {
-  async up(runner: QueryRunner): Promise<void> {
-    await runner.query(`
+export class DisclosureCheckReleasedTables1764547200401 extends SqlMigration {
+  readonly sql = `
       CREATE TABLE disclosure_table_snapshots (
         sha256 text PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
         snapshot jsonb NOT NULL,
@@ -40,12 +38,7 @@ export class DisclosureCheckReleasedTables1764547200401 implements MigrationInte
       );
       CREATE INDEX released_tables_by_rows ON released_tables (domain, row_key, id);
       CREATE INDEX released_tables_by_columns ON released_tables (domain, column_key, id);
-    `);
-  }
-
-  async down(): Promise<void> {
-    throw new Error('DisclosureCheckReleasedTables1764547200401 is forward-only: restore a backup to go back');
-  }
+    `;
 }
 
 export const releasedTablesMigrations: readonly MigrationClass[] = [DisclosureCheckReleasedTables1764547200401];

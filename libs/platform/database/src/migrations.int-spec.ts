@@ -1,7 +1,8 @@
 import { realStack, uniqueId } from '@airlock/testing';
 import { createDb } from './db';
 import { runLegacyMigrations } from './legacy-migrations';
-import { AdoptingMigration, MIGRATIONS_TABLE, runMigrations, sqlMigration, type MigrationClass } from './migrations';
+import { MigrationChangedError } from './database.errors';
+import { AdoptingMigration, MIGRATION_CHECKSUMS_TABLE, MIGRATIONS_TABLE, runMigrations, sqlMigration, type MigrationClass } from './migrations';
 
 describe('migrations on real PostgreSQL', () => {
   it('applies a migration once when several services boot at the same time', async () => {
@@ -34,7 +35,7 @@ describe('a Db bound to a schema', () => {
     try {
       await runMigrations(db, [sqlMigration('SchemaThings1764547291003', 'CREATE TABLE things (id text)')]);
       const { rows } = await admin.query('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1', [schema]);
-      expect(rows).toEqual([{ table_name: 'things' }, { table_name: MIGRATIONS_TABLE }]);
+      expect(rows).toEqual([{ table_name: MIGRATION_CHECKSUMS_TABLE }, { table_name: 'things' }, { table_name: MIGRATIONS_TABLE }]);
     } finally {
       await db.close();
       await admin.query(`DROP SCHEMA ${schema} CASCADE`);
@@ -64,6 +65,36 @@ describe('a database migrated by the previous hand-written runner', () => {
       expect((await db.query('SELECT id FROM widgets')).rows).toEqual([{ id: 'kept' }]);
       // The old bookkeeping table goes with its last adopted row.
       expect((await db.query("SELECT to_regclass('airlock_migrations') AS legacy")).rows).toEqual([{ legacy: null }]);
+    } finally {
+      await db.close();
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.close();
+    }
+  });
+});
+
+describe('an applied migration that was edited afterwards', () => {
+  it('is refused at the next start with MIGRATION_CHANGED naming it, before anything else is applied', async () => {
+    const schema = uniqueId('edited').replace(/-/g, '_');
+    const admin = createDb({ url: realStack().databaseUrl, max: 1 });
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    const db = createDb({ url: realStack().databaseUrl, max: 2, schema });
+    try {
+      const first = sqlMigration('Gadgets1764547291005', 'CREATE TABLE gadgets (id text PRIMARY KEY)');
+      expect(await runMigrations(db, [first])).toEqual(['Gadgets1764547291005']);
+      const { rows } = await db.query<{ name: string; checksum: string }>(`SELECT name, checksum FROM ${MIGRATION_CHECKSUMS_TABLE}`);
+      expect(rows).toEqual(expect.arrayContaining([{ name: 'Gadgets1764547291005', checksum: expect.stringMatching(/^[0-9a-f]{64}$/) }]));
+      // The same migration, unedited, starts again without complaint.
+      expect(await runMigrations(db, [first])).toEqual([]);
+
+      // Someone edits the applied migration (same name, other SQL) and adds a new one.
+      const edited = sqlMigration('Gadgets1764547291005', 'CREATE TABLE gadgets (id text PRIMARY KEY, colour text)');
+      const next = sqlMigration('Sprockets1764547291006', 'CREATE TABLE sprockets (id text)');
+      const refused = runMigrations(db, [edited, next]);
+      await expect(refused).rejects.toBeInstanceOf(MigrationChangedError);
+      await expect(refused).rejects.toMatchObject({ code: 'MIGRATION_CHANGED', message: expect.stringContaining('Gadgets1764547291005') });
+      // Nothing of the new one ran: refused before the executor.
+      expect((await db.query("SELECT to_regclass('sprockets') AS t")).rows).toEqual([{ t: null }]);
     } finally {
       await db.close();
       await admin.query(`DROP SCHEMA ${schema} CASCADE`);

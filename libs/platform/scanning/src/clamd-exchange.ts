@@ -10,7 +10,9 @@ const MAX_REPLY_BYTES = 4096;
 
 // The socket opener of clamscan 2.4 (node_modules/clamscan/index.js, `_initSocket`). It is the
 // only place the library hands out the socket it uses, so we wrap it; see docs/adr/0008-clamscan-adapter.md.
-type SocketOpener = { _initSocket: (label?: string) => Promise<Socket> };
+// clamscan-private-socket.spec.ts fails if an upgrade removes it, changes its signature or stops
+// opening every connection through it.
+export type SocketOpener = { _initSocket: (label?: string) => Promise<Socket> };
 
 /**
  * clamscan configured for clamd over TCP only: no local clamscan/clamdscan binaries (empty paths,
@@ -18,7 +20,7 @@ type SocketOpener = { _initSocket: (label?: string) => Promise<Socket> };
  * no connection test in `init` (its PING leaves a socket to the caller). A fresh object per call:
  * `init` deletes keys from the options it is given.
  */
-function tcpOnlyOptions(address: ClamdAddress, timeoutMs: number): NodeClam.Options {
+export function tcpOnlyOptions(address: ClamdAddress, timeoutMs: number): NodeClam.Options {
   return {
     removeInfected: false,
     quarantineInfected: false,
