@@ -387,6 +387,16 @@ describeWithChromium('one journey from upload to download, in Chromium', () => {
       expect(html).not.toContain(RISKY);
       await accessible(page);
     }
+    // Nor may a member who is not the author open the researcher's pages of the request, its file or the file's grid.
+    const riskyFile = `${ingress}/web/requests/${requestId}/files/${fileIdOf(view, RISKY)}`;
+    await page.goto(`${ingress}/web/`);
+    await page.waitForURL(`${ingress}/web/`);
+    for (const url of [`${ingress}/web/requests/${requestId}`, riskyFile, `${riskyFile}/grid.json`]) {
+      const response = await page.goto(url);
+      expect(response?.status()).toBe(404);
+      expect(await page.content()).not.toContain(FIXED_TABLE.split('\n')[1]);
+    }
+    await accessible(page);
     await page.context().close();
   });
 
