@@ -1,9 +1,10 @@
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { hasRole, type Actor, type RegistryCommand } from '@airlock/domain';
-import { HttpProblem, id as validId, toProblem } from '@airlock/http';
+import { id as validId, toProblem } from '@airlock/http';
 import { PageError, WEB, WebErrorFilter, WebSignedIn, type Web, type WebRequest } from '@airlock/web';
 import type { Response } from 'express';
+import { endOfDay } from './accreditation-day';
 import { INGRESS_DEPS } from './ingress.tokens';
 import type { IngressDeps } from './requests.controller';
 
@@ -141,16 +142,6 @@ export class AdminPagesController {
 }
 
 const userField = (form: Record<string, unknown>) => (typeof form['userId'] === 'string' ? form['userId'].trim() : '');
-
-/** `YYYY-MM-DD`, a real day after today: the end of that day, UTC. */
-function endOfDay(value: unknown, now: string): string {
-  const day = typeof value === 'string' ? value.trim() : '';
-  const parsed = /^\d{4}-\d{2}-\d{2}$/.test(day) ? new Date(`${day}T23:59:59.000Z`) : undefined;
-  if (!parsed || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== day)
-    throw new HttpProblem(400, 'INVALID_ACCREDITATION', 'Enter the last day of the accreditation as a date, for example 2027-03-31');
-  if (parsed.toISOString() <= now) throw new HttpProblem(400, 'INVALID_ACCREDITATION', 'The accreditation must end after today');
-  return parsed.toISOString();
-}
 
 function administrator(request: WebRequest): Actor {
   const actor = request.actor;
