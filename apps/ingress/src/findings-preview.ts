@@ -7,6 +7,9 @@ import type { ObjectStore } from '@airlock/storage';
 /** What the researcher's file page lays on the cells: the recorded check, or a preview of it on a draft. */
 export type ShownCheck = { check: NonNullable<RequestFile['check']>; preview: boolean };
 
+/** Most draft bytes (of one group) a page checks while the researcher waits; past it the checks run only after submission. */
+export const PREVIEW_MAX_BYTES = 64 * 1024 * 1024;
+
 /**
  * The automated findings a researcher sees on a file before the checkers do (issue 10: "before
  * submitting, the same automated findings overlay on each file"). Once submitted, the file's
@@ -22,6 +25,7 @@ export class FindingsPreview {
     private readonly store: ObjectStore,
     private readonly registry: RegistryHandler,
     private readonly minCellCount: number,
+    private readonly maxBytes = PREVIEW_MAX_BYTES,
   ) {}
 
   /** The bytes of the file as they are now: frozen once submitted, the draft copy before. */
@@ -31,11 +35,13 @@ export class FindingsPreview {
     return undefined;
   }
 
-  async checkOf(state: ExistingRequest, file: RequestFile): Promise<ShownCheck | undefined> {
+  /** The check to show; undefined before any check, or `tooLarge` when a draft's group is too large to preview. */
+  async checkOf(state: ExistingRequest, file: RequestFile): Promise<ShownCheck | { tooLarge: true } | undefined> {
     if (file.check) return { check: file.check, preview: false };
     if (!file.draftKey || file.quarantineKey) return undefined;
-    const policy = await this.policyOf(state.projectId);
     const group = state.files.filter((f) => f.group === file.group && f.draftKey);
+    if (group.reduce((total, f) => total + f.size, 0) > this.maxBytes) return { tooLarge: true };
+    const policy = await this.policyOf(state.projectId);
     const results = await checkFiles(
       group.map((f) => ({
         name: `${f.group}/${f.name}`,

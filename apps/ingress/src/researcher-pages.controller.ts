@@ -113,7 +113,8 @@ export class ResearcherPagesController {
   async file(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string, @Param('fileId') fileId: string) {
     const { view, state, file } = await this.ownFile(request, id, fileId);
     const preview = this.previewer();
-    const shown = await preview.checkOf(state, file);
+    const checked = await preview.checkOf(state, file);
+    const shown = checked && 'check' in checked ? checked : undefined;
     const bytes = await preview.bytesOf(file);
     if (!bytes) throw new PageError(404, 'This file has no bytes to show.');
     const opened = await openContent(bytes, { name: file.name, check: shown?.check });
@@ -126,6 +127,7 @@ export class ResearcherPagesController {
       file: view.files.find((f) => f.fileId === fileId),
       check: shown?.check,
       preview: shown?.preview ?? false,
+      tooLarge: checked !== undefined && 'tooLarge' in checked,
       kind: opened.view.kind,
       why: opened.view.kind === 'download' ? opened.view.why : undefined,
       text: 'text' in opened ? opened.text : undefined,
@@ -141,7 +143,8 @@ export class ResearcherPagesController {
   async grid(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string, @Param('fileId') fileId: string) {
     const { state, file } = await this.ownFile(request, id, fileId);
     const preview = this.previewer();
-    const shown = await preview.checkOf(state, file);
+    const checked = await preview.checkOf(state, file);
+    const shown = checked && 'check' in checked ? checked : undefined;
     const bytes = await preview.bytesOf(file);
     if (!bytes) throw new PageError(404, 'This file has no bytes to show.');
     const opened = await openContent(bytes, { name: file.name, check: shown?.check });
