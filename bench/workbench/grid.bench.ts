@@ -3,13 +3,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
-// The checkers' table viewer (apps/egress-review/src/workbench/client/table-viewer.mjs) in headless
+// The checkers' table viewer (libs/platform/web/src/assets/table-viewer.mjs) in headless
 // Chromium on a 1,000,000-cell table: time from navigation to the first painted grid cell, and
 // time for N to move focus to the next flagged cell. Served by a small local server with the
 // viewer's own files, so the numbers are the browser's and the script's, not the service's.
 
 const CHROMIUM = '/usr/bin/chromium';
-const CLIENT = path.join(__dirname, '..', '..', 'apps', 'egress-review', 'src', 'workbench', 'client');
+const CLIENT = path.join(__dirname, '..', '..', 'libs', 'platform', 'web', 'src', 'assets');
 
 export type GridBench = { cells: number; firstPaintMs: number; domCells: number; jumpMs: { median: number; max: number; runs: number } } | { skipped: string };
 

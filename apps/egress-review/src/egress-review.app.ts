@@ -110,10 +110,8 @@ export async function startEgressReview(infra: Infra, config: AirlockConfig, log
   registerBusMetrics(infra.bus, metrics.registry);
   registerEgressReviewMetrics(metrics.registry, infra.db);
   const deps: ReviewDeps = { requests, registry, readModel, clock: () => new Date() };
-  const webOptions = webOptionsFor(config, 'egress-review', logger, {
-    viewDirs: [path.join(__dirname, 'views')],
-    assetDir: path.join(__dirname, 'workbench', 'client'),
-  });
+  // The table viewer's script and styles are shared with the researcher's pages (libs/platform/web/src/assets).
+  const webOptions = webOptionsFor(config, 'egress-review', logger, { viewDirs: [path.join(__dirname, 'views')] });
   const web = webOptions ? new Web(webOptions, logger) : undefined;
   // One Nest application: the consumer groups (a microservice on the bus) join before HTTP listens.
   const consumers = new MessageBusTransport(infra.bus);

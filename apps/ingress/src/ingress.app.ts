@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { urlencoded } from 'express';
 import path from 'node:path';
 import { Web, webOptionsFor } from '@airlock/web';
+import { FindingsPreview } from './findings-preview';
 import { AuthoredRequests } from './authored-requests';
 import { DraftSweeper } from './draft-sweeper';
 import { IngressModule } from './ingress.module';
@@ -71,6 +72,7 @@ export async function startIngress(infra: Infra, config: AirlockConfig, logger: 
       links: { ttlSeconds: config.limits.downloadLinkSeconds, publicUrl },
       clock: () => new Date(),
       authored: new AuthoredRequests(infra.db, requests),
+      preview: new FindingsPreview(infra.store, registry, config.policy.minCellCount),
     },
     tokens: infra.tokens,
     metrics,

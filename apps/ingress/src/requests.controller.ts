@@ -46,6 +46,7 @@ import { requestView, type RegistryHandler, type RequestCommandHandler, type Com
 import { RELEASE_RECORD_FORMATS, parseRecordFormat, releaseRecordDocument } from '@airlock/release-record';
 import type { ObjectStore } from '@airlock/storage';
 import type { Request, Response } from 'express';
+import type { FindingsPreview } from './findings-preview';
 import { INGRESS_DEPS } from './ingress.tokens';
 
 import type { ResumableUploadService } from './resumable-upload.service';
@@ -65,6 +66,8 @@ export type IngressDeps = {
   clock: () => Date;
   /** "My requests" for the pages (absent where no page is served). */
   authored?: AuthoredRequests;
+  /** The findings on a file's cells for the researcher's file page (absent where no page is served). */
+  preview?: FindingsPreview;
 };
 
 function parseDirection(value: unknown): RequestDirection {

@@ -1,8 +1,8 @@
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { RequestError, type Actor } from '@airlock/domain';
+import { RequestError, type Actor, type ExistingRequest } from '@airlock/domain';
 import { requestId, toProblem } from '@airlock/http';
-import { PageError, WEB, WebErrorFilter, WebSignedIn, readMultipart, type Web, type WebRequest } from '@airlock/web';
+import { PageError, WEB, WebErrorFilter, WebSignedIn, gridPageOf, jsonForHtml, openContent, readMultipart, type Web, type WebRequest } from '@airlock/web';
 import type { Response } from 'express';
 import { INGRESS_DEPS } from './ingress.tokens';
 import { RequestsController, type IngressDeps } from './requests.controller';
@@ -13,9 +13,18 @@ import { parseFileName, parseKind } from './upload.service';
 // API's upload calls, so there is one implementation of each rule.
 
 const MAX_FILES_PER_FORM = 20;
+// What checkers need to judge a group (issue 10): the population, how the counts were made, and
+// how the output relates to earlier ones (the differencing risk); shown as questions under Context.
 const GROUP_PROMPTS = {
-  context:
-    'What the files show, the population they describe (who, where, when) and how the numbers were made. Say how they relate to outputs released before.',
+  context: 'What the files show. Answer each of these, so the checkers can judge the risk of disclosure:',
+  questions: [
+    { id: 'population', text: 'Population: who the numbers describe, where and when (for example, adults admitted to hospital in Leeds, 2023 to 2025).' },
+    { id: 'counts', text: 'How the counts were made: the unit counted (people, stays, prescriptions), the source and any linkage, filtering or weighting.' },
+    {
+      id: 'earlier',
+      text: 'How this output relates to earlier ones: outputs released before from the same data, and whether they overlap or differ by a few people.',
+    },
+  ],
   controls: 'The disclosure controls you applied: for example, counts below 10 suppressed, counts rounded to the nearest 5, secondary suppression.',
 };
 
@@ -95,6 +104,54 @@ export class ResearcherPagesController {
     await this.renderRequest(request, response, id);
   }
 
+  /**
+   * One file with the automated findings on its cells, through the same grid as the checkers'
+   * (libs/platform/web/src/grid): the recorded check once submitted, a preview of it on a draft
+   * (findings-preview.ts), with an exception request per finding where the request allows one.
+   */
+  @Get('requests/:requestId/files/:fileId')
+  async file(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string, @Param('fileId') fileId: string) {
+    const { view, state, file } = await this.ownFile(request, id, fileId);
+    const preview = this.previewer();
+    const checked = await preview.checkOf(state, file);
+    const shown = checked && 'check' in checked ? checked : undefined;
+    const bytes = await preview.bytesOf(file);
+    if (!bytes) throw new PageError(404, 'This file has no bytes to show.');
+    const opened = await openContent(bytes, { name: file.name, check: shown?.check });
+    const base = `${this.web.basePath}/requests/${encodeURIComponent(id)}/files/${encodeURIComponent(fileId)}`;
+    const canAsk = view.actions.includes('request_exception') && !shown?.preview;
+    this.web.render(response, 'request-file.njk', {
+      title: file.name,
+      navigation: this.navigation(request, 'home'),
+      view,
+      file: view.files.find((f) => f.fileId === fileId),
+      check: shown?.check,
+      preview: shown?.preview ?? false,
+      tooLarge: checked !== undefined && 'tooLarge' in checked,
+      kind: opened.view.kind,
+      why: opened.view.kind === 'download' ? opened.view.why : undefined,
+      text: 'text' in opened ? opened.text : undefined,
+      grid: 'grid' in opened ? gridPageOf(opened.grid) : undefined,
+      gridSrc: `${base}/grid.json`,
+      exceptionAction: canAsk ? `${base}/exceptions` : undefined,
+      exceptionVersion: view.version,
+    });
+  }
+
+  /** The grid's data for the script: JSON, never script, with the same cells and findings as the page. */
+  @Get('requests/:requestId/files/:fileId/grid.json')
+  async grid(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string, @Param('fileId') fileId: string) {
+    const { state, file } = await this.ownFile(request, id, fileId);
+    const preview = this.previewer();
+    const checked = await preview.checkOf(state, file);
+    const shown = checked && 'check' in checked ? checked : undefined;
+    const bytes = await preview.bytesOf(file);
+    if (!bytes) throw new PageError(404, 'This file has no bytes to show.');
+    const opened = await openContent(bytes, { name: file.name, check: shown?.check });
+    if (!('grid' in opened)) throw new PageError(404, 'This file is not a table.');
+    response.status(200).type('application/json').send(jsonForHtml(opened.grid));
+  }
+
   @Get('requests/:requestId/groups/new')
   async groupForm(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string, @Query('group') group: unknown) {
     const view = await this.api.get(actorOf(request), id).catch(notFoundIfNotTheirs);
@@ -168,6 +225,32 @@ export class ResearcherPagesController {
     await this.act(request, response, id, () => this.api.exception(actorOf(request), versionOf(form), id, fileId, input));
   }
 
+  /**
+   * A single-use, short-lived link to a released file, issued by the JSON API's own handler; the
+   * page shows it once (it is not kept anywhere), and GET /downloads/<token> serves and uses it up.
+   */
+  @Post('requests/:requestId/files/:fileId/download-link')
+  async downloadLink(
+    @Req() request: WebRequest,
+    @Res() response: Response,
+    @Param('requestId') id: string,
+    @Param('fileId') fileId: string,
+    @Body() form: Record<string, unknown>,
+  ) {
+    let link: { path: string; expiresAt: string } | undefined;
+    await this.act(
+      request,
+      response,
+      id,
+      async () => {
+        link = await this.api.link(actorOf(request), versionOf(form), id, fileId);
+      },
+      async () => {
+        if (link) await this.renderRequest(request, response, id, {}, 200, { fileId, path: link.path, expiresAt: link.expiresAt });
+      },
+    );
+  }
+
   @Post('requests/:requestId/submit')
   @HttpCode(303)
   async submit(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string, @Body() form: Record<string, unknown>) {
@@ -180,10 +263,25 @@ export class ResearcherPagesController {
     await this.act(request, response, id, () => this.api.withdraw(actorOf(request), versionOf(form), id));
   }
 
+  /** The author's own file: another person's request, or a file not in it, is a 404 (no probing of ids). */
+  private async ownFile(request: WebRequest, id: string, fileId: string) {
+    const view = await this.api.get(actorOf(request), id).catch(notFoundIfNotTheirs);
+    const { state } = await this.deps.requests.load(requestId(id));
+    const file = (state as ExistingRequest).files.find((f) => f.fileId === fileId);
+    if (!file || !view.files.some((f) => f.fileId === fileId)) throw new PageError(404, 'There is no such file in this request.');
+    return { view, state: state as ExistingRequest, file };
+  }
+
+  private previewer() {
+    if (!this.deps.preview) throw new PageError(404, 'Files are not shown here.');
+    return this.deps.preview;
+  }
+
   /** A button's action: back to the request page, or the page with the refusal in words. */
-  private async act(request: WebRequest, response: Response, id: string, action: () => Promise<unknown>) {
+  private async act(request: WebRequest, response: Response, id: string, action: () => Promise<unknown>, done?: () => Promise<void>) {
     try {
       await action();
+      if (done) return await done();
       response.redirect(303, `${this.web.basePath}/requests/${id}`);
     } catch (error) {
       const problem = toProblem(error);
@@ -194,7 +292,14 @@ export class ResearcherPagesController {
     }
   }
 
-  private async renderRequest(request: WebRequest, response: Response, id: string, errors: FormErrors = {}, status = 200) {
+  private async renderRequest(
+    request: WebRequest,
+    response: Response,
+    id: string,
+    errors: FormErrors = {},
+    status = 200,
+    link?: { fileId: string; path: string; expiresAt: string },
+  ) {
     const view = await this.api.get(actorOf(request), id).catch(notFoundIfNotTheirs);
     const groups = view.groups.map((g) => ({ ...g, files: view.files.filter((f) => f.group === g.group) }));
     this.web.render(
@@ -207,6 +312,7 @@ export class ResearcherPagesController {
         groups,
         ungrouped: view.files.filter((f) => !view.groups.some((g) => g.group === f.group)),
         can: Object.fromEntries(view.actions.map((a) => [a, true])),
+        link: link ? { ...link, name: view.files.find((f) => f.fileId === link.fileId)?.name ?? 'the file' } : undefined,
         errors: Object.keys(errors).length > 0 ? errors : undefined,
       },
       status,

@@ -5,24 +5,30 @@ import { viewTag, type RequestView } from '@airlock/application';
 import { RequestError, type Actor, type CommentVisibility, type ExistingRequest, type RequestFile, type VoteDecision } from '@airlock/domain';
 import { HttpProblem, LIMITS, id as validId, toProblem } from '@airlock/http';
 import type { ObjectStore } from '@airlock/storage';
-import { PageError, WEB, WebErrorFilter, WebSignedIn, type Web, type WebRequest } from '@airlock/web';
+import {
+  PageError,
+  WEB,
+  WebErrorFilter,
+  WebSignedIn,
+  contentViewOf,
+  diffGrids,
+  gridPageOf,
+  jsonForHtml,
+  openContent,
+  sandboxedContentHeaders,
+  type Web,
+  type WebRequest,
+} from '@airlock/web';
 import type { Response } from 'express';
 import { CheckerReviews, type CheckerRequest } from '../checker-reviews';
 import { ReleaseRecordController } from '../release-record.controller';
 import { REVIEW_DEPS, type ReviewDeps } from '../reviews.controller';
-import { diffGrids } from './cell-diff';
-import { contentViewOf, sandboxedContentHeaders } from './content-view';
-import { openContent } from './file-content';
-import { jsonForHtml } from './grid-payload';
 import { QUEUE_TABS, age, humanSize, matchesSearch, myProgress, plainStatus, queueTab, submittedBefore, timeline, type QueueTab } from './request-page';
 import { detectFileType, peekHead } from '@airlock/disclosure-rules';
 
 export const CHECKER_PAGE_DEPS = Symbol('CHECKER_PAGE_DEPS');
 export type CheckerPageDeps = { store: ObjectStore; accessLog: AccessRecorder };
 
-// Rows the server renders into the file page itself: the whole table without script would be too
-// large, so the page shows the first rows and the script's grid shows them all (progressive enhancement).
-const PREVIEW_ROWS = 200;
 const DECISIONS: readonly VoteDecision[] = ['approve', 'request_changes', 'reject'];
 const DECISION_LABELS: Record<VoteDecision, string> = { approve: 'Approve', request_changes: 'Request changes', reject: 'Reject' };
 // Refusals that would tell a stranger the request exists: a page answers 404 for them.
@@ -174,7 +180,6 @@ export class CheckerPagesController {
     const changes = 'grid' in opened ? await this.sinceLastTurn(request, state, submittedBefore(envelopes, state.turn), file, opened.grid.rows) : undefined;
     const base = `${this.web.basePath}/reviews/${encodeURIComponent(id)}/files/${encodeURIComponent(fileId)}`;
     const grid = opened.view.kind === 'table' && 'grid' in opened ? opened.grid : undefined;
-    const marked = new Map((grid?.marks ?? []).map(([row, column, findings]) => [`${row}:${column}`, findings]));
     this.web.render(response, 'checker-file.njk', {
       title: shown?.name ?? 'File',
       request: view,
@@ -186,21 +191,7 @@ export class CheckerPagesController {
       text: 'text' in opened ? opened.text : undefined,
       textTruncated: 'truncated' in opened ? opened.truncated : false,
       json: 'json' in opened ? opened.json : false,
-      grid: grid && {
-        header: grid.header,
-        columns: grid.columns,
-        truncated: grid.truncated,
-        unreadable: grid.unreadable,
-        rowCount: grid.rows.length,
-        findings: grid.findings.map((f) => ({ ...f, cells: grid.marks.filter((m) => m[2].includes(f.index)).slice(0, 50) })),
-        stats: grid.stats,
-        labels: grid.header === null ? [] : grid.rows[grid.header],
-        preview: grid.rows.slice(0, PREVIEW_ROWS).map((cells, row) => ({
-          row,
-          cells: Array.from({ length: grid.columns }, (_, column) => ({ value: cells[column] ?? '', findings: marked.get(`${row}:${column}`) ?? [] })),
-        })),
-        previewCut: grid.rows.length > PREVIEW_ROWS,
-      },
+      grid: grid && gridPageOf(grid),
       changes,
       gridSrc: `${base}/grid.json`,
       contentUrl: `${base}/content`,

@@ -1,5 +1,5 @@
 // The table viewer of the review workbench: a virtualised grid over the JSON the page ships
-// (apps/egress-review/src/workbench/grid-payload.ts). Only the rows and columns in view are in the
+// (libs/platform/web/src/grid/grid-payload.ts). Only the rows and columns in view are in the
 // DOM, so a table of a million cells stays responsive. Cell text is set with textContent, never
 // parsed as HTML. Without this script the page shows its server-rendered preview table instead.
 
