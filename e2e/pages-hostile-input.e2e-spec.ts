@@ -71,7 +71,14 @@ describe('researcher pages (ingress) with hostile ids, queries and bodies', () =
     const web = await signedIn(ingress, '/web/', 'alice', ['researcher']);
     const token = csrfOf(await web.get('/web/requests/new'));
     for (const id of HOSTILE_IDS) {
-      const gets = [`/web/requests/${id}`, `/web/requests/${id}/groups/new`, `/web/requests/${existingRequest}/groups/new?group=${id}`];
+      const gets = [
+        `/web/requests/${id}`,
+        `/web/requests/${id}/groups/new`,
+        `/web/requests/${existingRequest}/groups/new?group=${id}`,
+        `/web/requests/${existingRequest}/files/${id}`,
+        `/web/requests/${existingRequest}/files/${id}/grid.json`,
+        `/web/requests/${id}/files/${id}`,
+      ];
       for (const path of gets) {
         const page = await web.send('GET', `${ingress}${path}`);
         expectClientAnswer(page, `GET ${path.slice(0, 80)}`);
@@ -85,6 +92,8 @@ describe('researcher pages (ingress) with hostile ids, queries and bodies', () =
         [`/web/requests/${existingRequest}/files/${id}/remove`, { _csrf: token, version: '1' }],
         [`/web/requests/${existingRequest}/files/${id}/exceptions`, { _csrf: token, version: '1', rule: id, justification: 'x' }],
         [`/web/requests/${existingRequest}/groups`, { _csrf: token, group: id, context: id, controls: id, version: id }],
+        [`/web/requests/${existingRequest}/files/${id}/download-link`, { _csrf: token }],
+        [`/web/requests/${id}/files/${id}/download-link`, { _csrf: token }],
       ];
       for (const [path, fields] of posts) {
         const page = await web.send('POST', `${ingress}${path}`, {
@@ -93,6 +102,15 @@ describe('researcher pages (ingress) with hostile ids, queries and bodies', () =
         });
         expectClientAnswer(page, `POST ${path.slice(0, 80)}`);
       }
+    }
+    // Every form, the download-link one included, is refused without the session's CSRF token.
+    for (const path of [
+      `/web/requests/${existingRequest}/files/00000000-0000-0000-0000-000000000000/download-link`,
+      `/web/requests/${existingRequest}/submit`,
+      `/web/requests/${existingRequest}/groups`,
+    ]) {
+      const page = await web.send('POST', `${ingress}${path}`, { body: 'version=1', contentType: 'application/x-www-form-urlencoded' });
+      expect([path, page.status]).toEqual([path, 403]);
     }
     // The request that was there all along is unharmed and still shown.
     const still = await web.get(`/web/requests/${existingRequest}`);
@@ -143,6 +161,21 @@ describe('researcher pages (ingress) with hostile ids, queries and bodies', () =
           contentType: 'application/x-www-form-urlencoded',
         });
         expectClientAnswer(page, `POST /web/admin/projects/${projectId.slice(0, 40)}/members userId=${userId.slice(0, 40)}`);
+      }
+    }
+    for (const id of HOSTILE_IDS) {
+      for (const [path, fields] of [
+        [`/web/admin/projects/${id}/members/${id}/remove`, {}],
+        [`/web/admin/projects/${project}/members/${id}/remove`, {}],
+        [`/web/admin/projects/${id}/checkers`, { userId: 'chris' }],
+        [`/web/admin/projects/${project}/checkers/${id}/remove`, {}],
+        [`/web/admin/projects/${project}/accreditations/${id}`, { expiresOn: id, lastDay: id }],
+      ] as Array<[string, Record<string, string>]>) {
+        const page = await web.send('POST', `${ingress}${path}`, {
+          body: new URLSearchParams({ _csrf: token, ...fields }).toString(),
+          contentType: 'application/x-www-form-urlencoded',
+        });
+        expectClientAnswer(page, `POST ${path.slice(0, 80)}`);
       }
     }
     const page = await web.get('/web/admin');
