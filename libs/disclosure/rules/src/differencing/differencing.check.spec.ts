@@ -210,6 +210,21 @@ describe('differencing: linked tables', () => {
     expect(checkDifferencing(table('region,female,male', 'North,40,*', 'South,70,66'), [against(table('region,n', 'East,5'))], policy)).toEqual([]);
   });
 
+  it('takes an "All" column as the row margins even when a category reads as a count name ("N")', () => {
+    // ACRO's test data: grant types G, N, R, R/G by year with R/G suppressed, and year by survivor
+    // with margins=True, whose All column is the year totals (found by the ACRO cross-check).
+    const grants = table('year,G,N,R,R/G', '2010,15,59,71,*', '2011,15,59,71,*');
+    const survivors = table('year,Alive,Dead,All', '2010,103,50,153', '2011,103,50,153', 'All,206,100,306');
+    const [finding] = checkDifferencing(grants, [against(survivors)], policy);
+    expect(finding.cells.map((c) => `${c.rowLabel}/${c.columnLabel}`)).toEqual(['2010/R/G', '2011/R/G']);
+    // Must not be flagged: the margins of another population (the year totals disagree with the published cells).
+    const other = table('year,Alive,Dead,All', '2010,10,5,15', '2011,10,5,15');
+    expect(checkDifferencing(grants, [against(other)], policy)).toEqual([]);
+    // Must not be flagged: only the column total of R/G over two suppressed cells.
+    const columnTotals = table('grant,Alive,Dead,All', 'G,20,10,30', 'N,100,18,118', 'R,100,42,142', 'R/G,16,0,16');
+    expect(checkDifferencing(grants, [against(columnTotals)], policy)).toEqual([]);
+  });
+
   it('does not link a table of another measure whose shared cells disagree', () => {
     const t = table('region,female,male,Total', 'North,40,*,43', 'South,70,*,130');
     const deaths = table('region,female,male', 'North,4,3', 'South,7,6');

@@ -262,8 +262,11 @@ const externalEquations = (table: TableSnapshot, other: TableSnapshot): Equation
   const innerRows = table.rowLabels.flatMap((l, i) => (isTotalLabel(l) ? [] : [i]));
   const innerColumns = table.columnLabels.flatMap((l, i) => (isTotalLabel(l) ? [] : [i]));
   const rowOf = (label: string) => rowIndex.get(normalizeLabel(label)) ?? (measureLabel(label) === 'n' ? TOTAL : undefined);
-  // A one-column table of counts ("n", "count") gives this table's row margins.
-  const columnOf = (label: string) => columnIndex.get(measureLabel(label)) ?? (measureLabel(label) === 'n' ? TOTAL : undefined);
+  // A one-column table of counts ("n", "count") gives this table's row margins; a margin column
+  // ("All", "Total") always does, even when this table has a category that reads as a count name
+  // (grant type "N": without this its "All" column was taken for that category's column).
+  const columnOf = (label: string) =>
+    isTotalLabel(label) ? TOTAL : (columnIndex.get(measureLabel(label)) ?? (measureLabel(label) === 'n' ? TOTAL : undefined));
   const equations: Equation[] = [];
   // Matched by at least one label of this table's own (not only by margins), else unrelated.
   let matched = other.columnLabels.some((l) => columnIndex.has(measureLabel(l)) && measureLabel(l) !== 'n');
@@ -285,7 +288,7 @@ const externalEquations = (table: TableSnapshot, other: TableSnapshot): Equation
 
 /**
  * The cells known after repeated substitution (an equation with one unknown left gives it);
- * null when the other table's facts contradict what is published.
+ * null when the other table's facts contradict what is published or give a count below 0.
  */
 const recover = (table: TableSnapshot, equations: Equation[]): Set<number> | null => {
   const width = table.columnLabels.length;
@@ -306,7 +309,10 @@ const recover = (table: TableSnapshot, equations: Equation[]): Set<number> | nul
       if (unknown.length !== 1) continue;
       const term = unknown[0];
       const rest = eq.value - sum;
-      known.set(idOf(term), term < 0 ? -rest : rest);
+      const value = term < 0 ? -rest : rest;
+      // A count below 0: the facts contradict each other (another population or measure).
+      if (value < 0) return null;
+      known.set(idOf(term), value);
       recovered.add(idOf(term));
       progress = true;
     }
