@@ -4,7 +4,7 @@ import { cellAt, MAX_LISTED_CELLS } from '../tables/cell-list';
 import { isTotalLabel } from '../tables/frequency-table';
 import { bandsOf, formatInterval, normalizeLabel, type Interval } from './interval.label';
 import { Potentials } from './potentials';
-import { measureLabel, transposed, type ComparedTable, type TableOrigin, type TableSnapshot } from './table-snapshot';
+import { describePart, measureLabel, transposed, type ComparedTable, type TableOrigin, type TableSnapshot } from './table-snapshot';
 
 /** A differencing finding and the table it was found against (the command line prints its path). */
 export type DifferencingFinding = Finding & { rule: 'differencing'; against: TableOrigin };
@@ -34,17 +34,18 @@ export const checkDifferencing = (table: TableSnapshot, others: Iterable<Compare
 
 /** How a finding names the other file: request, file name, release date; or its path. */
 export const describeOrigin = (origin: TableOrigin): string => {
-  const name = `"${origin.fileName}"`;
+  const part = origin.part === undefined ? '' : ` (${describePart(origin.part)})`;
+  const name = `"${origin.fileName}"${part}`;
   switch (origin.relation) {
     case 'released':
-      if (origin.requestId === undefined) return `"${origin.path ?? origin.fileName}" (released earlier)`;
+      if (origin.requestId === undefined) return `"${origin.path ?? origin.fileName}"${part} (released earlier)`;
       return `${name} of request ${origin.requestId ?? '?'}${origin.releasedAt ? `, released ${origin.releasedAt.slice(0, 10)}` : ''}`;
     case 'request':
       return `${name} of this request`;
     case 'turn':
       return `${name} as submitted in turn ${origin.turn ?? '?'}`;
     case 'file':
-      return `"${origin.path ?? origin.fileName}"`;
+      return `"${origin.path ?? origin.fileName}"${part}`;
   }
 };
 
