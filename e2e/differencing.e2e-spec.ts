@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createDb, type Db } from '@airlock/database';
 import { ApiError, expectEventually, realStack, type AirlockClient, type RequestView } from '@airlock/testing';
 import { newProject, startAirlock, type AirlockUnderTest } from './airlock-stack';
@@ -6,7 +8,7 @@ import { newProject, startAirlock, type AirlockUnderTest } from './airlock-stack
 // releases a table by age 0-17 / 18-64 / 65+; request 2 submits the same population by 0-15 /
 // 16-64 / 65+. Each passes on its own; together they give the 16-17 band, 3 people. Request 2
 // fails `differencing`, naming request 1's file and the band; a checker sees it in the review API
-// and may approve it only with a justification.
+// and may approve it only with a justification. A workbook submitted later is compared sheet by sheet.
 jest.setTimeout(240_000);
 
 const MARCH = 'age,patients\n0-17,120\n18-64,830\n65+,250\n';
@@ -30,7 +32,7 @@ async function untilStatus(client: AirlockClient, id: string, statuses: string[]
   );
 }
 
-async function submitted(name: string, body: string): Promise<RequestView> {
+async function submitted(name: string, body: string | Uint8Array): Promise<RequestView> {
   const request = await researcher.createRequest(project, `ages (${name})`);
   await researcher.defineGroup(request.requestId, 'outputs', 'Patients by age band', 'None');
   await researcher.upload(request.requestId, name, body);
@@ -101,4 +103,28 @@ it('fails a table that differs from a released one by a band under the threshold
     overrideJustification: 'The 16-17 band is published by the ONS mid-year estimates for this area',
   });
   expect(overridden.status).toBe('awaiting_review');
+});
+
+it('differences each sheet of a submitted workbook against the ledger, naming the sheet', async () => {
+  // Request 1's March table is in the ledger (the test above). The workbook's sheet "Ages" holds
+  // April's bands, its sheet "Deaths" another measure: only "Ages" is named.
+  const book = readFileSync(resolve(__dirname, '../libs/disclosure/rules/src/testing/fixtures/ages-april.xlsx'));
+  const third = await submitted('ages-april.xlsx', book);
+  await untilStatus(researcher, third.requestId, ['awaiting_review']);
+  const review = await checker1.getReview(third.requestId);
+  const file = review.files[0];
+  expect(file.check?.verdict).toBe('fail');
+  const differencing = file.check?.findings.filter((f) => f.rule === 'differencing') ?? [];
+  const fromMarch = differencing.filter((f) => String(f.message).includes('"ages-march.csv" of request'));
+  expect(fromMarch).toHaveLength(1);
+  expect(fromMarch[0]).toMatchObject({
+    verdict: 'fail',
+    cells: [
+      { row: 0, column: 0, rowLabel: '0-15', columnLabel: 'patients' },
+      { row: 1, column: 0, rowLabel: '16-64', columnLabel: 'patients' },
+    ],
+  });
+  expect(fromMarch[0].message).toMatch(/^sheet "Ages": Overlapping bands: /);
+  expect(differencing.every((f) => String(f.message).startsWith('sheet "Ages": '))).toBe(true);
+  expect(JSON.stringify(file.check?.findings)).not.toMatch(/\b3\b/);
 });

@@ -8,6 +8,19 @@ the set of failing cells. A difference is either explained (we differ on purpose
 listed and, where it is cell-level, proven from the microdata) or unexplained, which makes the
 exit code 1.
 
+Besides the verdict, threshold, dominance and missing-value checks, the cross-check compares the
+checks ACRO 1.0.2 runs for every frequency table (its ``ClassDisclosure`` and ``Differencing``
+risks, ``sdcchecks.py``):
+- ``RequiredZeroCheck`` (status pass; says whether zeros are disclosive) against our policy's
+  ``zerosAreDisclosive``, and ``PresenceOfZeroCheck`` (the cells whose count is 0, only while zeros
+  are disclosive) against our failing cells whose value is 0, both ways, with zeros disclosive and
+  not (the ``zeros-not-disclosive`` folder);
+- ``PresenceOfLinkedTableCheck`` (status pass, no cells: ACRO only asks for a manual review
+  against other outputs) against our ``differencing`` and ``secondary-suppression`` cells, on
+  tables ACRO itself suppressed (``suppress=True``) and checked together as one request: a cell we
+  flag there is explained only when an independent solver here recovers it from the published
+  tables and the value it recovers is the count in the microdata.
+
 Run through ``tools/acro-crosscheck/run.sh`` (``npm run crosscheck:acro``), which makes the venv.
 """
 
@@ -36,6 +49,7 @@ logging.getLogger("acro").setLevel(logging.WARNING)
 ACRO_TO_OURS = {
     "MinimumThresholdCheck": "threshold",
     "PresenceOfZeroCheck": "threshold",  # we fail zeros under threshold while zerosAreDisclosive
+    "PresenceOfLinkedTableCheck": "differencing",  # plus secondary-suppression: cells another table or a margin reveals
     "NKCheck": "nk-dominance",
     "PPercentCheck": "p-ratio",
     "MissingCheck": "missing",
@@ -43,12 +57,23 @@ ACRO_TO_OURS = {
 # Our rules that ACRO 1.0.2 does not implement for tables: findings under them are extra by design.
 OURS_ONLY = {
     "class-disclosure": "ACRO 1.0.2 has no class-disclosure share rule (its 'ClassDisclosure' risk is the zero-cell check only)",
-    "secondary-suppression": "ACRO does not check suppressed cells for recoverability",
     "row-level": "ACRO judges only the tables it built itself, never microdata in a file",
 }
 NK_K = 0.90
 P = 0.10
 THRESHOLD = 10
+
+
+# Each folder is one airlock-check run (its tables are checked together, as one request's) with
+# its policy; ACRO's session for the folder's tables is set the same way.
+FOLDERS: dict[str, dict] = {
+    "default": {"policy": None, "acro": {}},
+    "missing": {"policy": {"checkMissingValues": True}, "acro": {"check_missing_values": True}},
+    "zeros-not-disclosive": {"policy": {"zerosAreDisclosive": False}, "acro": {"zeros_are_disclosive": False}},
+    # Tables ACRO wrote with suppress=True, published together.
+    "linked-recoverable": {"policy": None, "acro": {}, "suppress": True},
+    "linked-not-recoverable": {"policy": None, "acro": {}, "suppress": True},
+}
 
 
 @dataclass
@@ -57,8 +82,30 @@ class Case:
     description: str
     build: Any  # (acro_session, data) -> DataFrame
     magnitude: dict | None = None  # {"values": column, "statistic": "mean"|"sum", "index": col, "columns": col}
-    check_missing: bool = False
+    folder: str = "default"
     source: str = "test_data"
+
+    @property
+    def suppress(self) -> bool:
+        return bool(FOLDERS[self.folder].get("suppress"))
+
+    @property
+    def zeros_disclosive(self) -> bool:
+        return bool(FOLDERS[self.folder]["acro"].get("zeros_are_disclosive", True))
+
+
+@dataclass
+class Built:
+    """One case as ACRO built it: the table written for us, and the same table without suppression."""
+
+    case: Case
+    table: pd.DataFrame  # what airlock-check reads (suppressed when the folder says so)
+    raw: pd.DataFrame  # the counts before ACRO's suppression (the truth a recovered cell is checked against)
+    published_unsuppressed_zeros: set  # zero cells ACRO's own suppress=True output still publishes as 0
+    acro_out: Any
+    risk_appetite: dict
+    csv: Path
+    facts: dict | None
 
 
 @dataclass
@@ -94,10 +141,20 @@ def cases() -> list[Case]:
         Case("sum_balance_negative", "crosstab(year, grant_type, values=balance, aggfunc='sum'): negative contributions", mag_ct("year", "grant_type", "balance", "sum"),
              {"index": "year", "columns": "grant_type", "values": "balance", "statistic": "sum"}),
         Case("mean_inc_grants_missing", "crosstab(year, grant_type, values=inc_grants, aggfunc='mean') with check_missing_values on both sides", mag_ct("year", "grant_type", "inc_grants", "mean"),
-             {"index": "year", "columns": "grant_type", "values": "inc_grants", "statistic": "mean"}, check_missing=True),
+             {"index": "year", "columns": "grant_type", "values": "inc_grants", "statistic": "mean"}, folder="missing"),
         Case("nursery_recommendation_parents", "nursery: crosstab(recommendation, parents)", ct("recommendation", "parents"), source="nursery"),
         Case("nursery_finance_health", "nursery: crosstab(health, finance)", ct("health", "finance"), source="nursery"),
         Case("nursery_recommendation_children", "nursery: crosstab(recommendation, children): zeros and small cells", ct("recommendation", "children"), source="nursery"),
+        # Zero checks with zeros not disclosive (zeros_are_disclosive: False / zerosAreDisclosive: false).
+        Case("zeros_survivor_grant", "crosstab(survivor, grant_type), zeros not disclosive", ct("survivor", "grant_type"), folder="zeros-not-disclosive"),
+        Case("zeros_nursery_recommendation_parents", "nursery: crosstab(recommendation, parents), zeros not disclosive", ct("recommendation", "parents"), folder="zeros-not-disclosive", source="nursery"),
+        Case("zeros_nursery_recommendation_children", "nursery: crosstab(recommendation, children), zeros not disclosive", ct("recommendation", "children"), folder="zeros-not-disclosive", source="nursery"),
+        # Linked tables: ACRO's suppressed tables, released together.
+        Case("linked_year_grant", "suppress=True crosstab(year, grant_type): the small R/G cells suppressed", ct("year", "grant_type"), folder="linked-recoverable"),
+        Case("linked_year_survivor_margins", "suppress=True crosstab(year, survivor, margins=True): its All column is the year totals of linked_year_grant", ct("year", "survivor", margins=True), folder="linked-recoverable"),
+        Case("linked_survivor_grant_margins", "suppress=True crosstab(survivor, grant_type, margins=True): its zero cells suppressed, its margins not", ct("survivor", "grant_type", margins=True), folder="linked-recoverable"),
+        Case("unlinked_year_grant", "suppress=True crosstab(year, grant_type): the small R/G cells suppressed", ct("year", "grant_type"), folder="linked-not-recoverable"),
+        Case("unlinked_grant_totals", "suppress=True crosstab(grant_type, survivor, margins=True): only the R/G column total of unlinked_year_grant, which has six unknowns", ct("grant_type", "survivor", margins=True), folder="linked-not-recoverable"),
     ]
 
 
@@ -150,11 +207,16 @@ def acro_cells(output: Any) -> tuple[dict[str, set], dict[str, str]]:
             rest = rest.strip()
             word = rest.split(" ")[0]
             statuses[check.strip()] = "review" if rest.startswith("Dominance not defined") else word
+    # Each check's own status (the summary leaves out checks that pass, and its first word is not
+    # always the status: "PresenceOfLinkedTableCheck: A manual review ...").
+    statuses.update(((output.fair or {}).get("check_status") or {}))
     return cells, statuses
 
 
 def run_airlock_check(paths: list[Path], policy: Path | None, repo: Path) -> dict[str, dict]:
-    cmd = ["npx", "--no-install", "airlock-check", "--json", *[str(p) for p in paths]]
+    # This checkout's own launcher: `npx airlock-check` resolves through node_modules, which in a
+    # git worktree sharing another checkout's node_modules runs that checkout's rules instead.
+    cmd = ["node", str(repo / "packages" / "airlock-check" / "bin" / "airlock-check.js"), "--json", *[str(p) for p in paths]]
     if policy:
         cmd += ["--policy", str(policy)]
     proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, check=False)
@@ -184,16 +246,94 @@ def fmt_cells(cells: set, table: pd.DataFrame) -> list[str]:
     return [f"[{r},{c}] {label(table.index[r])}/{label(table.columns[c])}" for r, c in sorted(cells)]
 
 
-def compare(case: Case, table: pd.DataFrame, acro_out: Any, ours: dict, facts: dict | None) -> Comparison:
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def recoverable(b: Built, folder: list[Built]) -> dict[tuple[int, int], tuple[float, list[str]]]:
+    """The blank cells of ``b.table`` that the tables published with it determine exactly.
+
+    Independent of our TypeScript rule: every published cell of every count table in the folder
+    (``b.table`` itself included, so its own margins count) is a linear fact about ``b.table``'s
+    inner cells, when each of its two dimensions is one of ``b.table``'s (matched by ACRO's
+    variable name) or its ``All`` margin; facts are substituted until none has one unknown left.
+    Returns cell -> (value, names of the tables whose facts gave it).
+    """
+    t = b.table
+    dims = (t.index.name, t.columns.name)
+    labels = ([label(x) for x in t.index], [label(x) for x in t.columns])
+    inner = [[i for i, l in enumerate(ls) if l != "All"] for ls in labels]
+    known: dict[tuple[int, int], float] = {}
+    unknown: set[tuple[int, int]] = set()
+    for r in inner[0]:
+        for c in inner[1]:
+            v = t.iat[r, c]
+            (unknown.add((r, c)) if is_blank(v) else known.__setitem__((r, c), float(v)))
+    if not unknown:
+        return {}
+    facts: list[tuple[list[tuple[int, int]], float, str]] = []
+    for other in folder:
+        if other.case.magnitude is not None:
+            continue
+        for o in (other.table, other.table.T):
+            odims = (o.index.name, o.columns.name)
+            for i, x in enumerate(o.index):
+                for j, y in enumerate(o.columns):
+                    v = o.iat[i, j]
+                    if is_blank(v):
+                        continue
+                    fixed: dict[int, int] = {}
+                    usable = True
+                    for dim, lab in ((odims[0], label(x)), (odims[1], label(y))):
+                        if lab == "All":
+                            continue
+                        if dim not in dims or lab not in labels[dims.index(dim)]:
+                            usable = False  # a sub-population b.table does not have
+                            break
+                        fixed[dims.index(dim)] = labels[dims.index(dim)].index(lab)
+                    if not usable:
+                        continue
+                    rows = [fixed[0]] if 0 in fixed else inner[0]
+                    cols = [fixed[1]] if 1 in fixed else inner[1]
+                    facts.append(([(r, c) for r in rows for c in cols], float(v), other.case.name))
+    found: dict[tuple[int, int], tuple[float, list[str]]] = {}
+    progress = True
+    while progress:
+        progress = False
+        for cells, value, source in facts:
+            left = [c for c in cells if c not in known]
+            if len(left) != 1:
+                continue
+            rest = value - sum(known[c] for c in cells if c in known)
+            known[left[0]] = rest
+            found[left[0]] = (rest, [source])
+            progress = True
+    return found
+
+
+def compare(b: Built, ours: dict, folder: list[Built], our_policy: dict) -> Comparison:
+    case, table, acro_out, facts = b.case, b.table, b.acro_out, b.facts
     a_cells, a_status = acro_cells(acro_out)
     o_cells, o_verdicts = our_cells(ours)
     comp = Comparison(case.name, case.description, acro_out.status, ours["verdict"])
     negatives_in_table = bool(facts) and any(f["negative"] for f in facts.values())
     values = table.to_numpy()
+    ours_zeros_disclosive = bool(our_policy.get("zerosAreDisclosive", True))
+
+    def blank_in_published(cell: tuple[int, int]) -> bool:
+        return case.suppress and is_blank(table.iat[cell])
 
     def explain(rule: str, cell: tuple[int, int], side: str) -> str | None:
         """Why a cell is failed by one tool and not the other, when we differ on purpose."""
         f = (facts or {}).get(cell)
+        if rule == "threshold" and side == "acro" and blank_in_published(cell):
+            return ("ACRO's checks judge the counts before its own suppression; the table it published (suppress=True) "
+                    "has this cell blank, and a blank cell is judged by whether it can be recalculated (PresenceOfLinkedTableCheck below)")
+        if (rule == "threshold" and side == "acro" and not b.risk_appetite["zeros_are_disclosive"] and not ours_zeros_disclosive
+                and cell in b.published_unsuppressed_zeros):
+            return ("zeros not disclosive: ACRO's MinimumThresholdCheck compares the count 0 with the threshold whatever "
+                    "zeros_are_disclosive says, yet ACRO's own suppress=True output publishes this cell as 0 (it blanks zeros "
+                    "only while they are disclosive); we pass a zero when the policy says zeros are not disclosive, the same outcome")
         if rule == "threshold" and f is not None:
             # ACRO's count table counts rows (pd.crosstab without values); we count contributors.
             if side == "ours" and f["contributors"] < THRESHOLD <= f["rows"]:
@@ -210,11 +350,15 @@ def compare(case: Case, table: pd.DataFrame, acro_out: Any, ours: dict, facts: d
                     "we fail it while zeros are disclosive (ACRO's own PPercentCheck fails the same cell)")
         if rule == "nk-dominance" and f is not None and f["nkShare"] is not None and abs(f["nkShare"] - NK_K) < 1e-12:
             return "share exactly k: ACRO fails >= k, we fail only > k (a top-two share of exactly 0.90 passes)"
-        if rule == "threshold" and side == "ours" and facts is None:
-            v = values[cell]
-            if isinstance(v, (int, float)) and v == 0 and case.magnitude is None:
-                return None
         return None
+
+    def differ(acro_check: str, rule: str, acro_set: set, ours_set: set) -> None:
+        for side, diff in (("acro", acro_set - ours_set), ("ours", ours_set - acro_set)):
+            for cell in sorted(diff):
+                why = explain(rule, cell, side)
+                who = "only ACRO" if side == "acro" else "only we"
+                msg = f"{acro_check}/{rule} {fmt_cells({cell}, table)[0]}: {who} flag it"
+                (comp.explained if why else comp.unexplained).append(f"{msg} ({why})" if why else msg)
 
     for acro_check, rule in ACRO_TO_OURS.items():
         if acro_check not in a_cells and acro_check not in a_status:
@@ -228,27 +372,55 @@ def compare(case: Case, table: pd.DataFrame, acro_out: Any, ours: dict, facts: d
             # `negative` rule's cells.
             compare_rule = "negative"
         if acro_check == "PresenceOfZeroCheck":
-            # Zero cells: a subset of our threshold cells.
-            ours_set = o_cells.get("threshold", set()) & acro_set if acro_set else set()
-            missing = acro_set - o_cells.get("threshold", set())
-            entry = {"acro": fmt_cells(acro_set, table), "ours": fmt_cells(ours_set, table), "rule": "threshold (zero cells)"}
-            comp.rules[acro_check] = entry
-            if missing:
-                comp.unexplained.append(f"{acro_check}: ACRO flags zero cells we pass: {fmt_cells(missing, table)}")
+            # ACRO: the cells whose count is 0, only while zeros_are_disclosive (else no cells).
+            # Ours: the cells we fail under threshold whose published value is 0. Compared both ways.
+            ours_set = {c for c in o_cells.get("threshold", set()) if not is_blank(values[c]) and values[c] == 0}
+            comp.rules[acro_check] = {"rule": "threshold (zero cells)", "acroStatus": status, "acro": fmt_cells(acro_set, table), "ours": fmt_cells(ours_set, table)}
+            if acro_set == ours_set:
+                comp.agreements.append(f"{acro_check} = threshold on zero cells: {len(acro_set)} cell(s)")
             else:
-                comp.agreements.append(f"{acro_check} = threshold on the {len(acro_set)} zero cell(s)")
+                differ(acro_check, "threshold", acro_set, ours_set)
+            continue
+        if acro_check == "PresenceOfLinkedTableCheck":
+            # ACRO 1.0.2: status pass and no cells, always (a reminder to compare by hand). Ours:
+            # the cells that another table of the request or a margin recalculates. A cell we flag
+            # is explained only when the solver above recovers it and recovers the microdata's count;
+            # a cell the solver recovers and we do not flag is unexplained (we would be less safe).
+            ours_set = o_cells.get("differencing", set()) | o_cells.get("secondary-suppression", set())
+            solved = recoverable(b, folder) if case.magnitude is None else {}
+            comp.rules[acro_check] = {"rule": "differencing + secondary-suppression", "acroStatus": status, "acro": fmt_cells(acro_set, table),
+                                      "ours": fmt_cells(ours_set, table), "recoverable": fmt_cells(set(solved), table)}
+            if status != "pass" or acro_set:
+                comp.unexplained.append(f"{acro_check}: ACRO 1.0.2 was expected to pass with no cells, it says {status} on {fmt_cells(acro_set, table)}")
+            for cell in sorted(ours_set - acro_set):
+                hit = solved.get(cell)
+                msg = f"{acro_check}/differencing {fmt_cells({cell}, table)[0]}: only we flag it"
+                if hit is not None and hit[0] == float(b.raw.iat[cell]):
+                    comp.explained.append(f"{msg} (ACRO only asks for a manual review against other outputs; this suppressed cell is "
+                                          f"recalculated exactly from {', '.join(hit[1])}, and the recalculated count is the microdata's)")
+                else:
+                    comp.unexplained.append(f"{msg} (not recalculable from the tables published with it, or not to the microdata's count)")
+            for cell in sorted(set(solved) - ours_set):
+                comp.unexplained.append(f"{acro_check}/differencing {fmt_cells({cell}, table)[0]}: recalculable from {', '.join(solved[cell][1])} and we do not flag it")
+            if not ours_set and not solved:
+                comp.agreements.append(f"{acro_check} = differencing + secondary-suppression: 0 cell(s) ({len([v for v in table.to_numpy().ravel() if is_blank(v)])} blank, none recalculable)")
             continue
         ours_set = o_cells.get(compare_rule, set())
         comp.rules[acro_check] = {"rule": compare_rule, "acroStatus": status, "acro": fmt_cells(acro_set, table), "ours": fmt_cells(ours_set, table)}
         if acro_set == ours_set:
             comp.agreements.append(f"{acro_check} = {compare_rule}: {len(acro_set)} cell(s)")
             continue
-        for side, diff in (("acro", acro_set - ours_set), ("ours", ours_set - acro_set)):
-            for cell in sorted(diff):
-                why = explain(compare_rule, cell, side)
-                who = "only ACRO" if side == "acro" else "only we"
-                msg = f"{acro_check}/{compare_rule} {fmt_cells({cell}, table)[0]}: {who} flag it"
-                (comp.explained if why else comp.unexplained).append(f"{msg} ({why})" if why else msg)
+        differ(acro_check, compare_rule, acro_set, ours_set)
+
+    # RequiredZeroCheck: ACRO's statement of the risk appetite (status pass, no cells) against our policy.
+    if "RequiredZeroCheck" in a_cells or "RequiredZeroCheck" in a_status:
+        acro_says = bool(b.risk_appetite["zeros_are_disclosive"])
+        status = a_status.get("RequiredZeroCheck", "")
+        comp.rules["RequiredZeroCheck"] = {"rule": "policy zerosAreDisclosive", "acroStatus": status, "acro": acro_says, "ours": ours_zeros_disclosive}
+        if status == "pass" and not a_cells.get("RequiredZeroCheck") and acro_says == ours_zeros_disclosive:
+            comp.agreements.append(f"RequiredZeroCheck = zerosAreDisclosive: both {str(acro_says).lower()}")
+        else:
+            comp.unexplained.append(f"RequiredZeroCheck: ACRO {status}, zeros disclosive {acro_says}; our policy zerosAreDisclosive {ours_zeros_disclosive}")
 
     # Our dominance findings on non-negative cells of a table with negatives (ACRO skipped them).
     if negatives_in_table:
@@ -259,18 +431,23 @@ def compare(case: Case, table: pd.DataFrame, acro_out: Any, ours: dict, facts: d
     for rule, why in OURS_ONLY.items():
         if o_cells.get(rule) or rule in o_verdicts:
             comp.explained.append(f"{rule}: {fmt_cells(o_cells.get(rule, set()), table) or 'whole file'}: ours only ({why})")
-    for rule in sorted(set(o_verdicts) - set(ACRO_TO_OURS.values()) - {"negative"} - set(OURS_ONLY)):
+    compared = set(ACRO_TO_OURS.values()) | {"negative", "secondary-suppression"} | set(OURS_ONLY)
+    for rule in sorted(set(o_verdicts) - compared):
         if o_verdicts[rule] != "pass":
             comp.unexplained.append(f"{rule}: our finding ({o_verdicts[rule]}) has no ACRO counterpart and no listed reason")
 
     # Verdicts.
     if comp.acro_verdict != comp.our_verdict:
+        verdicts = f"verdict: ACRO {comp.acro_verdict}, ours {comp.our_verdict}"
         if comp.unexplained:
-            comp.unexplained.append(f"verdict: ACRO {comp.acro_verdict}, ours {comp.our_verdict}")
+            comp.unexplained.append(verdicts)
+        elif case.suppress and comp.acro_verdict == "review":
+            comp.explained.append(f"{verdicts} (ACRO marks every table it writes with suppress=True review, suppression applied or not; "
+                                  "every cell its checks flag is blank in what it published or flagged by us too, as compared above)")
         elif comp.explained:
-            comp.explained.append(f"verdict: ACRO {comp.acro_verdict}, ours {comp.our_verdict}, from the explained differences above")
+            comp.explained.append(f"{verdicts}, from the explained differences above")
         else:
-            comp.unexplained.append(f"verdict: ACRO {comp.acro_verdict}, ours {comp.our_verdict} with the same cells")
+            comp.unexplained.append(f"{verdicts} with the same cells")
     return comp
 
 
@@ -290,43 +467,56 @@ def main() -> int:
         "nursery": pd.read_csv(data_dir / "nursery.csv"),
     }
 
-    built = []
+    built: list[Built] = []
     for case in cases():
-        session = acro.ACRO(suppress=False)
-        session.config["check_missing_values"] = case.check_missing
         data = datasets[case.source]
-        table = case.build(session, data)
-        outputs = list(session.results.results.values())
-        acro_out = outputs[-1]
-        case_dir = tables_dir / ("missing" if case.check_missing else "default")
+
+        def run(suppress: bool) -> tuple[pd.DataFrame, Any, dict]:
+            session = acro.ACRO(suppress=suppress)
+            session.config.update(FOLDERS[case.folder]["acro"])  # the same dict as its risk appetite
+            table = case.build(session, data)
+            return table, list(session.results.results.values())[-1], dict(session.sdc_checks.risk_appetite)
+
+        raw, raw_out, appetite = run(False)
+        published, published_out = raw, raw_out
+        if case.magnitude is None:
+            published, published_out, _ = run(True)
+        zeros = set()
+        if case.magnitude is None and published.shape == raw.shape:
+            zeros = {(r, c) for r in range(raw.shape[0]) for c in range(raw.shape[1])
+                     if raw.iat[r, c] == 0 and not is_blank(published.iat[r, c]) and published.iat[r, c] == 0}
+        table, acro_out = (published, published_out) if case.suppress else (raw, raw_out)
+        case_dir = tables_dir / case.folder
         case_dir.mkdir(exist_ok=True)
         csv = case_dir / f"{case.name}.csv"
-        table.to_csv(csv)
+        # Counts as whole numbers (a suppressed cell makes pandas hold the column as floats).
+        (table.astype("Int64") if case.magnitude is None else table).to_csv(csv)
         facts = None
         if case.magnitude:
             ev, facts = evidence_frame(data, table, case.magnitude)
             ev.to_csv(case_dir / f"{case.name}.evidence.csv", index=False)
-        built.append((case, table, acro_out, csv, facts))
+        built.append(Built(case, table, raw, zeros, acro_out, appetite, csv, facts))
 
     ours: dict[str, dict] = {}
-    for sub, policy in (("default", None), ("missing", {"checkMissingValues": True})):
+    for sub, spec in FOLDERS.items():
         folder = tables_dir / sub
         if not folder.exists():
             continue
         policy_path = None
-        if policy:
+        if spec["policy"]:
             policy_path = out / f"policy-{sub}.json"
-            policy_path.write_text(json.dumps(policy))
+            policy_path.write_text(json.dumps(spec["policy"]))
         files = sorted(p for p in folder.iterdir() if p.suffix == ".csv")
         for name, result in run_airlock_check(files, policy_path, repo).items():
             ours[f"{sub}/{name}"] = result
 
     comparisons = []
-    for case, table, acro_out, csv, facts in built:
-        key = f"{csv.parent.name}/{csv.name}"
+    for b in built:
+        key = f"{b.csv.parent.name}/{b.csv.name}"
         if key not in ours:
             raise RuntimeError(f"airlock-check printed no result for {key}")
-        comparisons.append(compare(case, table, acro_out, ours[key], facts))
+        together = [o for o in built if o.case.folder == b.case.folder]
+        comparisons.append(compare(b, ours[key], together, FOLDERS[b.case.folder]["policy"] or {}))
 
     # The comparison table.
     w = max(len(c.table) for c in comparisons)
@@ -346,8 +536,6 @@ def main() -> int:
     not_compared = {
         "all-same": "ACRO 1.0.2 never runs AllSameValuesCheck for a table (no risk in its ontology maps to it; mode is checked for zeros only); covered by our unit tests",
         "class-disclosure": OURS_ONLY["class-disclosure"],
-        "secondary-suppression": OURS_ONLY["secondary-suppression"],
-        "PresenceOfLinkedTableCheck": "ACRO's reminder to review differencing by hand: status pass, no cells; nothing to compare",
     }
     print("\nnot compared:")
     for k, v in not_compared.items():
@@ -359,12 +547,15 @@ def main() -> int:
         "pandas": version("pandas"),
         "data": str(data_dir),
         "policy": {"threshold": THRESHOLD, "p": P, "nkN": 2, "nkK": NK_K, "zerosAreDisclosive": True},
+        "folders": {k: v["policy"] for k, v in FOLDERS.items()},
         "tables": [c.__dict__ for c in comparisons],
         "notCompared": not_compared,
         "unexplained": unexplained,
         "ok": unexplained == 0,
     }
     (out / "report.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+    print(f"\n{len(comparisons)} tables, {sum(len(c.agreements) for c in comparisons)} agreements, "
+          f"{sum(len(c.explained) for c in comparisons)} explained, {unexplained} unexplained")
     print(f"\n{'OK' if unexplained == 0 else 'FAIL'}: {unexplained} unexplained difference(s); written to {os.path.relpath(out / 'report.json', repo)}")
     return 0 if unexplained == 0 else 1
 

@@ -6,7 +6,8 @@ import { deflateRawSync } from 'node:zlib';
 
 // The real CLI as a researcher runs it: `npx airlock-check` is this launcher.
 const BIN = resolve(__dirname, '../../../packages/airlock-check/bin/airlock-check.js');
-const ACRO_FIXTURE = resolve(__dirname, '../../../libs/disclosure/rules/src/testing/fixtures/acro-results');
+const FIXTURES = resolve(__dirname, '../../../libs/disclosure/rules/src/testing/fixtures');
+const ACRO_FIXTURE = resolve(FIXTURES, 'acro-results');
 
 type Run = { code: number; stdout: string; stderr: string };
 
@@ -204,5 +205,32 @@ describe('airlock-check (the CLI as a child process)', () => {
     const text = await run(root, ['outputs/ages.csv', '--against', 'released/2026-03/ages.csv']);
     expect(text.code).toBe(1);
     expect(text.stdout).toContain('differencing');
+  });
+
+  it('differences a workbook sheet against a table inside a released archive, naming both parts', async () => {
+    // The same ages as above: March inside a zip (tables/ages.csv), April in the sheet "Ages" of a workbook.
+    const root = folder({
+      'released/ages-march.zip': readFileSync(resolve(FIXTURES, 'ages-march.zip')),
+      'outputs/ages-april.xlsx': readFileSync(resolve(FIXTURES, 'ages-april.xlsx')),
+    });
+    expect((await run(root, ['--json', 'outputs'])).code).toBe(0);
+    const result = await run(root, ['--json', 'outputs', '--against', 'released']);
+    expect(result.code).toBe(1);
+    const [book] = lines(result.stdout);
+    expect(book).toMatchObject({ file: 'outputs/ages-april.xlsx', verdict: 'fail' });
+    expect(book.findings).toEqual([
+      {
+        rule: 'differencing',
+        verdict: 'fail',
+        cells: [
+          { row: 0, column: 0, rowLabel: '0-15', columnLabel: 'patients' },
+          { row: 1, column: 0, rowLabel: '16-64', columnLabel: 'patients' },
+        ],
+        message:
+          'sheet "Ages": Overlapping bands: this table and "released/ages-march.zip" (member "tables/ages.csv") (released earlier) together give the count of 16-17 (patients) exactly, and it is below the threshold of 10.',
+        against: 'released/ages-march.zip',
+      },
+    ]);
+    expect(result.stdout).not.toMatch(/\b3\b/);
   });
 });

@@ -94,11 +94,12 @@ export async function stepsOf(store: ObjectStore, work: (store: ObjectStore) => 
 
 export const sha256Hex = (content: string | Buffer): string => createHash('sha256').update(content).digest('hex');
 
-export async function putText(store: ObjectStore, stage: Stage, key: string, content: string): Promise<void> {
+export async function putText(store: ObjectStore, stage: Stage, key: string, content: string | Buffer): Promise<void> {
   await store.putStream(stage, key, Readable.from([Buffer.from(content)]), { maxBytes: 1024 * 1024 });
 }
 
-export type RealFile = { fileId: string; name: string; content: string };
+/** A file's content: text, or bytes (a workbook, an archive). */
+export type RealFile = { fileId: string; name: string; content: string | Buffer };
 
 /**
  * The events of a request submitted in turn 1 whose files are frozen in quarantine (the caller puts

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { runMigrations } from '@airlock/database';
 import { DEFAULT_POLICY } from '@airlock/disclosure-rules';
 import type { RequestEvent } from '@airlock/domain';
@@ -19,6 +21,7 @@ jest.setTimeout(120_000);
 
 const MARCH = 'age,patients\n0-17,120\n18-64,830\n65+,250\n';
 const APRIL = 'age,patients\n0-15,117\n16-64,833\n65+,250\n';
+const FIXTURES = resolve(__dirname, '../../../../libs/disclosure/rules/src/testing/fixtures');
 const logger = pino({ level: 'silent' });
 const scanner = new ClamdScanner({ ...realStack().clamd, timeoutMs: 60_000 });
 let h: MovesHarness;
@@ -44,7 +47,7 @@ const worker = () =>
   );
 
 /** Request 1, approved and released: its table in the released bucket, its FileReleased event stored. */
-async function releasedRequest(content: string, name = 'ages-march.csv') {
+async function releasedRequest(content: string | Buffer, name = 'ages-march.csv') {
   const requestId = randomUUID();
   const { events, keys } = submittedRequestEvents(requestId, [{ fileId: 'f1', name, content }], 'approved');
   const submitted = events.find((e) => e.type === 'RequestSubmitted') as Extract<RequestEvent, { type: 'RequestSubmitted' }>;
@@ -59,7 +62,7 @@ async function releasedRequest(content: string, name = 'ages-march.csv') {
   return { requestId, keys, fileReleased: stored[stored.length - 2] };
 }
 
-async function submitted(files: { fileId: string; name: string; content: string }[]) {
+async function submitted(files: { fileId: string; name: string; content: string | Buffer }[]) {
   const requestId = randomUUID();
   const { events, keys } = submittedRequestEvents(requestId, files);
   for (const f of files) await putText(h.store, 'quarantine', keys[f.fileId], f.content);
@@ -128,4 +131,40 @@ it('rebuilds the ledger from the FileReleased events, reading the released bucke
   // A second rebuild gives the same ledger.
   await projector().rebuild(h.db);
   expect((await h.db.query('SELECT 1 FROM released_tables')).rowCount).toBe(2);
+});
+
+it('keeps each table of a released archive in the ledger, and differences each sheet of a workbook against them', async () => {
+  // March's ages inside a zip (tables/ages.csv); April's in the sheet "Ages" of a workbook, deaths in "Deaths".
+  const zip = readFileSync(resolve(FIXTURES, 'ages-march.zip'));
+  const march = await releasedRequest(zip, 'ages-march.zip');
+  await projector().project(march.fileReleased);
+  await projector().project(march.fileReleased); // redelivered
+  const parts = async () =>
+    (await h.db.query<{ part: string }>('SELECT part FROM released_tables WHERE request_id = $1', [march.requestId])).rows.map((r) => r.part);
+  expect(await parts()).toEqual(['member:tables/ages.csv']);
+
+  const april = await submitted([{ fileId: 'f1', name: 'ages-april.xlsx', content: readFileSync(resolve(FIXTURES, 'ages-april.xlsx')) }]);
+  await worker().onMessage(april.message);
+  const [book] = await differencingOf(april.requestId);
+  expect(book.verdict).toBe('fail');
+  // Against the zip's member (and ages-march.csv, released in the same project by the first test);
+  // only the sheet "Ages" is named, "Deaths" reveals nothing.
+  const fromZip = book.findings.find((f) => f.message.includes('"ages-march.zip"'));
+  expect(fromZip).toMatchObject({
+    rule: 'differencing',
+    verdict: 'fail',
+    cells: [
+      { row: 0, column: 0, rowLabel: '0-15', columnLabel: 'patients' },
+      { row: 1, column: 0, rowLabel: '16-64', columnLabel: 'patients' },
+    ],
+  });
+  expect(fromZip?.message).toMatch(/^sheet "Ages": Overlapping bands: /);
+  expect(fromZip?.message).toContain(`"ages-march.zip" (member "tables/ages.csv") of request ${march.requestId}, released 2026-03-02`);
+  expect(book.findings.every((f) => f.message.startsWith('sheet "Ages": '))).toBe(true);
+  expect(JSON.stringify(book.findings)).not.toMatch(/\b3\b/);
+
+  // Rebuilt without the snapshots: the archive is read again from the released bucket, its hash verified.
+  await h.db.query('DELETE FROM disclosure_table_snapshots');
+  await projector().rebuild(h.db);
+  expect(await parts()).toEqual(['member:tables/ages.csv']);
 });

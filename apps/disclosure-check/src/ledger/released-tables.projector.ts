@@ -1,6 +1,6 @@
 import { wireType, type EventEnvelope } from '@airlock/contracts';
 import type { Queryable } from '@airlock/database';
-import type { DisclosurePolicy, TableSnapshot } from '@airlock/disclosure-rules';
+import type { DisclosurePolicy, PartSnapshot } from '@airlock/disclosure-rules';
 import type { FileReleased, RequestSubmitted } from '@airlock/domain';
 import type { RequestCommandHandler } from '@airlock/application';
 import type { ObjectStore } from '@airlock/storage';
@@ -13,8 +13,9 @@ const REBUILD_PAGE = 100;
 
 /**
  * Writes the ledger of released tables from FileReleased events (docs/adr/0010-released-tables-ledger.md).
- * The table is the snapshot the check recorded for the released bytes (by SHA-256); a table
- * released before snapshots were kept is read again from the released bucket, its hash verified.
+ * The tables are the snapshots the check recorded for the released bytes (by SHA-256), one row
+ * per table (a workbook's sheets, an archive's CSV members); a file released before snapshots
+ * were kept is read again from the released bucket, its hash verified.
  * Idempotent: a redelivered event adds nothing, so it needs no consumer bookkeeping.
  */ import { readVerifiedSnapshot } from './verified-snapshot';
 
@@ -38,21 +39,25 @@ export class ReleasedTablesProjector {
     if (!file) return;
     const submitted = envelopes.find((e) => e.type === SUBMITTED && (e.data as RequestSubmitted['data']).turn === turn);
     const dataDomain = (submitted?.data as RequestSubmitted['data'] | undefined)?.disclosure?.dataDomain;
-    const table = (await this.tables.snapshot(sha256)) ?? (await this.reread(releasedKey, file.name, sha256));
-    if (!table) return;
-    await this.tables.add({
-      eventId: envelope.id,
-      domain: domainOf(state.projectId, dataDomain),
-      projectId: state.projectId,
-      requestId,
-      fileId,
-      turn,
-      fileName: file.name,
-      sha256,
-      releasedAt,
-      table,
-    });
-    this.logger.info({ requestId, fileId, turn }, 'released table added to the ledger');
+    const parts = (await this.tables.snapshots(sha256)) ?? (await this.reread(releasedKey, file.name, sha256));
+    if (!parts) return;
+    // One ledger row per table: a workbook's sheets and an archive's CSV members each.
+    for (const { part, table } of parts) {
+      await this.tables.add({
+        eventId: envelope.id,
+        domain: domainOf(state.projectId, dataDomain),
+        projectId: state.projectId,
+        requestId,
+        fileId,
+        turn,
+        fileName: file.name,
+        sha256,
+        releasedAt,
+        part,
+        table,
+      });
+    }
+    this.logger.info({ requestId, fileId, turn, tables: parts.length }, 'released tables added to the ledger');
   }
 
   /** Empties the ledger and replays every FileReleased event in the store, in order. */
@@ -71,7 +76,7 @@ export class ReleasedTablesProjector {
     }
   }
 
-  private async reread(releasedKey: string, name: string, sha256: string): Promise<TableSnapshot | null> {
+  private async reread(releasedKey: string, name: string, sha256: string): Promise<PartSnapshot[] | null> {
     if (!(await this.store.head('released', releasedKey))) {
       this.logger.warn({ releasedKey }, 'released file no longer in the released bucket; its table is not in the ledger');
       return null;
@@ -81,7 +86,6 @@ export class ReleasedTablesProjector {
       this.logger.error({ releasedKey }, 'released file does not match its SHA-256; its table is not in the ledger');
       return null;
     }
-    const table = read?.table ?? null;
-    return table;
+    return read?.parts ?? null;
   }
 }

@@ -1,4 +1,4 @@
-import { tableKeys, type ComparedTable, type TableSnapshot } from '@airlock/disclosure-rules';
+import { tableKeys, type ComparedTable, type PartSnapshot, type TableSnapshot } from '@airlock/disclosure-rules';
 import type { Queryable } from '@airlock/database';
 
 /** A released table as the ledger holds it. */
@@ -12,10 +12,16 @@ export type LedgerEntry = {
   fileName: string;
   sha256: string;
   releasedAt: string;
+  /** The table within the file (a sheet, an archive member); absent when the file is one table. */
+  part?: string;
   table: TableSnapshot;
 };
 
-type CandidateRow = { id: string; request_id: string; file_name: string; turn: number; released_at: Date | string; snapshot: TableSnapshot };
+type CandidateRow = { id: string; request_id: string; file_name: string; turn: number; released_at: Date | string; part: string; snapshot: TableSnapshot };
+
+// A file that is one table is stored as its snapshot (as before files could hold several); one with
+// several parts as { parts }.
+type StoredSnapshot = TableSnapshot | { parts: PartSnapshot[] };
 
 /** Candidates are read in pages of this many tables: memory holds one page, whatever the ledger's size. */
 export const CANDIDATE_PAGE = 50;
@@ -27,16 +33,21 @@ export const domainOf = (projectId: string, dataDomain: string | undefined): str
 export class ReleasedTables {
   constructor(private readonly db: Queryable) {}
 
-  async saveSnapshot(sha256: string, table: TableSnapshot): Promise<void> {
+  /** The tables read from a file's bytes, by their SHA-256 (none kept for a file without tables). */
+  async saveSnapshots(sha256: string, parts: PartSnapshot[]): Promise<void> {
+    if (parts.length === 0) return;
+    const stored: StoredSnapshot = parts.length === 1 && parts[0].part === undefined ? parts[0].table : { parts };
     await this.db.query('INSERT INTO disclosure_table_snapshots (sha256, snapshot) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [
       sha256,
-      JSON.stringify(table),
+      JSON.stringify(stored),
     ]);
   }
 
-  async snapshot(sha256: string): Promise<TableSnapshot | null> {
-    const { rows } = await this.db.query<{ snapshot: TableSnapshot }>('SELECT snapshot FROM disclosure_table_snapshots WHERE sha256 = $1', [sha256]);
-    return rows[0]?.snapshot ?? null;
+  async snapshots(sha256: string): Promise<PartSnapshot[] | null> {
+    const { rows } = await this.db.query<{ snapshot: StoredSnapshot }>('SELECT snapshot FROM disclosure_table_snapshots WHERE sha256 = $1', [sha256]);
+    const stored = rows[0]?.snapshot;
+    if (!stored) return null;
+    return 'parts' in stored ? stored.parts : [{ table: stored }];
   }
 
   /** Adds a released table; a redelivered event adds nothing. */
@@ -44,8 +55,8 @@ export class ReleasedTables {
     const keys = tableKeys(entry.table);
     await this.db.query(
       `INSERT INTO released_tables
-         (event_id, domain, project_id, request_id, file_id, turn, file_name, sha256, released_at, row_key, column_key, row_axis, column_axis, snapshot)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         (event_id, domain, project_id, request_id, file_id, turn, file_name, sha256, released_at, row_key, column_key, row_axis, column_axis, snapshot, part)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
        ON CONFLICT DO NOTHING`,
       [
         entry.eventId,
@@ -62,6 +73,7 @@ export class ReleasedTables {
         keys.rowAxis,
         keys.columnAxis,
         JSON.stringify(entry.table),
+        entry.part ?? '',
       ],
     );
   }
@@ -78,7 +90,7 @@ export class ReleasedTables {
     const k = tableKeys(table);
     for (let after = '0'; ;) {
       const { rows } = await this.db.query<CandidateRow>(
-        `SELECT id, request_id, file_name, turn, released_at, snapshot FROM released_tables
+        `SELECT id, request_id, file_name, turn, released_at, part, snapshot FROM released_tables
           WHERE domain = $1 AND id > $2 AND request_id <> $3 AND (
                 (column_key = $4 AND row_axis = $5)
              OR (row_key = $6 AND column_axis = $7)
@@ -89,7 +101,8 @@ export class ReleasedTables {
       );
       for (const row of rows) {
         const releasedAt = row.released_at instanceof Date ? row.released_at.toISOString() : String(row.released_at);
-        yield { origin: { relation: 'released', requestId: row.request_id, fileName: row.file_name, turn: row.turn, releasedAt }, table: row.snapshot };
+        const origin = { relation: 'released' as const, requestId: row.request_id, fileName: row.file_name, turn: row.turn, releasedAt };
+        yield { origin: row.part === '' ? origin : { ...origin, part: row.part }, table: row.snapshot };
       }
       if (rows.length < CANDIDATE_PAGE) return;
       after = rows[rows.length - 1].id;

@@ -30,8 +30,9 @@ export type DisclosurePolicy = {
   /** Archives: how deep archives may nest (an xlsx inside a zip is depth 2). */
   archiveMaxDepth: number;
   /**
-   * Counts must be rounded (a project's choice): to a multiple of 5 or 10, or midpoint-6 (0, or
-   * 9, 15, 21, ...: the midpoint of each bin of 6, counts of 7 or less shown as 0). `none`: not required.
+   * Counts must be rounded (a project's choice): to a multiple of 5 or 10, or midpoint 6 as
+   * OpenSAFELY defines it (0 stays 0; 1-6 are shown as 3, 7-12 as 9, 13-18 as 15, ...; see
+   * docs/adr/0010-released-tables-ledger.md). `none`: not required.
    */
   rounding: RoundingPolicy;
 };

@@ -35,9 +35,10 @@ export { allSameRule } from './magnitude/all-same.rule';
 export { magnitudeThresholdRule } from './magnitude/magnitude-threshold.rule';
 export { checkDifferencing, describeOrigin, type DifferencingFinding } from './differencing/differencing.check';
 export { formatInterval, normalizeLabel, parseInterval, type Interval, type IntervalAxis } from './differencing/interval.label';
-export { readTableSnapshot } from './differencing/snapshot.reader';
+export { readTableSnapshot, readTableSnapshots, type PartSnapshot } from './differencing/snapshot.reader';
 export {
   labelKey,
+  describePart,
   snapshotOf,
   tableKeys,
   transposed,

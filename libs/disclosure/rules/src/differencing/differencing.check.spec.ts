@@ -1,10 +1,12 @@
 import { DEFAULT_POLICY } from '../disclosure.policy';
-import { textSource } from '../testing/byte-source.fixture';
+import { chunked, textSource, utf8 } from '../testing/byte-source.fixture';
+import { buildWorkbook } from '../testing/workbook.builder';
+import { buildZip } from '../testing/zip.builder';
 import { checkDifferencing } from './differencing.check';
 import { formatInterval, parseInterval } from './interval.label';
 import { Potentials } from './potentials';
-import { readTableSnapshot } from './snapshot.reader';
-import { tableKeys, type ComparedTable, type TableOrigin, type TableSnapshot } from './table-snapshot';
+import { readTableSnapshot, readTableSnapshots } from './snapshot.reader';
+import { describePart, tableKeys, type ComparedTable, type TableOrigin, type TableSnapshot } from './table-snapshot';
 
 const policy = { threshold: 10 };
 
@@ -210,6 +212,21 @@ describe('differencing: linked tables', () => {
     expect(checkDifferencing(table('region,female,male', 'North,40,*', 'South,70,66'), [against(table('region,n', 'East,5'))], policy)).toEqual([]);
   });
 
+  it('takes an "All" column as the row margins even when a category reads as a count name ("N")', () => {
+    // ACRO's test data: grant types G, N, R, R/G by year with R/G suppressed, and year by survivor
+    // with margins=True, whose All column is the year totals (found by the ACRO cross-check).
+    const grants = table('year,G,N,R,R/G', '2010,15,59,71,*', '2011,15,59,71,*');
+    const survivors = table('year,Alive,Dead,All', '2010,103,50,153', '2011,103,50,153', 'All,206,100,306');
+    const [finding] = checkDifferencing(grants, [against(survivors)], policy);
+    expect(finding.cells.map((c) => `${c.rowLabel}/${c.columnLabel}`)).toEqual(['2010/R/G', '2011/R/G']);
+    // Must not be flagged: the margins of another population (the year totals disagree with the published cells).
+    const other = table('year,Alive,Dead,All', '2010,10,5,15', '2011,10,5,15');
+    expect(checkDifferencing(grants, [against(other)], policy)).toEqual([]);
+    // Must not be flagged: only the column total of R/G over two suppressed cells.
+    const columnTotals = table('grant,Alive,Dead,All', 'G,20,10,30', 'N,100,18,118', 'R,100,42,142', 'R/G,16,0,16');
+    expect(checkDifferencing(grants, [against(columnTotals)], policy)).toEqual([]);
+  });
+
   it('does not link a table of another measure whose shared cells disagree', () => {
     const t = table('region,female,male,Total', 'North,40,*,43', 'South,70,*,130');
     const deaths = table('region,female,male', 'North,4,3', 'South,7,6');
@@ -224,6 +241,62 @@ describe('snapshots of files', () => {
     expect(await read('income.csv', 'region,mean income\nNorth,31000.5\n')).toBeNull();
     expect(await read('notes.txt', 'nothing to see\n')).toBeNull();
     expect(await read('t.evidence.csv', 'row,column,contributors,total,largest,second_largest\n')).toBeNull();
+  });
+
+  describe('workbooks and archives: each sheet and each CSV member is a table', () => {
+    const march = [
+      ['age', 'patients'],
+      ['0-17', 120],
+      ['18-64', 830],
+      ['65+', 250],
+    ];
+    const notes = [['These tables count patients seen in March.'], ['Source: the hospital records.']];
+    const parts = (name: string, bytes: Uint8Array) => readTableSnapshots(name, chunked(bytes, 7), DEFAULT_POLICY);
+
+    it('reads every sheet of a workbook that is a count table, named by the sheet', async () => {
+      const book = buildWorkbook([
+        { name: 'Ages', rows: march },
+        { name: 'Notes', rows: notes },
+        {
+          name: 'Income',
+          rows: [
+            ['region', 'mean income'],
+            ['North', '31000.5'],
+          ],
+        },
+        { name: 'Empty', rows: [] },
+      ]);
+      expect(await parts('tables.xlsx', book)).toEqual([
+        { part: 'sheet:Ages', table: { rowLabels: ['0-17', '18-64', '65+'], columnLabels: ['patients'], cells: [[120], [830], [250]] } },
+      ]);
+    });
+
+    it('reads every CSV or TSV member of a zip archive, named by its path; nothing else in it', async () => {
+      const zip = buildZip([
+        { name: 'out/ages.csv', data: utf8('age,patients\n0-17,120\n18-64,830\n65+,250\n') },
+        { name: 'out/regions.tsv', data: utf8('region\tn\nNorth\t40\nSouth\t[c]\n') },
+        { name: 'out/ages.evidence.csv', data: utf8('row,column,contributors,total,largest,second_largest\n') },
+        { name: 'out/readme.md', data: utf8('# notes\n') },
+        { name: 'out/figure.png', data: new Uint8Array([0x89, 0x50, 0x4e, 0x47]) },
+      ]);
+      const found = await parts('outputs.zip', zip);
+      expect(found.map((p) => p.part)).toEqual(['member:out/ages.csv', 'member:out/regions.tsv']);
+      expect(found[1].table.cells).toEqual([[40], [null]]);
+    });
+
+    it('reads no table from a broken archive past its break, and no container as a single table', async () => {
+      const zip = buildZip([{ name: 'ages.csv', data: utf8('age,patients\n0-17,120\n') }]);
+      expect(await parts('cut.zip', zip.slice(0, zip.length - 10))).toEqual([{ part: 'member:ages.csv', table: expect.anything() }]);
+      expect(await readTableSnapshot('tables.xlsx', chunked(buildWorkbook([{ name: 'Ages', rows: march }])), DEFAULT_POLICY)).toBeNull();
+    });
+
+    it('names the part in findings: the new April sheet against the March member of a released archive', () => {
+      const april = table('age,patients', '0-15,117', '16-64,833', '65+,250');
+      const marchTable = table('age,patients', '0-17,120', '18-64,830', '65+,250');
+      const [finding] = checkDifferencing(april, [against(marchTable, { ...released, fileName: 'outputs.zip', part: 'member:out/ages.csv' })], policy);
+      expect(finding.message).toContain('"outputs.zip" (member "out/ages.csv") of request req-1, released 2026-03-02');
+      expect(describePart('sheet:Ages')).toBe('sheet "Ages"');
+    });
   });
 
   it('keys tables so candidates share a key', () => {

@@ -4,7 +4,7 @@ import { cellAt, MAX_LISTED_CELLS } from '../tables/cell-list';
 import { isTotalLabel } from '../tables/frequency-table';
 import { bandsOf, formatInterval, normalizeLabel, type Interval } from './interval.label';
 import { Potentials } from './potentials';
-import { measureLabel, transposed, type ComparedTable, type TableOrigin, type TableSnapshot } from './table-snapshot';
+import { describePart, measureLabel, transposed, type ComparedTable, type TableOrigin, type TableSnapshot } from './table-snapshot';
 
 /** A differencing finding and the table it was found against (the command line prints its path). */
 export type DifferencingFinding = Finding & { rule: 'differencing'; against: TableOrigin };
@@ -34,17 +34,18 @@ export const checkDifferencing = (table: TableSnapshot, others: Iterable<Compare
 
 /** How a finding names the other file: request, file name, release date; or its path. */
 export const describeOrigin = (origin: TableOrigin): string => {
-  const name = `"${origin.fileName}"`;
+  const part = origin.part === undefined ? '' : ` (${describePart(origin.part)})`;
+  const name = `"${origin.fileName}"${part}`;
   switch (origin.relation) {
     case 'released':
-      if (origin.requestId === undefined) return `"${origin.path ?? origin.fileName}" (released earlier)`;
+      if (origin.requestId === undefined) return `"${origin.path ?? origin.fileName}"${part} (released earlier)`;
       return `${name} of request ${origin.requestId ?? '?'}${origin.releasedAt ? `, released ${origin.releasedAt.slice(0, 10)}` : ''}`;
     case 'request':
       return `${name} of this request`;
     case 'turn':
       return `${name} as submitted in turn ${origin.turn ?? '?'}`;
     case 'file':
-      return `"${origin.path ?? origin.fileName}"`;
+      return `"${origin.path ?? origin.fileName}"${part}`;
   }
 };
 
@@ -262,8 +263,11 @@ const externalEquations = (table: TableSnapshot, other: TableSnapshot): Equation
   const innerRows = table.rowLabels.flatMap((l, i) => (isTotalLabel(l) ? [] : [i]));
   const innerColumns = table.columnLabels.flatMap((l, i) => (isTotalLabel(l) ? [] : [i]));
   const rowOf = (label: string) => rowIndex.get(normalizeLabel(label)) ?? (measureLabel(label) === 'n' ? TOTAL : undefined);
-  // A one-column table of counts ("n", "count") gives this table's row margins.
-  const columnOf = (label: string) => columnIndex.get(measureLabel(label)) ?? (measureLabel(label) === 'n' ? TOTAL : undefined);
+  // A one-column table of counts ("n", "count") gives this table's row margins; a margin column
+  // ("All", "Total") always does, even when this table has a category that reads as a count name
+  // (grant type "N": without this its "All" column was taken for that category's column).
+  const columnOf = (label: string) =>
+    isTotalLabel(label) ? TOTAL : (columnIndex.get(measureLabel(label)) ?? (measureLabel(label) === 'n' ? TOTAL : undefined));
   const equations: Equation[] = [];
   // Matched by at least one label of this table's own (not only by margins), else unrelated.
   let matched = other.columnLabels.some((l) => columnIndex.has(measureLabel(l)) && measureLabel(l) !== 'n');
@@ -285,7 +289,7 @@ const externalEquations = (table: TableSnapshot, other: TableSnapshot): Equation
 
 /**
  * The cells known after repeated substitution (an equation with one unknown left gives it);
- * null when the other table's facts contradict what is published.
+ * null when the other table's facts contradict what is published or give a count below 0.
  */
 const recover = (table: TableSnapshot, equations: Equation[]): Set<number> | null => {
   const width = table.columnLabels.length;
@@ -306,7 +310,10 @@ const recover = (table: TableSnapshot, equations: Equation[]): Set<number> | nul
       if (unknown.length !== 1) continue;
       const term = unknown[0];
       const rest = eq.value - sum;
-      known.set(idOf(term), term < 0 ? -rest : rest);
+      const value = term < 0 ? -rest : rest;
+      // A count below 0: the facts contradict each other (another population or measure).
+      if (value < 0) return null;
+      known.set(idOf(term), value);
       recovered.add(idOf(term));
       progress = true;
     }

@@ -25,6 +25,14 @@ export type TableOrigin = {
   releasedAt?: string;
   /** The file's path, for the command line's --against folders. */
   path?: string;
+  /** The table within the file: a workbook's sheet (`sheet:<name>`) or an archive's member (`member:<path>`). */
+  part?: string;
+};
+
+/** How a finding names a part of a file: `sheet "Ages"`, `member "tables/ages.csv"`. */
+export const describePart = (part: string): string => {
+  const at = part.indexOf(':');
+  return at < 0 ? `"${part}"` : `${part.slice(0, at)} "${part.slice(at + 1)}"`;
 };
 
 export type ComparedTable = { origin: TableOrigin; table: TableSnapshot };

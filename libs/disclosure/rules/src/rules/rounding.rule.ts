@@ -6,14 +6,16 @@ import { CellList } from '../tables/cell-list';
 const IS_ROUNDED: Record<Exclude<RoundingPolicy, 'none'>, (n: number) => boolean> = {
   base5: (n) => n % 5 === 0,
   base10: (n) => n % 10 === 0,
-  // Midpoint-6: each count is the midpoint of its bin of 6 (9 for 8-13, 15 for 14-19, ...), 7 or less is 0.
-  midpoint6: (n) => n === 0 || (n >= 9 && n % 6 === 3),
+  // Midpoint-6 as OpenSAFELY defines it (docs/adr/0010-released-tables-ledger.md): 0 stays 0, a
+  // count from 6k-5 to 6k is shown as 6k-3 (1-6 as 3, 7-12 as 9, ...): 0 and the numbers that
+  // leave 3 when divided by 6.
+  midpoint6: (n) => n === 0 || n % 6 === 3,
 };
 
 const DESCRIBED: Record<Exclude<RoundingPolicy, 'none'>, string> = {
   base5: 'rounded to a multiple of 5',
   base10: 'rounded to a multiple of 10',
-  midpoint6: 'rounded to the midpoint of 6 (0, 9, 15, 21, ...)',
+  midpoint6: 'rounded to midpoint 6 (0, 3, 9, 15, 21, ...)',
 };
 
 /**
