@@ -47,20 +47,14 @@ export class DisclosureCheckReleasedTables1764547200401 extends SqlMigration {
  * table, as every row before this migration). The snapshots table needs nothing: its JSON holds
  * `{ parts: [...] }` for such files.
  */
-export class DisclosureCheckReleasedTableParts1765108800402 implements MigrationInterface {
-  async up(runner: QueryRunner): Promise<void> {
-    await runner.query(`
+export class DisclosureCheckReleasedTableParts1765108800402 extends SqlMigration {
+  readonly sql = `
       ALTER TABLE released_tables ADD COLUMN part text NOT NULL DEFAULT '';
       ALTER TABLE released_tables DROP CONSTRAINT released_tables_event_id_key;
       ALTER TABLE released_tables DROP CONSTRAINT released_tables_request_id_file_id_turn_key;
       ALTER TABLE released_tables ADD CONSTRAINT released_tables_event_part_key UNIQUE (event_id, part);
       ALTER TABLE released_tables ADD CONSTRAINT released_tables_file_part_key UNIQUE (request_id, file_id, turn, part);
-    `);
-  }
-
-  async down(): Promise<void> {
-    throw new Error('DisclosureCheckReleasedTableParts1765108800402 is forward-only: restore a backup to go back');
-  }
+    `;
 }
 
 export const releasedTablesMigrations: readonly MigrationClass[] = [DisclosureCheckReleasedTables1764547200401, DisclosureCheckReleasedTableParts1765108800402];
