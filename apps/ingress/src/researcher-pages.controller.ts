@@ -110,14 +110,20 @@ export class ResearcherPagesController {
    * (findings-preview.ts), with an exception request per finding where the request allows one.
    */
   @Get('requests/:requestId/files/:fileId')
-  async file(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string, @Param('fileId') fileId: string) {
+  async file(
+    @Req() request: WebRequest,
+    @Res() response: Response,
+    @Param('requestId') id: string,
+    @Param('fileId') fileId: string,
+    @Query('sheet') sheet: unknown,
+  ) {
     const { view, state, file } = await this.ownFile(request, id, fileId);
     const preview = this.previewer();
     const checked = await preview.checkOf(state, file);
     const shown = checked && 'check' in checked ? checked : undefined;
     const bytes = await preview.bytesOf(file);
     if (!bytes) throw new PageError(404, 'This file has no bytes to show.');
-    const opened = await openContent(bytes, { name: file.name, check: shown?.check });
+    const opened = await openContent(bytes, { name: file.name, check: shown?.check }, { sheet });
     const base = `${this.web.basePath}/requests/${encodeURIComponent(id)}/files/${encodeURIComponent(fileId)}`;
     const canAsk = view.actions.includes('request_exception') && !shown?.preview;
     this.web.render(response, 'request-file.njk', {
@@ -140,14 +146,20 @@ export class ResearcherPagesController {
 
   /** The grid's data for the script: JSON, never script, with the same cells and findings as the page. */
   @Get('requests/:requestId/files/:fileId/grid.json')
-  async grid(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string, @Param('fileId') fileId: string) {
+  async grid(
+    @Req() request: WebRequest,
+    @Res() response: Response,
+    @Param('requestId') id: string,
+    @Param('fileId') fileId: string,
+    @Query('sheet') sheet: unknown,
+  ) {
     const { state, file } = await this.ownFile(request, id, fileId);
     const preview = this.previewer();
     const checked = await preview.checkOf(state, file);
     const shown = checked && 'check' in checked ? checked : undefined;
     const bytes = await preview.bytesOf(file);
     if (!bytes) throw new PageError(404, 'This file has no bytes to show.');
-    const opened = await openContent(bytes, { name: file.name, check: shown?.check });
+    const opened = await openContent(bytes, { name: file.name, check: shown?.check }, { sheet });
     if (!('grid' in opened)) throw new PageError(404, 'This file is not a table.');
     response.status(200).type('application/json').send(jsonForHtml(opened.grid));
   }

@@ -171,13 +171,20 @@ export class CheckerPagesController {
   }
 
   @Get('reviews/:requestId/files/:fileId')
-  async file(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string, @Param('fileId') fileId: string) {
+  async file(
+    @Req() request: WebRequest,
+    @Res() response: Response,
+    @Param('requestId') id: string,
+    @Param('fileId') fileId: string,
+    @Query('sheet') sheet: unknown,
+  ) {
     const { state, file } = await this.viewable(request, id, fileId);
     const { view, envelopes } = await this.load(request, id);
     const shown = view.files.find((f) => f.fileId === fileId);
     await this.recordView(request, state, file, 'GET /web/reviews/:requestId/files/:fileId');
-    const opened = await openContent(await this.files.store.getStream('quarantine', file.quarantineKey), file);
-    const changes = 'grid' in opened ? await this.sinceLastTurn(request, state, submittedBefore(envelopes, state.turn), file, opened.grid.rows) : undefined;
+    const opened = await openContent(await this.files.store.getStream('quarantine', file.quarantineKey), file, { sheet });
+    const changes =
+      'grid' in opened ? await this.sinceLastTurn(request, state, submittedBefore(envelopes, state.turn), file, opened.grid.rows, sheet) : undefined;
     const base = `${this.web.basePath}/reviews/${encodeURIComponent(id)}/files/${encodeURIComponent(fileId)}`;
     const grid = opened.view.kind === 'table' && 'grid' in opened ? opened.grid : undefined;
     this.web.render(response, 'checker-file.njk', {
@@ -209,10 +216,16 @@ export class CheckerPagesController {
 
   /** The grid's data for the script: JSON, never script, with the same cells and findings as the page. */
   @Get('reviews/:requestId/files/:fileId/grid.json')
-  async grid(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string, @Param('fileId') fileId: string) {
+  async grid(
+    @Req() request: WebRequest,
+    @Res() response: Response,
+    @Param('requestId') id: string,
+    @Param('fileId') fileId: string,
+    @Query('sheet') sheet: unknown,
+  ) {
     const { state, file } = await this.viewable(request, id, fileId);
     await this.recordView(request, state, file, 'GET /web/reviews/:requestId/files/:fileId/grid.json');
-    const opened = await openContent(await this.files.store.getStream('quarantine', file.quarantineKey), file);
+    const opened = await openContent(await this.files.store.getStream('quarantine', file.quarantineKey), file, { sheet });
     if (!('grid' in opened)) throw new PageError(404, 'This file is not a table.');
     response.status(200).type('application/json').send(jsonForHtml(opened.grid));
   }
@@ -238,14 +251,24 @@ export class CheckerPagesController {
 
   /**
    * What changed in this table since the researcher's previous turn: the same file name in the
-   * last earlier turn, compared cell by cell (cell-diff.ts). Reading the earlier bytes is a view too.
+   * last earlier turn (the same sheet of a workbook), compared cell by cell (cell-diff.ts). Reading
+   * the earlier bytes is a view too.
    */
-  private async sinceLastTurn(request: WebRequest, state: ExistingRequest, earlier: ReturnType<typeof submittedBefore>, file: RequestFile, rows: string[][]) {
+  private async sinceLastTurn(
+    request: WebRequest,
+    state: ExistingRequest,
+    earlier: ReturnType<typeof submittedBefore>,
+    file: RequestFile,
+    rows: string[][],
+    sheet: unknown,
+  ) {
     const previous = earlier?.files.find((f) => f.name === file.name);
     if (!earlier || !previous?.quarantineKey) return earlier ? { turn: earlier.turn, status: 'new' as const } : undefined;
     if (previous.sha256 === file.sha256) return { turn: earlier.turn, status: 'unchanged' as const };
     await this.recordView(request, state, { ...previous, quarantineKey: previous.quarantineKey }, 'GET /web/reviews/:requestId/files/:fileId (previous turn)');
-    const before = await openContent(await this.files.store.getStream('quarantine', previous.quarantineKey), { name: previous.name }).catch(() => undefined);
+    const before = await openContent(await this.files.store.getStream('quarantine', previous.quarantineKey), { name: previous.name }, { sheet }).catch(
+      () => undefined,
+    );
     if (!before || !('grid' in before)) return { turn: earlier.turn, status: 'not-comparable' as const };
     const diff = diffGrids(before.grid.rows, rows, 500);
     const label = (row: number, column: number, grid: string[][]) =>

@@ -48,3 +48,5 @@ export {
   type TableOrigin,
   type TableSnapshot,
 } from './differencing/table-snapshot';
+export { readWorkbook, sheetPlace, type WorkbookPolicy, type WorkbookReading } from './xlsx/workbook.read';
+export type { WorkbookCollector, WorkbookSheet } from './xlsx/workbook.collector';

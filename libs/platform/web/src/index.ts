@@ -11,3 +11,4 @@ export * from './grid/grid-payload';
 export * from './grid/table-grid';
 export * from './grid/cell-diff';
 export * from './grid/grid-page';
+export * from './grid/workbook-grid';

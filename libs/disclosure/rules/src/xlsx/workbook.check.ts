@@ -2,6 +2,7 @@ import { checkTableRows } from '../tables/table-rows.check';
 import type { DisclosurePolicy } from '../disclosure.policy';
 import type { Finding } from '../disclosure.types';
 import type { WorkbookCollector } from './workbook.collector';
+import { sheetPlace } from './workbook.read';
 
 /** Each sheet of a workbook is a table: the same rules as a CSV, findings naming the sheet. */
 export const checkWorkbookSheets = async (workbook: WorkbookCollector, policy: DisclosurePolicy): Promise<Finding[]> => {
@@ -11,7 +12,7 @@ export const checkWorkbookSheets = async (workbook: WorkbookCollector, policy: D
     findings.push(review('The workbook holds more text than can be read automatically; cells with unread text go to a checker.'));
   }
   for (const sheet of sheets) {
-    const where = `sheet "${sheet.name}"${sheet.hidden ? ' (hidden)' : ''}`;
+    const where = sheetPlace(sheet);
     if (sheet.tooLarge) {
       findings.push(review(`${where}: the sheet has more than ${policy.maxTableCells} cells (policy maxTableCells), too many to check automatically.`));
       continue;

@@ -2,22 +2,22 @@ import type { DetectedType } from '@airlock/disclosure-rules';
 
 /**
  * How the workbench shows a file, chosen from its content (detectFileType), never from its name:
- * tables in the grid; raster images in a sandboxed frame; text, JSON and code as escaped text;
+ * tables (CSV, TSV and each sheet of an xlsx workbook, as text) in the grid; raster images in a sandboxed frame; text, JSON and code as escaped text;
  * everything else, and all active content (HTML, SVG, PDF, archives), only as a download. HTML
  * and SVG are text to the detector or an image with media type image/svg+xml, so they are shown
  * as their source text and never rendered.
  */
-export type ContentView = { kind: 'table'; table: 'csv' | 'tsv' } | { kind: 'image'; mediaType: string } | { kind: 'text' } | { kind: 'download'; why: string };
+export type ContentView =
+  { kind: 'table'; table: 'csv' | 'tsv' | 'xlsx' } | { kind: 'image'; mediaType: string } | { kind: 'text' } | { kind: 'download'; why: string };
 
 // Raster formats a browser decodes without running anything; SVG is a document that can carry script.
 const RASTER = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 
 export function contentViewOf(type: DetectedType): ContentView {
-  if (type.kind === 'csv' || type.kind === 'tsv') return { kind: 'table', table: type.kind };
+  if (type.kind === 'csv' || type.kind === 'tsv' || type.kind === 'xlsx') return { kind: 'table', table: type.kind };
   if (type.kind === 'image' && RASTER.has(type.mediaType)) return { kind: 'image', mediaType: type.mediaType };
   if (type.kind === 'image') return { kind: 'text' };
   if (type.kind === 'text' || type.kind === 'empty') return { kind: 'text' };
-  if (type.kind === 'xlsx') return { kind: 'download', why: 'Workbooks are not shown in the browser yet; the findings below name their sheets and cells.' };
   return { kind: 'download', why: `A ${type.kind} file is not shown in the browser.` };
 }
 

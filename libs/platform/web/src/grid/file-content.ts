@@ -2,8 +2,10 @@ import type { Readable } from 'node:stream';
 import { detectFileType, detectTextEncoding, peekHead, type DetectedType } from '@airlock/disclosure-rules';
 import type { RequestFile } from '@airlock/domain';
 import { contentViewOf, MAX_TEXT_BYTES, type ContentView } from './content-view';
+import { PageError } from '../web';
 import { gridPayload, type GridPayload } from './grid-payload';
-import { readTableGrid } from './table-grid';
+import { readTableGrid, type TableGrid } from './table-grid';
+import { parseSheetParam, readWorkbookGrid, type WorkbookChoice } from './workbook-grid';
 
 // The disclosure checks read the same first bytes to decide a file's type (libs/disclosure/rules/src/content.checker.ts).
 const HEAD_BYTES = 8192;
@@ -16,19 +18,34 @@ export type OpenedContent =
 /**
  * Reads a frozen file for the viewer, choosing how to show it from its bytes (never its name):
  * a table becomes the grid with the automated findings on its cells; text is decoded (cut at
- * MAX_TEXT_BYTES) and shown escaped; JSON is pretty-printed. Images and downloads are served
+ * MAX_TEXT_BYTES) and shown escaped; JSON is pretty-printed. A workbook shows one sheet (`sheet`, the
+ * raw query value: the first when absent; a malformed value is a 400, one past the last sheet a
+ * 404) with that sheet's findings; a sheet number on a file that is not a workbook is a 404. Images and downloads are served
  * from the sandboxed content route instead, so their bytes are not read here.
  */
-export async function openContent(bytes: Readable, file: Pick<RequestFile, 'name' | 'check'>): Promise<OpenedContent> {
+export async function openContent(bytes: Readable, file: Pick<RequestFile, 'name' | 'check'>, options: { sheet?: unknown } = {}): Promise<OpenedContent> {
+  let sheet: number;
+  try {
+    sheet = parseSheetParam(options.sheet);
+  } catch (error) {
+    bytes.destroy();
+    throw error;
+  }
   const stream = await peekHead(bytes, HEAD_BYTES);
   try {
     const type = detectFileType(stream.head, file.name);
     const view = contentViewOf(type);
+    if (options.sheet !== undefined && (view.kind !== 'table' || view.table !== 'xlsx')) throw new PageError(404, 'This file has no sheets.');
     if (view.kind === 'table') {
-      const table = await readTableGrid(stream.head, stream.body, view.table);
-      const grid = gridPayload(table.rows, file.check?.findings ?? [], file.check?.policy ?? {}, {
+      let table: TableGrid;
+      let findings = file.check?.findings ?? [];
+      let workbook: WorkbookChoice | null = null;
+      if (view.table === 'xlsx') ({ table, findings, workbook } = await readWorkbookGrid(stream.body, findings, sheet));
+      else table = await readTableGrid(stream.head, stream.body, view.table);
+      const grid = gridPayload(table.rows, findings, file.check?.policy ?? {}, {
         truncated: table.kind === 'grid' && table.truncated,
         ...(table.kind === 'unreadable' ? { unreadable: table.reason } : {}),
+        ...(workbook ? { workbook } : {}),
       });
       return { view, type, grid };
     }

@@ -15,6 +15,7 @@ export function gridPageOf(grid: GridPayload, previewRows = PREVIEW_ROWS) {
     columns: grid.columns,
     truncated: grid.truncated,
     unreadable: grid.unreadable,
+    workbook: grid.workbook,
     rowCount: grid.rows.length,
     findings: grid.findings.map((f) => ({ ...f, cells: grid.marks.filter((m) => m[2].includes(f.index)).slice(0, 50) })),
     stats: grid.stats,

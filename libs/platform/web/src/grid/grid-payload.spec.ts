@@ -130,6 +130,10 @@ describe('content view', () => {
       { kind: 'image', mediaType: 'image/png' },
       { kind: 'image', mediaType: 'image/png' },
     ],
+    [
+      { kind: 'xlsx', mediaType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
+      { kind: 'table', table: 'xlsx' },
+    ],
     [{ kind: 'image', mediaType: 'image/svg+xml' }, { kind: 'text' }],
     [{ kind: 'text', mediaType: 'text/plain' }, { kind: 'text' }],
   ] as const)('shows %o as %o', (type, view) => {

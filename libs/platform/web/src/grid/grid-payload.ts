@@ -1,5 +1,6 @@
 import type { CheckFinding, CheckVerdict } from '@airlock/domain';
 import { bodyRowPositions } from './table-grid';
+import type { WorkbookChoice } from './workbook-grid';
 
 /** What the viewer says about one automated finding: only what the request view already shows a checker. */
 export type FindingSummary = {
@@ -40,6 +41,8 @@ export type GridPayload = {
   stats: ColumnStats[];
   truncated: boolean;
   unreadable?: string;
+  /** For a workbook: its sheets, the one these rows are, and how many findings lie on the others. */
+  workbook?: WorkbookChoice;
 };
 
 // The policy settings behind each rule (libs/disclosure/rules/src/disclosure.policy.ts).
@@ -101,7 +104,7 @@ export function gridPayload(
   rows: string[][],
   findings: readonly CheckFinding[],
   policy: Record<string, unknown>,
-  options: { truncated?: boolean; unreadable?: string } = {},
+  options: { truncated?: boolean; unreadable?: string; workbook?: WorkbookChoice } = {},
 ): GridPayload {
   const { header, body } = bodyRowPositions(rows);
   const columns = rows.reduce((widest, row) => Math.max(widest, row.length), 0);
@@ -138,6 +141,7 @@ export function gridPayload(
     stats: columnStats(rows, body, columns),
     truncated: options.truncated ?? false,
     ...(options.unreadable ? { unreadable: options.unreadable } : {}),
+    ...(options.workbook ? { workbook: options.workbook } : {}),
   };
 }
 
