@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { WebSession, csrfOf, expectEventually, fieldOf, textOf, type AirlockClient, type PageResponse, type RequestView } from '@airlock/testing';
+import { buildWorkbook } from '../libs/disclosure/rules/src/testing/workbook.builder';
 import { newProject, startAirlock, type AirlockUnderTest } from './airlock-stack';
 
 // The checkers' workbench end to end: four service processes on the real PostgreSQL, Kafka, S3
@@ -56,7 +57,7 @@ async function untilStatus(id: string, statuses: string[]): Promise<RequestView>
 const GROUP_TEXT = { context: 'Admissions by ward, 2023-2025, from the HES extract', controls: 'Counts below 10 were meant to be suppressed' };
 const HOSTILE_GROUP_TEXT = { context: "<script>alert('context')</script> admissions", controls: "<img src=x onerror=alert('controls')> suppression" };
 
-async function submitted(title: string, files: Record<string, string>, group = GROUP_TEXT): Promise<RequestView> {
+async function submitted(title: string, files: Record<string, string | Uint8Array>, group = GROUP_TEXT): Promise<RequestView> {
   const created = await researcher.createRequest(project, title);
   await researcher.defineGroup(created.requestId, 'outputs', group.context, group.controls);
   for (const [name, body] of Object.entries(files)) await researcher.upload(created.requestId, name, body);
@@ -155,6 +156,62 @@ describe('checker pages over HTTP', () => {
     expect(response.headers.get('content-security-policy')).toMatch(/^sandbox;/);
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.body).toBe(HOSTILE_TABLE);
+  });
+
+  it('shows a workbook sheet by sheet, marking a flagged cell only on its own sheet', async () => {
+    // The first sheet is safe; the second holds 3 admissions, under the threshold of 10.
+    const book = buildWorkbook([
+      {
+        name: 'Totals',
+        rows: [
+          ['ward', 'admissions'],
+          ['A', 120],
+          ['B', 98],
+          ['C', 57],
+        ],
+      },
+      {
+        name: 'Wards <b>2024</b>',
+        rows: [
+          ['ward', 'y2024'],
+          ['A', 3],
+          ['B', 50],
+          ['C', 41],
+        ],
+      },
+    ]);
+    const workbook = await submitted('Admissions workbook', { 'admissions.xlsx': book });
+    const id = workbook.files[0].fileId;
+    const base = `/web/reviews/${workbook.requestId}/files/${id}`;
+    const session = await signedInSession(CHRIS);
+
+    const first = await session.get(base);
+    expect(first.status).toBe(200);
+    expect(first.body).toContain('<a class="govuk-link" href="?sheet=0" aria-current="page">Totals</a>');
+    expect(first.body).toContain('Wards &lt;b&gt;2024&lt;/b&gt;');
+    expect(first.body).not.toContain('<b>2024</b>');
+    expect(first.body).not.toContain('app-flag--fail');
+    expect(textOf(first)).toMatch(/\d+ more findings? on other sheets/);
+    expect(first.body).toContain(`data-grid-src="${base}/grid.json?sheet=0"`);
+
+    const second = await session.get(`${base}?sheet=1`);
+    expect(second.status).toBe(200);
+    expect(second.body).toContain('<a class="govuk-link" href="?sheet=1" aria-current="page">Wards &lt;b&gt;2024&lt;/b&gt;</a>');
+    expect(second.body).toMatch(/<td class="govuk-table__cell app-flag--fail" id="preview-cell-1-1">.*?3<\/td>/);
+
+    const grid = (sheet: number) =>
+      session.get(`${base}/grid.json?sheet=${sheet}`).then((r) => JSON.parse(r.body) as { rows: string[][]; marks: [number, number, number[]][] });
+    expect((await grid(0)).marks).toEqual([]);
+    const wards = await grid(1);
+    expect(wards.rows[1]).toEqual(['A', '3']);
+    expect(wards.marks.map(([row, column]) => [row, column])).toContainEqual([1, 1]);
+
+    expect((await session.get(`${base}?sheet=2`)).status).toBe(404);
+    expect((await session.get(`${base}?sheet=x`)).status).toBe(400);
+    expect((await session.get(`${base}/grid.json?sheet=-1`)).status).toBe(400);
+    const raw = await session.get(`${base}/content`);
+    expect(raw.headers.get('content-disposition')).toMatch(/^attachment;/);
+    expect(raw.headers.get('content-security-policy')).toMatch(/^sandbox;/);
   });
 
   it('puts the pages’ file views and their refusals in the audit log', async () => {
