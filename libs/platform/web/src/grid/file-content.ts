@@ -5,7 +5,7 @@ import { contentViewOf, MAX_TEXT_BYTES, type ContentView } from './content-view'
 import { PageError } from '../web';
 import { gridPayload, type GridPayload } from './grid-payload';
 import { readTableGrid, type TableGrid } from './table-grid';
-import { parseSheetParam, readWorkbookGrid, type WorkbookChoice } from './workbook-grid';
+import { parseSheetParam, readWorkbookGrid, workbookLimits, type WorkbookChoice } from './workbook-grid';
 
 // The disclosure checks read the same first bytes to decide a file's type (libs/disclosure/rules/src/content.checker.ts).
 const HEAD_BYTES = 8192;
@@ -40,7 +40,7 @@ export async function openContent(bytes: Readable, file: Pick<RequestFile, 'name
       let table: TableGrid;
       let findings = file.check?.findings ?? [];
       let workbook: WorkbookChoice | null = null;
-      if (view.table === 'xlsx') ({ table, findings, workbook } = await readWorkbookGrid(stream.body, findings, sheet));
+      if (view.table === 'xlsx') ({ table, findings, workbook } = await readWorkbookGrid(stream.body, findings, sheet, workbookLimits(file.check?.policy)));
       else table = await readTableGrid(stream.head, stream.body, view.table);
       const grid = gridPayload(table.rows, findings, file.check?.policy ?? {}, {
         truncated: table.kind === 'grid' && table.truncated,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { deflateRawSync } from 'node:zlib';
 import pino from 'pino';
 import { checkFile, DEFAULT_POLICY } from '@airlock/disclosure-rules';
 import type { CheckFinding } from '@airlock/domain';
@@ -33,8 +34,8 @@ const book = buildWorkbook([
 ]);
 
 const findingsOf = async (bytes: Uint8Array): Promise<CheckFinding[]> => (await checkFile('tables.xlsx', Readable.from([bytes]))).findings as CheckFinding[];
-const open = (bytes: Uint8Array, findings: CheckFinding[], sheet?: unknown) =>
-  openContent(Readable.from([Buffer.from(bytes)]), { name: 'tables.xlsx', check: { verdict: 'fail', findings, policy: DEFAULT_POLICY } as never }, { sheet });
+const open = (bytes: Uint8Array, findings: CheckFinding[], sheet?: unknown, policy: Record<string, unknown> = DEFAULT_POLICY) =>
+  openContent(Readable.from([Buffer.from(bytes)]), { name: 'tables.xlsx', check: { verdict: 'fail', findings, policy } as never }, { sheet });
 
 const web = new Web(
   {
@@ -108,6 +109,25 @@ describe('workbooks in the grid', () => {
     await expect(open(book, [], 'abc')).rejects.toBeInstanceOf(PageError);
     const csv = openContent(Readable.from([Buffer.from('a,b\n1,2\n')]), { name: 't.csv' }, { sheet: '0' });
     await expect(csv).rejects.toEqual(expect.objectContaining({ status: 404 }));
+  });
+
+  it("reads the sheets under the cell limit of the file's check policy", async () => {
+    const opened = await open(book, [], '0', { ...DEFAULT_POLICY, maxTableCells: 2 });
+    if (!('grid' in opened)) throw new Error('a workbook opens as a grid');
+    expect(opened.grid.rows).toEqual([]);
+    expect(opened.grid.unreadable).toMatch(/too many cells/);
+  });
+
+  it('keeps the zip-bomb bounds: a sheet that inflates past the ratio is unreadable, never a crash', async () => {
+    const bomb = buildWorkbook([{ name: 'Bomb', rows: [['a']] }], {
+      deflate: (data) => deflateRawSync(data),
+      extra: { 'xl/worksheets/sheet1.xml': `<worksheet><sheetData>${'<row/>'.repeat(2_000_000)}</sheetData></worksheet>` },
+    });
+    const opened = await open(bomb, []);
+    if (!('grid' in opened)) throw new Error('a workbook opens as a grid');
+    expect(opened.grid.rows).toEqual([]);
+    expect(opened.grid.unreadable).toMatch(/zip bomb/);
+    await expect(open(bomb, [], '1')).rejects.toEqual(expect.objectContaining({ status: 404 }));
   });
 
   it('names a sheet by the longest place a finding starts with', () => {

@@ -1,4 +1,4 @@
-import { readWorkbook, sheetPlace } from '@airlock/disclosure-rules';
+import { DEFAULT_POLICY, readWorkbook, sheetPlace, type WorkbookPolicy } from '@airlock/disclosure-rules';
 import type { CheckFinding } from '@airlock/domain';
 import { PageError } from '../web';
 import { MAX_GRID_CELLS, type TableGrid } from './table-grid';
@@ -34,21 +34,41 @@ export function sheetOfFinding(finding: Pick<CheckFinding, 'message'>, sheets: r
   return (best as { index: number } | null)?.index ?? null;
 }
 
+/**
+ * The limits the file's check read the workbook under (its recorded policy), so the grid reads the
+ * sheets the rules judged; a setting missing or not a positive number falls back to the default.
+ */
+export function workbookLimits(policy: Record<string, unknown> = {}): WorkbookPolicy {
+  const pick = (key: keyof WorkbookPolicy): number => {
+    const value = policy[key];
+    return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : DEFAULT_POLICY[key];
+  };
+  return {
+    maxTableCells: pick('maxTableCells'),
+    archiveMaxEntries: pick('archiveMaxEntries'),
+    archiveMaxUncompressedBytes: pick('archiveMaxUncompressedBytes'),
+    archiveMaxRatio: pick('archiveMaxRatio'),
+    archiveMaxDepth: pick('archiveMaxDepth'),
+  };
+}
+
 export type WorkbookGrid = { table: TableGrid; findings: CheckFinding[]; workbook: WorkbookChoice | null };
 
 /**
  * One sheet of a frozen workbook for the grid, read by the checks' own reader (its zip-bomb,
- * size and cell limits), cells as the checks see them (a formula as its cached value, text as
- * text). The findings given back are that sheet's and the workbook-wide ones, so the grid marks
- * only its own sheet's cells. A sheet number past the last sheet is a 404.
+ * size and cell limits, under the file's check policy: workbookLimits), cells as the checks see
+ * them (a formula as its cached value, text as text). The findings given back are that sheet's
+ * and the workbook-wide ones, so the grid marks only its own sheet's cells. A sheet number past
+ * the last sheet is a 404.
  */
 export async function readWorkbookGrid(
   body: AsyncIterable<Uint8Array>,
   findings: readonly CheckFinding[],
   sheet: number,
+  limits: WorkbookPolicy = DEFAULT_POLICY,
   maxCells = MAX_GRID_CELLS,
 ): Promise<WorkbookGrid> {
-  const reading = await readWorkbook(body);
+  const reading = await readWorkbook(body, limits);
   if (reading.kind === 'unreadable') {
     if (sheet !== 0) throw new PageError(404, 'This workbook has no such sheet.');
     return { table: { kind: 'unreadable', reason: reading.reason, rows: [] }, findings: [...findings], workbook: null };
