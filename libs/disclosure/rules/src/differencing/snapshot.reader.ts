@@ -9,9 +9,7 @@ import { ContentSourceError, peekHead, type PeekedStream } from '../readers/byte
 import { readCsvRowBatches } from '../readers/csv.reader';
 import { TableReadError } from '../readers/table-read.error';
 import { readTableInMemory } from '../tables/frequency-table.reader';
-import { WorkbookCollector } from '../xlsx/workbook.collector';
-import { workbookPartRole } from '../xlsx/workbook-part.role';
-import { XmlReadError } from '../xlsx/xml.tokenizer';
+import { readWorkbook } from '../xlsx/workbook.read';
 import { snapshotOf, type TableSnapshot } from './table-snapshot';
 
 const HEAD_BYTES = 8192;
@@ -99,20 +97,9 @@ const budgetFor = (policy: SnapshotPolicy): ArchiveBudget =>
   });
 
 const workbookSnapshots = async (body: AsyncIterable<Uint8Array>, policy: SnapshotPolicy): Promise<PartSnapshot[]> => {
-  const workbook = new WorkbookCollector(policy);
-  try {
-    for await (const entry of readZipEntries(body, budgetFor(policy))) {
-      if (entry.directory || entry.unsupportedMethod !== null) continue;
-      const role = workbookPartRole(entry.name).kind;
-      if (role === 'workbook') await workbook.readWorkbook(entry.content);
-      else if (role === 'workbook-rels') await workbook.readRelationships(entry.content);
-      else if (role === 'shared-strings') await workbook.readSharedStrings(entry.content);
-      else if (role === 'worksheet') await workbook.readWorksheet(entry.name, entry.content);
-    }
-  } catch (error) {
-    if (error instanceof ArchiveError || error instanceof XmlReadError) return [];
-    throw error;
-  }
+  const reading = await readWorkbook(body, policy);
+  if (reading.kind === 'unreadable') return [];
+  const { workbook } = reading;
   // Text the collector could not keep would read as wrong labels: such a workbook is not compared.
   if (workbook.stringsTruncated) return [];
   const parts: PartSnapshot[] = [];
