@@ -17,6 +17,27 @@ const FIXED_TABLE = 'ward,y2023,y2024,y2025\nA,40,10,35\nB,45,50,52\nC,38,41,44\
 const SAFE_TABLE = 'ward,admissions_2024,admissions_2025\nA,120,134\nB,98,101\nC,57,66\n';
 const HOSTILE_NAME = '<img src=x onerror=alert(1)>.csv';
 const HOSTILE_TABLE = 'label,count\n"<script>alert(1)</script>",120\n<img src=x onerror=alert(2)>,130\n';
+// A workbook: the first sheet is safe; the second, with markup in its name, holds 3 admissions.
+const WORKBOOK = buildWorkbook([
+  {
+    name: 'Totals',
+    rows: [
+      ['ward', 'admissions'],
+      ['A', 120],
+      ['B', 98],
+      ['C', 57],
+    ],
+  },
+  {
+    name: 'Wards <b>2024</b>',
+    rows: [
+      ['ward', 'y2024'],
+      ['A', 3],
+      ['B', 50],
+      ['C', 41],
+    ],
+  },
+]);
 
 type SignInAs = { userId: string; roles: string[] };
 const CHRIS: SignInAs = { userId: 'chris', roles: ['output_checker'] };
@@ -159,28 +180,7 @@ describe('checker pages over HTTP', () => {
   });
 
   it('shows a workbook sheet by sheet, marking a flagged cell only on its own sheet', async () => {
-    // The first sheet is safe; the second holds 3 admissions, under the threshold of 10.
-    const book = buildWorkbook([
-      {
-        name: 'Totals',
-        rows: [
-          ['ward', 'admissions'],
-          ['A', 120],
-          ['B', 98],
-          ['C', 57],
-        ],
-      },
-      {
-        name: 'Wards <b>2024</b>',
-        rows: [
-          ['ward', 'y2024'],
-          ['A', 3],
-          ['B', 50],
-          ['C', 41],
-        ],
-      },
-    ]);
-    const workbook = await submitted('Admissions workbook', { 'admissions.xlsx': book });
+    const workbook = await submitted('Admissions workbook', { 'admissions.xlsx': WORKBOOK });
     const id = workbook.files[0].fileId;
     const base = `/web/reviews/${workbook.requestId}/files/${id}`;
     const session = await signedInSession(CHRIS);
@@ -399,6 +399,29 @@ browserTest('checker pages in Chromium', () => {
     await page.keyboard.press('p');
     expect(await page.locator('.app-grid [role="gridcell"]:focus').textContent()).toMatch(/Flagged \(threshold[^)]*\): 3$/);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'checker-file-table.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('shows a workbook sheet chosen from its links in the grid, with its own flagged cell', async () => {
+    const workbook = await submitted('Admissions workbook, for the browser', { 'admissions.xlsx': WORKBOOK });
+    const dialogsBefore = dialogs.length;
+    const page = await signedIn(CHRIS);
+    await page.goto(`${egress}/web/reviews/${workbook.requestId}/files/${workbook.files[0].fileId}`);
+    await page.waitForSelector('[data-table-viewer][data-ready="true"]');
+    await expectNoViolations(page);
+    expect(await page.locator('.app-sheets a[aria-current="page"]').textContent()).toBe('Totals');
+    expect(await page.locator('.app-grid .app-grid__cell--fail, .app-grid .app-grid__cell--review').count()).toBe(0);
+    // To the second sheet with the keyboard alone.
+    await page.locator('.app-sheets a[href="?sheet=1"]').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\?sheet=1$/);
+    await page.waitForSelector('[data-table-viewer][data-ready="true"]');
+    await expectNoViolations(page);
+    expect(await page.locator('.app-sheets a[aria-current="page"]').textContent()).toBe('Wards <b>2024</b>');
+    await page.locator('.app-grid [role="gridcell"][tabindex="0"]').focus();
+    await page.keyboard.press('n');
+    expect(await page.locator('.app-grid [role="gridcell"]:focus').textContent()).toMatch(/Flagged \(threshold[^)]*\): 3$/);
+    expect(dialogs.slice(dialogsBefore)).toEqual([]);
     await page.context().close();
   });
 
