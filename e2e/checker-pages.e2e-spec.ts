@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { WebSession, csrfOf, expectEventually, fieldOf, textOf, type AirlockClient, type PageResponse, type RequestView } from '@airlock/testing';
-import { buildWorkbook } from '../libs/disclosure/rules/src/testing/workbook.builder';
+import { buildWorkbook } from '@airlock/disclosure-rules/testing';
 import { newProject, startAirlock, type AirlockUnderTest } from './airlock-stack';
 
 // The checkers' workbench end to end: four service processes on the real PostgreSQL, Kafka, S3

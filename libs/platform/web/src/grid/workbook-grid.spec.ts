@@ -4,7 +4,7 @@ import { deflateRawSync } from 'node:zlib';
 import pino from 'pino';
 import { checkFile, DEFAULT_POLICY } from '@airlock/disclosure-rules';
 import type { CheckFinding } from '@airlock/domain';
-import { buildWorkbook } from '../../../../disclosure/rules/src/testing/workbook.builder';
+import { buildWorkbook } from '@airlock/disclosure-rules/testing';
 import { PageError, Web } from '../web';
 import { openContent } from './file-content';
 import { gridPageOf } from './grid-page';
@@ -142,7 +142,9 @@ describe('workbooks in the grid', () => {
 
   it('reads the real fixture workbook as a grid', async () => {
     const { readFileSync } = await import('node:fs');
-    const bytes = readFileSync(require.resolve('../../../../disclosure/rules/src/testing/fixtures/ages-april.xlsx'));
+    const { join } = await import('node:path');
+    // The rules lib's own fixture, read as a file (not imported across projects).
+    const bytes = readFileSync(join(__dirname, '..', '..', '..', '..', 'disclosure', 'rules', 'src', 'testing', 'fixtures', 'ages-april.xlsx'));
     const opened = await open(bytes, []);
     if (!('grid' in opened)) throw new Error('a workbook opens as a grid');
     expect(opened.grid.rows.length).toBeGreaterThan(1);
