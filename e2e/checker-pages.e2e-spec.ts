@@ -276,6 +276,8 @@ describe('checker pages over HTTP', () => {
     expect(filePage).toContain('What changed since turn 1');
     expect(filePage).toMatch(/1 cell changed, matched by row and column labels/);
     expect(filePage).toMatch(/row 2 \(A\), column 3 \(y2024\) ≠ changed 3 10/);
+    // Before the release there is no release record to show.
+    expect((await chris.get(`/web/reviews/${risky.requestId}/release`)).status).toBe(404);
     const dana = await signedInSession(DANA);
     for (const session of [chris, dana]) {
       const page = await session.get(`/web/reviews/${risky.requestId}`);
@@ -285,7 +287,18 @@ describe('checker pages over HTTP', () => {
       ).toBe(200);
     }
     await untilStatus(risky.requestId, ['released']);
-    expect(textOf(await chris.get(`/web/reviews/${risky.requestId}`))).toContain('download the RO-Crate');
+    expect(textOf(await chris.get(`/web/reviews/${risky.requestId}`))).toContain('View the release record');
+    // The release record as a page: the released files with their hashes, who approved, the downloads.
+    const releasePage = await chris.get(`/web/reviews/${risky.requestId}/release`);
+    expect(releasePage.status).toBe(200);
+    const record = textOf(releasePage);
+    expect(record).toContain('Release record');
+    expect(record).toMatch(/Approved by\s*(chris, dana|dana, chris)/);
+    const released = await researcher.getRequest(risky.requestId);
+    for (const f of released.files.filter((file) => file.released)) expect(record).toContain(f.sha256);
+    expect(releasePage.body).toContain(`/web/reviews/${risky.requestId}/release-record?format=ro-crate`);
+    // A checker who may not see the request gets 404.
+    expect((await (await signedInSession(OLIVE)).get(`/web/reviews/${risky.requestId}/release`)).status).toBe(404);
     const crate = await chris.get(`/web/reviews/${risky.requestId}/release-record?format=ro-crate`);
     expect(crate.status).toBe(200);
     expect(crate.headers.get('content-disposition')).toMatch(/^attachment;/);

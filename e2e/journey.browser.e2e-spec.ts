@@ -354,6 +354,13 @@ describeWithChromium('one journey from upload to download, in Chromium', () => {
     }
     const released = await untilStatus(['released']);
     expect(released.files.filter((f) => f.released).map((f) => f.name)).toEqual([SAFE, RISKY]);
+    // The release record as a page, reached from the request page by keyboard.
+    await chrisPage.goto(`${egress}/web/reviews/${requestId}`);
+    await Promise.all([chrisPage.waitForURL(`**/reviews/${requestId}/release`), press(chrisPage, '#release-record-link')]);
+    const record = (await chrisPage.locator('main').textContent()) ?? '';
+    for (const f of released.files.filter((file) => file.released)) expect(record).toContain(f.sha256);
+    expect(record).toContain('although threshold failed');
+    await accessible(chrisPage, '11-release-record');
   });
 
   it('the researcher downloads the released file through a single-use link from the page; a second use is refused', async () => {

@@ -21,7 +21,9 @@ import {
 } from '@airlock/web';
 import type { Response } from 'express';
 import { CheckerReviews, type CheckerRequest } from '../checker-reviews';
+import { buildReleaseRecord } from '@airlock/release-record';
 import { ReleaseRecordController } from '../release-record.controller';
+import { recordedFrom } from '../release-record.writer';
 import { REVIEW_DEPS, type ReviewDeps } from '../reviews.controller';
 import { QUEUE_TABS, age, humanSize, matchesSearch, myProgress, plainStatus, queueTab, submittedBefore, timeline, type QueueTab } from './request-page';
 import { detectFileType, peekHead } from '@airlock/disclosure-rules';
@@ -202,6 +204,35 @@ export class CheckerPagesController {
       changes,
       gridSrc: `${base}/grid.json`,
       contentUrl: `${base}/content`,
+    });
+  }
+
+  /**
+   * The release record as a page: what was released, with which hashes, who approved it and why,
+   * the overrides with their justifications and the automated verdicts. Built by the same code as
+   * the JSON record and the RO-Crate, whose downloads sit beside it.
+   */
+  @Get('reviews/:requestId/release')
+  async releasePage(@Req() request: WebRequest, @Res() response: Response, @Param('requestId') id: string) {
+    // The same reading as the request page: a stranger, a member or the author gets the audited 404.
+    const { state, envelopes } = await this.hideStrangers(request, () => this.reviews.request(request.actor as Actor, id));
+    if (state.status !== 'released' && state.status !== 'revoked')
+      throw new PageError(404, 'This request has not been released, so it has no release record yet.');
+    const record = buildReleaseRecord(state, recordedFrom(envelopes), { audience: 'tre' });
+    const released = new Map(record.release.files.map((f) => [f.fileId, f]));
+    this.web.render(response, 'checker-release.njk', {
+      title: `Release record: ${record.request.title}`,
+      record,
+      files: record.files.map((f) => ({
+        name: f.name,
+        group: f.group,
+        sha256: f.sha256,
+        size: humanSize(f.size),
+        verdict: f.check?.verdict ?? 'not checked',
+        released: released.get(f.fileId),
+        notReleasedBecause: f.notReleasedBecause,
+        withdrawnAt: f.withdrawnAt,
+      })),
     });
   }
 
