@@ -199,6 +199,8 @@ describe('checker pages (egress-review) with hostile ids and queries', () => {
       for (const path of [
         `/web/reviews/${id}`,
         `/web/reviews/${id}/release-record`,
+        `/web/reviews/${id}/release`,
+        `/web/reviews/${existingRequest}/release`,
         `/web/reviews/${existingRequest}/files/${id}`,
         `/web/reviews/${existingRequest}/files/${id}/grid.json`,
         `/web/reviews/${existingRequest}/files/${id}/content`,
