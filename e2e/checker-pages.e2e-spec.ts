@@ -297,8 +297,9 @@ describe('checker pages over HTTP', () => {
     const released = await researcher.getRequest(risky.requestId);
     for (const f of released.files.filter((file) => file.released)) expect(record).toContain(f.sha256);
     expect(releasePage.body).toContain(`/web/reviews/${risky.requestId}/release-record?format=ro-crate`);
-    // A checker who may not see the request gets 404.
-    expect((await (await signedInSession(OLIVE)).get(`/web/reviews/${risky.requestId}/release`)).status).toBe(404);
+    // A checker of another project, a checker who is a member of this one, and the author get 404.
+    for (const person of [OLIVE, MALLORY, { userId: 'alice', roles: ['researcher', 'output_checker'] }])
+      expect([person.userId, (await (await signedInSession(person)).get(`/web/reviews/${risky.requestId}/release`)).status]).toEqual([person.userId, 404]);
     const crate = await chris.get(`/web/reviews/${risky.requestId}/release-record?format=ro-crate`);
     expect(crate.status).toBe(200);
     expect(crate.headers.get('content-disposition')).toMatch(/^attachment;/);
