@@ -22,8 +22,10 @@ import type { UploadMeasurement } from './upload/upload-measurement';
 // ingress into the S3 server, against the same file uploaded straight to that server with
 // lib-storage, alternating sides. Prints a table and writes bench/out/upload.json.
 //
-//   AIRLOCK_BENCH_BYTES   file size in bytes (default 1 GiB; e.g. 67108864 for a quick run)
-//   AIRLOCK_BENCH_RUNS    uploads per side (default 3, at least 2)
+//   AIRLOCK_BENCH_BYTES        file size in bytes (default 1 GiB; e.g. 67108864 for a quick run)
+//   AIRLOCK_BENCH_RUNS         uploads per side (default 3, at least 2)
+//   AIRLOCK_BENCH_FLAT_BYTES   one more ingress upload of this size, for RSS growth on a large
+//                              file (default 10 GiB; 0 leaves it out)
 
 const OUT_DIR = path.join(__dirname, 'out');
 
@@ -116,6 +118,7 @@ async function uploadBench(): Promise<void> {
   // Ingress first: it creates the buckets if this S3 server has none yet.
   const ingress = await IngressUploadBench.start({ stack, s3, bucketPrefix, logLevel: process.env.AIRLOCK_LOG_LEVEL || 'warn' });
   const measurements: UploadMeasurement[] = [];
+  let flat: UploadMeasurement | undefined;
   const cliRuns: Awaited<ReturnType<IngressUploadBench['cliPush']>>[] = [];
   try {
     const direct = new DirectUploadBench({ outDir: OUT_DIR, client: clientConfig, s3, bucket, keyPrefix: directKeys, ...STORE_UPLOAD });
@@ -128,6 +131,9 @@ async function uploadBench(): Promise<void> {
     // The researchers' CLI pushing the same file (checks first, then resumable parts), after the
     // two sides above; AIRLOCK_BENCH_CLI=0 leaves it out.
     if (process.env.AIRLOCK_BENCH_CLI !== '0') for (let run = 1; run <= runsPerSide; run++) cliRuns.push(await ingress.cliPush(file, run));
+    // Memory stays flat however large the file: the same ingress process takes a much larger one.
+    const flatBytes = positiveInt('AIRLOCK_BENCH_FLAT_BYTES', 10 * GiB, 0);
+    if (flatBytes > 0) flat = await ingress.upload(ensureTestFile(OUT_DIR, flatBytes), 1);
   } finally {
     await ingress.stop();
     await deletePrefix(s3, bucket, directKeys); // whatever a failed run left behind
@@ -151,8 +157,23 @@ async function uploadBench(): Promise<void> {
       `CLI push (airlock push: local checks, then parts): median ${cli.medianMiBPerSecond.toFixed(1)} MiB/s = ${cli.throughputRatio.toFixed(2)} x the direct upload; CLI peak RSS ${cli.peakRssMiB.toFixed(1)} MiB\n`,
     );
   }
+  const mib = (bytes: number) => bytes / 1024 / 1024;
+  const growth = (m: UploadMeasurement) => mib(m.peakRssBytes - m.idleRssBytes);
+  const ingressRuns = measurements.filter((m) => m.side === 'ingress');
+  const summary = {
+    throughputRatio: report.ratios.throughput,
+    /** Median over the ingress runs of (peak RSS during the upload - RSS just before it). */
+    rssGrowthMiB: [...ingressRuns.map(growth)].sort((a, b) => a - b)[Math.floor((ingressRuns.length - 1) / 2)],
+    rssGrowth10GiBMiB: flat ? growth(flat) : null,
+  };
+  if (flat) {
+    const flatMiBps = mib(flat.bytes) / (flat.durationMs / 1000);
+    process.stdout.write(
+      `flat memory: ${(flat.bytes / GiB).toFixed(0)} GiB through ingress at ${flatMiBps.toFixed(1)} MiB/s, RSS ${mib(flat.idleRssBytes).toFixed(1)} MiB before, peak ${mib(flat.peakRssBytes).toFixed(1)} MiB: growth ${growth(flat).toFixed(1)} MiB (${report.file.bytes / GiB} GiB runs: ${summary.rssGrowthMiB.toFixed(1)} MiB)\n`,
+    );
+  }
   const json = path.join(OUT_DIR, 'upload.json');
-  writeReport(json, cli ? { ...report, cli } : report);
+  writeReport(json, { ...report, ...(cli ? { cli } : {}), ...(flat ? { flat } : {}), summary });
   process.stdout.write(`written to ${path.relative(process.cwd(), json)}\n`);
 }
 

@@ -30,6 +30,10 @@ export type UploadReport = {
   };
   /** `airlock push` of the same file (bench/run.ts), beside the direct upload's median. */
   cli?: { runs: unknown[]; medianMiBPerSecond: number; throughputRatio: number; peakRssMiB: number };
+  /** One more ingress upload of a much larger file (10 GiB by default), for flat memory. */
+  flat?: UploadMeasurement;
+  /** Issue 14's figures: ingress / direct throughput, and ingress RSS growth during an upload. */
+  summary?: { throughputRatio: number; rssGrowthMiB: number; rssGrowth10GiBMiB: number | null };
 };
 
 export function summarise(side: UploadSide, runs: readonly UploadMeasurement[]): SideSummary {

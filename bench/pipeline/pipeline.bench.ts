@@ -5,11 +5,16 @@ import { Client } from 'pg';
 import { wireType } from '@airlock/contracts';
 import { ClamdScanner } from '@airlock/scanning';
 import { AirlockClient, realStack, startAirlockCluster, uniqueId } from '@airlock/testing';
+import { cpuSnapshot, cpuSpent } from '../lib/cpu';
 import { ensureTestFile } from '../lib/test-file';
 
 // Pipeline (issue 14): submit -> awaiting review on the real stack, one instance of each service.
-// Every figure is read from the event store's own timestamps (and the outbox's publication time),
-// so this process's polling adds nothing. Stages of one request, in order:
+// A request's time runs from the moment this process sends its submit call; every later point is
+// read from the event store's own timestamps (and the outbox's publication time), so this
+// process's polling adds nothing. Stages of one request, in order:
+//   (upload   the file's upload before the submit, timed by this process; not part of the total)
+//   submit    the submit call sent -> RequestSubmitted recorded (authorization, the freeze: each
+//             file copied into quarantine and its SHA-256 checked, the append)
 //   relay     RequestSubmitted recorded -> its outbox row published to Kafka
 //   delivery  published -> ChecksStarted recorded (Kafka delivery, consume, load, append)
 //   scan      ChecksStarted -> the last FileScanned (clamd)
@@ -21,15 +26,16 @@ import { ensureTestFile } from '../lib/test-file';
 
 export type PipelineOptions = { concurrent: number; singleRuns: number; largeBytes: number; basePort: number; outDir: string };
 
-type StageName = 'relay' | 'delivery' | 'scan' | 'checks' | 'review' | 'readModel';
-const STAGES: StageName[] = ['relay', 'delivery', 'scan', 'checks', 'review', 'readModel'];
+type StageName = 'upload' | 'submit' | 'relay' | 'delivery' | 'scan' | 'checks' | 'review' | 'readModel';
+const STAGES: StageName[] = ['upload', 'submit', 'relay', 'delivery', 'scan', 'checks', 'review', 'readModel'];
 type Timeline = { totalMs: number; stages: Record<StageName, number> };
 type Spread = { median: number; p99: number; max: number };
 
 export type PipelineReport = {
   machine: { cpus: number; loadAverage1m: { start: number; end: number } };
   options: Omit<PipelineOptions, 'outDir'>;
-  concurrent: { requests: number; submitToReviewMs: Spread; stagesMs: Record<StageName, Spread> };
+  /** cpuSeconds: CPU each process spent from the first submit until the last request reached review. */
+  concurrent: { requests: number; submitToReviewMs: Spread; stagesMs: Record<StageName, Spread>; wallSeconds: number; cpuSeconds: Record<string, number> };
   single: { runs: number; submitToReviewMs: Spread; stagesMs: Record<StageName, Spread> };
   largeFile: { bytes: number; submitToReviewMs: number; stagesMs: Record<StageName, number>; clamdScanMs: number; sha256Ms: number; ratio: number };
   summary: { submitToReviewMedianMs: number; submitToReviewP99Ms: number; singleRequestMs: number; largeFileRatio: number };
@@ -50,6 +56,8 @@ function spread(values: number[]): Spread {
 const stageSpreads = (timelines: Timeline[]): Record<StageName, Spread> =>
   Object.fromEntries(STAGES.map((s) => [s, spread(timelines.map((t) => t.stages[s]))])) as Record<StageName, Spread>;
 
+type Prepared = { id: string; uploadMs: number };
+
 /** A request with its file uploaded, ready to submit. */
 async function prepare(
   client: AirlockClient,
@@ -58,15 +66,23 @@ async function prepare(
   body: string | AsyncIterable<Uint8Array>,
   name: string,
   length?: number,
-): Promise<string> {
+): Promise<Prepared> {
   const request = await client.createRequest(projectId, `pipeline ${label}`);
   await client.defineGroup(request.requestId, 'outputs', 'Admissions by ward', 'Counts under 10 suppressed');
-  await client.upload(request.requestId, name, body, { length });
-  return request.requestId;
+  const uploadMs = await timed(() => client.upload(request.requestId, name, body, { length }));
+  return { id: request.requestId, uploadMs };
+}
+
+/** Sends the submit call; returns when it was sent (epoch ms, the clock the database also uses on this machine). */
+async function submitAt(client: AirlockClient, id: string): Promise<number> {
+  const sentAt = performance.timeOrigin + performance.now();
+  await client.submit(id);
+  return sentAt;
 }
 
 /** Each request's timeline, once it reached review and the checkers' queue shows it; undefined until then. */
-async function timelines(db: Client, ids: string[]): Promise<Map<string, Timeline>> {
+async function timelines(db: Client, sent: Map<string, { sentAt: number; uploadMs: number }>): Promise<Map<string, Timeline>> {
+  const ids = [...sent.keys()];
   const t = (name: Parameters<typeof wireType>[0]) => wireType(name);
   const { rows } = await db.query<
     { stream_id: string } & Record<'submitted' | 'published' | 'started' | 'scanned' | 'checked' | 'opened' | 'visible', string | null>
@@ -92,9 +108,13 @@ async function timelines(db: Client, ids: string[]): Promise<Map<string, Timelin
     const { submitted, published, started, scanned, checked, opened, visible } = v as Record<string, number | null>;
     if ([submitted, published, started, scanned, checked, opened, visible].some((x) => x === null)) continue;
     const at = { submitted, published, started, scanned, checked, opened, visible } as Record<string, number>;
-    done.set(row.stream_id.slice('request-'.length), {
-      totalMs: at.opened - at.submitted,
+    const id = row.stream_id.slice('request-'.length);
+    const { sentAt, uploadMs } = sent.get(id) as { sentAt: number; uploadMs: number };
+    done.set(id, {
+      totalMs: at.opened - sentAt,
       stages: {
+        upload: uploadMs,
+        submit: at.submitted - sentAt,
         relay: at.published - at.submitted,
         delivery: at.started - at.published,
         scan: at.scanned - at.started,
@@ -107,12 +127,12 @@ async function timelines(db: Client, ids: string[]): Promise<Map<string, Timelin
   return done;
 }
 
-async function waitFor(db: Client, ids: string[], timeoutMs: number): Promise<Map<string, Timeline>> {
+async function waitFor(db: Client, sent: Map<string, { sentAt: number; uploadMs: number }>, timeoutMs: number): Promise<Map<string, Timeline>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const found = await timelines(db, ids);
-    if (found.size === ids.length) return found;
-    if (Date.now() > deadline) throw new Error(`${ids.length - found.size} of ${ids.length} requests never reached review`);
+    const found = await timelines(db, sent);
+    if (found.size === sent.size) return found;
+    if (Date.now() > deadline) throw new Error(`${sent.size - found.size} of ${sent.size} requests never reached review`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -139,22 +159,30 @@ export async function runPipelineBench(options: PipelineOptions): Promise<Pipeli
     // One request alone, several times over, on the idle cluster.
     const single: Timeline[] = [];
     for (let run = 0; run < options.singleRuns; run += 1) {
-      const id = await prepare(clients[0], projectId, `alone ${run}`, TABLE(run), `alone-${run}.csv`);
-      await clients[0].submit(id);
-      single.push((await waitFor(db, [id], 120_000)).get(id) as Timeline);
+      const { id, uploadMs } = await prepare(clients[0], projectId, `alone ${run}`, TABLE(run), `alone-${run}.csv`);
+      const sentAt = await submitAt(clients[0], id);
+      single.push((await waitFor(db, new Map([[id, { sentAt, uploadMs }]]), 120_000)).get(id) as Timeline);
     }
 
     // Many at once: every request is prepared first, then all are submitted together.
-    const ids: string[] = [];
-    for (let i = 0; i < options.concurrent; i += 1) ids.push(await prepare(clients[i % clients.length], projectId, `burst ${i}`, TABLE(i), `burst-${i}.csv`));
-    await Promise.all(ids.map((id, i) => clients[i % clients.length].submit(id)));
-    const burst = [...(await waitFor(db, ids, 600_000)).values()];
+    const prepared: Prepared[] = [];
+    for (let i = 0; i < options.concurrent; i += 1)
+      prepared.push(await prepare(clients[i % clients.length], projectId, `burst ${i}`, TABLE(i), `burst-${i}.csv`));
+    const cpuBefore = cpuSnapshot();
+    const burstStart = process.hrtime.bigint();
+    const sentAt = await Promise.all(prepared.map(({ id }, i) => submitAt(clients[i % clients.length], id)));
+    const sent = new Map(prepared.map(({ id, uploadMs }, i) => [id, { sentAt: sentAt[i], uploadMs }]));
+    const burst = [...(await waitFor(db, sent, 600_000)).values()];
+    const wallSeconds = Number(process.hrtime.bigint() - burstStart) / 1e9;
+    const cpuSeconds = cpuSpent(cpuBefore, cpuSnapshot());
 
     // A large file through the whole pipeline, beside clamd's scan and SHA-256 of the same bytes.
     const file = ensureTestFile(options.outDir, options.largeBytes);
-    const largeId = await prepare(clients[0], projectId, 'large', createReadStream(file.path), 'large.bin', file.bytes);
-    await clients[0].submit(largeId);
-    const large = (await waitFor(db, [largeId], 1_800_000)).get(largeId) as Timeline;
+    const largePrepared = await prepare(clients[0], projectId, 'large', createReadStream(file.path), 'large.bin', file.bytes);
+    const largeSentAt = await submitAt(clients[0], largePrepared.id);
+    const large = (await waitFor(db, new Map([[largePrepared.id, { sentAt: largeSentAt, uploadMs: largePrepared.uploadMs }]]), 1_800_000)).get(
+      largePrepared.id,
+    ) as Timeline;
     const scanner = new ClamdScanner({ host: stack.clamd.host, port: stack.clamd.port, timeoutMs: 600_000 });
     const clamdScanMs = await timed(() => scanner.scan(createReadStream(file.path, { highWaterMark: 1024 * 1024 })));
     const sha256Ms = await timed(async () => {
@@ -169,7 +197,7 @@ export async function runPipelineBench(options: PipelineOptions): Promise<Pipeli
     return {
       machine: { cpus: os.availableParallelism(), loadAverage1m: { start: loadAtStart, end: os.loadavg()[0] } },
       options: { concurrent: options.concurrent, singleRuns: options.singleRuns, largeBytes: options.largeBytes, basePort: options.basePort },
-      concurrent: { requests: burst.length, submitToReviewMs: burstSpread, stagesMs: stageSpreads(burst) },
+      concurrent: { requests: burst.length, submitToReviewMs: burstSpread, stagesMs: stageSpreads(burst), wallSeconds, cpuSeconds },
       single: { runs: single.length, submitToReviewMs: singleSpread, stagesMs: stageSpreads(single) },
       largeFile: { bytes: file.bytes, submitToReviewMs: large.totalMs, stagesMs: large.stages, clamdScanMs, sha256Ms, ratio },
       summary: {
@@ -192,6 +220,9 @@ export function formatPipelineReport(r: PipelineReport): string {
   return [
     `\nPipeline: submit -> awaiting review, one instance of each service (${r.machine.cpus} cores, load ${r.machine.loadAverage1m.start.toFixed(1)} -> ${r.machine.loadAverage1m.end.toFixed(1)})`,
     `  ${r.concurrent.requests} requests submitted at once: median ${r.summary.submitToReviewMedianMs.toFixed(0)} ms, p99 ${r.summary.submitToReviewP99Ms.toFixed(0)} ms`,
+    `  CPU seconds in the ${r.concurrent.wallSeconds.toFixed(1)} s of the burst: ${Object.entries(r.concurrent.cpuSeconds)
+      .map(([label, s]) => `${label} ${s.toFixed(2)}`)
+      .join(', ')}`,
     `  one request alone (median of ${r.single.runs}): ${r.summary.singleRequestMs.toFixed(0)} ms`,
     `  per stage, ${r.concurrent.requests} at once (ms)  median     p99     max`,
     ...STAGES.map((s) => row(s, r.concurrent.stagesMs[s])),

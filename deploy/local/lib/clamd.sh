@@ -68,6 +68,9 @@ MaxFileSize $CLAMD_FILE_MAX
 MaxScanTime 120000
 # A 2 GiB stream can take a while to arrive on a busy test machine.
 ReadTimeout 300
+# No cache of clean verdicts: clamd would key it by MD5, so a file crafted to collide with one it
+# found clean would pass unscanned (docs/adr/0008-clamscan-adapter.md). Every scan reads every byte.
+DisableCache yes
 # The database never changes while running; skip the periodic reload check.
 SelfCheck 0
 EOF

@@ -30,14 +30,12 @@ describe('configuration', () => {
     expect(config.kafka.brokers).toEqual(['127.0.0.1:9092', '127.0.0.1:9094']);
     expect(config.s3).toMatchObject({ endpoint: 'http://127.0.0.1:9000', forcePathStyle: true });
   });
-  it('takes the Kafka partition settings, 3 and 3 by default, and refuses counts that are not positive integers', () => {
-    expect(loadConfig(DEV).kafka).toMatchObject({ topicPartitions: 3, concurrentPartitions: 3 });
-    expect(loadConfig({ ...DEV, AIRLOCK_KAFKA_TOPIC_PARTITIONS: '12', AIRLOCK_KAFKA_CONCURRENT_PARTITIONS: '6' }).kafka).toMatchObject({
-      topicPartitions: 12,
-      concurrentPartitions: 6,
-    });
+  it('takes the Kafka partition and key settings, 3, 3 and 8 by default, and refuses counts that are not positive integers', () => {
+    expect(loadConfig(DEV).kafka).toMatchObject({ topicPartitions: 3, concurrentPartitions: 3, concurrentKeys: 8 });
+    const tuned = { ...DEV, AIRLOCK_KAFKA_TOPIC_PARTITIONS: '12', AIRLOCK_KAFKA_CONCURRENT_PARTITIONS: '6', AIRLOCK_KAFKA_CONCURRENT_KEYS: '1' };
+    expect(loadConfig(tuned).kafka).toMatchObject({ topicPartitions: 12, concurrentPartitions: 6, concurrentKeys: 1 });
     for (const bad of ['0', '-1', '1.5', 'many', '100000'])
-      for (const name of ['AIRLOCK_KAFKA_TOPIC_PARTITIONS', 'AIRLOCK_KAFKA_CONCURRENT_PARTITIONS'])
+      for (const name of ['AIRLOCK_KAFKA_TOPIC_PARTITIONS', 'AIRLOCK_KAFKA_CONCURRENT_PARTITIONS', 'AIRLOCK_KAFKA_CONCURRENT_KEYS'])
         expect(() => loadConfig({ ...DEV, [name]: bad })).toThrow(ConfigError);
   });
   // A zip bomb keeps clamd busy until its MaxScanTime (120 s by default), when it answers

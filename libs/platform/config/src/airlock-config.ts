@@ -17,6 +17,7 @@ const EnvSchema = z.object({
   AIRLOCK_KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(3),
   /** Partitions one consumer instance works on at once (messages of one partition stay in order). */
   AIRLOCK_KAFKA_CONCURRENT_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(3),
+  AIRLOCK_KAFKA_CONCURRENT_KEYS: z.coerce.number().int().min(1).max(256).default(8),
   AIRLOCK_S3_ENDPOINT: z.string().url().optional(),
   AIRLOCK_S3_ACCESS_KEY: z.string().optional(),
   AIRLOCK_S3_SECRET_KEY: z.string().optional(),
@@ -129,7 +130,7 @@ const EnvSchema = z.object({
 export type AirlockConfig = {
   database: { url?: string };
   dataDir: string;
-  kafka: { brokers?: string[]; topicPartitions: number; concurrentPartitions: number };
+  kafka: { brokers?: string[]; topicPartitions: number; concurrentPartitions: number; concurrentKeys: number };
   s3?: { endpoint: string; accessKeyId: string; secretAccessKey: string; region: string; forcePathStyle: boolean; bucketPrefix: string };
   clamd?: { host: string; port: number; streamMaxLength: number; timeoutMs: number };
   /** Where the embedded default looks for a local clamd when AIRLOCK_CLAMD_HOST is not set. */
@@ -324,6 +325,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         .filter(Boolean),
       topicPartitions: e.AIRLOCK_KAFKA_TOPIC_PARTITIONS,
       concurrentPartitions: e.AIRLOCK_KAFKA_CONCURRENT_PARTITIONS,
+      concurrentKeys: e.AIRLOCK_KAFKA_CONCURRENT_KEYS,
     },
     s3: e.AIRLOCK_S3_ENDPOINT
       ? {

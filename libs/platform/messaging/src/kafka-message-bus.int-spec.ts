@@ -113,3 +113,96 @@ describe('KafkaMessageBus when services boot at once on a fresh broker', () => {
     }
   }, 240_000);
 });
+
+describe('KafkaMessageBus with many keys on one partition', () => {
+  const oneBus = (concurrentKeys: number) =>
+    new KafkaMessageBus({
+      brokers: realStack().kafkaBrokers,
+      clientId: uniqueId('keys-int'),
+      topicPartitions: 1,
+      retry: { initialMs: 200, maxMs: 400 },
+      consumer: { concurrentKeys },
+    });
+
+  it('handles other keys while one key is busy, each key in its own order', async () => {
+    const bus = oneBus(4);
+    const topic = uniqueId('keys');
+    const handled: string[] = [];
+    let releaseSlow: () => void = () => undefined;
+    const slowHeld = new Promise<void>((resolve) => (releaseSlow = resolve));
+    let subscription: Subscription | undefined;
+    try {
+      // One partition: before, key "slow" held every message behind it until it finished.
+      await bus.publish([
+        { topic, key: 'slow', value: 'slow-1' },
+        ...['a', 'b', 'c'].flatMap((key) => [1, 2, 3].map((n) => ({ topic, key, value: `${key}-${n}` }))),
+        { topic, key: 'slow', value: 'slow-2' },
+      ]);
+      subscription = await bus.subscribe({
+        groupId: uniqueId('group'),
+        topics: [topic],
+        fromBeginning: true,
+        handler: async (message) => {
+          if (message.value === 'slow-1') await slowHeld;
+          handled.push(message.value);
+        },
+      });
+      // Every other key is done while "slow-1" is still held: they did not wait behind it.
+      await expectEventually(() => expect(handled).toHaveLength(9), { timeoutMs: 30_000 });
+      expect(handled).not.toContain('slow-1');
+      expect(handled).not.toContain('slow-2');
+      releaseSlow();
+      await expectEventually(() => expect(handled).toHaveLength(11), { timeoutMs: 30_000 });
+      for (const key of ['a', 'b', 'c', 'slow']) {
+        const own = handled.filter((value) => value.startsWith(`${key}-`));
+        expect(own).toEqual([...own].sort());
+      }
+      expect(handled.indexOf('slow-1')).toBeLessThan(handled.indexOf('slow-2'));
+    } finally {
+      releaseSlow();
+      await subscription?.stop();
+      await bus.close();
+    }
+  }, 60_000);
+
+  it('after a failure, moves the committed offset no further than the failed message, and handles nothing twice', async () => {
+    const bus = oneBus(4);
+    const topic = uniqueId('keys');
+    const groupId = uniqueId('group');
+    const handled: string[] = [];
+    let failuresLeft = 2;
+    let subscription: Subscription | undefined;
+    try {
+      await bus.publish([
+        { topic, key: 'x', value: 'x-1' },
+        { topic, key: 'flaky', value: 'flaky-1' },
+        { topic, key: 'flaky', value: 'flaky-2' },
+        { topic, key: 'y', value: 'y-1' },
+      ]);
+      subscription = await bus.subscribe({
+        groupId,
+        topics: [topic],
+        fromBeginning: true,
+        handler: async (message) => {
+          if (message.value === 'flaky-1' && failuresLeft-- > 0) throw new Error('the scanner is down');
+          handled.push(message.value);
+        },
+      });
+      await expectEventually(() => expect([...handled].sort()).toEqual(['flaky-1', 'flaky-2', 'x-1', 'y-1']), { timeoutMs: 30_000 });
+      // The failed key's second message waited for its first; the redeliveries handled no one twice.
+      expect(handled.indexOf('flaky-1')).toBeLessThan(handled.indexOf('flaky-2'));
+      expect(failuresLeft).toBe(-1);
+      await subscription.stop();
+      subscription = undefined;
+      // Everything is committed: a new member of the group is handed nothing.
+      const again: string[] = [];
+      subscription = await bus.subscribe({ groupId, topics: [topic], handler: async (message) => void again.push(message.value) });
+      await bus.publish([{ topic, key: 'z', value: 'z-1' }]);
+      await expectEventually(() => expect(again).toEqual(['z-1']), { timeoutMs: 30_000 });
+      expect(handled).toHaveLength(4);
+    } finally {
+      await subscription?.stop();
+      await bus.close();
+    }
+  }, 60_000);
+});

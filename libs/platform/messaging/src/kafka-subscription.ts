@@ -1,5 +1,5 @@
 import type { Logger } from '@airlock/database';
-import type { Consumer, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { deadLetterFor } from './dead-letter';
 import type { BusMessage, ReceivedMessage, SubscribeOptions, Subscription } from './message-bus';
 import { isPermanentMessageError } from './messaging.errors';
@@ -11,6 +11,12 @@ export type KafkaConsumerTuning = {
   /** Longest fetch long-poll; also bounds how long `stop()` waits for an idle fetch. */
   maxWaitTimeMs: number;
   concurrentPartitions: number;
+  /**
+   * Keys handled at once within one partition's batch. A key's messages stay in order; messages
+   * of different keys on one partition have no order between them (they could as well be on two
+   * partitions), so they need not wait for each other. 1 = one message at a time.
+   */
+  concurrentKeys: number;
 };
 
 export type KafkaSubscriptionDeps = {
@@ -24,14 +30,21 @@ export type KafkaSubscriptionDeps = {
 type Outcome = { done: true } | { done: false; error: unknown };
 
 /**
- * One group member. A failed message pauses its partition and is fetched again after a back-off
+ * One group member. Each fetched batch is split into lanes by key: a lane runs its messages in
+ * order, and up to `concurrentKeys` lanes run at once. The committed offset only moves past a
+ * message once it and every message before it on the partition are done. A failed message stops
+ * its lane, and the partition is fetched again from the first message not done after a back-off
  * (the partition waits; nothing behind it is skipped), while heartbeats and other partitions go on.
+ * Messages of other keys that were already done when the batch is fetched again are not handled
+ * a second time by this member.
  */
 export class KafkaSubscription implements Subscription {
   private consumer: Consumer | undefined;
   private stopping = false;
   private crashes = 0;
   private readonly failures = new Map<string, number>();
+  /** Messages done ahead of a failed one on their partition: skipped when fetched again. */
+  private readonly doneAhead = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -52,7 +65,11 @@ export class KafkaSubscription implements Subscription {
     });
     this.consumer = consumer;
     const joined = joinedGroup(consumer);
-    consumer.on(consumer.events.GROUP_JOIN, () => (this.crashes = 0));
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.crashes = 0;
+      // Partitions may have moved: another member handles what it fetches, and so do we.
+      this.doneAhead.clear();
+    });
     consumer.on(consumer.events.CRASH, ({ payload }) => this.onCrash(payload.error, payload.restart));
     await consumer.connect();
     // Where the group has committed nothing, start at the oldest message (see pinNewGroupToEnd).
@@ -60,7 +77,8 @@ export class KafkaSubscription implements Subscription {
     await consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: concurrentPartitions,
-      eachMessage: (payload) => this.onMessage(consumer, payload),
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.onBatch(consumer, payload),
     });
     await joined;
   }
@@ -75,13 +93,56 @@ export class KafkaSubscription implements Subscription {
     this.deps.onStopped(this);
   }
 
-  private async onMessage(consumer: Consumer, { topic, partition, message, pause, heartbeat }: EachMessagePayload): Promise<void> {
-    const received = toReceived(topic, partition, message);
-    const outcome = await this.withHeartbeats(heartbeat, () => this.handle(received));
-    if (!outcome.done) return this.redeliverLater(consumer, received, outcome.error, pause);
-    // Kafka's committed offset is the next message to read.
-    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
-    this.failures.delete(failureKey(received));
+  private async onBatch(consumer: Consumer, { batch, heartbeat, pause, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    if (batch.messages.length === 0) return;
+    const messages = batch.messages.map((message) => toReceived(topic, partition, message));
+    const done = new Set<string>();
+    const failure: { first?: { message: ReceivedMessage; error: unknown } } = {};
+    // Read through a call: the lanes set it while others await.
+    const firstFailure = () => failure.first;
+    const lanes = new Map<string, ReceivedMessage[]>();
+    for (const message of messages) {
+      if (this.doneAhead.delete(failureKey(message))) done.add(message.offset);
+      else {
+        const lane = lanes.get(message.key);
+        if (lane) lane.push(message);
+        else lanes.set(message.key, [message]);
+      }
+    }
+    const queue = [...lanes.values()];
+    const runLane = async (): Promise<void> => {
+      for (let lane = queue.shift(); lane; lane = queue.shift()) {
+        for (const message of lane) {
+          // A failure elsewhere, a rebalance or a stop: what is left is fetched again.
+          if (firstFailure() || !isRunning() || isStale()) return;
+          const outcome = await this.handle(message);
+          if (!outcome.done) {
+            const first = firstFailure();
+            if (!first || BigInt(message.offset) < BigInt(first.message.offset)) failure.first = { message, error: outcome.error };
+            break; // the rest of this key waits behind it
+          }
+          done.add(message.offset);
+          this.failures.delete(failureKey(message));
+        }
+      }
+    };
+    await this.withHeartbeats(heartbeat, () => Promise.all(Array.from({ length: Math.min(this.deps.tuning.concurrentKeys, queue.length) }, runLane)));
+
+    // Kafka's committed offset is the next message to read: the first one not done.
+    const notDone = messages.findIndex((message) => !done.has(message.offset));
+    const firstNotDone = notDone < 0 ? undefined : messages[notDone];
+    const lastOfPrefix = messages[(notDone < 0 ? messages.length : notDone) - 1];
+    if (lastOfPrefix) {
+      resolveOffset(lastOfPrefix.offset); // also steps over a trailing control record
+      const next = firstNotDone ? firstNotDone.offset : (BigInt(batch.lastOffset()) + 1n).toString();
+      await consumer.commitOffsets([{ topic, partition, offset: next }]);
+    }
+    if (!firstNotDone) return;
+    const next = firstNotDone.offset;
+    for (const message of messages) if (BigInt(message.offset) > BigInt(next) && done.has(message.offset)) this.doneAhead.add(failureKey(message));
+    if (failure.first) return this.redeliverLater(consumer, firstNotDone, failure.first, pause);
+    if (isRunning() && !isStale()) consumer.seek({ topic, partition, offset: next });
   }
 
   // kafkajs heartbeats only between messages: without this, a handler slower than the session
@@ -120,7 +181,12 @@ export class KafkaSubscription implements Subscription {
     }
   }
 
-  private redeliverLater(consumer: Consumer, message: ReceivedMessage, error: unknown, pause: () => () => void): void {
+  private redeliverLater(
+    consumer: Consumer,
+    from: ReceivedMessage,
+    { message, error }: { message: ReceivedMessage; error: unknown },
+    pause: () => () => void,
+  ): void {
     const key = failureKey(message);
     const failures = (this.failures.get(key) ?? 0) + 1;
     this.failures.set(key, failures);
@@ -131,7 +197,7 @@ export class KafkaSubscription implements Subscription {
       'message handler failed; will redeliver',
     );
     const resume = pause();
-    consumer.seek({ topic: message.topic, partition: message.partition, offset: message.offset });
+    consumer.seek({ topic: from.topic, partition: from.partition, offset: from.offset });
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       if (!this.stopping) resume();

@@ -131,7 +131,7 @@ export async function buildInfra(config: AirlockConfig, { service, logger, share
           brokers: config.kafka.brokers,
           clientId: `airlock-${service}`,
           topicPartitions: config.kafka.topicPartitions,
-          consumer: { concurrentPartitions: config.kafka.concurrentPartitions },
+          consumer: { concurrentPartitions: config.kafka.concurrentPartitions, concurrentKeys: config.kafka.concurrentKeys },
         })
       : new InProcessMessageBus());
   if (!shared.bus) closers.push(() => bus.close());
