@@ -110,7 +110,9 @@ wait_ready() {
   local deadline=$((SECONDS + timeout))
   while ((SECONDS < deadline)); do
     if "$@"; then return 0; fi
-    if ! running_pid "$name" >/dev/null; then
+    # Asked twice, a moment apart: while the server execs, /proc/PID/cmdline can read empty for an
+    # instant on a busy machine, which once made a healthy start-up look like a death.
+    if ! running_pid "$name" >/dev/null && ! { sleep 0.5 && running_pid "$name" >/dev/null; } && ! "$@"; then
       log "$name exited during start-up; last lines of $(log_file "$name"):"
       tail -n 40 "$(log_file "$name")" >&2 || true
       exit 1

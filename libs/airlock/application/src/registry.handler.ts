@@ -27,6 +27,8 @@ export type RegistryCommandContext = { correlationId?: string; expectedVersion?:
 const registryStream = (source: string): StreamModel<RegistryState, RegistryCommand, RegistryEvent> => ({
   streamId: () => REGISTRY_STREAM_ID,
   fold: (events) => events.map(toRegistryEvent).reduce(evolveRegistry, initialRegistry),
+  // Every command by a person consults the registry: it is kept folded, and only newer events read.
+  foldOnto: (state, events) => events.map(toRegistryEvent).reduce(evolveRegistry, state),
   decide: decideRegistry,
   evolve: evolveRegistry,
   envelopes: (events, _key, command, at, correlationId = randomUUID()) =>
@@ -59,8 +61,7 @@ export class RegistryHandler {
   }
 
   async load(): Promise<{ state: RegistryState; version: number }> {
-    const { state, version } = await this.handler.load(REGISTRY_STREAM_ID);
-    return { state, version };
+    return this.handler.current(REGISTRY_STREAM_ID);
   }
 
   async enrich(actor: Actor): Promise<Actor> {

@@ -124,3 +124,50 @@ describe('stream command handler (shared by requests and the registry)', () => {
     expect(results.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 });
+
+describe('StreamCommandHandler with foldOnto (a stream kept folded in memory)', () => {
+  const kept: StreamModel<number, Add, number> = { ...counter, foldOnto: (sum, events) => sum + counter.fold(events) };
+
+  /** Counts how many events each read returned. */
+  function counting() {
+    const store = new InMemoryEventStore();
+    const read = store.readStream.bind(store);
+    const eventsRead: number[] = [];
+    store.readStream = async (streamId, afterVersion) => {
+      const slice = await read(streamId, afterVersion);
+      eventsRead.push(slice.events.length);
+      return slice;
+    };
+    return { store, eventsRead };
+  }
+
+  it('reads only what was appended since its last read, and agrees with a full fold', async () => {
+    const { store, eventsRead } = counting();
+    const mine = new StreamCommandHandler(store, kept, { maxAttempts: 3 });
+    // Another process writing to the same stream: its appends must show up in our next read.
+    const theirs = new StreamCommandHandler(store, counter, { maxAttempts: 3 });
+    for (let i = 1; i <= 20; i += 1) await theirs.execute('k', () => ({ by: i }));
+    expect(await mine.current('k')).toEqual({ state: 210, version: 20 });
+    eventsRead.length = 0;
+    await theirs.execute('k', () => ({ by: 5 }));
+    eventsRead.length = 0;
+    expect(await mine.current('k')).toEqual({ state: 215, version: 21 });
+    expect(eventsRead).toEqual([1]); // one new event, not twenty-one
+    expect(await mine.current('k')).toEqual({ state: 215, version: 21 });
+    expect(eventsRead).toEqual([1, 0]);
+    // Its own commands are decided on the latest state, and a lost race is retried on a fresh one.
+    const executed = await mine.execute('k', (state) => ({ by: state }));
+    expect(executed).toMatchObject({ state: 430, version: 22 });
+    expect((await mine.current('k')).state).toBe(counter.fold((await store.readStream('counter-k')).events));
+  });
+
+  it('decides on the fresh state after losing a race, never on the state it kept', async () => {
+    const { store, calls } = racing(2);
+    const handler = new StreamCommandHandler(store, kept, { maxAttempts: 5 });
+    await handler.execute('k', () => ({ by: 10 }));
+    // Two other writers each appended 1 before our append went through.
+    expect((await handler.current('k')).state).toBe(12);
+    expect(calls.appends).toBe(3);
+    expect((await handler.current('k')).state).toBe(counter.fold((await store.readStream('counter-k')).events));
+  });
+});

@@ -26,6 +26,18 @@ export function describeEventStoreContract(name: string, storeFor: () => EventSt
       expect(read.events).toEqual([...first, ...second].map((event, i) => ({ ...event, streamId, streamVersion: i + 1 })));
     });
 
+    it('reads only the events after a version, keeping the version when nothing is newer', async () => {
+      const store = storeFor();
+      const streamId = uniqueStreamId();
+      const events = pendingEvents(3);
+      await store.appendToStream(streamId, 0, events, options);
+      const after = await store.readStream(streamId, 1);
+      expect(after).toEqual({ version: 3, events: events.slice(1).map((event, i) => ({ ...event, streamId, streamVersion: i + 2 })) });
+      expect(await store.readStream(streamId, 3)).toEqual({ version: 3, events: [] });
+      expect(await store.readStream(streamId, 0)).toEqual(await store.readStream(streamId));
+      for (const bad of [-1, 1.5, Number.NaN]) await expect(store.readStream(streamId, bad)).rejects.toMatchObject({ code: 'INVALID_AFTER_VERSION' });
+    });
+
     it('refuses an append with a stale expected version and stores nothing of it', async () => {
       const store = storeFor();
       const streamId = uniqueStreamId();

@@ -1,4 +1,4 @@
-export type EventStoreErrorCode = 'STREAM_VERSION_CONFLICT' | 'DUPLICATE_EVENT_ID' | 'INVALID_EXPECTED_VERSION' | 'EVENT_TOO_LARGE';
+export type EventStoreErrorCode = 'STREAM_VERSION_CONFLICT' | 'DUPLICATE_EVENT_ID' | 'INVALID_EXPECTED_VERSION' | 'INVALID_AFTER_VERSION' | 'EVENT_TOO_LARGE';
 
 export class EventStoreError extends Error {
   constructor(
@@ -50,5 +50,11 @@ export function isStreamVersionConflict(error: unknown): error is StreamVersionC
 export function assertExpectedVersion(expectedVersion: number): void {
   if (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0) {
     throw new EventStoreError('INVALID_EXPECTED_VERSION', `expected version must be a whole number >= 0, got ${expectedVersion}`);
+  }
+}
+
+export function assertAfterVersion(afterVersion: number): void {
+  if (!Number.isSafeInteger(afterVersion) || afterVersion < 0) {
+    throw new EventStoreError('INVALID_AFTER_VERSION', `a read after a version needs a whole number >= 0, got ${afterVersion}`);
   }
 }

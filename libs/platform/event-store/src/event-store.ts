@@ -15,8 +15,11 @@ export type AppendOptions = {
 
 /** The port the application layer depends on. Streams are append-only. */
 export type EventStore = {
-  /** All events of the stream in order; version 0 means the stream does not exist. */
-  readStream(streamId: string): Promise<StreamSlice>;
+  /**
+   * The stream's events in order, all of them or only those after `afterVersion` (for a reader
+   * that holds the state up to that version); version 0 means the stream does not exist.
+   */
+  readStream(streamId: string, afterVersion?: number): Promise<StreamSlice>;
   /**
    * Appends after `expectedVersion` or throws StreamVersionConflictError. Returns the new version
    * and the stored envelopes. Appending no events is a no-op that returns `expectedVersion`.

@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '@airlock/contracts';
-import { DuplicateEventIdError, StreamVersionConflictError, assertExpectedVersion } from './event-store.errors';
+import { DuplicateEventIdError, StreamVersionConflictError, assertAfterVersion, assertExpectedVersion } from './event-store.errors';
 import {
   EVENT_MAX_BYTES,
   serializeWithinCap,
@@ -27,9 +27,10 @@ export class InMemoryEventStore implements EventStore {
     this.maxEventBytes = maxEventBytes;
   }
 
-  async readStream(streamId: string): Promise<StreamSlice> {
-    const events = [...(this.streams.get(streamId) ?? [])];
-    return { version: events.length, events };
+  async readStream(streamId: string, afterVersion = 0): Promise<StreamSlice> {
+    assertAfterVersion(afterVersion);
+    const stream = this.streams.get(streamId) ?? [];
+    return { version: Math.max(stream.length, afterVersion), events: stream.slice(afterVersion) };
   }
 
   async appendToStream(streamId: string, expectedVersion: number, events: PendingEvent[], options: AppendOptions): Promise<StreamSlice> {

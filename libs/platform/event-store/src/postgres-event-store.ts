@@ -1,7 +1,7 @@
 import type { EventEnvelope } from '@airlock/contracts';
 import type { Db, DbTx, Queryable } from '@airlock/database';
 import { outboxHeaders } from './outbox-row';
-import { DuplicateEventIdError, StreamVersionConflictError, assertExpectedVersion } from './event-store.errors';
+import { DuplicateEventIdError, StreamVersionConflictError, assertAfterVersion, assertExpectedVersion } from './event-store.errors';
 import {
   EVENT_MAX_BYTES,
   serializeWithinCap,
@@ -25,10 +25,14 @@ export class PostgresEventStore implements EventStore {
     this.onCommitted = onCommitted;
   }
 
-  async readStream(streamId: string): Promise<StreamSlice> {
-    const { rows } = await this.db.query<{ envelope: EventEnvelope }>('SELECT envelope FROM events WHERE stream_id = $1 ORDER BY stream_version', [streamId]);
+  async readStream(streamId: string, afterVersion = 0): Promise<StreamSlice> {
+    assertAfterVersion(afterVersion);
+    const { rows } = await this.db.query<{ envelope: EventEnvelope }>(
+      'SELECT envelope FROM events WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version',
+      [streamId, afterVersion],
+    );
     const events = rows.map((row) => row.envelope);
-    return { version: events.length === 0 ? 0 : events[events.length - 1].streamVersion, events };
+    return { version: events.length === 0 ? afterVersion : events[events.length - 1].streamVersion, events };
   }
 
   async appendToStream(streamId: string, expectedVersion: number, events: PendingEvent[], options: AppendOptions): Promise<StreamSlice> {
