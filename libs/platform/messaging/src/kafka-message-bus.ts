@@ -23,7 +23,13 @@ export type KafkaMessageBusOptions = {
   consumer?: Partial<KafkaConsumerTuning>;
 };
 
-const DEFAULT_TUNING: KafkaConsumerTuning = { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, maxWaitTimeMs: 1_000, concurrentPartitions: 3, concurrentKeys: 8 };
+const DEFAULT_TUNING: KafkaConsumerTuning = {
+  sessionTimeoutMs: 10_000,
+  heartbeatIntervalMs: 1_000,
+  maxWaitTimeMs: 1_000,
+  concurrentPartitions: 3,
+  concurrentKeys: 8,
+};
 
 /**
  * MessageBus on Kafka. Producer: idempotent, one request in flight, acks from all in-sync replicas,
