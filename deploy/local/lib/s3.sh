@@ -49,13 +49,22 @@ s3_start() {
     # versions: where versitygw keeps non-current object versions. Without it,
     # PutBucketVersioning answers VersioningNotConfigured and object lock has no
     # old versions to protect.
+    # meta: object and multipart metadata in sidecar files. In xattrs (versitygw's default) a
+    # multipart upload's part list outgrows ext4's 4 KiB xattr space: a 10 GiB upload in 8 MiB
+    # parts failed to complete with "No space left on device". A stack whose data predates this
+    # keeps its xattrs (its objects' metadata lives there).
+    local meta=()
+    if [[ -d $S3_DIR/meta || ! -d $S3_DIR/data ]]; then
+      mkdir -p "$S3_DIR/meta"
+      meta=(--sidecar "$S3_DIR/meta")
+    fi
     mkdir -p "$S3_DIR/data" "$S3_DIR/versions"
     log "starting versitygw $VERSITYGW_VERSION on 127.0.0.1:$S3_PORT"
     # Keys go in through the environment, not argv, so they do not show in `ps`.
     # --quiet: no per-request line on stdout (tests make thousands); errors still log.
     ROOT_ACCESS_KEY="$S3_ACCESS_KEY" ROOT_SECRET_KEY="$S3_SECRET_KEY" \
       start_daemon s3 "$S3_BIN" --port "127.0.0.1:$S3_PORT" --region "$S3_REGION" --quiet \
-      posix --versioning-dir "$S3_DIR/versions" "$S3_DIR/data"
+      posix "${meta[@]}" --versioning-dir "$S3_DIR/versions" "$S3_DIR/data"
   fi
 }
 
