@@ -8,7 +8,7 @@ import { detectFileType } from './file-type/file-type.detector';
 import { carriesZipArchive } from './file-type/polyglot.detector';
 import { detectTextEncoding } from './file-type/text-encoding.detector';
 import { ContentSourceError, peekHead } from './readers/byte-stream.head';
-import { readCsvRowBatches, readCsvRows } from './readers/csv.reader';
+import { readCsvCellBatches, readCsvRows } from './readers/csv.reader';
 import { TableReadError } from './readers/table-read.error';
 import { dofRule, findResidualDof } from './rules/dof.rule';
 import { checkTableRows } from './tables/table-rows.check';
@@ -120,7 +120,7 @@ const checkDelimitedTable = async (
   const evidenceNamed = isEvidenceName(name);
   const evidenceName = `${tableBase(name.split('/').pop() ?? name)}.evidence.csv`;
   if (!(evidenceNamed && (context.asEvidence || context.depth > 0))) {
-    return { findings: await checkTableRows(readCsvRowBatches(body, options), policy, context.evidence, 'delimited', evidenceName) };
+    return { findings: await checkTableRows(readCsvCellBatches(body, options), policy, context.evidence, 'delimited', evidenceName) };
   }
   const rows = readCsvRows(body, options);
   // The header decides: a file named like evidence without evidence columns is an ordinary table.

@@ -6,6 +6,7 @@ import { MagnitudeHintDetector } from '../magnitude/magnitude-hint.detector';
 import { FrequencyTableScan } from '../rules/frequency-table.scan';
 import { FormulaCellDetector } from '../rules/formula-cell.rule';
 import { RoundingDetector } from '../rules/rounding.rule';
+import type { RawCell } from '../readers/delimited.tokenizer';
 import { RowLevelDetector } from '../rules/row-level.rule';
 import { readTableInMemory } from './frequency-table.reader';
 import { readTable, type RowBatches } from './table.reader';
@@ -26,7 +27,7 @@ export const checkTableRows = async (
   const rowLevel = new RowLevelDetector();
   // A sheet's text cells stay text when opened; CSV and TSV cells are parsed as formulas.
   const formulas = format === 'delimited' ? new FormulaCellDetector() : null;
-  const watch = (row: string[]): void => {
+  const watch = (row: readonly RawCell[]): void => {
     rowLevel.observe(row);
     formulas?.observe(row);
   };
