@@ -4,7 +4,11 @@ ACRO checks tables it builds from a DataFrame, so the published table is turned 
 per cell (group, column, count), then `acro.crosstab(group, column, values=count, aggfunc='sum')`
 rebuilds the same table and runs ACRO's checks for it (threshold, nk, p-ratio, zeros, ...).
 Timed: the crosstab with its checks (checkMs); the CSV load and reshaping apart (loadMs).
+Also reported, from inside this process: the OpenBLAS builds numpy and scipy loaded, with the
+kernel (core type) each picked for this CPU and its threads, numpy's SIMD extensions, and any
+BLAS/OpenMP override left in the environment (the bench unsets them for this command only).
 """
+import ctypes
 import json
 import logging
 import os
@@ -20,6 +24,45 @@ resource.setrlimit(resource.RLIMIT_AS, (_cap, _cap))
 import pandas as pd
 
 import acro
+
+BLAS_ENV = ("OPENBLAS_", "GOTO", "OMP_", "NVPL_", "MKL_", "BLIS_", "VECLIB_", "NUMEXPR_")
+
+
+def blas_libraries():
+    """Each OpenBLAS in this process (as threadpoolctl finds them: the mapped libraries, asked via ctypes)."""
+    found, seen = [], set()
+    for line in open("/proc/self/maps"):
+        path = line.split()[-1]
+        if "openblas" not in os.path.basename(path) or path in seen:
+            continue
+        seen.add(path)
+        lib = ctypes.CDLL(path)
+        info = {"library": os.path.basename(path)}
+        for field, suffix, restype in (("config", "get_config", ctypes.c_char_p), ("coreType", "get_corename", ctypes.c_char_p), ("threads", "get_num_threads", ctypes.c_int)):
+            for name in (f"scipy_openblas_{suffix}64_", f"scipy_openblas_{suffix}", f"openblas_{suffix}64_", f"openblas_{suffix}"):
+                function = getattr(lib, name, None)
+                if function is not None:
+                    function.restype = restype
+                    value = function()
+                    info[field] = value.decode() if isinstance(value, bytes) else value
+                    break
+        found.append(info)
+    return found
+
+
+def numpy_kernel():
+    from numpy._core import _multiarray_umath as umath
+
+    return {
+        "numpy": np.__version__,
+        "simdBaseline": list(umath.__cpu_baseline__),
+        "simdFound": [f for f in umath.__cpu_dispatch__ if umath.__cpu_features__.get(f)],
+        "openblas": blas_libraries(),
+        "blasOverridesInEnvironment": {k: v for k, v in os.environ.items() if k.startswith(BLAS_ENV)},
+    }
+
+
+import numpy as np  # noqa: E402
 
 logging.disable(logging.CRITICAL)
 started = time.perf_counter()
@@ -37,4 +80,5 @@ print(json.dumps({
     "flagged": {k: len(v) for k, v in (out.sdc.get("cells") or {}).items()},
     "loadMs": (loaded - started) * 1000, "checkMs": (done - loaded) * 1000,
     "peakRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    "kernel": numpy_kernel(),
 }))
