@@ -1,10 +1,10 @@
-"""ACRO's time on one of the benchmark's tables: `acro_check.py <table.csv>`, one JSON line out.
+"""ACRO's time on one of the benchmark's tables: `acro_check.py <table.csv>`, JSON lines out.
 
 ACRO checks tables it builds from a DataFrame, so the published table is turned into one: one row
 per cell (group, column, count), then `acro.crosstab(group, column, values=count, aggfunc='sum')`
 rebuilds the same table and runs ACRO's checks for it (threshold, nk, p-ratio, zeros, ...).
 Timed: the crosstab with its checks (checkMs); the CSV load and reshaping apart (loadMs).
-Also reported, from inside this process: the OpenBLAS builds numpy and scipy loaded, with the
+First line, before the check (so a run the bench cuts short still has it), from inside this process: the OpenBLAS builds numpy and scipy loaded, with the
 kernel (core type) each picked for this CPU and its threads, numpy's SIMD extensions, and any
 BLAS/OpenMP override left in the environment (the bench unsets them for this command only).
 """
@@ -65,6 +65,8 @@ def numpy_kernel():
 import numpy as np  # noqa: E402
 
 logging.disable(logging.CRITICAL)
+# First, so a run cut short by the bench's time cap still says what it ran on.
+print(json.dumps({"kernel": numpy_kernel()}), flush=True)
 started = time.perf_counter()
 wide = pd.read_csv(sys.argv[1], index_col=0)
 long = wide.stack().reset_index()
@@ -80,5 +82,4 @@ print(json.dumps({
     "flagged": {k: len(v) for k, v in (out.sdc.get("cells") or {}).items()},
     "loadMs": (loaded - started) * 1000, "checkMs": (done - loaded) * 1000,
     "peakRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-    "kernel": numpy_kernel(),
 }))

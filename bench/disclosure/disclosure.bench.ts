@@ -47,10 +47,9 @@ type AcroRun = (
       loadMs: number;
       checkMs: number;
       peakRssBytes: number;
-      kernel: AcroKernel;
     }
   | { finished: false; reason: string; ranMs: number }
-) & { overridesUnset: Record<string, string> };
+) & { overridesUnset: Record<string, string>; kernel: AcroKernel | null };
 
 export type DisclosureReport = {
   benchmark: 'disclosure';
@@ -113,7 +112,7 @@ function acro(file: string, timeoutS: number): AcroRun {
   const venv = process.env.AIRLOCK_ACRO_VENV || path.join(process.env.AIRLOCK_CACHE || path.join(os.homedir(), '.cache', 'airlock'), 'acro-venv');
   const { env, unset } = withoutBlasOverrides(process.env);
   const ensure = spawnSync('bash', [path.join(REPO, 'tools/acro-crosscheck/ensure-venv.sh'), venv, ACRO_VERSION], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (ensure.status !== 0) return { finished: false, ranMs: 0, reason: 'could not make the acro venv', overridesUnset: unset };
+  if (ensure.status !== 0) return { finished: false, ranMs: 0, reason: 'could not make the acro venv', overridesUnset: unset, kernel: null };
   const started = Date.now();
   const run = spawnSync(path.join(venv, 'bin/python'), [path.join(__dirname, 'acro_check.py'), file], {
     cwd: REPO,
@@ -124,12 +123,16 @@ function acro(file: string, timeoutS: number): AcroRun {
     maxBuffer: 16 * MiB,
   });
   const ranMs = Date.now() - started;
+  // acro_check.py's first line: what numpy ran on, printed before the check (so also when cut short).
+  const lines = (run.stdout ?? '').trim().split('\n');
+  const kernel = lines[0]?.startsWith('{"kernel"') ? (JSON.parse(lines[0]) as { kernel: AcroKernel }).kernel : null;
   if (run.error || run.signal)
     return {
       finished: false,
       ranMs,
       reason: run.signal === 'SIGKILL' ? `did not finish within ${timeoutS} s (AIRLOCK_BENCH_ACRO_TIMEOUT_S)` : String(run.error ?? run.signal),
       overridesUnset: unset,
+      kernel,
     };
   if (run.status !== 0)
     return {
@@ -137,8 +140,9 @@ function acro(file: string, timeoutS: number): AcroRun {
       ranMs,
       reason: `exited ${run.status} after ${(ranMs / 1000).toFixed(0)} s: ${run.stderr.trim().split('\n').pop()}`,
       overridesUnset: unset,
+      kernel,
     };
-  return { finished: true, ...JSON.parse(run.stdout.trim().split('\n').pop() ?? ''), overridesUnset: unset };
+  return { finished: true, ...JSON.parse(lines[lines.length - 1] ?? ''), overridesUnset: unset, kernel };
 }
 
 export function runDisclosureBench(outDir: string): DisclosureReport {
@@ -160,7 +164,7 @@ export function runDisclosureBench(outDir: string): DisclosureReport {
   const cellsPerSecond = table.cells / (tableOurs.ms / 1000);
   const acroEstimateMs = !largeAcro.finished && tableAcro.finished ? (tableAcro.checkMs / table.cells) * large.cells : null;
   const everyCellJudged = largeOurs.cellsJudged === large.cells;
-  const kernel = tableAcro.finished ? tableAcro.kernel : largeAcro.finished ? largeAcro.kernel : null;
+  const kernel = tableAcro.kernel ?? largeAcro.kernel;
   return {
     benchmark: 'disclosure',
     at: new Date().toISOString(),
@@ -209,9 +213,10 @@ export function runDisclosureBench(outDir: string): DisclosureReport {
 const mib = (b: number): string => `${(b / MiB).toFixed(1)} MiB`;
 const acroText = (a: AcroRun): string =>
   a.finished
-    ? `${(a.checkMs / 1000).toFixed(2)} s check (+${(a.loadMs / 1000).toFixed(2)} s load), peak RSS ${mib(a.peakRssBytes)}, status ${a.status}; ` +
-      `numpy ${a.kernel.numpy} on OpenBLAS ${a.kernel.openblas.map((b) => `${b.coreType} kernel, ${b.threads} threads`).join(' / ')}; ${overridesText(a)}`
-    : `not finished: ${a.reason}; ${overridesText(a)}`;
+    ? `${(a.checkMs / 1000).toFixed(2)} s check (+${(a.loadMs / 1000).toFixed(2)} s load), peak RSS ${mib(a.peakRssBytes)}, status ${a.status}; ${kernelText(a)}`
+    : `not finished: ${a.reason}; ${kernelText(a)}`;
+const kernelText = (a: AcroRun): string =>
+  `${a.kernel === null ? 'kernel not reported' : `numpy ${a.kernel.numpy} on OpenBLAS ${a.kernel.openblas.map((b) => `${b.coreType} kernel, ${b.threads} threads`).join(' / ')}`}; ${overridesText(a)}`;
 const overridesText = (a: AcroRun): string => {
   const names = Object.entries(a.overridesUnset).map(([k, v]) => `${k}=${v}`);
   return names.length === 0 ? 'no BLAS/OpenMP overrides were set' : `unset for ACRO: ${names.join(' ')}`;
