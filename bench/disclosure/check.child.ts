@@ -2,7 +2,8 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { checkFile, DEFAULT_POLICY } from '@airlock/disclosure-rules';
 
 // One check in its own process, so VmHWM is this check's peak: `check.child.ts <file> [maxTableCells]`.
-// Prints one JSON line: the verdict, the rules that found something, the time and the memory.
+// Prints one JSON line: the verdict, the rules that found something, how many body cells every
+// frequency rule judged, the time (wall and CPU) and the memory.
 
 const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? NaN) * 1024;
 
@@ -11,8 +12,10 @@ async function main(): Promise<void> {
   const policy = { ...DEFAULT_POLICY, ...(maxCells ? { maxTableCells: Number(maxCells) } : {}) };
   const rssBeforeBytes = kib('VmRSS');
   const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   const result = await checkFile(file, createReadStream(file, { highWaterMark: 1 << 20 }), policy);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const { user, system } = process.cpuUsage(cpu);
   const findings = result.findings.map((f) => ({
     rule: f.rule,
     verdict: f.verdict,
@@ -20,7 +23,16 @@ async function main(): Promise<void> {
     message: f.verdict === 'fail' ? undefined : f.message,
   }));
   process.stdout.write(
-    `${JSON.stringify({ verdict: result.verdict, findings, ms, rssBeforeBytes, peakRssBytes: kib('VmHWM'), maxTableCells: policy.maxTableCells })}\n`,
+    `${JSON.stringify({
+      verdict: result.verdict,
+      findings,
+      cellsJudged: result.cellsJudged ?? 0,
+      ms,
+      cpuMs: (user + system) / 1000,
+      rssBeforeBytes,
+      peakRssBytes: kib('VmHWM'),
+      maxTableCells: policy.maxTableCells,
+    })}\n`,
   );
 }
 

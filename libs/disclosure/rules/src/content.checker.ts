@@ -8,7 +8,7 @@ import { detectFileType } from './file-type/file-type.detector';
 import { carriesZipArchive } from './file-type/polyglot.detector';
 import { detectTextEncoding } from './file-type/text-encoding.detector';
 import { ContentSourceError, peekHead } from './readers/byte-stream.head';
-import { readCsvRowBatches, readCsvRows } from './readers/csv.reader';
+import { readCsvCellBatches, readCsvRows } from './readers/csv.reader';
 import { TableReadError } from './readers/table-read.error';
 import { dofRule, findResidualDof } from './rules/dof.rule';
 import { checkTableRows } from './tables/table-rows.check';
@@ -29,9 +29,9 @@ export type ContentContext = {
 };
 
 /** The file's type and findings; `evidence` when the file was read as an evidence file. */
-export type ContentCheck = { fileType: DetectedType; findings: Finding[]; evidence?: Evidence };
+export type ContentCheck = { fileType: DetectedType; findings: Finding[]; evidence?: Evidence; cellsJudged?: number };
 
-type Judged = { findings: Finding[]; evidence?: Evidence };
+type Judged = { findings: Finding[]; evidence?: Evidence; cellsJudged?: number };
 
 export const TOP_LEVEL: ContentContext = Object.freeze({ depth: 0, budget: null, evidence: null });
 
@@ -120,12 +120,12 @@ const checkDelimitedTable = async (
   const evidenceNamed = isEvidenceName(name);
   const evidenceName = `${tableBase(name.split('/').pop() ?? name)}.evidence.csv`;
   if (!(evidenceNamed && (context.asEvidence || context.depth > 0))) {
-    return { findings: await checkTableRows(readCsvRowBatches(body, options), policy, context.evidence, 'delimited', evidenceName) };
+    return checkTableRows(readCsvCellBatches(body, options), policy, context.evidence, 'delimited', evidenceName);
   }
   const rows = readCsvRows(body, options);
   // The header decides: a file named like evidence without evidence columns is an ordinary table.
   const reading = await readEvidence(rows, policy);
-  if (reading.kind === 'not-evidence') return { findings: await checkTableRows(batchesOf(prepend(reading.header, rows)), policy, null, 'delimited') };
+  if (reading.kind === 'not-evidence') return checkTableRows(batchesOf(prepend(reading.header, rows)), policy, null, 'delimited');
   if (context.depth === 0) return { findings: [], evidence: reading.evidence };
   // Evidence holds each cell's largest contributions: inside an archive it would leave with it.
   return {

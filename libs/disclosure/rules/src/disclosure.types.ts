@@ -39,6 +39,11 @@ export type FileCheckResult = {
   findings: Finding[];
   policy: DisclosurePolicy;
   rulesVersion: string;
+  /**
+   * For a CSV or TSV table read as counts: how many body cells every frequency rule judged (the
+   * whole table, however long). Absent for other files and for tables that could not be read.
+   */
+  cellsJudged?: number;
 };
 
 /** How a file is meant to leave (the airlock's file kinds); supporting files never leave. */

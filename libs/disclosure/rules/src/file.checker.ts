@@ -12,6 +12,6 @@ import { combineVerdicts } from './verdict.combine';
  * and its evidence, an ACRO results folder) use checkFiles.
  */
 export const checkFile = async (fileName: string, content: AsyncIterable<Uint8Array>, policy: DisclosurePolicy = DEFAULT_POLICY): Promise<FileCheckResult> => {
-  const { fileType, findings } = await checkContent(fileName, content, policy, TOP_LEVEL);
-  return { verdict: combineVerdicts(findings), fileType, findings, policy, rulesVersion: RULES_VERSION };
+  const { fileType, findings, cellsJudged } = await checkContent(fileName, content, policy, TOP_LEVEL);
+  return { verdict: combineVerdicts(findings), fileType, findings, policy, rulesVersion: RULES_VERSION, ...(cellsJudged ? { cellsJudged } : {}) };
 };

@@ -1,4 +1,5 @@
 import type { Finding } from '../disclosure.types';
+import { cellText, type RawCell } from '../readers/delimited.tokenizer';
 import { isTotalLabel } from '../tables/frequency-table';
 
 // Header words of tables whose cells are sums, means or amounts rather than counts of people.
@@ -43,17 +44,21 @@ export class MagnitudeHintDetector {
   private header: string[] | null = null;
   private reason: string | null = null;
 
-  observe(row: string[]): void {
+  observe(raw: readonly RawCell[]): void {
     if (this.reason !== null) return;
     if (this.header === null) {
+      const row = raw.map(cellText);
       if (row.every((cell) => cell.trim() === '')) return;
       this.header = row;
       const label = row.find((cell) => this.isMagnitudeLabel(cell));
       if (label !== undefined) this.reason = `a header names a magnitude ("${label.trim().slice(0, 60)}")`;
       return;
     }
-    for (let i = 1; i < row.length; i++) {
-      const text = row[i].trim();
+    for (let i = 1; i < raw.length; i++) {
+      const cell = raw[i];
+      // A count read by the tokenizer has neither a currency sign nor a fraction.
+      if (typeof cell === 'number') continue;
+      const text = cell.trim();
       if (CURRENCY.test(text) && WHOLE_OR_GROUPED.test(text.replace(CURRENCY, '').trim())) {
         this.reason = 'cells hold currency amounts';
         return;

@@ -8,7 +8,6 @@ import type { TableHeader, TableRow } from '../tables/table.reader';
 type Candidate = { value: number; row: number; rowLabel: string; failedInRow: boolean };
 
 type ColumnLine = {
-  sum: number;
   allCounts: boolean;
   /** The published margin: this column's cell in the first total row, when it is a count. */
   published: number | null;
@@ -38,7 +37,13 @@ export class ClassDisclosureTally {
   private readonly rowFailures = new CellList();
   /** One per inner column, in the order of header.innerColumns. */
   private readonly lines: ColumnLine[];
+  // Per inner column, touched by every cell, so kept flat: the sum of the column's counts, and the
+  // smallest of its kept largest cells once `keep` are kept (below it no candidate is made).
+  private readonly sums: Float64Array;
+  private readonly floors: Float64Array;
   private readonly keep: number;
+  /** Inner columns whose cell of the current row is to be offered as a candidate. */
+  private readonly offered: Int32Array;
   private innerRows = 0;
   private totalRowSeen = false;
 
@@ -48,9 +53,17 @@ export class ClassDisclosureTally {
   ) {
     const perColumn = Math.floor(MAX_CANDIDATES_IN_ALL / Math.max(1, header.innerColumns.length));
     this.keep = Math.max(1, Math.min(MAX_CANDIDATES, perColumn, Math.floor(1 / policy.classDisclosureShare) + 1));
-    this.lines = header.innerColumns.map(() => ({ sum: 0, allCounts: true, published: null, largest: [], largestDropped: -Infinity }));
+    this.lines = header.innerColumns.map(() => ({ allCounts: true, published: null, largest: [], largestDropped: -Infinity }));
+    this.sums = new Float64Array(header.innerColumns.length);
+    this.floors = new Float64Array(header.innerColumns.length).fill(-Infinity);
+    this.offered = new Int32Array(header.innerColumns.length);
   }
 
+  /**
+   * One pass over the row's inner cells feeds the column lines and finds the row total and the
+   * row's largest cell; the row's own cells are judged against its total only when that largest
+   * cell is over the share (else none is), and the candidates are made after, knowing which failed.
+   */
   row(row: TableRow): void {
     if (row.isTotal) {
       if (!this.totalRowSeen) this.publishColumnTotals(row);
@@ -58,24 +71,33 @@ export class ClassDisclosureTally {
       return;
     }
     this.innerRows++;
-    const failedHere = this.judgeRow(row);
     const inner = this.header.innerColumns;
+    const { cells } = row;
+    const { sums, floors, offered, lines } = this;
+    let offers = 0;
+    let sum = 0;
+    let largest = -Infinity;
+    let allCounts = true;
     for (let i = 0; i < inner.length; i++) {
-      const column = inner[i];
-      const line = this.lines[i];
-      const cell = row.cells[column];
+      const cell = cells[inner[i]];
       if (typeof cell !== 'number') {
-        line.allCounts = false;
+        allCounts = false;
+        lines[i].allCounts = false;
         continue;
       }
-      line.sum += cell;
-      const largest = line.largest;
-      if (largest.length === this.keep && cell <= largest[largest.length - 1].value) {
-        // Most cells are not among the largest: no candidate is made for them.
-        if (cell > line.largestDropped) line.largestDropped = cell;
-        continue;
-      }
-      this.offer(line, { value: cell, row: row.index, rowLabel: row.label, failedInRow: failedHere.length > 0 && failedHere.includes(column) });
+      sum += cell;
+      if (cell > largest) largest = cell;
+      sums[i] += cell;
+      // Most cells are not among the largest: no candidate is made for them.
+      if (cell > floors[i]) offered[offers++] = i;
+      else if (cell > lines[i].largestDropped) lines[i].largestDropped = cell;
+    }
+    const failedHere = this.judgeRow(row, rowTotal(cells, this.header.firstTotalColumn, allCounts ? sum : null), largest);
+    for (let k = 0; k < offers; k++) {
+      const i = offered[k];
+      const column = inner[i];
+      const value = cells[column] as number;
+      this.offer(i, { value, row: row.index, rowLabel: row.label, failedInRow: failedHere.length > 0 && failedHere.includes(column) });
     }
   }
 
@@ -86,7 +108,7 @@ export class ClassDisclosureTally {
     this.lines.forEach((line, i) => {
       const column = this.header.innerColumns[i];
       if (this.innerRows < 2) return;
-      const total = line.published ?? (line.allCounts ? line.sum : null);
+      const total = line.published ?? (line.allCounts ? this.sums[i] : null);
       if (total === null || total <= 0) return;
       for (const c of line.largest) {
         if (c.value / total > share && !c.failedInRow) fromColumns.push(cellAt(c.row, column, c.rowLabel, this.header.columnLabels[column]));
@@ -105,16 +127,15 @@ export class ClassDisclosureTally {
     );
   }
 
-  /** The row's inner cells against the row total; returns the columns that failed. */
-  private judgeRow({ index, label, cells }: TableRow): number[] {
+  /** The row's inner cells against the row total (null when unknown); returns the columns that failed. */
+  private judgeRow({ index, label, cells }: TableRow, total: number | null, largest: number): number[] {
     const inner = this.header.innerColumns;
-    if (inner.length < 2) return [];
-    const total = rowTotal(cells, inner, this.header.firstTotalColumn);
-    if (total === null || total <= 0) return [];
+    const share = this.policy.classDisclosureShare;
+    if (inner.length < 2 || total === null || total <= 0 || !(largest / total > share)) return [];
     const failed: number[] = [];
     for (const column of inner) {
       const cell = cells[column];
-      if (typeof cell === 'number' && cell / total > this.policy.classDisclosureShare) {
+      if (typeof cell === 'number' && cell / total > share) {
         failed.push(column);
         this.rowFailures.add(index, column, label, this.header.columnLabels[column]);
       }
@@ -130,24 +151,19 @@ export class ClassDisclosureTally {
   }
 
   /** Inserts a cell larger than the smallest kept (or while there is room), dropping the smallest past `keep`. */
-  private offer(line: ColumnLine, candidate: Candidate): void {
+  private offer(i: number, candidate: Candidate): void {
+    const line = this.lines[i];
     const largest = line.largest;
     let at = largest.length;
     while (at > 0 && largest[at - 1].value < candidate.value) at--;
     largest.splice(at, 0, candidate);
     if (largest.length > this.keep) line.largestDropped = Math.max(line.largestDropped, (largest.pop() as Candidate).value);
+    if (largest.length === this.keep) this.floors[i] = largest[largest.length - 1].value;
   }
 }
 
-/** The published margin, or the sum of the inner cells when all of them are counts. */
-const rowTotal = (cells: TableRow['cells'], inner: readonly number[], totalColumn: number | null): number | null => {
+/** The published margin when it is a count, else the sum of the inner cells (null when some are not counts). */
+const rowTotal = (cells: TableRow['cells'], totalColumn: number | null, innerSum: number | null): number | null => {
   const published = totalColumn === null ? null : cells[totalColumn];
-  if (typeof published === 'number') return published;
-  let sum = 0;
-  for (const column of inner) {
-    const cell = cells[column];
-    if (typeof cell !== 'number') return null;
-    sum += cell;
-  }
-  return sum;
+  return typeof published === 'number' ? published : innerSum;
 };

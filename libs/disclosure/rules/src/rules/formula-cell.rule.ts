@@ -1,12 +1,14 @@
 import type { Finding } from '../disclosure.types';
 import { findingFor } from '../finding.text';
+import { cellText, type RawCell } from '../readers/delimited.tokenizer';
 import { parseBodyCell } from '../tables/body-cell.parser';
 import { CellList } from '../tables/cell-list';
+import { isBlankCell } from '../tables/table.reader';
 
-const isBlank = (row: readonly string[]): boolean => row.every((cell) => cell.trim() === '');
+const isBlank = (row: readonly RawCell[]): boolean => row.every(isBlankCell);
 
 // A formula by the same reading as a body cell: numbers (-5, +1.2e3) and marks (-) are not.
-const isFormula = (raw: string): boolean => {
+const isFormula = (raw: RawCell): boolean => {
   const cell = parseBodyCell(raw);
   return typeof cell === 'object' && cell.kind === 'text' && cell.formula;
 };
@@ -19,12 +21,12 @@ const isFormula = (raw: string): boolean => {
  * a payload out. Streaming, bounded memory: it counts every such label and keeps the first few.
  */
 export class FormulaCellDetector {
-  private header: readonly string[] | null = null;
+  private header: readonly RawCell[] | null = null;
   private headerFormulas = 0;
   private bodyRows = 0;
   private readonly cells = new CellList();
 
-  observe(row: readonly string[]): void {
+  observe(row: readonly RawCell[]): void {
     if (isBlank(row)) return;
     if (this.header === null) {
       this.header = row;
@@ -32,7 +34,7 @@ export class FormulaCellDetector {
       return;
     }
     const index = this.bodyRows++;
-    if (row.length > 0 && isFormula(row[0])) this.cells.add(index, 0, row[0].trim(), this.header[0]?.trim() ?? '');
+    if (row.length > 0 && isFormula(row[0])) this.cells.add(index, 0, cellText(row[0]).trim(), cellText(this.header[0] ?? '').trim());
   }
 
   findings(): Finding[] {

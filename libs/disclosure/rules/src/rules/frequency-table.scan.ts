@@ -15,6 +15,7 @@ type Rules = { threshold: ThresholdTally; classDisclosure: ClassDisclosureTally;
  */
 export class FrequencyTableScan implements TableSink {
   private rules: Rules | null = null;
+  private cells = 0;
 
   constructor(private readonly policy: DisclosurePolicy) {}
 
@@ -31,7 +32,13 @@ export class FrequencyTableScan implements TableSink {
     rules.threshold.row(row);
     rules.classDisclosure.row(row);
     rules.suppression.row(row);
+    this.cells += row.cells.length;
     return null;
+  }
+
+  /** The body cells every rule has judged so far. */
+  get cellsJudged(): number {
+    return this.cells;
   }
 
   findings(): Finding[] {

@@ -1,7 +1,9 @@
 import type { RoundingPolicy } from '../disclosure.policy';
 import type { Finding } from '../disclosure.types';
+import { cellText, type RawCell } from '../readers/delimited.tokenizer';
 import { parseBodyCell } from '../tables/body-cell.parser';
 import { CellList } from '../tables/cell-list';
+import { isBlankCell } from '../tables/table.reader';
 
 const IS_ROUNDED: Record<Exclude<RoundingPolicy, 'none'>, (n: number) => boolean> = {
   base5: (n) => n % 5 === 0,
@@ -24,26 +26,26 @@ const DESCRIBED: Record<Exclude<RoundingPolicy, 'none'>, string> = {
  * rules; fractions are not counts. Keeps the listed cells only, never values.
  */
 export class RoundingDetector {
-  private header: string[] | null = null;
+  private header: readonly RawCell[] | null = null;
   private row = 0;
   private readonly unrounded = new CellList();
 
   constructor(private readonly policy: RoundingPolicy) {}
 
-  observe(raw: string[]): void {
+  observe(raw: readonly RawCell[]): void {
     if (this.policy === 'none') return;
-    if (raw.every((cell) => cell.trim() === '')) return;
+    if (raw.every(isBlankCell)) return;
     if (this.header === null) {
       this.header = raw;
       return;
     }
     // pandas writes the index name on a row of its own under the header: not a body row.
-    if (this.row === 0 && raw.slice(1).every((cell) => cell.trim() === '')) return;
+    if (this.row === 0 && raw.slice(1).every(isBlankCell)) return;
     const rounded = IS_ROUNDED[this.policy];
     for (let column = 1; column < raw.length; column++) {
       const cell = parseBodyCell(raw[column]);
       if (typeof cell === 'number' && cell % 1 === 0 && !rounded(Math.abs(cell))) {
-        this.unrounded.add(this.row, column - 1, raw[0] ?? '', this.header[column] ?? '');
+        this.unrounded.add(this.row, column - 1, cellText(raw[0] ?? ''), cellText(this.header[column] ?? ''));
       }
     }
     this.row++;

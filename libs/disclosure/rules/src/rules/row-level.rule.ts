@@ -1,4 +1,5 @@
 import type { CellRef, Finding } from '../disclosure.types';
+import { cellText, type RawCell } from '../readers/delimited.tokenizer';
 
 type Signal = 'e-mail addresses' | 'UK postcodes' | 'NHS numbers with a valid checksum' | 'dates of birth' | 'unique identifiers';
 
@@ -61,10 +62,10 @@ export class RowLevelDetector {
   private columns: ColumnState[] = [];
   private rows = 0;
 
-  observe(row: readonly string[]): void {
+  observe(row: readonly RawCell[]): void {
     if (this.columns.length === 0 && this.rows === 0) {
       this.columns = row.map((raw) => {
-        const label = raw.trim();
+        const label = cellText(raw).trim();
         return { label, values: 0, matches: { email: 0, postcode: 0, nhs: 0, date: 0 }, distinct: ID_HEADER.test(label) ? new Set() : null, firstRow: null };
       });
       this.rows++;
@@ -73,9 +74,17 @@ export class RowLevelDetector {
     const body = this.rows++ - 1;
     const width = Math.min(row.length, this.columns.length);
     for (let i = 0; i < width; i++) {
-      const value = row[i].trim();
-      if (value === '') continue;
+      const raw = row[i];
       const column = this.columns[i];
+      if (typeof raw === 'number') {
+        // A count of at most 9 digits is none of the patterns; only a distinct value to count.
+        column.values++;
+        column.firstRow ??= body;
+        if (column.distinct !== null && column.distinct.size < DISTINCT_CAP) column.distinct.add(String(raw));
+        continue;
+      }
+      const value = raw.trim();
+      if (value === '') continue;
       column.values++;
       column.firstRow ??= body;
       observeValue(value, column);

@@ -1,3 +1,5 @@
+import type { RawCell } from '../readers/delimited.tokenizer';
+
 export type SuppressedCell = { kind: 'suppressed'; empty: boolean };
 export type TextCell = { kind: 'text'; formula: boolean };
 /** A body cell: a number, a suppression mark, or text that is neither. Text content is not kept. */
@@ -57,7 +59,9 @@ const plainDigits = (raw: string): number | null => {
   return value;
 };
 
-export const parseBodyCell = (raw: string): BodyCell => {
+export const parseBodyCell = (raw: RawCell): BodyCell => {
+  // The tokenizer read it as a count already.
+  if (typeof raw === 'number') return raw;
   const digits = plainDigits(raw);
   if (digits !== null) return digits;
   const text = raw.trim();

@@ -1,5 +1,6 @@
 import type { DisclosurePolicy } from '../disclosure.policy';
 import type { Finding } from '../disclosure.types';
+import type { RawCell } from '../readers/delimited.tokenizer';
 import type { BodyCell } from './body-cell.parser';
 import type { FrequencyTable } from './frequency-table';
 import { readTable, unreadable, type RowBatches, type TableHeader, type TableRow, type TableSink } from './table.reader';
@@ -15,7 +16,7 @@ export type TableReading = { kind: 'table'; table: FrequencyTable } | { kind: 'u
 export const readTableInMemory = async (
   batches: RowBatches,
   policy: Pick<DisclosurePolicy, 'maxTableCells'>,
-  watch?: (row: string[]) => void,
+  watch?: (row: readonly RawCell[]) => void,
 ): Promise<TableReading> => {
   const collector = new TableCollector(policy.maxTableCells);
   const problem = await readTable(batches, collector, watch);

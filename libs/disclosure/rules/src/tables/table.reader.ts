@@ -1,4 +1,5 @@
 import type { Finding } from '../disclosure.types';
+import { cellText, type RawCell } from '../readers/delimited.tokenizer';
 import { parseBodyCell, type BodyCell } from './body-cell.parser';
 import { isTotalLabel } from './frequency-table';
 
@@ -24,11 +25,11 @@ export type TableSink = {
   row(row: TableRow): Finding | null;
 };
 
-/** Rows of text in batches (readCsvRowBatches), so a table of millions of rows takes few asynchronous steps. */
-export type RowBatches = AsyncIterable<readonly string[][]> | Iterable<readonly string[][]>;
+/** Rows in batches (readCsvCellBatches), so a table of millions of rows takes few asynchronous steps. */
+export type RowBatches = AsyncIterable<readonly (readonly RawCell[])[]> | Iterable<readonly (readonly RawCell[])[]>;
 
 /** Rows one at a time, as batches of one. */
-export async function* batchesOf(rows: AsyncIterable<string[]> | Iterable<string[]>): AsyncGenerator<string[][]> {
+export async function* batchesOf(rows: AsyncIterable<RawCell[]> | Iterable<RawCell[]>): AsyncGenerator<RawCell[][]> {
   for await (const row of rows) yield [row];
 }
 
@@ -40,8 +41,8 @@ const MAX_LISTED_ROWS = 10;
  * Returns null when every row was handed over, or the finding that makes the table unreadable.
  * `watch` sees every row as read, the header and blank rows included (row-level detection).
  */
-export const readTable = async (batches: RowBatches, sink: TableSink, watch?: (row: string[]) => void): Promise<Finding | null> => {
-  let header: string[] | null = null;
+export const readTable = async (batches: RowBatches, sink: TableSink, watch?: (row: readonly RawCell[]) => void): Promise<Finding | null> => {
+  let header: readonly RawCell[] | null = null;
   let bodyRows = 0;
   const ragged: number[] = [];
   let raggedCount = 0;
@@ -54,7 +55,7 @@ export const readTable = async (batches: RowBatches, sink: TableSink, watch?: (r
       if (isBlank(raw)) continue; // Excel pads sheets with rows of empty cells
       if (header === null) {
         header = trimTrailingEmpty(raw, 0);
-        const columnLabels = header.slice(1).map((l) => l.trim());
+        const columnLabels = header.slice(1).map((l) => cellText(l).trim());
         sink.header(tableHeader(columnLabels, new Set(columnLabels.flatMap((label, i) => (isTotalLabel(label) ? [i] : [])))));
         continue;
       }
@@ -69,7 +70,7 @@ export const readTable = async (batches: RowBatches, sink: TableSink, watch?: (r
       if (index === 0 && isBlank(row.slice(1))) continue;
       // After a ragged row the table cannot be judged; reading goes on only to count them.
       if (raggedCount > 0 || stopped !== null) continue;
-      const label = row[0].trim();
+      const label = cellText(row[0]).trim();
       const cells = new Array<BodyCell>(row.length - 1);
       for (let i = 1; i < row.length; i++) cells[i - 1] = parseBodyCell(row[i]);
       stopped = sink.row({ index: bodyRows++, label, isTotal: isTotalLabel(label), cells });
@@ -96,12 +97,15 @@ export const tableHeader = (columnLabels: readonly string[], totalColumns: Reado
   return { columnLabels, totalColumns, firstTotalColumn, innerColumns: columnLabels.flatMap((_, i) => (totalColumns.has(i) ? [] : [i])) };
 };
 
-const isBlank = (cells: readonly string[]): boolean => cells.every((cell) => cell.trim() === '');
+/** A cell with no text but spaces (a count is never blank). */
+export const isBlankCell = (cell: RawCell): boolean => typeof cell === 'string' && cell.trim() === '';
+
+const isBlank = (cells: readonly RawCell[]): boolean => cells.every(isBlankCell);
 
 // Spreadsheets write trailing delimiters inconsistently; empty cells past the header width are padding.
-const trimTrailingEmpty = (row: string[], width: number): string[] => {
+const trimTrailingEmpty = (row: readonly RawCell[], width: number): readonly RawCell[] => {
   let end = row.length;
-  while (end > Math.max(width, 1) && row[end - 1].trim() === '') end--;
+  while (end > Math.max(width, 1) && isBlankCell(row[end - 1])) end--;
   return end === row.length ? row : row.slice(0, end);
 };
 

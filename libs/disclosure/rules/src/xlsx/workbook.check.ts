@@ -19,7 +19,7 @@ export const checkWorkbookSheets = async (workbook: WorkbookCollector, policy: D
     }
     const rows = [...sheet.rows()];
     if (rows.every((row) => row.every((cell) => cell.trim() === ''))) continue; // an empty sheet discloses nothing
-    const sheetFindings = await checkTableRows([rows], policy, null);
+    const { findings: sheetFindings } = await checkTableRows([rows], policy, null);
     if (sheet.formulaCount > 0) {
       const listed = sheet.formulas.join(', ') + (sheet.formulaCount > sheet.formulas.length ? ', …' : '');
       sheetFindings.push(
