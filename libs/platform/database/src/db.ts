@@ -283,11 +283,22 @@ class CopyOutQuery {
     connection.sendCopyFail('copyOut runs COPY ... TO STDOUT only');
   }
 
-  handleRowDescription(): void {}
-  handleDataRow(): void {}
-  handleCommandComplete(): void {}
-  handleEmptyQuery(): void {}
-  handlePortalSuspended(): void {}
+  // COPY TO sends no rows, and its CommandComplete carries nothing we need: ReadyForQuery ends it.
+  handleRowDescription(): void {
+    return undefined;
+  }
+  handleDataRow(): void {
+    return undefined;
+  }
+  handleCommandComplete(): void {
+    return undefined;
+  }
+  handleEmptyQuery(): void {
+    return undefined;
+  }
+  handlePortalSuspended(): void {
+    return undefined;
+  }
 
   handleError(error: unknown): void {
     this.reject(this.failure ?? error);
