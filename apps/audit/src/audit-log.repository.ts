@@ -76,10 +76,10 @@ export class AuditLogRepository {
 
   /** Appends once per event id; a redelivered event returns the record it already has. */
   append(input: AppendInput): Promise<AppendResult> {
-    // The body and query fields are built as the delivery arrives, while an earlier batch is in the database.
-    const prepared = prepare(input);
     return new Promise((resolve, reject) => {
-      this.queue.push({ prepared, resolve, reject });
+      // The body and query fields are built as the delivery arrives, while an earlier batch is in the
+      // database (inside the executor: an event that cannot be serialised rejects, as before).
+      this.queue.push({ prepared: prepare(input), resolve, reject });
       if (!this.flushing) void this.flush();
     });
   }
