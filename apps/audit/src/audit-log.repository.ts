@@ -45,12 +45,13 @@ export type AuditLogRepositoryOptions = {
 };
 
 /** An append with the head-independent work done: the hashed body and the query fields. */
-type PreparedAppend = { input: AppendInput; body: string; meta: string | null };
+type Prepared = { body: string; meta: string | null };
+type PreparedAppend = { input: AppendInput; prepared?: Prepared };
 type Pending = { prepared: PreparedAppend; resolve: (result: AppendResult) => void; reject: (error: unknown) => void };
 type PreparedLink = { link: ChainLink; meta: string | null; traceHeaders?: Record<string, string> };
 type ChainedBatch = { results: AppendResult[]; head: ChainHead };
 
-const prepare = (input: AppendInput): PreparedAppend => ({ input, body: recordBody(input), meta: recordMeta(input) });
+const prepare = (input: AppendInput): Prepared => ({ body: recordBody(input), meta: recordMeta(input) });
 const isUniqueViolation = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === '23505';
 type LinkRow = { position: string; prev_hash: string; record_hash: string; body: string };
 const toLink = (row: LinkRow): ChainLink => ({ position: Number(row.position), prevHash: row.prev_hash, recordHash: row.record_hash, body: row.body });
@@ -79,14 +80,15 @@ export class AuditLogRepository {
     return new Promise((resolve, reject) => {
       // The body and query fields are built as the delivery arrives, while an earlier batch is in the
       // database (inside the executor: an event that cannot be serialised rejects, as before).
-      this.queue.push({ prepared: prepare(input), resolve, reject });
+      this.queue.push({ prepared: { input, prepared: prepare(input) }, resolve, reject });
       if (!this.flushing) void this.flush();
     });
   }
 
   /** Appends in one transaction, in the order given; duplicates (also within the batch) add nothing. */
   async appendBatch(inputs: readonly AppendInput[]): Promise<AppendResult[]> {
-    return this.appendPrepared(inputs.map(prepare));
+    // Bodies are built chunk by chunk as the batch is inserted (`chainAndInsert`), not all up front.
+    return this.appendPrepared(inputs.map((input) => ({ input })));
   }
 
   /**
@@ -133,30 +135,48 @@ export class AuditLogRepository {
     return this.chainAndInsert(tx, head, known, batch);
   }
 
-  /** Links the batch after `head` (skipping event ids in `known` or seen earlier in the batch) and inserts it. */
+  /**
+   * Links the batch after `head` (skipping event ids in `known` or seen earlier in the batch) and
+   * inserts it, a chunk a statement: each chunk is serialised and hashed while the previous one is
+   * in the database, so the two cores work at once.
+   */
   private async chainAndInsert(q: Queryable, head: ChainHead, known: Map<string, AuditRecord>, batch: readonly PreparedAppend[]): Promise<ChainedBatch> {
     let last = head;
-    const appended: PreparedLink[] = [];
-    const results = batch.map(({ input, body, meta }): AppendResult => {
-      const already = known.get(input.envelope.id);
-      if (already) return { record: already, duplicate: true };
-      const link = nextLink(last, body);
-      const { topic, recordedAt, envelope } = input;
-      const record: AuditRecord = {
-        position: link.position,
-        eventId: envelope.id,
-        topic,
-        recordedAt,
-        prevHash: link.prevHash,
-        recordHash: link.recordHash,
-        envelope,
-      };
-      appended.push({ link, meta, traceHeaders: input.traceHeaders });
-      known.set(envelope.id, record);
-      last = link;
-      return { record, duplicate: false };
-    });
-    await this.insert(q, appended);
+    const results: AppendResult[] = [];
+    let inFlight: Promise<void> | undefined;
+    for (let i = 0; i < batch.length; i += INSERT_CHUNK) {
+      const appended: PreparedLink[] = [];
+      for (const item of batch.slice(i, i + INSERT_CHUNK)) {
+        const { input } = item;
+        const already = known.get(input.envelope.id);
+        if (already) {
+          results.push({ record: already, duplicate: true });
+          continue;
+        }
+        // Kept on the item: a batch retried under the lock is not serialised twice.
+        item.prepared ??= prepare(input);
+        const link = nextLink(last, item.prepared.body);
+        const { topic, recordedAt, envelope } = input;
+        const record: AuditRecord = {
+          position: link.position,
+          eventId: envelope.id,
+          topic,
+          recordedAt,
+          prevHash: link.prevHash,
+          recordHash: link.recordHash,
+          envelope,
+        };
+        appended.push({ link, meta: item.prepared.meta, traceHeaders: input.traceHeaders });
+        known.set(envelope.id, record);
+        last = link;
+        results.push({ record, duplicate: false });
+      }
+      if (inFlight) await inFlight;
+      inFlight = this.insertChunk(q, appended);
+      // Observed at once: if building the next chunk throws, this one's failure is not left unhandled.
+      inFlight.catch(() => undefined);
+    }
+    await inFlight;
     return { results, head: last };
   }
 
@@ -304,22 +324,19 @@ export class AuditLogRepository {
     });
   }
 
-  private async insert(q: Queryable, links: PreparedLink[]): Promise<void> {
-    if (links.length === 0) return;
+  private async insertChunk(q: Queryable, chunk: PreparedLink[]): Promise<void> {
+    if (chunk.length === 0) return;
     // The audit topic is fed from this table by AuditPublisher: no second copy in the outbox.
     // Plain parameters, not arrays: pg escapes every quote of a JSON body inside an array literal.
     // A null `meta` is derived from the body by the database (migration audit-005).
-    for (let i = 0; i < links.length; i += INSERT_CHUNK) {
-      const chunk = links.slice(i, i + INSERT_CHUNK);
-      const values = chunk
-        .map((_, j) => `($${j * 6 + 1}::bigint, $${j * 6 + 2}, $${j * 6 + 3}, $${j * 6 + 4}, $${j * 6 + 5}::jsonb, $${j * 6 + 6}::jsonb)`)
-        .join(', ');
-      const params: unknown[] = [];
-      for (const { link, meta, traceHeaders } of chunk) {
-        const trace = traceHeaders && Object.keys(traceHeaders).length > 0 ? JSON.stringify(traceHeaders) : null;
-        params.push(link.position, link.prevHash, link.recordHash, link.body.toString(), trace, meta);
-      }
-      await q.query(`INSERT INTO ${AUDIT_TABLES.records} (position, prev_hash, record_hash, body, trace_headers, meta) VALUES ${values}`, params);
+    const values = chunk
+      .map((_, j) => `($${j * 6 + 1}::bigint, $${j * 6 + 2}, $${j * 6 + 3}, $${j * 6 + 4}, $${j * 6 + 5}::jsonb, $${j * 6 + 6}::jsonb)`)
+      .join(', ');
+    const params: unknown[] = [];
+    for (const { link, meta, traceHeaders } of chunk) {
+      const trace = traceHeaders && Object.keys(traceHeaders).length > 0 ? JSON.stringify(traceHeaders) : null;
+      params.push(link.position, link.prevHash, link.recordHash, link.body.toString(), trace, meta);
     }
+    await q.query(`INSERT INTO ${AUDIT_TABLES.records} (position, prev_hash, record_hash, body, trace_headers, meta) VALUES ${values}`, params);
   }
 }
