@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
+import os from 'node:os';
 import {
   chainedBytes,
   ExportVerifier,
@@ -23,11 +24,13 @@ import { AuditLogRepository, type AppendInput } from '../../apps/audit/src/audit
 import { createAuditWriterDb } from '../../apps/audit/src/audit-writer-db';
 import { fileLines } from '../../apps/airlock-audit/src/line-reader';
 
-// Issue 5's audit figures, measured on the real PostgreSQL in a schema of their own:
-//  - records appended per second through the audit service's repository, as the writer role
-//    (target >= 5,000/s): concurrent deliveries (group commit) and one at a time;
-//  - seconds to verify a chain of 1,000,000 records, streamed from PostgreSQL and from an export
-//    file, beside `sha256sum` over the same bytes in the same run (target <= 3x).
+// The audit figures (issues 5 and 14), measured on the real PostgreSQL in a schema of their own:
+//  - records appended per second through the audit service's repository, as the writer role:
+//    in batches of 5,000 (a consumer catching up; target >= 20,000/s), 64 concurrent deliveries as
+//    the Kafka consumer hands them over (group commit; target >= 8,000/s), and one at a time;
+//  - the chain verified afterwards (every record, from PostgreSQL), and the seconds that took
+//    beside `sha256sum` over the same bytes in the same run (target <= 1.5x); also from an export
+//    file and with the CLI in its own process.
 
 export type AuditBenchOptions = {
   /** Default: the real stack's PostgreSQL (AIRLOCK_DATABASE_URL). */
@@ -68,8 +71,22 @@ export type AuditBenchResult = {
     cli: { seconds: number; maxRssMiB: number; heapCapMiB: number };
   };
   targets: {
-    appendsPerSecond: { min: number; actual: number; verdict: Verdict };
+    appendsPerSecondBatched: { min: number; actual: number; verdict: Verdict };
+    appendsPerSecondConcurrent: { min: number; actual: number; verdict: Verdict };
     verifyRatio: { max: number; actual: number; verdict: Verdict };
+  };
+  /** The issue-14 figures, for the README table (bench/README.md). */
+  summary: {
+    appendsPerSecondBatched: number;
+    appendsPerSecondConcurrent: number;
+    appendsPerSecondOneAtATime: number;
+    /** Every record of the chain built by the appends verified from PostgreSQL (the CLI and the export too). */
+    chainIntact: boolean;
+    chainRecords: number;
+    verifyRatio: number;
+    verifySeconds: number;
+    sha256sumSeconds: number;
+    loadAverage: number[];
   };
 };
 
@@ -213,12 +230,15 @@ export async function runAuditBench(options: AuditBenchOptions = {}): Promise<Au
     const head = await log1.head();
     const remaining = Math.max(0, records - head.position);
     log(`append: ${remaining} more records in batches of ${batchSize} (building a chain of ${records})`);
-    start = process.hrtime.bigint();
+    // Only the appends are timed: making up the next batch's events is the bench's work, not the log's.
+    let batchedSeconds = 0;
     for (let done = 0; done < remaining; done += batchSize) {
-      await log1.appendBatch(inputs(Math.min(batchSize, remaining - done), head.position + done));
+      const batch = inputs(Math.min(batchSize, remaining - done), head.position + done);
+      start = process.hrtime.bigint();
+      await log1.appendBatch(batch);
+      batchedSeconds += seconds(start);
       if ((done / batchSize) % 20 === 0) log(`  ${head.position + done} / ${records}`);
     }
-    const batchedSeconds = seconds(start);
     await owner.query('ANALYZE audit_records');
 
     // The same bytes the verifier hashes, and an export file, for sha256sum and the offline verifier.
@@ -266,6 +286,7 @@ export async function runAuditBench(options: AuditBenchOptions = {}): Promise<Au
 
     const perSecond = (n: number, s: number) => Math.round(n / s);
     const appendRate = perSecond(appends, concurrentSeconds);
+    const batchedRate = remaining ? perSecond(remaining, batchedSeconds) : 0;
     const ratio = fromPostgresSeconds / sha256sumSeconds;
     return {
       benchmark: 'audit',
@@ -275,7 +296,7 @@ export async function runAuditBench(options: AuditBenchOptions = {}): Promise<Au
       append: {
         concurrent: { records: appends, concurrency, seconds: concurrentSeconds, perSecond: appendRate },
         oneAtATime: { records: single, seconds: singleSeconds, perSecond: perSecond(single, singleSeconds) },
-        batched: { records: remaining, batchSize, seconds: batchedSeconds, perSecond: remaining ? perSecond(remaining, batchedSeconds) : 0 },
+        batched: { records: remaining, batchSize, seconds: batchedSeconds, perSecond: batchedRate },
       },
       verify: {
         records: last.position,
@@ -290,8 +311,21 @@ export async function runAuditBench(options: AuditBenchOptions = {}): Promise<Au
         cli,
       },
       targets: {
-        appendsPerSecond: { min: 5_000, actual: appendRate, verdict: appendRate >= 5_000 ? 'PASS' : 'MISS' },
-        verifyRatio: { max: 3, actual: ratio, verdict: ratio <= 3 ? 'PASS' : 'MISS' },
+        appendsPerSecondBatched: { min: 20_000, actual: batchedRate, verdict: batchedRate >= 20_000 ? 'PASS' : 'MISS' },
+        appendsPerSecondConcurrent: { min: 8_000, actual: appendRate, verdict: appendRate >= 8_000 ? 'PASS' : 'MISS' },
+        verifyRatio: { max: 1.5, actual: ratio, verdict: ratio <= 1.5 ? 'PASS' : 'MISS' },
+      },
+      summary: {
+        appendsPerSecondBatched: batchedRate,
+        appendsPerSecondConcurrent: appendRate,
+        appendsPerSecondOneAtATime: perSecond(single, singleSeconds),
+        // Reaching here means all three verifications passed (each throws otherwise).
+        chainIntact: verdict.valid && verdict.count === last.position && exportVerdict.valid,
+        chainRecords: last.position,
+        verifyRatio: Math.round(ratio * 100) / 100,
+        verifySeconds: fromPostgresSeconds,
+        sha256sumSeconds,
+        loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
       },
     };
   } finally {
@@ -316,7 +350,10 @@ export function formatAuditReport(r: AuditBenchResult): string {
     `  from PostgreSQL (streamed)  ${f(r.verify.fromPostgresSeconds)} s   = ${f(r.verify.ratioPostgres)} x sha256sum of the same bytes (${f(r.verify.sha256sumSeconds)} s)`,
     `  export file, offline        ${f(r.verify.fromExportSeconds)} s   = ${f(r.verify.ratioExport)} x sha256sum of the file (${mb(r.verify.exportFileBytes)}, ${f(r.verify.sha256sumExportSeconds)} s)`,
     `  airlock-audit verify (CLI)  ${f(r.verify.cli.seconds)} s with start-up, V8 heap capped at ${r.verify.cli.heapCapMiB} MiB, peak RSS ${f(r.verify.cli.maxRssMiB, 0)} MiB`,
-    `targets: appends >= ${r.targets.appendsPerSecond.min}/s: ${r.targets.appendsPerSecond.verdict} (${r.targets.appendsPerSecond.actual}); verify <= ${r.targets.verifyRatio.max} x sha256sum: ${r.targets.verifyRatio.verdict} (${f(r.targets.verifyRatio.actual)})`,
+    `chain after the appends: ${r.summary.chainIntact ? 'intact' : 'BROKEN'} (${r.summary.chainRecords} records verified); load average ${r.summary.loadAverage.join(' ')}`,
+    `targets: batched appends >= ${r.targets.appendsPerSecondBatched.min}/s: ${r.targets.appendsPerSecondBatched.verdict} (${r.targets.appendsPerSecondBatched.actual}); ` +
+      `concurrent appends >= ${r.targets.appendsPerSecondConcurrent.min}/s: ${r.targets.appendsPerSecondConcurrent.verdict} (${r.targets.appendsPerSecondConcurrent.actual}); ` +
+      `verify <= ${r.targets.verifyRatio.max} x sha256sum: ${r.targets.verifyRatio.verdict} (${f(r.targets.verifyRatio.actual)})`,
     '',
   ].join('\n');
 }

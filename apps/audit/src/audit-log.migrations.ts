@@ -159,9 +159,40 @@ export class AuditRecordTraceContext1764547200204 extends SqlMigration {
   readonly sql = 'ALTER TABLE audit_records ADD COLUMN trace_headers jsonb';
 }
 
+export class AuditAppendWithoutReparsing1764547200205 extends SqlMigration {
+  // Appends were bound by per-row work in the database (issue 14): parsing every body again to
+  // generate `meta` (~35 µs a row) and two bounded-repetition regular expressions (~17 µs each).
+  //  - `meta` is now written by the appender, built from the same object as the hashed body
+  //    (apps/audit/src/audit-record-meta.ts); a row inserted without it still gets it from the body
+  //    (an older appender during an upgrade, or a hand-made row). It stays as unchangeable as before:
+  //    the append-only triggers refuse every UPDATE, and `audit_record_meta` is kept so that any
+  //    range can be compared with its bodies (audit-log.repository.ts, `metaMismatch`).
+  //  - The hash checks say the same thing (64 lowercase hex digits) without the regex {64} bound.
+  readonly sql = `
+      ALTER TABLE audit_records ALTER COLUMN meta DROP EXPRESSION;
+      ALTER TABLE audit_records ALTER COLUMN meta SET NOT NULL;
+      CREATE FUNCTION audit_record_fill_meta() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        NEW.meta := audit_record_meta(NEW.body);
+        RETURN NEW;
+      END
+      $fn$;
+      CREATE TRIGGER audit_records_meta_from_body BEFORE INSERT ON audit_records
+        FOR EACH ROW WHEN (NEW.meta IS NULL) EXECUTE FUNCTION audit_record_fill_meta();
+      -- Also in sessions that switch ordinary triggers off (session_replication_role = replica).
+      ALTER TABLE audit_records ENABLE ALWAYS TRIGGER audit_records_meta_from_body;
+      ALTER TABLE audit_records
+        DROP CONSTRAINT audit_records_prev_hash_check,
+        DROP CONSTRAINT audit_records_record_hash_check,
+        ADD CONSTRAINT audit_records_prev_hash_hex CHECK (length(prev_hash) = 64 AND prev_hash !~ '[^0-9a-f]'),
+        ADD CONSTRAINT audit_records_record_hash_hex CHECK (length(record_hash) = 64 AND record_hash !~ '[^0-9a-f]');
+    `;
+}
+
 export const auditLogMigrations: readonly MigrationClass[] = [
   AuditChain1764547200201,
   AuditRetention1764547200202,
   AuditQueryMetaAndPublication1764547200203,
   AuditRecordTraceContext1764547200204,
+  AuditAppendWithoutReparsing1764547200205,
 ];

@@ -11,17 +11,22 @@ import {
   type Checkpoint,
 } from '@airlock/access-log';
 import type { EventEnvelope } from '@airlock/contracts';
-import { SCHEMA_LOCK_KEY, type Db, type DbTx } from '@airlock/database';
+import { SCHEMA_LOCK_KEY, type Db, type DbTx, type Queryable } from '@airlock/database';
 import { META } from './audit-log.migrations';
 import { auditCheckpointEnvelope, toAuditRecord, type AuditRecord } from './audit-record';
+import { recordMeta } from './audit-record-meta';
 import { filterSql, type AuditFilter, type AuditPageRequest } from './audit-query';
 
-// One global order: appends hold this lock (two-int key space, per schema), so positions have no
-// gaps and each record links to the one committed just before it, across all audit processes.
+// One global order: positions are claimed through the primary key (a batch chained onto a head that
+// is no longer the head is refused whole) or under this lock (two-int key space, per schema), so
+// positions have no gaps and each record links to the one committed just before it, across all
+// audit processes.
 const CHAIN_LOCK_CLASS = 0x41550001;
 const PUBLISH_LOCK_CLASS = 0x41550002;
-// 4 parameters a row, well under PostgreSQL's 65,535 per statement.
+// 6 parameters a row, well under PostgreSQL's 65,535 per statement.
 const INSERT_CHUNK = 1_000;
+// Careful-path tries when writers in other processes keep taking the next positions.
+const LOCKED_ATTEMPTS = 5;
 const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json; charset=UTF-8';
 
 /** `traceHeaders`: the W3C trace context of the consumed event, kept beside the record (never hashed) for the audit topic. */
@@ -39,9 +44,16 @@ export type AuditLogRepositoryOptions = {
   maxBatch?: number;
 };
 
-type Pending = { input: AppendInput; resolve: (result: AppendResult) => void; reject: (error: unknown) => void };
+/** An append with the head-independent work done: the hashed body and the query fields. */
+type Prepared = { body: string; meta: string | null };
+type PreparedAppend = { input: AppendInput; prepared?: Prepared };
+type Pending = { prepared: PreparedAppend; resolve: (result: AppendResult) => void; reject: (error: unknown) => void };
+type PreparedLink = { link: ChainLink; meta: string | null; traceHeaders?: Record<string, string> };
+type ChainedBatch = { results: AppendResult[]; head: ChainHead };
+
+const prepare = (input: AppendInput): Prepared => ({ body: recordBody(input), meta: recordMeta(input) });
+const isUniqueViolation = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === '23505';
 type LinkRow = { position: string; prev_hash: string; record_hash: string; body: string };
-type TracedLink = { link: ChainLink; traceHeaders?: Record<string, string> };
 const toLink = (row: LinkRow): ChainLink => ({ position: Number(row.position), prevHash: row.prev_hash, recordHash: row.record_hash, body: row.body });
 
 /**
@@ -52,6 +64,8 @@ export class AuditLogRepository {
   private readonly queue: Pending[] = [];
   private flushing = false;
   private readonly maxBatch: number;
+  /** The chain head as this process last committed or read it under the lock (never ahead of the database). */
+  private lastHead: ChainHead | undefined;
 
   constructor(
     readonly db: Db,
@@ -64,30 +78,84 @@ export class AuditLogRepository {
   /** Appends once per event id; a redelivered event returns the record it already has. */
   append(input: AppendInput): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ input, resolve, reject });
+      // The body and query fields are built as the delivery arrives, while an earlier batch is in the
+      // database (inside the executor: an event that cannot be serialised rejects, as before).
+      this.queue.push({ prepared: { input, prepared: prepare(input) }, resolve, reject });
       if (!this.flushing) void this.flush();
     });
   }
 
   /** Appends in one transaction, in the order given; duplicates (also within the batch) add nothing. */
   async appendBatch(inputs: readonly AppendInput[]): Promise<AppendResult[]> {
-    if (inputs.length === 0) return [];
-    return this.write(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock($1, ${SCHEMA_LOCK_KEY})`, [CHAIN_LOCK_CLASS]);
-      // Known event ids and the chain head in one round trip.
-      const { rows } = await tx.query<LinkRow & { event_id: string | null }>(
-        `SELECT position, prev_hash, record_hash, body, ${META.eventId} AS event_id FROM ${AUDIT_TABLES.records} WHERE ${META.eventId} = ANY($1::text[])
-         UNION ALL (SELECT position, prev_hash, record_hash, NULL, NULL FROM ${AUDIT_TABLES.records} ORDER BY position DESC LIMIT 1)`,
-        [inputs.map((i) => i.envelope.id)],
-      );
-      const headRow = rows.find((row) => row.event_id === null);
-      const known = new Map(rows.filter((row) => row.event_id !== null).map((row) => [row.event_id as string, toAuditRecord(toLink(row))]));
-      let head: ChainHead = headRow ? { position: Number(headRow.position), recordHash: headRow.record_hash } : GENESIS;
-      const appended: TracedLink[] = [];
-      const results = inputs.map((input): AppendResult => {
+    // Bodies are built chunk by chunk as the batch is inserted (`chainAndInsert`), not all up front.
+    return this.appendPrepared(inputs.map((input) => ({ input })));
+  }
+
+  /**
+   * Fast path: the batch is chained onto the head this process last saw committed and inserted in
+   * one statement, with no lock and no read. It cannot go wrong silently: if another writer took
+   * those positions the primary key refuses them, and a redelivered event id its unique index;
+   * either way nothing was written and the batch goes the careful way. Careful path: under the chain
+   * lock, read the head and which of the batch's event ids are already recorded, then insert.
+   * A batch is always one statement or one transaction: it is written whole or not at all.
+   */
+  private async appendPrepared(batch: readonly PreparedAppend[]): Promise<AppendResult[]> {
+    if (batch.length === 0) return [];
+    const cached = this.lastHead;
+    if (cached) {
+      try {
+        return this.committed(await this.writeBatch(batch.length, (q) => this.chainAndInsert(q, cached, new Map(), batch)));
+      } catch (error) {
+        this.lastHead = undefined;
+        if (!isUniqueViolation(error)) throw error;
+      }
+    }
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return this.committed(await this.write((tx) => this.lockedAppend(tx, batch)));
+      } catch (error) {
+        this.lastHead = undefined;
+        // Only a writer on the fast path (another process) can take positions while we hold the lock.
+        if (!isUniqueViolation(error) || attempt >= LOCKED_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async lockedAppend(tx: DbTx, batch: readonly PreparedAppend[]): Promise<ChainedBatch> {
+    await tx.query(`SELECT pg_advisory_xact_lock($1, ${SCHEMA_LOCK_KEY})`, [CHAIN_LOCK_CLASS]);
+    // Known event ids and the chain head in one round trip.
+    const { rows } = await tx.query<LinkRow & { event_id: string | null }>(
+      `SELECT position, prev_hash, record_hash, body, ${META.eventId} AS event_id FROM ${AUDIT_TABLES.records} WHERE ${META.eventId} = ANY($1::text[])
+       UNION ALL (SELECT position, prev_hash, record_hash, NULL, NULL FROM ${AUDIT_TABLES.records} ORDER BY position DESC LIMIT 1)`,
+      [batch.map((p) => p.input.envelope.id)],
+    );
+    const headRow = rows.find((row) => row.event_id === null);
+    const known = new Map(rows.filter((row) => row.event_id !== null).map((row) => [row.event_id as string, toAuditRecord(toLink(row))]));
+    const head: ChainHead = headRow ? { position: Number(headRow.position), recordHash: headRow.record_hash } : GENESIS;
+    return this.chainAndInsert(tx, head, known, batch);
+  }
+
+  /**
+   * Links the batch after `head` (skipping event ids in `known` or seen earlier in the batch) and
+   * inserts it, a chunk a statement: each chunk is serialised and hashed while the previous one is
+   * in the database, so the two cores work at once.
+   */
+  private async chainAndInsert(q: Queryable, head: ChainHead, known: Map<string, AuditRecord>, batch: readonly PreparedAppend[]): Promise<ChainedBatch> {
+    let last = head;
+    const results: AppendResult[] = [];
+    let inFlight: Promise<void> | undefined;
+    for (let i = 0; i < batch.length; i += INSERT_CHUNK) {
+      const appended: PreparedLink[] = [];
+      for (const item of batch.slice(i, i + INSERT_CHUNK)) {
+        const { input } = item;
         const already = known.get(input.envelope.id);
-        if (already) return { record: already, duplicate: true };
-        const link = nextLink(head, recordBody(input));
+        if (already) {
+          results.push({ record: already, duplicate: true });
+          continue;
+        }
+        // Kept on the item: a batch retried under the lock is not serialised twice.
+        item.prepared ??= prepare(input);
+        const link = nextLink(last, item.prepared.body);
         const { topic, recordedAt, envelope } = input;
         const record: AuditRecord = {
           position: link.position,
@@ -98,14 +166,29 @@ export class AuditLogRepository {
           recordHash: link.recordHash,
           envelope,
         };
-        appended.push({ link, traceHeaders: input.traceHeaders });
-        known.set(input.envelope.id, record);
-        head = link;
-        return { record, duplicate: false };
-      });
-      await this.insert(tx, appended);
-      return results;
-    });
+        appended.push({ link, meta: item.prepared.meta, traceHeaders: input.traceHeaders });
+        known.set(envelope.id, record);
+        last = link;
+        results.push({ record, duplicate: false });
+      }
+      if (inFlight) await inFlight;
+      inFlight = this.insertChunk(q, appended);
+      // Observed at once: if building the next chunk throws, this one's failure is not left unhandled.
+      inFlight.catch(() => undefined);
+    }
+    await inFlight;
+    return { results, head: last };
+  }
+
+  /** After the commit: the new head is where this process's next fast-path batch starts. */
+  private committed({ results, head }: ChainedBatch): AppendResult[] {
+    if (!this.lastHead || head.position > this.lastHead.position) this.lastHead = head;
+    return results;
+  }
+
+  /** One statement on the pool when the batch fits in one (it commits alone); a transaction otherwise. */
+  private writeBatch<T>(rows: number, fn: (q: Queryable) => Promise<T>): Promise<T> {
+    return rows <= INSERT_CHUNK && !this.options.actAs ? fn(this.db) : this.write(fn);
   }
 
   async head(): Promise<ChainHead> {
@@ -142,6 +225,19 @@ export class AuditLogRepository {
   /** The whole chain or a range, in pages, for verification. */
   pages(from: number, to?: number): AsyncGenerator<ChainLink[]> {
     return readChainPages(this.db, { from, to });
+  }
+
+  /**
+   * The first record in `from..to` whose query fields (`meta`, written by the appender) are not what
+   * the database derives from its hashed body; the checkpointer refuses to sign over one.
+   */
+  async metaMismatch(from: number, to: number): Promise<number | undefined> {
+    const { rows } = await this.db.query<{ position: string }>(
+      `SELECT position FROM ${AUDIT_TABLES.records} WHERE position >= $1 AND position <= $2 AND meta IS DISTINCT FROM audit_record_meta(body)
+       ORDER BY position LIMIT 1`,
+      [from, to],
+    );
+    return rows[0] ? Number(rows[0].position) : undefined;
   }
 
   /** The newest checkpoint signed by one of `keyIds` (the current key, or also the retired ones). */
@@ -210,7 +306,7 @@ export class AuditLogRepository {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
         try {
-          const results = await this.appendBatch(batch.map((p) => p.input));
+          const results = await this.appendPrepared(batch.map((p) => p.prepared));
           batch.forEach((p, i) => p.resolve(results[i]));
         } catch (error) {
           batch.forEach((p) => p.reject(error));
@@ -228,23 +324,19 @@ export class AuditLogRepository {
     });
   }
 
-  private async insert(tx: DbTx, links: TracedLink[]): Promise<void> {
-    if (links.length === 0) return;
+  private async insertChunk(q: Queryable, chunk: PreparedLink[]): Promise<void> {
+    if (chunk.length === 0) return;
     // The audit topic is fed from this table by AuditPublisher: no second copy in the outbox.
     // Plain parameters, not arrays: pg escapes every quote of a JSON body inside an array literal.
-    for (let i = 0; i < links.length; i += INSERT_CHUNK) {
-      const chunk = links.slice(i, i + INSERT_CHUNK);
-      const values = chunk.map((_, j) => `($${j * 5 + 1}::bigint, $${j * 5 + 2}, $${j * 5 + 3}, $${j * 5 + 4}, $${j * 5 + 5}::jsonb)`).join(', ');
-      await tx.query(
-        `INSERT INTO ${AUDIT_TABLES.records} (position, prev_hash, record_hash, body, trace_headers) VALUES ${values}`,
-        chunk.flatMap(({ link, traceHeaders }) => [
-          link.position,
-          link.prevHash,
-          link.recordHash,
-          link.body.toString(),
-          traceHeaders && Object.keys(traceHeaders).length > 0 ? JSON.stringify(traceHeaders) : null,
-        ]),
-      );
+    // A null `meta` is derived from the body by the database (migration audit-005).
+    const values = chunk
+      .map((_, j) => `($${j * 6 + 1}::bigint, $${j * 6 + 2}, $${j * 6 + 3}, $${j * 6 + 4}, $${j * 6 + 5}::jsonb, $${j * 6 + 6}::jsonb)`)
+      .join(', ');
+    const params: unknown[] = [];
+    for (const { link, meta, traceHeaders } of chunk) {
+      const trace = traceHeaders && Object.keys(traceHeaders).length > 0 ? JSON.stringify(traceHeaders) : null;
+      params.push(link.position, link.prevHash, link.recordHash, link.body.toString(), trace, meta);
     }
+    await q.query(`INSERT INTO ${AUDIT_TABLES.records} (position, prev_hash, record_hash, body, trace_headers, meta) VALUES ${values}`, params);
   }
 }

@@ -133,6 +133,10 @@ export class Checkpointer {
     const verdict = verifier.finish();
     if (!verdict.valid) throw new ChainBrokenError(`refusing to sign: record ${verdict.firstInvalidPosition} ${verdict.kind} (${verdict.detail})`);
     if (verdict.headHash !== head.recordHash || verdict.lastPosition !== head.position) throw new ChainBrokenError('the chain head moved under verification');
+    // The query fields are written by the appender beside the hashed body (migration audit-005): a
+    // signature vouches for them too, so they must still be what the body says.
+    const mismatch = await this.log.metaMismatch(anchor.position + 1, head.position);
+    if (mismatch !== undefined) throw new ChainBrokenError(`refusing to sign: record ${mismatch}'s query fields do not match its hashed body`);
     const checkpoint = signCheckpoint(this.key, { position: head.position, headHash: head.recordHash }, this.clock().toISOString());
     await this.log.saveCheckpoint(checkpoint, this.publicKeyPem);
     this.options.logger.info({ position: checkpoint.position, keyId: checkpoint.keyId }, 'audit checkpoint signed');

@@ -69,6 +69,28 @@ export class Db implements Queryable {
     }
   }
 
+  /**
+   * `COPY (...) TO STDOUT` on one connection of the pool: each CopyData message's bytes are handed to
+   * `onData` as they arrive, unparsed (the binary format keeps text columns as their UTF-8 bytes).
+   * A chunk is a view of pg's read buffer, valid only during the call: copy what must outlive it. `onData` runs synchronously on the socket's data, so a slow consumer slows the
+   * server down (TCP flow control) rather than buffering; if it throws, the rest is read and dropped
+   * and the promise rejects with that error. `sql` is sent as it is: no parameters.
+   */
+  async copyOut(sql: string, onData: (chunk: Buffer) => void): Promise<void> {
+    const runner = (await this.initialized()).createQueryRunner();
+    let brokenConnection: Error | undefined;
+    try {
+      const client = (await runner.connect()) as { query(submittable: CopyOutQuery): void };
+      await new Promise<void>((resolve, reject) => client.query(new CopyOutQuery(sql, onData, resolve, reject)));
+    } catch (error) {
+      const mapped = databaseError(error);
+      if (mapped instanceof DatabaseUnavailableError) brokenConnection = mapped;
+      throw mapped;
+    } finally {
+      await releaseWith(runner, brokenConnection);
+    }
+  }
+
   /** BEGIN … COMMIT around `fn`; ROLLBACK if it throws. The connection is always released. */
   async withTransaction<T>(fn: (tx: DbTx) => Promise<T>): Promise<T> {
     return this.withTransactionRunner(async (runner) => {
@@ -225,5 +247,65 @@ async function releaseWith(runner: QueryRunner, error: Error | undefined): Promi
     // Releasing a connection the server already dropped can throw (pg-pool: already released or
     // ended). The connection is gone either way; the caller's own outcome (its result, or its
     // error mapped to DATABASE_UNAVAILABLE) must not be replaced by this one, which would be a 500.
+  }
+}
+
+/**
+ * A query object pg's client runs as it runs its own (it calls `submit`, then one handler per
+ * backend message): a simple-protocol `COPY ... TO STDOUT` whose CopyData goes to `onData`.
+ */
+class CopyOutQuery {
+  private failure: unknown;
+
+  constructor(
+    private readonly text: string,
+    private readonly onData: (chunk: Buffer) => void,
+    private readonly resolve: () => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  submit(connection: { query(text: string): void }): void {
+    connection.query(this.text);
+  }
+
+  handleCopyData(message: { chunk: Buffer }): void {
+    if (this.failure !== undefined) return;
+    try {
+      this.onData(message.chunk);
+    } catch (error) {
+      this.failure = error;
+    }
+  }
+
+  /** Not a COPY TO statement: refuse to send data the caller did not ask for. */
+  handleCopyInResponse(connection: { sendCopyFail(message: string): void }): void {
+    this.failure = new Error('copyOut runs COPY ... TO STDOUT only');
+    connection.sendCopyFail('copyOut runs COPY ... TO STDOUT only');
+  }
+
+  // COPY TO sends no rows, and its CommandComplete carries nothing we need: ReadyForQuery ends it.
+  handleRowDescription(): void {
+    return undefined;
+  }
+  handleDataRow(): void {
+    return undefined;
+  }
+  handleCommandComplete(): void {
+    return undefined;
+  }
+  handleEmptyQuery(): void {
+    return undefined;
+  }
+  handlePortalSuspended(): void {
+    return undefined;
+  }
+
+  handleError(error: unknown): void {
+    this.reject(this.failure ?? error);
+  }
+
+  handleReadyForQuery(): void {
+    if (this.failure !== undefined) this.reject(this.failure);
+    else this.resolve();
   }
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { canonicalJson } from './canonical-json';
 
 // The audit chain (ADR 0003). Record n commits to its position, to the hash of record n-1 and to
@@ -24,8 +24,20 @@ export function recordBody(content: RecordContent): string {
   return canonicalJson({ envelope: content.envelope, recordedAt: content.recordedAt, topic: content.topic });
 }
 
+// Hashing is run once per record (appending, verifying): a one-shot digest of the bytes laid out in
+// one reused buffer costs a few microseconds less a record than a Hash object fed twice.
+const SCRATCH = Buffer.allocUnsafe(64 * 1024);
+
 export function chainHash(position: number, prevHash: string, body: string | Buffer): string {
-  return createHash('sha256').update(`${position}\n${prevHash}\n`).update(body).digest('hex');
+  const prefix = `${position}\n${prevHash}\n`;
+  // 3 bytes a UTF-16 unit at most: when it surely fits, the scratch buffer holds prefix and body.
+  const bodyRoom = Buffer.isBuffer(body) ? body.length : body.length * 3;
+  if (typeof hash === 'function' && prefix.length * 3 + bodyRoom <= SCRATCH.length) {
+    let n = SCRATCH.write(prefix, 0, 'utf8');
+    n += Buffer.isBuffer(body) ? body.copy(SCRATCH, n) : SCRATCH.write(body, n, 'utf8');
+    return hash('sha256', SCRATCH.subarray(0, n), 'hex');
+  }
+  return createHash('sha256').update(prefix).update(body).digest('hex');
 }
 
 /** The bytes `chainHash` hashes, for measuring raw hashing of the same data (bench). */

@@ -49,6 +49,125 @@ export async function* readChainPages(
   }
 }
 
+/** A database that streams `COPY ... TO STDOUT` (the `Db` of @airlock/database). */
+type CopySource = Queryable & { copyOut(sql: string, onData: (chunk: Buffer) => void): Promise<void> };
+const canCopy = (db: Queryable): db is CopySource => typeof (db as Partial<CopySource>).copyOut === 'function';
+
+// Rows per COPY statement: large enough that the round trip between them is noise, small enough
+// that a verification stopping at an early finding does not read the whole table first.
+const COPY_PAGE = 100_000;
+const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+const COPY_HEADER_BYTES = 19;
+
+/**
+ * Reads COPY's binary format for rows of (position bigint, prev_hash text, record_hash text, body
+ * text): text columns arrive as their UTF-8 bytes, so a record is hashed from the bytes PostgreSQL
+ * sent, with no decoding into strings. A tuple split across chunks is joined.
+ */
+export class ChainCopyParser {
+  private headerSeen = false;
+  private rest: Buffer | undefined;
+  /** Position of the last record parsed (0 before any). */
+  lastPosition = 0;
+  count = 0;
+
+  constructor(private readonly onLink: (link: ChainLink) => void) {}
+
+  push(chunk: Buffer): void {
+    const buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
+    this.rest = undefined;
+    let at = 0;
+    if (!this.headerSeen) {
+      if (buf.length < COPY_HEADER_BYTES) return void (this.rest = Buffer.from(buf));
+      if (!buf.subarray(0, COPY_SIGNATURE.length).equals(COPY_SIGNATURE)) throw new Error('not COPY binary output');
+      at = COPY_HEADER_BYTES + buf.readUInt32BE(15);
+      this.headerSeen = true;
+    }
+    while (at + 2 <= buf.length) {
+      const fields = buf.readInt16BE(at);
+      if (fields === -1) {
+        at += 2;
+        continue;
+      }
+      if (fields !== 4) throw new Error(`COPY row of ${fields} columns, expected 4`);
+      const end = this.tupleEnd(buf, at + 2);
+      if (end < 0) break;
+      let p = at + 2;
+      const field = (): Buffer => {
+        const length = buf.readInt32BE(p);
+        p += 4;
+        // A NULL (possible only if the table's constraints were removed) hashes as empty: it fails verification.
+        if (length < 0) return Buffer.alloc(0);
+        p += length;
+        return buf.subarray(p - length, p);
+      };
+      const positionBytes = field();
+      const position = positionBytes.length === 8 ? Number(positionBytes.readBigInt64BE(0)) : 0;
+      const prevHash = field().toString('latin1');
+      const recordHash = field().toString('latin1');
+      // pg reuses its read buffer for the next socket data: the body is kept past this call (the
+      // verifier judges a record when the next one arrives), so it is copied out.
+      const body = Buffer.from(field());
+      at = end;
+      this.lastPosition = position;
+      this.count += 1;
+      this.onLink({ position, prevHash, recordHash, body });
+    }
+    if (at < buf.length) this.rest = Buffer.from(buf.subarray(at));
+  }
+
+  /** Where the tuple whose fields start at `at` ends, or -1 if the buffer holds only part of it. */
+  private tupleEnd(buf: Buffer, at: number): number {
+    let p = at;
+    for (let i = 0; i < 4; i += 1) {
+      if (p + 4 > buf.length) return -1;
+      const length = buf.readInt32BE(p);
+      p += 4 + Math.max(0, length);
+    }
+    return p <= buf.length ? p : -1;
+  }
+}
+
+/**
+ * Hands `from..to` to `onLink` in position order until `stop()` says so. Through binary COPY when
+ * the database offers it (several times faster: no row objects, no strings), else page by page.
+ */
+async function streamChain(
+  db: Queryable,
+  { from, to, pageSize }: { from: number; to: number; pageSize: number },
+  onLink: (link: ChainLink) => void,
+  stop: () => boolean,
+): Promise<void> {
+  let after = from - 1;
+  // Inlined into COPY's text (it takes no parameters): integers only.
+  if (!Number.isSafeInteger(after) || !Number.isSafeInteger(to))
+    throw new ChainRangeError('AUDIT_RANGE_INVALID', 'from and to must be positions: integers from 1');
+  if (canCopy(db)) {
+    for (;;) {
+      const parser = new ChainCopyParser((link) => {
+        if (!stop()) onLink(link);
+      });
+      try {
+        await db.copyOut(
+          `COPY (SELECT position, prev_hash, record_hash, body FROM ${AUDIT_TABLES.records}
+           WHERE position > ${after} AND position <= ${to} ORDER BY position LIMIT ${COPY_PAGE}) TO STDOUT (FORMAT binary)`,
+          (chunk) => parser.push(chunk),
+        );
+      } catch (error) {
+        // A server without COPY to the client (none we ship): read the same range page by page.
+        if (after === from - 1 && parser.count === 0) break;
+        throw error;
+      }
+      if (parser.count < COPY_PAGE || parser.lastPosition >= to || stop()) return;
+      after = parser.lastPosition;
+    }
+  }
+  for await (const page of readChainPages(db, { from: after + 1, to, pageSize })) {
+    for (const link of page) onLink(link);
+    if (stop()) return;
+  }
+}
+
 export async function chainHead(db: Queryable): Promise<ChainHead> {
   const { rows } = await db.query<{ position: string; record_hash: string }>(
     `SELECT position, record_hash FROM ${AUDIT_TABLES.records} ORDER BY position DESC LIMIT 1`,
@@ -157,10 +276,12 @@ export async function verifyStoredChain(
   });
   const verifier = new ChainVerifier({ from, signedHeads: signedHeads.map((c) => ({ position: c.position, headHash: c.headHash })) });
   // From above 1, record from-1 anchors the range.
-  for await (const page of readChainPages(db, { from: Math.max(1, from - 1), to, pageSize })) {
-    for (const link of page) verifier.push(link);
-    if (verifier.done) break;
-  }
+  await streamChain(
+    db,
+    { from: Math.max(1, from - 1), to: to ?? Number.MAX_SAFE_INTEGER, pageSize },
+    (link) => verifier.push(link),
+    () => verifier.done,
+  );
   const verdict = verifier.finish();
   const context = { from, to: to ?? null, checkpoints: { checked: checkpoints.length, unverified } };
   const first = forged[0];
