@@ -75,7 +75,10 @@ describe('ClamdScanner against an in-test clamd', () => {
 
   it('reports too large to scan when clamd hangs up mid-stream and still answers (StreamMaxLength)', async () => {
     fake.use({ midStream: { afterBytes: 100_000, action: 'reset' } });
-    const body = Readable.from(Array.from({ length: 64 }, () => Buffer.alloc(64 * 1024, 1)));
+    // Larger than the socket buffers can hold (here up to 4 MiB to send, 32 MiB to receive): a body
+    // that fits in them is all "sent" before the reset arrives, which is then no longer mid-stream.
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    const body = Readable.from(Array.from({ length: 1024 }, () => chunk));
     expect(await scannerFor().scan(body)).toEqual({ status: 'not_scanned', reason: 'too large to scan' });
   });
 
