@@ -3,8 +3,8 @@ import { Payload } from '@nestjs/microservices';
 import { Topics } from '@airlock/contracts';
 import { envelopeOf } from '@airlock/application';
 import { BusEventPattern, type ReceivedMessage } from '@airlock/messaging';
-import { DisclosureCheckWorker } from './disclosure-check.worker';
-import { ReleasedTablesProjector } from './ledger/released-tables.projector';
+import { DISCLOSURE_CHECK_EVENT_TYPES, DisclosureCheckWorker } from './disclosure-check.worker';
+import { FILE_RELEASED, ReleasedTablesProjector } from './ledger/released-tables.projector';
 
 export const DISCLOSURE_CHECK_GROUP = 'airlock.disclosure-check';
 /** The ledger of released tables is written by a consumer group of its own (docs/adr/0010-released-tables-ledger.md). */
@@ -15,7 +15,7 @@ export const RELEASED_TABLES_GROUP = 'airlock.disclosure-check.released-tables';
 export class DisclosureCheckEvents {
   constructor(@Inject(DisclosureCheckWorker) private readonly worker: DisclosureCheckWorker) {}
 
-  @BusEventPattern({ group: DISCLOSURE_CHECK_GROUP, topics: [Topics.requestEvents], fromBeginning: true })
+  @BusEventPattern({ group: DISCLOSURE_CHECK_GROUP, topics: [Topics.requestEvents], fromBeginning: true, eventTypes: DISCLOSURE_CHECK_EVENT_TYPES })
   onRequestEvent(@Payload() message: ReceivedMessage): Promise<void> {
     return this.worker.onMessage(message);
   }
@@ -26,7 +26,7 @@ export class DisclosureCheckEvents {
 export class ReleasedTablesEvents {
   constructor(@Inject(ReleasedTablesProjector) private readonly projector: ReleasedTablesProjector) {}
 
-  @BusEventPattern({ group: RELEASED_TABLES_GROUP, topics: [Topics.requestEvents], fromBeginning: true })
+  @BusEventPattern({ group: RELEASED_TABLES_GROUP, topics: [Topics.requestEvents], fromBeginning: true, eventTypes: [FILE_RELEASED] })
   onRequestEvent(@Payload() message: ReceivedMessage): Promise<void> {
     return this.projector.project(envelopeOf(message));
   }

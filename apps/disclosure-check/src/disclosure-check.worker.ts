@@ -14,6 +14,8 @@ import { domainOf } from './ledger/released-tables.repository';
 import type { TurnDifferencing } from './ledger/turn-differencing';
 
 const SUBMITTED = wireType('RequestSubmitted');
+/** The only events the check acts on (its consumer group is handed no others). */
+export const DISCLOSURE_CHECK_EVENT_TYPES = [SUBMITTED] as const;
 
 /**
  * Hands the rules every chunk of a frozen file while hashing it. The rules may stop early (an image
@@ -58,7 +60,7 @@ export class DisclosureCheckWorker {
   ) {}
 
   async onMessage(message: ReceivedMessage): Promise<void> {
-    await onceForEvents<RequestSubmitted['data']>([SUBMITTED], this.consumer, (e) => this.checkSubmission(e))(message);
+    await onceForEvents<RequestSubmitted['data']>(DISCLOSURE_CHECK_EVENT_TYPES, this.consumer, (e) => this.checkSubmission(e))(message);
   }
 
   private async checkSubmission(envelope: EventEnvelope<RequestSubmitted['data']>): Promise<void> {

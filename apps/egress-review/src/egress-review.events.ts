@@ -2,11 +2,11 @@ import { Controller, Inject, Module, type DynamicModule } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { Topics } from '@airlock/contracts';
 import { BusEventPattern, type ReceivedMessage } from '@airlock/messaging';
-import { RejectionWorker } from './rejection.worker';
-import { ReleaseRecordWriter } from './release-record.writer';
-import { ReleaseWorker } from './release.worker';
+import { REJECTION_EVENT_TYPES, RejectionWorker } from './rejection.worker';
+import { RELEASE_RECORD_EVENT_TYPES, ReleaseRecordWriter } from './release-record.writer';
+import { RELEASE_EVENT_TYPES, ReleaseWorker } from './release.worker';
 import { ReviewReadModel } from './review-read-model';
-import { RevocationWorker } from './revocation.worker';
+import { REVOCATION_EVENT_TYPES, RevocationWorker } from './revocation.worker';
 
 /** One consumer group per job, each with its own offsets and idempotency records. */
 export const EgressReviewGroups = {
@@ -17,8 +17,10 @@ export const EgressReviewGroups = {
   releaseRecord: 'airlock.egress-review.release-record',
 } as const;
 
-// From the beginning: a new group works through every request event still on the topic.
-const OnRequestEvents = (group: string) => BusEventPattern({ group, topics: [Topics.requestEvents], fromBeginning: true });
+// From the beginning: a new group works through every request event still on the topic. A group
+// that names the types it acts on is handed no others (the read model follows every event).
+const OnRequestEvents = (group: string, eventTypes?: readonly string[]) =>
+  BusEventPattern({ group, topics: [Topics.requestEvents], fromBeginning: true, ...(eventTypes && { eventTypes }) });
 
 /** The egress-review consumers of request events; the workers do the work. Subscribed in this order. */
 @Controller()
@@ -36,22 +38,22 @@ export class RequestEvents {
     return this.readModel.onMessage(message);
   }
 
-  @OnRequestEvents(EgressReviewGroups.release)
+  @OnRequestEvents(EgressReviewGroups.release, RELEASE_EVENT_TYPES)
   toRelease(@Payload() message: ReceivedMessage): Promise<void> {
     return this.release.onMessage(message);
   }
 
-  @OnRequestEvents(EgressReviewGroups.rejection)
+  @OnRequestEvents(EgressReviewGroups.rejection, REJECTION_EVENT_TYPES)
   toRejection(@Payload() message: ReceivedMessage): Promise<void> {
     return this.rejection.onMessage(message);
   }
 
-  @OnRequestEvents(EgressReviewGroups.revocation)
+  @OnRequestEvents(EgressReviewGroups.revocation, REVOCATION_EVENT_TYPES)
   toRevocation(@Payload() message: ReceivedMessage): Promise<void> {
     return this.revocation.onMessage(message);
   }
 
-  @OnRequestEvents(EgressReviewGroups.releaseRecord)
+  @OnRequestEvents(EgressReviewGroups.releaseRecord, RELEASE_RECORD_EVENT_TYPES)
   toReleaseRecord(@Payload() message: ReceivedMessage): Promise<void> {
     return this.releaseRecords.onMessage(message);
   }

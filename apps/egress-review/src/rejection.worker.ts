@@ -6,6 +6,7 @@ import { moveVerified, type ObjectStore } from '@airlock/storage';
 import type { Logger } from 'pino';
 
 const REJECTED = wireType('RequestRejected');
+export const REJECTION_EVENT_TYPES = [REJECTED] as const;
 
 /**
  * Moves a rejected request's files from quarantine to the rejected bucket (docs/design.md: kept for
@@ -20,7 +21,7 @@ export class RejectionWorker {
   ) {}
 
   async onMessage(message: ReceivedMessage): Promise<void> {
-    await onceForEvents([REJECTED], this.consumer, (e) => this.move(e))(message);
+    await onceForEvents(REJECTION_EVENT_TYPES, this.consumer, (e) => this.move(e))(message);
   }
 
   private async move(envelope: EventEnvelope): Promise<void> {

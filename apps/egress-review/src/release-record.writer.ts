@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 
 // The facts that change a release record: the release itself, then a revocation and each object
 // it withdraws, so the stored copy always tells what became of the release.
-const TRIGGERS = [wireType('RequestReleased'), wireType('RequestRevoked'), wireType('ReleasedFileWithdrawn')];
+export const RELEASE_RECORD_EVENT_TYPES = [wireType('RequestReleased'), wireType('RequestRevoked'), wireType('ReleasedFileWithdrawn')];
 const MAX_RECORD_BYTES = 64 * 1024 ** 2;
 
 /** Stored envelopes as the release record reads them. */
@@ -47,7 +47,7 @@ export class ReleaseRecordWriter {
   ) {}
 
   async onMessage(message: ReceivedMessage): Promise<void> {
-    await onceForEvents(TRIGGERS, this.consumer, (e) => this.write(e.subject))(message);
+    await onceForEvents(RELEASE_RECORD_EVENT_TYPES, this.consumer, (e) => this.write(e.subject))(message);
   }
 
   async write(requestId: string): Promise<void> {

@@ -9,6 +9,7 @@ import { egressReviewMetrics } from './egress-review.metrics';
 import type { OrphanRemover } from './orphan-remover';
 
 const APPROVED = wireType('RequestApproved');
+export const RELEASE_EVENT_TYPES = [APPROVED] as const;
 
 /** Everything a request ever puts in the released (or, for an import, imported) bucket lives under this prefix. */
 export const releasedPrefix = (requestId: string): string => `requests/${requestId}/`;
@@ -35,7 +36,7 @@ export class ReleaseWorker {
   ) {}
 
   async onMessage(message: ReceivedMessage): Promise<void> {
-    await onceForEvents([APPROVED], this.consumer, (e) => this.release(e.subject, { correlationId: e.correlationId, causationId: e.id }))(message);
+    await onceForEvents(RELEASE_EVENT_TYPES, this.consumer, (e) => this.release(e.subject, { correlationId: e.correlationId, causationId: e.id }))(message);
   }
 
   private async release(requestId: string, context: CommandContext): Promise<void> {

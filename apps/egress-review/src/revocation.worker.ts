@@ -8,6 +8,7 @@ import type { OrphanRemover } from './orphan-remover';
 import { releasedPrefix } from './release.worker';
 
 const REVOKED = wireType('RequestRevoked');
+export const REVOCATION_EVENT_TYPES = [REVOKED] as const;
 
 /**
  * After a revocation, removes each released object and records it (with its hash) as withdrawn,
@@ -25,7 +26,7 @@ export class RevocationWorker {
   ) {}
 
   async onMessage(message: ReceivedMessage): Promise<void> {
-    await onceForEvents([REVOKED], this.consumer, (e) => this.withdraw(e))(message);
+    await onceForEvents(REVOCATION_EVENT_TYPES, this.consumer, (e) => this.withdraw(e))(message);
   }
 
   private async withdraw(envelope: EventEnvelope): Promise<void> {

@@ -67,7 +67,11 @@ function spawnService(name: ServiceName, env: NodeJS.ProcessEnv, cwd: string): C
   // Compiled JavaScript, as in production: no TypeScript compiler in the service's memory.
   const main = path.join(ROOT, 'dist', 'apps', name, 'src', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '-r', path.join(ROOT, 'dist', 'register-aliases.js'), main], {
+  // AIRLOCK_SERVICE_CPU_PROF_DIR: each service writes a V8 CPU profile there when it stops (to see
+  // where a bench's time goes; NODE_OPTIONS may not carry --cpu-prof).
+  const profileDir = process.env.AIRLOCK_SERVICE_CPU_PROF_DIR;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.${process.pid}.${Date.now()}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...profile, '-r', path.join(ROOT, 'dist', 'register-aliases.js'), main], {
     cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

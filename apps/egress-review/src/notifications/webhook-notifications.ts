@@ -6,6 +6,7 @@ import { BusEventPattern, IdempotentConsumer, type ReceivedMessage } from '@airl
 import type { RequestCommandHandler } from '@airlock/application';
 import type { Infra } from '@airlock/runtime';
 import type { Logger } from 'pino';
+import { NOTABLE_WIRE_TYPES } from './notification';
 import { WebhookNotifier } from './webhook-notifier';
 import { WebhookSender } from './webhook-sender';
 
@@ -17,7 +18,7 @@ export class WebhookEvents {
   constructor(@Inject(WebhookNotifier) private readonly notifier: WebhookNotifier) {}
 
   // From now on only: a new group must not send a notification for every event ever published.
-  @BusEventPattern({ group: WEBHOOK_GROUP, topics: [Topics.requestEvents], fromBeginning: false })
+  @BusEventPattern({ group: WEBHOOK_GROUP, topics: [Topics.requestEvents], fromBeginning: false, eventTypes: NOTABLE_WIRE_TYPES })
   onRequestEvent(@Payload() message: ReceivedMessage): Promise<void> {
     return this.notifier.onMessage(message);
   }

@@ -1,14 +1,24 @@
 import { MalformedEnvelopeError, parseEnvelope, type EventEnvelope } from '@airlock/contracts';
 import { PermanentMessageError, type IdempotentConsumer, type MessageHandler, type ReceivedMessage } from '@airlock/messaging';
 
-/** Parses a message's envelope; a malformed one is a poison message for the dead-letter topic, not a retry. */
+/**
+ * Parses a message's envelope; a malformed one is a poison message for the dead-letter topic, not a
+ * retry. So is one whose `ce_type` header names another type than its envelope: groups skip
+ * messages by that header unparsed, so a header that lied could hide an event from them.
+ */
 export function envelopeOf(message: ReceivedMessage): EventEnvelope {
+  let envelope: EventEnvelope;
   try {
-    return parseEnvelope(message.value);
+    envelope = parseEnvelope(message.value);
   } catch (error) {
     if (error instanceof MalformedEnvelopeError) throw new PermanentMessageError(error.message, { cause: error });
     throw error;
   }
+  const headerType = message.headers?.ce_type;
+  if (headerType !== undefined && headerType !== envelope.type) {
+    throw new PermanentMessageError(`message header ce_type "${headerType}" disagrees with its envelope's type "${envelope.type}"`);
+  }
+  return envelope;
 }
 
 /**

@@ -8,6 +8,8 @@ export type BusSubscription = {
   topics: readonly string[];
   /** A new group starts at the oldest message instead of the next one published. */
   fromBeginning: boolean;
+  /** The CloudEvents types the group acts on; others are acknowledged unhandled (SubscribeOptions.eventTypes). */
+  eventTypes?: readonly string[];
 };
 
 /** The `@EventPattern` a bus consumer is registered under: its group and topics. */

@@ -89,6 +89,42 @@ export function describeMessageBusContract(name: string, busFor: () => MessageBu
     );
 
     it(
+      'hands a group that names its event types only those, and messages that carry no type; the others are passed over, not held',
+      async () => {
+        const topic = uniqueId('topic');
+        const groupId = uniqueId('group');
+        const typed = (value: string, type?: string): BusMessage => ({ topic, key: 'request-1', value, ...(type && { headers: { ce_type: type } }) });
+        const seen: string[] = [];
+        const subscription = await busFor().subscribe({
+          groupId,
+          topics: [topic],
+          eventTypes: ['airlock.wanted.v1'],
+          handler: async (message) => void seen.push(message.value),
+        });
+        subscriptions.push(subscription);
+        const everything: string[] = [];
+        await subscribe([topic], async (message) => void everything.push(message.value));
+        await busFor().publish([
+          typed('other-1', 'airlock.other.v1'),
+          typed('wanted-1', 'airlock.wanted.v1'),
+          typed('untyped'),
+          typed('other-2', 'airlock.other.v1'),
+          typed('wanted-2', 'airlock.wanted.v1'),
+        ]);
+        await eventually(() => expect(everything).toEqual(['other-1', 'wanted-1', 'untyped', 'other-2', 'wanted-2']));
+        await eventually(() => expect(seen).toEqual(['wanted-1', 'untyped', 'wanted-2']));
+        // The skipped messages count as done: a member joining the group after this one starts behind them all.
+        await subscription.stop();
+        subscriptions.splice(subscriptions.indexOf(subscription), 1);
+        const later: string[] = [];
+        await subscribe([topic], async (message) => void later.push(message.value), groupId);
+        await busFor().publish([typed('wanted-3', 'airlock.wanted.v1')]);
+        await eventually(() => expect(later).toEqual(['wanted-3']));
+      },
+      testTimeoutMs,
+    );
+
+    it(
       'shares partitions within a group: each message once; a leaving member hands its partitions over',
       async () => {
         const topic = uniqueId('topic');

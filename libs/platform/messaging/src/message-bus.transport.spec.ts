@@ -53,6 +53,16 @@ class TestEvents {
 }
 
 @Controller()
+class TypedEvents {
+  constructor(@Inject(SCRIPT) private readonly script: Script) {}
+
+  @BusEventPattern({ group: SCANS, topics: [SUBMITTED], fromBeginning: true, eventTypes: ['test.wanted.v1'] })
+  onWanted(@Payload() message: ReceivedMessage, @Ctx() context: MessageBusContext) {
+    return this.script.run('scans', message, context);
+  }
+}
+
+@Controller()
 class PlainEventPattern {
   @EventPattern('test.plain')
   onPlain() {
@@ -154,6 +164,18 @@ describe('MessageBusTransport over the in-process bus', () => {
       await eventually(() => expect(script.values('scans')).toEqual(['s1']));
       expect(script.calls).toContainEqual({ handler: 'scans', value: 's1', topic: SUBMITTED, group: SCANS });
       expect(script.calls).toContainEqual({ handler: 'records', value: 'r1', topic: REVIEWED, group: RECORDS });
+    });
+
+    it('hands a group that names its event types only messages of those types (by ce_type header) or of no stated type', async () => {
+      await start([TypedEvents]);
+      await bus.publish([
+        { topic: SUBMITTED, key: 'request-1', value: 'other', headers: { ce_type: 'test.other.v1' } },
+        { topic: SUBMITTED, key: 'request-1', value: 'wanted', headers: { ce_type: 'test.wanted.v1' } },
+        { topic: SUBMITTED, key: 'request-1', value: 'untyped' },
+      ]);
+      await eventually(() => expect(script.values('scans')).toEqual(['wanted', 'untyped']));
+      // Passed over by the bus itself: the group's handler never saw it (no parse, no span).
+      expect(bus.outcomes.filter((o) => o.group === SCANS).map((o) => o.value)).toEqual(['wanted', 'untyped']);
     });
 
     it('keeps fromBeginning per group: a new group starts at the oldest message only when asked to', async () => {

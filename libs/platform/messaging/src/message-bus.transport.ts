@@ -45,6 +45,7 @@ export class MessageBusTransport extends Server<Record<string, never>, MessageBu
           groupId: subscription.group,
           topics: [...subscription.topics],
           fromBeginning: subscription.fromBeginning,
+          ...(subscription.eventTypes && { eventTypes: [...subscription.eventTypes] }),
           handler: (message) => this.deliver(handler, subscription.group, message),
         });
         this.subscriptions.push(subscribed);

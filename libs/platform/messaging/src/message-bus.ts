@@ -15,6 +15,12 @@ export type SubscribeOptions = {
   topics: string[];
   /** A new group starts at the oldest message instead of the next one published. */
   fromBeginning?: boolean;
+  /**
+   * The CloudEvents types (`ce_type` header) this group acts on. A message whose header names
+   * another type is acknowledged without calling the handler (no parse, no span, no idempotency
+   * record); one without the header always reaches it. Omitted: every message.
+   */
+  eventTypes?: readonly string[];
   handler: MessageHandler;
 };
 
