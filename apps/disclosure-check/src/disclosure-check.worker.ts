@@ -69,7 +69,7 @@ export class DisclosureCheckWorker {
     const context: CommandContext = { correlationId: envelope.correlationId, causationId: envelope.id };
     await this.requests.execute(requestId, (_s, at) => ({ type: 'StartChecks', actor: SYSTEM_ACTOR, at, data: { turn } }), context);
     for (const file of files) {
-      const { state } = await this.requests.load(requestId);
+      const { state } = await this.requests.current(requestId);
       // A blocked, failed or resubmitted request needs nothing more from this turn.
       if (state.status !== 'checking' || state.turn !== turn) return;
       const current = state.files.find((f) => f.fileId === file.fileId);
@@ -91,7 +91,7 @@ export class DisclosureCheckWorker {
     policy: DisclosurePolicy,
     dataDomain: string | undefined,
   ): Promise<void> {
-    const { state } = await this.requests.load(requestId);
+    const { state } = await this.requests.current(requestId);
     if (state.status !== 'checking' || state.turn !== turn) return;
     if (files.every((file) => state.files.find((f) => f.fileId === file.fileId)?.check)) return;
     const sources = new Map<string, ReturnType<typeof hashedSource>>();
@@ -123,7 +123,7 @@ export class DisclosureCheckWorker {
       },
     );
     for (const [index, file] of files.entries()) {
-      const { state: now } = await this.requests.load(requestId);
+      const { state: now } = await this.requests.current(requestId);
       if (now.status !== 'checking' || now.turn !== turn) return;
       if (now.files.find((f) => f.fileId === file.fileId)?.check) continue;
       const recorded = await this.record(requestId, turn, file, results[index], sources.get(file.fileId)?.digest() ?? null, context);

@@ -25,7 +25,7 @@ export class RejectionWorker {
   }
 
   private async move(envelope: EventEnvelope): Promise<void> {
-    const { state } = await this.requests.load(envelope.subject);
+    const { state } = await this.requests.current(envelope.subject);
     if (state.status !== 'rejected') return;
     const context = { correlationId: envelope.correlationId, causationId: envelope.id };
     for (const file of state.files) {

@@ -40,11 +40,11 @@ export class ReleaseWorker {
   }
 
   private async release(requestId: string, context: CommandContext): Promise<void> {
-    const first = (await this.requests.load(requestId)).state;
+    const first = (await this.requests.current(requestId)).state;
     if (first.status === 'none') return;
     for (const planned of releasableFiles(first)) {
       // Re-read before every copy: a revocation may have landed since the last one.
-      const { state } = await this.requests.load(requestId);
+      const { state } = await this.requests.current(requestId);
       if (state.status !== 'approved') return this.compensate(state);
       const file = state.files.find((f) => f.fileId === planned.fileId);
       if (!file || file.releasedKey || !file.quarantineKey) continue;

@@ -79,7 +79,7 @@ export class ReviewReadModel {
   async onMessage(message: ReceivedMessage): Promise<void> {
     const envelope = parseEnvelope(message.value);
     if (!isRequestEvent(envelope)) return;
-    const { state, version } = await this.requests.load(envelope.subject);
+    const { state, version } = await this.requests.current(envelope.subject);
     if (state.status === 'none') return;
     const verdicts: Record<string, number> = {};
     for (const f of state.files) if (f.check) verdicts[f.check.verdict] = (verdicts[f.check.verdict] ?? 0) + 1;

@@ -30,7 +30,7 @@ export class RevocationWorker {
   }
 
   private async withdraw(envelope: EventEnvelope): Promise<void> {
-    const { state } = await this.requests.load(envelope.subject);
+    const { state } = await this.requests.current(envelope.subject);
     if (state.status !== 'revoked') return;
     const context = { correlationId: envelope.correlationId, causationId: envelope.id };
     const destination = releaseDestination(state);

@@ -80,7 +80,7 @@ export class SubmitService {
   }
 
   private async freezeAndSubmit(requestId: string, actor: Actor, expectedVersion: number | undefined) {
-    const { state, version } = await this.requests.load(requestId);
+    const { state, version } = await this.requests.current(requestId);
     const project = await this.registry.policyFor(state.status === 'none' ? '' : state.projectId);
     await this.refuseEarly(state, actor, project);
     // After the refusals: a 412 names the version, which only the author may learn.

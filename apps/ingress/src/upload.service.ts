@@ -78,7 +78,7 @@ export class UploadService {
   ) {
     const fileId = randomUUID();
     const { name, group, kind } = file;
-    const { state, version } = await this.requests.load(requestId);
+    const { state, version } = await this.requests.current(requestId);
     // Refuse before reading a byte if the upload could never be accepted; then (only to a caller
     // who may upload here) if the request moved since the caller's read.
     await this.precheck(state, actor, { fileId, name, group, kind });
@@ -129,7 +129,7 @@ export class UploadService {
     const { sha256, size, draftKey } = stored;
     try {
       // Imports: the stored bytes (not the client's word) say what the file is.
-      const allowedKinds = await this.allowedImportKinds(loaded ?? (await this.requests.load(requestId)).state);
+      const allowedKinds = await this.allowedImportKinds(loaded ?? (await this.requests.current(requestId)).state);
       const importCheck = allowedKinds ? { content: classifyImport(await this.head(draftKey), file.name), allowedKinds } : undefined;
       const result = await this.requests.execute(
         requestId,
@@ -141,7 +141,7 @@ export class UploadService {
     } catch (error) {
       // A completion that lost a race with its own retry must not delete what the winner recorded:
       // the draft goes only when no file of the request names it (when unsure, the sweep decides later).
-      const named = await this.requests.load(requestId).then(
+      const named = await this.requests.current(requestId).then(
         ({ state }) => state.status !== 'none' && state.files.some((f) => f.draftKey === draftKey),
         () => true,
       );

@@ -18,6 +18,7 @@ export type CommandResult = { state: RequestState; events: RequestEvent[]; versi
 const requestStreams = (source: string): StreamModel<RequestState, RequestCommand, RequestEvent> => ({
   streamId: requestStreamId,
   fold: (events) => fold(events.map(toDomainEvent)),
+  foldOnto: (state, events) => events.map(toDomainEvent).reduce(evolve, state),
   decide,
   evolve,
   envelopes: (events, requestId, command, at, correlationId = randomUUID(), causationId) =>
@@ -48,8 +49,18 @@ export class RequestCommandHandler {
     );
   }
 
+  /** The request with every event's envelope (for views and records that show its history): a full read. */
   load(requestId: string): Promise<{ state: RequestState; version: number; envelopes: EventEnvelope[] }> {
     return this.handler.load(requestId);
+  }
+
+  /**
+   * The request's state as the store holds it now, without its envelopes: the state kept from this
+   * process's last read or write with the events after it read and folded on (a worker that looks
+   * at a request at each step of its checks no longer reads and folds the whole stream each time).
+   */
+  current(requestId: string): Promise<{ state: RequestState; version: number }> {
+    return this.handler.current(requestId);
   }
 
   execute(requestId: string, build: (state: RequestState, at: string) => RequestCommand, context: CommandContext = {}): Promise<CommandResult> {

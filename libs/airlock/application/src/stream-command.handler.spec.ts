@@ -161,6 +161,22 @@ describe('StreamCommandHandler with foldOnto (a stream kept folded in memory)', 
     expect((await mine.current('k')).state).toBe(counter.fold((await store.readStream('counter-k')).events));
   });
 
+  it('keeps at most the given number of streams, dropping the least recently read, and reads a dropped one whole again', async () => {
+    const { store, eventsRead } = counting();
+    const writer = new StreamCommandHandler(store, counter, { maxAttempts: 3 });
+    for (const key of ['a', 'b', 'c']) for (let i = 1; i <= 3; i += 1) await writer.execute(key, () => ({ by: i }));
+    const mine = new StreamCommandHandler(store, kept, { maxAttempts: 3 }, undefined, 2);
+    await mine.current('a');
+    await mine.current('b');
+    await mine.current('a'); // a is now the most recent; b is the one to go
+    await mine.current('c');
+    eventsRead.length = 0;
+    expect(await mine.current('a')).toEqual({ state: 6, version: 3 });
+    expect(await mine.current('b')).toEqual({ state: 6, version: 3 });
+    // a was kept (nothing new to read); b had been dropped, so all three of its events were read again.
+    expect(eventsRead).toEqual([0, 3]);
+  });
+
   it('decides on the fresh state after losing a race, never on the state it kept', async () => {
     const { store, calls } = racing(2);
     const handler = new StreamCommandHandler(store, kept, { maxAttempts: 5 });

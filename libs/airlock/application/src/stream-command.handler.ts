@@ -1,5 +1,6 @@
 import type { EventEnvelope } from '@airlock/contracts';
 import type { AppendOptions, EventStore, PendingEvent } from '@airlock/event-store';
+import { LRUCache } from 'lru-cache';
 
 /**
  * What the caller read (HTTP If-Match): the command is decided against exactly that read or not
@@ -51,6 +52,9 @@ export type StreamModel<S, C, E> = {
  */
 export type RetryPolicy = { maxAttempts: number; pauseMs?: (attempt: number) => number; oneAtATime?: boolean };
 
+/** Streams whose latest state a handler keeps in memory (models with `foldOnto`), least recently used dropped first. */
+export const DEFAULT_STREAMS_KEPT = 1_000;
+
 export type ExecuteOptions<S> = { correlationId?: string; causationId?: string; expected?: Expectation<S> };
 export type Executed<S, E> = { state: S; events: E[]; version: number };
 
@@ -84,15 +88,21 @@ class KeyedQueue {
  */
 export class StreamCommandHandler<S, C, E> {
   private readonly queue = new KeyedQueue();
-  /** The latest state read per stream, for models with `foldOnto`; never ahead of the store. */
-  private readonly latest = new Map<string, { state: S; version: number }>();
+  /**
+   * The latest state read per stream, for models with `foldOnto`; never ahead of the store. Bounded:
+   * a request stream is busy for minutes and then rarely read, so the least recently used go first.
+   */
+  private readonly latest: LRUCache<string, { state: S; version: number }>;
 
   constructor(
     private readonly store: EventStore,
     private readonly model: StreamModel<S, C, E>,
     private readonly retry: RetryPolicy,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+    streamsKept = DEFAULT_STREAMS_KEPT,
+  ) {
+    this.latest = new LRUCache({ max: streamsKept });
+  }
 
   async load(key: string): Promise<{ state: S; version: number; envelopes: EventEnvelope[] }> {
     const { version, events } = await this.store.readStream(this.model.streamId(key));
@@ -113,7 +123,7 @@ export class StreamCommandHandler<S, C, E> {
     if (kept && events.length === 0) return kept;
     // Another read may have moved further meanwhile: keep whichever is newer.
     const state = kept ? foldOnto(kept.state, events) : this.model.fold(events);
-    const newest = this.latest.get(streamId);
+    const newest = this.latest.peek(streamId);
     if (!newest || newest.version < version) this.latest.set(streamId, { state, version });
     return { state, version };
   }
