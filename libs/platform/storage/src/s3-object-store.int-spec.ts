@@ -112,16 +112,50 @@ describe('S3ObjectStore against the real S3 server', () => {
     }
   });
 
-  it('detects a copy whose bytes do not match the recorded hash, and removes the destination', async () => {
-    // Written around the store with a lying sha256: only re-hashing the copy can catch it.
-    const claimed = sha256Of('what was submitted');
-    await raw.send(new PutObjectCommand({ Bucket: buckets.quarantine, Key: 'lie/file.csv', Body: 'what is stored', Metadata: { sha256: claimed } }));
+  it.each([
+    ['S3 hashing what it wrote', true],
+    ['reading the copy back', false],
+  ])('detects a copy whose bytes do not match the recorded hash, by %s, and removes the destination', async (_how, copyChecksums) => {
+    const checking = new S3ObjectStore({ ...config, copyChecksums });
+    try {
+      // Written around the store with a lying sha256: only hashing the copy's bytes can catch it.
+      const key = `lie/${String(copyChecksums)}/file.csv`;
+      const claimed = sha256Of('what was submitted');
+      await raw.send(new PutObjectCommand({ Bucket: buckets.quarantine, Key: key, Body: 'what is stored', Metadata: { sha256: claimed } }));
 
-    const failure = store.copy({ stage: 'quarantine', key: 'lie/file.csv' }, { stage: 'released', key: 'lie/file.csv' }, claimed);
+      const failure = checking.copy({ stage: 'quarantine', key }, { stage: 'released', key }, claimed);
 
-    await expect(failure).rejects.toBeInstanceOf(HashMismatchError);
-    await expect(failure).rejects.toMatchObject({ expected: claimed, actual: sha256Of('what is stored'), stage: 'released' });
-    expect(await store.head('released', 'lie/file.csv')).toBeUndefined();
+      await expect(failure).rejects.toBeInstanceOf(HashMismatchError);
+      await expect(failure).rejects.toMatchObject({ expected: claimed, actual: sha256Of('what is stored'), stage: 'released' });
+      expect(await checking.head('released', key)).toBeUndefined();
+    } finally {
+      checking.close();
+    }
+  });
+
+  it("checks a copy against S3's SHA-256 of the bytes it wrote instead of reading them back; without it, reads them back", async () => {
+    const { body, expected } = randomBody(3 * MiB);
+    await store.putStream('draft', 'sum/file.bin', body, { maxBytes: 4 * MiB });
+    const readBack = jest.spyOn(store, 'hash');
+    try {
+      expect(await store.copy({ stage: 'draft', key: 'sum/file.bin' }, { stage: 'quarantine', key: 'sum/file.bin' }, expected().sha256)).toMatchObject(
+        expected(),
+      );
+      expect(readBack).not.toHaveBeenCalled();
+    } finally {
+      readBack.mockRestore();
+    }
+    const plain = new S3ObjectStore({ ...config, copyChecksums: false });
+    const plainReadBack = jest.spyOn(plain, 'hash');
+    try {
+      expect(await plain.copy({ stage: 'draft', key: 'sum/file.bin' }, { stage: 'released', key: 'sum/file.bin' }, expected().sha256)).toMatchObject(
+        expected(),
+      );
+      expect(plainReadBack).toHaveBeenCalledWith('released', 'sum/file.bin');
+    } finally {
+      plain.close();
+    }
+    expect(await store.hash('quarantine', 'sum/file.bin')).toEqual(expected());
   });
 
   it('uploads a large body straight to its key when the caller keeps the hash itself', async () => {

@@ -4,6 +4,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  type CopyObjectCommandOutput,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
@@ -85,6 +86,13 @@ export type S3ObjectStoreConfig = {
   socketTimeoutMs?: number;
   /** SDK attempts per request, including the first. Default 3. */
   maxAttempts?: number;
+  /**
+   * Ask S3 for the SHA-256 of what a copy wrote (CopyObject with a SHA-256 checksum): when it
+   * answers with a full-object checksum, `copy` checks the hash against it instead of reading the
+   * copy back. Default true; a server that refuses the request is asked without it from then on,
+   * and a copy without that answer (a multipart copy, a server that ignores it) is read back.
+   */
+  copyChecksums?: boolean;
 };
 
 type BucketRef = { bucket: string; key: string };
@@ -102,6 +110,7 @@ export class S3ObjectStore implements ObjectStore, ResumableUploadStore {
   private readonly queueSize: number;
   private readonly copyThreshold: number;
   private readonly copyPartSize: number;
+  private copyChecksums: boolean;
 
   constructor(config: S3ObjectStoreConfig) {
     const makeClient = (endpoint: string | undefined): S3Client =>
@@ -124,6 +133,7 @@ export class S3ObjectStore implements ObjectStore, ResumableUploadStore {
     this.queueSize = Math.max(1, config.queueSize ?? 1);
     this.copyThreshold = Math.min(MAX_SINGLE_COPY_BYTES, config.multipartCopyThresholdBytes ?? MAX_SINGLE_COPY_BYTES);
     this.copyPartSize = Math.min(MAX_SINGLE_COPY_BYTES, Math.max(MIN_PART_BYTES, config.copyPartSizeBytes ?? 512 * MiB));
+    this.copyChecksums = config.copyChecksums ?? true;
   }
 
   async ensureBuckets(): Promise<void> {
@@ -200,20 +210,29 @@ export class S3ObjectStore implements ObjectStore, ResumableUploadStore {
     if (recorded && recorded !== expected) throw new HashMismatchError(expected, recorded, from.stage, from.key);
 
     const target = { bucket: this.buckets[to.stage], key: to.key };
-    let versionId: string | undefined;
+    const size = source.ContentLength ?? 0;
+    let copied: { versionId?: string; sha256?: string };
     try {
-      versionId = await this.serverSideCopy({ bucket: this.buckets[from.stage], key: from.key }, target, source.ContentLength ?? 0, {
-        Metadata: { ...source.Metadata, sha256: expected },
-        ContentType: source.ContentType,
-      });
+      copied = await this.serverSideCopy(
+        { bucket: this.buckets[from.stage], key: from.key },
+        target,
+        size,
+        {
+          Metadata: { ...source.Metadata, sha256: expected },
+          ContentType: source.ContentType,
+        },
+        { checksum: true },
+      );
     } catch (error) {
       throw toStorageError(error, `copy ${from.stage}/${from.key} to ${to.stage}/${to.key}`);
     }
+    const { versionId } = copied;
 
-    // docs/design.md invariant 2 (frozen bytes): trust the copy only after re-reading it.
+    // docs/design.md invariant 2 (frozen bytes): trust the copy only once its bytes are hashed:
+    // by S3 as it wrote them (the copy's full-object SHA-256), or else by reading the copy back.
     let actual: { sha256: string; size: number };
     try {
-      actual = await this.hash(to.stage, to.key);
+      actual = copied.sha256 ? { sha256: copied.sha256, size } : await this.hash(to.stage, to.key);
     } catch (error) {
       await this.deleteQuietly(target, versionId);
       throw error;
@@ -443,7 +462,7 @@ export class S3ObjectStore implements ObjectStore, ResumableUploadStore {
     const sha256 = meter.sha256();
     const size = meter.bytes;
     try {
-      const versionId = await this.serverSideCopy(staging, target, size, headers(sha256));
+      const { versionId } = await this.serverSideCopy(staging, target, size, headers(sha256));
       return { key: target.key, sha256, size, ...(versionId && { versionId }) };
     } finally {
       // Best effort: a leftover staging object holds no visible data; a lifecycle rule on
@@ -452,15 +471,43 @@ export class S3ObjectStore implements ObjectStore, ResumableUploadStore {
     }
   }
 
-  /** Server-side copy replacing the metadata; returns the new version id when the bucket is versioned. */
-  private async serverSideCopy(from: BucketRef, to: BucketRef, size: number, headers: ReplaceHeaders): Promise<string | undefined> {
-    if (size <= this.copyThreshold) {
-      const result = await this.client.send(
-        new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: copySource(from), MetadataDirective: 'REPLACE', ...headers }),
-      );
-      return result.VersionId;
+  /**
+   * Server-side copy replacing the metadata; returns the new version id when the bucket is
+   * versioned and, when asked for (`checksum`) and S3 gives it, the SHA-256 (hex) of the bytes it wrote.
+   */
+  private async serverSideCopy(
+    from: BucketRef,
+    to: BucketRef,
+    size: number,
+    headers: ReplaceHeaders,
+    options: { checksum?: boolean } = {},
+  ): Promise<{ versionId?: string; sha256?: string }> {
+    if (size > this.copyThreshold) return { versionId: await this.multipartCopy(from, to, size, headers) };
+    const command = (checksum: boolean) =>
+      new CopyObjectCommand({
+        Bucket: to.bucket,
+        Key: to.key,
+        CopySource: copySource(from),
+        MetadataDirective: 'REPLACE',
+        ...headers,
+        ...(checksum && { ChecksumAlgorithm: 'SHA256' as const }),
+      });
+    const withChecksum = options.checksum === true && this.copyChecksums;
+    let result: CopyObjectCommandOutput;
+    try {
+      result = await this.client.send(command(withChecksum));
+    } catch (error) {
+      // A server that does not know copy checksums (400 or 501): ask without from now on.
+      const status = httpStatusOf(error);
+      if (!withChecksum || (status !== 400 && status !== 501)) throw error;
+      result = await this.client.send(command(false));
+      this.copyChecksums = false;
     }
-    return this.multipartCopy(from, to, size, headers);
+    const checksum = result.CopyObjectResult?.ChecksumSHA256;
+    const fullObject = result.CopyObjectResult?.ChecksumType === undefined || result.CopyObjectResult.ChecksumType === 'FULL_OBJECT';
+    // A composite checksum (`<base64>-<parts>`) is a checksum of part checksums, not of the bytes.
+    const sha256 = withChecksum && checksum && fullObject && !checksum.includes('-') ? Buffer.from(checksum, 'base64').toString('hex') : undefined;
+    return { versionId: result.VersionId, ...(sha256?.length === 64 && { sha256 }) };
   }
 
   private async multipartCopy(from: BucketRef, to: BucketRef, size: number, headers: ReplaceHeaders): Promise<string | undefined> {
