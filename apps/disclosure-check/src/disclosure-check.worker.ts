@@ -6,7 +6,7 @@ import { SYSTEM_ACTOR, type DisclosureThresholds, type RequestSubmitted, type Su
 import type { IdempotentConsumer, ReceivedMessage } from '@airlock/messaging';
 import { onceForEvents, type CommandContext, type RequestCommandHandler } from '@airlock/application';
 import type { MalwareScanner } from '@airlock/scanning';
-import { holds, moveVerified, type ObjectStore } from '@airlock/storage';
+import { holds, moveVerified, ObjectNotFoundError, type ObjectStore } from '@airlock/storage';
 import { inSpan } from '@airlock/telemetry';
 import type { Logger } from 'pino';
 import { disclosureCheckMetrics } from './disclosure-check.metrics';
@@ -133,26 +133,28 @@ export class DisclosureCheckWorker {
 
   private async scan(requestId: string, turn: number, file: SubmittedFile, context: CommandContext): Promise<boolean> {
     const key = file.quarantineKey;
-    const stage = await this.whereIs(file);
-    if (!stage) {
+    const opened = await this.openFrozen(file);
+    if (!opened) {
       // Neither frozen nor blocked copy holds the submitted bytes: no retry brings them back.
       const reason = `file ${file.fileId} is missing from quarantine`;
       await this.requests.execute(requestId, (_s, at) => ({ type: 'FailRequest', actor: SYSTEM_ACTOR, at, data: { reason } }), context);
       return true;
     }
     // A redelivery after a crash mid-block finds the bytes in `blocked` and scans them there.
+    const { stage, body } = opened;
     const result = await inSpan(
       'malware scan',
       { 'airlock.request_id': requestId, 'airlock.file_id': file.fileId, 'airlock.sha256': file.sha256, 'airlock.stage': stage },
       async (span) => {
         const timer = disclosureCheckMetrics.scanDuration.startTimer();
         try {
-          const scanned = await this.scanner.scan(await this.store.getStream(stage, key));
+          const scanned = await this.scanner.scan(body);
           timer({ result: scanned.status });
           span.setAttribute('airlock.scan.status', scanned.status);
           return scanned;
         } catch (error) {
           timer({ result: 'error' });
+          body.destroy(); // a scanner that failed before reading it all must not leave the download open
           throw error;
         }
       },
@@ -175,10 +177,18 @@ export class DisclosureCheckWorker {
     return result.status === 'infected';
   }
 
-  /** Where the submitted bytes are: quarantine, or `blocked` when a block was cut short by a crash. */
-  private async whereIs(file: SubmittedFile): Promise<'quarantine' | 'blocked' | undefined> {
-    if (await this.store.head('quarantine', file.quarantineKey)) return 'quarantine';
-    return (await holds(this.store, { stage: 'blocked', key: file.quarantineKey }, file.sha256)) ? 'blocked' : undefined;
+  /**
+   * The submitted bytes, opened where they are: quarantine, or `blocked` when a block was cut short
+   * by a crash. Opened straight away (no HEAD first): a missing object answers the GET itself.
+   */
+  private async openFrozen(file: SubmittedFile): Promise<{ stage: 'quarantine' | 'blocked'; body: Readable } | undefined> {
+    try {
+      return { stage: 'quarantine', body: await this.store.getStream('quarantine', file.quarantineKey) };
+    } catch (error) {
+      if (!(error instanceof ObjectNotFoundError)) throw error;
+    }
+    if (!(await holds(this.store, { stage: 'blocked', key: file.quarantineKey }, file.sha256))) return undefined;
+    return { stage: 'blocked', body: await this.store.getStream('blocked', file.quarantineKey) };
   }
 
   /** The project's thresholds, recorded with the submission, over the airlock's defaults. */
