@@ -83,3 +83,17 @@ describe('the block move after a crash', () => {
     }
   });
 });
+
+describe('a frozen file that is nowhere', () => {
+  it('fails the request (no retry brings the bytes back) and scans nothing', async () => {
+    const requestId = randomUUID();
+    const { events } = submittedRequestEvents(requestId, [{ fileId: 'f1', name: 'gone.csv', content: CLEAN }]);
+    // Appended as submitted, but its bytes never reached quarantine (nor blocked).
+    const stored = await appendRequestEvents(h.events, requestId, events);
+    await worker(h.store).onMessage(messageOf(stored[stored.length - 1]));
+    const { state, envelopes } = await h.requests().load(requestId);
+    expect(state.status).toBe('failed');
+    expect(envelopes.map((e) => e.type)).not.toContain(wireType('FileScanned'));
+    expect(JSON.stringify(envelopes[envelopes.length - 1].data)).toContain('file f1 is missing from quarantine');
+  });
+});
