@@ -43,6 +43,18 @@ describe('row-level data', () => {
     expect(findings[0].message).not.toContain(value(0));
   });
 
+  // Counts (numbers from the tokenizer) are tallied apart from text values; they still count as values.
+  it('weighs a column of e-mail addresses against the counts among them, and points at the first value', () => {
+    const observe = (rows: (string | number)[][]) => {
+      const detector = new RowLevelDetector();
+      [['group', 'contact'], ...rows].forEach((row) => detector.observe(row));
+      return detector.findings();
+    };
+    const mails = many(20, (i) => ['a', `person${i}@example.org`]);
+    expect(observe([...mails, ...many(10, (i) => ['a', 10 + i])])).toEqual([]);
+    expect(observe([['a', 7], ...mails])).toEqual([expect.objectContaining({ rule: 'row-level', cells: [{ row: 0, column: 1, columnLabel: 'contact' }] })]);
+  });
+
   it('passes an aggregate table whose labels are categories', () => {
     expect(
       detect(

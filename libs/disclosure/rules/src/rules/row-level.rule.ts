@@ -60,6 +60,12 @@ const observeValue = (value: string, column: ColumnState): void => {
  */
 export class RowLevelDetector {
   private columns: ColumnState[] = [];
+  // Counts (RawCell numbers) are most cells and none of the patterns: per column, how many there
+  // were and the first body row with one, kept flat and merged into the column states at the end.
+  private counts = new Float64Array(0);
+  private firstCountRows = new Float64Array(0);
+  /** Columns whose distinct values are kept (identifier-named): their counts take the full path. */
+  private distinctColumns = new Uint8Array(0);
   private rows = 0;
 
   observe(row: readonly RawCell[]): void {
@@ -68,16 +74,25 @@ export class RowLevelDetector {
         const label = cellText(raw).trim();
         return { label, values: 0, matches: { email: 0, postcode: 0, nhs: 0, date: 0 }, distinct: ID_HEADER.test(label) ? new Set() : null, firstRow: null };
       });
+      this.counts = new Float64Array(this.columns.length);
+      this.firstCountRows = new Float64Array(this.columns.length).fill(Infinity);
+      this.distinctColumns = Uint8Array.from(this.columns, (column) => (column.distinct === null ? 0 : 1));
       this.rows++;
       return;
     }
     const body = this.rows++ - 1;
     const width = Math.min(row.length, this.columns.length);
+    const { counts, firstCountRows, distinctColumns } = this;
     for (let i = 0; i < width; i++) {
       const raw = row[i];
+      if (typeof raw === 'number' && distinctColumns[i] === 0) {
+        // A count of at most 9 digits is none of the patterns.
+        if (counts[i]++ === 0) firstCountRows[i] = body;
+        continue;
+      }
       const column = this.columns[i];
       if (typeof raw === 'number') {
-        // A count of at most 9 digits is none of the patterns; only a distinct value to count.
+        // Only a distinct value to count.
         column.values++;
         column.firstRow ??= body;
         if (column.distinct !== null && column.distinct.size < DISTINCT_CAP) column.distinct.add(String(raw));
@@ -92,7 +107,12 @@ export class RowLevelDetector {
   }
 
   findings(): Finding[] {
-    const flagged = this.columns.flatMap((column, index) => {
+    const columns = this.columns.map((column, i) =>
+      this.counts[i] === 0
+        ? column
+        : { ...column, values: column.values + this.counts[i], firstRow: Math.min(column.firstRow ?? Infinity, this.firstCountRows[i]) },
+    );
+    const flagged = columns.flatMap((column, index) => {
       const signal = this.signalOf(column);
       return signal === null ? [] : [{ column, index, signal }];
     });
