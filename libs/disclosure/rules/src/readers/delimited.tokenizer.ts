@@ -166,7 +166,8 @@ export class DelimitedTokenizer<Cell extends RawCell = string> {
       // Digits first: they are most of a table of counts (one unsigned comparison tells them).
       const digit = c - ZERO;
       if (digit >>> 0 <= 9) {
-        value = value * 10 + digit;
+        // Kept an int32 (a count has at most 9 digits; a longer value is never used).
+        value = (value * 10 + digit) | 0;
         continue;
       }
       if (c === delimiter || c === LF || c === CR) {
