@@ -55,6 +55,17 @@ describe('row-level data', () => {
     expect(observe([['a', 7], ...mails])).toEqual([expect.objectContaining({ rule: 'row-level', cells: [{ row: 0, column: 1, columnLabel: 'contact' }] })]);
   });
 
+  // Once every column has held a count, counts are tallied per row, not per cell (the fast path).
+  it.each([
+    ['counts after them outweigh them', [...many(10, (i) => [3, 10 + i])], []],
+    ['short rows hold no count', many(5, () => [4]), [{ row: 0, column: 1, columnLabel: 'contact' }]],
+    ['empty cells hold no count', many(5, () => [4, '']), [{ row: 0, column: 1, columnLabel: 'contact' }]],
+  ])('weighs e-mail addresses after a row of counts: %s', (_case, after, cells) => {
+    const detector = new RowLevelDetector();
+    [['n', 'contact'], [1, 7], ...many(20, (i) => [2, `person${i}@example.org`]), ...after].forEach((row) => detector.observe(row));
+    expect(detector.findings().flatMap((finding) => finding.cells)).toEqual(cells);
+  });
+
   it('passes an aggregate table whose labels are categories', () => {
     expect(
       detect(

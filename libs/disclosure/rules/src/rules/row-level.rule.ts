@@ -66,6 +66,14 @@ export class RowLevelDetector {
   private firstCountRows = new Float64Array(0);
   /** Columns whose distinct values are kept (identifier-named): their counts take the full path. */
   private distinctColumns = new Uint8Array(0);
+  private distinctIndices: number[] = [];
+  /** Columns (not identifier-named) with no count yet; at 0 the fast path takes over. */
+  private countless = 0;
+  // Fast path: once each column has its first count, a count needs no bookkeeping of its own; a
+  // column's counts since then are the fast rows less the rows that held something else there
+  // (text, or nothing: a short row).
+  private fastRows = 0;
+  private notCounts = new Float64Array(0);
   private rows = 0;
 
   observe(row: readonly RawCell[]): void {
@@ -76,42 +84,75 @@ export class RowLevelDetector {
       });
       this.counts = new Float64Array(this.columns.length);
       this.firstCountRows = new Float64Array(this.columns.length).fill(Infinity);
+      this.notCounts = new Float64Array(this.columns.length);
       this.distinctColumns = Uint8Array.from(this.columns, (column) => (column.distinct === null ? 0 : 1));
+      this.distinctIndices = this.columns.flatMap((column, i) => (column.distinct === null ? [] : [i]));
+      this.countless = this.columns.length - this.distinctIndices.length;
       this.rows++;
       return;
     }
     const body = this.rows++ - 1;
+    if (this.countless === 0) this.observeFast(row, body);
+    else this.observeSlow(row, body);
+  }
+
+  private observeSlow(row: readonly RawCell[], body: number): void {
     const width = Math.min(row.length, this.columns.length);
     const { counts, firstCountRows, distinctColumns } = this;
     for (let i = 0; i < width; i++) {
       const raw = row[i];
       if (typeof raw === 'number' && distinctColumns[i] === 0) {
         // A count of at most 9 digits is none of the patterns.
-        if (counts[i]++ === 0) firstCountRows[i] = body;
+        if (counts[i]++ === 0) {
+          firstCountRows[i] = body;
+          this.countless--;
+        }
         continue;
       }
-      const column = this.columns[i];
-      if (typeof raw === 'number') {
-        // Only a distinct value to count.
-        column.values++;
-        column.firstRow ??= body;
-        if (column.distinct !== null && column.distinct.size < DISTINCT_CAP) column.distinct.add(String(raw));
-        continue;
-      }
-      const value = raw.trim();
-      if (value === '') continue;
-      column.values++;
-      column.firstRow ??= body;
-      observeValue(value, column);
+      this.observeCell(raw, i, body);
     }
   }
 
+  private observeFast(row: readonly RawCell[], body: number): void {
+    const columns = this.columns.length;
+    const width = Math.min(row.length, columns);
+    const { notCounts, distinctColumns } = this;
+    this.fastRows++;
+    for (let i = 0; i < width; i++) {
+      const raw = row[i];
+      if (typeof raw === 'number') continue;
+      if (distinctColumns[i] === 0) notCounts[i]++;
+      this.observeCell(raw, i, body);
+    }
+    for (let i = width; i < columns; i++) notCounts[i]++;
+    // Counts in identifier-named columns are distinct values to count: the full path.
+    for (const i of this.distinctIndices) {
+      if (i < width && typeof row[i] === 'number') this.observeCell(row[i], i, body);
+    }
+  }
+
+  /** A cell the flat tallies do not cover: text, or a count in an identifier-named column. */
+  private observeCell(raw: RawCell, i: number, body: number): void {
+    const column = this.columns[i];
+    if (typeof raw === 'number') {
+      // Only a distinct value to count.
+      column.values++;
+      column.firstRow ??= body;
+      if (column.distinct !== null && column.distinct.size < DISTINCT_CAP) column.distinct.add(String(raw));
+      return;
+    }
+    const value = raw.trim();
+    if (value === '') return;
+    column.values++;
+    column.firstRow ??= body;
+    observeValue(value, column);
+  }
+
   findings(): Finding[] {
-    const columns = this.columns.map((column, i) =>
-      this.counts[i] === 0
-        ? column
-        : { ...column, values: column.values + this.counts[i], firstRow: Math.min(column.firstRow ?? Infinity, this.firstCountRows[i]) },
-    );
+    const columns = this.columns.map((column, i) => {
+      const counts = column.distinct === null ? this.counts[i] + this.fastRows - this.notCounts[i] : 0;
+      return counts === 0 ? column : { ...column, values: column.values + counts, firstRow: Math.min(column.firstRow ?? Infinity, this.firstCountRows[i]) };
+    });
     const flagged = columns.flatMap((column, index) => {
       const signal = this.signalOf(column);
       return signal === null ? [] : [{ column, index, signal }];
