@@ -66,6 +66,13 @@ describe('row-level data', () => {
     expect(detector.findings().flatMap((finding) => finding.cells)).toEqual(cells);
   });
 
+  it('points at a first count that comes after empty cells and short rows', () => {
+    const detector = new RowLevelDetector();
+    const rows: (string | number)[][] = [['group', 'contact'], ['a', ''], ['a'], ['a', 7], ...many(20, (i) => ['a', `person${i}@example.org`])];
+    rows.forEach((row) => detector.observe(row));
+    expect(detector.findings().flatMap((finding) => finding.cells)).toEqual([{ row: 2, column: 1, columnLabel: 'contact' }]);
+  });
+
   it('passes an aggregate table whose labels are categories', () => {
     expect(
       detect(

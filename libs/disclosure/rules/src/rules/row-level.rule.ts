@@ -60,20 +60,15 @@ const observeValue = (value: string, column: ColumnState): void => {
  */
 export class RowLevelDetector {
   private columns: ColumnState[] = [];
-  // Counts (RawCell numbers) are most cells and none of the patterns: per column, how many there
-  // were and the first body row with one, kept flat and merged into the column states at the end.
-  private counts = new Float64Array(0);
-  private firstCountRows = new Float64Array(0);
+  // Counts (RawCell numbers) are most cells and none of the patterns, so a count costs one typeof:
+  // per column, the body rows that held something else there (text, nothing, or no cell in a short
+  // row) are tallied instead, and the rows before the first count. A column's counts are the body
+  // rows less the others; they are merged into the column states at the end.
+  private notCounts = new Float64Array(0);
+  private beforeFirstCount = new Float64Array(0);
   /** Columns whose distinct values are kept (identifier-named): their counts take the full path. */
   private distinctColumns = new Uint8Array(0);
   private distinctIndices: number[] = [];
-  /** Columns (not identifier-named) with no count yet; at 0 the fast path takes over. */
-  private countless = 0;
-  // Fast path: once each column has its first count, a count needs no bookkeeping of its own; a
-  // column's counts since then are the fast rows less the rows that held something else there
-  // (text, or nothing: a short row).
-  private fastRows = 0;
-  private notCounts = new Float64Array(0);
   private rows = 0;
 
   observe(row: readonly RawCell[]): void {
@@ -82,53 +77,34 @@ export class RowLevelDetector {
         const label = cellText(raw).trim();
         return { label, values: 0, matches: { email: 0, postcode: 0, nhs: 0, date: 0 }, distinct: ID_HEADER.test(label) ? new Set() : null, firstRow: null };
       });
-      this.counts = new Float64Array(this.columns.length);
-      this.firstCountRows = new Float64Array(this.columns.length).fill(Infinity);
       this.notCounts = new Float64Array(this.columns.length);
+      this.beforeFirstCount = new Float64Array(this.columns.length);
       this.distinctColumns = Uint8Array.from(this.columns, (column) => (column.distinct === null ? 0 : 1));
       this.distinctIndices = this.columns.flatMap((column, i) => (column.distinct === null ? [] : [i]));
-      this.countless = this.columns.length - this.distinctIndices.length;
       this.rows++;
       return;
     }
     const body = this.rows++ - 1;
-    if (this.countless === 0) this.observeFast(row, body);
-    else this.observeSlow(row, body);
-  }
-
-  private observeSlow(row: readonly RawCell[], body: number): void {
-    const width = Math.min(row.length, this.columns.length);
-    const { counts, firstCountRows, distinctColumns } = this;
-    for (let i = 0; i < width; i++) {
-      const raw = row[i];
-      if (typeof raw === 'number' && distinctColumns[i] === 0) {
-        // A count of at most 9 digits is none of the patterns.
-        if (counts[i]++ === 0) {
-          firstCountRows[i] = body;
-          this.countless--;
-        }
-        continue;
-      }
-      this.observeCell(raw, i, body);
-    }
-  }
-
-  private observeFast(row: readonly RawCell[], body: number): void {
     const columns = this.columns.length;
     const width = Math.min(row.length, columns);
-    const { notCounts, distinctColumns } = this;
-    this.fastRows++;
     for (let i = 0; i < width; i++) {
       const raw = row[i];
       if (typeof raw === 'number') continue;
-      if (distinctColumns[i] === 0) notCounts[i]++;
+      this.notCount(i, body);
       this.observeCell(raw, i, body);
     }
-    for (let i = width; i < columns; i++) notCounts[i]++;
+    for (let i = width; i < columns; i++) this.notCount(i, body);
     // Counts in identifier-named columns are distinct values to count: the full path.
     for (const i of this.distinctIndices) {
       if (i < width && typeof row[i] === 'number') this.observeCell(row[i], i, body);
     }
+  }
+
+  private notCount(i: number, body: number): void {
+    if (this.distinctColumns[i] === 1) return;
+    // Every body row so far held no count here: the first count is later still.
+    if (this.notCounts[i] === body) this.beforeFirstCount[i] = body + 1;
+    this.notCounts[i]++;
   }
 
   /** A cell the flat tallies do not cover: text, or a count in an identifier-named column. */
@@ -149,9 +125,10 @@ export class RowLevelDetector {
   }
 
   findings(): Finding[] {
+    const bodyRows = Math.max(0, this.rows - 1);
     const columns = this.columns.map((column, i) => {
-      const counts = column.distinct === null ? this.counts[i] + this.fastRows - this.notCounts[i] : 0;
-      return counts === 0 ? column : { ...column, values: column.values + counts, firstRow: Math.min(column.firstRow ?? Infinity, this.firstCountRows[i]) };
+      const counts = column.distinct === null ? bodyRows - this.notCounts[i] : 0;
+      return counts === 0 ? column : { ...column, values: column.values + counts, firstRow: Math.min(column.firstRow ?? Infinity, this.beforeFirstCount[i]) };
     });
     const flagged = columns.flatMap((column, index) => {
       const signal = this.signalOf(column);
