@@ -58,13 +58,14 @@ export default [
     files: ['libs/airlock/domain/**/*.ts', 'libs/disclosure/rules/**/*.ts', 'libs/airlock/contracts/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: {
-      // node:zlib is computation (inflating zip members), not I/O: docs/adr/0009-zlib-inflate-and-csv-parsing.md.
+      // node:zlib and node:buffer are computation (inflating zip members; telling ASCII text from
+      // other bytes), not I/O: docs/adr/0009-zlib-inflate-and-csv-parsing.md.
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              group: ['node:*', '!node:zlib', 'fs', 'path', 'crypto', 'stream', 'http', 'https', 'net', 'os', 'child_process'],
+              group: ['node:*', '!node:zlib', '!node:buffer', 'fs', 'path', 'crypto', 'stream', 'http', 'https', 'net', 'os', 'child_process'],
               message: 'Pure libs import no Node I/O.',
             },
           ],

@@ -14,6 +14,7 @@ import { ensureTable, type TableFile } from './table-file';
 // each under a time cap (AIRLOCK_BENCH_ACRO_TIMEOUT_S, default 900 s) and a memory cap
 // (AIRLOCK_BENCH_ACRO_MEMORY_GIB, default 12); a run past either is reported as not finished, with
 // how long it ran and its time estimated from its own rate on (a). AIRLOCK_BENCH_QUICK=1 shrinks both tables (200 x 200; 1 MiB).
+// AIRLOCK_BENCH_ACRO=0 leaves ACRO out (while iterating on our side: its runs take most of the section).
 
 const REPO = path.resolve(__dirname, '..', '..');
 const ACRO_VERSION = '1.0.2';
@@ -109,6 +110,7 @@ export function withoutBlasOverrides(env: NodeJS.ProcessEnv): { env: NodeJS.Proc
 }
 
 function acro(file: string, timeoutS: number): AcroRun {
+  if (process.env.AIRLOCK_BENCH_ACRO === '0') return { finished: false, ranMs: 0, reason: 'left out (AIRLOCK_BENCH_ACRO=0)', overridesUnset: {}, kernel: null };
   const venv = process.env.AIRLOCK_ACRO_VENV || path.join(process.env.AIRLOCK_CACHE || path.join(os.homedir(), '.cache', 'airlock'), 'acro-venv');
   const { env, unset } = withoutBlasOverrides(process.env);
   const ensure = spawnSync('bash', [path.join(REPO, 'tools/acro-crosscheck/ensure-venv.sh'), venv, ACRO_VERSION], { stdio: ['ignore', 'inherit', 'inherit'] });

@@ -143,3 +143,40 @@ describe('csv reader encodings', () => {
     expect((await readError(collect(readCsvRows(chunked(bytes, 1))))).code).toBe('invalid-encoding');
   });
 });
+
+// ASCII pieces are copied rather than decoded (PieceDecoder): the text must be TextDecoder's all the same.
+describe('csv reader: ASCII pieces beside multi-byte ones', () => {
+  const DECODE_PIECE = 64 << 10;
+
+  it.each(CHUNK_SIZES)('keeps U+FEFF as text when it is not the first character (%s chunks)', async (_label, size) => {
+    expect(await rows('a,b\n\uFEFFx,y\n', size)).toEqual([
+      ['a', 'b'],
+      ['\uFEFFx', 'y'],
+    ]);
+  });
+
+  it('fails on a character cut short by the ASCII bytes of the next chunk', async () => {
+    async function* source(): AsyncGenerator<Uint8Array> {
+      yield Uint8Array.from([...utf8('a,b\n1,'), 0xe2, 0x82]);
+      yield utf8('2\n3,4\n');
+    }
+    const seen: string[][] = [];
+    const reading = (async () => {
+      for await (const row of readCsvRows(source())) seen.push(row);
+    })();
+    expect((await readError(reading)).code).toBe('invalid-encoding');
+    // Not "1,2" with the broken character dropped: the error comes before any row after it.
+    expect(seen).toEqual([['a', 'b']]);
+  });
+
+  it.each([1, 2])('keeps a character whose bytes straddle the decoding pieces of one large chunk (%s of its 3 bytes before the cut)', async (before) => {
+    // "a,b\n" is 4 bytes: the € starts `before` bytes ahead of the first piece's end.
+    const label = 'x'.repeat(DECODE_PIECE - 4 - before);
+    const text = `a,b\n${label}€,1\n€${'y'.repeat(DECODE_PIECE)},2\n`;
+    expect(await rows(text)).toEqual([
+      ['a', 'b'],
+      [`${label}€`, '1'],
+      [`€${'y'.repeat(DECODE_PIECE)}`, '2'],
+    ]);
+  });
+});

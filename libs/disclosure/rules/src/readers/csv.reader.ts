@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import type { TextEncodingName } from '../file-type/text-encoding.detector';
 import { chooseDelimiter, scanFirstLine, type Delimiter } from './delimiter.detector';
 import { DEFAULT_READER_LIMITS, DelimitedTokenizer, type RawCell, type ReaderLimits } from './delimited.tokenizer';
@@ -45,14 +46,13 @@ async function* readBatches<Cell extends RawCell>(
   counts: Cell extends string ? false : boolean,
 ): AsyncGenerator<Cell[][], void, undefined> {
   const limits = options.limits ?? DEFAULT_READER_LIMITS;
-  // TextDecoder drops the BOM of its own encoding (ignoreBOM defaults to false).
-  const decoder = new TextDecoder(options.encoding ?? 'utf-8', { fatal: true });
+  const decoder = new PieceDecoder(options.encoding ?? 'utf-8');
   let tokenizer: DelimitedTokenizer<Cell> | null = null;
   let pending = '';
 
   for await (const chunk of source)
     for (let at = 0; at < chunk.length; at += DECODE_BYTES) {
-      const text = decode(decoder, chunk.subarray(at, at + DECODE_BYTES), true);
+      const text = decoder.decode(chunk.subarray(at, at + DECODE_BYTES));
       if (tokenizer === null) {
         pending += text;
         // Rescan only when a line break arrives, so 1-byte chunks stay linear.
@@ -66,7 +66,7 @@ async function* readBatches<Cell extends RawCell>(
         yield* nonEmpty(tokenizer.pushInBatches(text));
       }
     }
-  const tail = decode(decoder, new Uint8Array(0), false);
+  const tail = decoder.end();
   tokenizer ??= new DelimitedTokenizer<Cell>(options.delimiter ?? chooseDelimiter(scanFirstLine(pending).counts, options.preferredDelimiter), limits, counts);
   yield* nonEmpty(tokenizer.pushInBatches(pending + tail));
   yield* nonEmpty([tokenizer.end()]);
@@ -82,10 +82,45 @@ function* nonEmpty<Cell>(batches: Iterable<Cell[][]>): Generator<Cell[][], void,
   for (const rows of batches) if (rows.length > 0) yield rows;
 }
 
-const decode = (decoder: InstanceType<typeof TextDecoder>, bytes: Uint8Array, stream: boolean): string => {
-  try {
-    return decoder.decode(bytes, { stream });
-  } catch {
-    throw new TableReadError('invalid-encoding', `The file is not valid ${decoder.encoding} text.`);
+/**
+ * TextDecoder over the pieces of one stream, with a shortcut: a UTF-8 piece of ASCII bytes alone,
+ * met while no character is left open, is its own text byte for byte, copied as Latin-1 (some
+ * 5 GB/s) instead of decoded (some 0.4 GB/s on Node 20, a quarter of the time of checking a table
+ * of counts). The text is the same either way; only pieces with other bytes go through TextDecoder.
+ */
+class PieceDecoder {
+  private decoder: InstanceType<typeof TextDecoder> | null = null;
+  /** No byte read yet: TextDecoder drops a byte-order mark only here. */
+  private atStart = true;
+  /** The last piece TextDecoder read ended inside a character (or may have): it holds bytes. */
+  private open = false;
+
+  constructor(private readonly encoding: TextEncodingName) {}
+
+  decode(bytes: Uint8Array): string {
+    if (bytes.length === 0) return '';
+    const start = this.atStart;
+    this.atStart = false;
+    if (this.encoding === 'utf-8' && !this.open && isAscii(bytes)) return latin1(bytes);
+    // An ASCII last byte closes every character: had one been left open before it, decoding threw.
+    this.open = bytes[bytes.length - 1] >= 0x80;
+    return this.run(bytes, true, start);
   }
-};
+
+  end(): string {
+    return this.decoder === null ? '' : this.run(new Uint8Array(0), false, false);
+  }
+
+  private run(bytes: Uint8Array, stream: boolean, start: boolean): string {
+    // TextDecoder drops the BOM of its own encoding at the start of the stream (ignoreBOM false);
+    // one made after pieces were copied is past the start, where U+FEFF is text.
+    this.decoder ??= new TextDecoder(this.encoding, { fatal: true, ignoreBOM: !start });
+    try {
+      return this.decoder.decode(bytes, { stream });
+    } catch {
+      throw new TableReadError('invalid-encoding', `The file is not valid ${this.decoder.encoding} text.`);
+    }
+  }
+}
+
+const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');

@@ -13,8 +13,6 @@ type ColumnLine = {
   published: number | null;
   /** The largest cells, largest first; at most `keep`. */
   largest: Candidate[];
-  /** The largest value that did not fit among them. */
-  largestDropped: number;
 };
 
 // More candidates than these would cost more memory than the rule is worth (a tiny share on a
@@ -37,10 +35,12 @@ export class ClassDisclosureTally {
   private readonly rowFailures = new CellList();
   /** One per inner column, in the order of header.innerColumns. */
   private readonly lines: ColumnLine[];
-  // Per inner column, touched by every cell, so kept flat: the sum of the column's counts, and the
-  // smallest of its kept largest cells once `keep` are kept (below it no candidate is made).
+  // Per inner column, touched by every cell, so kept flat: the sum of the column's counts, the
+  // smallest of its kept largest cells once `keep` are kept (below it no candidate is made), and
+  // the largest value that did not fit among them.
   private readonly sums: Float64Array;
   private readonly floors: Float64Array;
+  private readonly dropped: Float64Array;
   private readonly keep: number;
   /** Inner columns whose cell of the current row is to be offered as a candidate. */
   private readonly offered: Int32Array;
@@ -53,9 +53,10 @@ export class ClassDisclosureTally {
   ) {
     const perColumn = Math.floor(MAX_CANDIDATES_IN_ALL / Math.max(1, header.innerColumns.length));
     this.keep = Math.max(1, Math.min(MAX_CANDIDATES, perColumn, Math.floor(1 / policy.classDisclosureShare) + 1));
-    this.lines = header.innerColumns.map(() => ({ allCounts: true, published: null, largest: [], largestDropped: -Infinity }));
+    this.lines = header.innerColumns.map(() => ({ allCounts: true, published: null, largest: [] }));
     this.sums = new Float64Array(header.innerColumns.length);
     this.floors = new Float64Array(header.innerColumns.length).fill(-Infinity);
+    this.dropped = new Float64Array(header.innerColumns.length).fill(-Infinity);
     this.offered = new Int32Array(header.innerColumns.length);
   }
 
@@ -73,7 +74,7 @@ export class ClassDisclosureTally {
     this.innerRows++;
     const inner = this.header.innerColumns;
     const { cells } = row;
-    const { sums, floors, offered, lines } = this;
+    const { sums, floors, dropped, offered, lines } = this;
     let offers = 0;
     let sum = 0;
     let largest = -Infinity;
@@ -90,7 +91,7 @@ export class ClassDisclosureTally {
       sums[i] += cell;
       // Most cells are not among the largest: no candidate is made for them.
       if (cell > floors[i]) offered[offers++] = i;
-      else if (cell > lines[i].largestDropped) lines[i].largestDropped = cell;
+      else if (cell > dropped[i]) dropped[i] = cell;
     }
     const failedHere = this.judgeRow(row, rowTotal(cells, this.header.firstTotalColumn, allCounts ? sum : null), largest);
     for (let k = 0; k < offers; k++) {
@@ -114,7 +115,7 @@ export class ClassDisclosureTally {
         if (c.value / total > share && !c.failedInRow) fromColumns.push(cellAt(c.row, column, c.rowLabel, this.header.columnLabels[column]));
       }
       // Totals smaller than their cells (or negative counts) can make more cells fail than were kept.
-      if (line.largestDropped / total > share) lowerBound = true;
+      if (this.dropped[i] / total > share) lowerBound = true;
     });
     const count = this.rowFailures.count + fromColumns.length;
     const atLeast = lowerBound ? ' (at least: a column total is smaller than its largest cells)' : '';
@@ -157,7 +158,7 @@ export class ClassDisclosureTally {
     let at = largest.length;
     while (at > 0 && largest[at - 1].value < candidate.value) at--;
     largest.splice(at, 0, candidate);
-    if (largest.length > this.keep) line.largestDropped = Math.max(line.largestDropped, (largest.pop() as Candidate).value);
+    if (largest.length > this.keep) this.dropped[i] = Math.max(this.dropped[i], (largest.pop() as Candidate).value);
     if (largest.length === this.keep) this.floors[i] = largest[largest.length - 1].value;
   }
 }

@@ -7,8 +7,17 @@ import { isBlankCell } from '../tables/table.reader';
 
 const isBlank = (row: readonly RawCell[]): boolean => row.every(isBlankCell);
 
-// A formula by the same reading as a body cell: numbers (-5, +1.2e3) and marks (-) are not.
+// OWASP's formula starts (see body-cell.parser's FORMULA_START): = + - @
+const startsFormula = (text: string): boolean => {
+  const c = text.charCodeAt(0);
+  return c === 0x3d || c === 0x2b || c === 0x2d || c === 0x40;
+};
+
+// A formula by the same reading as a body cell: numbers (-5, +1.2e3) and marks (-) are not. A
+// label that starts with none of = + - @, trimmed or not, is no formula: most labels are read
+// without the body cell's regular expressions (this runs once per row).
 const isFormula = (raw: RawCell): boolean => {
+  if (typeof raw === 'number' || !(startsFormula(raw) || startsFormula(raw.trim()))) return false;
   const cell = parseBodyCell(raw);
   return typeof cell === 'object' && cell.kind === 'text' && cell.formula;
 };

@@ -43,6 +43,36 @@ describe('row-level data', () => {
     expect(findings[0].message).not.toContain(value(0));
   });
 
+  // Counts (numbers from the tokenizer) are tallied apart from text values; they still count as values.
+  it('weighs a column of e-mail addresses against the counts among them, and points at the first value', () => {
+    const observe = (rows: (string | number)[][]) => {
+      const detector = new RowLevelDetector();
+      [['group', 'contact'], ...rows].forEach((row) => detector.observe(row));
+      return detector.findings();
+    };
+    const mails = many(20, (i) => ['a', `person${i}@example.org`]);
+    expect(observe([...mails, ...many(10, (i) => ['a', 10 + i])])).toEqual([]);
+    expect(observe([['a', 7], ...mails])).toEqual([expect.objectContaining({ rule: 'row-level', cells: [{ row: 0, column: 1, columnLabel: 'contact' }] })]);
+  });
+
+  // Once every column has held a count, counts are tallied per row, not per cell (the fast path).
+  it.each([
+    ['counts after them outweigh them', [...many(10, (i) => [3, 10 + i])], []],
+    ['short rows hold no count', many(5, () => [4]), [{ row: 0, column: 1, columnLabel: 'contact' }]],
+    ['empty cells hold no count', many(5, () => [4, '']), [{ row: 0, column: 1, columnLabel: 'contact' }]],
+  ])('weighs e-mail addresses after a row of counts: %s', (_case, after, cells) => {
+    const detector = new RowLevelDetector();
+    [['n', 'contact'], [1, 7], ...many(20, (i) => [2, `person${i}@example.org`]), ...after].forEach((row) => detector.observe(row));
+    expect(detector.findings().flatMap((finding) => finding.cells)).toEqual(cells);
+  });
+
+  it('points at a first count that comes after empty cells and short rows', () => {
+    const detector = new RowLevelDetector();
+    const rows: (string | number)[][] = [['group', 'contact'], ['a', ''], ['a'], ['a', 7], ...many(20, (i) => ['a', `person${i}@example.org`])];
+    rows.forEach((row) => detector.observe(row));
+    expect(detector.findings().flatMap((finding) => finding.cells)).toEqual([{ row: 2, column: 1, columnLabel: 'contact' }]);
+  });
+
   it('passes an aggregate table whose labels are categories', () => {
     expect(
       detect(

@@ -60,6 +60,15 @@ const observeValue = (value: string, column: ColumnState): void => {
  */
 export class RowLevelDetector {
   private columns: ColumnState[] = [];
+  // Counts (RawCell numbers) are most cells and none of the patterns, so a count costs one typeof:
+  // per column, the body rows that held something else there (text, nothing, or no cell in a short
+  // row) are tallied instead, and the rows before the first count. A column's counts are the body
+  // rows less the others; they are merged into the column states at the end.
+  private notCounts = new Float64Array(0);
+  private beforeFirstCount = new Float64Array(0);
+  /** Columns whose distinct values are kept (identifier-named): their counts take the full path. */
+  private distinctColumns = new Uint8Array(0);
+  private distinctIndices: number[] = [];
   private rows = 0;
 
   observe(row: readonly RawCell[]): void {
@@ -68,31 +77,60 @@ export class RowLevelDetector {
         const label = cellText(raw).trim();
         return { label, values: 0, matches: { email: 0, postcode: 0, nhs: 0, date: 0 }, distinct: ID_HEADER.test(label) ? new Set() : null, firstRow: null };
       });
+      this.notCounts = new Float64Array(this.columns.length);
+      this.beforeFirstCount = new Float64Array(this.columns.length);
+      this.distinctColumns = Uint8Array.from(this.columns, (column) => (column.distinct === null ? 0 : 1));
+      this.distinctIndices = this.columns.flatMap((column, i) => (column.distinct === null ? [] : [i]));
       this.rows++;
       return;
     }
     const body = this.rows++ - 1;
-    const width = Math.min(row.length, this.columns.length);
+    const columns = this.columns.length;
+    const width = Math.min(row.length, columns);
     for (let i = 0; i < width; i++) {
       const raw = row[i];
-      const column = this.columns[i];
-      if (typeof raw === 'number') {
-        // A count of at most 9 digits is none of the patterns; only a distinct value to count.
-        column.values++;
-        column.firstRow ??= body;
-        if (column.distinct !== null && column.distinct.size < DISTINCT_CAP) column.distinct.add(String(raw));
-        continue;
-      }
-      const value = raw.trim();
-      if (value === '') continue;
-      column.values++;
-      column.firstRow ??= body;
-      observeValue(value, column);
+      if (typeof raw === 'number') continue;
+      this.notCount(i, body);
+      this.observeCell(raw, i, body);
+    }
+    for (let i = width; i < columns; i++) this.notCount(i, body);
+    // Counts in identifier-named columns are distinct values to count: the full path.
+    for (const i of this.distinctIndices) {
+      if (i < width && typeof row[i] === 'number') this.observeCell(row[i], i, body);
     }
   }
 
+  private notCount(i: number, body: number): void {
+    if (this.distinctColumns[i] === 1) return;
+    // Every body row so far held no count here: the first count is later still.
+    if (this.notCounts[i] === body) this.beforeFirstCount[i] = body + 1;
+    this.notCounts[i]++;
+  }
+
+  /** A cell the flat tallies do not cover: text, or a count in an identifier-named column. */
+  private observeCell(raw: RawCell, i: number, body: number): void {
+    const column = this.columns[i];
+    if (typeof raw === 'number') {
+      // Only a distinct value to count.
+      column.values++;
+      column.firstRow ??= body;
+      if (column.distinct !== null && column.distinct.size < DISTINCT_CAP) column.distinct.add(String(raw));
+      return;
+    }
+    const value = raw.trim();
+    if (value === '') return;
+    column.values++;
+    column.firstRow ??= body;
+    observeValue(value, column);
+  }
+
   findings(): Finding[] {
-    const flagged = this.columns.flatMap((column, index) => {
+    const bodyRows = Math.max(0, this.rows - 1);
+    const columns = this.columns.map((column, i) => {
+      const counts = column.distinct === null ? bodyRows - this.notCounts[i] : 0;
+      return counts === 0 ? column : { ...column, values: column.values + counts, firstRow: Math.min(column.firstRow ?? Infinity, this.beforeFirstCount[i]) };
+    });
+    const flagged = columns.flatMap((column, index) => {
       const signal = this.signalOf(column);
       return signal === null ? [] : [{ column, index, signal }];
     });

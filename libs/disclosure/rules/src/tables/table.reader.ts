@@ -18,7 +18,9 @@ export type TableRow = { index: number; label: string; isTotal: boolean; cells: 
 /**
  * Whoever takes the rows of a table as they are read: the streaming rules, or a collector that
  * keeps the table in memory. A finding returned from `row` stops the reading: the table is not
- * judged, the finding (a review) says why.
+ * judged, the finding (a review) says why. `row.cells` is lent for the call only: the reader
+ * fills the same array with the next row's cells (one array per table, not one per row, spares
+ * the garbage collector a table's worth of arrays), so a sink that keeps cells copies them.
  */
 export type TableSink = {
   header(header: TableHeader): void;
@@ -48,6 +50,7 @@ export const readTable = async (batches: RowBatches, sink: TableSink, watch?: (r
   let raggedCount = 0;
   let dataRow = 0;
   let stopped: Finding | null = null;
+  let cells: BodyCell[] = [];
 
   for await (const batch of batches)
     for (const raw of batch) {
@@ -71,8 +74,13 @@ export const readTable = async (batches: RowBatches, sink: TableSink, watch?: (r
       // After a ragged row the table cannot be judged; reading goes on only to count them.
       if (raggedCount > 0 || stopped !== null) continue;
       const label = cellText(row[0]).trim();
-      const cells = new Array<BodyCell>(row.length - 1);
-      for (let i = 1; i < row.length; i++) cells[i - 1] = parseBodyCell(row[i]);
+      // Every row handed over has the header's width, so the array is made once.
+      if (cells.length !== row.length - 1) cells = new Array<BodyCell>(row.length - 1);
+      for (let i = 1; i < row.length; i++) {
+        const cell = row[i];
+        // A count read by the tokenizer is its own body cell: no call per cell for most of a table.
+        cells[i - 1] = typeof cell === 'number' ? cell : parseBodyCell(cell);
+      }
       stopped = sink.row({ index: bodyRows++, label, isTotal: isTotalLabel(label), cells });
       if (stopped !== null) return stopped;
     }
