@@ -173,9 +173,10 @@ export class AuditLogRepository {
           results.push({ record: already, duplicate: true });
           continue;
         }
-        // Kept on the item: a batch retried under the lock is not serialised twice.
-        item.prepared ??= prepare(input);
-        const link = nextLink(last, item.prepared.body);
+        // Not kept on the item: garbage that dies young is cheap, and a batch retried under the lock
+        // (rare: another process took the positions) is serialised again.
+        const prepared = item.prepared ?? prepare(input);
+        const link = nextLink(last, prepared.body);
         const { topic, recordedAt, envelope } = input;
         const record: AuditRecord = {
           position: link.position,
@@ -186,7 +187,7 @@ export class AuditLogRepository {
           recordHash: link.recordHash,
           envelope,
         };
-        appended.push({ link, meta: item.prepared.meta, traceHeaders: input.traceHeaders });
+        appended.push({ link, meta: prepared.meta, traceHeaders: input.traceHeaders });
         known.set(envelope.id, record);
         last = link;
         results.push({ record, duplicate: false });

@@ -37,6 +37,13 @@ describe('copyIn', () => {
     expect(await names()).toEqual(['one', 'two, with a tab: \t']);
   });
 
+  it('refuses a COPY the server cannot start, and the data sent with it does not reach the next statement', async () => {
+    await expect(db.copyIn('COPY no_such_table FROM STDIN', rows('5\tfive'))).rejects.toMatchObject({ code: '42P01' });
+    await expect(db.copyIn('COPY things (id, name) FROM STDIN', rows('5\tfive'))).resolves.toBe(1);
+    expect(await names()).toEqual(['one', 'two, with a tab: \t', 'five']);
+    await db.query('DELETE FROM things WHERE id = 5');
+  });
+
   it('is part of the transaction it runs in', async () => {
     await expect(
       db.withTransaction(async (tx) => {

@@ -352,9 +352,12 @@ class CopyOutQuery {
 }
 
 /**
- * A simple-protocol `COPY ... FROM STDIN` for pg's client (see CopyOutQuery): when the server asks
- * for the data, all of it is sent in one CopyData message, then CopyDone. pg's own client has no
- * COPY FROM, and the package that adds it is not among our dependencies; this is the whole protocol.
+ * A simple-protocol `COPY ... FROM STDIN` for pg's client (see CopyOutQuery). The data follows the
+ * statement at once, all in one CopyData message and CopyDone, rather than after the server's
+ * CopyInResponse: one round trip instead of two. The protocol allows it: a backend that is not in
+ * COPY mode (the statement failed, or was no COPY FROM) ignores CopyData and CopyDone, which it
+ * must do anyway for data still arriving after a COPY failed midway. pg's own client has no COPY
+ * FROM, and the package that adds it is not among our dependencies; this is the whole protocol.
  */
 class CopyInQuery {
   private failure: unknown;
@@ -367,13 +370,15 @@ class CopyInQuery {
     private readonly reject: (error: unknown) => void,
   ) {}
 
-  submit(connection: { query(text: string): void }): void {
+  submit(connection: { query(text: string): void; sendCopyFromChunk(chunk: Buffer): void; endCopyFrom(): void }): void {
     connection.query(this.text);
-  }
-
-  handleCopyInResponse(connection: { sendCopyFromChunk(chunk: Buffer): void; endCopyFrom(): void }): void {
     connection.sendCopyFromChunk(this.data);
     connection.endCopyFrom();
+  }
+
+  /** Sent already. */
+  handleCopyInResponse(): void {
+    return undefined;
   }
 
   /** Not a COPY FROM statement (a COPY TO would stream rows back): refuse to read what the caller did not ask for. */
