@@ -1,8 +1,12 @@
-import { generateSigningKey, verifyStoredChain } from '@airlock/access-log';
+import { generateSigningKey, recordBody, verifyStoredChain } from '@airlock/access-log';
 import { Topics, type EventEnvelope } from '@airlock/contracts';
+import { Db } from '@airlock/database';
+import { realStack } from '@airlock/testing';
 import pino from 'pino';
 import { Checkpointer } from './checkpointer';
+import { AUDIT_WRITER_ROLE } from './audit-log.migrations';
 import type { AppendInput } from './audit-log.repository';
+import { createAuditWriterDb } from './audit-writer-db';
 import { anEnvelope, freshAuditSchema, type AuditSchema } from './audit.test-kit';
 
 // The batching paths of AuditLogRepository (issue 14): the lock-free fast path that chains onto the
@@ -29,7 +33,47 @@ async function recordedIds(): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
+/** The writer pool, counting the statements that write records (COPY, or INSERT with `insertWith: 'values'`). */
+class CountingDb extends Db {
+  statements = 0;
+
+  override copyIn(sql: string, data: Buffer): Promise<number> {
+    this.statements += 1;
+    return super.copyIn(sql, data);
+  }
+}
+
 describe('appending in batches', () => {
+  it('deliveries arriving in the same turn of the event loop share one statement', async () => {
+    const db = new CountingDb(createAuditWriterDb({ url: realStack().databaseUrl, role: AUDIT_WRITER_ROLE, schema: audit.schema, max: 2 }).dataSource);
+    try {
+      const log = audit.repository({}, db);
+      await log.appendBatch(many(1));
+      db.statements = 0;
+      // As concurrent handlers resumed by one commit call it: one after another, before any I/O.
+      const results = await Promise.all(many(10).map((i) => log.append(i)));
+      expect(results.map((r) => r.record.position)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+      expect(db.statements).toBe(1);
+      expect(await verifyStoredChain(audit.writer)).toMatchObject({ valid: true, count: 11 });
+    } finally {
+      await db.close();
+    }
+  });
+
+  it.each(['copy', 'values'] as const)('stores each body byte for byte as hashed, inserting with %s', async (insertWith) => {
+    const log = audit.repository({ insertWith });
+    const awkward = [
+      anEnvelope({ subject: 'quote " backslash \\ tab \t newline \n', data: { 'clé é': 'ü', emoji: '🔒 astral' } }),
+      anEnvelope({ data: { text: 'COPY-looking \\N \\. end', nested: [{ sha256: 'b'.repeat(64) }] } }),
+    ].map(input);
+    await log.appendBatch(awkward.slice(0, 1));
+    await log.append(awkward[1]);
+    const { rows } = await audit.owner.query<{ body: string }>('SELECT body FROM audit_records ORDER BY position');
+    expect(rows.map((r) => r.body)).toEqual(awkward.map(recordBody));
+    expect(await log.metaMismatch(1, 2)).toBeUndefined();
+    expect(await verifyStoredChain(audit.writer)).toMatchObject({ valid: true, count: 2 });
+  });
+
   it('a batch on the fast path holding an event already recorded and one twice over adds each once', async () => {
     const log = audit.repository();
     const earlier = many(3);

@@ -10,9 +10,11 @@ import {
   type ChainLink,
   type Checkpoint,
 } from '@airlock/access-log';
+import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { EventEnvelope } from '@airlock/contracts';
-import { SCHEMA_LOCK_KEY, type Db, type DbTx, type Queryable } from '@airlock/database';
+import { SCHEMA_LOCK_KEY, type CopyInTarget, type Db, type DbTx } from '@airlock/database';
 import { META } from './audit-log.migrations';
+import { AUDIT_COPY_COLUMNS, encodeAuditCopy } from './audit-record-copy';
 import { auditCheckpointEnvelope, toAuditRecord, type AuditRecord } from './audit-record';
 import { recordMeta } from './audit-record-meta';
 import { filterSql, type AuditFilter, type AuditPageRequest } from './audit-query';
@@ -23,8 +25,11 @@ import { filterSql, type AuditFilter, type AuditPageRequest } from './audit-quer
 // audit processes.
 const CHAIN_LOCK_CLASS = 0x41550001;
 const PUBLISH_LOCK_CLASS = 0x41550002;
-// 6 parameters a row, well under PostgreSQL's 65,535 per statement.
+// Rows a statement: serialising and hashing one chunk overlaps the database writing the previous
+// one. With INSERT, 6 parameters a row, well under PostgreSQL's 65,535 per statement.
 const INSERT_CHUNK = 1_000;
+// Rows serialised and hashed between two turns of the event loop while a chunk is in the database.
+const YIELD_EVERY = 100;
 // Careful-path tries when writers in other processes keep taking the next positions.
 const LOCKED_ATTEMPTS = 5;
 const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json; charset=UTF-8';
@@ -42,6 +47,11 @@ export type AuditLogRepositoryOptions = {
   actAs?: string;
   /** Most appends committed in one transaction. */
   maxBatch?: number;
+  /**
+   * How rows reach the table: `copy` (COPY FROM STDIN, binary; the default) or `values` (a multi-row
+   * INSERT), for servers without COPY FROM STDIN such as the embedded PGlite's socket server.
+   */
+  insertWith?: 'copy' | 'values';
 };
 
 /** An append with the head-independent work done: the hashed body and the query fields. */
@@ -81,7 +91,12 @@ export class AuditLogRepository {
       // The body and query fields are built as the delivery arrives, while an earlier batch is in the
       // database (inside the executor: an event that cannot be serialised rejects, as before).
       this.queue.push({ prepared: { input, prepared: prepare(input) }, resolve, reject });
-      if (!this.flushing) void this.flush();
+      if (this.flushing) return;
+      // Started once the deliveries of this turn of the event loop have all queued: started at
+      // once, a batch would hold only the first of them (the handlers a commit released resume one
+      // by one), and the rest would wait for that batch's round trip.
+      this.flushing = true;
+      setImmediate(() => void this.flush());
     });
   }
 
@@ -140,22 +155,28 @@ export class AuditLogRepository {
    * inserts it, a chunk a statement: each chunk is serialised and hashed while the previous one is
    * in the database, so the two cores work at once.
    */
-  private async chainAndInsert(q: Queryable, head: ChainHead, known: Map<string, AuditRecord>, batch: readonly PreparedAppend[]): Promise<ChainedBatch> {
+  private async chainAndInsert(q: CopyInTarget, head: ChainHead, known: Map<string, AuditRecord>, batch: readonly PreparedAppend[]): Promise<ChainedBatch> {
     let last = head;
     const results: AppendResult[] = [];
     let inFlight: Promise<void> | undefined;
     for (let i = 0; i < batch.length; i += INSERT_CHUNK) {
       const appended: PreparedLink[] = [];
-      for (const item of batch.slice(i, i + INSERT_CHUNK)) {
+      const chunk = batch.slice(i, i + INSERT_CHUNK);
+      for (let j = 0; j < chunk.length; j += 1) {
+        // Turns of the event loop while the previous chunk is in the database: its data leaves the
+        // socket and its replies are read only then (a COPY waits for the server's go-ahead).
+        if (inFlight && j > 0 && j % YIELD_EVERY === 0) await yieldToIo();
+        const item = chunk[j];
         const { input } = item;
         const already = known.get(input.envelope.id);
         if (already) {
           results.push({ record: already, duplicate: true });
           continue;
         }
-        // Kept on the item: a batch retried under the lock is not serialised twice.
-        item.prepared ??= prepare(input);
-        const link = nextLink(last, item.prepared.body);
+        // Not kept on the item: garbage that dies young is cheap, and a batch retried under the lock
+        // (rare: another process took the positions) is serialised again.
+        const prepared = item.prepared ?? prepare(input);
+        const link = nextLink(last, prepared.body);
         const { topic, recordedAt, envelope } = input;
         const record: AuditRecord = {
           position: link.position,
@@ -166,7 +187,7 @@ export class AuditLogRepository {
           recordHash: link.recordHash,
           envelope,
         };
-        appended.push({ link, meta: item.prepared.meta, traceHeaders: input.traceHeaders });
+        appended.push({ link, meta: prepared.meta, traceHeaders: input.traceHeaders });
         known.set(envelope.id, record);
         last = link;
         results.push({ record, duplicate: false });
@@ -187,7 +208,7 @@ export class AuditLogRepository {
   }
 
   /** One statement on the pool when the batch fits in one (it commits alone); a transaction otherwise. */
-  private writeBatch<T>(rows: number, fn: (q: Queryable) => Promise<T>): Promise<T> {
+  private writeBatch<T>(rows: number, fn: (q: CopyInTarget) => Promise<T>): Promise<T> {
     return rows <= INSERT_CHUNK && !this.options.actAs ? fn(this.db) : this.write(fn);
   }
 
@@ -301,7 +322,6 @@ export class AuditLogRepository {
   }
 
   private async flush(): Promise<void> {
-    this.flushing = true;
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
@@ -324,19 +344,27 @@ export class AuditLogRepository {
     });
   }
 
-  private async insertChunk(q: Queryable, chunk: PreparedLink[]): Promise<void> {
+  private async insertChunk(q: CopyInTarget, chunk: PreparedLink[]): Promise<void> {
     if (chunk.length === 0) return;
     // The audit topic is fed from this table by AuditPublisher: no second copy in the outbox.
-    // Plain parameters, not arrays: pg escapes every quote of a JSON body inside an array literal.
     // A null `meta` is derived from the body by the database (migration audit-005).
-    const values = chunk
+    const rows = chunk.map(({ link, meta, traceHeaders }) => ({
+      position: link.position,
+      prevHash: link.prevHash,
+      recordHash: link.recordHash,
+      body: link.body.toString(),
+      traceHeaders: traceHeaders && Object.keys(traceHeaders).length > 0 ? JSON.stringify(traceHeaders) : null,
+      meta,
+    }));
+    if (this.options.insertWith !== 'values') {
+      await q.copyIn(`COPY ${AUDIT_TABLES.records} ${AUDIT_COPY_COLUMNS} FROM STDIN (FORMAT binary)`, encodeAuditCopy(rows));
+      return;
+    }
+    // Plain parameters, not arrays: pg escapes every quote of a JSON body inside an array literal.
+    const values = rows
       .map((_, j) => `($${j * 6 + 1}::bigint, $${j * 6 + 2}, $${j * 6 + 3}, $${j * 6 + 4}, $${j * 6 + 5}::jsonb, $${j * 6 + 6}::jsonb)`)
       .join(', ');
-    const params: unknown[] = [];
-    for (const { link, meta, traceHeaders } of chunk) {
-      const trace = traceHeaders && Object.keys(traceHeaders).length > 0 ? JSON.stringify(traceHeaders) : null;
-      params.push(link.position, link.prevHash, link.recordHash, link.body.toString(), trace, meta);
-    }
-    await q.query(`INSERT INTO ${AUDIT_TABLES.records} (position, prev_hash, record_hash, body, trace_headers, meta) VALUES ${values}`, params);
+    const params = rows.flatMap((row) => [row.position, row.prevHash, row.recordHash, row.body, row.traceHeaders, row.meta]);
+    await q.query(`INSERT INTO ${AUDIT_TABLES.records} ${AUDIT_COPY_COLUMNS} VALUES ${values}`, params);
   }
 }

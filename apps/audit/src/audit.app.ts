@@ -76,7 +76,8 @@ export async function startAudit(infra: Infra, config: AirlockConfig, logger: Lo
   await runMigrations(infra.db, [...eventStoreMigrations, ...auditLogMigrations]);
   const writer = writerDb(infra, config, audit, logger);
   if (writer.owned) await assertAppendOnlyWriter(writer.db, audit.writerRole);
-  const log = new AuditLogRepository(writer.db, { auditTopic: audit.auditTopic, actAs: writer.actAs });
+  // The embedded PGlite's socket server has no COPY FROM STDIN.
+  const log = new AuditLogRepository(writer.db, { auditTopic: audit.auditTopic, actAs: writer.actAs, insertWith: writer.owned ? 'copy' : 'values' });
   const checkpointer = new Checkpointer(log, signingKey, { ...audit.checkpoint, retiredKeys: loadRetiredKeys(audit.retiredKeys), logger });
   const access = new AuditorAccess(infra.accessLog);
   const publisher = new AuditPublisher(log, infra.bus, { topic: audit.auditTopic, logger });

@@ -4,14 +4,20 @@ import { createDb, runMigrations, type Db } from '@airlock/database';
 import { eventStoreMigrations } from '@airlock/event-store';
 import { realStack, uniqueId } from '@airlock/testing';
 import { AUDIT_WRITER_ROLE, auditLogMigrations } from './audit-log.migrations';
-import { AuditLogRepository } from './audit-log.repository';
+import { AuditLogRepository, type AuditLogRepositoryOptions } from './audit-log.repository';
 import { createAuditWriterDb } from './audit-writer-db';
 
 /**
  * The shared audit chain is never touched by tests: each suite (or test) gets a schema of its own,
  * migrated by the owner (the superuser here), and a writer pool bound to the audit writer role.
  */
-export type AuditSchema = { schema: string; owner: Db; writer: Db; repository(options?: { maxBatch?: number }): AuditLogRepository; dispose(): Promise<void> };
+export type AuditSchema = {
+  schema: string;
+  owner: Db;
+  writer: Db;
+  repository(options?: Pick<AuditLogRepositoryOptions, 'maxBatch' | 'insertWith'>, db?: Db): AuditLogRepository;
+  dispose(): Promise<void>;
+};
 
 export async function freshAuditSchema(name = 'audit'): Promise<AuditSchema> {
   const url = realStack().databaseUrl;
@@ -25,7 +31,7 @@ export async function freshAuditSchema(name = 'audit'): Promise<AuditSchema> {
     schema,
     owner,
     writer,
-    repository: (options = {}) => new AuditLogRepository(writer, { auditTopic: `test.audit.${schema}`, ...options }),
+    repository: (options = {}, db = writer) => new AuditLogRepository(db, { auditTopic: `test.audit.${schema}`, ...options }),
     async dispose() {
       await writer.close();
       await owner.close();

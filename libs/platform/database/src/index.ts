@@ -1,4 +1,4 @@
-export { Db, createDb, type DbEntity, type DbOptions, type DbResult, type DbTx, type Queryable } from './db';
+export { Db, createDb, type DbEntity, type DbOptions, type DbResult, type DbTx, type Queryable, type CopyInTarget } from './db';
 export {
   AdoptingMigration,
   MIGRATION_CHECKSUMS_TABLE,
