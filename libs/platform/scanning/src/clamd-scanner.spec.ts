@@ -51,6 +51,21 @@ describe('ClamdScanner against an in-test clamd', () => {
     expect(body.destroyed).toBe(true);
   });
 
+  it('gathers small reads into whole chunks (an S3 download arrives in small pieces; clamd is slower fed small frames)', async () => {
+    fake.use({ afterStream: { reply: 'stream: OK' } });
+    const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
+    // 1000 bytes in reads of 7 bytes, with an empty read among them.
+    const reads = Array.from({ length: Math.ceil(1000 / 7) }, (_, i) => data.subarray(i * 7, (i + 1) * 7));
+    reads.splice(50, 0, Buffer.alloc(0));
+
+    await scannerFor({ chunkSize: 64 }).scan(Readable.from(reads));
+
+    const seen = lastStream();
+    expect(seen).toMatchObject({ bytes: 1000, sha256: sha256Of(data), terminated: true });
+    // Fifteen whole chunks and the rest: not one frame per read.
+    expect(seen.frameSizes).toEqual([...Array.from({ length: 15 }, () => 64), 1000 - 15 * 64]);
+  });
+
   it('sends just the terminator for an empty body', async () => {
     fake.use({ afterStream: { reply: 'stream: OK' } });
     expect(await scannerFor().scan(Readable.from([]))).toEqual({ status: 'clean', engine: ENGINE });

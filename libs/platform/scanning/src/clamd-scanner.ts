@@ -58,6 +58,11 @@ class InstreamFeed {
 
   private async *pieces(): AsyncGenerator<Buffer> {
     const iterator = (this.body as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+    // Small reads are gathered into whole chunks: an S3 download arrives in pieces of about 16 KiB,
+    // and clamd scanned 1 GiB sent as 16 KiB chunks in 15.8-17.0 s against 13.4 s as 64 KiB ones
+    // (one run, the same file; 256 KiB and 1 MiB chunks gained nothing more).
+    let held: Buffer[] = [];
+    let heldBytes = 0;
     for (;;) {
       let next: IteratorResult<Buffer | string>;
       try {
@@ -68,25 +73,36 @@ class InstreamFeed {
       }
       if (next.done) break;
       const buffer = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
-      for (let offset = 0; offset < buffer.length; offset += this.chunkSize) {
-        await this.exchange.writable();
-        if (this.exchange.done) throw new FeedStopped('clamd answered or hung up before the end of the body');
-        const piece = buffer.subarray(offset, offset + this.chunkSize);
-        this.sent += piece.length;
-        if (this.streamMaxLength !== undefined && this.sent > this.streamMaxLength) {
-          this.tooLarge = true;
-          this.exchange.close();
-          throw new FeedStopped('the body passed streamMaxLength');
-        }
-        yield piece;
-      }
+      if (buffer.length === 0) continue;
+      held.push(buffer);
+      heldBytes += buffer.length;
+      if (heldBytes < this.chunkSize) continue;
+      const joined = held.length === 1 ? held[0] : Buffer.concat(held, heldBytes);
+      const whole = joined.length - (joined.length % this.chunkSize);
+      for (let offset = 0; offset < whole; offset += this.chunkSize) yield await this.next(joined.subarray(offset, offset + this.chunkSize));
+      held = whole < joined.length ? [joined.subarray(whole)] : [];
+      heldBytes = joined.length - whole;
     }
+    if (heldBytes > 0) yield await this.next(held.length === 1 ? held[0] : Buffer.concat(held, heldBytes));
     if (this.exchange.done) throw new FeedStopped('clamd answered or hung up before the end of the body');
     this.complete = true;
     // clamscan sends `zINSTREAM` with the first chunk it frames, so an empty body would reach clamd
     // as a bare terminator with no command. One empty chunk makes it send the command and a zero
     // length, i.e. an empty stream (its own end adds a second zero length, which clamd ignores).
     if (this.sent === 0) yield Buffer.alloc(0);
+  }
+
+  /** A piece, once the socket has drained, unless clamd has answered or the limit is passed. */
+  private async next(piece: Buffer): Promise<Buffer> {
+    await this.exchange.writable();
+    if (this.exchange.done) throw new FeedStopped('clamd answered or hung up before the end of the body');
+    this.sent += piece.length;
+    if (this.streamMaxLength !== undefined && this.sent > this.streamMaxLength) {
+      this.tooLarge = true;
+      this.exchange.close();
+      throw new FeedStopped('the body passed streamMaxLength');
+    }
+    return piece;
   }
 }
 
