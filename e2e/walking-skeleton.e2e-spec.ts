@@ -301,6 +301,16 @@ describe('bad input gets a clear JSON error, never a 500', () => {
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ code: 'MALFORMED_JSON' });
+    // A lone surrogate escape, in a value or in a key, is refused as malformed, not stored (jsonb would refuse it: a 500).
+    for (const raw of ['{"projectId":"p","title":"report \\ud800"}', '{"projectId":"p","title":"t","\\udc00":1}']) {
+      const lone = await fetch(`${airlock.client.urls.ingress}/requests`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await airlock.token('alice', ['researcher'])}`, 'content-type': 'application/json' },
+        body: raw,
+      });
+      expect(lone.status).toBe(400);
+      expect(await lone.json()).toMatchObject({ code: 'MALFORMED_JSON', detail: expect.stringContaining('lone surrogate') });
+    }
     await expectProblem(researcher.submit(request.requestId), 400, 'NO_FILES');
     await expectProblem(researcher.upload(request.requestId, 'x.csv', 'a,b', { group: 'undefined-group' }), 422, 'UNKNOWN_GROUP');
   });

@@ -55,11 +55,24 @@ export type HttpServiceOptions = {
 
 export type RunningHttpService = { app: INestApplication; url: string; close(): Promise<void> };
 
+/**
+ * A JSON string that is not well-formed UTF-16 (a lone surrogate, sent as a `\ud800` escape) can be
+ * neither stored (PostgreSQL's jsonb refuses it: the append would fail) nor shown, nor hashed the
+ * same way by every reader of the audit chain: the body is refused with the other malformed JSON.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+function wellFormedOnly(key: string, value: unknown): unknown {
+  if (LONE_SURROGATE.test(key) || (typeof value === 'string' && LONE_SURROGATE.test(value))) {
+    throw new SyntaxError('JSON strings must be well-formed Unicode (this one holds a lone surrogate escape)');
+  }
+  return value;
+}
+
 export async function startHttpService(options: HttpServiceOptions): Promise<RunningHttpService> {
   const { logger, metrics } = options;
   // Our own JSON parser with a small limit: uploads are raw streams and never go through it.
   const app = await NestFactory.create(options.module, { logger: new PinoNestLogger(logger), bodyParser: false });
-  const parseJson = json({ limit: '256kb', type: ['application/json', 'application/*+json'] });
+  const parseJson = json({ limit: '256kb', type: ['application/json', 'application/*+json'], reviver: wellFormedOnly });
   const rawBodyRoutes = options.rawBodyRoutes ?? [];
   app.use((request: Request, response: Response, next: NextFunction) => {
     if (rawBodyRoutes.some((route) => route.method === request.method && route.path.test(request.path))) return next();
