@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Topics } from '@airlock/contracts';
-import { KafkaMessageBus, type ReceivedMessage, type Subscription } from '@airlock/messaging';
+import { isPermanentMessageError, KafkaMessageBus, type ReceivedMessage, type Subscription } from '@airlock/messaging';
 import { expectEventually, realStack, uniqueId } from '@airlock/testing';
 import pino from 'pino';
 import { AuditPublisher } from './audit-publisher';
@@ -68,4 +68,26 @@ it('republishes a record with the traceparent and tracestate of the event it was
   expect(byEvent.get(traced.id)?.headers).toMatchObject({ traceparent, tracestate, ce_type: 'airlock.audit.record.v1' });
   expect(byEvent.get(untraced.id)?.headers).not.toHaveProperty('traceparent');
   expect(byEvent.get(untraced.id)?.headers).toMatchObject({ ce_type: 'airlock.audit.record.v1' });
+});
+
+it('dead-letters an event holding a lone surrogate instead of appending a record PostgreSQL could not read back as JSON; a well-formed pair passes', async () => {
+  const log = audit.repository();
+  const worker = new AuditWorker(log, pino({ level: 'silent' }));
+  const lone = anEnvelope();
+  const escaped = JSON.stringify({ ...lone, data: { ...(lone.data as object), title: 'report \ud800' } });
+  expect(escaped).toContain('\\ud800');
+  let thrown: unknown;
+  try {
+    await worker.onMessage({ ...delivered(lone, {}, 10), value: escaped });
+  } catch (error) {
+    thrown = error;
+  }
+  expect(isPermanentMessageError(thrown)).toBe(true);
+  const paired = anEnvelope();
+  // The same code point as its escaped surrogate pair: well-formed, recorded.
+  const pairText = JSON.stringify({ ...paired, data: { ...(paired.data as object), title: 'ok' } }).replace('"ok"', '"\\ud83d\\ude00"');
+  await worker.onMessage({ ...delivered(paired, {}, 11), value: pairText });
+  const { rows } = await audit.owner.query<{ body: string }>('SELECT body FROM audit_records');
+  expect(rows.some((r) => r.body.includes(paired.id))).toBe(true);
+  expect(rows.some((r) => r.body.includes(lone.id))).toBe(false);
 });

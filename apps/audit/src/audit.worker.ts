@@ -6,6 +6,19 @@ import type { AuditLogRepository } from './audit-log.repository';
 
 export { auditRecordEnvelope, AUDIT_RECORD_TYPE } from './audit-record';
 
+// A surrogate escape in the message's text. Our producers write non-ASCII as UTF-8 (the events come
+// out of jsonb, which cannot hold a lone surrogate), so only a message that has one is walked.
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** True when a string, or an object key, anywhere in the value is not well-formed UTF-16. */
+function holdsLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value);
+  if (Array.isArray(value)) return value.some(holdsLoneSurrogate);
+  if (value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([key, member]) => LONE_SURROGATE.test(key) || holdsLoneSurrogate(member));
+}
+
 /**
  * Appends every message of the audited topics to the chain. The append and the audit topic's outbox
  * row commit together, so a redelivery (same event id) adds nothing and publishes nothing again.
@@ -25,6 +38,11 @@ export class AuditWorker {
     } catch (error) {
       if (error instanceof MalformedEnvelopeError) throw new PermanentMessageError(error.message);
       throw error;
+    }
+    // PostgreSQL cannot read such a body back as JSON: the checkpointer's check of every record's
+    // meta would fail on it and stop signing. Dead-lettered (and so seen), never appended.
+    if (SURROGATE_ESCAPE.test(message.value) && holdsLoneSurrogate(envelope)) {
+      throw new PermanentMessageError('The event holds a lone surrogate (not well-formed Unicode): it cannot be recorded as JSON');
     }
     const { record, duplicate } = await this.log.append({
       topic: message.topic,
