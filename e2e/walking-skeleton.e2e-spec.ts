@@ -303,14 +303,18 @@ describe('bad input gets a clear JSON error, never a 500', () => {
     expect(await response.json()).toMatchObject({ code: 'MALFORMED_JSON' });
     // A lone surrogate escape, in a value or in a key, is refused as malformed, not stored (jsonb would refuse it: a 500).
     // JSON.stringify writes a lone surrogate as its \u escape, as a client would send it.
-    for (const raw of [JSON.stringify({ projectId: project, title: 'report \ud800' }), JSON.stringify({ projectId: project, title: 't', '\udc00': 1 })]) {
+    for (const raw of [
+      JSON.stringify({ projectId: project, title: 'report \ud800' }),
+      JSON.stringify({ projectId: project, title: 't', '\udc00': 1 }),
+      JSON.stringify({ projectId: project, title: 'a\u0000b' }),
+    ]) {
       const lone = await fetch(`${airlock.client.urls.ingress}/requests`, {
         method: 'POST',
         headers: { authorization: `Bearer ${await airlock.token('alice', ['researcher'])}`, 'content-type': 'application/json' },
         body: raw,
       });
       expect(lone.status).toBe(400);
-      expect(await lone.json()).toMatchObject({ code: 'MALFORMED_JSON', detail: expect.stringContaining('lone surrogate') });
+      expect(await lone.json()).toMatchObject({ code: 'MALFORMED_JSON', detail: expect.stringContaining('well-formed Unicode') });
     }
     await expectProblem(researcher.submit(request.requestId), 400, 'NO_FILES');
     await expectProblem(researcher.upload(request.requestId, 'x.csv', 'a,b', { group: 'undefined-group' }), 422, 'UNKNOWN_GROUP');

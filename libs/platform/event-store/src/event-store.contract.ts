@@ -88,6 +88,15 @@ export function describeEventStoreContract(name: string, storeFor: () => EventSt
       expect(await store.readStream(streamId)).toEqual({ version: 0, events: [] });
     });
 
+    it('stores a lone surrogate or U+0000 in an event as U+FFFD (jsonb holds neither), and a well-formed emoji as it is', async () => {
+      const store = storeFor();
+      const streamId = uniqueStreamId();
+      const event = aPendingEvent({ data: { cut: 'half \ud83d', nul: 'a\u0000b', emoji: 'ok 😀', nested: [{ low: '\udc00' }] } });
+      await store.appendToStream(streamId, 0, [event], options);
+      const [stored] = (await store.readStream(streamId)).events;
+      expect(stored.data).toEqual({ cut: 'half \uFFFD', nul: 'a\uFFFDb', emoji: 'ok 😀', nested: [{ low: '\uFFFD' }] });
+    });
+
     it('accepts an event just under the cap', async () => {
       const store = storeFor();
       const event = aPendingEvent({ data: { text: 'a'.repeat(EVENT_MAX_BYTES - 1_000) } });

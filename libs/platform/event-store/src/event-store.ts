@@ -41,10 +41,21 @@ export type EventStoreOptions = {
 };
 
 /** Refuses the whole append if any of its events is over the cap: nothing of it is stored. */
+// PostgreSQL's jsonb holds neither a lone surrogate nor U+0000 (JSON.stringify writes them as
+// `\udXXX` and `\u0000`). An event carrying one (text derived from a hostile file: a header cut in
+// the middle of a character, a workbook's `&#xD800;`) would fail its append on every redelivery and
+// hold its partition. Such characters are stored as U+FFFD, which says a character was lost; what a
+// user types is refused at the edge before it gets here (http-service's JSON parser).
+const UNSTORABLE_ESCAPE = /\\u(?:[dD][89a-fA-F][0-9a-fA-F]{2}|0000)/;
+// eslint-disable-next-line no-control-regex -- U+0000 is what this looks for
+const UNSTORABLE = /[\p{Cs}\u0000]/gu;
+const storable = (_key: string, value: unknown): unknown => (typeof value === 'string' ? value.replace(UNSTORABLE, '\uFFFD') : value);
+
 export function serializeWithinCap(envelopes: readonly EventEnvelope[], maxBytes: number = EVENT_MAX_BYTES): string[] {
   // Serialised once: the size check, the event row and the outbox row all use the same text.
   return envelopes.map((envelope) => {
-    const json = JSON.stringify(envelope);
+    let json = JSON.stringify(envelope);
+    if (UNSTORABLE_ESCAPE.test(json)) json = JSON.stringify(envelope, storable);
     const size = Buffer.byteLength(json, 'utf8');
     if (size > maxBytes) throw new EventTooLargeError(envelope.streamId, envelope.type, size, maxBytes);
     return json;

@@ -40,8 +40,8 @@ export class InMemoryEventStore implements EventStore {
     if (stream.length !== expectedVersion) throw new StreamVersionConflictError(streamId, expectedVersion, stream.length);
     const ids = events.map((event) => event.id);
     if (new Set(ids).size !== ids.length || ids.some((id) => this.eventIds.has(id))) throw new DuplicateEventIdError(streamId);
-    const envelopes = toEnvelopes(streamId, expectedVersion, events);
-    serializeWithinCap(envelopes, this.maxEventBytes);
+    // Stored as PostgreSQL would give them back: from their serialised text (a copy, with what jsonb cannot hold replaced).
+    const envelopes = serializeWithinCap(toEnvelopes(streamId, expectedVersion, events), this.maxEventBytes).map((json) => JSON.parse(json) as EventEnvelope);
     this.streams.set(streamId, [...stream, ...envelopes]);
     ids.forEach((id) => this.eventIds.add(id));
     this.outbox.push(...envelopes.map((envelope) => ({ topic: options.topic, key: options.key ?? streamId, envelope })));

@@ -56,14 +56,16 @@ export type HttpServiceOptions = {
 export type RunningHttpService = { app: INestApplication; url: string; close(): Promise<void> };
 
 /**
- * A JSON string that is not well-formed UTF-16 (a lone surrogate, sent as a `\ud800` escape) can be
+ * A JSON string that is not well-formed UTF-16 (a lone surrogate, sent as a `\ud800` escape), or that
+ * holds U+0000, can be
  * neither stored (PostgreSQL's jsonb refuses it: the append would fail) nor shown, nor hashed the
  * same way by every reader of the audit chain: the body is refused with the other malformed JSON.
  */
-const LONE_SURROGATE = /\p{Cs}/u;
+// eslint-disable-next-line no-control-regex -- U+0000 is what this looks for
+const UNSTORABLE = /[\p{Cs}\u0000]/u;
 function wellFormedOnly(key: string, value: unknown): unknown {
-  if (LONE_SURROGATE.test(key) || (typeof value === 'string' && LONE_SURROGATE.test(value))) {
-    throw new SyntaxError('JSON strings must be well-formed Unicode (this one holds a lone surrogate escape)');
+  if (UNSTORABLE.test(key) || (typeof value === 'string' && UNSTORABLE.test(value))) {
+    throw new SyntaxError('JSON strings must be well-formed Unicode without U+0000 (this one holds a lone surrogate or a \\u0000 escape)');
   }
   return value;
 }

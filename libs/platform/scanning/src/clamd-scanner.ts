@@ -72,6 +72,8 @@ class InstreamFeed {
         throw error;
       }
       if (next.done) break;
+      // clamd answered (or hung up) while a chunk was being gathered: stop reading now.
+      if (this.exchange.done) throw new FeedStopped('clamd answered or hung up before the end of the body');
       const buffer = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
       if (buffer.length === 0) continue;
       held.push(buffer);

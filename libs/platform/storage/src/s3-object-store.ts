@@ -492,7 +492,7 @@ export class S3ObjectStore implements ObjectStore, ResumableUploadStore {
         ...headers,
         ...(checksum && { ChecksumAlgorithm: 'SHA256' as const }),
       });
-    const withChecksum = options.checksum === true && this.copyChecksums;
+    let withChecksum = options.checksum === true && this.copyChecksums;
     let result: CopyObjectCommandOutput;
     try {
       result = await this.client.send(command(withChecksum));
@@ -501,6 +501,7 @@ export class S3ObjectStore implements ObjectStore, ResumableUploadStore {
       const status = httpStatusOf(error);
       if (!withChecksum || (status !== 400 && status !== 501)) throw error;
       result = await this.client.send(command(false));
+      withChecksum = false; // whatever this answer holds, it was not asked for
       this.copyChecksums = false;
     }
     const checksum = result.CopyObjectResult?.ChecksumSHA256;

@@ -31,6 +31,14 @@ describe('magnitude tables without evidence', () => {
     expect(finding?.message).not.toMatch(/31|30/);
   });
 
+  it('quotes a long magnitude header cut by characters, never half an emoji (a lone surrogate cannot be stored in the event)', async () => {
+    const header = `${'a'.repeat(59)}😀 mean income`; // the emoji is the 60th character and two UTF-16 units
+    const [result] = await check({ 'income.csv': `region,${header}\nNorth,31000\nSouth,30000\n` });
+    const message = result.findings.find((f) => f.rule === 'nk-dominance')?.message ?? '';
+    expect(message).toContain(`("${'a'.repeat(59)}😀")`);
+    expect(message).not.toMatch(/\p{Cs}/u);
+  });
+
   it('leaves count tables with Total margins and "total admissions" to the count rules', async () => {
     const [result] = await check({ 'a.csv': 'ward,total admissions,Total\nA,120,120\nB,140,140\nTotal,260,260\n' });
     expect(result.findings.filter((f) => f.rule === 'nk-dominance')).toEqual([]);

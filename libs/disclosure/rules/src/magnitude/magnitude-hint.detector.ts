@@ -51,7 +51,8 @@ export class MagnitudeHintDetector {
       if (row.every((cell) => cell.trim() === '')) return;
       this.header = row;
       const label = row.find((cell) => this.isMagnitudeLabel(cell));
-      if (label !== undefined) this.reason = `a header names a magnitude ("${label.trim().slice(0, 60)}")`;
+      // Cut by code points, not UTF-16 units: half of an emoji would be a lone surrogate in the event.
+      if (label !== undefined) this.reason = `a header names a magnitude ("${Array.from(label.trim()).slice(0, 60).join('')}")`;
       return;
     }
     for (let i = 1; i < raw.length; i++) {
