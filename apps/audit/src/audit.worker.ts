@@ -6,12 +6,13 @@ import type { AuditLogRepository } from './audit-log.repository';
 
 export { auditRecordEnvelope, AUDIT_RECORD_TYPE } from './audit-record';
 
-// A surrogate escape in the message's text. Our producers write non-ASCII as UTF-8 (the events come
+// A surrogate or U+0000 escape in the message's text. Our producers write non-ASCII as UTF-8 (the events come
 // out of jsonb, which cannot hold a lone surrogate), so only a message that has one is walked.
-const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
-const LONE_SURROGATE = /\p{Cs}/u;
+const SURROGATE_ESCAPE = /\\u(?:[dD][89a-fA-F]|0000)/;
+// eslint-disable-next-line no-control-regex -- U+0000 is what this looks for (jsonb cannot hold it either)
+const LONE_SURROGATE = /[\p{Cs}\u0000]/u;
 
-/** True when a string, or an object key, anywhere in the value is not well-formed UTF-16. */
+/** True when a string, or an object key, anywhere in the value is not well-formed UTF-16 or holds U+0000. */
 function holdsLoneSurrogate(value: unknown): boolean {
   if (typeof value === 'string') return LONE_SURROGATE.test(value);
   if (Array.isArray(value)) return value.some(holdsLoneSurrogate);
