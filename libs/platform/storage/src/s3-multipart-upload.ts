@@ -3,6 +3,7 @@ import {
   CompleteMultipartUploadCommand,
   type CompletedPart,
   CreateMultipartUploadCommand,
+  ListPartsCommand,
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
@@ -13,6 +14,8 @@ const TiB = 1024 * 1024 * MiB;
 export const MIN_PART_BYTES = 5 * MiB;
 export const MAX_PARTS = 10_000;
 const MAX_OBJECT_BYTES = 5 * TiB;
+/** How long a failed upload lets its parts in flight finish before cancelling them. */
+const PARTS_SETTLE_MS = 5_000;
 
 export type MultipartTarget = { bucket: string; key: string; contentType?: string; metadata?: Record<string, string> };
 
@@ -92,10 +95,35 @@ export async function multipartUpload(
     return { ...(done.VersionId && { versionId: done.VersionId }) };
   } catch (error) {
     // Parts still being sent must be over before the abort, or S3 may keep one it received after it.
+    // They are let finish (a few seconds at most) rather than cancelled: a part the client gives up
+    // on can still be written by the server after the abort (seen with the local server under load).
+    const settled = Promise.allSettled(inFlight);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([settled, new Promise((resolve) => (timer = setTimeout(resolve, PARTS_SETTLE_MS)))]);
+    clearTimeout(timer);
     cancel.abort();
-    await Promise.allSettled(inFlight);
-    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId })).catch(() => undefined);
+    await settled;
+    await abortFully(client, bucket, key, UploadId);
     throw error;
+  }
+}
+
+/**
+ * Aborts the upload until S3 no longer knows it. A part the client gave up on may still be
+ * written by the server after the first abort (S3's documentation says so, and the local server
+ * did it under load, leaving a pending upload behind): so the upload is listed again and aborted
+ * again, a few times, with a short pause. Best effort: a lifecycle rule sweeps what is left.
+ */
+async function abortFully(client: S3Client, bucket: string, key: string, uploadId: string): Promise<void> {
+  for (let attempt = 1; attempt <= 4; attempt++) {
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
+    const gone = await client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).then(
+      () => false,
+      (error: unknown) =>
+        (error as { name?: string }).name === 'NoSuchUpload' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404,
+    );
+    if (gone) return;
+    await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
   }
 }
 
