@@ -40,8 +40,8 @@ export function partSizeFor(configured: number, maxBytes: number): number {
  * after part, so memory is `buffers x partSize` whatever the body's length (lib-storage
  * concatenates a fresh buffer per part and leaves them to the garbage collector). The object
  * becomes visible only at CompleteMultipartUpload, after the body has ended cleanly; on any
- * failure the parts in flight are cancelled and the upload is aborted, so neither an object nor
- * parts are left behind.
+ * failure the parts in flight are let finish (or cancelled after a few seconds) and the upload is
+ * aborted until S3 no longer lists it, so neither an object nor parts are left behind.
  */
 export async function multipartUpload(
   client: S3Client,
