@@ -292,18 +292,58 @@ async function releaseWith(runner: QueryRunner, error: Error | undefined): Promi
 }
 
 /**
+ * What pg's client asks of every query object, for the two COPY queries below: the messages a
+ * COPY never answers with are ignored, an error settles at once (as pg's own queries do: a dropped
+ * connection sends no ReadyForQuery), and ReadyForQuery settles with the first failure, if any.
+ */
+abstract class CopyQuery<T> {
+  protected failure: unknown;
+
+  constructor(
+    protected readonly text: string,
+    private readonly resolve: (value: T) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  protected abstract result(): T;
+
+  handleDataRow(): void {
+    return undefined;
+  }
+  handleEmptyQuery(): void {
+    return undefined;
+  }
+  handlePortalSuspended(): void {
+    return undefined;
+  }
+
+  handleError(error: unknown): void {
+    this.reject(this.failure ?? error);
+  }
+
+  handleReadyForQuery(): void {
+    if (this.failure !== undefined) this.reject(this.failure);
+    else this.resolve(this.result());
+  }
+}
+
+/**
  * A query object pg's client runs as it runs its own (it calls `submit`, then one handler per
  * backend message): a simple-protocol `COPY ... TO STDOUT` whose CopyData goes to `onData`.
  */
-class CopyOutQuery {
-  private failure: unknown;
-
+class CopyOutQuery extends CopyQuery<void> {
   constructor(
-    private readonly text: string,
+    text: string,
     private readonly onData: (chunk: Buffer) => void,
-    private readonly resolve: () => void,
-    private readonly reject: (error: unknown) => void,
-  ) {}
+    resolve: () => void,
+    reject: (error: unknown) => void,
+  ) {
+    super(text, resolve, reject);
+  }
+
+  protected result(): void {
+    return undefined;
+  }
 
   submit(connection: { query(text: string): void }): void {
     connection.query(this.text);
@@ -328,26 +368,8 @@ class CopyOutQuery {
   handleRowDescription(): void {
     return undefined;
   }
-  handleDataRow(): void {
-    return undefined;
-  }
   handleCommandComplete(): void {
     return undefined;
-  }
-  handleEmptyQuery(): void {
-    return undefined;
-  }
-  handlePortalSuspended(): void {
-    return undefined;
-  }
-
-  handleError(error: unknown): void {
-    this.reject(this.failure ?? error);
-  }
-
-  handleReadyForQuery(): void {
-    if (this.failure !== undefined) this.reject(this.failure);
-    else this.resolve();
   }
 }
 
@@ -359,16 +381,21 @@ class CopyOutQuery {
  * must do anyway for data still arriving after a COPY failed midway. pg's own client has no COPY
  * FROM, and the package that adds it is not among our dependencies; this is the whole protocol.
  */
-class CopyInQuery {
-  private failure: unknown;
+class CopyInQuery extends CopyQuery<number> {
   private copied = 0;
 
   constructor(
-    private readonly text: string,
+    text: string,
     private readonly data: Buffer,
-    private readonly resolve: (rows: number) => void,
-    private readonly reject: (error: unknown) => void,
-  ) {}
+    resolve: (rows: number) => void,
+    reject: (error: unknown) => void,
+  ) {
+    super(text, resolve, reject);
+  }
+
+  protected result(): number {
+    return this.copied;
+  }
 
   submit(connection: { query(text: string): void; sendCopyFromChunk(chunk: Buffer): void; endCopyFrom(): void }): void {
     connection.query(this.text);
@@ -393,24 +420,5 @@ class CopyInQuery {
 
   handleRowDescription(): void {
     this.failure ??= new Error('copyIn runs COPY ... FROM STDIN only');
-  }
-  handleDataRow(): void {
-    return undefined;
-  }
-  handleEmptyQuery(): void {
-    return undefined;
-  }
-  handlePortalSuspended(): void {
-    return undefined;
-  }
-
-  // As pg's own queries do: settled at once (a dropped connection sends no ReadyForQuery).
-  handleError(error: unknown): void {
-    this.reject(this.failure ?? error);
-  }
-
-  handleReadyForQuery(): void {
-    if (this.failure !== undefined) this.reject(this.failure);
-    else this.resolve(this.copied);
   }
 }
